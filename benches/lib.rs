@@ -1,0 +1,2 @@
+//! Criterion benchmarks of memaslap-rs's hot path live in `benches/benches/`;
+//! run them with `cargo bench -p memaslap-benches`.

@@ -1,0 +1,5 @@
+//! The `memaslap` command: memaslap-compatible flags parsed into an engine
+//! configuration, and memaslap's text report (plus JSON) printed from the
+//! engine's results.
+//!
+//! It does not generate load itself; that is `memaslap-engine`'s job.

@@ -1,0 +1,7 @@
+//! The load engine of memaslap-rs: threads, each with a poller and its share
+//! of the connections, driving one explicit state machine per connection,
+//! pacing, timers, verification and per-thread statistics merged by the
+//! reporter.
+//!
+//! It composes `memaslap-workload` (what to send) and `memaslap-transport`
+//! (where to send it). It does not parse flags or print reports.
