@@ -5,3 +5,5 @@
 //!
 //! It composes `memaslap-workload` (what to send) and `memaslap-transport`
 //! (where to send it). It does not parse flags or print reports.
+
+pub mod latency;

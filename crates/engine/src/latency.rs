@@ -1,0 +1,275 @@
+//! Latency of one kind of operation: exact running moments for memaslap's
+//! min/max/avg/std-dev/geometric-mean columns, its log2 distribution, and a
+//! mergeable HDR histogram for percentiles.
+
+use hdrhistogram::Histogram;
+use std::time::Duration;
+
+/// Number of log2 buckets: bucket `i` counts latencies of at most `2^i` µs.
+pub const LOG2_BUCKETS: usize = 64;
+
+/// The largest latency the histogram resolves (one hour); longer ones are
+/// recorded as one hour in the histogram and exactly in the moments.
+const HIST_MAX_NS: u64 = 3_600_000_000_000;
+
+/// Significant decimal digits the histogram keeps.
+const HIST_SIGFIG: u8 = 3;
+
+/// Latencies of one operation kind, recorded per request and merged across
+/// threads and intervals.
+#[derive(Debug, Clone)]
+pub struct Latency {
+    count: u64,
+    min_ns: u64,
+    max_ns: u64,
+    /// Welford's running mean of the latency in µs.
+    mean_us: f64,
+    /// Welford's running sum of squared deviations, in µs².
+    m2_us: f64,
+    /// Sum of the natural logarithms of the latencies in µs.
+    ln_sum: f64,
+    log2: [u64; LOG2_BUCKETS],
+    hist: Histogram<u64>,
+}
+
+impl Default for Latency {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Latency {
+    /// An empty record.
+    pub fn new() -> Latency {
+        #[allow(clippy::expect_used)]
+        let hist = Histogram::new_with_bounds(1, HIST_MAX_NS, HIST_SIGFIG)
+            .expect("constant histogram bounds are valid");
+        Latency {
+            count: 0,
+            min_ns: u64::MAX,
+            max_ns: 0,
+            mean_us: 0.0,
+            m2_us: 0.0,
+            ln_sum: 0.0,
+            log2: [0; LOG2_BUCKETS],
+            hist,
+        }
+    }
+
+    /// Records one latency.
+    pub fn record(&mut self, latency: Duration) {
+        let ns = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX).max(1);
+        self.count += 1;
+        self.min_ns = self.min_ns.min(ns);
+        self.max_ns = self.max_ns.max(ns);
+        let us = ns as f64 / 1000.0;
+        let delta = us - self.mean_us;
+        self.mean_us += delta / self.count as f64;
+        self.m2_us += delta * (us - self.mean_us);
+        self.ln_sum += us.ln();
+        if let Some(bucket) = self.log2.get_mut(log2_bucket(ns)) {
+            *bucket += 1;
+        }
+        self.hist.saturating_record(ns.min(HIST_MAX_NS));
+    }
+
+    /// Adds every latency recorded in `other` to this record.
+    pub fn merge(&mut self, other: &Latency) {
+        if other.count == 0 {
+            return;
+        }
+        let n = self.count + other.count;
+        let delta = other.mean_us - self.mean_us;
+        let weight = other.count as f64 / n as f64;
+        self.m2_us += other.m2_us + delta * delta * self.count as f64 * weight;
+        self.mean_us += delta * weight;
+        self.count = n;
+        self.min_ns = self.min_ns.min(other.min_ns);
+        self.max_ns = self.max_ns.max(other.max_ns);
+        self.ln_sum += other.ln_sum;
+        for (mine, theirs) in self.log2.iter_mut().zip(other.log2.iter()) {
+            *mine += theirs;
+        }
+        // Every record is built with the same bounds, so adding cannot fail.
+        let _ = self.hist.add(&other.hist);
+    }
+
+    /// Forgets everything recorded, keeping the histogram's memory.
+    pub fn reset(&mut self) {
+        self.count = 0;
+        self.min_ns = u64::MAX;
+        self.max_ns = 0;
+        self.mean_us = 0.0;
+        self.m2_us = 0.0;
+        self.ln_sum = 0.0;
+        self.log2 = [0; LOG2_BUCKETS];
+        self.hist.reset();
+    }
+
+    /// How many latencies were recorded.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The shortest latency, or zero when none was recorded.
+    pub fn min(&self) -> Duration {
+        if self.count == 0 {
+            Duration::ZERO
+        } else {
+            Duration::from_nanos(self.min_ns)
+        }
+    }
+
+    /// The longest latency, or zero when none was recorded.
+    pub fn max(&self) -> Duration {
+        Duration::from_nanos(self.max_ns)
+    }
+
+    /// The arithmetic mean in µs (zero when empty).
+    pub fn mean_us(&self) -> f64 {
+        self.mean_us
+    }
+
+    /// The population standard deviation in µs (zero when empty).
+    pub fn std_dev_us(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            (self.m2_us / self.count as f64).max(0.0).sqrt()
+        }
+    }
+
+    /// The geometric mean in µs (zero when empty).
+    pub fn geo_mean_us(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            (self.ln_sum / self.count as f64).exp()
+        }
+    }
+
+    /// Counts per log2 bucket: entry `i` counts latencies `l` with
+    /// `2^(i-1) < ceil(l in µs) ≤ 2^i` (entry 0 also holds sub-µs ones).
+    pub fn log2_buckets(&self) -> &[u64; LOG2_BUCKETS] {
+        &self.log2
+    }
+
+    /// The latency at quantile `q` (0.0 to 1.0), exact to three significant
+    /// digits and never outside the recorded min and max; zero when empty.
+    pub fn quantile(&self, q: f64) -> Duration {
+        if self.count == 0 {
+            Duration::ZERO
+        } else {
+            let ns = self.hist.value_at_quantile(q.clamp(0.0, 1.0));
+            Duration::from_nanos(ns.clamp(self.min_ns, self.max_ns))
+        }
+    }
+}
+
+/// The log2 bucket of a latency in nanoseconds: the smallest `i` with
+/// `2^i ≥` the latency rounded up to whole µs.
+pub fn log2_bucket(ns: u64) -> usize {
+    let us = ns.div_ceil(1000);
+    if us <= 1 {
+        0
+    } else {
+        // For us ≥ 2, `(us - 1).ilog2() + 1` is the smallest i with 2^i ≥ us.
+        (us - 1).ilog2() as usize + 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn us(n: u64) -> Duration {
+        Duration::from_micros(n)
+    }
+
+    #[test]
+    fn buckets_follow_memaslap() {
+        assert_eq!(log2_bucket(0), 0);
+        assert_eq!(log2_bucket(1_000), 0);
+        assert_eq!(log2_bucket(1_001), 1);
+        assert_eq!(log2_bucket(2_000), 1);
+        assert_eq!(log2_bucket(18_000), 5);
+        assert_eq!(log2_bucket(32_000), 5);
+        assert_eq!(log2_bucket(32_001), 6);
+        assert_eq!(log2_bucket(5_500_000), 13);
+        assert_eq!(log2_bucket(u64::MAX), 55);
+    }
+
+    #[test]
+    fn moments() {
+        let mut l = Latency::new();
+        for v in [2, 4, 4, 4, 5, 5, 7, 9] {
+            l.record(us(v));
+        }
+        assert_eq!(l.count(), 8);
+        assert_eq!(l.min(), us(2));
+        assert_eq!(l.max(), us(9));
+        assert!((l.mean_us() - 5.0).abs() < 1e-9);
+        assert!((l.std_dev_us() - 2.0).abs() < 1e-9);
+        let geo = (2.0f64 * 4.0 * 4.0 * 4.0 * 5.0 * 5.0 * 7.0 * 9.0).powf(1.0 / 8.0);
+        assert!((l.geo_mean_us() - geo).abs() < 1e-9);
+        assert_eq!(l.log2_buckets()[1], 1);
+        assert_eq!(l.log2_buckets()[2], 3);
+        assert_eq!(l.log2_buckets()[3], 3);
+        assert_eq!(l.log2_buckets()[4], 1);
+    }
+
+    #[test]
+    fn merge_equals_recording_everything_in_one() {
+        let values: Vec<u64> = (1..2000).map(|i| (i * 7919) % 5000 + 10).collect();
+        let mut whole = Latency::new();
+        let mut a = Latency::new();
+        let mut b = Latency::new();
+        for (i, v) in values.iter().enumerate() {
+            whole.record(us(*v));
+            if i % 3 == 0 {
+                a.record(us(*v))
+            } else {
+                b.record(us(*v))
+            }
+        }
+        a.merge(&b);
+        assert_eq!(a.count(), whole.count());
+        assert_eq!(a.min(), whole.min());
+        assert_eq!(a.max(), whole.max());
+        assert!((a.mean_us() - whole.mean_us()).abs() < 1e-6);
+        assert!((a.std_dev_us() - whole.std_dev_us()).abs() < 1e-6);
+        assert!((a.geo_mean_us() - whole.geo_mean_us()).abs() < 1e-6);
+        assert_eq!(a.log2_buckets(), whole.log2_buckets());
+        for q in [0.5, 0.9, 0.99, 0.999, 1.0] {
+            assert_eq!(a.quantile(q), whole.quantile(q));
+        }
+    }
+
+    #[test]
+    fn percentiles_are_exact_to_three_digits() {
+        let mut l = Latency::new();
+        for v in 1..=10_000u64 {
+            l.record(us(v));
+        }
+        for (q, want) in [(0.5, 5_000.0), (0.9, 9_000.0), (0.99, 9_900.0)] {
+            let got = l.quantile(q).as_secs_f64() * 1e6;
+            assert!((got - want).abs() / want < 1e-3, "q{q}: {got} vs {want}");
+        }
+        assert_eq!(l.quantile(1.0).as_micros(), 10_000);
+    }
+
+    #[test]
+    fn empty_and_reset() {
+        let mut l = Latency::new();
+        assert_eq!(l.min(), Duration::ZERO);
+        assert_eq!(l.quantile(0.5), Duration::ZERO);
+        assert_eq!(l.std_dev_us(), 0.0);
+        l.record(us(100));
+        l.record(Duration::from_secs(7200));
+        assert_eq!(l.max(), Duration::from_secs(7200));
+        l.reset();
+        assert_eq!(l.count(), 0);
+        assert_eq!(l.max(), Duration::ZERO);
+        assert_eq!(l.log2_buckets().iter().sum::<u64>(), 0);
+    }
+}
