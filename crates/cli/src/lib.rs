@@ -3,3 +3,5 @@
 //! engine's results.
 //!
 //! It does not generate load itself; that is `memaslap-engine`'s job.
+
+pub mod report;

@@ -7,3 +7,4 @@
 //! (where to send it). It does not parse flags or print reports.
 
 pub mod latency;
+pub mod stats;

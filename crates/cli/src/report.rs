@@ -1,0 +1,267 @@
+//! memaslap's text report: the periodic `-S` tables, the final per-type
+//! latency blocks with their log2 distribution, the counters and the closing
+//! `Run time:` line, byte for byte in the original's layout, plus a block of
+//! latency percentiles.
+
+use memaslap_engine::latency::Latency;
+use memaslap_engine::stats::Counters;
+use std::fmt::Write;
+use std::time::Duration;
+
+/// The header line of a periodic table.
+pub fn table_header(out: &mut String) {
+    let _ = writeln!(
+        out,
+        "{:<8} {:<8} {:<12} {:<12} {:<10} {:<10} {:<8} {:<10} {:<10} {:<10} {:<10}",
+        "Type",
+        "Time(s)",
+        "Ops",
+        "TPS(ops/s)",
+        "Net(M/s)",
+        "Get_miss",
+        "Min(us)",
+        "Max(us)",
+        "Avg(us)",
+        "Std_dev",
+        "Geo_dist"
+    );
+}
+
+/// One row of a periodic table (`Period` or `Global`).
+pub struct Row<'a> {
+    /// `Period` or `Global`.
+    pub label: &'a str,
+    /// Seconds the row covers, as memaslap prints them (whole seconds).
+    pub secs: u64,
+    /// Latencies of the operations the row covers.
+    pub latency: &'a Latency,
+    /// Misses in the row.
+    pub misses: u64,
+    /// Bytes written and read in the row.
+    pub net_bytes: u64,
+}
+
+/// Writes one row of a periodic table.
+pub fn table_row(out: &mut String, row: &Row<'_>) {
+    let ops = row.latency.count();
+    let secs = row.secs.max(1);
+    let _ = writeln!(
+        out,
+        "{:<8} {:<8} {:<12} {:<12} {:<10.1} {:<10} {:<8} {:<10} {:<10} {:<10.2} {:.2}",
+        row.label,
+        row.secs,
+        ops,
+        ops / secs,
+        row.net_bytes as f64 / f64::from(1u32 << 20) / secs as f64,
+        row.misses,
+        row.latency.min().as_micros(),
+        row.latency.max().as_micros(),
+        row.latency.mean_us() as u64,
+        row.latency.std_dev_us(),
+        row.latency.geo_mean_us()
+    );
+}
+
+/// The final block of one operation kind: `<Title> Statistics (N events)`,
+/// min/max/avg/geo/std and the log2 distribution.
+pub fn latency_block(out: &mut String, title: &str, latency: &Latency) {
+    let _ = writeln!(out, "{title} Statistics ({} events)", latency.count());
+    let _ = writeln!(out, "   Min: {:>9}", latency.min().as_micros());
+    let _ = writeln!(out, "   Max: {:>9}", latency.max().as_micros());
+    let _ = writeln!(out, "   Avg: {:>9}", latency.mean_us() as u64);
+    let _ = writeln!(out, "   Geo: {:>9.2}", latency.geo_mean_us());
+    let _ = writeln!(out, "   Std: {:>9.2}", latency.std_dev_us());
+    out.push_str("   Log2 Dist:");
+    let buckets = latency.log2_buckets();
+    let first = buckets.iter().position(|&n| n != 0);
+    let last = buckets.iter().rposition(|&n| n != 0);
+    if let (Some(first), Some(last)) = (first, last) {
+        for (i, count) in buckets
+            .iter()
+            .enumerate()
+            .take(last + 1)
+            .skip(first - first % 4)
+        {
+            if i % 4 == 0 {
+                let _ = write!(out, "\n{i:>8}:");
+            }
+            let _ = write!(out, "{count:>9}");
+        }
+    }
+    out.push_str("\n\n");
+}
+
+/// Latency percentiles of one operation kind, in µs.
+pub fn percentile_line(out: &mut String, title: &str, latency: &Latency) {
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    let _ = writeln!(
+        out,
+        "{:<8} {:<12} {:<10.1} {:<10.1} {:<10.1} {:<10.1} {:<10.1} {:.1}",
+        title,
+        latency.count(),
+        us(latency.quantile(0.5)),
+        us(latency.quantile(0.9)),
+        us(latency.quantile(0.99)),
+        us(latency.quantile(0.999)),
+        us(latency.quantile(0.9999)),
+        us(latency.max())
+    );
+}
+
+/// The header of the percentile block.
+pub fn percentile_header(out: &mut String) {
+    let _ = writeln!(out, "Latency percentiles (us)");
+    let _ = writeln!(
+        out,
+        "{:<8} {:<12} {:<10} {:<10} {:<10} {:<10} {:<10} max",
+        "Type", "Ops", "p50", "p90", "p99", "p99.9", "p99.99"
+    );
+}
+
+/// Which optional counter lines the final report shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Shown {
+    /// `-v` was given: `verify_misses` and `verify_failed`.
+    pub verify: bool,
+    /// `-e` was given: `expired_get` and `unexpired_unget`.
+    pub expire: bool,
+    /// UDP was used: `packet_disorder`, `packet_drop`, `udp_timeout`.
+    pub udp: bool,
+}
+
+/// The final counters, in memaslap's order.
+pub fn counters(out: &mut String, c: &Counters, shown: Shown) {
+    let _ = writeln!(out, "cmd_get: {}", c.cmd_get);
+    let _ = writeln!(out, "cmd_set: {}", c.cmd_set);
+    let _ = writeln!(out, "get_misses: {}", c.get_misses);
+    if shown.verify {
+        let _ = writeln!(out, "verify_misses: {}", c.verify_misses);
+        let _ = writeln!(out, "verify_failed: {}", c.verify_failed);
+    }
+    if shown.expire {
+        let _ = writeln!(out, "expired_get: {}", c.expired_get);
+        let _ = writeln!(out, "unexpired_unget: {}", c.unexpired_unget);
+    }
+    let _ = writeln!(out, "written_bytes: {}", c.written_bytes);
+    let _ = writeln!(out, "read_bytes: {}", c.read_bytes);
+    let _ = writeln!(out, "object_bytes: {}", c.object_bytes);
+    if shown.udp {
+        let _ = writeln!(out, "packet_disorder: {}", c.packet_disorder);
+        let _ = writeln!(out, "packet_drop: {}", c.packet_drop);
+        let _ = writeln!(out, "udp_timeout: {}", c.udp_timeout);
+    }
+}
+
+/// The closing line: `Run time: 3.0s Ops: N TPS: N Net_rate: N.NM/s`.
+pub fn run_line(out: &mut String, elapsed: Duration, ops: u64, net_bytes: u64) {
+    let secs = elapsed.as_secs_f64();
+    let (tps, rate) = if secs > 0.0 {
+        (
+            (ops as f64 / secs) as u64,
+            net_bytes as f64 / f64::from(1u32 << 20) / secs,
+        )
+    } else {
+        (0, 0.0)
+    };
+    let _ = writeln!(
+        out,
+        "\nRun time: {secs:.1}s Ops: {ops} TPS: {tps} Net_rate: {rate:.1}M/s"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn latency(values_us: &[(u64, u64)]) -> Latency {
+        let mut l = Latency::new();
+        for &(us, times) in values_us {
+            for _ in 0..times {
+                l.record(Duration::from_micros(us));
+            }
+        }
+        l
+    }
+
+    #[test]
+    fn header_matches_the_original() {
+        let mut out = String::new();
+        table_header(&mut out);
+        assert_eq!(
+            out,
+            "Type     Time(s)  Ops          TPS(ops/s)   Net(M/s)   Get_miss   Min(us)  Max(us)    Avg(us)    Std_dev    Geo_dist  \n"
+        );
+    }
+
+    #[test]
+    fn row_layout_matches_the_original() {
+        let l = latency(&[(100, 3), (200, 1)]);
+        let mut out = String::new();
+        table_row(
+            &mut out,
+            &Row {
+                label: "Period",
+                secs: 1,
+                latency: &l,
+                misses: 0,
+                net_bytes: 3 << 20,
+            },
+        );
+        assert_eq!(
+            out,
+            "Period   1        4            4            3.0        0          100      200        125        43.30      118.92\n"
+        );
+    }
+
+    #[test]
+    fn latency_block_matches_the_original() {
+        let l = latency(&[(18, 1), (40, 2), (5500, 1)]);
+        let mut out = String::new();
+        latency_block(&mut out, "Get", &l);
+        let want = "Get Statistics (4 events)\n   Min:        18\n   Max:      5500\n   Avg:      1399\n   Geo:    112.19\n   Std:   2367.44\n   Log2 Dist:\n       4:        0        1        2        0\n       8:        0        0        0        0\n      12:        0        1\n\n";
+        assert_eq!(out, want);
+    }
+
+    #[test]
+    fn empty_latency_block_has_no_rows() {
+        let mut out = String::new();
+        latency_block(&mut out, "Set", &Latency::new());
+        assert!(out.ends_with("   Log2 Dist:\n\n"), "{out}");
+    }
+
+    #[test]
+    fn counters_follow_flags() {
+        let c = Counters {
+            cmd_get: 9,
+            cmd_set: 1,
+            ..Counters::default()
+        };
+        let mut out = String::new();
+        counters(&mut out, &c, Shown::default());
+        assert_eq!(
+            out,
+            "cmd_get: 9\ncmd_set: 1\nget_misses: 0\nwritten_bytes: 0\nread_bytes: 0\nobject_bytes: 0\n"
+        );
+        let mut out = String::new();
+        counters(
+            &mut out,
+            &c,
+            Shown {
+                verify: true,
+                expire: true,
+                udp: true,
+            },
+        );
+        assert_eq!(out.lines().count(), 13);
+    }
+
+    #[test]
+    fn run_line_matches_the_original() {
+        let mut out = String::new();
+        run_line(&mut out, Duration::from_millis(3000), 581_562, 682_308_077);
+        assert_eq!(
+            out,
+            "\nRun time: 3.0s Ops: 581562 TPS: 193854 Net_rate: 216.9M/s\n"
+        );
+    }
+}

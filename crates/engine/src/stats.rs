@@ -1,0 +1,199 @@
+//! Per-thread statistics: latencies per operation kind and every counter of
+//! memaslap's report plus the faults it did not count. Each worker owns one
+//! [`Stats`] per reporting interval; the reporter merges them.
+
+use crate::latency::Latency;
+
+/// Counters of one interval (or of a whole run once merged).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Keys asked for by get requests (a multi-get of `d` keys counts `d`).
+    pub cmd_get: u64,
+    /// Set requests sent.
+    pub cmd_set: u64,
+    /// Keys asked for that the server did not return.
+    pub get_misses: u64,
+    /// Verified gets whose item was missing although it must exist.
+    pub verify_misses: u64,
+    /// Verified gets whose value had the wrong length or bytes.
+    pub verify_failed: u64,
+    /// Values returned more than TTL + 5 s after they were set.
+    pub expired_get: u64,
+    /// Misses of items whose TTL was still more than 5 s away.
+    pub unexpired_unget: u64,
+    /// Bytes written to sockets.
+    pub written_bytes: u64,
+    /// Bytes read from sockets.
+    pub read_bytes: u64,
+    /// Value bytes sent in sets and received in gets.
+    pub object_bytes: u64,
+    /// UDP datagrams that arrived out of order.
+    pub packet_disorder: u64,
+    /// UDP datagrams that never arrived.
+    pub packet_drop: u64,
+    /// UDP requests that timed out.
+    pub udp_timeout: u64,
+    /// Requests sent (a multi-get counts once).
+    pub requests_sent: u64,
+    /// Requests that ended with a response (hit, miss, stored or not).
+    pub requests_completed: u64,
+    /// Requests that ended in an error (see [`Errors`]).
+    pub requests_failed: u64,
+    /// Requests that ended in a timeout.
+    pub requests_timed_out: u64,
+    /// Errors by kind.
+    pub errors: Errors,
+}
+
+/// Errors by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Errors {
+    /// `SERVER_ERROR` replies and binary server-side error statuses.
+    pub server_error: u64,
+    /// `CLIENT_ERROR` / `ERROR` replies and binary request-error statuses.
+    pub client_error: u64,
+    /// Replies that broke the protocol (unparseable, unexpected key, bad
+    /// lengths).
+    pub protocol_error: u64,
+    /// Requests that got no reply in time.
+    pub timeout: u64,
+    /// Connections closed or reset by the peer or the network.
+    pub disconnect: u64,
+}
+
+impl Counters {
+    /// Adds `other` into `self`, field by field.
+    pub fn merge(&mut self, other: &Counters) {
+        let Counters {
+            cmd_get,
+            cmd_set,
+            get_misses,
+            verify_misses,
+            verify_failed,
+            expired_get,
+            unexpired_unget,
+            written_bytes,
+            read_bytes,
+            object_bytes,
+            packet_disorder,
+            packet_drop,
+            udp_timeout,
+            requests_sent,
+            requests_completed,
+            requests_failed,
+            requests_timed_out,
+            errors,
+        } = other;
+        self.cmd_get += cmd_get;
+        self.cmd_set += cmd_set;
+        self.get_misses += get_misses;
+        self.verify_misses += verify_misses;
+        self.verify_failed += verify_failed;
+        self.expired_get += expired_get;
+        self.unexpired_unget += unexpired_unget;
+        self.written_bytes += written_bytes;
+        self.read_bytes += read_bytes;
+        self.object_bytes += object_bytes;
+        self.packet_disorder += packet_disorder;
+        self.packet_drop += packet_drop;
+        self.udp_timeout += udp_timeout;
+        self.requests_sent += requests_sent;
+        self.requests_completed += requests_completed;
+        self.requests_failed += requests_failed;
+        self.requests_timed_out += requests_timed_out;
+        self.errors.merge(errors);
+    }
+
+    /// Requests sent that have not ended yet:
+    /// sent − completed − failed − timed out.
+    pub fn in_flight(&self) -> i128 {
+        i128::from(self.requests_sent)
+            - i128::from(self.requests_completed)
+            - i128::from(self.requests_failed)
+            - i128::from(self.requests_timed_out)
+    }
+}
+
+impl Errors {
+    /// Adds `other` into `self`, field by field.
+    pub fn merge(&mut self, other: &Errors) {
+        let Errors {
+            server_error,
+            client_error,
+            protocol_error,
+            timeout,
+            disconnect,
+        } = other;
+        self.server_error += server_error;
+        self.client_error += client_error;
+        self.protocol_error += protocol_error;
+        self.timeout += timeout;
+        self.disconnect += disconnect;
+    }
+}
+
+/// The statistics of one interval: latencies of gets and sets, misses per
+/// kind as memaslap's `Get_miss` column shows them, and the counters.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    /// Latencies of get requests (one per request, multi-gets included).
+    pub get: Latency,
+    /// Latencies of set requests.
+    pub set: Latency,
+    /// Every counter.
+    pub counters: Counters,
+}
+
+impl Stats {
+    /// Adds `other` into `self`.
+    pub fn merge(&mut self, other: &Stats) {
+        self.get.merge(&other.get);
+        self.set.merge(&other.set);
+        self.counters.merge(&other.counters);
+    }
+
+    /// Forgets everything, keeping allocated memory.
+    pub fn reset(&mut self) {
+        self.get.reset();
+        self.set.reset();
+        self.counters = Counters::default();
+    }
+
+    /// Latencies of every request, gets and sets together.
+    pub fn total(&self) -> Latency {
+        let mut total = self.get.clone();
+        total.merge(&self.set);
+        total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn merge_adds_every_field() {
+        let mut a = Stats::default();
+        a.counters.cmd_get = 3;
+        a.counters.errors.timeout = 1;
+        a.counters.requests_sent = 5;
+        a.counters.requests_completed = 4;
+        a.get.record(Duration::from_micros(10));
+        let mut b = Stats::default();
+        b.counters.cmd_get = 4;
+        b.counters.errors.timeout = 2;
+        b.counters.requests_sent = 2;
+        b.counters.requests_timed_out = 2;
+        b.set.record(Duration::from_micros(30));
+        a.merge(&b);
+        assert_eq!(a.counters.cmd_get, 7);
+        assert_eq!(a.counters.errors.timeout, 3);
+        assert_eq!(a.counters.in_flight(), 1);
+        assert_eq!(a.total().count(), 2);
+        assert_eq!(a.total().max(), Duration::from_micros(30));
+        a.reset();
+        assert_eq!(a.counters, Counters::default());
+        assert_eq!(a.get.count(), 0);
+    }
+}
