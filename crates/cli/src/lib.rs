@@ -4,4 +4,6 @@
 //!
 //! It does not generate load itself; that is `memaslap-engine`'s job.
 
+pub mod options;
 pub mod report;
+pub mod units;

@@ -1,0 +1,216 @@
+//! memaslap's command-line options, with the same short and long names and
+//! units, plus this tool's own extensions. Values are checked here only for
+//! their form; cross-option rules are checked when the options become an
+//! engine configuration.
+
+use crate::units::{parse_count, parse_proportion, parse_time};
+use clap::Parser;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// memaslap: generates load against memcached servers and reports
+/// throughput, latency, misses and verification failures.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "memaslap", version, about, long_about = None)]
+#[command(after_help = AFTER_HELP)]
+pub struct Options {
+    /// Servers, host:port[,host:port...]. Defaults to $MEMCACHED_SERVERS,
+    /// else a private memcached started for the run.
+    #[arg(short = 's', long = "servers", value_name = "SERVERS")]
+    pub servers: Option<String>,
+
+    /// Worker threads.
+    #[arg(short = 'T', long = "threads", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: u32,
+
+    /// Concurrencies (connections) in all, a multiple of --threads.
+    #[arg(short = 'c', long = "concurrency", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..))]
+    pub concurrency: u32,
+
+    /// TCP sockets per concurrency, used in turn.
+    #[arg(short = 'n', long = "conn_sock", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub conn_sock: u32,
+
+    /// Operations to execute, then stop (overrides --time).
+    #[arg(short = 'x', long = "execute_number", value_parser = parse_count)]
+    pub execute_number: Option<u64>,
+
+    /// Run time: N with unit s, m, h or d (a bare number is seconds).
+    #[arg(short = 't', long = "time", default_value = "600s", value_parser = parse_time)]
+    pub time: Duration,
+
+    /// Key, value and command distribution file in memaslap's format.
+    #[arg(short = 'F', long = "cfg_cmd", value_name = "FILE")]
+    pub cfg_cmd: Option<PathBuf>,
+
+    /// Task window (items) per concurrency; k = 1024.
+    #[arg(short = 'w', long = "win_size", default_value = "10k", value_parser = parse_count)]
+    pub win_size: u64,
+
+    /// Fixed value length in bytes, 1 to 1 MiB.
+    #[arg(short = 'X', long = "fixed_size", value_parser = parse_count)]
+    pub fixed_size: Option<u64>,
+
+    /// Fraction of gets whose value is verified, in (0, 1].
+    #[arg(short = 'v', long = "verify", value_parser = parse_proportion)]
+    pub verify: Option<f64>,
+
+    /// Keys per multi-get.
+    #[arg(short = 'd', long = "division", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub division: u32,
+
+    /// Interval of the periodic statistics, N with unit s, m, h or d.
+    #[arg(short = 'S', long = "stat_freq", value_parser = parse_time)]
+    pub stat_freq: Option<Duration>,
+
+    /// Fraction of objects stored with a TTL and checked for expiry, in (0, 1].
+    #[arg(short = 'e', long = "exp_verify", value_parser = parse_proportion)]
+    pub exp_verify: Option<f64>,
+
+    /// Fraction of sets that overwrite an existing object, in (0, 1].
+    #[arg(short = 'o', long = "overwrite", value_parser = parse_proportion)]
+    pub overwrite: Option<f64>,
+
+    /// Reconnect closed sockets.
+    #[arg(short = 'R', long = "reconnect")]
+    pub reconnect: bool,
+
+    /// UDP instead of TCP.
+    #[arg(short = 'U', long = "udp")]
+    pub udp: bool,
+
+    /// Facebook mode: sets over TCP, multi-gets over UDP (needs --division >= 2).
+    #[arg(short = 'a', long = "facebook")]
+    pub facebook: bool,
+
+    /// Binary protocol.
+    #[arg(short = 'B', long = "binary")]
+    pub binary: bool,
+
+    /// Target throughput in operations per second for the whole run; k = 1024.
+    #[arg(short = 'P', long = "tps", value_parser = parse_count)]
+    pub tps: Option<u64>,
+
+    /// Replication test: the first N servers are writable.
+    #[arg(short = 'p', long = "rep_write", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rep_write: Option<u32>,
+
+    /// Details of verification failures on stderr.
+    #[arg(short = 'b', long = "verbose")]
+    pub verbose: bool,
+
+    /// Master seed of every random choice (a random one is drawn and printed
+    /// when omitted).
+    #[arg(long = "seed")]
+    pub seed: Option<u64>,
+
+    /// Also write the whole result as JSON to FILE.
+    #[arg(long = "json", value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// How long a UDP request may wait for its reply.
+    #[arg(long = "udp-timeout", default_value = "1s", value_parser = parse_time)]
+    pub udp_timeout: Duration,
+}
+
+const AFTER_HELP: &str = "\
+Times take a unit s, m, h or d (a bare number is seconds); counts take k, m
+or g (powers of 1024). Exit status: 0 success, 1 the run failed or
+verification failed, 2 bad options or configuration.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Options, clap::Error> {
+        Options::try_parse_from(std::iter::once("memaslap").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn definition_is_consistent() {
+        Options::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_are_memaslaps() {
+        let o = parse(&[]).unwrap();
+        assert_eq!(o.threads, 1);
+        assert_eq!(o.concurrency, 16);
+        assert_eq!(o.conn_sock, 1);
+        assert_eq!(o.time, Duration::from_secs(600));
+        assert_eq!(o.win_size, 10 * 1024);
+        assert_eq!(o.division, 1);
+        assert_eq!(o.execute_number, None);
+        assert!(!o.udp && !o.binary && !o.facebook && !o.reconnect);
+    }
+
+    #[test]
+    fn short_and_long_names() {
+        let o = parse(&[
+            "-s", "a:1,b:2", "-T", "2", "-c", "8", "-n", "2", "-x", "10k", "-t", "2m", "-w", "1k",
+            "-X", "100", "-v", "0.5", "-d", "10", "-S", "1s", "-e", "0.1", "-o", "0.2", "-R", "-U",
+            "-B", "-P", "2000", "-p", "1", "-b",
+        ])
+        .unwrap();
+        assert_eq!(o.servers.as_deref(), Some("a:1,b:2"));
+        assert_eq!((o.threads, o.concurrency, o.conn_sock), (2, 8, 2));
+        assert_eq!(o.execute_number, Some(10240));
+        assert_eq!(o.time, Duration::from_secs(120));
+        assert_eq!((o.win_size, o.fixed_size), (1024, Some(100)));
+        assert_eq!(
+            (o.verify, o.exp_verify, o.overwrite),
+            (Some(0.5), Some(0.1), Some(0.2))
+        );
+        assert_eq!(o.stat_freq, Some(Duration::from_secs(1)));
+        assert_eq!((o.tps, o.rep_write), (Some(2000), Some(1)));
+        assert!(o.reconnect && o.udp && o.binary && o.verbose);
+
+        let o = parse(&[
+            "--servers=h:1",
+            "--threads=3",
+            "--concurrency=9",
+            "--conn_sock=1",
+            "--execute_number=5",
+            "--time=10",
+            "--cfg_cmd=x.cfg",
+            "--win_size=10k",
+            "--division=2",
+            "--stat_freq=2s",
+            "--facebook",
+            "--rep_write=2",
+            "--seed=7",
+            "--json=out.json",
+            "--udp-timeout=200ms",
+        ])
+        .unwrap();
+        assert_eq!(o.cfg_cmd, Some(PathBuf::from("x.cfg")));
+        assert_eq!(o.time, Duration::from_secs(10));
+        assert_eq!(o.seed, Some(7));
+        assert_eq!(o.udp_timeout, Duration::from_millis(200));
+        assert!(o.facebook);
+    }
+
+    #[test]
+    fn bad_values_name_the_option() {
+        for (args, needle) in [
+            (&["-t", "10x"][..], "--time"),
+            (&["-v", "1.5"][..], "--verify"),
+            (&["-T", "0"][..], "--threads"),
+            (&["-w", "k"][..], "--win_size"),
+            (&["-P", "fast"][..], "--tps"),
+        ] {
+            let err = parse(args).unwrap_err().to_string();
+            assert!(err.contains(needle), "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn help_shows_real_defaults() {
+        let help = Options::command().render_help().to_string();
+        assert!(help.contains("[default: 1]"), "{help}");
+        assert!(help.contains("[default: 16]"), "{help}");
+        assert!(help.contains("[default: 600s]"), "{help}");
+        assert!(help.contains("[default: 10k]"), "{help}");
+    }
+}
