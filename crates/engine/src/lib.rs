@@ -7,4 +7,5 @@
 //! (where to send it). It does not parse flags or print reports.
 
 pub mod latency;
+pub mod pacer;
 pub mod stats;
