@@ -5,5 +5,6 @@
 //! It does not generate load itself; that is `memaslap-engine`'s job.
 
 pub mod options;
+pub mod private_server;
 pub mod report;
 pub mod units;
