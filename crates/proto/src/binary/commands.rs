@@ -201,7 +201,8 @@ fn encode_bare(out: &mut Vec<u8>, opcode: Opcode, extras: Extras, opaque: u32) {
     };
     // Neither a key nor a value is given, and each caller pairs the opcode
     // with the extras it takes, so there is no error to report.
-    let _ = encode_request(out, &req);
+    let result = encode_request(out, &req);
+    debug_assert_eq!(result, Ok(()));
 }
 
 /// Encodes a NOOP, whose answer marks the end of a pipeline of quiet
