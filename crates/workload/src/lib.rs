@@ -1,8 +1,10 @@
 //! memaslap's workload model: what to send and what to expect back.
-//!
-//! It will own key and value size distributions (from flags or a `-F` config
-//! file), the shared block of printable bytes that keys and values are sliced
-//! from, per-connection item windows, the deterministic set/get mix,
-//! multi-get batching, verification and expiry plans, and seeding.
-//!
-//! It does not know sockets, clocks (time is passed in) or statistics.
+mod config;
+mod config_file;
+mod error;
+
+pub use config::{
+    CommandMix, DEFAULT_WINDOW, MAX_DIVISION, MAX_KEY_LEN, MAX_VALUE_LEN, MAX_WINDOW, MIN_KEY_LEN,
+    PREFIX_LEN, PROPORTION_TOLERANCE, SizeRange, WorkloadConfig,
+};
+pub use error::{ConfigError, Problem, Section};
