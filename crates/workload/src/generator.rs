@@ -63,7 +63,9 @@ struct PendingSet {
 /// - The mix is deterministic: a set is issued when
 ///   `gets × set_proportion ≥ sets × get_proportion`.
 /// - A mix without sets first stores the whole window (warm-up).
-/// - Every `1/-e`-th window slot holds items with a TTL of 60 s.
+/// - A fraction `-e` of the window's slots, spread evenly, hold items stored
+///   with a TTL of 60 s; gets of them are checked for expiry.
+/// - A fraction `-v` of the other gets are verified byte for byte.
 ///
 /// Differences: a set's effect on the window waits for `STORED`, so a failed
 /// set leaves the window as it was; a failed overwrite stops verification of

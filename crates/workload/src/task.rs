@@ -1,5 +1,6 @@
 //! Tasks handed to the engine and the results it hands back.
 
+use std::fmt;
 use std::time::Instant;
 
 use crate::config::PREFIX_LEN;
@@ -7,7 +8,7 @@ use crate::item::{Entry, Item};
 
 /// A key: its unique 8-byte printable prefix followed by a suffix slice of
 /// the shared block. Send it as two slices or copy it; it is never empty.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Key<'w> {
     prefix: [u8; PREFIX_LEN],
     suffix: &'w [u8],
@@ -49,6 +50,17 @@ impl<'w> Key<'w> {
     pub fn append_to(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.prefix);
         out.extend_from_slice(self.suffix);
+    }
+}
+
+impl fmt::Debug for Key<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Key(\"{}{}\")",
+            self.prefix.escape_ascii(),
+            self.suffix.escape_ascii()
+        )
     }
 }
 
@@ -144,7 +156,7 @@ pub struct GetEntry<'w> {
 }
 
 /// The keys of a get, distinct, in the order to send them.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct GetBatch<'g, 'w> {
     entries: &'g [Entry],
     window: &'g [Item],
@@ -195,6 +207,14 @@ impl<'g, 'w: 'g> GetBatch<'g, 'w> {
     }
 }
 
+impl fmt::Debug for GetBatch<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(|entry| (entry.key, entry.check)))
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,5 +231,6 @@ mod tests {
         let mut out = b"get ".to_vec();
         key.append_to(&mut out);
         assert_eq!(out, b"get ABCDEFGHxyz");
+        assert_eq!(format!("{key:?}"), "Key(\"ABCDEFGHxyz\")");
     }
 }

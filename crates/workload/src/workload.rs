@@ -1,5 +1,7 @@
 //! The workload built once per run and shared read-only by all connections.
 
+use std::fmt;
+
 use crate::bytes::{OFFSET_SPAN, PREFIX_SPACE, printable_block};
 use crate::config::{MAX_KEY_LEN, WorkloadConfig};
 use crate::error::ConfigError;
@@ -12,7 +14,6 @@ use crate::sizes::{TABLE_LEN, size_table};
 ///
 /// Build it once, share it (`&Workload` in scoped threads, or an `Arc`), and
 /// give every connection its own [`Generator`] with [`Workload::generator`].
-#[derive(Debug)]
 pub struct Workload {
     config: WorkloadConfig,
     seed: u64,
@@ -129,6 +130,17 @@ impl Workload {
     }
 }
 
+impl fmt::Debug for Workload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Workload")
+            .field("seed", &self.seed)
+            .field("connections", &self.connections)
+            .field("block_len", &self.block.len())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +163,9 @@ mod tests {
         let longest = *a.value_lens().iter().max().unwrap() as usize;
         assert_eq!(a.block().len(), OFFSET_SPAN as usize + longest);
         assert_eq!(a.prefixes_per_connection(), PREFIX_SPACE / 4);
+        let debug = format!("{a:?}");
+        assert!(debug.starts_with("Workload { seed: 11, connections: 4, block_len: "));
+        assert!(debug.len() < 1000, "{debug}");
     }
 
     #[test]
