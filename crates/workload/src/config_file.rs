@@ -142,13 +142,12 @@ impl Parser {
             }
             return self.open(section, number);
         }
-        let Some(open) = self.open.as_mut() else {
+        let Some(section) = self.open.map(|open| open.section) else {
             return Err(Problem::ExpectedSection {
                 found: first.to_owned(),
             });
         };
-        let section = open.section;
-        let all: Fields<'_> = Fields::collect(content);
+        let all = Fields::collect(content);
         let proportion = match section {
             Section::Key | Section::Value => {
                 let range = size_line(section, &all)?;
@@ -176,11 +175,6 @@ impl Parser {
         }
         if let Some(first) = self.first_lines.get_mut(slot(section)) {
             *first = Some(number);
-        }
-        match section {
-            Section::Key => self.keys.clear(),
-            Section::Value => self.values.clear(),
-            Section::Cmd => (self.set, self.get) = (None, None),
         }
         self.open = Some(Open {
             section,
