@@ -1,0 +1,94 @@
+//! The shared block of printable bytes and the printable key prefixes.
+
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rand_xoshiro::rand_core::Rng;
+
+use crate::config::PREFIX_LEN;
+
+/// The 64 characters of the shared block and of key prefixes (memaslap's
+/// alphabet): `[0-9A-Za-z.-]`.
+pub const ALPHABET: &[u8; 64] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.-";
+
+/// How many distinct prefixes 8 characters of a 64-letter alphabet name: 2^48.
+pub const PREFIX_SPACE: u64 = 1 << 48;
+
+/// Key suffixes and values start at an offset below this many bytes into the
+/// block, so every key or value is a slice of it whatever its offset.
+pub(crate) const OFFSET_SPAN: u32 = 1 << 20;
+
+/// `len` random characters of [`ALPHABET`], 6 bits of the generator each.
+pub(crate) fn printable_block(rng: &mut Xoshiro256PlusPlus, len: usize) -> Box<[u8]> {
+    let mut block = vec![0u8; len].into_boxed_slice();
+    for chunk in block.chunks_mut(10) {
+        let mut bits = rng.next_u64();
+        for byte in chunk {
+            *byte = letter(bits);
+            bits >>= 6;
+        }
+    }
+    block
+}
+
+fn letter(bits: u64) -> u8 {
+    ALPHABET.get((bits & 63) as usize).copied().unwrap_or(b'0')
+}
+
+/// The 8 printable characters naming prefix number `n` (`n` < 2^48; higher
+/// bits are ignored), most significant first.
+pub(crate) fn encode_prefix(n: u64) -> [u8; PREFIX_LEN] {
+    let mut out = [0u8; PREFIX_LEN];
+    for (i, byte) in out.iter_mut().enumerate() {
+        let shift = 6 * (PREFIX_LEN - 1 - i);
+        *byte = letter(n >> shift);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seed::derive_rng;
+
+    fn decode(prefix: [u8; 8]) -> u64 {
+        prefix.iter().fold(0, |n, b| {
+            n << 6 | ALPHABET.iter().position(|a| a == b).unwrap() as u64
+        })
+    }
+
+    #[test]
+    fn prefixes_are_printable_and_distinct() {
+        assert_eq!(&encode_prefix(0), b"00000000");
+        assert_eq!(&encode_prefix(PREFIX_SPACE - 1), b"--------");
+        assert_eq!(&encode_prefix(64), b"00000010");
+        for n in [
+            0,
+            1,
+            63,
+            64,
+            4095,
+            1 << 30,
+            PREFIX_SPACE / 3,
+            PREFIX_SPACE - 1,
+        ] {
+            assert_eq!(decode(encode_prefix(n)), n);
+        }
+    }
+
+    #[test]
+    fn block_is_printable_reproducible_and_varied() {
+        let a = printable_block(&mut derive_rng(3, 0), 100_003);
+        let b = printable_block(&mut derive_rng(3, 0), 100_003);
+        let c = printable_block(&mut derive_rng(4, 0), 100_003);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert!(a.iter().all(|x| ALPHABET.contains(x)));
+        let mut counts = [0usize; 256];
+        for &x in a.iter() {
+            counts[x as usize] += 1;
+        }
+        for &x in ALPHABET {
+            let c = counts[x as usize];
+            assert!((1300..1850).contains(&c), "{} appears {c} times", x as char);
+        }
+    }
+}

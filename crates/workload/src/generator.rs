@@ -1,0 +1,429 @@
+//! A connection's generator: its window, its command mix and its
+//! verification plan, driven by its own seeded random stream.
+
+use std::fmt;
+use std::time::Instant;
+
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::bytes::{OFFSET_SPAN, encode_prefix};
+use crate::item::{Entry, Item};
+use crate::seed::{below, derive_rng};
+use crate::sizes::TABLE_LEN;
+use crate::task::{Check, GetBatch, SetKind, SetOutcome, SetTask, Task, Verdict};
+use crate::verify::{EXPIRE_TTL, judge};
+use crate::workload::Workload;
+
+/// What a generator has issued so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Sets issued by the command mix (warm-up sets excluded).
+    pub sets: u64,
+    /// Of those, overwrites of an existing key.
+    pub overwrites: u64,
+    /// Keys requested by gets (a multi-get of `d` keys counts `d`).
+    pub gets: u64,
+    /// Of those, keys whose value is checked byte for byte (`-v`).
+    pub data_checks: u64,
+    /// Sets that stored the window before a run without sets.
+    pub warmup_sets: u64,
+}
+
+/// The state of the task in flight.
+#[derive(Debug, Clone, Copy)]
+enum InFlight {
+    Idle,
+    Set(PendingSet),
+    Get,
+}
+
+/// A set in flight: the window changes only once it is stored.
+#[derive(Debug, Clone, Copy)]
+struct PendingSet {
+    slot: usize,
+    item: Item,
+    /// Whether storing it moves the set cursor on (a walking set).
+    advance: bool,
+    kind: SetKind,
+}
+
+/// One connection's source of tasks.
+///
+/// Closed loop, as memaslap: ask for a task with [`Generator::next_task`],
+/// send it, then report its result — [`Generator::complete_set`] for a set,
+/// [`Generator::check_get`] for each key of a get — before asking for the
+/// next one. Nothing here allocates after construction.
+///
+/// memaslap's rules, kept:
+/// - Sets walk the window in order. On the first lap each stores its item; on
+///   later laps a set either overwrites the item (fraction `-o` of all sets,
+///   the value offset moving by one so the expected value changes) or
+///   replaces it with a fresh key.
+/// - Gets pick uniformly among items already stored.
+/// - The mix is deterministic: a set is issued when
+///   `gets × set_proportion ≥ sets × get_proportion`.
+/// - A mix without sets first stores the whole window (warm-up).
+/// - A fraction `-e` of the window's slots, spread evenly, hold items stored
+///   with a TTL of 60 s; gets of them are checked for expiry.
+/// - A fraction `-v` of the other gets are verified byte for byte.
+///
+/// Differences: a set's effect on the window waits for `STORED`, so a failed
+/// set leaves the window as it was; a failed overwrite stops verification of
+/// that item until it is stored again; the keys of a multi-get are distinct;
+/// memaslap's periodic mix "adjustment" is not needed because the counts
+/// never drift.
+pub struct Generator<'w> {
+    workload: &'w Workload,
+    connection: u32,
+    rng: Xoshiro256PlusPlus,
+    window: Box<[Item]>,
+    /// Walking sets stored so far; the next walks slot `cursor % window`.
+    cursor: u64,
+    size_cursor: usize,
+    next_prefix: u64,
+    prefix_end: u64,
+    warmup_left: usize,
+    counts: Counts,
+    in_flight: InFlight,
+    batch: Vec<Entry>,
+}
+
+impl<'w> Generator<'w> {
+    pub(crate) fn new(workload: &'w Workload, connection: u32) -> Self {
+        let config = workload.config();
+        let mut rng = derive_rng(workload.seed(), u64::from(connection));
+        let size_cursor = below(&mut rng, TABLE_LEN as u64) as usize;
+        let next_prefix = u64::from(connection) * workload.prefixes_per_connection();
+        let mut generator = Self {
+            workload,
+            connection,
+            rng,
+            window: Box::default(),
+            cursor: 0,
+            size_cursor,
+            next_prefix,
+            prefix_end: next_prefix + workload.prefixes_per_connection(),
+            warmup_left: if config.mix.has_no_sets() {
+                config.window
+            } else {
+                0
+            },
+            counts: Counts::default(),
+            in_flight: InFlight::Idle,
+            batch: Vec::with_capacity(config.division),
+        };
+        let window: Box<[Item]> = (0..config.window)
+            .map(|slot| {
+                let exptime = if has_ttl(slot, config.exp_verify) {
+                    EXPIRE_TTL
+                } else {
+                    0
+                };
+                generator.fresh_item(exptime)
+            })
+            .collect();
+        generator.window = window;
+        generator
+    }
+
+    /// The next task. Call it once the previous task is complete: a set not
+    /// reported by then is forgotten and leaves the window as it was.
+    pub fn next_task(&mut self) -> Task<'_, 'w> {
+        self.batch.clear();
+        self.in_flight = InFlight::Idle;
+        if self.warmup_left > 0 {
+            self.warmup_left -= 1;
+            self.counts.warmup_sets += 1;
+            let pending = self.plan_set(false);
+            return Task::Set(self.issue_set(pending, true));
+        }
+        let filled = self.filled();
+        if filled == 0 || self.set_is_due() {
+            let overwrite = (self.counts.overwrites as f64)
+                < self.counts.sets as f64 * self.workload.config().overwrite;
+            self.counts.sets += 1;
+            let pending = self.plan_set(overwrite);
+            if pending.kind == SetKind::Overwrite {
+                self.counts.overwrites += 1;
+            }
+            return Task::Set(self.issue_set(pending, false));
+        }
+        self.plan_gets(filled);
+        self.in_flight = InFlight::Get;
+        Task::Get(self.batch())
+    }
+
+    /// Reports how the set in flight ended; `now` is when its answer came.
+    /// Does nothing when no set is in flight.
+    pub fn complete_set(&mut self, outcome: SetOutcome, now: Instant) {
+        let InFlight::Set(pending) = std::mem::replace(&mut self.in_flight, InFlight::Idle) else {
+            return;
+        };
+        let Some(item) = self.window.get_mut(pending.slot) else {
+            return;
+        };
+        match outcome {
+            SetOutcome::Stored => {
+                *item = Item {
+                    stored: true,
+                    uncertain: false,
+                    set_at: Some(now),
+                    ..pending.item
+                };
+                if pending.advance {
+                    self.cursor += 1;
+                }
+            }
+            SetOutcome::NotStored | SetOutcome::Lost => {
+                if pending.kind == SetKind::Overwrite && item.stored {
+                    item.uncertain = true;
+                }
+            }
+        }
+    }
+
+    /// Judges the answer for key `index` of the get in flight: `answer` is
+    /// the value returned, `None` a miss; `now` is when it came. `None` when
+    /// no get is in flight or `index` is not one of its keys.
+    pub fn check_get(&self, index: usize, answer: Option<&[u8]>, now: Instant) -> Option<Verdict> {
+        let entry = self.batch.get(index)?;
+        let item = self.window.get(entry.slot as usize)?;
+        let block = self.workload.block();
+        Some(judge(
+            entry.check,
+            item.value(block),
+            item.exptime,
+            item.set_at,
+            answer,
+            now,
+        ))
+    }
+
+    /// The keys of the get in flight (empty when the task in flight is not a
+    /// get), e.g. to match returned keys with [`GetBatch::position`].
+    pub fn batch(&self) -> GetBatch<'_, 'w> {
+        GetBatch::new(&self.batch, &self.window, self.workload.block())
+    }
+
+    /// This generator's connection index.
+    pub fn connection(&self) -> u32 {
+        self.connection
+    }
+
+    /// What has been issued so far.
+    pub fn counts(&self) -> Counts {
+        self.counts
+    }
+
+    /// Whether the next task is a warm-up set (the mix has no sets and the
+    /// window is not stored yet). Once it turns false, memaslap waits for all
+    /// connections before the timed run starts.
+    pub fn is_warming_up(&self) -> bool {
+        self.warmup_left > 0
+    }
+
+    /// Items in the window (`-w`).
+    pub fn window_len(&self) -> usize {
+        self.window.len()
+    }
+
+    /// Items of the window stored at least once; gets pick among them.
+    pub fn filled(&self) -> usize {
+        usize::try_from(self.cursor).map_or(self.window.len(), |c| c.min(self.window.len()))
+    }
+
+    fn set_is_due(&self) -> bool {
+        let mix = self.workload.config().mix;
+        !mix.has_no_sets() && self.counts.gets as f64 * mix.set >= self.counts.sets as f64 * mix.get
+    }
+
+    /// Chooses the item a set stores; see the type's documentation.
+    fn plan_set(&mut self, want_overwrite: bool) -> PendingSet {
+        let slot = (self.cursor % self.window.len().max(1) as u64) as usize;
+        let current = self.window.get(slot).copied().unwrap_or_default();
+        let walking = |item, kind| PendingSet {
+            slot,
+            item,
+            advance: true,
+            kind,
+        };
+        if current.stored {
+            if want_overwrite || self.next_prefix >= self.prefix_end {
+                return walking(current.overwritten(), SetKind::Overwrite);
+            }
+            return walking(self.fresh_item(current.exptime), SetKind::New);
+        }
+        let filled = self.filled();
+        if want_overwrite && filled > 0 {
+            let target = below(&mut self.rng, filled as u64) as usize;
+            if let Some(item) = self.window.get(target) {
+                return PendingSet {
+                    slot: target,
+                    item: item.overwritten(),
+                    advance: false,
+                    kind: SetKind::Overwrite,
+                };
+            }
+        }
+        walking(current, SetKind::New)
+    }
+
+    fn issue_set(&mut self, pending: PendingSet, warmup: bool) -> SetTask<'w> {
+        self.in_flight = InFlight::Set(pending);
+        let block = self.workload.block();
+        SetTask {
+            key: pending.item.key(block),
+            value: pending.item.value(block),
+            exptime: pending.item.exptime,
+            kind: pending.kind,
+            warmup,
+        }
+    }
+
+    /// Picks `min(-d, filled)` distinct stored items (Floyd's sampling) and
+    /// decides what to check for each.
+    fn plan_gets(&mut self, filled: usize) {
+        let n = self.workload.config().division.min(filled);
+        for j in filled - n..filled {
+            let pick = below(&mut self.rng, j as u64 + 1) as usize;
+            let taken = self.batch.iter().any(|e| e.slot as usize == pick);
+            let slot = if taken { j } else { pick };
+            let check = self.plan_check(slot);
+            self.counts.gets += 1;
+            self.batch.push(Entry {
+                slot: slot as u32,
+                check,
+            });
+        }
+    }
+
+    /// memaslap's verification plan: items with a TTL are always checked for
+    /// expiry; of the others, gets are verified until `-v` of all gets are.
+    fn plan_check(&mut self, slot: usize) -> Check {
+        let Some(item) = self.window.get(slot) else {
+            return Check::None;
+        };
+        if item.uncertain || !item.stored {
+            return Check::None;
+        }
+        if item.exptime > 0 {
+            return Check::Expiry;
+        }
+        let due = (self.counts.gets + 1) as f64 * self.workload.config().verify;
+        if (self.counts.data_checks as f64) < due {
+            self.counts.data_checks += 1;
+            return Check::Data;
+        }
+        Check::None
+    }
+
+    /// A new item under the next unused prefix, sized by the next table entry.
+    fn fresh_item(&mut self, exptime: u32) -> Item {
+        let (key_len, value_len) = self.workload.lens(self.size_cursor);
+        self.size_cursor = (self.size_cursor + 1) % TABLE_LEN;
+        let prefix = encode_prefix(self.next_prefix);
+        self.next_prefix += 1;
+        Item {
+            prefix,
+            suffix_offset: below(&mut self.rng, u64::from(OFFSET_SPAN)) as u32,
+            value_offset: below(&mut self.rng, u64::from(OFFSET_SPAN)) as u32,
+            value_len,
+            key_len,
+            exptime,
+            ..Item::default()
+        }
+    }
+}
+
+impl fmt::Debug for Generator<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Generator")
+            .field("connection", &self.connection)
+            .field("window", &self.window.len())
+            .field("filled", &self.filled())
+            .field("counts", &self.counts)
+            .field("in_flight", &self.in_flight)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether window slot `slot` holds items with a TTL: exactly
+/// `floor(window × fraction)` slots do, spread evenly (memaslap's rule).
+fn has_ttl(slot: usize, fraction: f64) -> bool {
+    ((slot + 1) as f64 * fraction).floor() > (slot as f64 * fraction).floor()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{CommandMix, WorkloadConfig};
+
+    #[test]
+    fn ttl_slots_are_an_exact_even_share() {
+        for (window, fraction, expected) in
+            [(100, 0.1, 10), (1000, 0.25, 250), (7, 1.0, 7), (50, 0.0, 0)]
+        {
+            let slots: Vec<usize> = (0..window).filter(|&s| has_ttl(s, fraction)).collect();
+            assert_eq!(slots.len(), expected);
+            if expected > 1 {
+                let gaps: Vec<usize> = slots.windows(2).map(|w| w[1] - w[0]).collect();
+                let step = (1.0 / fraction).round() as usize;
+                assert!(gaps.iter().all(|&g| g == step), "{gaps:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn window_is_built_from_the_connections_prefix_range() {
+        let config = WorkloadConfig {
+            window: 10,
+            ..WorkloadConfig::default()
+        };
+        let workload = Workload::new(&config, 1, 3).unwrap();
+        let per = workload.prefixes_per_connection();
+        for connection in 0..3u32 {
+            let g = workload.generator(connection).unwrap();
+            let first = u64::from(connection) * per;
+            for (i, item) in g.window.iter().enumerate() {
+                assert_eq!(item.prefix, encode_prefix(first + i as u64));
+                assert!(!item.stored);
+                assert_eq!((item.key_len, item.value_len), (64, 1024));
+            }
+            assert_eq!(g.next_prefix, first + 10);
+            assert_eq!(g.prefix_end, first + per);
+        }
+    }
+
+    #[test]
+    fn exhausted_prefixes_turn_replacements_into_overwrites() {
+        let config = WorkloadConfig {
+            window: 2,
+            mix: CommandMix { set: 1.0, get: 0.0 },
+            ..WorkloadConfig::default()
+        };
+        let workload = Workload::new(&config, 1, 1).unwrap();
+        let mut g = workload.generator(0).unwrap();
+        let now = Instant::now();
+        g.prefix_end = g.next_prefix + 1;
+        let mut kinds = Vec::new();
+        for _ in 0..6 {
+            if let Task::Set(set) = g.next_task() {
+                kinds.push(set.kind);
+            }
+            g.complete_set(SetOutcome::Stored, now);
+        }
+        use SetKind::{New, Overwrite};
+        assert_eq!(kinds, [New, New, New, Overwrite, Overwrite, Overwrite]);
+    }
+
+    #[test]
+    fn debug_is_short() {
+        let workload = Workload::new(&WorkloadConfig::default(), 1, 1).unwrap();
+        let text = format!("{:?}", workload.generator(0).unwrap());
+        assert!(
+            text.starts_with("Generator { connection: 0, window: 10240"),
+            "{text}"
+        );
+        assert!(text.len() < 300);
+    }
+}

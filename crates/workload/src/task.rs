@@ -1,0 +1,236 @@
+//! Tasks handed to the engine and the results it hands back.
+
+use std::fmt;
+use std::time::Instant;
+
+use crate::config::PREFIX_LEN;
+use crate::item::{Entry, Item};
+
+/// A key: its unique 8-byte printable prefix followed by a suffix slice of
+/// the shared block. Send it as two slices or copy it; it is never empty.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Key<'w> {
+    prefix: [u8; PREFIX_LEN],
+    suffix: &'w [u8],
+}
+
+impl<'w> Key<'w> {
+    pub(crate) const fn new(prefix: [u8; PREFIX_LEN], suffix: &'w [u8]) -> Self {
+        Self { prefix, suffix }
+    }
+
+    /// The unique prefix.
+    pub const fn prefix(&self) -> &[u8; PREFIX_LEN] {
+        &self.prefix
+    }
+
+    /// The rest of the key, borrowed from the shared block.
+    pub const fn suffix(&self) -> &'w [u8] {
+        self.suffix
+    }
+
+    /// Length of the whole key in bytes.
+    pub const fn len(&self) -> usize {
+        PREFIX_LEN + self.suffix.len()
+    }
+
+    /// Always `false`: a key has at least its prefix.
+    pub const fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// Whether `bytes` is this key.
+    pub fn matches(&self, bytes: &[u8]) -> bool {
+        bytes
+            .split_at_checked(PREFIX_LEN)
+            .is_some_and(|(prefix, suffix)| prefix == self.prefix && suffix == self.suffix)
+    }
+
+    /// Appends the key's bytes to `out` (allocates only if `out` must grow).
+    pub fn append_to(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.prefix);
+        out.extend_from_slice(self.suffix);
+    }
+}
+
+impl fmt::Debug for Key<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Key(\"{}{}\")",
+            self.prefix.escape_ascii(),
+            self.suffix.escape_ascii()
+        )
+    }
+}
+
+/// Why a set was issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SetKind {
+    /// Stores an item under a key not stored before: the window's first lap,
+    /// or a fresh key replacing an item on a later lap.
+    New,
+    /// Stores a new value under a key already stored (`-o`); the expected
+    /// value changes.
+    Overwrite,
+}
+
+/// One set: `set <key> 0 <exptime> <value.len()>` and the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SetTask<'w> {
+    /// The key to store.
+    pub key: Key<'w>,
+    /// The value, a slice of the shared block (send it without copying).
+    pub value: &'w [u8],
+    /// Expiry in seconds: 0, or [`crate::EXPIRE_TTL`] for items checked for expiry.
+    pub exptime: u32,
+    /// New key or overwrite.
+    pub kind: SetKind,
+    /// Whether this set stores the window before a run without sets.
+    pub warmup: bool,
+}
+
+/// What to check when a get's answer comes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Check {
+    /// Nothing: count hits and misses only.
+    None,
+    /// The value must be exactly the expected bytes (`-v`).
+    Data,
+    /// The item has a TTL: a value after TTL + 5 s or a miss before TTL − 5 s
+    /// is an error (`-e`).
+    Expiry,
+}
+
+/// The result of checking one key of a get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    /// The get was not chosen for checking.
+    Unchecked,
+    /// Checked and correct (including a miss of an item that may have expired).
+    Ok,
+    /// A value of the wrong length or bytes (`verify_failed`).
+    VerifyFailed,
+    /// No value for an item that must exist (`verify_misses`).
+    VerifyMiss,
+    /// A value returned more than TTL + 5 s after its set (`expired_get`).
+    ExpiredGet,
+    /// A miss less than TTL − 5 s after its set (`unexpired_unget`).
+    UnexpiredUnget,
+}
+
+/// What the server said to a set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SetOutcome {
+    /// `STORED`: the window now holds the item.
+    Stored,
+    /// Any refusal (`NOT_STORED`, `SERVER_ERROR`, …): the window keeps what it
+    /// had, and an overwritten item is no longer verified.
+    NotStored,
+    /// No answer (timeout, lost connection): as [`SetOutcome::NotStored`].
+    Lost,
+}
+
+/// The next thing to send.
+#[derive(Debug, Clone, Copy)]
+pub enum Task<'g, 'w> {
+    /// Store one item.
+    Set(SetTask<'w>),
+    /// Get one or more items (a multi-get when `-d` > 1).
+    Get(GetBatch<'g, 'w>),
+}
+
+/// One key of a get: what to send and what to expect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GetEntry<'w> {
+    /// The key.
+    pub key: Key<'w>,
+    /// The value last stored under the key.
+    pub expected: &'w [u8],
+    /// What to check in the answer.
+    pub check: Check,
+    /// The item's expiry in seconds (0 = none).
+    pub exptime: u32,
+    /// When the item was last stored, as reported to the generator.
+    pub set_at: Option<Instant>,
+}
+
+/// The keys of a get, distinct, in the order to send them.
+#[derive(Clone, Copy)]
+pub struct GetBatch<'g, 'w> {
+    entries: &'g [Entry],
+    window: &'g [Item],
+    block: &'w [u8],
+}
+
+impl<'g, 'w: 'g> GetBatch<'g, 'w> {
+    pub(crate) const fn new(entries: &'g [Entry], window: &'g [Item], block: &'w [u8]) -> Self {
+        Self {
+            entries,
+            window,
+            block,
+        }
+    }
+
+    /// Number of keys.
+    pub const fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no keys (never the case for a task).
+    pub const fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The key at `index`, with what to expect.
+    pub fn get(&self, index: usize) -> Option<GetEntry<'w>> {
+        let entry = self.entries.get(index)?;
+        let item = self.window.get(entry.slot as usize)?;
+        Some(GetEntry {
+            key: item.key(self.block),
+            expected: item.value(self.block),
+            check: entry.check,
+            exptime: item.exptime,
+            set_at: item.set_at,
+        })
+    }
+
+    /// The keys in order, with what to expect.
+    pub fn iter(&self) -> impl Iterator<Item = GetEntry<'w>> + 'g {
+        let batch = *self;
+        (0..self.len()).filter_map(move |i| batch.get(i))
+    }
+
+    /// The index of `key` in this batch, for matching a returned value.
+    pub fn position(&self, key: &[u8]) -> Option<usize> {
+        self.iter().position(|entry| entry.key.matches(key))
+    }
+}
+
+impl fmt::Debug for GetBatch<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(|entry| (entry.key, entry.check)))
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_parts_and_matching() {
+        let key = Key::new(*b"ABCDEFGH", b"xyz");
+        assert_eq!(key.len(), 11);
+        assert!(!key.is_empty());
+        assert!(key.matches(b"ABCDEFGHxyz"));
+        assert!(!key.matches(b"ABCDEFGHxy"));
+        assert!(!key.matches(b"ABCDEFGXxyz"));
+        assert!(!key.matches(b"ABC"));
+        let mut out = b"get ".to_vec();
+        key.append_to(&mut out);
+        assert_eq!(out, b"get ABCDEFGHxyz");
+        assert_eq!(format!("{key:?}"), "Key(\"ABCDEFGHxyz\")");
+    }
+}

@@ -1,0 +1,211 @@
+//! The workload built once per run and shared read-only by all connections.
+
+use std::fmt;
+
+use crate::bytes::{OFFSET_SPAN, PREFIX_SPACE, printable_block};
+use crate::config::{MAX_KEY_LEN, WorkloadConfig};
+use crate::error::ConfigError;
+use crate::generator::Generator;
+use crate::seed::{WORKLOAD_STREAM, derive_rng};
+use crate::sizes::{TABLE_LEN, size_table};
+
+/// The shared part of a run: validated configuration, the block of printable
+/// bytes and the shuffled size tables, all derived from one master seed.
+///
+/// Build it once, share it (`&Workload` in scoped threads, or an `Arc`), and
+/// give every connection its own [`Generator`] with [`Workload::generator`].
+pub struct Workload {
+    config: WorkloadConfig,
+    seed: u64,
+    connections: u32,
+    prefixes_per_connection: u64,
+    block: Box<[u8]>,
+    key_lens: Box<[u32]>,
+    value_lens: Box<[u32]>,
+}
+
+impl Workload {
+    /// Validates `config` and builds the workload of `connections`
+    /// connections (over all threads) from the master `seed`.
+    ///
+    /// The prefix space (2^48 names of 8 printable bytes) is split evenly:
+    /// connection `i` draws prefixes only from its own range, so keys never
+    /// collide across connections and threads and no lock is taken per key.
+    ///
+    /// # Errors
+    /// Any [`WorkloadConfig::validate`] error; [`ConfigError::NoConnections`];
+    /// [`ConfigError::PrefixSpace`] when a connection's share of prefixes
+    /// cannot even fill its window.
+    pub fn new(config: &WorkloadConfig, seed: u64, connections: u32) -> Result<Self, ConfigError> {
+        config.validate()?;
+        if connections == 0 {
+            return Err(ConfigError::NoConnections);
+        }
+        let prefixes_per_connection = PREFIX_SPACE / u64::from(connections);
+        if prefixes_per_connection < config.window as u64 {
+            return Err(ConfigError::PrefixSpace {
+                connections,
+                window: config.window,
+            });
+        }
+        let mut rng = derive_rng(seed, WORKLOAD_STREAM);
+        let key_lens = size_table(&mut rng, &config.keys);
+        let value_lens = match config.fixed_value_len {
+            Some(len) => vec![len; TABLE_LEN].into_boxed_slice(),
+            None => size_table(&mut rng, &config.values),
+        };
+        let longest_value = value_lens.iter().copied().max().unwrap_or(0);
+        let longest = longest_value.max(MAX_KEY_LEN) as usize;
+        let block = printable_block(&mut rng, OFFSET_SPAN as usize + longest);
+        Ok(Self {
+            config: config.clone(),
+            seed,
+            connections,
+            prefixes_per_connection,
+            block,
+            key_lens,
+            value_lens,
+        })
+    }
+
+    /// The generator of connection `connection` (0-based, over all threads):
+    /// its own random stream, window and counters.
+    ///
+    /// Building it allocates the window (`-w` items) and the multi-get batch
+    /// (`-d` keys); generating tasks afterwards allocates nothing.
+    ///
+    /// # Errors
+    /// [`ConfigError::ConnectionIndex`] when `connection` is not below the
+    /// number of connections the workload was built for.
+    pub fn generator(&self, connection: u32) -> Result<Generator<'_>, ConfigError> {
+        if connection >= self.connections {
+            return Err(ConfigError::ConnectionIndex {
+                index: connection,
+                connections: self.connections,
+            });
+        }
+        Ok(Generator::new(self, connection))
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &WorkloadConfig {
+        &self.config
+    }
+
+    /// The master seed every generator derives from.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Connections the workload was built for.
+    pub fn connections(&self) -> u32 {
+        self.connections
+    }
+
+    /// Distinct key prefixes each connection may draw. A connection that has
+    /// used all of them overwrites instead of replacing items with fresh keys.
+    pub fn prefixes_per_connection(&self) -> u64 {
+        self.prefixes_per_connection
+    }
+
+    /// The shared block of printable bytes keys and values are sliced from.
+    pub fn block(&self) -> &[u8] {
+        &self.block
+    }
+
+    /// The shuffled table of key lengths (prefix included) items take in turn.
+    pub fn key_lens(&self) -> &[u32] {
+        &self.key_lens
+    }
+
+    /// The shuffled table of value lengths items take in turn.
+    pub fn value_lens(&self) -> &[u32] {
+        &self.value_lens
+    }
+
+    /// Key and value lengths of table entry `index` (taken modulo its length).
+    pub(crate) fn lens(&self, index: usize) -> (u32, u32) {
+        let at = |table: &[u32]| table.get(index % TABLE_LEN).copied().unwrap_or(0);
+        (at(&self.key_lens), at(&self.value_lens))
+    }
+}
+
+impl fmt::Debug for Workload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Workload")
+            .field("seed", &self.seed)
+            .field("connections", &self.connections)
+            .field("block_len", &self.block.len())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SizeRange;
+
+    #[test]
+    fn builds_tables_and_block_from_the_seed() {
+        let config = WorkloadConfig {
+            values: vec![SizeRange::new(1, 100, 0.5), SizeRange::new(5000, 6000, 0.5)],
+            ..WorkloadConfig::default()
+        };
+        let a = Workload::new(&config, 11, 4).unwrap();
+        let b = Workload::new(&config, 11, 4).unwrap();
+        let c = Workload::new(&config, 12, 4).unwrap();
+        assert_eq!(a.block(), b.block());
+        assert_eq!(a.value_lens(), b.value_lens());
+        assert_ne!(a.block(), c.block());
+        assert_ne!(a.value_lens(), c.value_lens());
+        assert!(a.key_lens().iter().all(|&l| l == 64));
+        let longest = *a.value_lens().iter().max().unwrap() as usize;
+        assert_eq!(a.block().len(), OFFSET_SPAN as usize + longest);
+        assert_eq!(a.prefixes_per_connection(), PREFIX_SPACE / 4);
+        let debug = format!("{a:?}");
+        assert!(debug.starts_with("Workload { seed: 11, connections: 4, block_len: "));
+        assert!(debug.len() < 1000, "{debug}");
+    }
+
+    #[test]
+    fn fixed_size_overrides_values() {
+        let config = WorkloadConfig {
+            fixed_value_len: Some(77),
+            ..WorkloadConfig::default()
+        };
+        let w = Workload::new(&config, 1, 1).unwrap();
+        assert!(w.value_lens().iter().all(|&l| l == 77));
+        assert_eq!(w.block().len(), OFFSET_SPAN as usize + MAX_KEY_LEN as usize);
+    }
+
+    #[test]
+    fn rejects_bad_connection_counts_and_indexes() {
+        let config = WorkloadConfig::default();
+        let err = Workload::new(&config, 1, 0).unwrap_err();
+        assert_eq!(err.to_string(), "a workload needs at least one connection");
+        let w = Workload::new(&config, 1, 2).unwrap();
+        assert!(w.generator(1).is_ok());
+        let err = w.generator(2).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "connection index 2 out of range: the workload has 2 connections"
+        );
+        let big = WorkloadConfig {
+            window: 1 << 26,
+            ..WorkloadConfig::default()
+        };
+        let err = Workload::new(&big, 1, 1 << 23).unwrap_err();
+        assert!(matches!(err, ConfigError::PrefixSpace { .. }), "{err}");
+        let err = Workload::new(
+            &WorkloadConfig {
+                window: 0,
+                ..config
+            },
+            1,
+            1,
+        )
+        .unwrap_err();
+        assert!(matches!(err, ConfigError::Window { .. }));
+    }
+}

@@ -1,0 +1,136 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+//! Generating a task, completing it and checking a get allocate nothing: a
+//! counting global allocator watches this test's thread.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+use memaslap_workload::{CommandMix, SetOutcome, SizeRange, Task, Workload, WorkloadConfig};
+
+struct Counting;
+
+thread_local! {
+    static WATCHED: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn note() {
+    if WATCHED.with(Cell::get) {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+    }
+}
+
+/// Allocations counted on this thread so far.
+fn allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note();
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note();
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note();
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Runs `tasks` tasks, answering every get with its expected value (or a
+/// miss for every seventh key), time moving a second per task.
+fn run(config: &WorkloadConfig, tasks: u32) -> (u64, u64) {
+    let workload = Workload::new(config, 99, 1).unwrap();
+    let mut g = workload.generator(0).unwrap();
+    let t0 = Instant::now();
+    let mut checked = 0u64;
+    let before = allocations();
+    WATCHED.with(|w| w.set(true));
+    for n in 0..tasks {
+        let now = t0 + Duration::from_secs(u64::from(n));
+        match g.next_task() {
+            Task::Set(set) => {
+                let outcome = if n % 11 == 0 {
+                    SetOutcome::NotStored
+                } else {
+                    SetOutcome::Stored
+                };
+                std::hint::black_box(set);
+                g.complete_set(outcome, now);
+            }
+            Task::Get(_) => {
+                let batch = g.batch();
+                for i in 0..batch.len() {
+                    let expected = batch.get(i).unwrap().expected;
+                    let answer = (i % 7 != 0).then_some(expected);
+                    std::hint::black_box(g.check_get(i, answer, now));
+                    checked += 1;
+                }
+            }
+        }
+    }
+    WATCHED.with(|w| w.set(false));
+    (checked, allocations() - before)
+}
+
+#[test]
+fn generating_tasks_allocates_nothing() {
+    let configs = [
+        WorkloadConfig {
+            window: 1000,
+            ..WorkloadConfig::default()
+        },
+        WorkloadConfig {
+            window: 500,
+            verify: 0.3,
+            exp_verify: 0.2,
+            overwrite: 0.4,
+            division: 16,
+            keys: vec![SizeRange::new(16, 250, 1.0)],
+            values: vec![SizeRange::new(1, 100, 0.5), SizeRange::new(101, 9000, 0.5)],
+            mix: CommandMix { set: 0.4, get: 0.6 },
+            ..WorkloadConfig::default()
+        },
+        WorkloadConfig {
+            window: 300,
+            verify: 1.0,
+            mix: CommandMix { set: 0.0, get: 1.0 },
+            ..WorkloadConfig::default()
+        },
+    ];
+    for config in &configs {
+        let (checked, allocated) = run(config, 100_000);
+        assert!(checked > 10_000);
+        assert_eq!(allocated, 0, "{config:?}");
+    }
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    // Guard against a counter that can never fire: an allocation on a
+    // watched thread must be counted.
+    let before = allocations();
+    WATCHED.with(|w| w.set(true));
+    let v = std::hint::black_box(vec![1u8; 10]);
+    WATCHED.with(|w| w.set(false));
+    drop(v);
+    assert_eq!(allocations() - before, 1);
+}
