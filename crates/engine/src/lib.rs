@@ -6,6 +6,7 @@
 //! It composes `memaslap-workload` (what to send) and `memaslap-transport`
 //! (where to send it). It does not parse flags or print reports.
 
+pub mod exchange;
 pub mod latency;
 pub mod pacer;
 pub mod stats;

@@ -1,0 +1,420 @@
+use super::*;
+use memaslap_workload::{Task, Workload, WorkloadConfig};
+
+fn workload(division: usize) -> Workload {
+    let config = WorkloadConfig {
+        window: 16,
+        verify: 1.0,
+        division,
+        ..WorkloadConfig::default()
+    };
+    Workload::new(&config, 7, 1).unwrap()
+}
+
+/// Feeds `reply` one byte at a time, as a slow network would, and returns
+/// the request's end.
+fn feed(
+    exchange: &mut Exchange,
+    reply: &[u8],
+    generator: &mut Generator<'_>,
+    counters: &mut Counters,
+) -> Result<Option<Done>, Desync> {
+    let now = Instant::now();
+    let mut buf = Vec::new();
+    for (i, byte) in reply.iter().enumerate() {
+        buf.push(*byte);
+        let received = exchange.receive(&buf, generator, counters, now)?;
+        buf.drain(..received.consumed);
+        if let Some(done) = received.done {
+            assert_eq!(i + 1, reply.len(), "done before the last byte");
+            assert!(buf.is_empty());
+            return Ok(Some(done));
+        }
+    }
+    Ok(None)
+}
+
+/// Stores the window's first item through the exchange; returns its key and
+/// value.
+fn store_one(
+    exchange: &mut Exchange,
+    generator: &mut Generator<'_>,
+    counters: &mut Counters,
+    stored_reply: &[u8],
+) -> (Vec<u8>, Vec<u8>) {
+    let Task::Set(set) = generator.next_task() else {
+        panic!("the first task is a set");
+    };
+    let (mut key, value) = (Vec::new(), set.value.to_vec());
+    set.key.append_to(&mut key);
+    exchange.begin_set(&set).unwrap();
+    let done = feed(exchange, stored_reply, generator, counters).unwrap();
+    assert_eq!(
+        done,
+        Some(Done {
+            kind: Kind::Set,
+            failed: false
+        })
+    );
+    (key, value)
+}
+
+fn next_get(exchange: &mut Exchange, generator: &mut Generator<'_>) {
+    match generator.next_task() {
+        Task::Get(batch) => exchange.begin_get(&batch).unwrap(),
+        Task::Set(_) => panic!("expected a get"),
+    }
+}
+
+fn value_reply(key: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut reply = format!(
+        "VALUE {} 0 {}\r\n",
+        String::from_utf8_lossy(key),
+        data.len()
+    )
+    .into_bytes();
+    reply.extend_from_slice(data);
+    reply.extend_from_slice(b"\r\n");
+    reply
+}
+
+#[test]
+fn ascii_set_then_verified_get() {
+    let w = workload(1);
+    let mut g = w.generator(0).unwrap();
+    let mut c = Counters::default();
+    let mut x = Exchange::new(Protocol::Ascii, 1, 1 << 20);
+    let (key, value) = store_one(&mut x, &mut g, &mut c, b"STORED\r\n");
+    assert_eq!(x.trailer(), b"\r\n");
+    assert_eq!(c.cmd_set, 1);
+    assert_eq!(c.object_bytes, (key.len() + value.len()) as u64);
+
+    next_get(&mut x, &mut g);
+    let mut want = b"get ".to_vec();
+    want.extend_from_slice(&key);
+    want.extend_from_slice(b"\r\n");
+    assert_eq!(x.header(), want);
+    let mut reply = value_reply(&key, &value);
+    reply.extend_from_slice(b"END\r\n");
+    let done = feed(&mut x, &reply, &mut g, &mut c).unwrap();
+    assert_eq!(
+        done,
+        Some(Done {
+            kind: Kind::Get,
+            failed: false
+        })
+    );
+    assert_eq!(
+        (c.cmd_get, c.get_misses, c.verify_failed, c.verify_misses),
+        (1, 0, 0, 0)
+    );
+    assert_eq!((c.requests_completed, c.requests_failed), (2, 0));
+}
+
+#[test]
+fn ascii_corrupt_value_and_miss_are_counted() {
+    let w = workload(1);
+    let mut g = w.generator(0).unwrap();
+    let mut c = Counters::default();
+    let mut x = Exchange::new(Protocol::Ascii, 1, 1 << 20);
+    let (key, mut value) = store_one(&mut x, &mut g, &mut c, b"STORED\r\n");
+    value[0] ^= 1;
+    next_get(&mut x, &mut g);
+    let mut reply = value_reply(&key, &value);
+    reply.extend_from_slice(b"END\r\n");
+    feed(&mut x, &reply, &mut g, &mut c).unwrap();
+    assert_eq!(c.verify_failed, 1);
+
+    next_get(&mut x, &mut g);
+    feed(&mut x, b"END\r\n", &mut g, &mut c).unwrap();
+    assert_eq!((c.get_misses, c.verify_misses, c.cmd_get), (1, 1, 2));
+}
+
+#[test]
+fn ascii_unasked_key_is_a_protocol_error_the_stream_survives() {
+    let w = workload(1);
+    let mut g = w.generator(0).unwrap();
+    let mut c = Counters::default();
+    let mut x = Exchange::new(Protocol::Ascii, 1, 1 << 20);
+    let (key, value) = store_one(&mut x, &mut g, &mut c, b"STORED\r\n");
+    next_get(&mut x, &mut g);
+    let mut reply = value_reply(b"someone-else-s-key", b"xyz");
+    reply.extend_from_slice(&value_reply(&key, &value));
+    reply.extend_from_slice(&value_reply(&key, &value));
+    reply.extend_from_slice(b"END\r\n");
+    let done = feed(&mut x, &reply, &mut g, &mut c).unwrap();
+    assert_eq!(
+        done,
+        Some(Done {
+            kind: Kind::Get,
+            failed: false
+        })
+    );
+    assert_eq!(c.errors.protocol_error, 2, "foreign key and duplicate");
+    assert_eq!((c.get_misses, c.verify_failed), (0, 0));
+}
+
+#[test]
+fn ascii_error_replies() {
+    let w = workload(1);
+    let mut g = w.generator(0).unwrap();
+    let mut c = Counters::default();
+    let mut x = Exchange::new(Protocol::Ascii, 1, 1 << 20);
+    let Task::Set(set) = g.next_task() else {
+        panic!()
+    };
+    x.begin_set(&set).unwrap();
+    let done = feed(
+        &mut x,
+        b"SERVER_ERROR out of memory storing object\r\n",
+        &mut g,
+        &mut c,
+    );
+    assert_eq!(
+        done,
+        Ok(Some(Done {
+            kind: Kind::Set,
+            failed: true
+        }))
+    );
+    assert_eq!(
+        (c.errors.server_error, c.cmd_set, c.requests_failed),
+        (1, 1, 1)
+    );
+
+    let Task::Set(set) = g.next_task() else {
+        panic!()
+    };
+    x.begin_set(&set).unwrap();
+    feed(&mut x, b"CLIENT_ERROR bad data chunk\r\n", &mut g, &mut c).unwrap();
+    assert_eq!(
+        (c.errors.client_error, c.cmd_set, c.requests_failed),
+        (1, 1, 2)
+    );
+}
+
+#[test]
+fn ascii_garbage_is_a_desync() {
+    let w = workload(1);
+    let mut g = w.generator(0).unwrap();
+    let mut c = Counters::default();
+    let mut x = Exchange::new(Protocol::Ascii, 1, 1 << 20);
+    let Task::Set(set) = g.next_task() else {
+        panic!()
+    };
+    x.begin_set(&set).unwrap();
+    assert_eq!(feed(&mut x, b"END\r\n", &mut g, &mut c), Err(Desync));
+    assert_eq!(feed(&mut x, b"HELLO\r\n", &mut g, &mut c), Err(Desync));
+    x.abandon();
+    assert_eq!(x.pending(), None);
+    assert_eq!(
+        x.receive(b"STORED\r\n", &mut g, &mut c, Instant::now()),
+        Err(Desync),
+        "bytes with nothing in flight"
+    );
+}
+
+#[test]
+fn ascii_multi_get_counts_each_key() {
+    let w = workload(4);
+    let mut g = w.generator(0).unwrap();
+    let mut c = Counters::default();
+    let mut x = Exchange::new(Protocol::Ascii, 4, 1 << 20);
+    let mut stored = Vec::new();
+    while stored.len() < 4 {
+        match g.next_task() {
+            Task::Set(set) => {
+                let mut key = Vec::new();
+                set.key.append_to(&mut key);
+                stored.push((key, set.value.to_vec()));
+                x.begin_set(&set).unwrap();
+                feed(&mut x, b"STORED\r\n", &mut g, &mut c).unwrap();
+            }
+            Task::Get(batch) => {
+                x.begin_get(&batch).unwrap();
+                feed(&mut x, b"END\r\n", &mut g, &mut c).unwrap();
+            }
+        }
+    }
+    let before = c;
+    loop {
+        if let Task::Get(batch) = g.next_task() {
+            if batch.len() == 4 {
+                x.begin_get(&batch).unwrap();
+                break;
+            }
+            x.begin_get(&batch).unwrap();
+            feed(&mut x, b"END\r\n", &mut g, &mut c).unwrap();
+        } else {
+            panic!("expected gets once the mix has caught up");
+        }
+    }
+    let before_get = c;
+    // Answer two of the four keys, in the order asked.
+    let mut reply = Vec::new();
+    let asked: Vec<Vec<u8>> = g
+        .batch()
+        .iter()
+        .map(|e| {
+            let mut k = Vec::new();
+            e.key.append_to(&mut k);
+            k
+        })
+        .collect();
+    for key in asked.iter().take(2) {
+        let (_, value) = stored.iter().find(|(k, _)| k == key).unwrap();
+        reply.extend_from_slice(&value_reply(key, value));
+    }
+    reply.extend_from_slice(b"END\r\n");
+    feed(&mut x, &reply, &mut g, &mut c).unwrap();
+    assert!(before.cmd_get <= before_get.cmd_get);
+    assert_eq!(c.cmd_get - before_get.cmd_get, 4);
+    assert_eq!(c.get_misses - before_get.get_misses, 2);
+    assert_eq!(c.verify_misses - before_get.verify_misses, 2);
+    assert_eq!(c.verify_failed, 0);
+}
+
+/// A binary response header followed by extras, key and value.
+fn bin_reply(
+    opcode: u8,
+    status: u16,
+    opaque: u32,
+    extras: &[u8],
+    key: &[u8],
+    value: &[u8],
+) -> Vec<u8> {
+    let body = (extras.len() + key.len() + value.len()) as u32;
+    let mut r = vec![0x81, opcode];
+    r.extend_from_slice(&(key.len() as u16).to_be_bytes());
+    r.push(extras.len() as u8);
+    r.push(0);
+    r.extend_from_slice(&status.to_be_bytes());
+    r.extend_from_slice(&body.to_be_bytes());
+    r.extend_from_slice(&opaque.to_be_bytes());
+    r.extend_from_slice(&0u64.to_be_bytes());
+    r.extend_from_slice(extras);
+    r.extend_from_slice(key);
+    r.extend_from_slice(value);
+    r
+}
+
+#[test]
+fn binary_set_get_hit_and_miss() {
+    let w = workload(1);
+    let mut g = w.generator(0).unwrap();
+    let mut c = Counters::default();
+    let mut x = Exchange::new(Protocol::Binary, 1, 1 << 20);
+    let (key, value) = store_one(
+        &mut x,
+        &mut g,
+        &mut c,
+        &bin_reply(0x01, 0, 0, &[], &[], &[]),
+    );
+    assert_eq!(x.trailer(), b"");
+    next_get(&mut x, &mut g);
+    assert_eq!(x.header().len(), 24 + key.len());
+    assert_eq!(&x.header()[24..], key);
+    let hit = bin_reply(0x00, 0, 0, &[0, 0, 0, 0], &[], &value);
+    assert_eq!(
+        feed(&mut x, &hit, &mut g, &mut c),
+        Ok(Some(Done {
+            kind: Kind::Get,
+            failed: false
+        }))
+    );
+    next_get(&mut x, &mut g);
+    let miss = bin_reply(0x00, 1, 0, &[], &[], b"Not found");
+    feed(&mut x, &miss, &mut g, &mut c).unwrap();
+    assert_eq!(
+        (c.cmd_get, c.get_misses, c.verify_misses, c.verify_failed),
+        (2, 1, 1, 0)
+    );
+
+    next_get(&mut x, &mut g);
+    let busy = bin_reply(0x00, 0x85, 0, &[], &[], b"busy");
+    assert_eq!(
+        feed(&mut x, &busy, &mut g, &mut c),
+        Ok(Some(Done {
+            kind: Kind::Get,
+            failed: true
+        }))
+    );
+    assert_eq!((c.errors.server_error, c.get_misses), (1, 1));
+
+    next_get(&mut x, &mut g);
+    let wrong_opcode = bin_reply(0x01, 0, 0, &[], &[], &[]);
+    assert_eq!(feed(&mut x, &wrong_opcode, &mut g, &mut c), Err(Desync));
+}
+
+#[test]
+fn binary_multi_get_matches_by_opaque_and_key() {
+    let w = workload(3);
+    let mut g = w.generator(0).unwrap();
+    let mut c = Counters::default();
+    let mut x = Exchange::new(Protocol::Binary, 3, 1 << 20);
+    let stored_reply = bin_reply(0x01, 0, 0, &[], &[], &[]);
+    let mut stored = Vec::new();
+    let batch_len = loop {
+        match g.next_task() {
+            Task::Set(set) => {
+                let mut key = Vec::new();
+                set.key.append_to(&mut key);
+                stored.push((key, set.value.to_vec()));
+                x.begin_set(&set).unwrap();
+                feed(&mut x, &stored_reply, &mut g, &mut c).unwrap();
+            }
+            Task::Get(batch) => {
+                let n = batch.len();
+                x.begin_get(&batch).unwrap();
+                if n == 3 {
+                    break n;
+                }
+                // Answer smaller batches with misses only.
+                let reply = if n == 1 {
+                    bin_reply(0x00, 1, 0, &[], &[], b"Not found")
+                } else {
+                    bin_reply(0x0a, 0, n as u32, &[], &[], &[])
+                };
+                feed(&mut x, &reply, &mut g, &mut c).unwrap();
+            }
+        }
+    };
+    assert_eq!(
+        x.header().len() - 24 * (batch_len + 1),
+        stored[0].0.len() * batch_len
+    );
+    let before = c;
+    let asked: Vec<Vec<u8>> = g
+        .batch()
+        .iter()
+        .map(|e| {
+            let mut k = Vec::new();
+            e.key.append_to(&mut k);
+            k
+        })
+        .collect();
+    let value_of = |k: &Vec<u8>| stored.iter().find(|(s, _)| s == k).unwrap().1.clone();
+    let mut reply = bin_reply(0x0d, 0, 2, &[0; 4], &asked[2], &value_of(&asked[2]));
+    // A hit whose key does not match its opaque: a protocol error.
+    reply.extend_from_slice(&bin_reply(
+        0x0d,
+        0,
+        0,
+        &[0; 4],
+        &asked[1],
+        &value_of(&asked[1]),
+    ));
+    reply.extend_from_slice(&bin_reply(0x0a, 0, 3, &[], &[], &[]));
+    let done = feed(&mut x, &reply, &mut g, &mut c).unwrap();
+    assert_eq!(
+        done,
+        Some(Done {
+            kind: Kind::Get,
+            failed: false
+        })
+    );
+    assert_eq!(c.cmd_get - before.cmd_get, 3);
+    assert_eq!(c.get_misses - before.get_misses, 2);
+    assert_eq!(c.errors.protocol_error, 1);
+    assert_eq!(c.verify_failed, 0);
+}
