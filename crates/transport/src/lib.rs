@@ -26,7 +26,8 @@
 //! * **A request.** [`Transport::begin`] picks the socket (by [`Access`] and
 //!   a caller-supplied random number), then [`Transport::send`] writes the
 //!   request's slices (`[header, value, b"\r\n"]`, never copied) and
-//!   [`Transport::recv`] reads the response. Both return byte counts.
+//!   [`Transport::recv`] reads the response; both return byte counts.
+//!   [`Transport::finish`] ends it.
 //! * **Time.** [`Transport::poll_deadline`] is the next connect timeout or
 //!   retry; call [`Transport::handle_timeout`] when it has passed.
 //! * **Failures.** A failing socket is closed (deleted from the poller, then
@@ -90,6 +91,7 @@
 //!         reply.extend_from_slice(&buf[..n]);
 //!     }
 //! }
+//! tcp.finish();
 //! assert_eq!(peer.join().unwrap()?, b"get answer\r\n");
 //!
 //! let text = std::str::from_utf8(&reply)?;
@@ -190,6 +192,11 @@ pub trait Transport {
     /// was left partly sent. Returns the socket's index.
     fn begin(&mut self, access: Access, random: u64) -> Result<usize, TransportError>;
 
+    /// Ends the request in progress (its response is complete, or it was
+    /// given up): the socket is idle until the next [`Transport::begin`],
+    /// and events on it are checked for a server closing it.
+    fn finish(&mut self);
+
     /// Writes what is left of the request `bufs` (the same slices on every
     /// call for one request) with vectored sends, resuming mid-slice after a
     /// partial write. On failure the socket is closed.
@@ -249,6 +256,10 @@ impl Transport for AnyTransport {
     #[inline]
     fn begin(&mut self, access: Access, random: u64) -> Result<usize, TransportError> {
         dispatch!(self, t => t.begin(access, random))
+    }
+    #[inline]
+    fn finish(&mut self) {
+        dispatch!(self, t => t.finish())
     }
     #[inline]
     fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, TransportError> {

@@ -123,6 +123,10 @@ impl Pool {
         }
     }
 
+    pub(crate) fn finish(&mut self) {
+        self.current = None;
+    }
+
     pub(crate) fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, TransportError> {
         let Some(slot) = self.current.and_then(|index| self.slots.get_mut(index)) else {
             return Err(self.not_connected());

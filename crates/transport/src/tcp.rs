@@ -29,6 +29,9 @@ macro_rules! forward_to_pool {
         fn handle_event(&mut self, event: &Event, now: Instant) -> Readiness {
             self.pool.handle_event(event, now)
         }
+        fn finish(&mut self) {
+            self.pool.finish()
+        }
         fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, TransportError> {
             self.pool.send(bufs, now)
         }

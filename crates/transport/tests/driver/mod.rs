@@ -94,6 +94,7 @@ impl Driver {
                 while let Some(n) = t.recv(&mut buf, now)? {
                     reply.extend_from_slice(&buf[..n]);
                     if done(&reply) {
+                        t.finish();
                         return Ok((socket, reply));
                     }
                 }
