@@ -9,6 +9,54 @@
 //! consumed, `Ok(None)` when more bytes are needed, or a typed error. They never
 //! panic, never allocate per response, and bound every length a server
 //! declares.
+//!
+//! - [`ascii`]: the text protocol — request encoders and one incremental
+//!   parser for every response line.
+//! - [`binary`]: the binary protocol — 24-byte headers as zero-copy
+//!   big-endian structs, opcodes, statuses, encoders and a parser.
+//! - [`udp`]: the 8-byte UDP frame header and a reassembler for responses
+//!   that span several datagrams.
+//!
+//! # Example
+//!
+//! Encode a `set` whose value goes out as its own slice, then parse the
+//! server's replies:
+//!
+//! ```
+//! use memaslap_proto::ascii::{self, Parser, Response, Storage, StorageCommand, Value};
+//! use std::io::IoSlice;
+//!
+//! let value = b"hello";
+//! let mut header = Vec::new();
+//! ascii::encode_storage(
+//!     &mut header,
+//!     &Storage {
+//!         command: StorageCommand::Set,
+//!         key: b"greeting",
+//!         flags: 0,
+//!         exptime: 60,
+//!         value_len: value.len(),
+//!         noreply: false,
+//!     },
+//! )?;
+//! assert_eq!(header, b"set greeting 0 60 5\r\n");
+//! // One vectored write sends the request; the value is never copied.
+//! let request = [IoSlice::new(&header), IoSlice::new(value), IoSlice::new(ascii::CRLF)];
+//! assert_eq!(request.iter().map(|s| s.len()).sum::<usize>(), 28);
+//!
+//! let parser = Parser::default();
+//! assert_eq!(parser.parse(b"STO")?, None); // need more bytes
+//! assert_eq!(parser.parse(b"STORED\r\n")?, Some((Response::Stored, 8)));
+//!
+//! let reply = b"VALUE greeting 0 5\r\nhello\r\nEND\r\n";
+//! let (response, used) = parser.parse(reply)?.ok_or("need more bytes")?;
+//! assert_eq!(
+//!     response,
+//!     Response::Value(Value { key: b"greeting", flags: 0, cas: None, data: b"hello" })
+//! );
+//! assert_eq!(parser.parse(&reply[used..])?, Some((Response::End, 5)));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod ascii;
