@@ -1,11 +1,13 @@
-//! Sockets for memaslap-rs: TCP, several sockets per connection (`-n`)
+//! Sockets for memaslap-rs: TCP, UDP, several sockets per connection (`-n`)
 //! and replication over every server (`-p`), all behind one [`Transport`]
-//! trait that the engine drives from a [`polling::Poller`].
+//! trait that the engine drives from a [`polling::Poller`], with
+//! [`AnyTransport`] for dispatch without boxing.
 //!
 //! It owns every socket operation: resolving, non-blocking connect with a
 //! timeout through every resolved address, vectored send that resumes after
-//! partial writes, receive into a caller buffer, and reconnect with back-off
-//! that never blocks the thread. It does not know workloads, statistics or
+//! partial writes, receive into a caller buffer, UDP framing and reassembly
+//! (through `memaslap_proto::udp`, the only part of `proto` it uses), and
+//! reconnect with back-off that never blocks the thread. It does not know workloads, statistics or
 //! what a request means, and it reads no clock: every method that deals with
 //! deadlines takes `now`.
 //!
@@ -13,8 +15,8 @@
 //!
 //! * **Keys.** A transport registers its sockets in the engine's poller under
 //!   consecutive keys: socket `i` under `base_key + i`, for `i` below
-//!   [`Transport::key_count`] (1 for [`Tcp`], `n` for [`MultiSocket`], one per
-//!   server for [`Replicated`]). The engine allocates that range and passes
+//!   [`Transport::key_count`] (1 for [`Tcp`] and [`Udp`], `n` for
+//!   [`MultiSocket`], one per server for [`Replicated`]). The engine allocates that range and passes
 //!   every event whose key falls in it to [`Transport::handle_event`].
 //! * **Readiness.** Sockets are registered once, edge-triggered, for both
 //!   directions, and never modified. After a readable event, call
@@ -114,6 +116,7 @@ mod server;
 mod slot;
 mod sock;
 mod tcp;
+mod udp;
 
 use std::time::Instant;
 
@@ -124,6 +127,7 @@ pub use retry::Retry;
 pub use server::{ParseServerError, Server};
 pub use sock::TcpConfig;
 pub use tcp::{MultiSocket, Replicated, Tcp};
+pub use udp::{MAX_REQUEST, Udp, UdpConfig, UdpCounters};
 
 /// Which kind of command the next request is; replication sends writes and
 /// reads to different servers.
@@ -230,6 +234,42 @@ pub enum AnyTransport {
     Multi(MultiSocket),
     /// One TCP socket per server (`-p`).
     Replicated(Replicated),
+    /// One UDP socket (`-U`).
+    Udp(Udp),
+}
+
+impl AnyTransport {
+    /// The datagram counts of a UDP transport.
+    pub fn udp_counters(&self) -> Option<UdpCounters> {
+        match self {
+            AnyTransport::Udp(udp) => Some(udp.counters()),
+            _ => None,
+        }
+    }
+}
+
+impl From<Tcp> for AnyTransport {
+    fn from(t: Tcp) -> AnyTransport {
+        AnyTransport::Tcp(t)
+    }
+}
+
+impl From<MultiSocket> for AnyTransport {
+    fn from(t: MultiSocket) -> AnyTransport {
+        AnyTransport::Multi(t)
+    }
+}
+
+impl From<Replicated> for AnyTransport {
+    fn from(t: Replicated) -> AnyTransport {
+        AnyTransport::Replicated(t)
+    }
+}
+
+impl From<Udp> for AnyTransport {
+    fn from(t: Udp) -> AnyTransport {
+        AnyTransport::Udp(t)
+    }
 }
 
 macro_rules! dispatch {
@@ -238,6 +278,7 @@ macro_rules! dispatch {
             AnyTransport::Tcp($t) => $e,
             AnyTransport::Multi($t) => $e,
             AnyTransport::Replicated($t) => $e,
+            AnyTransport::Udp($t) => $e,
         }
     };
 }
