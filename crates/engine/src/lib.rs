@@ -6,7 +6,12 @@
 //! It composes `memaslap-workload` (what to send) and `memaslap-transport`
 //! (where to send it). It does not parse flags or print reports.
 
+pub mod config;
+pub mod conn;
 pub mod exchange;
+pub mod inbuf;
 pub mod latency;
 pub mod pacer;
+pub mod run;
 pub mod stats;
+pub mod worker;

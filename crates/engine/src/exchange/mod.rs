@@ -175,12 +175,12 @@ impl Exchange {
         &self.header
     }
 
-    /// What follows a set's value: `\r\n` in the text protocol, nothing in
-    /// the binary one.
+    /// What follows a set's value: `\r\n` in the text protocol; nothing in
+    /// the binary one or after a get.
     pub fn trailer(&self) -> &'static [u8] {
-        match self.protocol {
-            Protocol::Ascii => text::CRLF,
-            Protocol::Binary => &[],
+        match (self.protocol, self.pending) {
+            (Protocol::Ascii, Some(Pending::Set { .. })) => text::CRLF,
+            _ => &[],
         }
     }
 

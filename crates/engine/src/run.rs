@@ -1,0 +1,367 @@
+//! A whole run: worker threads started with their connections, their
+//! snapshots merged into intervals and a global total, reports handed to the
+//! caller as they come.
+
+use crate::config::{EngineConfig, Mode, Stop};
+use crate::conn::{Conn, ConnSetup};
+use crate::exchange::Exchange;
+use crate::inbuf::InBuf;
+use crate::pacer::Pacer;
+use crate::stats::Stats;
+use crate::worker::{Message, Schedule, Worker};
+use memaslap_transport::{
+    AnyTransport, MultiSocket, Replicated, Retry, Server, Tcp, TcpConfig, TransportError,
+    TransportEvent, Udp, UdpConfig,
+};
+use memaslap_workload::Workload;
+use polling::Poller;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// How often replication retries a dead socket, as memaslap does.
+const DEAD_RETRY: Duration = Duration::from_secs(5);
+
+/// Something to report while the run goes on.
+#[derive(Debug)]
+pub enum Report<'a> {
+    /// An interval ended.
+    Interval {
+        /// Its number, from 1.
+        index: u64,
+        /// Time since the run started.
+        elapsed: Duration,
+        /// What happened in the interval.
+        period: &'a Stats,
+        /// What happened since the start.
+        global: &'a Stats,
+    },
+    /// A socket was lost or came back.
+    Event(&'a TransportEvent),
+}
+
+/// What one interval looked like, for the per-interval series.
+#[derive(Debug, Clone, Copy)]
+pub struct IntervalSummary {
+    /// Time since the start at the interval's end.
+    pub elapsed: Duration,
+    /// Get requests completed in the interval.
+    pub gets: u64,
+    /// Set requests completed in the interval.
+    pub sets: u64,
+    /// Keys that missed.
+    pub get_misses: u64,
+    /// Bytes written and read.
+    pub net_bytes: u64,
+    /// Median latency of all requests.
+    pub p50: Duration,
+    /// 99th percentile latency of all requests.
+    pub p99: Duration,
+    /// Slowest request.
+    pub max: Duration,
+    /// Errors and timeouts.
+    pub errors: u64,
+}
+
+/// The result of a run.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Everything that happened.
+    pub stats: Stats,
+    /// How long the run took, drain included.
+    pub elapsed: Duration,
+    /// Connections that ended dead.
+    pub dead: usize,
+    /// Connections in all.
+    pub connections: usize,
+    /// Every interval, in order.
+    pub series: Vec<IntervalSummary>,
+}
+
+/// Why a run could not start.
+#[derive(Debug)]
+pub enum RunError {
+    /// The configuration is inconsistent.
+    Config(crate::config::ConfigError),
+    /// A server name does not resolve, or a socket cannot be made.
+    Transport(TransportError),
+    /// The operating system refused a poller or a thread.
+    System(std::io::Error),
+    /// The workload cannot serve this many connections.
+    Workload(memaslap_workload::ConfigError),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Config(e) => e.fmt(f),
+            RunError::Transport(e) => e.fmt(f),
+            RunError::System(e) => write!(f, "system error: {e}"),
+            RunError::Workload(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// Runs the load described by `config` and `workload` until it ends or
+/// `stop` is set, calling `on_report` for every interval and socket event.
+pub fn run(
+    config: &EngineConfig,
+    workload: &Workload,
+    stop: &AtomicBool,
+    mut on_report: impl FnMut(Report<'_>),
+) -> Result<Outcome, RunError> {
+    config.validate().map_err(RunError::Config)?;
+    for server in &config.servers {
+        server.resolve().map_err(RunError::Transport)?;
+    }
+    let start = Instant::now();
+    let schedule = Schedule {
+        start,
+        stop_at: match config.stop {
+            Stop::After(d) => Some(start + d),
+            Stop::Operations(_) => None,
+        },
+        drain: config.drain_timeout,
+        interval: config.report_interval.unwrap_or(Duration::from_secs(1)),
+    };
+    let threads = config.threads as usize;
+    let (tx, rx) = mpsc::channel();
+    std::thread::scope(|scope| -> Result<Outcome, RunError> {
+        for id in 0..threads {
+            let worker = build_worker(config, workload, id, start)?;
+            let tx = tx.clone();
+            std::thread::Builder::new()
+                .name(format!("memaslap-{id}"))
+                .spawn_scoped(scope, move || worker.run(schedule, stop, &tx, id))
+                .map_err(RunError::System)?;
+        }
+        drop(tx);
+        Ok(collect(&rx, threads, start, &mut on_report))
+    })
+}
+
+/// Merges the workers' messages into intervals and the final outcome.
+fn collect(
+    rx: &mpsc::Receiver<(usize, Message)>,
+    threads: usize,
+    start: Instant,
+    on_report: &mut impl FnMut(Report<'_>),
+) -> Outcome {
+    let mut global = Stats::default();
+    let mut open: BTreeMap<u64, (Vec<bool>, Stats)> = BTreeMap::new();
+    let mut finished = vec![false; threads];
+    let mut series = Vec::new();
+    let (mut dead, mut connections) = (0, 0);
+    while let Ok((id, message)) = rx.recv() {
+        match message {
+            Message::Interval { index, stats } => {
+                let (seen, period) = open
+                    .entry(index)
+                    .or_insert_with(|| (vec![false; threads], Stats::default()));
+                period.merge(&stats);
+                if let Some(s) = seen.get_mut(id) {
+                    *s = true;
+                }
+            }
+            Message::Events(events) => {
+                for event in &events {
+                    on_report(Report::Event(event));
+                }
+            }
+            Message::Finished {
+                stats,
+                dead: d,
+                connections: c,
+            } => {
+                global.merge(&stats);
+                dead += d;
+                connections += c;
+                if let Some(f) = finished.get_mut(id) {
+                    *f = true;
+                }
+            }
+        }
+        // Emit every interval that every thread has reported or will
+        // never report (it finished first).
+        while let Some(entry) = open.first_entry() {
+            let complete = entry
+                .get()
+                .0
+                .iter()
+                .zip(&finished)
+                .all(|(seen, done)| *seen || *done);
+            if !complete {
+                break;
+            }
+            let (index, (_, period)) = entry.remove_entry();
+            global.merge(&period);
+            let elapsed = start.elapsed();
+            series.push(summary(&period, elapsed));
+            on_report(Report::Interval {
+                index,
+                elapsed,
+                period: &period,
+                global: &global,
+            });
+        }
+    }
+    for (_, (_, period)) in open {
+        global.merge(&period);
+    }
+    Outcome {
+        stats: global,
+        elapsed: start.elapsed(),
+        dead,
+        connections,
+        series,
+    }
+}
+
+fn summary(period: &Stats, elapsed: Duration) -> IntervalSummary {
+    let total = period.total();
+    let c = &period.counters;
+    IntervalSummary {
+        elapsed,
+        gets: period.get.count(),
+        sets: period.set.count(),
+        get_misses: c.get_misses,
+        net_bytes: c.written_bytes + c.read_bytes,
+        p50: total.quantile(0.5),
+        p99: total.quantile(0.99),
+        max: total.max(),
+        errors: c.requests_failed + c.requests_timed_out,
+    }
+}
+
+/// Builds worker `id` with its poller and its share of the connections.
+fn build_worker<'w>(
+    config: &EngineConfig,
+    workload: &'w Workload,
+    id: usize,
+    start: Instant,
+) -> Result<Worker<'w>, RunError> {
+    let poller = Arc::new(Poller::new().map_err(RunError::System)?);
+    let per_thread = (config.concurrency / config.threads) as usize;
+    let keys_per_conn = keys_per_connection(config);
+    let division = workload.config().division;
+    let mut conns = Vec::with_capacity(per_thread);
+    for local in 0..per_thread {
+        let global = id * per_thread + local;
+        let index = u32::try_from(global).unwrap_or(u32::MAX);
+        let transport = connect(config, id, &poller, local * keys_per_conn, start)
+            .map_err(RunError::Transport)?;
+        let generator = workload.generator(index).map_err(RunError::Workload)?;
+        let exchange = Exchange::new(config.protocol, division, config.max_value);
+        let inbuf = InBuf::new(16 << 10, config.max_value + (64 << 10));
+        let pacer = config
+            .rate
+            .and_then(|rate| Pacer::new(rate, config.concurrency, index, start));
+        let setup = ConnSetup {
+            reply_timeout: match config.mode {
+                Mode::Udp => config.udp_timeout,
+                Mode::Tcp => config.tcp_timeout,
+            },
+            budget: budget(config.stop, config.concurrency, index),
+            seed: workload.seed() ^ (u64::from(index) + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        };
+        conns.push(Conn::new(
+            transport, generator, exchange, inbuf, pacer, setup, start,
+        ));
+    }
+    Ok(Worker::new(poller, conns, keys_per_conn))
+}
+
+/// Poller keys each connection needs.
+fn keys_per_connection(config: &EngineConfig) -> usize {
+    match (config.mode, config.replicate_writes) {
+        (Mode::Udp, _) => 1,
+        (Mode::Tcp, Some(_)) => config.servers.len(),
+        (Mode::Tcp, None) => config.sockets_per_connection as usize,
+    }
+}
+
+/// Operations connection `index` may issue: its share of `-x`.
+fn budget(stop: Stop, concurrency: u32, index: u32) -> u64 {
+    match stop {
+        Stop::After(_) => u64::MAX,
+        Stop::Operations(n) => {
+            let c = u64::from(concurrency.max(1));
+            n / c + u64::from(u64::from(index) < n % c)
+        }
+    }
+}
+
+/// Starts the transport of a connection of thread `thread`.
+fn connect(
+    config: &EngineConfig,
+    thread: usize,
+    poller: &Arc<Poller>,
+    base_key: usize,
+    now: Instant,
+) -> Result<AnyTransport, TransportError> {
+    let servers = &config.servers;
+    let server: &Server =
+        servers
+            .get(thread % servers.len().max(1))
+            .ok_or(TransportError::NotConnected {
+                servers: String::new(),
+            })?;
+    let tcp = TcpConfig {
+        connect_timeout: config.connect_timeout,
+        reconnect: if config.reconnect {
+            Retry::Backoff {
+                initial: Duration::from_millis(100),
+                max: Duration::from_secs(1),
+            }
+        } else {
+            Retry::Never
+        },
+        ..TcpConfig::default()
+    };
+    Ok(match (config.mode, config.replicate_writes) {
+        (Mode::Udp, _) => AnyTransport::Udp(Udp::connect(
+            server,
+            &UdpConfig::default(),
+            poller,
+            base_key,
+        )?),
+        (Mode::Tcp, Some(writable)) => AnyTransport::Replicated(Replicated::connect(
+            servers,
+            writable as usize,
+            DEAD_RETRY,
+            &tcp,
+            poller,
+            base_key,
+            now,
+        )?),
+        (Mode::Tcp, None) if config.sockets_per_connection > 1 => {
+            AnyTransport::Multi(MultiSocket::connect(
+                server,
+                config.sockets_per_connection as usize,
+                &tcp,
+                poller,
+                base_key,
+                now,
+            )?)
+        }
+        (Mode::Tcp, None) => AnyTransport::Tcp(Tcp::connect(server, &tcp, poller, base_key, now)?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budgets_add_up() {
+        for (n, c) in [(20_000u64, 16u32), (7, 16), (100, 3)] {
+            let total: u64 = (0..c).map(|i| budget(Stop::Operations(n), c, i)).sum();
+            assert_eq!(total, n);
+        }
+        assert_eq!(budget(Stop::After(Duration::from_secs(1)), 4, 0), u64::MAX);
+    }
+}

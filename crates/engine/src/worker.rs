@@ -1,0 +1,260 @@
+//! One worker thread: a poller, its share of the connections, a timer heap
+//! and its own statistics, which it hands to the reporter at every interval
+//! and at the end. Nothing is shared per request.
+
+use crate::conn::{Conn, Ctx};
+use crate::stats::Stats;
+use memaslap_transport::TransportEvent;
+use polling::{Events, Poller};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
+use std::time::{Duration, Instant};
+
+/// The longest the worker sleeps in one wait, so that a stop request is
+/// seen promptly.
+const MAX_WAIT: Duration = Duration::from_millis(100);
+
+/// What a worker tells the reporter.
+#[derive(Debug)]
+pub enum Message {
+    /// Statistics of one interval, numbered from 1.
+    Interval {
+        /// The interval's number.
+        index: u64,
+        /// What happened in it on this thread.
+        stats: Box<Stats>,
+    },
+    /// Disconnects and reconnects, as they happen.
+    Events(Vec<TransportEvent>),
+    /// The worker finished; `stats` holds what happened since its last
+    /// interval.
+    Finished {
+        /// What happened since the last interval.
+        stats: Box<Stats>,
+        /// Connections that ended dead.
+        dead: usize,
+        /// Connections the worker had.
+        connections: usize,
+    },
+}
+
+/// When a worker starts, reports and stops.
+#[derive(Debug, Clone, Copy)]
+pub struct Schedule {
+    /// When the run started.
+    pub start: Instant,
+    /// When issuing stops, for a timed run.
+    pub stop_at: Option<Instant>,
+    /// How long to wait for replies once issuing stopped.
+    pub drain: Duration,
+    /// Snapshot interval.
+    pub interval: Duration,
+}
+
+/// One worker thread's state.
+pub struct Worker<'w> {
+    poller: Arc<Poller>,
+    conns: Vec<Conn<'w>>,
+    keys_per_conn: usize,
+    timers: BinaryHeap<Reverse<(Instant, usize)>>,
+    scheduled: Vec<Option<Instant>>,
+    stats: Stats,
+    events: Vec<TransportEvent>,
+}
+
+impl<'w> Worker<'w> {
+    /// A worker driving `conns`, whose sockets are registered in `poller`
+    /// under keys `i * keys_per_conn ..` for connection `i`.
+    pub fn new(poller: Arc<Poller>, conns: Vec<Conn<'w>>, keys_per_conn: usize) -> Worker<'w> {
+        let n = conns.len();
+        Worker {
+            poller,
+            conns,
+            keys_per_conn: keys_per_conn.max(1),
+            timers: BinaryHeap::with_capacity(n * 2),
+            scheduled: vec![None; n],
+            stats: Stats::default(),
+            events: Vec::new(),
+        }
+    }
+
+    /// Runs until the schedule, the operation budgets or `stop` end it,
+    /// sending snapshots to `tx`.
+    pub fn run(
+        mut self,
+        schedule: Schedule,
+        stop: &AtomicBool,
+        tx: &Sender<(usize, Message)>,
+        id: usize,
+    ) {
+        let mut events = Events::new();
+        let mut next_report = schedule.start + schedule.interval;
+        let mut report_index = 0;
+        let mut stopping_at: Option<Instant> = None;
+        // Start every connection that can start at once (UDP needs no
+        // connect) and schedule the others' connect timeouts.
+        let now = Instant::now();
+        for i in 0..self.conns.len() {
+            self.with_conn(i, true, |conn, ctx| conn.handle_timeout(now, ctx));
+        }
+        loop {
+            let now = Instant::now();
+            if stopping_at.is_none()
+                && (stop.load(Ordering::Relaxed)
+                    || schedule.stop_at.is_some_and(|t| now >= t)
+                    || !self.conns.iter().any(Conn::has_work))
+            {
+                stopping_at = Some(now);
+            }
+            let issuing = stopping_at.is_none();
+            if let Some(since) = stopping_at {
+                if !self.conns.iter().any(Conn::is_busy) {
+                    break;
+                }
+                if now >= since + schedule.drain {
+                    self.expire_all(now);
+                    break;
+                }
+            }
+            if now >= next_report {
+                report_index += 1;
+                self.snapshot(report_index, tx, id);
+                next_report += schedule.interval;
+            }
+            let mut wake = next_report.min(now + MAX_WAIT);
+            if let Some(t) = schedule.stop_at.filter(|_| issuing) {
+                wake = wake.min(t);
+            }
+            if let Some(since) = stopping_at {
+                wake = wake.min(since + schedule.drain);
+            }
+            if let Some(Reverse((t, _))) = self.timers.peek() {
+                wake = wake.min(*t);
+            }
+            events.clear();
+            // A failed wait (EINTR) is retried by the loop.
+            let _ = self
+                .poller
+                .wait(&mut events, Some(wake.saturating_duration_since(now)));
+            let now = Instant::now();
+            for event in events.iter() {
+                let index = event.key / self.keys_per_conn;
+                self.with_conn(index, issuing, |conn, ctx| {
+                    conn.handle_event(&event, now, ctx)
+                });
+            }
+            self.run_timers(now, issuing);
+            if !self.events.is_empty() {
+                let _ = tx.send((id, Message::Events(std::mem::take(&mut self.events))));
+            }
+        }
+        self.finish(tx, id);
+    }
+
+    /// Runs `f` on connection `index` with a context, then reschedules it.
+    fn with_conn(
+        &mut self,
+        index: usize,
+        issuing: bool,
+        f: impl FnOnce(&mut Conn<'w>, &mut Ctx<'_>),
+    ) {
+        let Some(conn) = self.conns.get_mut(index) else {
+            return;
+        };
+        let mut ctx = Ctx {
+            stats: &mut self.stats,
+            events: &mut self.events,
+            issuing,
+        };
+        f(conn, &mut ctx);
+        self.schedule(index, issuing);
+    }
+
+    /// Puts connection `index`'s next deadline in the timer heap, unless an
+    /// earlier or equal one is already there.
+    fn schedule(&mut self, index: usize, issuing: bool) {
+        let Some(conn) = self.conns.get(index) else {
+            return;
+        };
+        let Some(deadline) = conn.poll_deadline(issuing) else {
+            return;
+        };
+        let Some(slot) = self.scheduled.get_mut(index) else {
+            return;
+        };
+        if slot.is_none_or(|t| deadline < t) {
+            *slot = Some(deadline);
+            self.timers.push(Reverse((deadline, index)));
+        }
+    }
+
+    /// Handles every timer due at `now`.
+    fn run_timers(&mut self, now: Instant, issuing: bool) {
+        while let Some(&Reverse((t, index))) = self.timers.peek() {
+            if t > now {
+                break;
+            }
+            self.timers.pop();
+            let Some(slot) = self.scheduled.get_mut(index) else {
+                continue;
+            };
+            if *slot != Some(t) {
+                continue;
+            }
+            *slot = None;
+            self.with_conn(index, issuing, |conn, ctx| conn.handle_timeout(now, ctx));
+        }
+    }
+
+    /// Ends every request still in flight as a timeout.
+    fn expire_all(&mut self, now: Instant) {
+        for conn in &mut self.conns {
+            let mut ctx = Ctx {
+                stats: &mut self.stats,
+                events: &mut self.events,
+                issuing: false,
+            };
+            conn.expire(now, &mut ctx);
+        }
+    }
+
+    /// Sends this interval's statistics and starts a new interval.
+    fn snapshot(&mut self, index: u64, tx: &Sender<(usize, Message)>, id: usize) {
+        for conn in &mut self.conns {
+            conn.sync_udp(&mut self.stats);
+        }
+        let stats = Box::new(self.stats.clone());
+        self.stats.reset();
+        let _ = tx.send((id, Message::Interval { index, stats }));
+    }
+
+    /// Closes every connection and sends what is left.
+    fn finish(mut self, tx: &Sender<(usize, Message)>, id: usize) {
+        for conn in &mut self.conns {
+            conn.sync_udp(&mut self.stats);
+        }
+        let dead = self
+            .conns
+            .iter()
+            .filter(|c| c.phase() == crate::conn::Phase::Dead)
+            .count();
+        let connections = self.conns.len();
+        for conn in &mut self.conns {
+            conn.close();
+        }
+        if !self.events.is_empty() {
+            let _ = tx.send((id, Message::Events(std::mem::take(&mut self.events))));
+        }
+        let _ = tx.send((
+            id,
+            Message::Finished {
+                stats: Box::new(self.stats),
+                dead,
+                connections,
+            },
+        ));
+    }
+}

@@ -1,0 +1,123 @@
+//! Whole runs of the engine against a real memcached: the engine's counts
+//! must equal the server's own.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod support;
+
+use memaslap_engine::config::{EngineConfig, Mode, Stop};
+use memaslap_engine::exchange::Protocol;
+use memaslap_engine::run::{Outcome, run};
+use memaslap_transport::Server;
+use memaslap_workload::{Workload, WorkloadConfig};
+use std::sync::atomic::AtomicBool;
+use support::Memcached;
+
+fn run_against(
+    server: &Memcached,
+    tune: impl FnOnce(&mut EngineConfig),
+    workload: &WorkloadConfig,
+) -> Outcome {
+    let mut config = EngineConfig::new(vec![Server::new("127.0.0.1", server.port())]);
+    config.stop = Stop::Operations(20_000);
+    tune(&mut config);
+    let workload = Workload::new(workload, 1, config.concurrency).unwrap();
+    let stop = AtomicBool::new(false);
+    run(&config, &workload, &stop, |_| {}).unwrap()
+}
+
+/// The engine's counts equal the server's deltas exactly, and every request
+/// sent ended.
+fn assert_accounted(
+    server: &Memcached,
+    before: &std::collections::HashMap<String, u64>,
+    outcome: &Outcome,
+) {
+    let after = server.stats();
+    let delta = |name: &str| after[name] - before[name];
+    let c = &outcome.stats.counters;
+    assert_eq!(c.cmd_get, delta("cmd_get"), "cmd_get");
+    assert_eq!(c.cmd_set, delta("cmd_set"), "cmd_set");
+    assert_eq!(c.get_misses, delta("get_misses"), "get_misses");
+    assert_eq!(
+        c.requests_sent,
+        c.requests_completed + c.requests_failed + c.requests_timed_out,
+        "sent = completed + failed + timed out"
+    );
+    assert_eq!(c.requests_failed + c.requests_timed_out, 0, "{c:?}");
+    assert_eq!(
+        outcome.stats.get.count() + outcome.stats.set.count(),
+        c.requests_completed
+    );
+}
+
+#[test]
+fn ascii_tcp_execute_number() {
+    let server = Memcached::start();
+    let before = server.stats();
+    let outcome = run_against(&server, |_| {}, &WorkloadConfig::default());
+    let c = &outcome.stats.counters;
+    assert_eq!(c.cmd_get + c.cmd_set, 20_000, "{c:?}");
+    assert!(c.cmd_set > 1_500 && c.cmd_set < 2_500, "{c:?}");
+    assert!(c.written_bytes > 0 && c.read_bytes > 0);
+    assert_accounted(&server, &before, &outcome);
+}
+
+#[test]
+fn binary_multi_get_threads_and_verify() {
+    let server = Memcached::start();
+    let before = server.stats();
+    let workload = WorkloadConfig {
+        division: 10,
+        verify: 1.0,
+        ..WorkloadConfig::default()
+    };
+    let outcome = run_against(
+        &server,
+        |c| {
+            c.protocol = Protocol::Binary;
+            c.threads = 2;
+            c.concurrency = 8;
+        },
+        &workload,
+    );
+    let c = &outcome.stats.counters;
+    assert_eq!((c.verify_failed, c.verify_misses), (0, 0));
+    assert_accounted(&server, &before, &outcome);
+}
+
+#[test]
+fn udp_gets_and_sets() {
+    let server = Memcached::start();
+    let before = server.stats();
+    let outcome = run_against(
+        &server,
+        |c| c.mode = Mode::Udp,
+        &WorkloadConfig {
+            verify: 1.0,
+            ..WorkloadConfig::default()
+        },
+    );
+    let c = &outcome.stats.counters;
+    assert_eq!((c.verify_failed, c.packet_drop, c.udp_timeout), (0, 0, 0));
+    assert_accounted(&server, &before, &outcome);
+}
+
+#[test]
+fn multi_socket_and_timed_run() {
+    let server = Memcached::start();
+    let before = server.stats();
+    let outcome = run_against(
+        &server,
+        |c| {
+            c.sockets_per_connection = 2;
+            c.stop = Stop::After(std::time::Duration::from_millis(500));
+            c.report_interval = Some(std::time::Duration::from_millis(200));
+        },
+        &WorkloadConfig::default(),
+    );
+    assert!(outcome.series.len() >= 2, "{}", outcome.series.len());
+    assert!(outcome.stats.counters.cmd_get > 0);
+    assert_accounted(&server, &before, &outcome);
+    let after = server.stats();
+    assert!(after["total_connections"] - before["total_connections"] >= 32);
+}
