@@ -4,7 +4,10 @@
 //!
 //! It does not generate load itself; that is `memaslap-engine`'s job.
 
+pub mod app;
+pub mod json;
 pub mod options;
 pub mod private_server;
 pub mod report;
+pub mod setup;
 pub mod units;

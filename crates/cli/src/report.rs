@@ -4,7 +4,7 @@
 //! latency percentiles.
 
 use memaslap_engine::latency::Latency;
-use memaslap_engine::stats::Counters;
+use memaslap_engine::stats::{Counters, Stats};
 use std::fmt::Write;
 use std::time::Duration;
 
@@ -169,6 +169,139 @@ pub fn run_line(out: &mut String, elapsed: Duration, ops: u64, net_bytes: u64) {
     );
 }
 
+/// The three blocks of a periodic dump (`-S`): Get, Set and Total, each
+/// with a `Period` and a `Global` row.
+pub fn periodic(
+    out: &mut String,
+    period: &Stats,
+    period_secs: u64,
+    global: &Stats,
+    global_secs: u64,
+) {
+    let blocks: [(&str, Latency, Latency, u64, u64, u64, u64); 3] = [
+        (
+            "Get",
+            period.get.clone(),
+            global.get.clone(),
+            period.counters.get_misses,
+            global.counters.get_misses,
+            period.counters.get_net_bytes,
+            global.counters.get_net_bytes,
+        ),
+        (
+            "Set",
+            period.set.clone(),
+            global.set.clone(),
+            0,
+            0,
+            period.counters.set_net_bytes,
+            global.counters.set_net_bytes,
+        ),
+        (
+            "Total",
+            period.total(),
+            global.total(),
+            period.counters.get_misses,
+            global.counters.get_misses,
+            period.counters.written_bytes + period.counters.read_bytes,
+            global.counters.written_bytes + global.counters.read_bytes,
+        ),
+    ];
+    for (title, p, g, p_miss, g_miss, p_net, g_net) in &blocks {
+        let _ = writeln!(out, "{title} Statistics");
+        table_header(out);
+        table_row(
+            out,
+            &Row {
+                label: "Period",
+                secs: period_secs,
+                latency: p,
+                misses: *p_miss,
+                net_bytes: *p_net,
+            },
+        );
+        table_row(
+            out,
+            &Row {
+                label: "Global",
+                secs: global_secs,
+                latency: g,
+                misses: *g_miss,
+                net_bytes: *g_net,
+            },
+        );
+        out.push('\n');
+    }
+}
+
+/// The banner memaslap prints before a run.
+pub struct Banner<'a> {
+    /// The servers as given (`host:port,host:port`).
+    pub servers: &'a str,
+    /// `-T`.
+    pub threads: u32,
+    /// `-c`.
+    pub concurrency: u32,
+    /// `-t`, when the run is timed.
+    pub run_time: Option<Duration>,
+    /// `-x`, when the run counts operations.
+    pub execute_number: Option<u64>,
+    /// `-w` in items.
+    pub window: usize,
+    /// The set proportion.
+    pub set_prop: f64,
+    /// The get proportion.
+    pub get_prop: f64,
+}
+
+/// Writes memaslap's banner.
+pub fn banner(out: &mut String, b: &Banner<'_>) {
+    let _ = writeln!(out, "servers: {}", b.servers);
+    let _ = writeln!(out, "threads count: {}", b.threads);
+    let _ = writeln!(out, "concurrency: {}", b.concurrency);
+    match (b.execute_number, b.run_time) {
+        (Some(n), _) => {
+            let _ = writeln!(out, "execute number: {n}");
+        }
+        (None, Some(t)) => {
+            let _ = writeln!(out, "run time: {}", seconds(t));
+        }
+        (None, None) => {}
+    }
+    if b.window % 1024 == 0 {
+        let _ = writeln!(out, "windows size: {}k", b.window / 1024);
+    } else {
+        let _ = writeln!(out, "windows size: {}", b.window);
+    }
+    let _ = writeln!(out, "set proportion: set_prop={:.2}", b.set_prop);
+    let _ = writeln!(out, "get proportion: get_prop={:.2}", b.get_prop);
+}
+
+/// `5s`, or `0.5s` for a time that is not a whole number of seconds.
+fn seconds(t: Duration) -> String {
+    if t.subsec_nanos() == 0 {
+        format!("{}s", t.as_secs())
+    } else {
+        format!("{}s", t.as_secs_f64())
+    }
+}
+
+/// Error and accounting lines: every request sent ended in one of
+/// completed, failed or timed out, and every fault has its counter.
+pub fn accounting(out: &mut String, c: &Counters) {
+    let _ = writeln!(
+        out,
+        "requests: sent {} completed {} failed {} timed_out {}",
+        c.requests_sent, c.requests_completed, c.requests_failed, c.requests_timed_out
+    );
+    let e = &c.errors;
+    let _ = writeln!(
+        out,
+        "errors: server_error {} client_error {} protocol_error {} timeout {} disconnect {}",
+        e.server_error, e.client_error, e.protocol_error, e.timeout, e.disconnect
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +386,52 @@ mod tests {
             },
         );
         assert_eq!(out.lines().count(), 13);
+    }
+
+    #[test]
+    fn banner_matches_the_original() {
+        let mut out = String::new();
+        banner(
+            &mut out,
+            &Banner {
+                servers: "127.0.0.1:21611",
+                threads: 1,
+                concurrency: 32,
+                run_time: Some(Duration::from_secs(5)),
+                execute_number: None,
+                window: 10240,
+                set_prop: 0.1,
+                get_prop: 0.9,
+            },
+        );
+        assert_eq!(
+            out,
+            "servers: 127.0.0.1:21611\nthreads count: 1\nconcurrency: 32\nrun time: 5s\nwindows size: 10k\nset proportion: set_prop=0.10\nget proportion: get_prop=0.90\n"
+        );
+    }
+
+    #[test]
+    fn periodic_blocks_have_three_tables() {
+        let mut period = Stats::default();
+        period.get.record(Duration::from_micros(100));
+        period.set.record(Duration::from_micros(300));
+        period.counters.get_misses = 1;
+        let mut out = String::new();
+        periodic(&mut out, &period, 1, &period, 2);
+        let titles: Vec<&str> = out.lines().filter(|l| l.ends_with("Statistics")).collect();
+        assert_eq!(
+            titles,
+            ["Get Statistics", "Set Statistics", "Total Statistics"]
+        );
+        assert_eq!(
+            out.lines().filter(|l| l.starts_with("Period   1 ")).count(),
+            3
+        );
+        assert_eq!(
+            out.lines().filter(|l| l.starts_with("Global   2 ")).count(),
+            3
+        );
+        assert!(out.contains("Total Statistics\n"));
     }
 
     #[test]

@@ -250,6 +250,7 @@ impl<'w> Conn<'w> {
         match self.transport.send(&bufs, now) {
             Ok(sent) => {
                 ctx.stats.counters.written_bytes += sent.bytes as u64;
+                self.count_net(sent.bytes, ctx);
                 if sent.done {
                     self.phase = Phase::Reading;
                 }
@@ -272,6 +273,7 @@ impl<'w> Conn<'w> {
                 Ok(Some(n)) => {
                     self.inbuf.filled(n);
                     ctx.stats.counters.read_bytes += n as u64;
+                    self.count_net(n, ctx);
                     self.consume(now, ctx);
                 }
                 Ok(None) => return,
@@ -280,6 +282,16 @@ impl<'w> Conn<'w> {
                     return;
                 }
             }
+        }
+    }
+
+    /// Attributes bytes on the wire to the kind of request in flight.
+    fn count_net(&self, bytes: usize, ctx: &mut Ctx<'_>) {
+        let c = &mut ctx.stats.counters;
+        match self.exchange.pending() {
+            Some(Kind::Get) => c.get_net_bytes += bytes as u64,
+            Some(Kind::Set) => c.set_net_bytes += bytes as u64,
+            None => {}
         }
     }
 

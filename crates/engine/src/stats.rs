@@ -25,8 +25,13 @@ pub struct Counters {
     pub written_bytes: u64,
     /// Bytes read from sockets.
     pub read_bytes: u64,
-    /// Value bytes sent in sets and received in gets.
+    /// Key and value bytes of the sets the server answered.
     pub object_bytes: u64,
+    /// Bytes written and read for gets (part of `written_bytes` and
+    /// `read_bytes`).
+    pub get_net_bytes: u64,
+    /// Bytes written and read for sets.
+    pub set_net_bytes: u64,
     /// UDP datagrams that arrived out of order.
     pub packet_disorder: u64,
     /// UDP datagrams that never arrived.
@@ -75,6 +80,8 @@ impl Counters {
             written_bytes,
             read_bytes,
             object_bytes,
+            get_net_bytes,
+            set_net_bytes,
             packet_disorder,
             packet_drop,
             udp_timeout,
@@ -94,6 +101,8 @@ impl Counters {
         self.written_bytes += written_bytes;
         self.read_bytes += read_bytes;
         self.object_bytes += object_bytes;
+        self.get_net_bytes += get_net_bytes;
+        self.set_net_bytes += set_net_bytes;
         self.packet_disorder += packet_disorder;
         self.packet_drop += packet_drop;
         self.udp_timeout += udp_timeout;

@@ -1,0 +1,246 @@
+//! One invocation of the `memaslap` command: options to setup, banner, run,
+//! periodic and final reports, JSON, exit status.
+
+use crate::json;
+use crate::options::Options;
+use crate::report::{self, Banner, Shown};
+use crate::setup::{self, Setup, SetupError};
+use memaslap_engine::config::{Mode, Stop};
+use memaslap_engine::run::{Outcome, Report, run};
+use memaslap_transport::TransportEvent;
+use memaslap_workload::Workload;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+/// Exit status for a successful run.
+const OK: u8 = 0;
+/// Exit status when the run failed or verification found errors.
+const FAILED: u8 = 1;
+/// Exit status for bad options or configuration.
+const USAGE: u8 = 2;
+
+/// Runs the command with parsed options and returns its exit status.
+pub fn main(options: &Options) -> ExitCode {
+    let setup = match setup::build(options, std::env::var("MEMCACHED_SERVERS").ok()) {
+        Ok(setup) => setup,
+        Err(e @ SetupError::Usage(_)) => return fail(USAGE, &e.to_string()),
+        Err(e @ SetupError::Server(_)) => return fail(FAILED, &e.to_string()),
+    };
+    let workload = match Workload::new(&setup.workload, setup.seed, setup.engine.concurrency) {
+        Ok(w) => w,
+        Err(e) => return fail(USAGE, &e.to_string()),
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        if let Err(e) = signal_hook::flag::register(signal, Arc::clone(&stop)) {
+            return fail(FAILED, &format!("cannot handle signal {signal}: {e}"));
+        }
+    }
+    print_banner(options, &setup);
+    let terminal = std::io::stdout().is_terminal();
+    let show_periodic = setup.engine.report_interval.is_some();
+    let outcome = run(&setup.engine, &workload, &stop, |r| {
+        on_report(r, show_periodic, terminal)
+    });
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(e) => return fail(FAILED, &e.to_string()),
+    };
+    print_final(&setup, &outcome);
+    if let Some(path) = &options.json {
+        let config = config_json(options, &setup);
+        let doc = json::document(&outcome, setup.seed, &config);
+        let written = serde_json::to_vec_pretty(&doc)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| std::fs::write(path, bytes).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            return fail(
+                FAILED,
+                &format!("cannot write --json {}: {e}", path.display()),
+            );
+        }
+    }
+    exit_status(&outcome)
+}
+
+fn fail(code: u8, message: &str) -> ExitCode {
+    eprintln!("memaslap: {message}");
+    ExitCode::from(code)
+}
+
+/// 1 when no request completed, every connection was lost, or
+/// verification found wrong data; 0 otherwise.
+fn exit_status(outcome: &Outcome) -> ExitCode {
+    let c = &outcome.stats.counters;
+    if c.requests_completed == 0 {
+        eprintln!("memaslap: no request completed");
+        return ExitCode::from(FAILED);
+    }
+    if outcome.connections > 0 && outcome.dead == outcome.connections {
+        eprintln!("memaslap: every connection was lost");
+        return ExitCode::from(FAILED);
+    }
+    if c.verify_failed > 0 || c.verify_misses > 0 || c.expired_get > 0 || c.unexpired_unget > 0 {
+        eprintln!(
+            "memaslap: verification failed: verify_failed {} verify_misses {} expired_get {} unexpired_unget {}",
+            c.verify_failed, c.verify_misses, c.expired_get, c.unexpired_unget
+        );
+        return ExitCode::from(FAILED);
+    }
+    ExitCode::from(OK)
+}
+
+fn print_banner(options: &Options, setup: &Setup) {
+    let servers = setup
+        .engine
+        .servers
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut out = String::new();
+    report::banner(
+        &mut out,
+        &Banner {
+            servers: &servers,
+            threads: setup.engine.threads,
+            concurrency: setup.engine.concurrency,
+            run_time: Some(options.time),
+            execute_number: options.execute_number,
+            window: setup.workload.window,
+            set_prop: setup.workload.mix.set,
+            get_prop: setup.workload.mix.get,
+        },
+    );
+    if let Some(private) = &setup.private {
+        out.push_str(&format!(
+            "private server: memcached started on {} for this run\n",
+            private.addr()
+        ));
+    }
+    if setup.seed_drawn {
+        out.push_str(&format!(
+            "seed: {} (drawn; pass --seed {} to repeat)\n",
+            setup.seed, setup.seed
+        ));
+    } else {
+        out.push_str(&format!("seed: {}\n", setup.seed));
+    }
+    print(&out);
+}
+
+fn on_report(report: Report<'_>, show_periodic: bool, terminal: bool) {
+    match report {
+        Report::Interval {
+            index: _,
+            elapsed,
+            period,
+            global,
+        } if show_periodic => {
+            let mut out = String::new();
+            if terminal {
+                out.push_str("\x1b[1;1H\x1b[2J");
+            }
+            let secs = |d: Duration| d.as_secs_f64().round().max(1.0) as u64;
+            let global_secs = secs(elapsed);
+            // The period's length is the interval's; the global row covers
+            // the whole run so far.
+            let period_secs = secs(Duration::from_secs_f64(
+                elapsed.as_secs_f64() / global_secs.max(1) as f64,
+            ));
+            report::periodic(&mut out, period, period_secs, global, global_secs);
+            print(&out);
+        }
+        Report::Interval { .. } => {}
+        Report::Event(event) => match event {
+            TransportEvent::Disconnected { server, .. } => {
+                print(&format!("Server {server} disconnect\n"));
+            }
+            TransportEvent::Reconnected {
+                server,
+                down_since,
+                at,
+                ..
+            } => {
+                let after = at.saturating_duration_since(*down_since).as_secs();
+                print(&format!("Server {server} reconnect after {after}s\n"));
+            }
+            TransportEvent::RetryFailed { .. } => {}
+        },
+    }
+}
+
+fn print_final(setup: &Setup, outcome: &Outcome) {
+    let stats = &outcome.stats;
+    let mut out = String::new();
+    report::latency_block(&mut out, "Get", &stats.get);
+    report::latency_block(&mut out, "Set", &stats.set);
+    report::latency_block(&mut out, "Total", &stats.total());
+    let workload = &setup.workload;
+    report::counters(
+        &mut out,
+        &stats.counters,
+        Shown {
+            verify: workload.verify > 0.0,
+            expire: workload.exp_verify > 0.0,
+            udp: setup.engine.mode == Mode::Udp,
+        },
+    );
+    let c = &stats.counters;
+    report::run_line(
+        &mut out,
+        outcome.elapsed,
+        c.cmd_get + c.cmd_set,
+        c.written_bytes + c.read_bytes,
+    );
+    out.push('\n');
+    report::percentile_header(&mut out);
+    report::percentile_line(&mut out, "Get", &stats.get);
+    report::percentile_line(&mut out, "Set", &stats.set);
+    report::percentile_line(&mut out, "Total", &stats.total());
+    out.push('\n');
+    report::accounting(&mut out, c);
+    print(&out);
+}
+
+fn print(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// The configuration as JSON, from what was given.
+fn config_json(options: &Options, setup: &Setup) -> serde_json::Value {
+    let e = &setup.engine;
+    let w = &setup.workload;
+    serde_json::json!({
+        "servers": e.servers.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "private_server": setup.private.is_some(),
+        "threads": e.threads,
+        "concurrency": e.concurrency,
+        "conn_sock": e.sockets_per_connection,
+        "protocol": format!("{:?}", e.protocol).to_lowercase(),
+        "udp": e.mode == Mode::Udp,
+        "time_s": match e.stop { Stop::After(d) => Some(d.as_secs_f64()), Stop::Operations(_) => None },
+        "execute_number": match e.stop { Stop::Operations(n) => Some(n), Stop::After(_) => None },
+        "stat_freq_s": e.report_interval.map(|d| d.as_secs_f64()),
+        "reconnect": e.reconnect,
+        "rep_write": e.replicate_writes,
+        "tps": e.rate,
+        "udp_timeout_s": e.udp_timeout.as_secs_f64(),
+        "win_size": w.window,
+        "fixed_size": w.fixed_value_len,
+        "verify": w.verify,
+        "exp_verify": w.exp_verify,
+        "overwrite": w.overwrite,
+        "division": w.division,
+        "cfg_cmd": options.cfg_cmd.as_ref().map(|p| p.display().to_string()),
+        "set_prop": w.mix.set,
+        "get_prop": w.mix.get,
+        "keys": w.keys.iter().map(|r| [f64::from(r.min), f64::from(r.max), r.proportion]).collect::<Vec<_>>(),
+        "values": w.values.iter().map(|r| [f64::from(r.min), f64::from(r.max), r.proportion]).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,212 @@
+//! The whole result as one JSON object (`--json FILE`). Its fields are
+//! documented in the README.
+
+use memaslap_engine::latency::Latency;
+use memaslap_engine::run::{IntervalSummary, Outcome};
+use memaslap_engine::stats::{Counters, Errors};
+use serde::Serialize;
+use std::time::Duration;
+
+/// The JSON document.
+#[derive(Debug, Serialize)]
+pub struct Document<'a> {
+    /// The tool's version.
+    pub version: &'static str,
+    /// The master seed.
+    pub seed: u64,
+    /// The configuration as the user gave it.
+    pub config: &'a serde_json::Value,
+    /// Seconds the run took, drain included.
+    pub elapsed_s: f64,
+    /// Every counter.
+    pub counters: CountersJson,
+    /// Latency per kind.
+    pub latency: LatencyByKind,
+    /// One entry per interval.
+    pub series: Vec<IntervalJson>,
+    /// Connections that ended dead, and in all.
+    pub connections: ConnectionsJson,
+}
+
+/// Dead and total connections.
+#[derive(Debug, Serialize)]
+pub struct ConnectionsJson {
+    /// Connections in all.
+    pub total: usize,
+    /// Connections that ended dead.
+    pub dead: usize,
+}
+
+/// Every counter.
+#[derive(Debug, Serialize)]
+pub struct CountersJson {
+    cmd_get: u64,
+    cmd_set: u64,
+    get_misses: u64,
+    verify_misses: u64,
+    verify_failed: u64,
+    expired_get: u64,
+    unexpired_unget: u64,
+    written_bytes: u64,
+    read_bytes: u64,
+    object_bytes: u64,
+    packet_disorder: u64,
+    packet_drop: u64,
+    udp_timeout: u64,
+    requests_sent: u64,
+    requests_completed: u64,
+    requests_failed: u64,
+    requests_timed_out: u64,
+    errors: ErrorsJson,
+}
+
+/// Errors by kind.
+#[derive(Debug, Serialize)]
+pub struct ErrorsJson {
+    server_error: u64,
+    client_error: u64,
+    protocol_error: u64,
+    timeout: u64,
+    disconnect: u64,
+}
+
+/// Latency of gets, sets and both.
+#[derive(Debug, Serialize)]
+pub struct LatencyByKind {
+    get: LatencyJson,
+    set: LatencyJson,
+    total: LatencyJson,
+}
+
+/// One kind's latency in µs.
+#[derive(Debug, Serialize)]
+pub struct LatencyJson {
+    count: u64,
+    min_us: f64,
+    max_us: f64,
+    mean_us: f64,
+    std_dev_us: f64,
+    geo_mean_us: f64,
+    p50_us: f64,
+    p90_us: f64,
+    p99_us: f64,
+    p999_us: f64,
+    p9999_us: f64,
+    /// Counts per log2 bucket (bucket i: at most 2^i µs), up to the last
+    /// non-empty one.
+    log2_buckets: Vec<u64>,
+}
+
+/// One interval.
+#[derive(Debug, Serialize)]
+pub struct IntervalJson {
+    elapsed_s: f64,
+    gets: u64,
+    sets: u64,
+    get_misses: u64,
+    net_bytes: u64,
+    errors: u64,
+    p50_us: f64,
+    p99_us: f64,
+    max_us: f64,
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+impl From<&Latency> for LatencyJson {
+    fn from(l: &Latency) -> LatencyJson {
+        let buckets = l.log2_buckets();
+        let last = buckets.iter().rposition(|&n| n != 0).map_or(0, |i| i + 1);
+        LatencyJson {
+            count: l.count(),
+            min_us: us(l.min()),
+            max_us: us(l.max()),
+            mean_us: l.mean_us(),
+            std_dev_us: l.std_dev_us(),
+            geo_mean_us: l.geo_mean_us(),
+            p50_us: us(l.quantile(0.5)),
+            p90_us: us(l.quantile(0.9)),
+            p99_us: us(l.quantile(0.99)),
+            p999_us: us(l.quantile(0.999)),
+            p9999_us: us(l.quantile(0.9999)),
+            log2_buckets: buckets.iter().take(last).copied().collect(),
+        }
+    }
+}
+
+impl From<&Errors> for ErrorsJson {
+    fn from(e: &Errors) -> ErrorsJson {
+        ErrorsJson {
+            server_error: e.server_error,
+            client_error: e.client_error,
+            protocol_error: e.protocol_error,
+            timeout: e.timeout,
+            disconnect: e.disconnect,
+        }
+    }
+}
+
+impl From<&Counters> for CountersJson {
+    fn from(c: &Counters) -> CountersJson {
+        CountersJson {
+            cmd_get: c.cmd_get,
+            cmd_set: c.cmd_set,
+            get_misses: c.get_misses,
+            verify_misses: c.verify_misses,
+            verify_failed: c.verify_failed,
+            expired_get: c.expired_get,
+            unexpired_unget: c.unexpired_unget,
+            written_bytes: c.written_bytes,
+            read_bytes: c.read_bytes,
+            object_bytes: c.object_bytes,
+            packet_disorder: c.packet_disorder,
+            packet_drop: c.packet_drop,
+            udp_timeout: c.udp_timeout,
+            requests_sent: c.requests_sent,
+            requests_completed: c.requests_completed,
+            requests_failed: c.requests_failed,
+            requests_timed_out: c.requests_timed_out,
+            errors: ErrorsJson::from(&c.errors),
+        }
+    }
+}
+
+impl From<&IntervalSummary> for IntervalJson {
+    fn from(s: &IntervalSummary) -> IntervalJson {
+        IntervalJson {
+            elapsed_s: s.elapsed.as_secs_f64(),
+            gets: s.gets,
+            sets: s.sets,
+            get_misses: s.get_misses,
+            net_bytes: s.net_bytes,
+            errors: s.errors,
+            p50_us: us(s.p50),
+            p99_us: us(s.p99),
+            max_us: us(s.max),
+        }
+    }
+}
+
+/// Builds the document for a finished run.
+pub fn document<'a>(outcome: &Outcome, seed: u64, config: &'a serde_json::Value) -> Document<'a> {
+    let stats = &outcome.stats;
+    Document {
+        version: env!("CARGO_PKG_VERSION"),
+        seed,
+        config,
+        elapsed_s: outcome.elapsed.as_secs_f64(),
+        counters: CountersJson::from(&stats.counters),
+        latency: LatencyByKind {
+            get: LatencyJson::from(&stats.get),
+            set: LatencyJson::from(&stats.set),
+            total: LatencyJson::from(&stats.total()),
+        },
+        series: outcome.series.iter().map(IntervalJson::from).collect(),
+        connections: ConnectionsJson {
+            total: outcome.connections,
+            dead: outcome.dead,
+        },
+    }
+}

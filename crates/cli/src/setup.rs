@@ -1,0 +1,246 @@
+//! From command-line options to what the engine runs: the workload
+//! configuration, the engine configuration, the seed and the servers.
+
+use crate::options::Options;
+use crate::private_server::PrivateServer;
+use memaslap_engine::config::{EngineConfig, Mode, Stop};
+use memaslap_engine::exchange::Protocol;
+use memaslap_transport::{MAX_REQUEST, Server};
+use memaslap_workload::{WorkloadConfig, random_seed};
+use std::fmt;
+
+/// Everything a run needs, checked.
+#[derive(Debug)]
+pub struct Setup {
+    /// The engine's configuration.
+    pub engine: EngineConfig,
+    /// The workload's configuration.
+    pub workload: WorkloadConfig,
+    /// The master seed.
+    pub seed: u64,
+    /// Whether the seed was drawn rather than given.
+    pub seed_drawn: bool,
+    /// The memcached started for this run, when no server was given.
+    pub private: Option<PrivateServer>,
+}
+
+/// Why the options cannot make a run.
+#[derive(Debug)]
+pub enum SetupError {
+    /// The options or the configuration file are wrong (exit status 2).
+    Usage(String),
+    /// No server was given and none could be started (exit status 1).
+    Server(String),
+}
+
+impl fmt::Display for SetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SetupError::Usage(m) | SetupError::Server(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Builds and checks a run from `options`; `env_servers` is
+/// `$MEMCACHED_SERVERS`.
+pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, SetupError> {
+    let workload = workload_config(options)?;
+    let mut private = None;
+    let servers = match options
+        .servers
+        .clone()
+        .or(env_servers.filter(|s| !s.trim().is_empty()))
+    {
+        Some(list) => parse_servers(&list)?,
+        None => {
+            let server =
+                PrivateServer::start(options.threads, options.concurrency * options.conn_sock)
+                    .map_err(SetupError::Server)?;
+            let servers = vec![Server::from(server.addr())];
+            private = Some(server);
+            servers
+        }
+    };
+    let mut engine = EngineConfig::new(servers);
+    engine.threads = options.threads;
+    engine.concurrency = options.concurrency;
+    engine.sockets_per_connection = options.conn_sock;
+    engine.protocol = if options.binary {
+        Protocol::Binary
+    } else {
+        Protocol::Ascii
+    };
+    engine.mode = if options.udp { Mode::Udp } else { Mode::Tcp };
+    engine.stop = match options.execute_number {
+        Some(n) => Stop::Operations(n),
+        None => Stop::After(options.time),
+    };
+    engine.report_interval = options.stat_freq;
+    engine.reconnect = options.reconnect;
+    engine.replicate_writes = options.rep_write;
+    engine.rate = options.tps;
+    engine.udp_timeout = options.udp_timeout;
+    engine.max_value = max_value(&workload);
+    engine
+        .validate()
+        .map_err(|e| SetupError::Usage(e.to_string()))?;
+    check_times(options)?;
+    if options.facebook {
+        return Err(SetupError::Usage(
+            "--facebook (sets over TCP, multi-gets over UDP) is not supported yet".into(),
+        ));
+    }
+    if engine.mode == Mode::Udp {
+        check_udp_fits(&workload, engine.protocol)?;
+    }
+    let (seed, seed_drawn) = match options.seed {
+        Some(seed) => (seed, false),
+        None => (random_seed(), true),
+    };
+    Ok(Setup {
+        engine,
+        workload,
+        seed,
+        seed_drawn,
+        private,
+    })
+}
+
+/// The workload from `-F` (or the built-in default) and the flags.
+fn workload_config(options: &Options) -> Result<WorkloadConfig, SetupError> {
+    let mut config = match &options.cfg_cmd {
+        Some(path) => {
+            WorkloadConfig::from_config_file(path).map_err(|e| SetupError::Usage(e.to_string()))?
+        }
+        None => WorkloadConfig::default(),
+    };
+    config.window = usize::try_from(options.win_size).unwrap_or(usize::MAX);
+    if let Some(len) = options.fixed_size {
+        config.fixed_value_len = Some(u32::try_from(len).unwrap_or(u32::MAX));
+    }
+    config.verify = options.verify.unwrap_or(0.0);
+    config.exp_verify = options.exp_verify.unwrap_or(0.0);
+    config.overwrite = options.overwrite.unwrap_or(0.0);
+    config.division = options.division as usize;
+    config.facebook = options.facebook;
+    config
+        .validate()
+        .map_err(|e| SetupError::Usage(e.to_string()))?;
+    Ok(config)
+}
+
+/// The longest value the workload stores.
+fn max_value(config: &WorkloadConfig) -> usize {
+    let longest = match config.fixed_value_len {
+        Some(len) => len,
+        None => config.values.iter().map(|r| r.max).max().unwrap_or(1),
+    };
+    longest as usize
+}
+
+/// UDP requests must fit one datagram: the longest set must.
+fn check_udp_fits(config: &WorkloadConfig, protocol: Protocol) -> Result<(), SetupError> {
+    let key = config.keys.iter().map(|r| r.max).max().unwrap_or(0) as usize;
+    let value = max_value(config);
+    let header = match protocol {
+        Protocol::Ascii => 32 + key,
+        Protocol::Binary => 24 + 8 + key,
+    };
+    let keys = config.division * (key + 1) + 8;
+    let largest = (header + value + 2).max(keys);
+    if largest > MAX_REQUEST {
+        return Err(SetupError::Usage(format!(
+            "--udp sends each request in one datagram of at most {MAX_REQUEST} bytes, but this workload's largest request is {largest} bytes (key {key}, value {value}, {} keys per get); use smaller -X/-F sizes or TCP",
+            config.division
+        )));
+    }
+    Ok(())
+}
+
+fn check_times(options: &Options) -> Result<(), SetupError> {
+    if options.execute_number.is_none() && options.time.is_zero() {
+        return Err(SetupError::Usage("--time must be longer than 0".into()));
+    }
+    if options.stat_freq.is_some_and(|d| d.is_zero()) {
+        return Err(SetupError::Usage(
+            "--stat_freq must be longer than 0".into(),
+        ));
+    }
+    if options.tps == Some(0) {
+        return Err(SetupError::Usage("--tps must be at least 1".into()));
+    }
+    Ok(())
+}
+
+/// Parses `host:port[,host:port…]`.
+pub fn parse_servers(list: &str) -> Result<Vec<Server>, SetupError> {
+    let servers = list
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<Server>()
+                .map_err(|e| SetupError::Usage(format!("--servers: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if servers.is_empty() {
+        return Err(SetupError::Usage(format!(
+            "--servers: '{list}' names no server; expected host:port[,host:port...]"
+        )));
+    }
+    Ok(servers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn setup(args: &[&str]) -> Result<Setup, SetupError> {
+        let options =
+            Options::try_parse_from(std::iter::once("memaslap").chain(args.iter().copied()))
+                .unwrap();
+        build(&options, None)
+    }
+
+    fn usage(args: &[&str]) -> String {
+        match setup(args) {
+            Err(SetupError::Usage(m)) => m,
+            other => panic!("{args:?}: expected a usage error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn servers_are_parsed() {
+        let s = setup(&["-s", "127.0.0.1:11211,localhost:11212", "--seed", "5"]).unwrap();
+        assert_eq!(s.engine.servers.len(), 2);
+        assert_eq!((s.seed, s.seed_drawn), (5, false));
+        assert!(s.private.is_none());
+        assert!(usage(&["-s", "localhost"]).contains("no port"));
+        assert!(usage(&["-s", ","]).contains("names no server"));
+    }
+
+    #[test]
+    fn cross_option_rules() {
+        assert!(usage(&["-s", "h:1", "-T", "2", "-c", "3"]).contains("not a multiple"));
+        assert!(usage(&["-s", "h:1", "-p", "2"]).contains("--rep_write 2"));
+        assert!(usage(&["-s", "h:1", "-U", "-X", "4096"]).contains("one datagram"));
+        assert!(usage(&["-s", "h:1", "-F", "/nonexistent.cfg"]).contains("/nonexistent.cfg"));
+        assert!(usage(&["-s", "h:1", "-t", "0"]).contains("--time"));
+        assert!(usage(&["-s", "h:1", "-a", "-d", "1"]).contains("2"));
+    }
+
+    #[test]
+    fn flags_reach_the_configs() {
+        let s = setup(&[
+            "-s", "h:1", "-x", "500", "-B", "-U", "-w", "1k", "-v", "0.5", "-d", "2",
+        ])
+        .unwrap();
+        assert_eq!(s.engine.stop, Stop::Operations(500));
+        assert_eq!(s.engine.protocol, Protocol::Binary);
+        assert_eq!(s.engine.mode, Mode::Udp);
+        assert_eq!((s.workload.window, s.workload.division), (1024, 2));
+        assert_eq!(s.workload.verify, 0.5);
+        assert!(s.seed_drawn);
+    }
+}
