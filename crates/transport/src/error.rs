@@ -1,0 +1,185 @@
+//! The one error type of the crate: which server, which operation, why.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::Server;
+
+/// What the transport was doing when it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// Turning a host name into addresses.
+    Resolve,
+    /// Creating a socket and connecting it.
+    Connect,
+    /// Writing a request.
+    Send,
+    /// Reading a response.
+    Receive,
+    /// Waiting for something that did not happen in time.
+    Timeout,
+    /// Choosing a socket for the next request.
+    Select,
+}
+
+/// A failure of one socket (or of the whole transport), naming the server and
+/// the operation. Cheap to clone: the I/O error inside is shared.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TransportError {
+    /// The host name could not be resolved.
+    #[error("cannot resolve {server}: {source}")]
+    Resolve {
+        /// The server as given.
+        server: Server,
+        /// The resolver's error.
+        #[source]
+        source: Arc<io::Error>,
+    },
+    /// The host name resolved to no address at all.
+    #[error("{server} resolves to no address")]
+    NoAddress {
+        /// The server as given.
+        server: Server,
+    },
+    /// Creating, configuring, registering or connecting a socket failed for
+    /// the last address tried.
+    #[error("cannot connect to {server} at {addr}: {source}")]
+    Connect {
+        /// The server as given.
+        server: Server,
+        /// The address of the last attempt.
+        addr: SocketAddr,
+        /// The system's error.
+        #[source]
+        source: Arc<io::Error>,
+    },
+    /// The last address tried did not accept the connection in time.
+    #[error("connecting to {server} at {addr} timed out after {timeout:?}")]
+    ConnectTimeout {
+        /// The server as given.
+        server: Server,
+        /// The address of the last attempt.
+        addr: SocketAddr,
+        /// The configured connect timeout.
+        timeout: Duration,
+    },
+    /// Writing to the socket failed.
+    #[error("cannot send to {server}: {source}")]
+    Send {
+        /// The server as given.
+        server: Server,
+        /// The system's error.
+        #[source]
+        source: Arc<io::Error>,
+    },
+    /// Reading from the socket failed.
+    #[error("cannot receive from {server}: {source}")]
+    Receive {
+        /// The server as given.
+        server: Server,
+        /// The system's error.
+        #[source]
+        source: Arc<io::Error>,
+    },
+    /// The server closed the connection (end of stream).
+    #[error("{server} closed the connection")]
+    Closed {
+        /// The server as given.
+        server: Server,
+    },
+    /// A UDP request does not fit one datagram.
+    #[error("a request of {len} bytes does not fit one UDP datagram to {server} (at most {max})")]
+    RequestTooLarge {
+        /// The server as given.
+        server: Server,
+        /// The request's length without the frame header.
+        len: usize,
+        /// The largest request that fits.
+        max: usize,
+    },
+    /// No socket of the transport is connected.
+    #[error("no connected socket (servers: {servers})")]
+    NotConnected {
+        /// The transport's servers, comma-separated.
+        servers: String,
+    },
+}
+
+impl TransportError {
+    /// The operation that failed.
+    pub fn operation(&self) -> Operation {
+        match self {
+            TransportError::Resolve { .. } | TransportError::NoAddress { .. } => Operation::Resolve,
+            TransportError::Connect { .. } => Operation::Connect,
+            TransportError::ConnectTimeout { .. } => Operation::Timeout,
+            TransportError::Send { .. } | TransportError::RequestTooLarge { .. } => Operation::Send,
+            TransportError::Receive { .. } | TransportError::Closed { .. } => Operation::Receive,
+            TransportError::NotConnected { .. } => Operation::Select,
+        }
+    }
+
+    /// The server concerned, when the error is about one server.
+    pub fn server(&self) -> Option<&Server> {
+        match self {
+            TransportError::Resolve { server, .. }
+            | TransportError::NoAddress { server }
+            | TransportError::Connect { server, .. }
+            | TransportError::ConnectTimeout { server, .. }
+            | TransportError::Send { server, .. }
+            | TransportError::Receive { server, .. }
+            | TransportError::Closed { server }
+            | TransportError::RequestTooLarge { server, .. } => Some(server),
+            TransportError::NotConnected { .. } => None,
+        }
+    }
+
+    /// The system's error kind, when the failure came from the system.
+    pub fn io_kind(&self) -> Option<io::ErrorKind> {
+        match self {
+            TransportError::Resolve { source, .. }
+            | TransportError::Connect { source, .. }
+            | TransportError::Send { source, .. }
+            | TransportError::Receive { source, .. } => Some(source.kind()),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_server_and_operation() {
+        let server = Server::new("cache.example", 11211);
+        let error = TransportError::Receive {
+            server: server.clone(),
+            source: Arc::new(io::ErrorKind::ConnectionReset.into()),
+        };
+        assert_eq!(error.operation(), Operation::Receive);
+        assert_eq!(error.server(), Some(&server));
+        assert_eq!(error.io_kind(), Some(io::ErrorKind::ConnectionReset));
+        let text = error.to_string();
+        assert!(
+            text.starts_with("cannot receive from cache.example:11211: "),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn timeout_is_its_own_operation() {
+        let error = TransportError::ConnectTimeout {
+            server: Server::new("::1", 1),
+            addr: "[::1]:1".parse().unwrap(),
+            timeout: Duration::from_millis(50),
+        };
+        assert_eq!(error.operation(), Operation::Timeout);
+        assert_eq!(error.io_kind(), None);
+        assert_eq!(
+            error.to_string(),
+            "connecting to [::1]:1 at [::1]:1 timed out after 50ms"
+        );
+    }
+}

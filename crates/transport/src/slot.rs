@@ -1,0 +1,465 @@
+//! One TCP socket's life: connecting through the server's addresses in turn,
+//! connected, down and waiting for its retry.
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use polling::{Event, Poller};
+
+use crate::registration::Registered;
+use crate::retry::{Retry, Schedule};
+use crate::sock::{self, Connect, TcpConfig};
+use crate::{Readiness, Sent, Server, TransportError, TransportEvent};
+
+#[derive(Debug)]
+enum State {
+    /// No socket.
+    Down,
+    /// Connecting to `addrs[addr]`, until `deadline`.
+    Connecting {
+        socket: Registered,
+        addr: usize,
+        deadline: Instant,
+    },
+    /// Connected.
+    Up { socket: Registered },
+}
+
+/// One TCP socket to one server, registered under one poller key.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    index: usize,
+    key: usize,
+    server: Server,
+    addrs: Arc<[SocketAddr]>,
+    options: TcpConfig,
+    poller: Arc<Poller>,
+    state: State,
+    schedule: Schedule,
+    /// Bytes of the current request already written.
+    written: usize,
+}
+
+impl Slot {
+    /// A slot that has not started connecting.
+    pub(crate) fn new(
+        index: usize,
+        key: usize,
+        server: Server,
+        addrs: Arc<[SocketAddr]>,
+        options: TcpConfig,
+        retry: Retry,
+        poller: &Arc<Poller>,
+    ) -> Slot {
+        Slot {
+            index,
+            key,
+            server,
+            addrs,
+            options,
+            poller: Arc::clone(poller),
+            state: State::Down,
+            schedule: Schedule::new(retry),
+            written: 0,
+        }
+    }
+
+    /// Starts connecting; the result shows in the slot's state and events.
+    pub(crate) fn connected(mut self, now: Instant, events: &mut VecDeque<TransportEvent>) -> Slot {
+        self.try_from(0, now, events);
+        self
+    }
+
+    /// Whether requests can be sent.
+    pub(crate) fn is_up(&self) -> bool {
+        matches!(self.state, State::Up { .. })
+    }
+
+    /// Whether the slot is connected or on its way there.
+    pub(crate) fn is_pending(&self) -> bool {
+        match self.state {
+            State::Up { .. } | State::Connecting { .. } => true,
+            State::Down => self.schedule.poll_deadline().is_some(),
+        }
+    }
+
+    /// Whether the slot is connecting or connected right now.
+    pub(crate) fn has_socket(&self) -> bool {
+        !matches!(self.state, State::Down)
+    }
+
+    /// The server.
+    pub(crate) fn server(&self) -> &Server {
+        &self.server
+    }
+
+    /// The next time `handle_timeout` has work.
+    pub(crate) fn poll_deadline(&self) -> Option<Instant> {
+        match &self.state {
+            State::Connecting { deadline, .. } => Some(*deadline),
+            State::Down => self.schedule.poll_deadline(),
+            State::Up { .. } => None,
+        }
+    }
+
+    /// Connect timeouts and due retries.
+    pub(crate) fn handle_timeout(&mut self, now: Instant, events: &mut VecDeque<TransportEvent>) {
+        match &self.state {
+            State::Connecting { addr, deadline, .. } if *deadline <= now => {
+                let (addr, timeout) = (*addr, self.options.connect_timeout);
+                let error = TransportError::ConnectTimeout {
+                    server: self.server.clone(),
+                    addr: self.addr(addr),
+                    timeout,
+                };
+                self.next_address(addr, error, now, events);
+            }
+            State::Down if self.schedule.handle_timeout(now) => self.try_from(0, now, events),
+            _ => {}
+        }
+    }
+
+    /// An event for this slot's key. Returns the readiness of a connected
+    /// socket; a connect that completes is reported as writable.
+    pub(crate) fn handle_event(
+        &mut self,
+        event: &Event,
+        now: Instant,
+        events: &mut VecDeque<TransportEvent>,
+    ) -> Readiness {
+        match &self.state {
+            State::Up { .. } => Readiness {
+                readable: event.readable,
+                writable: event.writable,
+            },
+            State::Connecting { socket, addr, .. } => {
+                let addr = *addr;
+                match sock::finish_connect(socket.socket()) {
+                    Ok(false) => Readiness::NONE,
+                    Ok(true) => {
+                        if let State::Connecting { socket, .. } =
+                            std::mem::replace(&mut self.state, State::Down)
+                        {
+                            self.state = State::Up { socket };
+                        }
+                        self.set_up(now, events);
+                        Readiness {
+                            readable: false,
+                            writable: true,
+                        }
+                    }
+                    Err(e) => {
+                        let error = self.connect_error(addr, e);
+                        self.next_address(addr, error, now, events);
+                        Readiness::NONE
+                    }
+                }
+            }
+            State::Down => Readiness::NONE,
+        }
+    }
+
+    /// Checks a connected socket that is not in use after a readable event:
+    /// a server that closed or reset it makes the slot fail now rather than
+    /// on the next request.
+    pub(crate) fn check_idle(&mut self, now: Instant, events: &mut VecDeque<TransportEvent>) {
+        let State::Up { socket } = &self.state else {
+            return;
+        };
+        let error = match sock::peer_closed(socket.socket()) {
+            Ok(false) => return,
+            Ok(true) => TransportError::Closed {
+                server: self.server.clone(),
+            },
+            Err(e) => self.io_error(e, false),
+        };
+        self.fail(error, now, events);
+    }
+
+    /// Forgets any partly sent request.
+    pub(crate) fn reset_request(&mut self) {
+        self.written = 0;
+    }
+
+    /// Sends the rest of the request `bufs`.
+    pub(crate) fn send(
+        &mut self,
+        bufs: &[&[u8]],
+        now: Instant,
+        events: &mut VecDeque<TransportEvent>,
+    ) -> Result<Sent, TransportError> {
+        let State::Up { socket } = &self.state else {
+            return Err(self.not_connected());
+        };
+        let total: usize = bufs.iter().map(|b| b.len()).sum();
+        let mut bytes = 0;
+        while self.written < total {
+            match sock::send_from(socket.socket(), bufs, self.written) {
+                Ok(n) if n > 0 => {
+                    self.written += n;
+                    bytes += n;
+                }
+                Ok(_) => break,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return Ok(Sent { bytes, done: false });
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.fail(self.io_error(e, true), now, events)),
+            }
+        }
+        self.written = 0;
+        Ok(Sent { bytes, done: true })
+    }
+
+    /// Reads what has arrived into `buf`: `Ok(None)` when nothing has.
+    pub(crate) fn recv(
+        &mut self,
+        buf: &mut [u8],
+        now: Instant,
+        events: &mut VecDeque<TransportEvent>,
+    ) -> Result<Option<usize>, TransportError> {
+        let State::Up { socket } = &self.state else {
+            return Err(self.not_connected());
+        };
+        if buf.is_empty() {
+            return Ok(Some(0));
+        }
+        loop {
+            let error = match sock::recv(socket.socket(), buf) {
+                Ok(0) => TransportError::Closed {
+                    server: self.server.clone(),
+                },
+                Ok(n) => return Ok(Some(n)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => self.io_error(e, false),
+            };
+            return Err(self.fail(error, now, events));
+        }
+    }
+
+    /// Closes the socket for good: no retry follows.
+    pub(crate) fn close(&mut self) {
+        self.schedule.stop();
+        self.state = State::Down;
+    }
+
+    /// Tries the addresses from `first` on until one connects or is in
+    /// progress; fails the slot when none is left.
+    fn try_from(&mut self, first: usize, now: Instant, events: &mut VecDeque<TransportEvent>) {
+        self.state = State::Down;
+        let mut last_error = None;
+        for (index, addr) in self.addrs.iter().enumerate().skip(first) {
+            let started = sock::tcp_socket(*addr, &self.options)
+                .and_then(|socket| Registered::new(&self.poller, socket, self.key))
+                .and_then(|socket| Ok((sock::start_connect(socket.socket(), *addr)?, socket)));
+            match started {
+                Ok((Connect::Done, socket)) => {
+                    self.state = State::Up { socket };
+                    self.set_up(now, events);
+                    return;
+                }
+                Ok((Connect::InProgress, socket)) => {
+                    let deadline = now.checked_add(self.options.connect_timeout).unwrap_or(now);
+                    self.state = State::Connecting {
+                        socket,
+                        addr: index,
+                        deadline,
+                    };
+                    return;
+                }
+                Err(e) => last_error = Some(self.connect_error(index, e)),
+            }
+        }
+        let error = last_error.unwrap_or_else(|| TransportError::NoAddress {
+            server: self.server.clone(),
+        });
+        self.fail(error, now, events);
+    }
+
+    /// The attempt on address `failed` ended with `error`: close it, then try
+    /// the next address or fail.
+    fn next_address(
+        &mut self,
+        failed: usize,
+        error: TransportError,
+        now: Instant,
+        events: &mut VecDeque<TransportEvent>,
+    ) {
+        self.state = State::Down;
+        if failed + 1 < self.addrs.len() {
+            self.try_from(failed + 1, now, events);
+        } else {
+            self.fail(error, now, events);
+        }
+    }
+
+    fn set_up(&mut self, now: Instant, events: &mut VecDeque<TransportEvent>) {
+        let Some(down_since) = self.schedule.handle_up() else {
+            return;
+        };
+        events.push_back(TransportEvent::Reconnected {
+            socket: self.index,
+            server: self.server.clone(),
+            down_since,
+            at: now,
+        });
+    }
+
+    /// Closes the socket, schedules the retry and reports the failure.
+    fn fail(
+        &mut self,
+        error: TransportError,
+        now: Instant,
+        events: &mut VecDeque<TransportEvent>,
+    ) -> TransportError {
+        self.state = State::Down;
+        self.written = 0;
+        let first = !self.schedule.is_down();
+        let retry_at = self.schedule.handle_failure(now);
+        let (socket, server, reported) = (self.index, self.server.clone(), error.clone());
+        events.push_back(if first {
+            TransportEvent::Disconnected {
+                socket,
+                server,
+                at: now,
+                error: reported,
+                retry_at,
+            }
+        } else {
+            TransportEvent::RetryFailed {
+                socket,
+                server,
+                at: now,
+                error: reported,
+                retry_at,
+            }
+        });
+        error
+    }
+
+    fn addr(&self, index: usize) -> SocketAddr {
+        self.addrs
+            .get(index)
+            .copied()
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], self.server.port())))
+    }
+
+    fn connect_error(&self, index: usize, e: io::Error) -> TransportError {
+        TransportError::Connect {
+            server: self.server.clone(),
+            addr: self.addr(index),
+            source: Arc::new(e),
+        }
+    }
+
+    fn io_error(&self, e: io::Error, sending: bool) -> TransportError {
+        let (server, source) = (self.server.clone(), Arc::new(e));
+        if sending {
+            TransportError::Send { server, source }
+        } else {
+            TransportError::Receive { server, source }
+        }
+    }
+
+    fn not_connected(&self) -> TransportError {
+        TransportError::NotConnected {
+            servers: self.server.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polling::Events;
+    use std::net::TcpListener;
+    use std::time::Duration;
+
+    /// Drives `slot` until it is up or has failed.
+    fn settle(slot: &mut Slot, poller: &Poller, events: &mut VecDeque<TransportEvent>) {
+        let mut ready = Events::new();
+        while matches!(slot.state, State::Connecting { .. }) {
+            ready.clear();
+            poller
+                .wait(&mut ready, Some(Duration::from_millis(100)))
+                .unwrap();
+            let now = Instant::now();
+            for event in ready.iter() {
+                slot.handle_event(&event, now, events);
+            }
+            slot.handle_timeout(now, events);
+        }
+    }
+
+    fn slot(addrs: Vec<SocketAddr>, retry: Retry, poller: &Arc<Poller>) -> Slot {
+        let server = Server::new("test.invalid", 1);
+        Slot::new(
+            0,
+            5,
+            server,
+            addrs.into(),
+            TcpConfig::default(),
+            retry,
+            poller,
+        )
+    }
+
+    #[test]
+    fn tries_every_address_in_turn() {
+        let live = TcpListener::bind("[::1]:0").unwrap();
+        let refused = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let poller = Arc::new(Poller::new().unwrap());
+        let mut events = VecDeque::new();
+        let addrs = vec![refused, live.local_addr().unwrap()];
+        let mut s = slot(addrs, Retry::Never, &poller).connected(Instant::now(), &mut events);
+        settle(&mut s, &poller, &mut events);
+        assert!(s.is_up(), "{events:?}");
+        assert!(events.is_empty(), "a later address connected: {events:?}");
+    }
+
+    #[test]
+    fn the_last_address_error_is_reported_and_retry_scheduled() {
+        let refused = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let poller = Arc::new(Poller::new().unwrap());
+        let mut events = VecDeque::new();
+        let t0 = Instant::now();
+        let mut s =
+            slot(vec![refused, refused], Retry::REPLICATION, &poller).connected(t0, &mut events);
+        settle(&mut s, &poller, &mut events);
+        assert!(!s.is_up() && s.is_pending() && !s.has_socket());
+        let Some(TransportEvent::Disconnected {
+            error, retry_at, ..
+        }) = events.pop_front()
+        else {
+            panic!("{events:?}")
+        };
+        assert!(
+            matches!(&error, TransportError::Connect { addr, .. } if *addr == refused),
+            "{error}"
+        );
+        assert_eq!(retry_at, s.poll_deadline());
+        assert!(retry_at.unwrap() >= t0 + Duration::from_secs(5));
+        // Nothing happens before the retry is due; at the deadline the
+        // attempt fails again and is reported as such.
+        s.handle_timeout(retry_at.unwrap() - Duration::from_millis(1), &mut events);
+        assert!(events.is_empty() && !s.has_socket());
+        s.handle_timeout(retry_at.unwrap(), &mut events);
+        settle(&mut s, &poller, &mut events);
+        assert!(matches!(
+            events.pop_front(),
+            Some(TransportEvent::RetryFailed { .. })
+        ));
+        s.close();
+        assert!(!s.is_pending() && s.poll_deadline().is_none());
+    }
+}

@@ -1,0 +1,200 @@
+//! Building sockets with `socket2`, and the non-blocking I/O calls on them.
+
+use std::io::{self, IoSlice, Read};
+use std::mem::MaybeUninit;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
+use crate::Retry;
+
+/// How TCP sockets are built and brought back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpConfig {
+    /// How long a connect may take before the next address is tried.
+    pub connect_timeout: Duration,
+    /// `SO_SNDBUF`, when set (the system default otherwise).
+    pub send_buffer: Option<usize>,
+    /// `SO_RCVBUF`, when set (the system default otherwise).
+    pub recv_buffer: Option<usize>,
+    /// What happens to a socket that fails (memaslap `-R` is
+    /// [`Retry::RECONNECT`]). Replication retries dead sockets on its own
+    /// schedule; see [`crate::Replicated`].
+    pub reconnect: Retry,
+}
+
+impl Default for TcpConfig {
+    /// A 5 s connect timeout, system buffer sizes, no reconnect.
+    fn default() -> TcpConfig {
+        TcpConfig {
+            connect_timeout: Duration::from_secs(5),
+            send_buffer: None,
+            recv_buffer: None,
+            reconnect: Retry::Never,
+        }
+    }
+}
+
+/// Whether a connect has finished or is in progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Connect {
+    /// Connected at once.
+    Done,
+    /// Completion is signalled by a writable event.
+    InProgress,
+}
+
+/// A non-blocking TCP socket for `addr` with memaslap's options:
+/// `TCP_NODELAY`, keep-alive, linger 0 (close resets, leaving no
+/// `TIME_WAIT`), `SO_REUSEADDR`.
+pub(crate) fn tcp_socket(addr: SocketAddr, options: &TcpConfig) -> io::Result<Socket> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_nonblocking(true)?;
+    socket.set_tcp_nodelay(true)?;
+    socket.set_keepalive(true)?;
+    socket.set_linger(Some(Duration::ZERO))?;
+    socket.set_reuse_address(true)?;
+    if let Some(size) = options.send_buffer {
+        socket.set_send_buffer_size(size)?;
+    }
+    if let Some(size) = options.recv_buffer {
+        socket.set_recv_buffer_size(size)?;
+    }
+    Ok(socket)
+}
+
+/// Starts connecting `socket` to `addr` without blocking.
+pub(crate) fn start_connect(socket: &Socket, addr: SocketAddr) -> io::Result<Connect> {
+    match socket.connect(&SockAddr::from(addr)) {
+        Ok(()) => Ok(Connect::Done),
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok(Connect::InProgress),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(Connect::InProgress),
+        Err(e) => Err(e),
+    }
+}
+
+/// After an event on a connecting socket: `Ok(true)` when it is connected,
+/// `Ok(false)` while it is still connecting, the error when it failed.
+pub(crate) fn finish_connect(socket: &Socket) -> io::Result<bool> {
+    if let Some(e) = socket.take_error()? {
+        return Err(e);
+    }
+    match socket.peer_addr() {
+        Ok(_) => Ok(true),
+        Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The most slices handed to one `sendmsg`; a request has three or four.
+const MAX_SLICES: usize = 16;
+
+/// Writes `bufs` from byte `skip` of their concatenation with one vectored
+/// send. Returns the bytes written, 0 when nothing is left to write.
+pub(crate) fn send_from(socket: &Socket, bufs: &[&[u8]], skip: usize) -> io::Result<usize> {
+    let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+    let mut count = 0;
+    let mut skip = skip;
+    for buf in bufs {
+        let Some(rest) = buf.get(skip..).filter(|rest| !rest.is_empty()) else {
+            skip = skip.saturating_sub(buf.len());
+            continue;
+        };
+        skip = 0;
+        let Some(slot) = slices.get_mut(count) else {
+            break;
+        };
+        *slot = IoSlice::new(rest);
+        count += 1;
+    }
+    match slices.get(..count) {
+        Some(ready) if !ready.is_empty() => socket.send_vectored(ready),
+        _ => Ok(0),
+    }
+}
+
+/// Reads into `buf`; `Ok(0)` is the end of the stream (or an empty `buf`).
+pub(crate) fn recv(socket: &Socket, buf: &mut [u8]) -> io::Result<usize> {
+    let mut reader: &Socket = socket;
+    reader.read(buf)
+}
+
+/// Looks at the socket without consuming: `Ok(true)` when the peer closed
+/// the stream, `Ok(false)` when data waits or nothing has arrived.
+pub(crate) fn peer_closed(socket: &Socket) -> io::Result<bool> {
+    let mut probe = [MaybeUninit::<u8>::uninit(); 1];
+    match socket.peek(&mut probe) {
+        Ok(n) => Ok(n == 0),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::net::{TcpListener, TcpStream};
+
+    fn pair() -> (Socket, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let socket = tcp_socket(addr, &TcpConfig::default()).unwrap();
+        start_connect(&socket, addr).unwrap();
+        let (peer, _) = listener.accept().unwrap();
+        while !finish_connect(&socket).unwrap() {
+            std::thread::yield_now();
+        }
+        (socket, peer)
+    }
+
+    #[test]
+    fn options_are_set() {
+        let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let socket = tcp_socket(addr, &TcpConfig::default()).unwrap();
+        assert!(socket.tcp_nodelay().unwrap());
+        assert!(socket.keepalive().unwrap());
+        assert_eq!(socket.linger().unwrap(), Some(Duration::ZERO));
+        assert!(socket.reuse_address().unwrap());
+        assert!(socket.nonblocking().unwrap());
+    }
+
+    #[test]
+    fn send_from_skips_a_prefix_across_slices() {
+        let (socket, mut peer) = pair();
+        let bufs: [&[u8]; 4] = [b"set k 0 0 5\r\n", b"", b"hello", b"\r\n"];
+        let total: usize = bufs.iter().map(|b| b.len()).sum();
+        for skip in 0..=total {
+            let n = send_from(&socket, &bufs, skip).unwrap();
+            assert_eq!(n, total - skip, "skip {skip}");
+            let mut got = vec![0; n];
+            peer.read_exact(&mut got).unwrap();
+            assert_eq!(got, bufs.concat()[skip..], "skip {skip}");
+        }
+        assert_eq!(send_from(&socket, &bufs, total + 1).unwrap(), 0);
+    }
+
+    #[test]
+    fn peer_closed_sees_data_then_eof() {
+        let (socket, mut peer) = pair();
+        assert!(!peer_closed(&socket).unwrap());
+        peer.write_all(b"x").unwrap();
+        drop(peer);
+        let mut buf = [0u8; 4];
+        loop {
+            match recv(&socket, &mut buf) {
+                Ok(n) => {
+                    assert_eq!(&buf[..n], b"x");
+                    break;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::yield_now(),
+                Err(e) => panic!("{e}"),
+            }
+        }
+        while !peer_closed(&socket).unwrap() {
+            std::thread::yield_now();
+        }
+        assert_eq!(recv(&socket, &mut buf).unwrap(), 0);
+    }
+}

@@ -1,0 +1,341 @@
+//! UDP (memaslap `-U`): one connected datagram socket, memcached's 8-byte
+//! frame header on every request, responses reassembled by
+//! `memaslap_proto::udp`.
+
+use std::io::{self, IoSlice};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use memaslap_proto::udp::{
+    self as frame, Counters, DEFAULT_MAX_DATAGRAMS, FRAME_HEADER_LEN, MAX_PAYLOAD, Push,
+    Reassembler,
+};
+use polling::{Event, Poller};
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
+use crate::registration::Registered;
+use crate::{Access, Readiness, Sent, Server, Status, Transport, TransportError, TransportEvent};
+
+/// The largest request, frame header excluded, that a [`Udp`] transport
+/// sends: memcached's datagram payload size, as memaslap limits it.
+pub const MAX_REQUEST: usize = MAX_PAYLOAD;
+
+/// The largest send buffer asked for when raising it.
+const MAX_SEND_BUFFER: usize = 64 << 20;
+
+/// Room for one datagram of memcached's and one byte more, so that a longer
+/// (truncated) datagram is recognised and dropped.
+const DATAGRAM_ROOM: usize = FRAME_HEADER_LEN + MAX_PAYLOAD + 1;
+
+/// How UDP transports are built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UdpConfig {
+    /// The most datagrams one response may have.
+    pub max_datagrams: u16,
+    /// `SO_RCVBUF`, when set (the system default otherwise).
+    pub recv_buffer: Option<usize>,
+}
+
+impl Default for UdpConfig {
+    /// [`DEFAULT_MAX_DATAGRAMS`] per response, the system's receive buffer.
+    fn default() -> UdpConfig {
+        UdpConfig {
+            max_datagrams: DEFAULT_MAX_DATAGRAMS,
+            recv_buffer: None,
+        }
+    }
+}
+
+/// Datagram counts of a [`Udp`] transport since it was built.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UdpCounters {
+    /// Every datagram received, by what became of it (stale and foreign
+    /// datagrams are in `reassembly.foreign`, out-of-order ones in
+    /// `reassembly.disorder`).
+    pub reassembly: Counters,
+    /// Datagrams missing from responses that were given up
+    /// (memaslap's `packet_drop`).
+    pub lost: u64,
+    /// Datagrams longer than memcached ever sends, dropped unread.
+    pub oversized: u64,
+    /// Request datagrams sent.
+    pub sent: u64,
+}
+
+/// One connected UDP socket to one server, under poller key `base_key`.
+///
+/// A request is one datagram: the frame header with a fresh request id, then
+/// the caller's slices. [`Transport::recv`] hands out a response only once
+/// every datagram of it has arrived. Datagrams of other (abandoned)
+/// requests are discarded and counted. Errors (an ICMP "port unreachable"
+/// surfacing as a refused send or receive) fail the request, not the
+/// socket.
+#[derive(Debug)]
+pub struct Udp {
+    server: Server,
+    socket: Option<Registered>,
+    reassembler: Reassembler,
+    request_id: u16,
+    header: Vec<u8>,
+    active: bool,
+    /// Bytes of the complete response already copied out.
+    delivered: usize,
+    datagram: Box<[u8]>,
+    lost: u64,
+    oversized: u64,
+    sent: u64,
+}
+
+impl Udp {
+    /// Resolves `server` (blocking) and connects a datagram socket to the
+    /// first address that takes it, with the send buffer raised as far as
+    /// the system allows.
+    pub fn connect(
+        server: &Server,
+        config: &UdpConfig,
+        poller: &Arc<Poller>,
+        base_key: usize,
+    ) -> Result<Udp, TransportError> {
+        let mut last_error = None;
+        for addr in server.resolve()? {
+            let attempt = udp_socket(addr, config)
+                .and_then(|socket| Registered::new(poller, socket, base_key));
+            match attempt {
+                Ok(socket) => {
+                    return Ok(Udp {
+                        server: server.clone(),
+                        socket: Some(socket),
+                        reassembler: Reassembler::new(config.max_datagrams),
+                        // Connections of one process start at different ids.
+                        request_id: (base_key as u16).wrapping_mul(7919),
+                        header: Vec::with_capacity(FRAME_HEADER_LEN),
+                        active: false,
+                        delivered: 0,
+                        datagram: vec![0; DATAGRAM_ROOM].into_boxed_slice(),
+                        lost: 0,
+                        oversized: 0,
+                        sent: 0,
+                    });
+                }
+                Err(e) => {
+                    last_error = Some(TransportError::Connect {
+                        server: server.clone(),
+                        addr,
+                        source: Arc::new(e),
+                    });
+                }
+            }
+        }
+        Err(last_error.unwrap_or_else(|| TransportError::NoAddress {
+            server: server.clone(),
+        }))
+    }
+
+    /// The datagram counts so far.
+    pub fn counters(&self) -> UdpCounters {
+        UdpCounters {
+            reassembly: *self.reassembler.counters(),
+            lost: self.lost,
+            oversized: self.oversized,
+            sent: self.sent,
+        }
+    }
+
+    /// The request id of the request in progress (or of the last one).
+    pub fn request_id(&self) -> u16 {
+        self.request_id
+    }
+
+    /// Counts what the request in progress lost and forgets it.
+    fn abandon(&mut self) {
+        if self.active && !self.reassembler.is_complete() {
+            self.lost += u64::from(self.reassembler.missing());
+        }
+        self.active = false;
+        self.reassembler.clear();
+    }
+
+    fn error(&self, e: io::Error, sending: bool) -> TransportError {
+        let (server, source) = (self.server.clone(), Arc::new(e));
+        if sending {
+            TransportError::Send { server, source }
+        } else {
+            TransportError::Receive { server, source }
+        }
+    }
+
+    fn not_connected(&self) -> TransportError {
+        TransportError::NotConnected {
+            servers: self.server.to_string(),
+        }
+    }
+
+    /// Copies the next part of the complete response into `buf`.
+    fn deliver(&mut self, buf: &mut [u8]) -> Option<usize> {
+        let payload = self.reassembler.payload()?;
+        let rest = payload.get(self.delivered..).unwrap_or_default();
+        let n = rest.len().min(buf.len());
+        let (Some(to), Some(from)) = (buf.get_mut(..n), rest.get(..n)) else {
+            return None;
+        };
+        to.copy_from_slice(from);
+        self.delivered += n;
+        Some(n)
+    }
+}
+
+/// A non-blocking datagram socket connected to `addr`.
+fn udp_socket(addr: SocketAddr, config: &UdpConfig) -> io::Result<Socket> {
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    socket.set_nonblocking(true)?;
+    raise_send_buffer(&socket)?;
+    if let Some(size) = config.recv_buffer {
+        socket.set_recv_buffer_size(size)?;
+    }
+    socket.connect(&SockAddr::from(addr))?;
+    Ok(socket)
+}
+
+/// Doubles `SO_SNDBUF` until the system stops granting more.
+fn raise_send_buffer(socket: &Socket) -> io::Result<()> {
+    let mut size = socket.send_buffer_size()?;
+    while size < MAX_SEND_BUFFER {
+        if socket.set_send_buffer_size(size.saturating_mul(2)).is_err() {
+            break;
+        }
+        let granted = socket.send_buffer_size()?;
+        if granted <= size {
+            break;
+        }
+        size = granted;
+    }
+    Ok(())
+}
+
+impl Transport for Udp {
+    fn key_count(&self) -> usize {
+        1
+    }
+
+    fn status(&self) -> Status {
+        if self.socket.is_some() {
+            Status::Ready
+        } else {
+            Status::Failed
+        }
+    }
+
+    fn handle_event(&mut self, event: &Event, _now: Instant) -> Readiness {
+        if self.active && self.socket.is_some() {
+            Readiness {
+                readable: event.readable,
+                writable: event.writable,
+            }
+        } else {
+            Readiness::NONE
+        }
+    }
+
+    fn begin(&mut self, _access: Access, _random: u64) -> Result<usize, TransportError> {
+        if self.socket.is_none() {
+            return Err(self.not_connected());
+        }
+        self.abandon();
+        self.request_id = self.request_id.wrapping_add(1);
+        self.header.clear();
+        frame::encode_request_header(&mut self.header, self.request_id);
+        self.reassembler.start(self.request_id);
+        self.delivered = 0;
+        self.active = true;
+        Ok(0)
+    }
+
+    fn finish(&mut self) {
+        self.abandon();
+    }
+
+    fn send(&mut self, bufs: &[&[u8]], _now: Instant) -> Result<Sent, TransportError> {
+        let Some(socket) = &self.socket else {
+            return Err(self.not_connected());
+        };
+        let len: usize = bufs.iter().map(|b| b.len()).sum();
+        if len > MAX_REQUEST {
+            return Err(TransportError::RequestTooLarge {
+                server: self.server.clone(),
+                len,
+                max: MAX_REQUEST,
+            });
+        }
+        let mut slices = [IoSlice::new(&[]); 16];
+        let parts = std::iter::once(self.header.as_slice()).chain(bufs.iter().copied());
+        let mut count = 0;
+        for (slot, part) in slices.iter_mut().zip(parts) {
+            *slot = IoSlice::new(part);
+            count += 1;
+        }
+        if count < bufs.len() + 1 {
+            return Err(self.error(io::Error::other("more than 15 request slices"), true));
+        }
+        loop {
+            match socket
+                .socket()
+                .send_vectored(slices.get(..count).unwrap_or_default())
+            {
+                Ok(bytes) => {
+                    self.sent += 1;
+                    return Ok(Sent { bytes, done: true });
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    return Ok(Sent {
+                        bytes: 0,
+                        done: false,
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.error(e, true)),
+            }
+        }
+    }
+
+    fn recv(&mut self, buf: &mut [u8], _now: Instant) -> Result<Option<usize>, TransportError> {
+        loop {
+            if self.reassembler.is_complete() {
+                return Ok(self.deliver(buf).filter(|n| *n > 0 || buf.is_empty()));
+            }
+            let Some(socket) = &self.socket else {
+                return Err(self.not_connected());
+            };
+            let n = match crate::sock::recv(socket.socket(), &mut self.datagram) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.error(e, false)),
+            };
+            match self.datagram.get(..n) {
+                Some(datagram) if n < DATAGRAM_ROOM => {
+                    // Every outcome but completion is counted by the
+                    // reassembler and needs nothing more here.
+                    let _: Push = self.reassembler.push(datagram);
+                }
+                _ => self.oversized += 1,
+            }
+        }
+    }
+
+    fn poll_deadline(&self) -> Option<Instant> {
+        None
+    }
+
+    fn handle_timeout(&mut self, _now: Instant) {}
+
+    /// A UDP socket has no connection to lose: there are no events.
+    fn poll_event(&mut self) -> Option<TransportEvent> {
+        None
+    }
+
+    fn close(&mut self) {
+        self.abandon();
+        self.socket = None;
+    }
+}

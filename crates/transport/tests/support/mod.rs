@@ -1,0 +1,180 @@
+//! A private memcached for integration tests: started on a free loopback
+//! port (TCP and UDP on the same number), stopped when dropped.
+//!
+//! A test that needs memcached fails, never skips, when it cannot be started.
+
+#![allow(
+    dead_code,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing
+)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// A running memcached child process.
+pub struct Memcached {
+    child: Child,
+    port: u16,
+}
+
+impl Memcached {
+    /// Starts `memcached` from PATH with TCP and UDP on one free loopback port.
+    ///
+    /// Panics with a clear message when memcached is missing or never
+    /// accepts connections.
+    pub fn start() -> Memcached {
+        Self::start_with(&[])
+    }
+
+    /// Like [`Memcached::start`], with extra command-line arguments.
+    pub fn start_with(extra: &[&str]) -> Memcached {
+        let mut last_error = String::new();
+        for _ in 0..20 {
+            match spawn(free_port(), extra) {
+                Ok(server) => return server,
+                Err(e) => last_error = e,
+            }
+        }
+        panic!("memcached did not start: {last_error}");
+    }
+
+    /// Starts memcached on `port` (TCP and UDP), for example to restart a
+    /// server that a test stopped. Retries a few times while the port is
+    /// still held.
+    pub fn start_on(port: u16, extra: &[&str]) -> Memcached {
+        let mut last_error = String::new();
+        for _ in 0..50 {
+            match spawn(port, extra) {
+                Ok(server) => return server,
+                Err(e) => last_error = e,
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+        panic!("memcached did not start on port {port}: {last_error}");
+    }
+
+    /// The value of one line of `stats`, read over a new connection (which
+    /// itself counts in `total_connections` and `curr_connections`).
+    pub fn stat(&self, name: &str) -> u64 {
+        let mut conn = self.connect();
+        conn.write_all(b"stats\r\n").expect("send stats");
+        let mut text = String::new();
+        let mut buf = [0u8; 4096];
+        while !text.ends_with("END\r\n") {
+            let n = conn.read(&mut buf).expect("read stats");
+            assert!(n > 0, "memcached closed the stats connection");
+            text.push_str(std::str::from_utf8(&buf[..n]).expect("stats are text"));
+        }
+        let prefix = format!("STAT {name} ");
+        let line = text
+            .lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("no stat {name} in {text}"));
+        line.trim().parse().expect("a numeric stat")
+    }
+
+    /// The TCP (and UDP) port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The server's address.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    /// A blocking TCP connection with generous timeouts.
+    pub fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(self.addr()).expect("connect to memcached");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("read timeout");
+        stream.set_nodelay(true).expect("nodelay");
+        stream
+    }
+
+    /// A UDP socket connected to the server.
+    pub fn udp(&self) -> UdpSocket {
+        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind udp");
+        socket.connect(self.addr()).expect("connect udp");
+        socket
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("read timeout");
+        socket
+    }
+}
+
+impl Drop for Memcached {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts memcached on `port` and waits until it answers.
+fn spawn(port: u16, extra: &[&str]) -> Result<Memcached, String> {
+    let child = Command::new("memcached")
+        .args(["-l", "127.0.0.1", "-p", &port.to_string()])
+        .args(["-U", &port.to_string(), "-u", "root", "-t", "1", "-m", "64"])
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) => panic!(
+            "cannot start memcached from PATH ({e}); install it (apt-get install -y memcached)"
+        ),
+    };
+    match wait_ready(&mut child, port) {
+        Ok(()) => Ok(Memcached { child, port }),
+        Err(e) => {
+            let _ = child.kill();
+            let mut stderr = String::new();
+            if let Some(mut pipe) = child.stderr.take() {
+                let _ = pipe.read_to_string(&mut stderr);
+            }
+            let _ = child.wait();
+            Err(format!("{e}; memcached said: {}", stderr.trim()))
+        }
+    }
+}
+
+/// A loopback port that is free for TCP and UDP at the time of the call.
+fn free_port() -> u16 {
+    loop {
+        let tcp = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+        let port = tcp.local_addr().expect("local addr").port();
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// Waits until memcached answers `version` over TCP, or gives up.
+fn wait_ready(child: &mut Child, port: u16) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("memcached exited with {status}"));
+        }
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+            let mut reply = [0u8; 64];
+            if stream.write_all(b"version\r\n").is_ok()
+                && matches!(stream.read(&mut reply), Ok(n) if reply[..n].starts_with(b"VERSION "))
+            {
+                return Ok(());
+            }
+        }
+        if Instant::now() > deadline {
+            return Err(format!("no answer on port {port} after 10 s"));
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -1,0 +1,89 @@
+//! TCP transports against real memcached servers.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod driver;
+mod support;
+
+use std::time::Instant;
+
+use driver::{Driver, value};
+use memaslap_transport::{MultiSocket, Server, Status, Tcp, TcpConfig, Transport};
+
+#[test]
+fn tcp_set_and_get_round_trips() {
+    let server = support::Memcached::start();
+    let mut d = Driver::new();
+    let mut tcp = Tcp::connect(
+        &Server::from(server.addr()),
+        &TcpConfig::default(),
+        &d.poller,
+        7,
+        Instant::now(),
+    )
+    .unwrap();
+    assert_eq!(tcp.key_count(), 1);
+    assert_eq!(d.settle(&mut tcp), Status::Ready);
+
+    assert_eq!(d.get(&mut tcp, 0, "absent").unwrap(), (0, None));
+    for (i, len) in [0usize, 1, 100, 5000, 200_000].into_iter().enumerate() {
+        let key = format!("k{i}");
+        let data = value(i as u64, len);
+        d.set(&mut tcp, 0, &key, &data).unwrap();
+        let (socket, got) = d.get(&mut tcp, 0, &key).unwrap();
+        assert_eq!(socket, 0);
+        assert_eq!(got.as_deref(), Some(&data[..]), "value of {len} bytes");
+    }
+    assert_eq!(server.stat("cmd_set"), 5);
+    assert_eq!(server.stat("get_hits"), 5);
+    tcp.close();
+    assert_eq!(tcp.status(), Status::Failed);
+    assert!(d.reported.is_empty(), "{:?}", d.reported);
+}
+
+#[test]
+fn host_names_resolve() {
+    let server = support::Memcached::start();
+    let mut d = Driver::new();
+    let name = Server::new("localhost", server.port());
+    let mut tcp = Tcp::connect(&name, &TcpConfig::default(), &d.poller, 0, Instant::now()).unwrap();
+    // localhost may resolve to ::1 first, where nothing listens: the next
+    // address is tried.
+    assert_eq!(d.settle(&mut tcp), Status::Ready);
+    d.set(&mut tcp, 0, "named", b"v").unwrap();
+    assert_eq!(d.get(&mut tcp, 0, "named").unwrap().1.unwrap(), b"v");
+}
+
+#[test]
+fn multi_socket_spreads_requests_over_four_sockets() {
+    let server = support::Memcached::start();
+    let before = server.stat("curr_connections");
+    let mut d = Driver::new();
+    let mut multi = MultiSocket::connect(
+        &Server::from(server.addr()),
+        4,
+        &TcpConfig::default(),
+        &d.poller,
+        100,
+        Instant::now(),
+    )
+    .unwrap();
+    assert_eq!(multi.key_count(), 4);
+    d.until(&mut multi, "four connected sockets", |m| m.connected() == 4);
+    // `stat` opens one more connection of its own.
+    assert_eq!(server.stat("curr_connections"), before + 4);
+
+    let mut used = [0usize; 4];
+    for i in 0..40u64 {
+        let key = format!("m{i}");
+        let socket = d.set(&mut multi, i, &key, b"x").unwrap();
+        assert_eq!(socket, (2 * i % 4) as usize, "round-robin");
+        used[socket] += 1;
+        let (socket, got) = d.get(&mut multi, i, &key).unwrap();
+        assert_eq!(socket, ((2 * i + 1) % 4) as usize, "round-robin");
+        assert_eq!(got.unwrap(), b"x");
+        used[socket] += 1;
+    }
+    assert_eq!(used, [20; 4]);
+    assert_eq!(server.stat("cmd_set"), 40);
+    assert_eq!(server.stat("get_hits"), 40);
+}
