@@ -3,14 +3,16 @@
 //! level- and edge-triggered registration done once per socket.
 //!
 //! ```text
-//! cargo run --release -p memaslap-transport --example readiness -- [REQUESTS] [CONNECTIONS] [SERVER]
+//! cargo run --release -p memaslap-transport --example readiness -- [REQUESTS] [CONNECTIONS] [SERVER|echo] [MODES]
 //! ```
 //!
 //! `REQUESTS` (default 1,000,000) requests are spread over `CONNECTIONS`
 //! (default 1) sockets, each with one request in flight. Without `SERVER` an
 //! echo peer runs in this process (one blocking thread per socket); with
 //! `SERVER` (`host:port` of a memcached) every request is a `get` of a missing
-//! key answered by `END`. Every mode gets `REQUESTS` requests, in ten rounds
+//! key answered by `END`. `MODES` is a comma-separated subset of
+//! `oneshot,level,edge` (all by default), for example to count system calls
+//! per mode under `strace -c -f`. Every mode gets `REQUESTS` requests, in ten rounds
 //! whose order rotates so that other load on the machine falls on every mode
 //! alike. For each mode it prints wall-clock µs per request and the client
 //! thread's CPU µs per request (from `/proc/thread-self/schedstat`, Linux
@@ -38,12 +40,19 @@ fn main() -> io::Result<()> {
     let mut args = std::env::args().skip(1);
     let requests = number_arg(args.next(), 1_000_000)?;
     let connections = number_arg(args.next(), 1)?.max(1);
-    let (addr, reply_len, peer) = match args.next() {
+    let (addr, reply_len, peer) = match args.next().filter(|s| s != "echo") {
         Some(server) => (resolve(&server)?, MEMCACHED_REPLY.len(), "memcached"),
         None => (start_echo_peer()?, REQUEST.len(), "echo peer"),
     };
+    let modes = match args.next() {
+        Some(list) => list
+            .split(',')
+            .map(parse_mode)
+            .collect::<io::Result<Vec<_>>>()?,
+        None => MODES.to_vec(),
+    };
     println!("{requests} requests per mode over {connections} socket(s) to {peer} at {addr}");
-    let mut benches = MODES
+    let mut benches = modes
         .iter()
         .map(|mode| Bench::new(*mode, addr, connections, reply_len))
         .collect::<io::Result<Vec<_>>>()?;
@@ -84,6 +93,18 @@ fn number_arg(arg: Option<String>, default: u64) -> io::Result<u64> {
             .replace(['_', ','], "")
             .parse()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("{text}: {e}"))),
+    }
+}
+
+fn parse_mode(name: &str) -> io::Result<PollMode> {
+    match name {
+        "oneshot" => Ok(PollMode::Oneshot),
+        "level" => Ok(PollMode::Level),
+        "edge" => Ok(PollMode::Edge),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{name}: expected oneshot, level or edge"),
+        )),
     }
 }
 

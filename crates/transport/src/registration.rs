@@ -12,9 +12,9 @@ use socket2::Socket;
 ///
 /// Measured with `examples/readiness.rs` against oneshot mode (a `modify`
 /// per request, `polling`'s default) and level-triggered mode; see the crate
-/// documentation for the figures. Edge-triggered registration never needs a
-/// `modify`, including for partial writes, because the interest never
-/// changes.
+/// documentation for the figures. Oneshot costs one more system call per
+/// request; level and edge cost the same, and edge never needs a `modify`,
+/// not even for partial writes, because the interest never changes.
 pub(crate) const MODE: PollMode = PollMode::Edge;
 
 /// A socket owned together with the poller it is registered in.

@@ -311,3 +311,23 @@ fn reconnect_after_the_server_closes_an_idle_socket() {
     second.read_exact(&mut got).unwrap();
     assert_eq!(&got, b"ping");
 }
+
+#[test]
+fn ipv6_literal_round_trip() {
+    let listener = TcpListener::bind("[::1]:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let peer = thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 7];
+        stream.read_exact(&mut request).unwrap();
+        assert_eq!(&request, b"get k\r\n");
+        stream.write_all(b"END\r\n").unwrap();
+    });
+    let mut d = Driver::new();
+    let server: Server = format!("[::1]:{}", addr.port()).parse().unwrap();
+    let mut tcp =
+        Tcp::connect(&server, &TcpConfig::default(), &d.poller, 0, Instant::now()).unwrap();
+    assert_eq!(d.settle(&mut tcp), Status::Ready);
+    assert_eq!(d.get(&mut tcp, 0, "k").unwrap(), (0, None));
+    peer.join().unwrap();
+}

@@ -137,7 +137,7 @@ fn replication_fails_over_and_the_dead_socket_comes_back() {
 
 #[test]
 fn writes_go_to_the_first_servers_only() {
-    let servers: Vec<Memcached> = (0..3).map(|_| Memcached::start()).collect();
+    let mut servers: Vec<Memcached> = (0..3).map(|_| Memcached::start()).collect();
     let names: Vec<Server> = servers.iter().map(|s| Server::from(s.addr())).collect();
     let mut d = Driver::new();
     let mut rep = Replicated::connect(
@@ -162,8 +162,47 @@ fn writes_go_to_the_first_servers_only() {
     assert_eq!(servers[0].stat("cmd_set"), 60);
     assert_eq!(servers[1].stat("cmd_set"), 0);
 
+    // With the only writable server gone, writes go to any live server.
+    drop(servers.remove(0));
+    d.until(&mut rep, "the disconnect", |r| !r.is_up(0));
+    let mut writes = [0u64; 3];
+    for i in 0..40 {
+        writes[d.set(&mut rep, rng.next(), &format!("x{i}"), b"v").unwrap()] += 1;
+    }
+    assert_eq!(writes[0], 0);
+    assert!(writes[1] > 0 && writes[2] > 0, "{writes:?}");
+
     // With every socket dead the transport fails.
     drop(servers);
     d.until(&mut rep, "the failure", |r| r.status() == Status::Failed);
     assert_eq!(rep.poll_deadline(), None, "no retry is left");
+}
+
+#[test]
+fn with_reconnect_all_dead_waits_for_the_retries() {
+    let server = Memcached::start();
+    let mut d = Driver::new();
+    let config = TcpConfig {
+        reconnect: memaslap_transport::Retry::RECONNECT,
+        ..TcpConfig::default()
+    };
+    let mut rep = Replicated::connect(
+        &[Server::from(server.addr())],
+        1,
+        Duration::from_secs(5),
+        &config,
+        &d.poller,
+        0,
+        Instant::now(),
+    )
+    .unwrap();
+    d.until(&mut rep, "the socket", |r| r.connected() == 1);
+    drop(server);
+    d.until(&mut rep, "the disconnect", |r| !r.is_up(0));
+    assert_eq!(rep.status(), Status::Connecting);
+    let TransportEvent::Disconnected { at, retry_at, .. } = &d.reported[0] else {
+        panic!("{:?}", d.reported)
+    };
+    assert_eq!(*retry_at, Some(*at + Duration::from_secs(5)));
+    assert_eq!(rep.poll_deadline(), *retry_at);
 }
