@@ -3,7 +3,7 @@
 
 use crate::json;
 use crate::options::Options;
-use crate::report::{self, Banner, Shown};
+use crate::report::{self, Banner};
 use crate::setup::{self, Setup, SetupError};
 use memaslap_engine::config::{Mode, Stop};
 use memaslap_engine::run::{Outcome, Report, run};
@@ -40,10 +40,17 @@ pub fn main(options: &Options) -> ExitCode {
         }
     }
     print_banner(options, &setup);
-    let terminal = std::io::stdout().is_terminal();
-    let show_periodic = setup.engine.report_interval.is_some();
+    let shown = Shown {
+        periodic: setup.engine.report_interval.is_some(),
+        terminal: std::io::stdout().is_terminal(),
+        disconnects: setup.engine.reconnect || setup.engine.replicate_writes.is_some(),
+    };
+    let mut first_error = None;
     let outcome = run(&setup.engine, &workload, &stop, |r| {
-        on_report(r, show_periodic, terminal)
+        if let Report::Event(TransportEvent::Disconnected { error, .. }) = &r {
+            first_error.get_or_insert_with(|| error.to_string());
+        }
+        on_report(r, shown)
     });
     let outcome = match outcome {
         Ok(outcome) => outcome,
@@ -63,7 +70,18 @@ pub fn main(options: &Options) -> ExitCode {
             );
         }
     }
-    exit_status(&outcome)
+    exit_status(&outcome, first_error.as_deref())
+}
+
+/// What to print while the run goes on.
+#[derive(Debug, Clone, Copy)]
+struct Shown {
+    /// `-S` tables.
+    periodic: bool,
+    /// Whether stdout is a terminal (the tables then replace each other).
+    terminal: bool,
+    /// `Server … disconnect` lines (with `-R` or `-p`, as memaslap).
+    disconnects: bool,
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {
@@ -73,14 +91,15 @@ fn fail(code: u8, message: &str) -> ExitCode {
 
 /// 1 when no request completed, every connection was lost, or
 /// verification found wrong data; 0 otherwise.
-fn exit_status(outcome: &Outcome) -> ExitCode {
+fn exit_status(outcome: &Outcome, first_error: Option<&str>) -> ExitCode {
     let c = &outcome.stats.counters;
+    let cause = first_error.map(|e| format!(": {e}")).unwrap_or_default();
     if c.requests_completed == 0 {
-        eprintln!("memaslap: no request completed");
+        eprintln!("memaslap: no request completed{cause}");
         return ExitCode::from(FAILED);
     }
     if outcome.connections > 0 && outcome.dead == outcome.connections {
-        eprintln!("memaslap: every connection was lost");
+        eprintln!("memaslap: every connection was lost{cause}");
         return ExitCode::from(FAILED);
     }
     if c.verify_failed > 0 || c.verify_misses > 0 || c.expired_get > 0 || c.unexpired_unget > 0 {
@@ -132,16 +151,16 @@ fn print_banner(options: &Options, setup: &Setup) {
     print(&out);
 }
 
-fn on_report(report: Report<'_>, show_periodic: bool, terminal: bool) {
+fn on_report(report: Report<'_>, shown: Shown) {
     match report {
         Report::Interval {
             index: _,
             elapsed,
             period,
             global,
-        } if show_periodic => {
+        } if shown.periodic => {
             let mut out = String::new();
-            if terminal {
+            if shown.terminal {
                 out.push_str("\x1b[1;1H\x1b[2J");
             }
             let secs = |d: Duration| d.as_secs_f64().round().max(1.0) as u64;
@@ -156,9 +175,10 @@ fn on_report(report: Report<'_>, show_periodic: bool, terminal: bool) {
         }
         Report::Interval { .. } => {}
         Report::Event(event) => match event {
-            TransportEvent::Disconnected { server, .. } => {
+            TransportEvent::Disconnected { server, .. } if shown.disconnects => {
                 print(&format!("Server {server} disconnect\n"));
             }
+            TransportEvent::Disconnected { .. } => {}
             TransportEvent::Reconnected {
                 server,
                 down_since,
@@ -183,7 +203,7 @@ fn print_final(setup: &Setup, outcome: &Outcome) {
     report::counters(
         &mut out,
         &stats.counters,
-        Shown {
+        report::Shown {
             verify: workload.verify > 0.0,
             expire: workload.exp_verify > 0.0,
             udp: setup.engine.mode == Mode::Udp,

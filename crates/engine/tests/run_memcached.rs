@@ -121,3 +121,25 @@ fn multi_socket_and_timed_run() {
     let after = server.stats();
     assert!(after["total_connections"] - before["total_connections"] >= 32);
 }
+
+#[test]
+fn udp_multi_get_over_several_messages() {
+    // memcached answers a UDP multi-get with one message per item, all under
+    // the request's id.
+    let server = Memcached::start();
+    let before = server.stats();
+    let workload = WorkloadConfig {
+        division: 10,
+        verify: 1.0,
+        ..WorkloadConfig::default()
+    };
+    let outcome = run_against(&server, |c| c.mode = Mode::Udp, &workload);
+    let c = &outcome.stats.counters;
+    assert_eq!(
+        (c.verify_failed, c.packet_drop, c.udp_timeout),
+        (0, 0, 0),
+        "{c:?}"
+    );
+    assert!(c.cmd_get > 10_000);
+    assert_accounted(&server, &before, &outcome);
+}

@@ -301,7 +301,17 @@ impl Transport for Udp {
     fn recv(&mut self, buf: &mut [u8], _now: Instant) -> Result<Option<usize>, TransportError> {
         loop {
             if self.reassembler.is_complete() {
-                return Ok(self.deliver(buf).filter(|n| *n > 0 || buf.is_empty()));
+                match self.deliver(buf) {
+                    Some(n) if n > 0 || buf.is_empty() => return Ok(Some(n)),
+                    _ => {
+                        // Every byte of the message is handed out. memcached
+                        // answers a multi-get with one message per item under
+                        // the same request id, each numbered from 0, so the
+                        // next datagram may begin another message.
+                        self.reassembler.start(self.request_id);
+                        self.delivered = 0;
+                    }
+                }
             }
             let Some(socket) = &self.socket else {
                 return Err(self.not_connected());
