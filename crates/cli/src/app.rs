@@ -206,7 +206,7 @@ fn print_final(setup: &Setup, outcome: &Outcome) {
         report::Shown {
             verify: workload.verify > 0.0,
             expire: workload.exp_verify > 0.0,
-            udp: setup.engine.mode == Mode::Udp,
+            udp: setup.engine.mode != Mode::Tcp,
         },
     );
     let c = &stats.counters;
@@ -243,7 +243,7 @@ fn config_json(options: &Options, setup: &Setup) -> serde_json::Value {
         "concurrency": e.concurrency,
         "conn_sock": e.sockets_per_connection,
         "protocol": format!("{:?}", e.protocol).to_lowercase(),
-        "udp": e.mode == Mode::Udp,
+        "mode": format!("{:?}", e.mode).to_lowercase(),
         "time_s": match e.stop { Stop::After(d) => Some(d.as_secs_f64()), Stop::Operations(_) => None },
         "execute_number": match e.stop { Stop::Operations(n) => Some(n), Stop::After(_) => None },
         "stat_freq_s": e.report_interval.map(|d| d.as_secs_f64()),

@@ -70,7 +70,11 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     } else {
         Protocol::Ascii
     };
-    engine.mode = if options.udp { Mode::Udp } else { Mode::Tcp };
+    engine.mode = match (options.facebook, options.udp) {
+        (true, _) => Mode::Facebook,
+        (false, true) => Mode::Udp,
+        (false, false) => Mode::Tcp,
+    };
     engine.stop = match options.execute_number {
         Some(n) => Stop::Operations(n),
         None => Stop::After(options.time),
@@ -85,13 +89,10 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
         .validate()
         .map_err(|e| SetupError::Usage(e.to_string()))?;
     check_times(options)?;
-    if options.facebook {
-        return Err(SetupError::Usage(
-            "--facebook (sets over TCP, multi-gets over UDP) is not supported yet".into(),
-        ));
-    }
-    if engine.mode == Mode::Udp {
-        check_udp_fits(&workload, engine.protocol)?;
+    match engine.mode {
+        Mode::Udp => check_udp_fits(&workload, engine.protocol, true)?,
+        Mode::Facebook => check_udp_fits(&workload, engine.protocol, false)?,
+        Mode::Tcp => {}
     }
     let (seed, seed_drawn) = match options.seed {
         Some(seed) => (seed, false),
@@ -138,8 +139,13 @@ fn max_value(config: &WorkloadConfig) -> usize {
     longest as usize
 }
 
-/// UDP requests must fit one datagram: the longest set must.
-fn check_udp_fits(config: &WorkloadConfig, protocol: Protocol) -> Result<(), SetupError> {
+/// UDP requests must fit one datagram: the longest get must, and the
+/// longest set when sets go over UDP too.
+fn check_udp_fits(
+    config: &WorkloadConfig,
+    protocol: Protocol,
+    sets: bool,
+) -> Result<(), SetupError> {
     let key = config.keys.iter().map(|r| r.max).max().unwrap_or(0) as usize;
     let value = max_value(config);
     let header = match protocol {
@@ -147,7 +153,11 @@ fn check_udp_fits(config: &WorkloadConfig, protocol: Protocol) -> Result<(), Set
         Protocol::Binary => 24 + 8 + key,
     };
     let keys = config.division * (key + 1) + 8;
-    let largest = (header + value + 2).max(keys);
+    let largest = if sets {
+        (header + value + 2).max(keys)
+    } else {
+        keys
+    };
     if largest > MAX_REQUEST {
         return Err(SetupError::Usage(format!(
             "--udp sends each request in one datagram of at most {MAX_REQUEST} bytes, but this workload's largest request is {largest} bytes (key {key}, value {value}, {} keys per get); use smaller -X/-F sizes or TCP",

@@ -14,6 +14,8 @@ pub enum Mode {
     Tcp,
     /// UDP datagrams (`-U`).
     Udp,
+    /// Sets over TCP, gets over UDP (`-a`, memaslap's facebook mode).
+    Facebook,
 }
 
 /// When the run ends.
@@ -110,11 +112,11 @@ impl EngineConfig {
                     servers: self.servers.len(),
                 });
             }
-            if self.mode == Mode::Udp {
+            if self.mode != Mode::Tcp {
                 return Err(ConfigError::UdpReplication);
             }
         }
-        if self.mode == Mode::Udp && self.sockets_per_connection > 1 {
+        if self.mode != Mode::Tcp && self.sockets_per_connection > 1 {
             return Err(ConfigError::UdpSockets);
         }
         if self.stop == Stop::Operations(0) {

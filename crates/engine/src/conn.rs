@@ -39,8 +39,11 @@ pub struct Ctx<'a> {
 /// How a connection is set up.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnSetup {
-    /// How long a reply may take before the request is a timeout.
-    pub reply_timeout: Duration,
+    /// How long a reply over a stream may take before the request is a
+    /// timeout.
+    pub stream_timeout: Duration,
+    /// How long a reply over datagrams may take.
+    pub datagram_timeout: Duration,
     /// Operations this connection may issue (gets count their keys).
     pub budget: u64,
     /// Seed of the connection's replication choices.
@@ -60,7 +63,8 @@ pub struct Conn<'w> {
     pacer: Option<Pacer>,
     budget: u64,
     rng: u64,
-    reply_timeout: Duration,
+    stream_timeout: Duration,
+    datagram_timeout: Duration,
     udp_seen: UdpCounters,
 }
 
@@ -88,7 +92,8 @@ impl<'w> Conn<'w> {
             pacer,
             budget: setup.budget,
             rng: setup.seed | 1,
-            reply_timeout: setup.reply_timeout,
+            stream_timeout: setup.stream_timeout,
+            datagram_timeout: setup.datagram_timeout,
             udp_seen: UdpCounters::default(),
         }
     }
@@ -239,7 +244,12 @@ impl<'w> Conn<'w> {
         self.budget = self.budget.saturating_sub(ops);
         ctx.stats.counters.requests_sent += 1;
         self.started = now;
-        self.deadline = Some(now + self.reply_timeout);
+        let timeout = if self.transport.current_is_datagram() {
+            self.datagram_timeout
+        } else {
+            self.stream_timeout
+        };
+        self.deadline = Some(now + timeout);
         self.phase = Phase::Writing;
         self.send(now, ctx);
     }
@@ -367,7 +377,7 @@ impl<'w> Conn<'w> {
         let c = &mut ctx.stats.counters;
         c.requests_timed_out += 1;
         c.errors.timeout += 1;
-        let udp = self.transport.udp_counters().is_some();
+        let udp = self.transport.current_is_datagram();
         if udp {
             c.udp_timeout += 1;
         }

@@ -10,7 +10,7 @@ use crate::pacer::Pacer;
 use crate::stats::Stats;
 use crate::worker::{Message, Schedule, Worker};
 use memaslap_transport::{
-    AnyTransport, MultiSocket, Replicated, Retry, Server, Tcp, TcpConfig, TransportError,
+    AnyTransport, MultiSocket, Replicated, Retry, Server, Split, Tcp, TcpConfig, TransportError,
     TransportEvent, Udp, UdpConfig,
 };
 use memaslap_workload::Workload;
@@ -261,10 +261,8 @@ fn build_worker<'w>(
             .rate
             .and_then(|rate| Pacer::new(rate, config.concurrency, index, start));
         let setup = ConnSetup {
-            reply_timeout: match config.mode {
-                Mode::Udp => config.udp_timeout,
-                Mode::Tcp => config.tcp_timeout,
-            },
+            stream_timeout: config.tcp_timeout,
+            datagram_timeout: config.udp_timeout,
             budget: budget(config.stop, config.concurrency, index),
             seed: workload.seed() ^ (u64::from(index) + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15),
         };
@@ -279,6 +277,7 @@ fn build_worker<'w>(
 fn keys_per_connection(config: &EngineConfig) -> usize {
     match (config.mode, config.replicate_writes) {
         (Mode::Udp, _) => 1,
+        (Mode::Facebook, _) => 2,
         (Mode::Tcp, Some(_)) => config.servers.len(),
         (Mode::Tcp, None) => config.sockets_per_connection as usize,
     }
@@ -328,6 +327,14 @@ fn connect(
             &UdpConfig::default(),
             poller,
             base_key,
+        )?),
+        (Mode::Facebook, _) => AnyTransport::Split(Split::connect(
+            server,
+            &tcp,
+            &UdpConfig::default(),
+            poller,
+            base_key,
+            now,
         )?),
         (Mode::Tcp, Some(writable)) => AnyTransport::Replicated(Replicated::connect(
             servers,

@@ -2,6 +2,7 @@
 //! must equal the server's own.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+#[path = "../../proto/tests/support/mod.rs"]
 mod support;
 
 use memaslap_engine::config::{EngineConfig, Mode, Stop};

@@ -125,6 +125,7 @@ mod retry;
 mod server;
 mod slot;
 mod sock;
+mod split;
 mod tcp;
 mod udp;
 
@@ -136,6 +137,7 @@ pub use polling::Event;
 pub use retry::Retry;
 pub use server::{ParseServerError, Server};
 pub use sock::TcpConfig;
+pub use split::Split;
 pub use tcp::{MultiSocket, Replicated, Tcp};
 pub use udp::{MAX_REQUEST, Udp, UdpConfig, UdpCounters};
 
@@ -246,6 +248,8 @@ pub enum AnyTransport {
     Replicated(Replicated),
     /// One UDP socket (`-U`).
     Udp(Udp),
+    /// Sets over TCP, gets over UDP (`-a`).
+    Split(Split),
 }
 
 impl AnyTransport {
@@ -253,7 +257,18 @@ impl AnyTransport {
     pub fn udp_counters(&self) -> Option<UdpCounters> {
         match self {
             AnyTransport::Udp(udp) => Some(udp.counters()),
+            AnyTransport::Split(split) => Some(split.udp_counters()),
             _ => None,
+        }
+    }
+
+    /// Whether the request in progress travels in datagrams (it can be
+    /// given up without losing step with the server).
+    pub fn current_is_datagram(&self) -> bool {
+        match self {
+            AnyTransport::Udp(_) => true,
+            AnyTransport::Split(split) => split.current_is_datagram(),
+            _ => false,
         }
     }
 }
@@ -289,6 +304,7 @@ macro_rules! dispatch {
             AnyTransport::Multi($t) => $e,
             AnyTransport::Replicated($t) => $e,
             AnyTransport::Udp($t) => $e,
+            AnyTransport::Split($t) => $e,
         }
     };
 }

@@ -1,6 +1,7 @@
 //! A thousand TCP transports served by one poller, against memcached.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+#[path = "../../proto/tests/support/mod.rs"]
 mod support;
 
 use std::sync::Arc;

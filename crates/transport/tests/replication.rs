@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod driver;
+#[path = "../../proto/tests/support/mod.rs"]
 mod support;
 
 use std::time::{Duration, Instant};

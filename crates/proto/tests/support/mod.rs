@@ -35,35 +35,71 @@ impl Memcached {
     pub fn start_with(extra: &[&str]) -> Memcached {
         let mut last_error = String::new();
         for _ in 0..20 {
-            let port = free_port();
-            let child = Command::new("memcached")
-                .args(["-l", "127.0.0.1", "-p", &port.to_string()])
-                .args(["-U", &port.to_string(), "-u", "root", "-t", "1", "-m", "64"])
-                .args(extra)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn();
-            let mut child = match child {
-                Ok(child) => child,
-                Err(e) => panic!(
-                    "cannot start memcached from PATH ({e}); install it (apt-get install -y memcached)"
-                ),
-            };
-            match wait_ready(&mut child, port) {
-                Ok(()) => return Memcached { child, port },
-                Err(e) => {
-                    let _ = child.kill();
-                    let mut stderr = String::new();
-                    if let Some(mut pipe) = child.stderr.take() {
-                        let _ = pipe.read_to_string(&mut stderr);
-                    }
-                    let _ = child.wait();
-                    last_error = format!("{e}; memcached said: {}", stderr.trim());
-                }
+            match spawn(free_port(), extra) {
+                Ok(server) => return server,
+                Err(e) => last_error = e,
             }
         }
         panic!("memcached did not start: {last_error}");
+    }
+
+    /// Starts memcached on `port` (TCP and UDP), for example to restart a
+    /// server that a test stopped. Retries a few times while the port is
+    /// still held.
+    pub fn start_on(port: u16, extra: &[&str]) -> Memcached {
+        let mut last_error = String::new();
+        for _ in 0..50 {
+            match spawn(port, extra) {
+                Ok(server) => return server,
+                Err(e) => last_error = e,
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+        panic!("memcached did not start on port {port}: {last_error}");
+    }
+
+    /// Every numeric line of `stats`, by name, read over a new connection.
+    pub fn stats(&self) -> std::collections::HashMap<String, u64> {
+        let mut conn = self.connect();
+        conn.write_all(b"stats\r\n").expect("send stats");
+        let mut text = String::new();
+        let mut buf = [0u8; 4096];
+        while !text.ends_with("END\r\n") {
+            let n = conn.read(&mut buf).expect("read stats");
+            assert!(n > 0, "memcached closed the stats connection");
+            text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        text.lines()
+            .filter_map(|line| {
+                let mut parts = line.split(' ');
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some("STAT"), Some(name), Some(value)) => {
+                        value.parse().ok().map(|v| (name.to_string(), v))
+                    }
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
+    /// The value of one line of `stats`, read over a new connection (which
+    /// itself counts in `total_connections` and `curr_connections`).
+    pub fn stat(&self, name: &str) -> u64 {
+        let mut conn = self.connect();
+        conn.write_all(b"stats\r\n").expect("send stats");
+        let mut text = String::new();
+        let mut buf = [0u8; 4096];
+        while !text.ends_with("END\r\n") {
+            let n = conn.read(&mut buf).expect("read stats");
+            assert!(n > 0, "memcached closed the stats connection");
+            text.push_str(std::str::from_utf8(&buf[..n]).expect("stats are text"));
+        }
+        let prefix = format!("STAT {name} ");
+        let line = text
+            .lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("no stat {name} in {text}"));
+        line.trim().parse().expect("a numeric stat")
     }
 
     /// The TCP (and UDP) port.
@@ -101,6 +137,36 @@ impl Drop for Memcached {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Starts memcached on `port` and waits until it answers.
+fn spawn(port: u16, extra: &[&str]) -> Result<Memcached, String> {
+    let child = Command::new("memcached")
+        .args(["-l", "127.0.0.1", "-p", &port.to_string()])
+        .args(["-U", &port.to_string(), "-u", "root", "-t", "1", "-m", "64"])
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) => panic!(
+            "cannot start memcached from PATH ({e}); install it (apt-get install -y memcached)"
+        ),
+    };
+    match wait_ready(&mut child, port) {
+        Ok(()) => Ok(Memcached { child, port }),
+        Err(e) => {
+            let _ = child.kill();
+            let mut stderr = String::new();
+            if let Some(mut pipe) = child.stderr.take() {
+                let _ = pipe.read_to_string(&mut stderr);
+            }
+            let _ = child.wait();
+            Err(format!("{e}; memcached said: {}", stderr.trim()))
+        }
     }
 }
 
