@@ -1,0 +1,72 @@
+//! Running the `memaslap` binary and reading its report.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
+
+use std::process::{Command, Output};
+
+/// What one run of the binary printed, and its exit status.
+pub struct Run {
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    /// The exit status.
+    pub code: i32,
+}
+
+impl Run {
+    /// The value of a `name: N` report line.
+    pub fn counter(&self, name: &str) -> u64 {
+        let prefix = format!("{name}: ");
+        self.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("no `{name}:` line in:\n{}", self.stdout))
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("`{name}:` is not a number in:\n{}", self.stdout))
+    }
+
+    /// The numbers of the `requests:` accounting line: sent, completed,
+    /// failed, timed out.
+    pub fn requests(&self) -> [u64; 4] {
+        let line = self
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("requests: "))
+            .unwrap_or_else(|| panic!("no requests line in:\n{}", self.stdout));
+        let numbers: Vec<u64> = line.split(' ').filter_map(|t| t.parse().ok()).collect();
+        numbers.try_into().unwrap()
+    }
+
+    /// `Ops:` and `Run time:` of the closing line.
+    pub fn ops_and_seconds(&self) -> (u64, f64) {
+        let line = self
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("Run time: "))
+            .unwrap_or_else(|| panic!("no Run time line in:\n{}", self.stdout));
+        let words: Vec<&str> = line.split(' ').collect();
+        let secs = words[2].trim_end_matches('s').parse().unwrap();
+        let ops = words[4].parse().unwrap();
+        (ops, secs)
+    }
+}
+
+/// Runs the binary with `args` and no `MEMCACHED_SERVERS`.
+pub fn memaslap(args: &[&str]) -> Run {
+    let output: Output = Command::new(env!("CARGO_BIN_EXE_memaslap"))
+        .args(args)
+        .env_remove("MEMCACHED_SERVERS")
+        .output()
+        .expect("run memaslap");
+    Run {
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        code: output.status.code().unwrap_or(-1),
+    }
+}
