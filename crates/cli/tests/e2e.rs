@@ -30,11 +30,10 @@ fn accounted(args: &[&str]) -> Run {
     run
 }
 
-fn check_accounting(
-    run: &Run,
-    servers: &[(&HashMap<String, u64>, &HashMap<String, u64>)],
-    args: &[&str],
-) {
+/// A server's `stats` before and after a run.
+type Snapshots<'a> = (&'a HashMap<String, u64>, &'a HashMap<String, u64>);
+
+fn check_accounting(run: &Run, servers: &[Snapshots<'_>], args: &[&str]) {
     let delta = |name: &str| -> u64 { servers.iter().map(|(b, a)| a[name] - b[name]).sum() };
     assert_eq!(run.counter("cmd_get"), delta("cmd_get"), "cmd_get {args:?}");
     assert_eq!(run.counter("cmd_set"), delta("cmd_set"), "cmd_set {args:?}");
