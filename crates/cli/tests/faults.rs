@@ -1,0 +1,154 @@
+//! Wrong data, bad input and absent servers: each is reported clearly with
+//! the right exit status.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+
+use common::memaslap;
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// A text-protocol server that stores sets and answers gets, but flips one
+/// byte of the first value it returns.
+fn corrupting_server() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let store = Arc::new(Mutex::new(HashMap::<Vec<u8>, Vec<u8>>::new()));
+    let corrupted = Arc::new(AtomicBool::new(false));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let (store, corrupted) = (Arc::clone(&store), Arc::clone(&corrupted));
+            std::thread::spawn(move || serve(stream, &store, &corrupted));
+        }
+    });
+    port
+}
+
+fn serve(stream: TcpStream, store: &Mutex<HashMap<Vec<u8>, Vec<u8>>>, corrupted: &AtomicBool) {
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let mut reply = Vec::new();
+        match words.first().copied() {
+            Some("set") => {
+                let len: usize = words[4].parse().unwrap();
+                let mut data = vec![0; len + 2];
+                reader.read_exact(&mut data).unwrap();
+                data.truncate(len);
+                store
+                    .lock()
+                    .unwrap()
+                    .insert(words[1].as_bytes().to_vec(), data);
+                reply.extend_from_slice(b"STORED\r\n");
+            }
+            Some("get") => {
+                let store = store.lock().unwrap();
+                for key in &words[1..] {
+                    if let Some(value) = store.get(key.as_bytes()) {
+                        let mut value = value.clone();
+                        if !corrupted.swap(true, Ordering::SeqCst) {
+                            value[0] ^= 0x20;
+                        }
+                        reply.extend_from_slice(
+                            format!("VALUE {key} 0 {}\r\n", value.len()).as_bytes(),
+                        );
+                        reply.extend_from_slice(&value);
+                        reply.extend_from_slice(b"\r\n");
+                    }
+                }
+                reply.extend_from_slice(b"END\r\n");
+            }
+            _ => reply.extend_from_slice(b"ERROR\r\n"),
+        }
+        if writer.write_all(&reply).is_err() {
+            return;
+        }
+    }
+}
+
+#[test]
+fn a_corrupted_value_fails_verification() {
+    let port = corrupting_server();
+    let addr = format!("127.0.0.1:{port}");
+    let run = memaslap(&["-s", &addr, "-x", "4000", "-c", "4", "-v", "1.0"]);
+    assert_eq!(run.counter("verify_failed"), 1, "{}", run.stdout);
+    assert_eq!(run.counter("verify_misses"), 0);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("verification failed"), "{}", run.stderr);
+}
+
+#[test]
+fn bad_flags_exit_2_naming_the_input() {
+    for (args, needle) in [
+        (&["-t", "10x"][..], "--time"),
+        (&["-v", "2"][..], "--verify"),
+        (&["-w", "lots"][..], "--win_size"),
+        (
+            &["-s", "127.0.0.1:1", "-T", "2", "-c", "3"][..],
+            "not a multiple of --threads",
+        ),
+        (&["-s", "no-port-here"][..], "--servers"),
+        (&["-s", "127.0.0.1:1", "-p", "3"][..], "--rep_write 3"),
+        (
+            &["-s", "127.0.0.1:1", "-U", "-X", "4096"][..],
+            "one datagram",
+        ),
+        (&["--no-such-flag"][..], "--no-such-flag"),
+    ] {
+        let run = memaslap(args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn bad_config_files_exit_2_naming_file_and_line() {
+    let dir = std::env::temp_dir().join(format!("memaslap-faults-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.cfg");
+    std::fs::write(&path, "key\n8 8 1\nvalue\n100 100 1\ncmd\n0 0.1\n1 0.9\n").unwrap();
+    let run = memaslap(&["-s", "127.0.0.1:1", "-F", path.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("bad.cfg:2"), "{}", run.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let run = memaslap(&["-s", "127.0.0.1:1", "-F", "/nonexistent/dist.cfg"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("/nonexistent/dist.cfg"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_absent_server_is_named_and_exits_1() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let run = memaslap(&["-s", &addr, "-t", "5s"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stderr.contains(&addr), "{}", run.stderr);
+    assert!(run.stderr.contains("refused"), "{}", run.stderr);
+
+    let run = memaslap(&["-s", "no-such-host.invalid:11211", "-t", "5s"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("no-such-host.invalid"),
+        "{}",
+        run.stderr
+    );
+}
