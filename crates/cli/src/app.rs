@@ -174,6 +174,7 @@ fn on_report(report: Report<'_>, shown: Shown) {
             print(&out);
         }
         Report::Interval { .. } => {}
+        Report::VerifyFailure(failure) => eprintln!("{failure}"),
         Report::Event(event) => match event {
             TransportEvent::Disconnected { server, .. } if shown.disconnects => {
                 print(&format!("Server {server} disconnect\n"));

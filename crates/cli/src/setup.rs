@@ -85,6 +85,7 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     engine.rate = options.tps;
     engine.udp_timeout = options.udp_timeout;
     engine.max_value = max_value(&workload);
+    engine.verbose = options.verbose;
     engine
         .validate()
         .map_err(|e| SetupError::Usage(e.to_string()))?;

@@ -80,8 +80,18 @@ fn serve(stream: TcpStream, store: &Mutex<HashMap<Vec<u8>, Vec<u8>>>, corrupted:
 fn a_corrupted_value_fails_verification() {
     let port = corrupting_server();
     let addr = format!("127.0.0.1:{port}");
-    let run = memaslap(&["-s", &addr, "-x", "4000", "-c", "4", "-v", "1.0"]);
+    let run = memaslap(&["-s", &addr, "-x", "4000", "-c", "4", "-v", "1.0", "-b"]);
     assert_eq!(run.counter("verify_failed"), 1, "{}", run.stdout);
+    let details: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("verify_failed: key "))
+        .collect();
+    assert_eq!(details.len(), 1, "{}", run.stderr);
+    assert!(
+        details[0].contains(" expected 1024 bytes ")
+            && details[0].contains(" received 1024 bytes ")
+    );
     assert_eq!(run.counter("verify_misses"), 0);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("verification failed"), "{}", run.stderr);

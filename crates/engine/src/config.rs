@@ -65,6 +65,8 @@ pub struct EngineConfig {
     pub connect_timeout: Duration,
     /// The largest value a reply may carry, in bytes.
     pub max_value: usize,
+    /// Report every failed check in detail (`-b`).
+    pub verbose: bool,
 }
 
 impl EngineConfig {
@@ -88,6 +90,7 @@ impl EngineConfig {
             drain_timeout: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(5),
             max_value: 1 << 20,
+            verbose: false,
         }
     }
 

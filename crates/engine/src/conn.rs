@@ -4,6 +4,7 @@
 //! Every method takes the current time; nothing here reads a clock.
 
 use crate::exchange::{Desync, Exchange, Kind};
+use crate::failure::VerifyFailure;
 use crate::inbuf::InBuf;
 use crate::pacer::Pacer;
 use crate::stats::Stats;
@@ -32,6 +33,8 @@ pub struct Ctx<'a> {
     pub stats: &'a mut Stats,
     /// Disconnects and reconnects to report.
     pub events: &'a mut Vec<TransportEvent>,
+    /// Failed checks to report in detail (`-b`).
+    pub failures: &'a mut Vec<VerifyFailure>,
     /// Whether new requests may start (false once the run is stopping).
     pub issuing: bool,
 }
@@ -313,6 +316,7 @@ impl<'w> Conn<'w> {
             &mut ctx.stats.counters,
             now,
         );
+        self.exchange.take_failures(ctx.failures);
         let received = match received {
             Ok(received) => received,
             Err(Desync) => return self.desync(now, ctx),

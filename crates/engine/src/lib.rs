@@ -9,6 +9,7 @@
 pub mod config;
 pub mod conn;
 pub mod exchange;
+pub mod failure;
 pub mod inbuf;
 pub mod latency;
 pub mod pacer;

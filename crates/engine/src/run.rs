@@ -5,6 +5,7 @@
 use crate::config::{EngineConfig, Mode, Stop};
 use crate::conn::{Conn, ConnSetup};
 use crate::exchange::Exchange;
+use crate::failure::VerifyFailure;
 use crate::inbuf::InBuf;
 use crate::pacer::Pacer;
 use crate::stats::Stats;
@@ -40,6 +41,8 @@ pub enum Report<'a> {
     },
     /// A socket was lost or came back.
     Event(&'a TransportEvent),
+    /// A get failed its check (only with [`EngineConfig::verbose`]).
+    VerifyFailure(&'a VerifyFailure),
 }
 
 /// What one interval looked like, for the per-interval series.
@@ -172,6 +175,11 @@ fn collect(
                     on_report(Report::Event(event));
                 }
             }
+            Message::Failures(failures) => {
+                for failure in &failures {
+                    on_report(Report::VerifyFailure(failure));
+                }
+            }
             Message::Finished {
                 stats,
                 dead: d,
@@ -255,7 +263,8 @@ fn build_worker<'w>(
         let transport = connect(config, id, &poller, local * keys_per_conn, start)
             .map_err(RunError::Transport)?;
         let generator = workload.generator(index).map_err(RunError::Workload)?;
-        let exchange = Exchange::new(config.protocol, division, config.max_value);
+        let exchange =
+            Exchange::new(config.protocol, division, config.max_value).with_details(config.verbose);
         let inbuf = InBuf::new(16 << 10, config.max_value + (64 << 10));
         let pacer = config
             .rate

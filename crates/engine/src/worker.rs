@@ -3,6 +3,7 @@
 //! and at the end. Nothing is shared per request.
 
 use crate::conn::{Conn, Ctx};
+use crate::failure::VerifyFailure;
 use crate::stats::Stats;
 use memaslap_transport::TransportEvent;
 use polling::{Events, Poller};
@@ -29,6 +30,8 @@ pub enum Message {
     },
     /// Disconnects and reconnects, as they happen.
     Events(Vec<TransportEvent>),
+    /// Failed checks in detail (`-b`), as they happen.
+    Failures(Vec<VerifyFailure>),
     /// The worker finished; `stats` holds what happened since its last
     /// interval.
     Finished {
@@ -63,6 +66,7 @@ pub struct Worker<'w> {
     scheduled: Vec<Option<Instant>>,
     stats: Stats,
     events: Vec<TransportEvent>,
+    failures: Vec<VerifyFailure>,
 }
 
 impl<'w> Worker<'w> {
@@ -78,6 +82,7 @@ impl<'w> Worker<'w> {
             scheduled: vec![None; n],
             stats: Stats::default(),
             events: Vec::new(),
+            failures: Vec::new(),
         }
     }
 
@@ -147,9 +152,7 @@ impl<'w> Worker<'w> {
                 });
             }
             self.run_timers(now, issuing);
-            if !self.events.is_empty() {
-                let _ = tx.send((id, Message::Events(std::mem::take(&mut self.events))));
-            }
+            self.flush_reports(tx, id);
         }
         self.finish(tx, id);
     }
@@ -167,6 +170,7 @@ impl<'w> Worker<'w> {
         let mut ctx = Ctx {
             stats: &mut self.stats,
             events: &mut self.events,
+            failures: &mut self.failures,
             issuing,
         };
         f(conn, &mut ctx);
@@ -215,9 +219,20 @@ impl<'w> Worker<'w> {
             let mut ctx = Ctx {
                 stats: &mut self.stats,
                 events: &mut self.events,
+                failures: &mut self.failures,
                 issuing: false,
             };
             conn.expire(now, &mut ctx);
+        }
+    }
+
+    /// Sends the socket events and failed checks collected so far.
+    fn flush_reports(&mut self, tx: &Sender<(usize, Message)>, id: usize) {
+        if !self.events.is_empty() {
+            let _ = tx.send((id, Message::Events(std::mem::take(&mut self.events))));
+        }
+        if !self.failures.is_empty() {
+            let _ = tx.send((id, Message::Failures(std::mem::take(&mut self.failures))));
         }
     }
 
@@ -245,9 +260,7 @@ impl<'w> Worker<'w> {
         for conn in &mut self.conns {
             conn.close();
         }
-        if !self.events.is_empty() {
-            let _ = tx.send((id, Message::Events(std::mem::take(&mut self.events))));
-        }
+        self.flush_reports(tx, id);
         let _ = tx.send((
             id,
             Message::Finished {

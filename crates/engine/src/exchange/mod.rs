@@ -7,6 +7,7 @@ mod binary;
 #[cfg(test)]
 mod tests;
 
+use crate::failure::VerifyFailure;
 use crate::stats::Counters;
 use memaslap_proto::ascii as text;
 use memaslap_proto::binary as bin;
@@ -69,6 +70,9 @@ pub struct Exchange {
     pending: Option<Pending>,
     ascii: text::Parser,
     binary: bin::Parser,
+    /// Keep the details of failed checks (`-b`).
+    verbose: bool,
+    failures: Vec<VerifyFailure>,
 }
 
 /// What is in flight.
@@ -100,7 +104,21 @@ impl Exchange {
             pending: None,
             ascii,
             binary,
+            verbose: false,
+            failures: Vec::new(),
         }
+    }
+
+    /// Keeps the details of every failed check, for
+    /// [`Exchange::take_failures`].
+    pub fn with_details(mut self, verbose: bool) -> Exchange {
+        self.verbose = verbose;
+        self
+    }
+
+    /// Moves the failed checks kept since the last call into `out`.
+    pub fn take_failures(&mut self, out: &mut Vec<VerifyFailure>) {
+        out.append(&mut self.failures);
     }
 
     /// The protocol spoken.
@@ -198,6 +216,7 @@ impl Exchange {
             generator,
             counters,
             answered: &mut self.answered,
+            failures: self.verbose.then_some(&mut self.failures),
             now,
         };
         let Some(pending) = self.pending else {
@@ -278,6 +297,7 @@ struct Ctx<'c, 'w> {
     generator: &'c mut Generator<'w>,
     counters: &'c mut Counters,
     answered: &'c mut Vec<bool>,
+    failures: Option<&'c mut Vec<VerifyFailure>>,
     now: Instant,
 }
 
@@ -294,9 +314,8 @@ impl Ctx<'_, '_> {
             self.counters.errors.protocol_error += 1;
             return;
         }
-        if let Some(verdict) = index.and_then(|i| self.generator.check_get(i, Some(data), self.now))
-        {
-            self.verdict(verdict);
+        if let Some(i) = index {
+            self.check(i, Some(data));
         }
     }
 
@@ -309,9 +328,7 @@ impl Ctx<'_, '_> {
                 for index in 0..self.answered.len() {
                     if self.answered.get(index) == Some(&false) {
                         self.counters.get_misses += 1;
-                        if let Some(verdict) = self.generator.check_get(index, None, self.now) {
-                            self.verdict(verdict);
-                        }
+                        self.check(index, None);
                     }
                 }
             }
@@ -356,6 +373,23 @@ impl Ctx<'_, '_> {
             self.counters.requests_completed += 1;
         }
         State::done(Done { kind, failed })
+    }
+
+    /// Judges the answer for key `index` and counts the verdict.
+    fn check(&mut self, index: usize, answer: Option<&[u8]>) {
+        let Some(verdict) = self.generator.check_get(index, answer, self.now) else {
+            return;
+        };
+        self.verdict(verdict);
+        if matches!(verdict, Verdict::Ok | Verdict::Unchecked) {
+            return;
+        }
+        if let (Some(failures), Some(entry)) = (
+            self.failures.as_deref_mut(),
+            self.generator.batch().get(index),
+        ) {
+            failures.push(VerifyFailure::new(verdict, &entry, answer));
+        }
     }
 
     fn verdict(&mut self, verdict: Verdict) {

@@ -121,7 +121,7 @@ fn ascii_corrupt_value_and_miss_are_counted() {
     let w = workload(1);
     let mut g = w.generator(0).unwrap();
     let mut c = Counters::default();
-    let mut x = Exchange::new(Protocol::Ascii, 1, 1 << 20);
+    let mut x = Exchange::new(Protocol::Ascii, 1, 1 << 20).with_details(true);
     let (key, mut value) = store_one(&mut x, &mut g, &mut c, b"STORED\r\n");
     value[0] ^= 1;
     next_get(&mut x, &mut g);
@@ -129,6 +129,15 @@ fn ascii_corrupt_value_and_miss_are_counted() {
     reply.extend_from_slice(b"END\r\n");
     feed(&mut x, &reply, &mut g, &mut c).unwrap();
     assert_eq!(c.verify_failed, 1);
+    let mut failures = Vec::new();
+    x.take_failures(&mut failures);
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].key, key);
+    assert_eq!(
+        failures[0].received.as_ref().map(|r| r.0),
+        Some(value.len())
+    );
+    assert!(failures[0].to_string().starts_with("verify_failed: key "));
 
     next_get(&mut x, &mut g);
     feed(&mut x, b"END\r\n", &mut g, &mut c).unwrap();
