@@ -172,3 +172,57 @@ fn throttled_rate() {
         "achieved {rate:.0} ops/s"
     );
 }
+
+#[test]
+fn a_mix_without_sets_stores_every_window_first() {
+    let dir = std::env::temp_dir().join(format!("memaslap-getonly-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("getonly.cfg");
+    std::fs::write(&path, "key\n64 64 1\nvalue\n100 100 1\ncmd\n0 0\n1 1\n").unwrap();
+    let run = accounted(&[
+        "-t",
+        "1s",
+        "-w",
+        "1k",
+        "-T",
+        "2",
+        "-c",
+        "4",
+        "-F",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(run.counter("cmd_set"), 4 * 1024);
+    assert!(run.counter("cmd_get") > 0);
+    assert_eq!(run.counter("get_misses"), 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_interrupt_stops_the_run_and_still_reports() {
+    let server = Memcached::start();
+    let addr = format!("127.0.0.1:{}", server.port());
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_memaslap"))
+        .args(["-s", &addr, "-t", "600s"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let run = Run {
+        stdout: stdout.into_owned(),
+        stderr: String::new(),
+        code: 0,
+    };
+    let (ops, secs) = run.ops_and_seconds();
+    assert!(ops > 0);
+    assert!(secs < 600.0, "the run went on after the interrupt");
+    let [sent, completed, failed, timed_out] = run.requests();
+    assert_eq!(sent, completed + failed + timed_out);
+}

@@ -12,6 +12,8 @@ use memaslap_transport::{
     Access, AnyTransport, Event, Status, Transport, TransportError, TransportEvent, UdpCounters,
 };
 use memaslap_workload::{Generator, SetOutcome, Task};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Where a connection is in its cycle.
@@ -53,6 +55,10 @@ pub struct ConnSetup {
     pub seed: u64,
 }
 
+/// Connections still storing their window before a run without sets; each
+/// waits for all the others before its first get.
+pub type WarmupGate = Arc<AtomicUsize>;
+
 /// One connection and the request it has in flight.
 pub struct Conn<'w> {
     transport: AnyTransport,
@@ -69,6 +75,17 @@ pub struct Conn<'w> {
     stream_timeout: Duration,
     datagram_timeout: Duration,
     udp_seen: UdpCounters,
+    warmup: Warmup,
+}
+
+/// Where a connection is in the warm-up of a run without sets.
+enum Warmup {
+    /// No warm-up, or it is over.
+    Off,
+    /// Storing its window; counted in the gate.
+    Storing(WarmupGate),
+    /// Its window is stored; waiting for the gate to reach zero.
+    Waiting(WarmupGate),
 }
 
 impl<'w> Conn<'w> {
@@ -98,7 +115,47 @@ impl<'w> Conn<'w> {
             stream_timeout: setup.stream_timeout,
             datagram_timeout: setup.datagram_timeout,
             udp_seen: UdpCounters::default(),
+            warmup: Warmup::Off,
         }
+    }
+
+    /// Makes the connection wait at `gate` once its window is stored, until
+    /// every connection's is. The gate counts this connection.
+    pub fn with_warmup(mut self, gate: Option<WarmupGate>) -> Conn<'w> {
+        self.warmup = gate.map_or(Warmup::Off, Warmup::Storing);
+        self
+    }
+
+    /// Whether the connection must wait for the others to store their
+    /// windows before its next request.
+    fn held_by_warmup(&mut self) -> bool {
+        match &self.warmup {
+            Warmup::Off => false,
+            Warmup::Storing(gate) => {
+                if self.generator.is_warming_up() {
+                    return false;
+                }
+                let gate = Arc::clone(gate);
+                gate.fetch_sub(1, Ordering::AcqRel);
+                self.warmup = Warmup::Waiting(gate);
+                self.held_by_warmup()
+            }
+            Warmup::Waiting(gate) => {
+                if gate.load(Ordering::Acquire) > 0 {
+                    return true;
+                }
+                self.warmup = Warmup::Off;
+                false
+            }
+        }
+    }
+
+    /// Counts a connection that will store no more out of the gate.
+    fn leave_warmup(&mut self) {
+        if let Warmup::Storing(gate) = &self.warmup {
+            gate.fetch_sub(1, Ordering::AcqRel);
+        }
+        self.warmup = Warmup::Off;
     }
 
     /// Where the connection is.
@@ -183,6 +240,7 @@ impl<'w> Conn<'w> {
     pub fn close(&mut self) {
         self.transport.close();
         self.phase = Phase::Dead;
+        self.leave_warmup();
     }
 
     /// After any work: collects transport events, notices a transport that
@@ -197,17 +255,22 @@ impl<'w> Conn<'w> {
         if self.phase != Phase::Dead && self.transport.status() == Status::Failed {
             self.abandon(now, ctx);
             self.phase = Phase::Dead;
+            self.leave_warmup();
+        }
+        if self.budget == 0 {
+            self.leave_warmup();
         }
         while self.phase == Phase::Idle && self.may_issue(now, ctx) {
             self.issue(now, ctx);
         }
     }
 
-    fn may_issue(&self, now: Instant, ctx: &Ctx<'_>) -> bool {
+    fn may_issue(&mut self, now: Instant, ctx: &Ctx<'_>) -> bool {
         ctx.issuing
             && self.budget > 0
             && self.transport.status() == Status::Ready
             && self.pacer.as_ref().is_none_or(|p| p.ready(now))
+            && !self.held_by_warmup()
     }
 
     /// Takes the next task and starts sending it.

@@ -3,7 +3,7 @@
 //! caller as they come.
 
 use crate::config::{EngineConfig, Mode, Stop};
-use crate::conn::{Conn, ConnSetup};
+use crate::conn::{Conn, ConnSetup, WarmupGate};
 use crate::exchange::Exchange;
 use crate::failure::VerifyFailure;
 use crate::inbuf::InBuf;
@@ -18,7 +18,7 @@ use memaslap_workload::Workload;
 use polling::Poller;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -132,10 +132,15 @@ pub fn run(
         interval: config.report_interval.unwrap_or(Duration::from_secs(1)),
     };
     let threads = config.threads as usize;
+    let gate = workload
+        .config()
+        .mix
+        .has_no_sets()
+        .then(|| Arc::new(AtomicUsize::new(config.concurrency as usize)));
     let (tx, rx) = mpsc::channel();
     std::thread::scope(|scope| -> Result<Outcome, RunError> {
         for id in 0..threads {
-            let worker = build_worker(config, workload, id, start)?;
+            let worker = build_worker(config, workload, id, start, gate.as_ref())?;
             let tx = tx.clone();
             std::thread::Builder::new()
                 .name(format!("memaslap-{id}"))
@@ -251,6 +256,7 @@ fn build_worker<'w>(
     workload: &'w Workload,
     id: usize,
     start: Instant,
+    gate: Option<&WarmupGate>,
 ) -> Result<Worker<'w>, RunError> {
     let poller = Arc::new(Poller::new().map_err(RunError::System)?);
     let per_thread = (config.concurrency / config.threads) as usize;
@@ -275,11 +281,12 @@ fn build_worker<'w>(
             budget: budget(config.stop, config.concurrency, index),
             seed: workload.seed() ^ (u64::from(index) + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15),
         };
-        conns.push(Conn::new(
-            transport, generator, exchange, inbuf, pacer, setup, start,
-        ));
+        conns.push(
+            Conn::new(transport, generator, exchange, inbuf, pacer, setup, start)
+                .with_warmup(gate.cloned()),
+        );
     }
-    Ok(Worker::new(poller, conns, keys_per_conn))
+    Ok(Worker::new(poller, conns, keys_per_conn, gate.cloned()))
 }
 
 /// Poller keys each connection needs.

@@ -2,7 +2,7 @@
 //! and its own statistics, which it hands to the reporter at every interval
 //! and at the end. Nothing is shared per request.
 
-use crate::conn::{Conn, Ctx};
+use crate::conn::{Conn, Ctx, WarmupGate};
 use crate::failure::VerifyFailure;
 use crate::stats::Stats;
 use memaslap_transport::TransportEvent;
@@ -67,12 +67,20 @@ pub struct Worker<'w> {
     stats: Stats,
     events: Vec<TransportEvent>,
     failures: Vec<VerifyFailure>,
+    warmup: Option<WarmupGate>,
 }
 
 impl<'w> Worker<'w> {
     /// A worker driving `conns`, whose sockets are registered in `poller`
     /// under keys `i * keys_per_conn ..` for connection `i`.
-    pub fn new(poller: Arc<Poller>, conns: Vec<Conn<'w>>, keys_per_conn: usize) -> Worker<'w> {
+    /// `warmup` is the gate of a run without sets: when it opens, every
+    /// connection is driven again.
+    pub fn new(
+        poller: Arc<Poller>,
+        conns: Vec<Conn<'w>>,
+        keys_per_conn: usize,
+        warmup: Option<WarmupGate>,
+    ) -> Worker<'w> {
         let n = conns.len();
         Worker {
             poller,
@@ -83,6 +91,7 @@ impl<'w> Worker<'w> {
             stats: Stats::default(),
             events: Vec::new(),
             failures: Vec::new(),
+            warmup,
         }
     }
 
@@ -152,6 +161,17 @@ impl<'w> Worker<'w> {
                 });
             }
             self.run_timers(now, issuing);
+            if self
+                .warmup
+                .as_ref()
+                .is_some_and(|g| g.load(Ordering::Acquire) == 0)
+            {
+                // Every window is stored: wake the connections that waited.
+                self.warmup = None;
+                for i in 0..self.conns.len() {
+                    self.with_conn(i, issuing, |conn, ctx| conn.handle_timeout(now, ctx));
+                }
+            }
             self.flush_reports(tx, id);
         }
         self.finish(tx, id);
