@@ -6,11 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v memcached >/dev/null 2>&1; then
-    echo "memcached not found: installing it" >&2
-    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq memcached >/dev/null
-fi
+source scripts/ensure-memcached.sh
 cargo build --release --locked -p memaslap-cli
 exec target/release/memaslap -t 10s "$@"

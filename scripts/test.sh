@@ -5,12 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v memcached >/dev/null 2>&1; then
-    echo "memcached not found: installing it" >&2
-    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq memcached >/dev/null
-fi
+source scripts/ensure-memcached.sh
 # The packaged service is not needed: tests start their own servers.
 if command -v systemctl >/dev/null 2>&1; then
     systemctl stop memcached >/dev/null 2>&1 || true
