@@ -41,7 +41,7 @@ pub fn main(options: &Options) -> ExitCode {
     }
     print_banner(options, &setup);
     let shown = Shown {
-        periodic: setup.engine.report_interval.is_some(),
+        periodic: setup.engine.report_interval,
         terminal: std::io::stdout().is_terminal(),
         disconnects: setup.engine.reconnect || setup.engine.replicate_writes.is_some(),
     };
@@ -76,8 +76,8 @@ pub fn main(options: &Options) -> ExitCode {
 /// What to print while the run goes on.
 #[derive(Debug, Clone, Copy)]
 struct Shown {
-    /// `-S` tables.
-    periodic: bool,
+    /// `-S` tables, every this long.
+    periodic: Option<Duration>,
     /// Whether stdout is a terminal (the tables then replace each other).
     terminal: bool,
     /// `Server … disconnect` lines (with `-R` or `-p`, as memaslap).
@@ -158,19 +158,16 @@ fn on_report(report: Report<'_>, shown: Shown) {
             elapsed,
             period,
             global,
-        } if shown.periodic => {
+        } if shown.periodic.is_some() => {
+            let interval = shown.periodic.unwrap_or_default();
             let mut out = String::new();
             if shown.terminal {
                 out.push_str("\x1b[1;1H\x1b[2J");
             }
+            // Whole seconds, as memaslap prints them: the period row covers
+            // one interval, the global row the run so far.
             let secs = |d: Duration| d.as_secs_f64().round().max(1.0) as u64;
-            let global_secs = secs(elapsed);
-            // The period's length is the interval's; the global row covers
-            // the whole run so far.
-            let period_secs = secs(Duration::from_secs_f64(
-                elapsed.as_secs_f64() / global_secs.max(1) as f64,
-            ));
-            report::periodic(&mut out, period, period_secs, global, global_secs);
+            report::periodic(&mut out, period, secs(interval), global, secs(elapsed));
             print(&out);
         }
         Report::Interval { .. } => {}
