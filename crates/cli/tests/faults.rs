@@ -162,3 +162,32 @@ fn an_absent_server_is_named_and_exits_1() {
         run.stderr
     );
 }
+
+#[test]
+fn udp_to_an_absent_server_counts_every_refusal() {
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let run = memaslap(&["-s", &addr, "-U", "-t", "1s", "-c", "2"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains(&addr) && run.stderr.contains("refused"),
+        "{}",
+        run.stderr
+    );
+    let [sent, completed, failed, timed_out] = run.requests();
+    assert_eq!(completed, 0);
+    assert_eq!(sent, failed + timed_out);
+    let errors = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("errors: "))
+        .unwrap();
+    assert!(
+        errors.ends_with(&format!(" disconnect {failed}")),
+        "{errors}"
+    );
+}

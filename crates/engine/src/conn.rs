@@ -76,6 +76,8 @@ pub struct Conn<'w> {
     datagram_timeout: Duration,
     udp_seen: UdpCounters,
     warmup: Warmup,
+    /// A failure that left the socket open has been reported once.
+    reported_failure: bool,
 }
 
 /// Where a connection is in the warm-up of a run without sets.
@@ -116,6 +118,7 @@ impl<'w> Conn<'w> {
             datagram_timeout: setup.datagram_timeout,
             udp_seen: UdpCounters::default(),
             warmup: Warmup::Off,
+            reported_failure: false,
         }
     }
 
@@ -426,6 +429,22 @@ impl<'w> Conn<'w> {
         if matches!(error, TransportError::RequestTooLarge { .. }) {
             ctx.stats.counters.errors.client_error += 1;
             self.close();
+        } else if self.transport.current_is_datagram() {
+            // A refused datagram leaves the socket open: no `Disconnected`
+            // event will count it, so count it here and report the first.
+            ctx.stats.counters.errors.disconnect += 1;
+            if !self.reported_failure {
+                self.reported_failure = true;
+                if let Some(server) = error.server().cloned() {
+                    ctx.events.push(TransportEvent::Disconnected {
+                        socket: 0,
+                        server,
+                        at: now,
+                        error,
+                        retry_at: None,
+                    });
+                }
+            }
         }
     }
 
