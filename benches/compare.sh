@@ -171,7 +171,9 @@ for profile in "${wanted[@]}"; do
     : >"$work/original.runs"
     for _ in $(seq "$runs"); do
         for client in ours original; do
-            run_client "$client" 32 "${flags[@]}" >>"$work/$client.runs"
+            run_client "$client" 32 "${flags[@]}" | tee -a "$work/$client.runs" |
+                awk -v p="$profile" -v c="$client" \
+                    '{ printf "  run %-9s %-9s %11d %9.2f %9.3f %9d\n", p, c, $1, $2 + $3, $1 ? ($2 + $3) * 1e6 / $1 : 0, $4 }' >&2
         done
     done
     for client in ours original; do

@@ -5,8 +5,8 @@
 use crate::conn::{Conn, Ctx, WarmupGate};
 use crate::failure::VerifyFailure;
 use crate::stats::Stats;
-use memaslap_transport::TransportEvent;
-use polling::{Events, Poller};
+use memaslap_transport::{Ready, TransportEvent};
+use polling::Poller;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 /// The longest the worker sleeps in one wait, so that a stop request is
 /// seen promptly.
 const MAX_WAIT: Duration = Duration::from_millis(100);
+
+/// The most events handled per wait (as `polling` does).
+const READY_CAPACITY: usize = 1024;
 
 /// What a worker tells the reporter.
 #[derive(Debug)]
@@ -104,7 +107,7 @@ impl<'w> Worker<'w> {
         tx: &Sender<(usize, Message)>,
         id: usize,
     ) {
-        let mut events = Events::new();
+        let mut ready = Ready::with_capacity(READY_CAPACITY);
         let mut next_report = schedule.start + schedule.interval;
         let mut report_index = 0;
         let mut stopping_at: Option<Instant> = None;
@@ -148,13 +151,11 @@ impl<'w> Worker<'w> {
             if let Some(Reverse((t, _))) = self.timers.peek() {
                 wake = wake.min(*t);
             }
-            events.clear();
-            // A failed wait (EINTR) is retried by the loop.
-            let _ = self
-                .poller
-                .wait(&mut events, Some(wake.saturating_duration_since(now)));
+            // A failed wait is retried by the loop.
+            let timeout = wake.saturating_duration_since(now);
+            let _ = memaslap_transport::wait(&self.poller, &mut ready, Some(timeout));
             let now = Instant::now();
-            for event in events.iter() {
+            for event in ready.iter() {
                 let index = event.key / self.keys_per_conn;
                 self.with_conn(index, issuing, |conn, ctx| {
                     conn.handle_event(&event, now, ctx)
