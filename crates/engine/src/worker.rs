@@ -71,6 +71,9 @@ pub struct Worker<'w> {
     events: Vec<TransportEvent>,
     failures: Vec<VerifyFailure>,
     warmup: Option<WarmupGate>,
+    /// Connections for which [`Conn::has_work`] is false, kept up to date by
+    /// [`Worker::with_conn`] so that no wait scans every connection.
+    without_work: usize,
 }
 
 impl<'w> Worker<'w> {
@@ -95,6 +98,7 @@ impl<'w> Worker<'w> {
             events: Vec::new(),
             failures: Vec::new(),
             warmup,
+            without_work: 0,
         }
     }
 
@@ -114,6 +118,7 @@ impl<'w> Worker<'w> {
         // Start every connection that can start at once (UDP needs no
         // connect) and schedule the others' connect timeouts.
         let now = Instant::now();
+        self.without_work = self.conns.iter().filter(|c| !c.has_work()).count();
         for i in 0..self.conns.len() {
             self.with_conn(i, true, |conn, ctx| conn.handle_timeout(now, ctx));
         }
@@ -122,7 +127,7 @@ impl<'w> Worker<'w> {
             if stopping_at.is_none()
                 && (stop.load(Ordering::Relaxed)
                     || schedule.stop_at.is_some_and(|t| now >= t)
-                    || !self.conns.iter().any(Conn::has_work))
+                    || self.without_work >= self.conns.len())
             {
                 stopping_at = Some(now);
             }
@@ -194,7 +199,13 @@ impl<'w> Worker<'w> {
             failures: &mut self.failures,
             issuing,
         };
+        let had_work = conn.has_work();
         f(conn, &mut ctx);
+        match (had_work, conn.has_work()) {
+            (true, false) => self.without_work += 1,
+            (false, true) => self.without_work = self.without_work.saturating_sub(1),
+            _ => {}
+        }
         self.schedule(index, issuing);
     }
 
