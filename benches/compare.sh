@@ -22,7 +22,8 @@
 # Every profile uses -T 1 -c 32 (one request in flight per connection) and
 # the default workload of both tools: get:set 9:1, 64-byte keys, 1 KiB
 # values. Loopback only. Environment: SERVER_CPU (default 0), CLIENT_CPU
-# (default 1).
+# (default 1), ORIGINAL (the client to compare with; default memcaslap, e.g.
+# an older build of memaslap-rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,7 +39,7 @@ while [ $# -gt 0 ]; do
         --profiles) profiles="$2"; shift 2 ;;
         --conns) many="$2"; shift 2 ;;
         --no-build) build=0; shift ;;
-        -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
 done
@@ -65,7 +66,7 @@ if [ "$build" -eq 1 ]; then
     cargo build --release --locked -p memaslap-cli >&2
 fi
 ours="$PWD/target/release/memaslap"
-original="$(command -v memcaslap)"
+original="${ORIGINAL:-$(command -v memcaslap)}"
 
 work="$(mktemp -d)"
 server_pid=""
@@ -196,10 +197,14 @@ fi
 
 # --- many connections ------------------------------------------------------
 if [ "$many" -gt 0 ]; then
-    ulimit -n $((many * 2 + 1000)) 2>/dev/null || {
-        echo "cannot raise the open-file limit to $((many * 2 + 1000)); skipping --conns" >&2
+    # Both processes need a descriptor per connection; memcached is given
+    # -c 2N (at least 4096).
+    hard="$(ulimit -Hn)"
+    [ "$hard" = unlimited ] && hard=$((many * 2 + 1000))
+    if [ "$hard" -lt $((many * 2)) ] || ! ulimit -n "$hard" 2>/dev/null; then
+        echo "the open-file limit ($hard) is below $((many * 2)); skipping --conns" >&2
         exit 0
-    }
+    fi
     echo
     echo "$many connections on one thread (-w 1k, ASCII, ${seconds}s); RSS per connection is"
     echo "(peak RSS at $many - peak RSS at 32) / ($many - 32):"
