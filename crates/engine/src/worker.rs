@@ -5,8 +5,8 @@
 use crate::conn::{Conn, Ctx, WarmupGate};
 use crate::failure::VerifyFailure;
 use crate::stats::Stats;
-use memaslap_transport::TransportEvent;
-use polling::{Events, Poller};
+use memaslap_transport::{Ready, TransportEvent};
+use polling::Poller;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 /// The longest the worker sleeps in one wait, so that a stop request is
 /// seen promptly.
 const MAX_WAIT: Duration = Duration::from_millis(100);
+
+/// The most events handled per wait (as `polling` does).
+const READY_CAPACITY: usize = 1024;
 
 /// What a worker tells the reporter.
 #[derive(Debug)]
@@ -68,6 +71,9 @@ pub struct Worker<'w> {
     events: Vec<TransportEvent>,
     failures: Vec<VerifyFailure>,
     warmup: Option<WarmupGate>,
+    /// Connections for which [`Conn::has_work`] is false, kept up to date by
+    /// [`Worker::with_conn`] so that no wait scans every connection.
+    without_work: usize,
 }
 
 impl<'w> Worker<'w> {
@@ -92,6 +98,7 @@ impl<'w> Worker<'w> {
             events: Vec::new(),
             failures: Vec::new(),
             warmup,
+            without_work: 0,
         }
     }
 
@@ -104,13 +111,14 @@ impl<'w> Worker<'w> {
         tx: &Sender<(usize, Message)>,
         id: usize,
     ) {
-        let mut events = Events::new();
+        let mut ready = Ready::with_capacity(READY_CAPACITY);
         let mut next_report = schedule.start + schedule.interval;
         let mut report_index = 0;
         let mut stopping_at: Option<Instant> = None;
         // Start every connection that can start at once (UDP needs no
         // connect) and schedule the others' connect timeouts.
         let now = Instant::now();
+        self.without_work = self.conns.iter().filter(|c| !c.has_work()).count();
         for i in 0..self.conns.len() {
             self.with_conn(i, true, |conn, ctx| conn.handle_timeout(now, ctx));
         }
@@ -119,7 +127,7 @@ impl<'w> Worker<'w> {
             if stopping_at.is_none()
                 && (stop.load(Ordering::Relaxed)
                     || schedule.stop_at.is_some_and(|t| now >= t)
-                    || !self.conns.iter().any(Conn::has_work))
+                    || self.without_work >= self.conns.len())
             {
                 stopping_at = Some(now);
             }
@@ -148,13 +156,11 @@ impl<'w> Worker<'w> {
             if let Some(Reverse((t, _))) = self.timers.peek() {
                 wake = wake.min(*t);
             }
-            events.clear();
-            // A failed wait (EINTR) is retried by the loop.
-            let _ = self
-                .poller
-                .wait(&mut events, Some(wake.saturating_duration_since(now)));
+            // A failed wait is retried by the loop.
+            let timeout = wake.saturating_duration_since(now);
+            let _ = memaslap_transport::wait(&self.poller, &mut ready, Some(timeout));
             let now = Instant::now();
-            for event in events.iter() {
+            for event in ready.iter() {
                 let index = event.key / self.keys_per_conn;
                 self.with_conn(index, issuing, |conn, ctx| {
                     conn.handle_event(&event, now, ctx)
@@ -193,7 +199,13 @@ impl<'w> Worker<'w> {
             failures: &mut self.failures,
             issuing,
         };
+        let had_work = conn.has_work();
         f(conn, &mut ctx);
+        match (had_work, conn.has_work()) {
+            (true, false) => self.without_work += 1,
+            (false, true) => self.without_work = self.without_work.saturating_sub(1),
+            _ => {}
+        }
         self.schedule(index, issuing);
     }
 

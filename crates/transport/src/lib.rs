@@ -128,6 +128,7 @@ mod sock;
 mod split;
 mod tcp;
 mod udp;
+mod wait;
 
 use std::time::Instant;
 
@@ -140,6 +141,7 @@ pub use sock::TcpConfig;
 pub use split::Split;
 pub use tcp::{MultiSocket, Replicated, Tcp};
 pub use udp::{MAX_REQUEST, Udp, UdpConfig, UdpCounters};
+pub use wait::{Ready, wait};
 
 /// Which kind of command the next request is; replication sends writes and
 /// reads to different servers.

@@ -90,8 +90,8 @@ pub(crate) fn finish_connect(socket: &Socket) -> io::Result<bool> {
 /// The most slices handed to one `sendmsg`; a request has three or four.
 const MAX_SLICES: usize = 16;
 
-/// Writes `bufs` from byte `skip` of their concatenation with one vectored
-/// send. Returns the bytes written, 0 when nothing is left to write.
+/// Writes `bufs` from byte `skip` of their concatenation with one send
+/// (vectored when more than one slice is left). Returns the bytes written, 0 when nothing is left to write.
 pub(crate) fn send_from(socket: &Socket, bufs: &[&[u8]], skip: usize) -> io::Result<usize> {
     let mut slices = [IoSlice::new(&[]); MAX_SLICES];
     let mut count = 0;
@@ -109,6 +109,9 @@ pub(crate) fn send_from(socket: &Socket, bufs: &[&[u8]], skip: usize) -> io::Res
         count += 1;
     }
     match slices.get(..count) {
+        // One slice (a get) goes with `send`, which spares the kernel
+        // copying and checking a message header.
+        Some([one]) => socket.send(one),
         Some(ready) if !ready.is_empty() => socket.send_vectored(ready),
         _ => Ok(0),
     }

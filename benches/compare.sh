@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# Client CPU per operation of memaslap-rs against the original memaslap
+# (`memcaslap` from Debian's libmemcached-tools), with the same workload.
+#
+# memcached runs pinned to one core, each client pinned to another. For every
+# profile the two clients run in turn (A B A B ...), each against a fresh
+# memcached. Per run: operations from memcached's own `stats` (cmd_get +
+# cmd_set delta, so a multi-get counts its keys), the client's user+sys CPU
+# and peak RSS from GNU time. Per client the medians are printed, with the
+# ratio ours / original.
+#
+# Usage: benches/compare.sh [--runs N] [--time SECONDS] [--profiles LIST]
+#                           [--conns N] [--no-build]
+#   --runs N        runs per client and profile (default 3, at least 1)
+#   --time S        seconds per run (default 5)
+#   --profiles L    comma-separated among ascii,binary,udp,multiget
+#                   (default all); "none" runs only the --conns test
+#   --conns N       also run N connections on one thread (memcached -c 2N)
+#                   and report RSS per connection; 0 skips (default 10000)
+#   --no-build      use target/release/memaslap as it is
+#
+# Every profile uses -T 1 -c 32 (one request in flight per connection) and
+# the default workload of both tools: get:set 9:1, 64-byte keys, 1 KiB
+# values. Loopback only. Environment: SERVER_CPU (default 0), CLIENT_CPU
+# (default 1), ORIGINAL (the client to compare with; default memcaslap, e.g.
+# an older build of memaslap-rs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs=3
+seconds=5
+profiles="ascii,binary,udp,multiget"
+many=10000
+build=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --runs) runs="$2"; shift 2 ;;
+        --time) seconds="$2"; shift 2 ;;
+        --profiles) profiles="$2"; shift 2 ;;
+        --conns) many="$2"; shift 2 ;;
+        --no-build) build=0; shift ;;
+        -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown option: $1" >&2; exit 2 ;;
+    esac
+done
+server_cpu="${SERVER_CPU:-0}"
+client_cpu="${CLIENT_CPU:-1}"
+
+# --- tools -----------------------------------------------------------------
+need=()
+command -v memcached >/dev/null 2>&1 || need+=(memcached)
+command -v memcaslap >/dev/null 2>&1 || need+=(libmemcached-tools)
+[ -x /usr/bin/time ] || need+=(time)
+command -v taskset >/dev/null 2>&1 || need+=(util-linux)
+if [ ${#need[@]} -gt 0 ]; then
+    echo "installing ${need[*]}" >&2
+    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# The packaged service is not needed and would compete for the cores.
+if command -v systemctl >/dev/null 2>&1; then
+    systemctl stop memcached >/dev/null 2>&1 || true
+fi
+if [ "$build" -eq 1 ]; then
+    cargo build --release --locked -p memaslap-cli >&2
+fi
+ours="$PWD/target/release/memaslap"
+original="${ORIGINAL:-$(command -v memcaslap)}"
+
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# --- memcached -------------------------------------------------------------
+port=""
+# Starts a fresh memcached on a free port with `-c $1` connections.
+start_server() {
+    local conns="$1" user=()
+    [ "$(id -u)" -eq 0 ] && user=(-u root)
+    for _ in $(seq 20); do
+        port=$((20000 + RANDOM % 30000))
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
+        taskset -c "$server_cpu" memcached -t 1 -m 1024 -c "$conns" \
+            -l 127.0.0.1 -p "$port" -U "$port" "${user[@]}" 2>"$work/memcached.err" &
+        server_pid=$!
+        for _ in $(seq 100); do
+            if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+            kill -0 "$server_pid" 2>/dev/null || break
+            sleep 0.05
+        done
+        stop_server
+    done
+    echo "memcached did not start: $(cat "$work/memcached.err")" >&2
+    exit 1
+}
+
+stop_server() {
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=""
+    fi
+}
+
+# Prints cmd_get + cmd_set of the running memcached.
+server_ops() {
+    local line name value total=0
+    exec 3<>"/dev/tcp/127.0.0.1/$port"
+    printf 'stats\r\n' >&3
+    while IFS=$' \r' read -r _ name value <&3; do
+        case "$name" in
+            cmd_get|cmd_set) total=$((total + value)) ;;
+        esac
+        [ -z "$name" ] && break
+    done
+    exec 3>&-
+    echo "$total"
+}
+
+# --- one run ---------------------------------------------------------------
+# run_client CLIENT CONNS EXTRA... : prints "ops user sys rss_kb".
+run_client() {
+    local client="$1" conns="$2"
+    shift 2
+    local bin="$ours"
+    [ "$client" = original ] && bin="$original"
+    start_server $((conns * 2 > 4096 ? conns * 2 : 4096))
+    local before after
+    before="$(server_ops)"
+    if ! /usr/bin/time -f "%U %S %M" -o "$work/time" \
+        taskset -c "$client_cpu" "$bin" -s "127.0.0.1:$port" -T 1 -c "$conns" \
+        -t "${seconds}s" "$@" >"$work/$client.out" 2>&1; then
+        echo "$client $* failed:" >&2
+        tail -5 "$work/$client.out" >&2
+    fi
+    after="$(server_ops)"
+    stop_server
+    read -r user sys rss <"$work/time"
+    echo "$((after - before)) $user $sys $rss"
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+flags_of() {
+    case "$1" in
+        ascii) echo "" ;;
+        binary) echo "-B" ;;
+        udp) echo "-U" ;;
+        multiget) echo "-d 10" ;;
+        *) echo "unknown profile: $1" >&2; exit 2 ;;
+    esac
+}
+
+echo "memaslap-rs: $("$ours" --version 2>/dev/null || echo "$ours")"
+echo "original:    $original ($(dpkg-query -W -f '${Version}' libmemcached-tools 2>/dev/null || echo '?'))"
+echo "memcached $(memcached -V | cut -d' ' -f2) -t 1 on cpu $server_cpu, clients on cpu $client_cpu;" \
+    "-T 1 -c 32 -t ${seconds}s, $runs runs each, alternating"
+echo
+
+printf '%-9s %-9s %11s %9s %9s %9s\n' profile client ops cpu_s us/op rss_kb
+summary=()
+IFS=',' read -r -a wanted <<<"$profiles"
+for profile in "${wanted[@]}"; do
+    [ "$profile" = none ] && continue
+    read -r -a flags <<<"$(flags_of "$profile")"
+    : >"$work/ours.runs"
+    : >"$work/original.runs"
+    for _ in $(seq "$runs"); do
+        for client in ours original; do
+            run_client "$client" 32 "${flags[@]}" | tee -a "$work/$client.runs" |
+                awk -v p="$profile" -v c="$client" \
+                    '{ printf "  run %-9s %-9s %11d %9.2f %9.3f %9d\n", p, c, $1, $2 + $3, $1 ? ($2 + $3) * 1e6 / $1 : 0, $4 }' >&2
+        done
+    done
+    for client in ours original; do
+        f="$work/$client.runs"
+        ops=$(awk '{ print $1 }' "$f" | median)
+        cpu=$(awk '{ print $2 + $3 }' "$f" | median)
+        usop=$(awk '$1 > 0 { printf "%.4f\n", ($2 + $3) * 1e6 / $1 }' "$f" | median)
+        rss=$(awk '{ print $4 }' "$f" | median)
+        printf '%-9s %-9s %11.0f %9.2f %9.3f %9.0f\n' "$profile" "$client" "$ops" "$cpu" "$usop" "$rss"
+        eval "${client}_usop=$usop ${client}_rss=$rss"
+    done
+    summary+=("$(awk -v p="$profile" -v a="$ours_usop" -v b="$original_usop" -v r="$ours_rss" -v s="$original_rss" \
+        'BEGIN { printf "%-9s us/op %.3f / %.3f = %.2f   peak RSS %d / %d KB = %.2f", p, a, b, a / b, r, s, r / s }')")
+done
+if [ ${#summary[@]} -gt 0 ]; then
+    echo
+    echo "ratio ours / original (medians):"
+    printf '  %s\n' "${summary[@]}"
+fi
+
+# --- many connections ------------------------------------------------------
+if [ "$many" -gt 0 ]; then
+    # Both processes need a descriptor per connection; memcached is given
+    # -c 2N (at least 4096).
+    hard="$(ulimit -Hn)"
+    [ "$hard" = unlimited ] && hard=$((many * 2 + 1000))
+    if [ "$hard" -lt $((many * 2)) ] || ! ulimit -n "$hard" 2>/dev/null; then
+        echo "the open-file limit ($hard) is below $((many * 2)); skipping --conns" >&2
+        exit 0
+    fi
+    echo
+    echo "$many connections on one thread (-w 1k, ASCII, ${seconds}s); RSS per connection is"
+    echo "(peak RSS at $many - peak RSS at 32) / ($many - 32):"
+    printf '%-9s %11s %9s %9s %9s %11s\n' client ops cpu_s us/op rss_kb kb/conn
+    for client in ours original; do
+        run_client "$client" 32 -w 1k >"$work/small"
+        run_client "$client" "$many" -w 1k >"$work/many"
+        read -r _ _ _ small_rss <"$work/small"
+        read -r ops user sys rss <"$work/many"
+        awk -v c="$client" -v o="$ops" -v u="$user" -v s="$sys" -v r="$rss" -v r0="$small_rss" -v n="$many" \
+            'BEGIN { printf "%-9s %11d %9.2f %9.3f %9d %11.2f\n", c, o, u + s, o ? (u + s) * 1e6 / o : 0, r, (r - r0) / (n - 32) }'
+    done
+fi

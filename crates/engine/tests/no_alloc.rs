@@ -1,0 +1,165 @@
+//! The engine allocates nothing per request: a counting global allocator
+//! counts every allocation made outside this test's own threads (so on the
+//! worker threads) while at least 100,000 requests run in steady state
+//! against a real memcached, and the count must be zero.
+//!
+//! The run's report interval is far longer than the run, so the only
+//! per-interval work (a snapshot of the statistics) does not happen while
+//! allocations are counted. Requests are counted by the server.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+#[path = "../../proto/tests/support/mod.rs"]
+mod support;
+
+use memaslap_engine::config::{EngineConfig, Mode, Stop};
+use memaslap_engine::exchange::Protocol;
+use memaslap_engine::run::run;
+use memaslap_transport::Server;
+use memaslap_workload::{Workload, WorkloadConfig};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+use support::Memcached;
+
+struct Counting;
+
+/// Whether allocations are being counted.
+static MEASURING: AtomicBool = AtomicBool::new(false);
+/// Allocations counted on threads that are not exempt.
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// Set on this test's own threads (the one that runs and reports, and
+    /// the one that watches the server), whose allocations do not count.
+    static EXEMPT: Cell<bool> = const { Cell::new(false) };
+}
+
+fn note() {
+    if MEASURING.load(Ordering::Relaxed) && !EXEMPT.with(Cell::get) {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note();
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note();
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note();
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Requests run before counting starts: every window is filled and every
+/// buffer has reached its size.
+const WARM_UP: u64 = 30_000;
+/// Requests run while allocations are counted.
+const MEASURED: u64 = 100_000;
+
+/// Requests the server has answered (one `cmd_get` per get request, as
+/// long as multi-gets are not used).
+fn served(server: &Memcached, keys_per_get: u64) -> u64 {
+    let stats = server.stats();
+    stats["cmd_get"] / keys_per_get + stats["cmd_set"]
+}
+
+/// Runs the engine against a fresh memcached and returns the allocations
+/// counted on its worker threads over at least [`MEASURED`] requests in
+/// steady state, with the number of requests measured.
+fn count_allocations(
+    tune: impl FnOnce(&mut EngineConfig),
+    workload: &WorkloadConfig,
+) -> (u64, u64) {
+    EXEMPT.with(|e| e.set(true));
+    let server = Memcached::start_with(&["-m", "1024"]);
+    let mut config = EngineConfig::new(vec![Server::new("127.0.0.1", server.port())]);
+    config.concurrency = 16;
+    config.stop = Stop::After(Duration::from_secs(3600));
+    config.report_interval = Some(Duration::from_secs(3600));
+    tune(&mut config);
+    let workload = Workload::new(workload, 7, config.concurrency).unwrap();
+    let keys_per_get = workload.config().division as u64;
+    let stop = AtomicBool::new(false);
+    let watch = || {
+        EXEMPT.with(|e| e.set(true));
+        let wait_for = |target: u64| loop {
+            let now = served(&server, keys_per_get);
+            if now >= target {
+                return now;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let base = served(&server, keys_per_get);
+        let from = wait_for(base + WARM_UP);
+        ALLOCATIONS.store(0, Ordering::SeqCst);
+        MEASURING.store(true, Ordering::SeqCst);
+        let to = wait_for(from + MEASURED);
+        MEASURING.store(false, Ordering::SeqCst);
+        stop.store(true, Ordering::SeqCst);
+        (ALLOCATIONS.load(Ordering::SeqCst), to - from)
+    };
+    let (counted, outcome) = std::thread::scope(|scope| {
+        let watcher = scope.spawn(watch);
+        let outcome = run(&config, &workload, &stop, |_| {});
+        (watcher.join().unwrap(), outcome.unwrap())
+    });
+    let c = &outcome.stats.counters;
+    assert!(c.requests_completed >= WARM_UP + MEASURED, "{c:?}");
+    counted
+}
+
+fn assert_no_allocation(name: &str, (allocations, requests): (u64, u64)) {
+    assert!(requests >= MEASURED, "{name}: only {requests} requests");
+    assert_eq!(
+        allocations, 0,
+        "{name}: {allocations} allocations over {requests} requests"
+    );
+}
+
+/// One test runs every protocol in turn, so that no other test's thread
+/// allocates while one is measured.
+#[test]
+fn steady_state_requests_allocate_nothing() {
+    let plain = WorkloadConfig::default();
+    let verified = WorkloadConfig {
+        verify: 1.0,
+        ..WorkloadConfig::default()
+    };
+    let multi_get = WorkloadConfig {
+        division: 10,
+        ..WorkloadConfig::default()
+    };
+    assert_no_allocation("ascii", count_allocations(|_| {}, &plain));
+    assert_no_allocation(
+        "binary, verified, 2 threads",
+        count_allocations(
+            |c| {
+                c.protocol = Protocol::Binary;
+                c.threads = 2;
+            },
+            &verified,
+        ),
+    );
+    assert_no_allocation("ascii multi-get", count_allocations(|_| {}, &multi_get));
+    assert_no_allocation("udp", count_allocations(|c| c.mode = Mode::Udp, &plain));
+}

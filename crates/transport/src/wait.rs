@@ -1,0 +1,243 @@
+//! Waiting for readiness with one system call per wait.
+//!
+//! On Linux, `polling`'s `Poller::wait` makes five system calls per call:
+//! it arms its timerfd and re-registers it, calls `epoll_wait`, then reads
+//! its notifier and re-registers that. A worker that waits once for every
+//! handful of replies pays them on every wait. Sockets stay registered
+//! through `polling` (which keeps the poller key as the epoll event's data
+//! and never arms its own timerfd or notifier unless its `wait` or `notify`
+//! is called); [`wait`] waits on the same epoll instance with one
+//! `epoll_pwait2` call, whose timeout has nanosecond resolution, so paced
+//! runs keep their precision. Kernels older than 5.11 fall back to
+//! `epoll_wait` with the timeout rounded up to a millisecond. Other systems
+//! use `Poller::wait`.
+
+use std::io;
+use std::time::Duration;
+
+use polling::{Event, Poller};
+
+/// The events one [`wait`] returned.
+pub struct Ready {
+    #[cfg(target_os = "linux")]
+    list: Vec<libc::epoll_event>,
+    #[cfg(target_os = "linux")]
+    len: usize,
+    #[cfg(not(target_os = "linux"))]
+    events: polling::Events,
+}
+
+impl std::fmt::Debug for Ready {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ready").field("len", &self.len()).finish()
+    }
+}
+
+impl Ready {
+    /// Room for up to `capacity` events per wait (at least one).
+    pub fn with_capacity(capacity: usize) -> Ready {
+        #[cfg(target_os = "linux")]
+        {
+            let empty = libc::epoll_event { events: 0, u64: 0 };
+            Ready {
+                list: vec![empty; capacity.clamp(1, i32::MAX as usize)],
+                len: 0,
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let capacity =
+                std::num::NonZeroUsize::new(capacity).unwrap_or(std::num::NonZeroUsize::MIN);
+            Ready {
+                events: polling::Events::with_capacity(capacity),
+            }
+        }
+    }
+
+    /// How many events the last wait returned.
+    pub fn len(&self) -> usize {
+        #[cfg(target_os = "linux")]
+        return self.len;
+        #[cfg(not(target_os = "linux"))]
+        return self.events.len();
+    }
+
+    /// Whether the last wait returned no event.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The events of the last wait, as `polling` reports them: the key the
+    /// socket was registered under, readable (also on hang-up and error) and
+    /// writable (also on hang-up and error).
+    pub fn iter(&self) -> impl Iterator<Item = Event> + '_ {
+        #[cfg(target_os = "linux")]
+        return self
+            .list
+            .get(..self.len)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|raw| decode(raw.events, raw.u64));
+        #[cfg(not(target_os = "linux"))]
+        return self.events.iter();
+    }
+}
+
+/// The event for epoll `flags` on data `data`, or `None` for the poller's
+/// own descriptors (registered under `usize::MAX`).
+#[cfg(target_os = "linux")]
+fn decode(flags: u32, data: u64) -> Option<Event> {
+    const READ: u32 = (libc::EPOLLIN | libc::EPOLLHUP | libc::EPOLLERR | libc::EPOLLPRI) as u32;
+    const WRITE: u32 = (libc::EPOLLOUT | libc::EPOLLHUP | libc::EPOLLERR) as u32;
+    let key = usize::try_from(data).ok().filter(|k| *k != usize::MAX)?;
+    Some(Event::new(key, flags & READ != 0, flags & WRITE != 0))
+}
+
+/// Waits until a socket registered in `poller` is ready or `timeout`
+/// passes (`None`: no limit), filling `ready`. Returns how many events came.
+/// An interrupted wait returns zero events.
+#[cfg(target_os = "linux")]
+pub fn wait(poller: &Poller, ready: &mut Ready, timeout: Option<Duration>) -> io::Result<usize> {
+    use std::os::fd::{AsFd, AsRawFd};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// Set once `epoll_pwait2` turned out to be missing.
+    static NO_PWAIT2: AtomicBool = AtomicBool::new(false);
+
+    ready.len = 0;
+    let fd = poller.as_fd().as_raw_fd();
+    let max = i32::try_from(ready.list.len()).unwrap_or(i32::MAX);
+    let events = ready.list.as_mut_ptr();
+    let mut n = -1;
+    if !NO_PWAIT2.load(Ordering::Relaxed) {
+        let spec = timeout.map(|t| libc::timespec {
+            tv_sec: libc::time_t::try_from(t.as_secs()).unwrap_or(libc::time_t::MAX),
+            tv_nsec: t.subsec_nanos().into(),
+        });
+        let spec_ptr = spec
+            .as_ref()
+            .map_or(std::ptr::null(), |s| s as *const libc::timespec);
+        // SAFETY: `events` points to `max` writable `epoll_event`s owned by
+        // `ready`, `spec_ptr` is null or points to a live timespec, and no
+        // signal mask is passed.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_epoll_pwait2,
+                fd,
+                events,
+                max,
+                spec_ptr,
+                std::ptr::null::<libc::sigset_t>(),
+                0usize,
+            )
+        };
+        n = r as i32;
+        if r < 0 && io::Error::last_os_error().raw_os_error() == Some(libc::ENOSYS) {
+            NO_PWAIT2.store(true, Ordering::Relaxed);
+        }
+    }
+    if NO_PWAIT2.load(Ordering::Relaxed) {
+        let millis = timeout.map_or(-1, |t| {
+            let ms = t.as_nanos().div_ceil(1_000_000);
+            i32::try_from(ms).unwrap_or(i32::MAX)
+        });
+        // SAFETY: `events` points to `max` writable `epoll_event`s owned by
+        // `ready`.
+        n = unsafe { libc::epoll_wait(fd, events, max, millis) };
+    }
+    match usize::try_from(n) {
+        Ok(n) => {
+            ready.len = n.min(ready.list.len());
+            Ok(ready.len)
+        }
+        Err(_) => {
+            let error = io::Error::last_os_error();
+            if error.kind() == io::ErrorKind::Interrupted {
+                Ok(0)
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+/// Waits until a socket registered in `poller` is ready or `timeout`
+/// passes (`None`: no limit), filling `ready`. Returns how many events came.
+#[cfg(not(target_os = "linux"))]
+pub fn wait(poller: &Poller, ready: &mut Ready, timeout: Option<Duration>) -> io::Result<usize> {
+    ready.events.clear();
+    match poller.wait(&mut ready.events, timeout) {
+        Ok(n) => Ok(n),
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polling::PollMode;
+    use std::io::Write;
+    use std::net::{TcpListener, TcpStream};
+
+    #[test]
+    fn reports_readiness_under_the_registered_key() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        let poller = Poller::new().unwrap();
+        // SAFETY: `server` is deleted from the poller before it is dropped.
+        unsafe { poller.add_with_mode(&server, Event::readable(7), PollMode::Edge) }.unwrap();
+        let mut ready = Ready::with_capacity(4);
+        let n = wait(&poller, &mut ready, Some(Duration::ZERO)).unwrap();
+        assert_eq!(n, 0);
+        assert!(ready.is_empty());
+
+        client.write_all(b"x").unwrap();
+        let n = wait(&poller, &mut ready, Some(Duration::from_secs(10))).unwrap();
+        assert_eq!(n, 1);
+        let events: Vec<Event> = ready.iter().collect();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].key, 7);
+        assert!(events[0].readable);
+        assert!(!events[0].writable);
+
+        // Edge-triggered: nothing new, so the wait times out.
+        let n = wait(&poller, &mut ready, Some(Duration::from_millis(1))).unwrap();
+        assert_eq!(n, 0);
+        assert!(ready.is_empty());
+        poller.delete(&server).unwrap();
+    }
+
+    #[test]
+    fn writable_and_hang_up() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        let poller = Poller::new().unwrap();
+        // SAFETY: `server` is deleted from the poller before it is dropped.
+        unsafe { poller.add_with_mode(&server, Event::all(3), PollMode::Edge) }.unwrap();
+        let mut ready = Ready::with_capacity(4);
+        wait(&poller, &mut ready, Some(Duration::from_secs(10))).unwrap();
+        let event = ready.iter().next().unwrap();
+        assert_eq!(
+            (event.key, event.readable, event.writable),
+            (3, false, true)
+        );
+
+        drop(client);
+        wait(&poller, &mut ready, Some(Duration::from_secs(10))).unwrap();
+        let event = ready.iter().next().unwrap();
+        assert_eq!(event.key, 3);
+        assert!(event.readable);
+        poller.delete(&server).unwrap();
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_pollers_own_descriptors_are_skipped() {
+        assert!(decode(libc::EPOLLIN as u32, u64::MAX).is_none());
+        let event = decode((libc::EPOLLHUP) as u32, 5).unwrap();
+        assert!(event.readable && event.writable);
+    }
+}
