@@ -169,6 +169,13 @@ fn garbled_replies() {
     desync_reconnects(Fault::Garbled, true, &[]);
 }
 
+/// A line that never ends is refused at the parser's line limit: the
+/// receive buffer does not grow with it.
+#[test]
+fn line_without_end() {
+    desync_reconnects(Fault::EndlessLine, false, &[]);
+}
+
 #[test]
 fn value_length_shorter_than_sent() {
     desync_reconnects(Fault::ShortLength, false, &[]);

@@ -112,8 +112,24 @@ fn reordered_datagrams() {
 #[test]
 fn duplicated_datagrams() {
     for binary in [false, true] {
-        let (run, _) = udp_run(Fault::Duplicate, binary);
+        let (run, injected) = udp_run(Fault::Duplicate, binary);
         assert_eq!(errors(&run), [0; 5], "{}", run.stdout);
+        // The first two copies count as duplicates. The copy of the last
+        // datagram comes after the reply is complete and counts as foreign
+        // when the next request reads it: a connection's last one is never
+        // read.
+        assert_eq!(
+            run.counter("packet_duplicate"),
+            2 * injected,
+            "{}",
+            run.stdout
+        );
+        let foreign = run.counter("packet_foreign");
+        assert!(
+            (injected - 4..=injected).contains(&foreign),
+            "{injected}\n{}",
+            run.stdout
+        );
         assert_eq!(run.counter("packet_disorder"), 0, "{}", run.stdout);
         assert_eq!(run.requests()[2..], [0, 0], "{}", run.stdout);
     }
@@ -124,8 +140,10 @@ fn duplicated_datagrams() {
 #[test]
 fn datagrams_for_another_request() {
     for binary in [false, true] {
-        let (run, _) = udp_run(Fault::ForeignId, binary);
+        let (run, injected) = udp_run(Fault::ForeignId, binary);
         assert_eq!(errors(&run), [0; 5], "{}", run.stdout);
+        assert_eq!(run.counter("packet_foreign"), injected, "{}", run.stdout);
+        assert_eq!(run.counter("packet_duplicate"), 0, "{}", run.stdout);
         assert_eq!(run.requests()[2..], [0, 0], "{}", run.stdout);
     }
 }

@@ -234,10 +234,10 @@ impl<'w> Conn<'w> {
         };
         let c = &mut stats.counters;
         c.packet_drop += now.lost.saturating_sub(self.udp_seen.lost);
-        c.packet_disorder += now
-            .reassembly
-            .disorder
-            .saturating_sub(self.udp_seen.reassembly.disorder);
+        let (r, seen) = (&now.reassembly, &self.udp_seen.reassembly);
+        c.packet_disorder += r.disorder.saturating_sub(seen.disorder);
+        c.packet_duplicate += r.duplicates.saturating_sub(seen.duplicates);
+        c.packet_foreign += r.foreign.saturating_sub(seen.foreign);
         self.udp_seen = now;
     }
 

@@ -87,6 +87,7 @@ fn whole(bytes: Vec<u8>, fault: Option<Fault>) -> Reply {
             spoiled.insert(2, b'\n');
             spoiled
         }
+        Some(Fault::EndlessLine) => vec![b'x'; 64 << 10],
         Some(Fault::ServerError) => b"SERVER_ERROR out of memory storing object\r\n".to_vec(),
         Some(Fault::ClientError) => b"CLIENT_ERROR bad command line format\r\n".to_vec(),
         Some(Fault::Error) => b"ERROR\r\n".to_vec(),

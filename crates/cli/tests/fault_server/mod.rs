@@ -33,6 +33,8 @@ pub enum Fault {
     UnknownReply,
     /// A reply line with a bare `\n` in it (binary: an unknown data type).
     Garbled,
+    /// 64 KiB without a line end (text only).
+    EndlessLine,
     /// A value declared one byte shorter than the bytes sent (hits only).
     ShortLength,
     /// A value declared 3 bytes longer than the bytes sent (hits only).
