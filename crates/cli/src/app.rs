@@ -249,6 +249,7 @@ fn config_json(options: &Options, setup: &Setup) -> serde_json::Value {
         "rep_write": e.replicate_writes,
         "tps": e.rate,
         "udp_timeout_s": e.udp_timeout.as_secs_f64(),
+        "tcp_timeout_s": e.tcp_timeout.as_secs_f64(),
         "win_size": w.window,
         "fixed_size": w.fixed_value_len,
         "verify": w.verify,

@@ -111,6 +111,11 @@ pub struct Options {
     /// How long a UDP request may wait for its reply.
     #[arg(long = "udp-timeout", default_value = "1s", value_parser = parse_time)]
     pub udp_timeout: Duration,
+
+    /// How long a TCP request may wait for its reply; a late reply makes the
+    /// connection close (reconnect with --reconnect).
+    #[arg(long = "tcp-timeout", default_value = "30s", value_parser = parse_time)]
+    pub tcp_timeout: Duration,
 }
 
 const AFTER_HELP: &str = "\
@@ -182,12 +187,14 @@ mod tests {
             "--seed=7",
             "--json=out.json",
             "--udp-timeout=200ms",
+            "--tcp-timeout=1.5s",
         ])
         .unwrap();
         assert_eq!(o.cfg_cmd, Some(PathBuf::from("x.cfg")));
         assert_eq!(o.time, Duration::from_secs(10));
         assert_eq!(o.seed, Some(7));
         assert_eq!(o.udp_timeout, Duration::from_millis(200));
+        assert_eq!(o.tcp_timeout, Duration::from_millis(1500));
         assert!(o.facebook);
     }
 

@@ -125,7 +125,8 @@ pub struct Shown {
     pub verify: bool,
     /// `-e` was given: `expired_get` and `unexpired_unget`.
     pub expire: bool,
-    /// UDP was used: `packet_disorder`, `packet_drop`, `udp_timeout`.
+    /// UDP was used: `packet_disorder`, `packet_drop`, `udp_timeout`, and
+    /// this tool's `packet_duplicate` and `packet_foreign`.
     pub udp: bool,
 }
 
@@ -149,6 +150,8 @@ pub fn counters(out: &mut String, c: &Counters, shown: Shown) {
         let _ = writeln!(out, "packet_disorder: {}", c.packet_disorder);
         let _ = writeln!(out, "packet_drop: {}", c.packet_drop);
         let _ = writeln!(out, "udp_timeout: {}", c.udp_timeout);
+        let _ = writeln!(out, "packet_duplicate: {}", c.packet_duplicate);
+        let _ = writeln!(out, "packet_foreign: {}", c.packet_foreign);
     }
 }
 
@@ -385,7 +388,7 @@ mod tests {
                 udp: true,
             },
         );
-        assert_eq!(out.lines().count(), 13);
+        assert_eq!(out.lines().count(), 15);
     }
 
     #[test]

@@ -84,6 +84,7 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     engine.replicate_writes = options.rep_write;
     engine.rate = options.tps;
     engine.udp_timeout = options.udp_timeout;
+    engine.tcp_timeout = options.tcp_timeout;
     engine.max_value = max_value(&workload);
     engine.verbose = options.verbose;
     engine

@@ -43,6 +43,34 @@ impl Run {
         numbers.try_into().unwrap()
     }
 
+    /// The value of `name` in the `errors:` line (`server_error`,
+    /// `client_error`, `protocol_error`, `timeout`, `disconnect`).
+    pub fn error(&self, name: &str) -> u64 {
+        let line = self
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("errors: "))
+            .unwrap_or_else(|| panic!("no errors line in:\n{}", self.stdout));
+        let words: Vec<&str> = line.split(' ').collect();
+        let at = words
+            .iter()
+            .position(|w| *w == name)
+            .unwrap_or_else(|| panic!("no `{name}` in: {line}"));
+        words[at + 1].parse().unwrap()
+    }
+
+    /// Checks that every request sent ended exactly once:
+    /// sent = completed + failed + timed out.
+    pub fn check_identity(&self) {
+        let [sent, completed, failed, timed_out] = self.requests();
+        assert_eq!(
+            sent,
+            completed + failed + timed_out,
+            "accounting identity broken:\n{}",
+            self.stdout
+        );
+    }
+
     /// `Ops:` and `Run time:` of the closing line.
     pub fn ops_and_seconds(&self) -> (u64, f64) {
         let line = self
@@ -57,16 +85,22 @@ impl Run {
     }
 }
 
-/// Runs the binary with `args` and no `MEMCACHED_SERVERS`.
+/// Runs the binary with `args` and no `MEMCACHED_SERVERS`. When the run
+/// printed its accounting, the identity sent = completed + failed + timed
+/// out is checked.
 pub fn memaslap(args: &[&str]) -> Run {
     let output: Output = Command::new(env!("CARGO_BIN_EXE_memaslap"))
         .args(args)
         .env_remove("MEMCACHED_SERVERS")
         .output()
         .expect("run memaslap");
-    Run {
+    let run = Run {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         code: output.status.code().unwrap_or(-1),
+    };
+    if run.stdout.lines().any(|l| l.starts_with("requests: ")) {
+        run.check_identity();
     }
+    run
 }

@@ -34,10 +34,19 @@ fn tokens(line: &str) -> Vec<Token> {
                 let word = &line[s..i];
                 let numeric = word.chars().all(|c| c.is_ascii_digit() || c == '.');
                 out.push(Token {
+                    // Digits become one `#` per run: `72.6M/s` and
+                    // `216.8M/s` have the same shape.
                     text: if numeric {
                         "#".into()
                     } else {
-                        word.replace(|c: char| c.is_ascii_digit(), "#")
+                        let marked = word.replace(|c: char| c.is_ascii_digit(), "#");
+                        let mut text = String::with_capacity(marked.len());
+                        for c in marked.chars() {
+                            if !(c == '#' && text.ends_with('#')) {
+                                text.push(c);
+                            }
+                        }
+                        text
                     },
                     start: s,
                     end: i,
@@ -99,7 +108,10 @@ fn report_layout_matches_the_original() {
                 )
             });
         let line = ours[at + found];
-        if want != "<log2 row>" && !original.is_empty() {
+        // The closing line is free text whose numbers vary in width with
+        // the throughput: its shape is checked, not its columns.
+        let free_text = original.starts_with("Run time: ");
+        if want != "<log2 row>" && !original.is_empty() && !free_text {
             assert!(
                 same_columns(line, original),
                 "columns differ:\nours:     {line:?}\noriginal: {original:?}"

@@ -9,7 +9,8 @@ use crate::inbuf::InBuf;
 use crate::pacer::Pacer;
 use crate::stats::Stats;
 use memaslap_transport::{
-    Access, AnyTransport, Event, Status, Transport, TransportError, TransportEvent, UdpCounters,
+    Access, AnyTransport, Event, ResetReason, Status, Transport, TransportError, TransportEvent,
+    UdpCounters,
 };
 use memaslap_workload::{Generator, SetOutcome, Task};
 use std::sync::Arc;
@@ -222,6 +223,10 @@ impl<'w> Conn<'w> {
         if self.is_busy() {
             self.time_out(now, ctx);
         }
+        if self.phase != Phase::Dead && self.transport.status() == Status::Failed {
+            self.phase = Phase::Dead;
+            self.leave_warmup();
+        }
         self.sync_udp(ctx.stats);
     }
 
@@ -232,10 +237,10 @@ impl<'w> Conn<'w> {
         };
         let c = &mut stats.counters;
         c.packet_drop += now.lost.saturating_sub(self.udp_seen.lost);
-        c.packet_disorder += now
-            .reassembly
-            .disorder
-            .saturating_sub(self.udp_seen.reassembly.disorder);
+        let (r, seen) = (&now.reassembly, &self.udp_seen.reassembly);
+        c.packet_disorder += r.disorder.saturating_sub(seen.disorder);
+        c.packet_duplicate += r.duplicates.saturating_sub(seen.duplicates);
+        c.packet_foreign += r.foreign.saturating_sub(seen.foreign);
         self.udp_seen = now;
     }
 
@@ -250,7 +255,11 @@ impl<'w> Conn<'w> {
     /// failed for good, and starts the next request when it may.
     fn settle(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
         while let Some(event) = self.transport.poll_event() {
-            if matches!(event, TransportEvent::Disconnected { .. }) {
+            // A socket this side reset is counted by its cause (protocol
+            // error, timeout), not as a disconnect.
+            if let TransportEvent::Disconnected { error, .. } = &event
+                && !matches!(error, TransportError::Reset { .. })
+            {
                 ctx.stats.counters.errors.disconnect += 1;
             }
             ctx.events.push(event);
@@ -396,10 +405,11 @@ impl<'w> Conn<'w> {
             Kind::Get => ctx.stats.get.record(latency),
             Kind::Set => ctx.stats.set.record(latency),
         }
-        self.transport.finish();
         self.deadline = None;
         self.phase = Phase::Idle;
-        if !self.inbuf.data().is_empty() {
+        if self.inbuf.data().is_empty() {
+            self.transport.finish();
+        } else {
             // The server sent more than was asked for.
             self.desync(now, ctx);
         }
@@ -448,17 +458,18 @@ impl<'w> Conn<'w> {
         }
     }
 
-    /// The reply broke the protocol: the stream cannot be trusted, so the
-    /// connection is closed.
+    /// The reply broke the protocol: the stream cannot be trusted, so its
+    /// socket is reset (reconnected under `-R`, else closed for good; a
+    /// datagram socket just goes on).
     fn desync(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
         ctx.stats.counters.errors.protocol_error += 1;
         self.abandon(now, ctx);
-        self.close();
+        self.transport.reset(ResetReason::Protocol, now);
     }
 
     /// The reply did not come in time. Over UDP the request is given up and
     /// the connection goes on; over a stream a late reply would arrive out of
-    /// step, so the connection is closed.
+    /// step, so the socket is reset (reconnected under `-R`).
     fn time_out(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
         let c = &mut ctx.stats.counters;
         c.requests_timed_out += 1;
@@ -470,9 +481,10 @@ impl<'w> Conn<'w> {
         // Counted as timed out, not failed: leave the busy phase first.
         self.phase = Phase::Idle;
         self.abandon(now, ctx);
-        self.transport.finish();
-        if !udp {
-            self.close();
+        if udp {
+            self.transport.finish();
+        } else {
+            self.transport.reset(ResetReason::Timeout, now);
         }
     }
 }

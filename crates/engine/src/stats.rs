@@ -38,6 +38,10 @@ pub struct Counters {
     pub packet_drop: u64,
     /// UDP requests that timed out.
     pub udp_timeout: u64,
+    /// UDP datagrams received a second time (dropped).
+    pub packet_duplicate: u64,
+    /// UDP datagrams for another request, or for none (dropped).
+    pub packet_foreign: u64,
     /// Requests sent (a multi-get counts once).
     pub requests_sent: u64,
     /// Requests that ended with a response (hit, miss, stored or not).
@@ -85,6 +89,8 @@ impl Counters {
             packet_disorder,
             packet_drop,
             udp_timeout,
+            packet_duplicate,
+            packet_foreign,
             requests_sent,
             requests_completed,
             requests_failed,
@@ -106,6 +112,8 @@ impl Counters {
         self.packet_disorder += packet_disorder;
         self.packet_drop += packet_drop;
         self.udp_timeout += udp_timeout;
+        self.packet_duplicate += packet_duplicate;
+        self.packet_foreign += packet_foreign;
         self.requests_sent += requests_sent;
         self.requests_completed += requests_completed;
         self.requests_failed += requests_failed;

@@ -24,6 +24,24 @@ pub enum Operation {
     Select,
 }
 
+/// Why the engine gave up a stream socket ([`crate::Transport::reset`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResetReason {
+    /// A reply broke the protocol: the stream is out of step.
+    Protocol,
+    /// A reply did not come in time; a late one would arrive out of step.
+    Timeout,
+}
+
+impl std::fmt::Display for ResetReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ResetReason::Protocol => "a reply broke the protocol",
+            ResetReason::Timeout => "a reply did not come in time",
+        })
+    }
+}
+
 /// A failure of one socket (or of the whole transport), naming the server and
 /// the operation. Cheap to clone: the I/O error inside is shared.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -99,6 +117,15 @@ pub enum TransportError {
         /// The largest request that fits.
         max: usize,
     },
+    /// The engine closed the socket because its stream could no longer be
+    /// trusted: a reply broke the protocol or did not come in time.
+    #[error("connection to {server} closed by memaslap: {reason}")]
+    Reset {
+        /// The server as given.
+        server: Server,
+        /// Why the stream was given up.
+        reason: ResetReason,
+    },
     /// No socket of the transport is connected.
     #[error("no connected socket (servers: {servers})")]
     NotConnected {
@@ -115,7 +142,9 @@ impl TransportError {
             TransportError::Connect { .. } => Operation::Connect,
             TransportError::ConnectTimeout { .. } => Operation::Timeout,
             TransportError::Send { .. } | TransportError::RequestTooLarge { .. } => Operation::Send,
-            TransportError::Receive { .. } | TransportError::Closed { .. } => Operation::Receive,
+            TransportError::Receive { .. }
+            | TransportError::Closed { .. }
+            | TransportError::Reset { .. } => Operation::Receive,
             TransportError::NotConnected { .. } => Operation::Select,
         }
     }
@@ -130,6 +159,7 @@ impl TransportError {
             | TransportError::Send { server, .. }
             | TransportError::Receive { server, .. }
             | TransportError::Closed { server }
+            | TransportError::Reset { server, .. }
             | TransportError::RequestTooLarge { server, .. } => Some(server),
             TransportError::NotConnected { .. } => None,
         }

@@ -132,7 +132,7 @@ mod wait;
 
 use std::time::Instant;
 
-pub use error::{Operation, TransportError};
+pub use error::{Operation, ResetReason, TransportError};
 pub use event::TransportEvent;
 pub use polling::Event;
 pub use retry::Retry;
@@ -237,6 +237,13 @@ pub trait Transport {
     /// Closes every socket (deleting it from the poller first) and cancels
     /// every retry. Dropping the transport does the same.
     fn close(&mut self);
+
+    /// Gives up the request in progress because its socket's stream can no
+    /// longer be trusted. A stream socket is closed, reported as a
+    /// [`TransportEvent::Disconnected`] with [`TransportError::Reset`], and
+    /// brought back by its retry policy (closed for good without one); a
+    /// datagram socket only forgets the request, as [`Transport::finish`].
+    fn reset(&mut self, reason: ResetReason, now: Instant);
 }
 
 /// Every transport, for dispatch without a `Box<dyn Transport>`.
@@ -349,5 +356,8 @@ impl Transport for AnyTransport {
     }
     fn close(&mut self) {
         dispatch!(self, t => t.close())
+    }
+    fn reset(&mut self, reason: ResetReason, now: Instant) {
+        dispatch!(self, t => t.reset(reason, now))
     }
 }

@@ -13,7 +13,7 @@ use polling::{Event, Poller};
 use crate::retry::Retry;
 use crate::slot::Slot;
 use crate::sock::TcpConfig;
-use crate::{Readiness, Sent, Server, Status, TransportError, TransportEvent};
+use crate::{Readiness, ResetReason, Sent, Server, Status, TransportError, TransportEvent};
 
 /// One server with its resolved addresses.
 pub(crate) type Target = (Server, Arc<[SocketAddr]>);
@@ -169,6 +169,20 @@ impl Pool {
         for slot in &mut self.slots {
             slot.close();
         }
+    }
+
+    /// Closes the current socket, whose stream is out of step, and lets its
+    /// retry policy bring it back.
+    pub(crate) fn reset(&mut self, reason: ResetReason, now: Instant) {
+        let Some(slot) = self
+            .current
+            .take()
+            .and_then(|index| self.slots.get_mut(index))
+        else {
+            return;
+        };
+        slot.reset(reason, now, &mut self.events);
+        self.check_give_up();
     }
 
     /// The live slots among the first `limit`, and the `n`-th of them.

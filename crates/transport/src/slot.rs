@@ -12,7 +12,7 @@ use polling::{Event, Poller};
 use crate::registration::Registered;
 use crate::retry::{Retry, Schedule};
 use crate::sock::{self, Connect, TcpConfig};
-use crate::{Readiness, Sent, Server, TransportError, TransportEvent};
+use crate::{Readiness, ResetReason, Sent, Server, TransportError, TransportEvent};
 
 #[derive(Debug)]
 enum State {
@@ -238,6 +238,23 @@ impl Slot {
                 Err(e) => self.io_error(e, false),
             };
             return Err(self.fail(error, now, events));
+        }
+    }
+
+    /// Closes a connected socket whose stream is out of step; the retry
+    /// policy brings it back as after any failure.
+    pub(crate) fn reset(
+        &mut self,
+        reason: ResetReason,
+        now: Instant,
+        events: &mut VecDeque<TransportEvent>,
+    ) {
+        if self.is_up() {
+            let error = TransportError::Reset {
+                server: self.server.clone(),
+                reason,
+            };
+            self.fail(error, now, events);
         }
     }
 

@@ -8,8 +8,8 @@ use polling::{Event, Poller};
 
 use crate::udp::UdpCounters;
 use crate::{
-    Access, Readiness, Sent, Server, Status, Tcp, TcpConfig, Transport, TransportError,
-    TransportEvent, Udp, UdpConfig,
+    Access, Readiness, ResetReason, Sent, Server, Status, Tcp, TcpConfig, Transport,
+    TransportError, TransportEvent, Udp, UdpConfig,
 };
 
 /// Sets over TCP (key `base_key`), gets over UDP (key `base_key + 1`).
@@ -127,5 +127,13 @@ impl Transport for Split {
     fn close(&mut self) {
         self.tcp.close();
         self.udp.close();
+    }
+
+    fn reset(&mut self, reason: ResetReason, now: Instant) {
+        if self.on_udp {
+            self.udp.reset(reason, now);
+        } else {
+            self.tcp.reset(reason, now);
+        }
     }
 }

@@ -10,7 +10,8 @@ use polling::{Event, Poller};
 use crate::pool::{Pool, Target};
 use crate::retry::Retry;
 use crate::{
-    Access, Readiness, Sent, Server, Status, TcpConfig, Transport, TransportError, TransportEvent,
+    Access, Readiness, ResetReason, Sent, Server, Status, TcpConfig, Transport, TransportError,
+    TransportEvent,
 };
 
 fn target(server: &Server) -> Result<Target, TransportError> {
@@ -49,6 +50,9 @@ macro_rules! forward_to_pool {
         }
         fn close(&mut self) {
             self.pool.close()
+        }
+        fn reset(&mut self, reason: ResetReason, now: Instant) {
+            self.pool.reset(reason, now)
         }
     };
 }

@@ -15,7 +15,9 @@ use polling::{Event, Poller};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::registration::Registered;
-use crate::{Access, Readiness, Sent, Server, Status, Transport, TransportError, TransportEvent};
+use crate::{
+    Access, Readiness, ResetReason, Sent, Server, Status, Transport, TransportError, TransportEvent,
+};
 
 /// The largest request, frame header excluded, that a [`Udp`] transport
 /// sends: memcached's datagram payload size, as memaslap limits it.
@@ -347,5 +349,11 @@ impl Transport for Udp {
     fn close(&mut self) {
         self.abandon();
         self.socket = None;
+    }
+
+    /// Datagrams carry no stream to fall out of step: the request is
+    /// forgotten and the socket goes on.
+    fn reset(&mut self, _reason: ResetReason, _now: Instant) {
+        self.abandon();
     }
 }

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use driver::{Driver, value};
 use memaslap_transport::{
-    Access, Operation, Retry, Server, Status, Tcp, TcpConfig, Transport, TransportError,
-    TransportEvent,
+    Access, Operation, ResetReason, Retry, Server, Status, Tcp, TcpConfig, Transport,
+    TransportError, TransportEvent,
 };
 use socket2::{Domain, SockRef, Socket, Type};
 
@@ -330,4 +330,54 @@ fn ipv6_literal_round_trip() {
     assert_eq!(d.settle(&mut tcp), Status::Ready);
     assert_eq!(d.get(&mut tcp, 0, "k").unwrap(), (0, None));
     peer.join().unwrap();
+}
+
+#[test]
+fn reset_drops_the_socket_and_reconnects_under_its_policy() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut d = Driver::new();
+    let config = TcpConfig {
+        reconnect: Retry::RECONNECT,
+        ..TcpConfig::default()
+    };
+    let mut tcp = connect(&d, addr, &config);
+    let (mut first, _) = listener.accept().unwrap();
+    assert_eq!(d.settle(&mut tcp), Status::Ready);
+    tcp.begin(Access::Read, 0).unwrap();
+    tcp.reset(ResetReason::Protocol, Instant::now());
+    assert_ne!(tcp.status(), Status::Ready);
+    let mut rest = Vec::new();
+    match first.read_to_end(&mut rest) {
+        Ok(_) => assert!(rest.is_empty(), "the old socket is closed"),
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset),
+    }
+    d.until(&mut tcp, "the reconnect", |t| t.status() == Status::Ready);
+    let (_second, _) = listener.accept().unwrap();
+    let TransportEvent::Disconnected { error, .. } = &d.reported[0] else {
+        panic!("{:?}", d.reported)
+    };
+    assert!(
+        matches!(
+            error,
+            TransportError::Reset {
+                reason: ResetReason::Protocol,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(error.to_string().contains("a reply broke the protocol"));
+    assert!(matches!(d.reported[1], TransportEvent::Reconnected { .. }));
+
+    // Without a retry policy the transport fails for good.
+    let mut once = connect(&d, addr, &TcpConfig::default());
+    let (_third, _) = listener.accept().unwrap();
+    assert_eq!(d.settle(&mut once), Status::Ready);
+    once.begin(Access::Read, 0).unwrap();
+    once.reset(ResetReason::Timeout, Instant::now());
+    assert_eq!(once.status(), Status::Failed);
+    // Nothing in progress: nothing to reset.
+    tcp.reset(ResetReason::Timeout, Instant::now());
+    assert_eq!(tcp.status(), Status::Ready);
 }

@@ -1,0 +1,316 @@
+//! A memcached stand-in on loopback that misbehaves on purpose: it speaks
+//! the text and binary protocols (detected per connection or datagram) over
+//! TCP and UDP on one port, stores sets so that verification works, and
+//! injects one [`Fault`] into the replies its [`Plan`] picks.
+//!
+//! Every reply that can carry the fault is numbered in arrival order across
+//! all connections; the plan fires on some numbers, and
+//! [`FaultServer::injected`] says how many faults went out, so that a test
+//! can compare the tool's counters with what was actually done.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
+
+mod ascii;
+mod binary;
+mod udp;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A way for a server or the network to misbehave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// A well-formed reply the protocol does not have (text: an unknown
+    /// word; binary: an unknown opcode).
+    UnknownReply,
+    /// A reply line with a bare `\n` in it (binary: an unknown data type).
+    Garbled,
+    /// 64 KiB without a line end (text only).
+    EndlessLine,
+    /// A value declared one byte shorter than the bytes sent (hits only).
+    ShortLength,
+    /// A value declared 3 bytes longer than the bytes sent (hits only).
+    LongLength,
+    /// A value declared absurdly large (hits only).
+    HugeLength,
+    /// A value not followed by `\r\n` (text only; hits only).
+    NoTerminator,
+    /// A value for a key that was not asked for (hits only; binary: a key
+    /// of a multi-get, or the opaque of a single get).
+    WrongKey,
+    /// A value with one byte flipped (hits only).
+    CorruptValue,
+    /// `SERVER_ERROR out of memory` (binary: status 0x82 with its text).
+    ServerError,
+    /// `CLIENT_ERROR bad command line format` (binary: status 0x04).
+    ClientError,
+    /// `ERROR` (binary: status 0x81, unknown command).
+    Error,
+    /// A binary reply whose magic byte is a request's (binary only).
+    BadMagic,
+    /// A binary reply whose key length exceeds its body (binary only).
+    BadLengths,
+    /// The right reply followed by bytes nobody asked for.
+    Extra,
+    /// The right reply in 3-byte pieces with 2 ms between them.
+    Trickle,
+    /// No reply at all.
+    NoReply,
+    /// Half the reply, then the connection is closed.
+    Close,
+    /// Half the reply, then the connection is reset (RST).
+    Reset,
+    /// UDP: the reply in 3 datagrams, the middle one never sent.
+    Lose,
+    /// UDP: the reply in 3 datagrams, sent last first.
+    Reorder,
+    /// UDP: the reply in 3 datagrams, each sent twice.
+    Duplicate,
+    /// UDP: the reply first sent under another request id, then properly.
+    ForeignId,
+}
+
+impl Fault {
+    /// Whether the fault needs a reply with a value in it.
+    fn needs_hit(self) -> bool {
+        matches!(
+            self,
+            Fault::ShortLength
+                | Fault::LongLength
+                | Fault::HugeLength
+                | Fault::NoTerminator
+                | Fault::WrongKey
+                | Fault::CorruptValue
+        )
+    }
+}
+
+/// Which of the replies that can carry the fault do.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Plan {
+    /// None.
+    Never,
+    /// Only the `k`-th (from 1).
+    At(u64),
+    /// Every `n`-th.
+    Every(u64),
+    /// Each with this probability, drawn from a fixed seed.
+    Rate(f64),
+}
+
+impl Plan {
+    fn fires(self, n: u64) -> bool {
+        match self {
+            Plan::Never => false,
+            Plan::At(k) => n == k,
+            Plan::Every(every) => every > 0 && n % every == 0,
+            Plan::Rate(p) => {
+                // splitmix64 of the reply's number: reproducible draws.
+                let mut z = n.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                z ^= z >> 31;
+                (z >> 11) as f64 / (1u64 << 53) as f64 <= p
+            }
+        }
+    }
+}
+
+/// When the TCP listener accepts connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accept {
+    /// At once.
+    Now,
+    /// Only after this long (connections wait in the backlog meanwhile).
+    After(Duration),
+    /// Never (connections stay in the backlog, their requests unread).
+    Never,
+}
+
+/// A reply and the fault it carries, if any.
+pub(crate) struct Reply {
+    /// The reply's bytes, any fault of the reply's content applied.
+    pub bytes: Vec<u8>,
+    /// The fault picked for this reply.
+    pub fault: Option<Fault>,
+}
+
+/// Stored items: key to (flags, value).
+pub(crate) type Store = HashMap<Vec<u8>, (u32, Vec<u8>)>;
+
+/// What every connection of the server shares.
+pub(crate) struct Shared {
+    fault: Fault,
+    plan: Plan,
+    /// Replies that could carry the fault, so far.
+    eligible: AtomicU64,
+    /// Faults injected.
+    injected: AtomicU64,
+    /// Requests answered or not, of every kind.
+    requests: AtomicU64,
+    /// Items stored.
+    pub store: Mutex<Store>,
+}
+
+impl Shared {
+    /// Counts a request whose reply is about to be built, and picks the
+    /// fault it carries. `hit`: the reply holds a value.
+    pub fn decide(&self, hit: bool) -> Option<Fault> {
+        self.requests.fetch_add(1, Ordering::SeqCst);
+        if self.fault.needs_hit() && !hit {
+            return None;
+        }
+        let n = self.eligible.fetch_add(1, Ordering::SeqCst) + 1;
+        if !self.plan.fires(n) {
+            return None;
+        }
+        self.injected.fetch_add(1, Ordering::SeqCst);
+        Some(self.fault)
+    }
+}
+
+/// A running fault-injection server.
+pub struct FaultServer {
+    port: u16,
+    shared: Arc<Shared>,
+    /// Kept open when it never accepts.
+    _listener: Option<TcpListener>,
+}
+
+impl FaultServer {
+    /// A server on a free loopback port (TCP and UDP) injecting `fault` as
+    /// `plan` says, accepting connections at once.
+    pub fn start(fault: Fault, plan: Plan) -> FaultServer {
+        FaultServer::start_with(fault, plan, Accept::Now)
+    }
+
+    /// As [`FaultServer::start`], accepting as `accept` says.
+    pub fn start_with(fault: Fault, plan: Plan, accept: Accept) -> FaultServer {
+        let (listener, udp) = bind_pair();
+        let port = listener.local_addr().unwrap().port();
+        let shared = Arc::new(Shared {
+            fault,
+            plan,
+            eligible: AtomicU64::new(0),
+            injected: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
+            store: Mutex::new(HashMap::new()),
+        });
+        let for_udp = Arc::clone(&shared);
+        std::thread::spawn(move || udp::serve(&udp, &for_udp));
+        let kept = match accept {
+            Accept::Never => Some(listener),
+            Accept::Now | Accept::After(_) => {
+                let delay = match accept {
+                    Accept::After(d) => d,
+                    _ => Duration::ZERO,
+                };
+                let shared = Arc::clone(&shared);
+                std::thread::spawn(move || accept_loop(&listener, delay, &shared));
+                None
+            }
+        };
+        FaultServer {
+            port,
+            shared,
+            _listener: kept,
+        }
+    }
+
+    /// The TCP and UDP port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `127.0.0.1:<port>`.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Faults injected so far.
+    pub fn injected(&self) -> u64 {
+        self.shared.injected.load(Ordering::SeqCst)
+    }
+
+    /// Requests received so far.
+    pub fn requests(&self) -> u64 {
+        self.shared.requests.load(Ordering::SeqCst)
+    }
+}
+
+/// A TCP listener and a UDP socket on the same free loopback port.
+fn bind_pair() -> (TcpListener, UdpSocket) {
+    for _ in 0..100 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        if let Ok(udp) = UdpSocket::bind(("127.0.0.1", port)) {
+            return (listener, udp);
+        }
+    }
+    panic!("no loopback port free for both TCP and UDP");
+}
+
+fn accept_loop(listener: &TcpListener, delay: Duration, shared: &Arc<Shared>) {
+    std::thread::sleep(delay);
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { return };
+        let shared = Arc::clone(shared);
+        std::thread::spawn(move || serve_tcp(stream, &shared));
+    }
+}
+
+/// Answers one connection until it closes or a fault closes it.
+fn serve_tcp(stream: TcpStream, shared: &Shared) {
+    let _ = stream.set_nodelay(true);
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    let binary = match reader.fill_buf() {
+        Ok([first, ..]) => *first == 0x80,
+        _ => return,
+    };
+    loop {
+        let reply = if binary {
+            binary::serve(&mut reader, shared)
+        } else {
+            ascii::serve(&mut reader, shared)
+        };
+        let Ok(Some(reply)) = reply else { return };
+        if !deliver(&mut writer, &reply) {
+            return;
+        }
+    }
+}
+
+/// Writes `reply` as its fault says; false when the connection is over.
+fn deliver(stream: &mut TcpStream, reply: &Reply) -> bool {
+    let bytes = &reply.bytes;
+    let half = &bytes[..bytes.len() / 2];
+    match reply.fault {
+        Some(Fault::NoReply) => true,
+        Some(Fault::Trickle) => bytes.chunks(3).all(|piece| {
+            std::thread::sleep(Duration::from_millis(2));
+            stream.write_all(piece).is_ok()
+        }),
+        Some(Fault::Close) => {
+            let _ = stream.write_all(half);
+            let _ = stream.shutdown(Shutdown::Both);
+            false
+        }
+        Some(Fault::Reset) => {
+            let _ = stream.write_all(half);
+            // Closing with a zero linger sends RST; both handles of the
+            // socket close when the connection's thread returns.
+            let _ = socket2::SockRef::from(&*stream).set_linger(Some(Duration::ZERO));
+            false
+        }
+        _ => stream.write_all(bytes).is_ok(),
+    }
+}

@@ -1,0 +1,58 @@
+//! A memcached killed and restarted mid-run: with `-R` every connection
+//! reconnects soon after the server is back, and the run goes on.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+#[path = "../../proto/tests/support/mod.rs"]
+mod support;
+
+mod common;
+
+use common::Run;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use support::Memcached;
+
+#[test]
+fn a_restarted_server_is_reconnected_to() {
+    let server = Memcached::start();
+    let port = server.port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_memaslap"))
+        .args(["-s", &addr, "-R", "-t", "3s", "-c", "4", "--seed", "3"])
+        .env_remove("MEMCACHED_SERVERS")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    drop(server);
+    std::thread::sleep(Duration::from_millis(500));
+    let back = Memcached::start_on(port, &[]);
+    let output = child.wait_with_output().unwrap();
+    let run = Run {
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        code: output.status.code().unwrap_or(-1),
+    };
+    run.check_identity();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    // Every connection saw the server go and come back; the back-off is
+    // at most 1 s, so none took more than a second after its return.
+    let outages: Vec<u64> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix(&format!("Server {addr} reconnect after ")))
+        .map(|s| s.trim_end_matches('s').parse().unwrap())
+        .collect();
+    // A connection may be lost twice: its first reconnect can land while
+    // the dying server still holds its listening socket.
+    let lost = run.error("disconnect");
+    assert!(lost >= 4, "{}", run.stdout);
+    assert_eq!(outages.len() as u64, lost, "{}", run.stdout);
+    assert!(outages.iter().all(|&s| s <= 2), "{}", run.stdout);
+    assert_eq!(run.error("protocol_error"), 0, "{}", run.stdout);
+    // The restarted server got work.
+    assert!(back.stat("cmd_get") + back.stat("cmd_set") > 0);
+    let (_, secs) = run.ops_and_seconds();
+    assert!(secs <= 3.0 + 2.0 + 1.0, "{}", run.stdout);
+}
