@@ -135,6 +135,23 @@ pub enum TransportError {
 }
 
 impl TransportError {
+    /// A failed send (`sending`) or receive on a socket to `server`.
+    pub(crate) fn io(server: &Server, e: io::Error, sending: bool) -> TransportError {
+        let (server, source) = (server.clone(), Arc::new(e));
+        if sending {
+            TransportError::Send { server, source }
+        } else {
+            TransportError::Receive { server, source }
+        }
+    }
+
+    /// No socket to `server` is connected.
+    pub(crate) fn not_connected(server: &Server) -> TransportError {
+        TransportError::NotConnected {
+            servers: server.to_string(),
+        }
+    }
+
     /// The operation that failed.
     pub fn operation(&self) -> Operation {
         match self {

@@ -159,18 +159,11 @@ impl Udp {
     }
 
     fn error(&self, e: io::Error, sending: bool) -> TransportError {
-        let (server, source) = (self.server.clone(), Arc::new(e));
-        if sending {
-            TransportError::Send { server, source }
-        } else {
-            TransportError::Receive { server, source }
-        }
+        TransportError::io(&self.server, e, sending)
     }
 
     fn not_connected(&self) -> TransportError {
-        TransportError::NotConnected {
-            servers: self.server.to_string(),
-        }
+        TransportError::not_connected(&self.server)
     }
 
     /// Copies the next part of the complete response into `buf`.

@@ -82,24 +82,13 @@ impl Memcached {
             .collect()
     }
 
-    /// The value of one line of `stats`, read over a new connection (which
-    /// itself counts in `total_connections` and `curr_connections`).
+    /// The value of one numeric line of `stats`, read over a new connection
+    /// (which itself counts in `total_connections` and `curr_connections`).
     pub fn stat(&self, name: &str) -> u64 {
-        let mut conn = self.connect();
-        conn.write_all(b"stats\r\n").expect("send stats");
-        let mut text = String::new();
-        let mut buf = [0u8; 4096];
-        while !text.ends_with("END\r\n") {
-            let n = conn.read(&mut buf).expect("read stats");
-            assert!(n > 0, "memcached closed the stats connection");
-            text.push_str(std::str::from_utf8(&buf[..n]).expect("stats are text"));
-        }
-        let prefix = format!("STAT {name} ");
-        let line = text
-            .lines()
-            .find_map(|line| line.strip_prefix(&prefix))
-            .unwrap_or_else(|| panic!("no stat {name} in {text}"));
-        line.trim().parse().expect("a numeric stat")
+        let stats = self.stats();
+        *stats
+            .get(name)
+            .unwrap_or_else(|| panic!("no numeric stat {name} in {stats:?}"))
     }
 
     /// The TCP (and UDP) port.
