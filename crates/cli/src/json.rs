@@ -2,6 +2,7 @@
 //! documented in the README.
 
 use memaslap_engine::latency::Latency;
+use memaslap_engine::outage::Outage;
 use memaslap_engine::run::{IntervalSummary, Outcome};
 use memaslap_engine::stats::{Counters, Errors};
 use serde::Serialize;
@@ -26,6 +27,47 @@ pub struct Document<'a> {
     pub series: Vec<IntervalJson>,
     /// Connections that ended dead, and in all.
     pub connections: ConnectionsJson,
+    /// Server outages, by start.
+    pub outages: Vec<OutageJson>,
+}
+
+/// One outage of one server, with what happened in the reporting
+/// intervals that overlap it (on every server).
+#[derive(Debug, Serialize)]
+pub struct OutageJson {
+    server: String,
+    start_s: f64,
+    length_s: f64,
+    back: bool,
+    sockets_lost: u64,
+    intervals_from_s: Option<f64>,
+    intervals_to_s: Option<f64>,
+    completed: u64,
+    failed: u64,
+    timed_out: u64,
+    p99_us: f64,
+    max_us: f64,
+}
+
+impl From<&Outage> for OutageJson {
+    fn from(o: &Outage) -> OutageJson {
+        let c = &o.during.counters;
+        let total = o.during.total();
+        OutageJson {
+            server: o.server.to_string(),
+            start_s: o.start.as_secs_f64(),
+            length_s: o.length.as_secs_f64(),
+            back: o.back,
+            sockets_lost: o.sockets,
+            intervals_from_s: o.intervals.map(|(from, _)| from.as_secs_f64()),
+            intervals_to_s: o.intervals.map(|(_, to)| to.as_secs_f64()),
+            completed: c.requests_completed,
+            failed: c.requests_failed,
+            timed_out: c.requests_timed_out,
+            p99_us: us(total.quantile(0.99)),
+            max_us: us(total.max()),
+        }
+    }
 }
 
 /// Dead and total connections.
@@ -212,5 +254,6 @@ pub fn document<'a>(outcome: &Outcome, seed: u64, config: &'a serde_json::Value)
             total: outcome.connections,
             dead: outcome.dead,
         },
+        outages: outcome.outages.iter().map(OutageJson::from).collect(),
     }
 }

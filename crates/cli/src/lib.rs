@@ -7,6 +7,7 @@
 pub mod app;
 pub mod json;
 pub mod options;
+pub mod outages;
 pub mod private_server;
 pub mod report;
 pub mod setup;

@@ -53,6 +53,23 @@ fn a_restarted_server_is_reconnected_to() {
     assert_eq!(run.error("protocol_error"), 0, "{}", run.stdout);
     // The restarted server got work.
     assert!(back.stat("cmd_get") + back.stat("cmd_set") > 0);
+    // One outage line for the server, covering at least most of the
+    // half second it was away.
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("outage: server {addr} at ")))
+        .unwrap_or_else(|| panic!("no outage line\n{}", run.stdout));
+    let length: f64 = line
+        .split(" for ")
+        .nth(1)
+        .and_then(|s| s.split('s').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(length >= 0.25, "{line}");
+    assert!(line.contains("(back, "), "{line}");
+    assert!(line.contains("; in the intervals "), "{line}");
     let (_, secs) = run.ops_and_seconds();
     assert!(secs <= 3.0 + 2.0 + 1.0, "{}", run.stdout);
 }

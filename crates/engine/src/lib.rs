@@ -12,6 +12,7 @@ pub mod exchange;
 pub mod failure;
 pub mod inbuf;
 pub mod latency;
+pub mod outage;
 pub mod pacer;
 pub mod run;
 pub mod stats;

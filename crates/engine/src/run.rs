@@ -7,6 +7,7 @@ use crate::conn::{Conn, ConnSetup, WarmupGate};
 use crate::exchange::Exchange;
 use crate::failure::VerifyFailure;
 use crate::inbuf::InBuf;
+use crate::outage::{Outage, Outages};
 use crate::pacer::Pacer;
 use crate::stats::Stats;
 use crate::worker::{Message, Schedule, Worker};
@@ -81,6 +82,8 @@ pub struct Outcome {
     pub connections: usize,
     /// Every interval, in order.
     pub series: Vec<IntervalSummary>,
+    /// Every server outage, by start.
+    pub outages: Vec<Outage>,
 }
 
 /// Why a run could not start.
@@ -148,7 +151,7 @@ pub fn run(
                 .map_err(RunError::System)?;
         }
         drop(tx);
-        Ok(collect(&rx, threads, start, &mut on_report))
+        Ok(collect(&rx, threads, schedule, &mut on_report))
     })
 }
 
@@ -156,9 +159,20 @@ pub fn run(
 fn collect(
     rx: &mpsc::Receiver<(usize, Message)>,
     threads: usize,
-    start: Instant,
+    schedule: Schedule,
     on_report: &mut impl FnMut(Report<'_>),
 ) -> Outcome {
+    let start = schedule.start;
+    let window = |index: u64| {
+        let end = schedule
+            .interval
+            .saturating_mul(u32::try_from(index).unwrap_or(u32::MAX));
+        (end.saturating_sub(schedule.interval), end)
+    };
+    let mut outages = Outages::new(start);
+    // The last interval each thread reported: its final statistics cover
+    // the time since.
+    let mut reported = vec![0u64; threads];
     let mut global = Stats::default();
     let mut open: BTreeMap<u64, (Vec<bool>, Stats)> = BTreeMap::new();
     let mut finished = vec![false; threads];
@@ -174,9 +188,13 @@ fn collect(
                 if let Some(s) = seen.get_mut(id) {
                     *s = true;
                 }
+                if let Some(r) = reported.get_mut(id) {
+                    *r = (*r).max(index);
+                }
             }
             Message::Events(events) => {
                 for event in &events {
+                    outages.event(event);
                     on_report(Report::Event(event));
                 }
             }
@@ -190,6 +208,8 @@ fn collect(
                 dead: d,
                 connections: c,
             } => {
+                let from = window(reported.get(id).copied().unwrap_or(0)).1;
+                outages.period(from, start.elapsed().max(from), &stats);
                 global.merge(&stats);
                 dead += d;
                 connections += c;
@@ -211,6 +231,8 @@ fn collect(
                 break;
             }
             let (index, (_, period)) = entry.remove_entry();
+            let (from, to) = window(index);
+            outages.period(from, to, &period);
             global.merge(&period);
             let elapsed = start.elapsed();
             series.push(summary(&period, elapsed));
@@ -222,12 +244,16 @@ fn collect(
             });
         }
     }
-    for (_, (_, period)) in open {
+    for (index, (_, period)) in open {
+        let (from, to) = window(index);
+        outages.period(from, to, &period);
         global.merge(&period);
     }
+    let end = Instant::now();
     Outcome {
         stats: global,
-        elapsed: start.elapsed(),
+        elapsed: end.saturating_duration_since(start),
+        outages: outages.finish(end),
         dead,
         connections,
         series,

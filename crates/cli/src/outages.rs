@@ -1,0 +1,97 @@
+//! The outage lines of the final report: one per outage of a server, with
+//! what the requests looked like in the intervals that overlap it.
+
+use memaslap_engine::outage::Outage;
+use std::fmt::Write;
+use std::time::Duration;
+
+/// Writes one line per outage, nothing when there was none.
+///
+/// ```
+/// use memaslap_cli::outages::outages;
+/// let mut out = String::new();
+/// outages(&mut out, &[]);
+/// assert!(out.is_empty());
+/// ```
+pub fn outages(out: &mut String, outages: &[Outage]) {
+    for o in outages {
+        let ended = if o.back {
+            "back"
+        } else {
+            "not back by the end"
+        };
+        let _ = write!(
+            out,
+            "outage: server {} at {:.3}s for {:.3}s ({ended}, {} sockets lost)",
+            o.server,
+            o.start.as_secs_f64(),
+            o.length.as_secs_f64(),
+            o.sockets
+        );
+        match o.intervals {
+            Some((from, to)) => {
+                let c = &o.during.counters;
+                let total = o.during.total();
+                let _ = writeln!(
+                    out,
+                    "; in the intervals {:.0}s-{:.0}s: completed {} failed {} timed_out {} p99 {} max {}",
+                    from.as_secs_f64(),
+                    to.as_secs_f64(),
+                    c.requests_completed,
+                    c.requests_failed,
+                    c.requests_timed_out,
+                    micros(total.quantile(0.99)),
+                    micros(total.max()),
+                );
+            }
+            None => out.push('\n'),
+        }
+    }
+}
+
+fn micros(d: Duration) -> String {
+    format!("{}us", d.as_micros())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use memaslap_engine::stats::Stats;
+
+    #[test]
+    fn one_line_per_outage() {
+        let mut during = Stats::default();
+        during.counters.requests_completed = 10;
+        during.counters.requests_failed = 3;
+        during.set.record(Duration::from_micros(1500));
+        let outage = Outage {
+            server: "127.0.0.1:11211".parse().unwrap(),
+            start: Duration::from_millis(1020),
+            length: Duration::from_millis(640),
+            back: true,
+            sockets: 4,
+            intervals: Some((Duration::from_secs(1), Duration::from_secs(2))),
+            during,
+        };
+        let gone = Outage {
+            back: false,
+            intervals: None,
+            ..outage.clone()
+        };
+        let mut out = String::new();
+        outages(&mut out, &[outage, gone]);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        assert!(
+            lines[0].starts_with(
+                "outage: server 127.0.0.1:11211 at 1.020s for 0.640s (back, 4 sockets lost); \
+                 in the intervals 1s-2s: completed 10 failed 3 timed_out 0 p99 15"
+            ),
+            "{out}"
+        );
+        assert!(
+            lines[1].contains("(not back by the end, 4 sockets lost)"),
+            "{out}"
+        );
+    }
+}
