@@ -221,7 +221,7 @@ fn print_final(setup: &Setup, outcome: &Outcome) {
     report::percentile_line(&mut out, "Total", &stats.total());
     out.push('\n');
     report::accounting(&mut out, c);
-    crate::outages::outages(&mut out, &outcome.outages);
+    crate::outages::outages(&mut out, &outcome.outages, outcome.outages_more);
     print(&out);
 }
 

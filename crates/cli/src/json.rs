@@ -29,6 +29,8 @@ pub struct Document<'a> {
     pub connections: ConnectionsJson,
     /// Server outages, by start.
     pub outages: Vec<OutageJson>,
+    /// Outages past the listed ones.
+    pub outages_not_listed: u64,
 }
 
 /// One outage of one server, with what happened in the reporting
@@ -52,7 +54,6 @@ pub struct OutageJson {
 impl From<&Outage> for OutageJson {
     fn from(o: &Outage) -> OutageJson {
         let c = &o.during.counters;
-        let total = o.during.total();
         OutageJson {
             server: o.server.to_string(),
             start_s: o.start.as_secs_f64(),
@@ -64,8 +65,8 @@ impl From<&Outage> for OutageJson {
             completed: c.requests_completed,
             failed: c.requests_failed,
             timed_out: c.requests_timed_out,
-            p99_us: us(total.quantile(0.99)),
-            max_us: us(total.max()),
+            p99_us: us(o.during.p99),
+            max_us: us(o.during.max),
         }
     }
 }
@@ -255,5 +256,6 @@ pub fn document<'a>(outcome: &Outcome, seed: u64, config: &'a serde_json::Value)
             dead: outcome.dead,
         },
         outages: outcome.outages.iter().map(OutageJson::from).collect(),
+        outages_not_listed: outcome.outages_more,
     }
 }

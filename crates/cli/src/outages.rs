@@ -10,10 +10,10 @@ use std::time::Duration;
 /// ```
 /// use memaslap_cli::outages::outages;
 /// let mut out = String::new();
-/// outages(&mut out, &[]);
+/// outages(&mut out, &[], 0);
 /// assert!(out.is_empty());
 /// ```
-pub fn outages(out: &mut String, outages: &[Outage]) {
+pub fn outages(out: &mut String, outages: &[Outage], more: u64) {
     for o in outages {
         let ended = if o.back {
             "back"
@@ -31,7 +31,6 @@ pub fn outages(out: &mut String, outages: &[Outage]) {
         match o.intervals {
             Some((from, to)) => {
                 let c = &o.during.counters;
-                let total = o.during.total();
                 let _ = writeln!(
                     out,
                     "; in the intervals {:.0}s-{:.0}s: completed {} failed {} timed_out {} p99 {} max {}",
@@ -40,12 +39,15 @@ pub fn outages(out: &mut String, outages: &[Outage]) {
                     c.requests_completed,
                     c.requests_failed,
                     c.requests_timed_out,
-                    micros(total.quantile(0.99)),
-                    micros(total.max()),
+                    micros(o.during.p99),
+                    micros(o.during.max),
                 );
             }
             None => out.push('\n'),
         }
+    }
+    if more > 0 {
+        let _ = writeln!(out, "outage: {more} more outages, not listed");
     }
 }
 
@@ -56,14 +58,17 @@ fn micros(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use memaslap_engine::stats::Stats;
+    use memaslap_engine::outage::During;
 
     #[test]
     fn one_line_per_outage() {
-        let mut during = Stats::default();
+        let mut during = During {
+            p99: Duration::from_micros(1500),
+            max: Duration::from_micros(2000),
+            ..During::default()
+        };
         during.counters.requests_completed = 10;
         during.counters.requests_failed = 3;
-        during.set.record(Duration::from_micros(1500));
         let outage = Outage {
             server: "127.0.0.1:11211".parse().unwrap(),
             start: Duration::from_millis(1020),
@@ -79,13 +84,13 @@ mod tests {
             ..outage.clone()
         };
         let mut out = String::new();
-        outages(&mut out, &[outage, gone]);
+        outages(&mut out, &[outage, gone], 7);
         let lines: Vec<&str> = out.lines().collect();
-        assert_eq!(lines.len(), 2, "{out}");
+        assert_eq!(lines.len(), 3, "{out}");
         assert!(
             lines[0].starts_with(
                 "outage: server 127.0.0.1:11211 at 1.020s for 0.640s (back, 4 sockets lost); \
-                 in the intervals 1s-2s: completed 10 failed 3 timed_out 0 p99 15"
+                 in the intervals 1s-2s: completed 10 failed 3 timed_out 0 p99 1500us max 2000us"
             ),
             "{out}"
         );

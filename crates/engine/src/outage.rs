@@ -7,7 +7,8 @@
 //! intervals that overlap it (the engine keeps no finer record), so the
 //! counts and latencies cover somewhat more than the outage itself.
 
-use crate::stats::Stats;
+use crate::latency::Latency;
+use crate::stats::{Counters, Stats};
 use memaslap_transport::{Server, TransportError, TransportEvent};
 use std::time::{Duration, Instant};
 
@@ -28,8 +29,22 @@ pub struct Outage {
     /// the run started (`None` if none ended while it lasted).
     pub intervals: Option<(Duration, Duration)>,
     /// What happened in those intervals, on every server.
-    pub during: Stats,
+    pub during: During,
 }
+
+/// What happened in the intervals overlapping an outage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct During {
+    /// Every counter.
+    pub counters: Counters,
+    /// 99th percentile latency of the requests completed.
+    pub p99: Duration,
+    /// The slowest of them.
+    pub max: Duration,
+}
+
+/// Outages recorded at most; later ones are only counted.
+pub const MAX_OUTAGES: usize = 1000;
 
 /// An outage being followed.
 #[derive(Debug)]
@@ -41,7 +56,19 @@ struct Tracked {
     down: Vec<Instant>,
     sockets: u64,
     intervals: Option<(Duration, Duration)>,
-    during: Stats,
+    counters: Counters,
+    /// Latencies until the outage and the intervals overlapping it are
+    /// over; then only `summary` is kept.
+    latency: Option<Box<Latency>>,
+    summary: (Duration, Duration),
+}
+
+impl Tracked {
+    fn summarise(&mut self) {
+        if let Some(l) = self.latency.take() {
+            self.summary = (l.quantile(0.99), l.max());
+        }
+    }
 }
 
 /// Follows the outages of every server from socket events and interval
@@ -50,6 +77,8 @@ struct Tracked {
 pub(crate) struct Outages {
     start: Instant,
     tracked: Vec<Tracked>,
+    /// Outages past [`MAX_OUTAGES`].
+    more: u64,
 }
 
 impl Outages {
@@ -58,6 +87,7 @@ impl Outages {
         Outages {
             start,
             tracked: Vec::new(),
+            more: 0,
         }
     }
 
@@ -69,21 +99,26 @@ impl Outages {
                 error: TransportError::Reset { .. },
                 ..
             } => {}
-            TransportEvent::Disconnected { server, at, .. } => match self.open(server) {
-                Some(t) => {
+            TransportEvent::Disconnected { server, at, .. } => {
+                if let Some(t) = self.open(server) {
                     t.down.push(*at);
                     t.sockets += 1;
+                } else if self.tracked.len() >= MAX_OUTAGES {
+                    self.more += 1;
+                } else {
+                    self.tracked.push(Tracked {
+                        server: server.clone(),
+                        begin: *at,
+                        end: None,
+                        down: vec![*at],
+                        sockets: 1,
+                        intervals: None,
+                        counters: Counters::default(),
+                        latency: Some(Box::default()),
+                        summary: (Duration::ZERO, Duration::ZERO),
+                    });
                 }
-                None => self.tracked.push(Tracked {
-                    server: server.clone(),
-                    begin: *at,
-                    end: None,
-                    down: vec![*at],
-                    sockets: 1,
-                    intervals: None,
-                    during: Stats::default(),
-                }),
-            },
+            }
             TransportEvent::Reconnected {
                 server,
                 down_since,
@@ -104,42 +139,58 @@ impl Outages {
     }
 
     /// Adds the statistics of the time from `from` to `to` (since the
-    /// start) to every outage that overlaps it.
+    /// start) to every outage that overlaps it. An outage that ended
+    /// within it keeps only its latency summary from then on (intervals
+    /// come in order).
     pub(crate) fn period(&mut self, from: Duration, to: Duration, stats: &Stats) {
         let start = self.start;
         for t in &mut self.tracked {
+            let Some(latency) = t.latency.as_mut() else {
+                continue;
+            };
             let begin = t.begin.saturating_duration_since(start);
-            let ended_before = t
-                .end
-                .is_some_and(|e| e.saturating_duration_since(start) <= from);
-            if begin < to && !ended_before {
-                t.during.merge(stats);
+            let end = t.end.map(|e| e.saturating_duration_since(start));
+            if begin < to && end.is_none_or(|e| e > from) {
+                t.counters.merge(&stats.counters);
+                latency.merge(&stats.get);
+                latency.merge(&stats.set);
                 t.intervals = Some(match t.intervals {
                     Some((a, b)) => (a.min(from), b.max(to)),
                     None => (from, to),
                 });
             }
+            if end.is_some_and(|e| e <= to) {
+                t.summarise();
+            }
         }
     }
 
-    /// The outages of a run that ended at `end`, by start.
-    pub(crate) fn finish(self, end: Instant) -> Vec<Outage> {
+    /// The outages of a run that ended at `end`, by start, and how many
+    /// more there were past [`MAX_OUTAGES`].
+    pub(crate) fn finish(self, end: Instant) -> (Vec<Outage>, u64) {
         let start = self.start;
         let mut outages: Vec<Outage> = self
             .tracked
             .into_iter()
-            .map(|t| Outage {
-                start: t.begin.saturating_duration_since(start),
-                length: t.end.unwrap_or(end).saturating_duration_since(t.begin),
-                back: t.end.is_some(),
-                server: t.server,
-                sockets: t.sockets,
-                intervals: t.intervals,
-                during: t.during,
+            .map(|mut t| {
+                t.summarise();
+                Outage {
+                    start: t.begin.saturating_duration_since(start),
+                    length: t.end.unwrap_or(end).saturating_duration_since(t.begin),
+                    back: t.end.is_some(),
+                    server: t.server,
+                    sockets: t.sockets,
+                    intervals: t.intervals,
+                    during: During {
+                        counters: t.counters,
+                        p99: t.summary.0,
+                        max: t.summary.1,
+                    },
+                }
             })
             .collect();
         outages.sort_by_key(|o| o.start);
-        outages
+        (outages, self.more)
     }
 
     fn open(&mut self, server: &Server) -> Option<&mut Tracked> {
@@ -182,6 +233,7 @@ mod tests {
     fn with_failures(n: u64) -> Stats {
         let mut s = Stats::default();
         s.counters.requests_failed = n;
+        s.get.record(Duration::from_micros(n));
         s
     }
 
@@ -210,13 +262,15 @@ mod tests {
             Duration::from_secs(4),
             &with_failures(8),
         );
-        let outages = o.finish(ms(4000));
-        assert_eq!(outages.len(), 1);
+        let (outages, more) = o.finish(ms(4000));
+        assert_eq!((outages.len(), more), (1, 0));
         let a = &outages[0];
         assert_eq!((a.start, a.length), (ms(1000) - t0, ms(1200) - t0));
         assert!(a.back);
         assert_eq!(a.sockets, 2);
         assert_eq!(a.during.counters.requests_failed, 2 + 4);
+        // The intervals after the outage's are not in its latency.
+        assert_eq!(a.during.max, Duration::from_micros(4));
         assert_eq!(
             a.intervals,
             Some((Duration::from_secs(1), Duration::from_secs(3)))
@@ -243,7 +297,7 @@ mod tests {
         o.event(&lost(1, ms(700)));
         o.event(&back(1, ms(700), ms(900)));
         o.event(&lost(1, ms(1500)));
-        let outages = o.finish(ms(2000));
+        let (outages, _) = o.finish(ms(2000));
         let view: Vec<_> = outages
             .iter()
             .map(|o| (o.server.to_string(), o.start, o.length, o.back))
@@ -257,5 +311,25 @@ mod tests {
                 ("127.0.0.1:1".into(), d(1500), d(500), false),
             ]
         );
+    }
+
+    #[test]
+    fn outages_past_the_limit_are_counted() {
+        let t0 = Instant::now();
+        let mut o = Outages::new(t0);
+        for i in 0..MAX_OUTAGES as u64 + 5 {
+            let at = t0 + Duration::from_millis(i);
+            o.event(&lost(1, at));
+            o.event(&back(1, at, at));
+            // The interval that ends the outage keeps only its summary.
+            let to = Duration::from_millis(i + 1);
+            o.period(
+                to.saturating_sub(Duration::from_millis(1)),
+                to,
+                &Stats::default(),
+            );
+        }
+        let (outages, more) = o.finish(t0 + Duration::from_secs(2));
+        assert_eq!((outages.len(), more), (MAX_OUTAGES, 5));
     }
 }

@@ -82,8 +82,10 @@ pub struct Outcome {
     pub connections: usize,
     /// Every interval, in order.
     pub series: Vec<IntervalSummary>,
-    /// Every server outage, by start.
+    /// Every server outage, by start (at most [`crate::outage::MAX_OUTAGES`]).
     pub outages: Vec<Outage>,
+    /// Outages past that limit, only counted.
+    pub outages_more: u64,
 }
 
 /// Why a run could not start.
@@ -250,10 +252,12 @@ fn collect(
         global.merge(&period);
     }
     let end = Instant::now();
+    let (outages, outages_more) = outages.finish(end);
     Outcome {
         stats: global,
         elapsed: end.saturating_duration_since(start),
-        outages: outages.finish(end),
+        outages,
+        outages_more,
         dead,
         connections,
         series,
