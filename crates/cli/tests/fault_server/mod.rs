@@ -76,9 +76,38 @@ pub enum Fault {
     Duplicate,
     /// UDP: the reply first sent under another request id, then properly.
     ForeignId,
+    /// One of all the others, drawn anew for each reply the plan picks.
+    Mixed,
 }
 
 impl Fault {
+    /// Every single fault ([`Fault::Mixed`] draws from these).
+    pub const ALL: [Fault; 23] = [
+        Fault::UnknownReply,
+        Fault::Garbled,
+        Fault::EndlessLine,
+        Fault::ShortLength,
+        Fault::LongLength,
+        Fault::HugeLength,
+        Fault::NoTerminator,
+        Fault::WrongKey,
+        Fault::CorruptValue,
+        Fault::ServerError,
+        Fault::ClientError,
+        Fault::Error,
+        Fault::BadMagic,
+        Fault::BadLengths,
+        Fault::Extra,
+        Fault::Trickle,
+        Fault::NoReply,
+        Fault::Close,
+        Fault::Reset,
+        Fault::Lose,
+        Fault::Reorder,
+        Fault::Duplicate,
+        Fault::ForeignId,
+    ];
+
     /// Whether the fault needs a reply with a value in it.
     fn needs_hit(self) -> bool {
         matches!(
@@ -112,16 +141,17 @@ impl Plan {
             Plan::Never => false,
             Plan::At(k) => n == k,
             Plan::Every(every) => every > 0 && n % every == 0,
-            Plan::Rate(p) => {
-                // splitmix64 of the reply's number: reproducible draws.
-                let mut z = n.wrapping_add(0x9e37_79b9_7f4a_7c15);
-                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-                z ^= z >> 31;
-                (z >> 11) as f64 / (1u64 << 53) as f64 <= p
-            }
+            Plan::Rate(p) => (splitmix(n) >> 11) as f64 / (1u64 << 53) as f64 <= p,
         }
     }
+}
+
+/// splitmix64 of `n`: reproducible draws from a reply's number.
+fn splitmix(n: u64) -> u64 {
+    let mut z = n.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// When the TCP listener accepts connections.
@@ -161,6 +191,17 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    fn new(fault: Fault, plan: Plan) -> Shared {
+        Shared {
+            fault,
+            plan,
+            eligible: AtomicU64::new(0),
+            injected: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
+            store: Mutex::new(HashMap::new()),
+        }
+    }
+
     /// Counts a request whose reply is about to be built, and picks the
     /// fault it carries. `hit`: the reply holds a value.
     pub fn decide(&self, hit: bool) -> Option<Fault> {
@@ -172,8 +213,15 @@ impl Shared {
         if !self.plan.fires(n) {
             return None;
         }
+        let fault = match self.fault {
+            Fault::Mixed => Fault::ALL[(splitmix(!n) % Fault::ALL.len() as u64) as usize],
+            single => single,
+        };
+        if fault.needs_hit() && !hit {
+            return None;
+        }
         self.injected.fetch_add(1, Ordering::SeqCst);
-        Some(self.fault)
+        Some(fault)
     }
 }
 
@@ -196,14 +244,7 @@ impl FaultServer {
     pub fn start_with(fault: Fault, plan: Plan, accept: Accept) -> FaultServer {
         let (listener, udp) = bind_pair();
         let port = listener.local_addr().unwrap().port();
-        let shared = Arc::new(Shared {
-            fault,
-            plan,
-            eligible: AtomicU64::new(0),
-            injected: AtomicU64::new(0),
-            requests: AtomicU64::new(0),
-            store: Mutex::new(HashMap::new()),
-        });
+        let shared = Arc::new(Shared::new(fault, plan));
         let for_udp = Arc::clone(&shared);
         std::thread::spawn(move || udp::serve(&udp, &for_udp));
         let kept = match accept {
@@ -243,6 +284,41 @@ impl FaultServer {
     /// Requests received so far.
     pub fn requests(&self) -> u64 {
         self.shared.requests.load(Ordering::SeqCst)
+    }
+}
+
+/// The server's replies without sockets: what one TCP connection receives
+/// for each request in turn.
+pub struct Replies {
+    shared: Shared,
+}
+
+impl Replies {
+    /// Replies injecting `fault` as `plan` says.
+    pub fn new(fault: Fault, plan: Plan) -> Replies {
+        Replies {
+            shared: Shared::new(fault, plan),
+        }
+    }
+
+    /// The bytes a TCP client receives for `request` (one whole request),
+    /// and whether the connection stays open after them.
+    pub fn answer(&self, request: &[u8], binary: bool) -> (Vec<u8>, bool) {
+        let mut reader = std::io::Cursor::new(request);
+        let reply = if binary {
+            binary::serve(&mut reader, &self.shared)
+        } else {
+            ascii::serve(&mut reader, &self.shared)
+        };
+        let Ok(Some(reply)) = reply else {
+            return (Vec::new(), false);
+        };
+        let bytes = reply.bytes;
+        match reply.fault {
+            Some(Fault::NoReply) => (Vec::new(), true),
+            Some(Fault::Close | Fault::Reset) => (bytes[..bytes.len() / 2].to_vec(), false),
+            _ => (bytes, true),
+        }
     }
 }
 

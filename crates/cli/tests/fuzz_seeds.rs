@@ -1,0 +1,87 @@
+//! Writes the seeds of the engine's `exchange_receive` fuzz target: for
+//! every fault, both protocols and single and multi-gets, the bytes the
+//! fault-injection server sends back to the requests that target issues.
+//! Run by hand when the fault server or the target changes:
+//! `cargo test -p memaslap-cli --test fuzz_seeds -- --ignored`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod fault_server;
+
+use fault_server::{Fault, Plan, Replies};
+use memaslap_engine::exchange::{Exchange, Protocol};
+use memaslap_engine::stats::Counters;
+use memaslap_workload::{CommandMix, SizeRange, Task, Workload, WorkloadConfig};
+use std::path::Path;
+use std::time::Instant;
+
+/// Requests per seed; the fault falls on every third reply that can carry it.
+const REQUESTS: usize = 24;
+
+/// The fuzz target's workload (crates/engine/fuzz/fuzz_targets/exchange_receive.rs).
+fn workload(division: usize) -> Workload {
+    let config = WorkloadConfig {
+        window: 8,
+        verify: 1.0,
+        division,
+        keys: vec![SizeRange::new(16, 24, 1.0)],
+        values: vec![SizeRange::new(1, 100, 1.0)],
+        mix: CommandMix { set: 0.5, get: 0.5 },
+        ..WorkloadConfig::default()
+    };
+    Workload::new(&config, 7, 1).unwrap()
+}
+
+/// The server's byte stream for the target's requests, until the
+/// connection would end.
+fn stream(fault: Fault, protocol: Protocol, division: usize) -> Vec<u8> {
+    let workload = workload(division);
+    let mut generator = workload.generator(0).unwrap();
+    let mut exchange = Exchange::new(protocol, division, 4096);
+    let mut counters = Counters::default();
+    let replies = Replies::new(fault, Plan::Every(3));
+    let mut out = Vec::new();
+    for _ in 0..REQUESTS {
+        let mut request = Vec::new();
+        match generator.next_task() {
+            Task::Set(set) => {
+                exchange.begin_set(&set).unwrap();
+                request.extend_from_slice(exchange.header());
+                request.extend_from_slice(set.value);
+                request.extend_from_slice(exchange.trailer());
+            }
+            Task::Get(batch) => {
+                exchange.begin_get(&batch).unwrap();
+                request.extend_from_slice(exchange.header());
+            }
+        }
+        let (reply, open) = replies.answer(&request, protocol == Protocol::Binary);
+        out.extend_from_slice(&reply);
+        // Keep the generator in step, as the target does with the stream.
+        let received = exchange.receive(&reply, &mut generator, &mut counters, Instant::now());
+        if !open || !matches!(received, Ok(r) if r.done.is_some() && r.consumed == reply.len()) {
+            break;
+        }
+    }
+    out
+}
+
+#[test]
+#[ignore = "writes the fuzz seeds; run by hand"]
+fn write_exchange_receive_seeds() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/fuzz/corpus/exchange_receive");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut written = 0;
+    for fault in Fault::ALL {
+        for (protocol, flag) in [(Protocol::Ascii, 0u8), (Protocol::Binary, 1)] {
+            for division in [1usize, 3] {
+                let flags = flag | (((division - 1) as u8) << 1);
+                let mut seed = vec![flags, 0x5a];
+                seed.extend_from_slice(&stream(fault, protocol, division));
+                let name = format!("{fault:?}-{protocol:?}-d{division}").to_lowercase();
+                std::fs::write(dir.join(name), seed).unwrap();
+                written += 1;
+            }
+        }
+    }
+    assert_eq!(written, Fault::ALL.len() * 4);
+}

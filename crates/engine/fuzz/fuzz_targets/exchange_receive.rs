@@ -1,0 +1,142 @@
+//! Feeds arbitrary reply bytes to a connection's request/reply exchange, as
+//! a hostile server would send them, for a run of requests drawn from a
+//! small workload. Input: a flags byte (bit 0: binary protocol; bits 1-2:
+//! keys per multi-get minus one), a byte seeding the chunk sizes, then the
+//! byte stream the server sends.
+//!
+//! Nothing may panic; no call consumes more than it was given; every request
+//! ends at most once, in exactly one of completed or failed; and the bytes
+//! cut into random chunks give the same results as the bytes given whole.
+//!
+//! The seeds in `corpus/exchange_receive` are the fault-injection server's
+//! replies to this workload (crates/cli/tests/fuzz_seeds.rs writes them),
+//! which uses the same workload settings as below.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use memaslap_engine::exchange::{Done, Exchange, Protocol};
+use memaslap_engine::stats::Counters;
+use memaslap_workload::{CommandMix, SizeRange, Task, Workload, WorkloadConfig};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+/// Requests issued at most per input.
+const MAX_REQUESTS: usize = 64;
+/// The largest value a reply may declare.
+const MAX_VALUE: usize = 4096;
+
+fuzz_target!(|data: &[u8]| {
+    let Some(([flags, seed], stream)) = data.split_first_chunk::<2>() else {
+        return;
+    };
+    let protocol = if flags & 1 == 0 {
+        Protocol::Ascii
+    } else {
+        Protocol::Binary
+    };
+    let division = 1 + usize::from((flags >> 1) & 3);
+    // Building a workload costs far more than a run: one per division.
+    static WORKLOADS: OnceLock<Vec<Workload>> = OnceLock::new();
+    let workloads = WORKLOADS.get_or_init(|| (1..=4).map(workload).collect());
+    let workload = &workloads[division - 1];
+    let whole = drive(workload, protocol, division, stream, None);
+    let chunked = drive(workload, protocol, division, stream, Some(*seed));
+    assert_eq!(whole, chunked);
+});
+
+fn workload(division: usize) -> Workload {
+    let config = WorkloadConfig {
+        window: 8,
+        verify: 1.0,
+        division,
+        keys: vec![SizeRange::new(16, 24, 1.0)],
+        values: vec![SizeRange::new(1, 100, 1.0)],
+        mix: CommandMix { set: 0.5, get: 0.5 },
+        ..WorkloadConfig::default()
+    };
+    Workload::new(&config, 7, 1).unwrap()
+}
+
+/// What a run of requests came to.
+#[derive(Debug, PartialEq, Eq)]
+struct Ran {
+    ends: Vec<Option<Done>>,
+    desync: bool,
+    counters: Counters,
+}
+
+/// Issues requests and feeds them `stream`, all of it at once or in chunks
+/// whose sizes come from `seed`.
+fn drive(
+    workload: &Workload,
+    protocol: Protocol,
+    division: usize,
+    stream: &[u8],
+    seed: Option<u8>,
+) -> Ran {
+    let mut generator = workload.generator(0).unwrap();
+    let mut exchange = Exchange::new(protocol, division, MAX_VALUE).with_details(true);
+    let mut counters = Counters::default();
+    let mut rng = u32::from(seed.unwrap_or(0)) | 1;
+    let now = Instant::now();
+    let (mut rest, mut avail) = (stream, 0);
+    let mut ran = Ran {
+        ends: Vec::new(),
+        desync: false,
+        counters: Counters::default(),
+    };
+    'requests: for _ in 0..MAX_REQUESTS {
+        let begun = match generator.next_task() {
+            Task::Set(set) => exchange.begin_set(&set),
+            Task::Get(batch) => exchange.begin_get(&batch),
+        };
+        if begun.is_err() {
+            break;
+        }
+        let before = counters.requests_completed + counters.requests_failed;
+        let end = loop {
+            let grow = match seed {
+                None => rest.len(),
+                Some(_) => {
+                    // xorshift32: chunks of 1 to 64 bytes.
+                    rng ^= rng << 13;
+                    rng ^= rng >> 17;
+                    rng ^= rng << 5;
+                    1 + (rng % 64) as usize
+                }
+            };
+            avail = (avail + grow).min(rest.len());
+            let Ok(received) = exchange.receive(&rest[..avail], &mut generator, &mut counters, now)
+            else {
+                exchange.abandon();
+                ran.desync = true;
+                break 'requests;
+            };
+            assert!(received.consumed <= avail);
+            rest = &rest[received.consumed..];
+            avail -= received.consumed;
+            if received.done.is_some() {
+                break received.done;
+            }
+            if received.consumed == 0 && avail == rest.len() {
+                break None;
+            }
+        };
+        let ended = counters.requests_completed + counters.requests_failed - before;
+        assert_eq!(ended, u64::from(end.is_some()));
+        if let Some(done) = end {
+            assert_eq!(exchange.pending(), None);
+            assert!(done.failed || counters.requests_completed > 0);
+        }
+        ran.ends.push(end);
+        if end.is_none() {
+            exchange.abandon();
+            break;
+        }
+    }
+    let mut failures = Vec::new();
+    exchange.take_failures(&mut failures);
+    assert!(failures.len() as u64 <= counters.verify_failed + counters.verify_misses);
+    ran.counters = counters;
+    ran
+}
