@@ -8,6 +8,7 @@ mod fault_server;
 
 use common::Run;
 use fault_server::{Fault, FaultServer, Plan};
+use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -33,6 +34,20 @@ fn every_fault_at_one_percent_for_a_minute() {
         .spawn()
         .unwrap();
     let pid = child.id();
+    // Read the output as it comes: every lost socket prints a line, more
+    // than a pipe holds.
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let stdout = std::thread::spawn(move || {
+        let mut s = String::new();
+        out.read_to_string(&mut s).unwrap();
+        s
+    });
+    let stderr = std::thread::spawn(move || {
+        let mut s = String::new();
+        err.read_to_string(&mut s).unwrap();
+        s
+    });
     let started = Instant::now();
     let (mut early, mut last) = (None, None);
     // Sample every half second: the first sample past 5 s, and the last
@@ -45,11 +60,11 @@ fn every_fault_at_one_percent_for_a_minute() {
         }
         last = Some(rss);
     }
-    let output = child.wait_with_output().unwrap();
+    let status = child.wait().unwrap();
     let run = Run {
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        code: output.status.code().unwrap_or(-1),
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+        code: status.code().unwrap_or(-1),
     };
     let (early, last) = (early.unwrap(), last.unwrap());
     let [sent, completed, failed, timed_out] = run.requests();

@@ -2,8 +2,9 @@
 //! how long until the last of them came back, and what the requests
 //! looked like meanwhile.
 //!
-//! Windows come from the transports' `Disconnected` and `Reconnected`
-//! events; what happened during an outage comes from the reporting
+//! Windows come from the transports' `Disconnected`, `RetryFailed` and
+//! `Reconnected` events. Lost sockets that all come back without a failed
+//! attempt (the server closed them but still accepts) are no outage; what happened during an outage comes from the reporting
 //! intervals that overlap it (the engine keeps no finer record), so the
 //! counts and latencies cover somewhat more than the outage itself.
 
@@ -55,8 +56,11 @@ struct Tracked {
     /// When each socket still down was lost.
     down: Vec<Instant>,
     sockets: u64,
+    /// Whether an attempt to reconnect failed while it lasted.
+    refused: bool,
     intervals: Option<(Duration, Duration)>,
     counters: Counters,
+    summarised: bool,
     /// Latencies until the outage and the intervals overlapping it are
     /// over; then only `summary` is kept.
     latency: Option<Box<Latency>>,
@@ -68,6 +72,7 @@ impl Tracked {
         if let Some(l) = self.latency.take() {
             self.summary = (l.quantile(0.99), l.max());
         }
+        self.summarised = true;
     }
 }
 
@@ -112,9 +117,11 @@ impl Outages {
                         end: None,
                         down: vec![*at],
                         sockets: 1,
+                        refused: false,
                         intervals: None,
                         counters: Counters::default(),
-                        latency: Some(Box::default()),
+                        summarised: false,
+                        latency: None,
                         summary: (Duration::ZERO, Duration::ZERO),
                     });
                 }
@@ -125,16 +132,27 @@ impl Outages {
                 at,
                 ..
             } => {
-                if let Some(t) = self.open(server)
-                    && let Some(i) = t.down.iter().position(|d| d == down_since)
-                {
+                let Some(k) = self.open_index(server) else {
+                    return;
+                };
+                let Some(t) = self.tracked.get_mut(k) else {
+                    return;
+                };
+                if let Some(i) = t.down.iter().position(|d| d == down_since) {
                     t.down.swap_remove(i);
                     if t.down.is_empty() {
                         t.end = Some(*at);
+                        if !t.refused {
+                            self.tracked.swap_remove(k);
+                        }
                     }
                 }
             }
-            TransportEvent::RetryFailed { .. } => {}
+            TransportEvent::RetryFailed { server, .. } => {
+                if let Some(t) = self.open(server) {
+                    t.refused = true;
+                }
+            }
         }
     }
 
@@ -145,9 +163,10 @@ impl Outages {
     pub(crate) fn period(&mut self, from: Duration, to: Duration, stats: &Stats) {
         let start = self.start;
         for t in &mut self.tracked {
-            let Some(latency) = t.latency.as_mut() else {
+            if t.summarised {
                 continue;
-            };
+            }
+            let latency = t.latency.get_or_insert_with(Box::default);
             let begin = t.begin.saturating_duration_since(start);
             let end = t.end.map(|e| e.saturating_duration_since(start));
             if begin < to && end.is_none_or(|e| e > from) {
@@ -194,9 +213,14 @@ impl Outages {
     }
 
     fn open(&mut self, server: &Server) -> Option<&mut Tracked> {
+        let k = self.open_index(server)?;
+        self.tracked.get_mut(k)
+    }
+
+    fn open_index(&self, server: &Server) -> Option<usize> {
         self.tracked
-            .iter_mut()
-            .find(|t| t.end.is_none() && t.server == *server)
+            .iter()
+            .position(|t| t.end.is_none() && t.server == *server)
     }
 }
 
@@ -230,6 +254,18 @@ mod tests {
         }
     }
 
+    fn refused(port: u16, at: Instant) -> TransportEvent {
+        TransportEvent::RetryFailed {
+            socket: 0,
+            server: server(port),
+            at,
+            error: TransportError::NotConnected {
+                servers: String::new(),
+            },
+            retry_at: None,
+        }
+    }
+
     fn with_failures(n: u64) -> Stats {
         let mut s = Stats::default();
         s.counters.requests_failed = n;
@@ -244,6 +280,7 @@ mod tests {
         let mut o = Outages::new(t0);
         o.event(&lost(1, ms(1000)));
         o.event(&lost(1, ms(1100)));
+        o.event(&refused(1, ms(1200)));
         o.event(&back(1, ms(1000), ms(1500)));
         o.period(Duration::ZERO, Duration::from_secs(1), &with_failures(1));
         o.period(
@@ -278,7 +315,7 @@ mod tests {
     }
 
     #[test]
-    fn resets_are_not_outages_and_lost_servers_stay_down() {
+    fn resets_and_sockets_back_at_once_are_not_outages() {
         let t0 = Instant::now();
         let ms = |n| t0 + Duration::from_millis(n);
         let mut o = Outages::new(t0);
@@ -294,7 +331,10 @@ mod tests {
         });
         o.event(&back(1, ms(10), ms(20)));
         o.event(&lost(2, ms(500)));
+        o.event(&lost(1, ms(600)));
+        o.event(&back(1, ms(600), ms(600)));
         o.event(&lost(1, ms(700)));
+        o.event(&refused(1, ms(800)));
         o.event(&back(1, ms(700), ms(900)));
         o.event(&lost(1, ms(1500)));
         let (outages, _) = o.finish(ms(2000));
@@ -320,6 +360,7 @@ mod tests {
         for i in 0..MAX_OUTAGES as u64 + 5 {
             let at = t0 + Duration::from_millis(i);
             o.event(&lost(1, at));
+            o.event(&refused(1, at));
             o.event(&back(1, at, at));
             // The interval that ends the outage keeps only its summary.
             let to = Duration::from_millis(i + 1);
