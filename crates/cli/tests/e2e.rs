@@ -226,3 +226,28 @@ fn an_interrupt_stops_the_run_and_still_reports() {
     let [sent, completed, failed, timed_out] = run.requests();
     assert_eq!(sent, completed + failed + timed_out);
 }
+
+#[test]
+fn pipelined_depth() {
+    let run = accounted(&["-x", "20000", "--depth", "8", "-v", "1", "-o", "0.3"]);
+    assert_eq!(run.counter("cmd_get") + run.counter("cmd_set"), 20000);
+    assert_eq!(run.counter("verify_failed"), 0);
+    assert_eq!(run.counter("verify_misses"), 0);
+    accounted(&["-x", "20000", "--depth", "8", "-B", "-d", "4", "-v", "1"]);
+}
+
+#[test]
+fn depth_is_refused_where_it_cannot_work() {
+    for args in [
+        &["--depth", "4", "-U"][..],
+        &["--depth", "4", "-n", "2"],
+        &["--depth", "0"],
+        &["--depth", "1025"],
+    ] {
+        let mut full = vec!["-s", "127.0.0.1:1", "-x", "10"];
+        full.extend_from_slice(args);
+        let run = memaslap(&full);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("depth"), "{args:?}: {}", run.stderr);
+    }
+}
