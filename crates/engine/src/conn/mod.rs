@@ -15,8 +15,11 @@ use memaslap_transport::{
 };
 use memaslap_workload::{Generator, SetOutcome, Task};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
+use warmup::Warmup;
+
+mod warmup;
 
 /// Where a connection is in its cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,16 +87,6 @@ pub struct Conn<'w> {
     reported_failure: bool,
 }
 
-/// Where a connection is in the warm-up of a run without sets.
-enum Warmup {
-    /// No warm-up, or it is over.
-    Off,
-    /// Storing its window; counted in the gate.
-    Storing(WarmupGate),
-    /// Its window is stored; waiting for the gate to reach zero.
-    Waiting(WarmupGate),
-}
-
 impl<'w> Conn<'w> {
     /// A connection over `transport` (already connecting) that draws its
     /// tasks from `generator`; it keeps as many requests in flight as both
@@ -133,42 +126,6 @@ impl<'w> Conn<'w> {
     pub fn with_warmup(mut self, gate: Option<WarmupGate>) -> Conn<'w> {
         self.warmup = gate.map_or(Warmup::Off, Warmup::Storing);
         self
-    }
-
-    /// Whether the connection must wait for the others to store their
-    /// windows before its next request.
-    fn held_by_warmup(&mut self) -> bool {
-        match &self.warmup {
-            Warmup::Off => false,
-            Warmup::Storing(gate) => {
-                if self.generator.is_warming_up() {
-                    return false;
-                }
-                if self.exchange.outstanding() > 0 {
-                    // Its last warm-up sets are not stored yet.
-                    return true;
-                }
-                let gate = Arc::clone(gate);
-                gate.fetch_sub(1, Ordering::AcqRel);
-                self.warmup = Warmup::Waiting(gate);
-                self.held_by_warmup()
-            }
-            Warmup::Waiting(gate) => {
-                if gate.load(Ordering::Acquire) > 0 {
-                    return true;
-                }
-                self.warmup = Warmup::Off;
-                false
-            }
-        }
-    }
-
-    /// Counts a connection that will store no more out of the gate.
-    fn leave_warmup(&mut self) {
-        if let Warmup::Storing(gate) = &self.warmup {
-            gate.fetch_sub(1, Ordering::AcqRel);
-        }
-        self.warmup = Warmup::Off;
     }
 
     /// Where the connection is.
