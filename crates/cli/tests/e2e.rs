@@ -179,21 +179,26 @@ fn a_mix_without_sets_stores_every_window_first() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("getonly.cfg");
     std::fs::write(&path, "key\n64 64 1\nvalue\n100 100 1\ncmd\n0 0\n1 1\n").unwrap();
-    let run = accounted(&[
-        "-t",
-        "1s",
-        "-w",
-        "1k",
-        "-T",
-        "2",
-        "-c",
-        "4",
-        "-F",
-        path.to_str().unwrap(),
-    ]);
-    assert_eq!(run.counter("cmd_set"), 4 * 1024);
-    assert!(run.counter("cmd_get") > 0);
-    assert_eq!(run.counter("get_misses"), 0);
+    // At depth 16 the last warm-up sets must be stored before any get.
+    for depth in ["1", "16"] {
+        let run = accounted(&[
+            "-t",
+            "1s",
+            "-w",
+            "1k",
+            "-T",
+            "2",
+            "-c",
+            "4",
+            "--depth",
+            depth,
+            "-F",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(run.counter("cmd_set"), 4 * 1024);
+        assert!(run.counter("cmd_get") > 0);
+        assert_eq!(run.counter("get_misses"), 0, "--depth {depth}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
