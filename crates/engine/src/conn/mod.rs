@@ -153,7 +153,7 @@ impl<'w> Conn<'w> {
     pub fn poll_deadline(&self, issuing: bool) -> Option<Instant> {
         let pace = match (&self.pacer, self.phase) {
             (Some(pacer), Phase::Idle | Phase::Reading)
-                if issuing && self.budget > 0 && self.exchange.can_begin() =>
+                if issuing && self.budget > 0 && self.exchange.wants_refill() =>
             {
                 Some(pacer.next_send())
             }
@@ -256,7 +256,7 @@ impl<'w> Conn<'w> {
     /// Begins tasks while the depth, the generator and the pacing allow,
     /// then writes them together.
     fn fill(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
-        while matches!(self.phase, Phase::Idle | Phase::Reading) {
+        while matches!(self.phase, Phase::Idle | Phase::Reading) && self.exchange.wants_refill() {
             while self.exchange.can_begin() && self.may_issue(now, ctx) && self.issue(now, ctx) {}
             if !self.exchange.has_unwritten() {
                 return;

@@ -86,8 +86,11 @@ fn pipelined_rounds(protocol: Protocol, division: usize) -> Counters {
     let mut c = Counters::default();
     let mut most = 0;
     for _ in 0..200 {
+        assert!(x.wants_refill());
         let issued = issue(&mut x, &mut g, 6);
         assert!(!issued.is_empty());
+        // Half the depth or less outstanding: time for another write.
+        assert_eq!(x.wants_refill(), issued.len() <= 3);
         most = most.max(issued.len());
         assert_eq!(x.outstanding(), issued.len());
         assert!(!wire(&mut x).is_empty());
@@ -190,7 +193,8 @@ fn depth_bounds_what_may_begin() {
     let issued = issue(&mut x, &mut g, 8);
     assert_eq!(issued.len(), 2);
     assert!(!x.can_begin());
+    assert!(!x.wants_refill());
     assert!(x.oldest_start().is_some());
     assert_eq!(x.abandon(&mut g, Instant::now()), 2);
-    assert!(x.can_begin());
+    assert!(x.can_begin() && x.wants_refill());
 }

@@ -200,6 +200,13 @@ impl<'w> Exchange<'w> {
         self.outstanding.len() < self.depth && !self.batch.is_full()
     }
 
+    /// Whether a new write should be gathered: at most half of `depth` is
+    /// outstanding (none at depth 1), so that requests go out, and are
+    /// answered, several at a time rather than one per reply.
+    pub fn wants_refill(&self) -> bool {
+        self.outstanding.len() <= self.depth / 2 && !self.batch.is_full()
+    }
+
     /// Whether requests are begun and not yet written.
     pub fn has_unwritten(&self) -> bool {
         !self.batch.is_empty()
