@@ -148,6 +148,29 @@ impl<'w> Generator<'w> {
     /// The next task and its id, or `None` when `depth` tasks are
     /// outstanding or the next one would touch an item with a set in flight
     /// (wait for a reply, then ask again). Report its result by its id.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use memaslap_workload::{SetOutcome, Task, Workload, WorkloadConfig};
+    ///
+    /// let workload = Workload::new(&WorkloadConfig::default(), 1, 1).unwrap();
+    /// let mut generator = workload.generator(0).unwrap().with_depth(4);
+    /// let now = Instant::now();
+    /// let mut sent = Vec::new();
+    /// while let Some((id, task)) = generator.issue() {
+    ///     sent.push((id, matches!(task, Task::Set(_))));
+    /// }
+    /// assert!(!sent.is_empty() && sent.len() <= 4);
+    /// // Replies come back in order; each names its task.
+    /// for (id, is_set) in sent {
+    ///     if is_set {
+    ///         generator.complete_set_of(id, SetOutcome::Stored, now);
+    ///     } else {
+    ///         generator.finish_get(id);
+    ///     }
+    /// }
+    /// assert_eq!(generator.outstanding(), 0);
+    /// ```
     pub fn issue(&mut self) -> Option<(TaskId, Task<'_, 'w>)> {
         let id = self.issue_id()?;
         Some((id, self.task(id)))
