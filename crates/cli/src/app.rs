@@ -251,6 +251,7 @@ fn config_json(options: &Options, setup: &Setup) -> serde_json::Value {
         "tps": e.rate,
         "udp_timeout_s": e.udp_timeout.as_secs_f64(),
         "tcp_timeout_s": e.tcp_timeout.as_secs_f64(),
+        "depth": e.depth,
         "win_size": w.window,
         "fixed_size": w.fixed_value_len,
         "verify": w.verify,

@@ -116,6 +116,12 @@ pub struct Options {
     /// connection close (reconnect with --reconnect).
     #[arg(long = "tcp-timeout", default_value = "30s", value_parser = parse_time)]
     pub tcp_timeout: Duration,
+
+    /// Requests in flight per connection (an extension): 1 is memaslap's
+    /// closed loop; more are written together and answered in order. TCP
+    /// with one socket per connection only.
+    #[arg(long = "depth", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub depth: u16,
 }
 
 const AFTER_HELP: &str = "\

@@ -87,6 +87,7 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     engine.tcp_timeout = options.tcp_timeout;
     engine.max_value = max_value(&workload);
     engine.verbose = options.verbose;
+    engine.depth = usize::from(options.depth);
     engine
         .validate()
         .map_err(|e| SetupError::Usage(e.to_string()))?;

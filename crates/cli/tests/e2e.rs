@@ -179,21 +179,26 @@ fn a_mix_without_sets_stores_every_window_first() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("getonly.cfg");
     std::fs::write(&path, "key\n64 64 1\nvalue\n100 100 1\ncmd\n0 0\n1 1\n").unwrap();
-    let run = accounted(&[
-        "-t",
-        "1s",
-        "-w",
-        "1k",
-        "-T",
-        "2",
-        "-c",
-        "4",
-        "-F",
-        path.to_str().unwrap(),
-    ]);
-    assert_eq!(run.counter("cmd_set"), 4 * 1024);
-    assert!(run.counter("cmd_get") > 0);
-    assert_eq!(run.counter("get_misses"), 0);
+    // At depth 16 the last warm-up sets must be stored before any get.
+    for depth in ["1", "16"] {
+        let run = accounted(&[
+            "-t",
+            "1s",
+            "-w",
+            "1k",
+            "-T",
+            "2",
+            "-c",
+            "4",
+            "--depth",
+            depth,
+            "-F",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(run.counter("cmd_set"), 4 * 1024);
+        assert!(run.counter("cmd_get") > 0);
+        assert_eq!(run.counter("get_misses"), 0, "--depth {depth}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -225,4 +230,29 @@ fn an_interrupt_stops_the_run_and_still_reports() {
     assert!(secs < 600.0, "the run went on after the interrupt");
     let [sent, completed, failed, timed_out] = run.requests();
     assert_eq!(sent, completed + failed + timed_out);
+}
+
+#[test]
+fn pipelined_depth() {
+    let run = accounted(&["-x", "20000", "--depth", "8", "-v", "1", "-o", "0.3"]);
+    assert_eq!(run.counter("cmd_get") + run.counter("cmd_set"), 20000);
+    assert_eq!(run.counter("verify_failed"), 0);
+    assert_eq!(run.counter("verify_misses"), 0);
+    accounted(&["-x", "20000", "--depth", "8", "-B", "-d", "4", "-v", "1"]);
+}
+
+#[test]
+fn depth_is_refused_where_it_cannot_work() {
+    for args in [
+        &["--depth", "4", "-U"][..],
+        &["--depth", "4", "-n", "2"],
+        &["--depth", "0"],
+        &["--depth", "1025"],
+    ] {
+        let mut full = vec!["-s", "127.0.0.1:1", "-x", "10"];
+        full.extend_from_slice(args);
+        let run = memaslap(&full);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("depth"), "{args:?}: {}", run.stderr);
+    }
 }

@@ -4,6 +4,7 @@
 
 use crate::exchange::Protocol;
 use memaslap_transport::Server;
+use memaslap_workload::MAX_DEPTH;
 use std::fmt;
 use std::time::Duration;
 
@@ -67,6 +68,10 @@ pub struct EngineConfig {
     pub max_value: usize,
     /// Report every failed check in detail (`-b`).
     pub verbose: bool,
+    /// Requests in flight per connection (`--depth`, an extension): 1 is
+    /// memaslap's closed loop; more are written together over one TCP
+    /// socket and answered in order.
+    pub depth: usize,
 }
 
 impl EngineConfig {
@@ -91,6 +96,7 @@ impl EngineConfig {
             connect_timeout: Duration::from_secs(5),
             max_value: 1 << 20,
             verbose: false,
+            depth: 1,
         }
     }
 
@@ -125,6 +131,15 @@ impl EngineConfig {
         if self.stop == Stop::Operations(0) {
             return Err(ConfigError::Zero);
         }
+        if self.depth == 0 || self.depth > MAX_DEPTH {
+            return Err(ConfigError::Depth(self.depth));
+        }
+        let one_socket = self.mode == Mode::Tcp
+            && self.sockets_per_connection == 1
+            && self.replicate_writes.is_none();
+        if self.depth > 1 && !one_socket {
+            return Err(ConfigError::DepthTransport);
+        }
         Ok(())
     }
 }
@@ -154,6 +169,10 @@ pub enum ConfigError {
     UdpReplication,
     /// `-n` with `-U`.
     UdpSockets,
+    /// `--depth` out of 1..=[`MAX_DEPTH`].
+    Depth(usize),
+    /// `--depth` above 1 with UDP, `-n` or `-p`.
+    DepthTransport,
 }
 
 impl fmt::Display for ConfigError {
@@ -180,6 +199,13 @@ impl fmt::Display for ConfigError {
             ConfigError::UdpSockets => {
                 f.write_str("--conn_sock works over TCP only, not with --udp")
             }
+            ConfigError::Depth(depth) => {
+                write!(f, "--depth {depth} is out of range 1..={MAX_DEPTH}")
+            }
+            ConfigError::DepthTransport => f.write_str(
+                "--depth above 1 needs one TCP socket per connection: \
+                 not with --udp, --facebook, --conn_sock or --rep_write",
+            ),
         }
     }
 }

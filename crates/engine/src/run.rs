@@ -298,9 +298,13 @@ fn build_worker<'w>(
         let index = u32::try_from(global).unwrap_or(u32::MAX);
         let transport = connect(config, id, &poller, local * keys_per_conn, start)
             .map_err(RunError::Transport)?;
-        let generator = workload.generator(index).map_err(RunError::Workload)?;
-        let exchange =
-            Exchange::new(config.protocol, division, config.max_value).with_details(config.verbose);
+        let generator = workload
+            .generator(index)
+            .map_err(RunError::Workload)?
+            .with_depth(config.depth);
+        let exchange = Exchange::new(config.protocol, division, config.max_value)
+            .with_depth(config.depth)
+            .with_details(config.verbose);
         let inbuf = InBuf::new(16 << 10, config.max_value + (64 << 10));
         let pacer = config
             .rate

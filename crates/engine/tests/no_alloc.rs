@@ -162,4 +162,18 @@ fn steady_state_requests_allocate_nothing() {
     );
     assert_no_allocation("ascii multi-get", count_allocations(|_| {}, &multi_get));
     assert_no_allocation("udp", count_allocations(|c| c.mode = Mode::Udp, &plain));
+    assert_no_allocation(
+        "ascii, depth 16, verified",
+        count_allocations(|c| c.depth = 16, &verified),
+    );
+    assert_no_allocation(
+        "binary multi-get, depth 16",
+        count_allocations(
+            |c| {
+                c.protocol = Protocol::Binary;
+                c.depth = 16;
+            },
+            &multi_get,
+        ),
+    );
 }

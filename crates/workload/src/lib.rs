@@ -75,6 +75,7 @@ mod bytes;
 mod config;
 mod config_file;
 mod error;
+mod flight;
 mod generator;
 mod item;
 mod seed;
@@ -89,6 +90,7 @@ pub use config::{
     PREFIX_LEN, PROPORTION_TOLERANCE, SizeRange, WorkloadConfig,
 };
 pub use error::{ConfigError, Problem, Section};
+pub use flight::{MAX_DEPTH, TaskId};
 pub use generator::{Counts, Generator};
 pub use seed::random_seed;
 pub use sizes::TABLE_LEN;

@@ -44,7 +44,7 @@ pub(super) fn receive(
         consumed += used;
         match (pending, response) {
             (Pending::Get { .. }, Response::Value(value)) => {
-                let index = ctx.generator.batch().position(value.key);
+                let index = ctx.position(value.key);
                 ctx.hit(index, value.data);
             }
             (Pending::Get { keys, blame }, Response::End) => {

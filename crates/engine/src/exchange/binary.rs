@@ -1,30 +1,48 @@
 //! The binary protocol's side of an exchange. A single get is a GET; a
-//! multi-get is one GETKQ per key, each with its index as opaque, closed by a
-//! NOOP whose reply marks the end: hits come back with their key and index,
-//! misses stay silent.
+//! multi-get is one GETKQ per key, each with its index in the opaque's lower
+//! half, closed by a NOOP whose reply marks the end: hits come back with
+//! their key and index, misses stay silent. The opaque's upper half names
+//! the request (`tag`), so a reply to any other than the oldest is caught.
 
 use super::{Blame, Ctx, Desync, KeyList, Pending, State};
 use memaslap_proto::binary::{self, EncodeError, Opcode, Parser, Response, Status};
 use memaslap_workload::{SetOutcome, SetTask};
+
+/// The opaque's bits holding a key's index in a multi-get.
+const INDEX_MASK: u32 = 0xffff;
 
 /// A SET with flags 0 and the task's expiry.
 pub(super) fn encode_set(
     out: &mut Vec<u8>,
     key: &[u8],
     set: &SetTask<'_>,
+    tag: u32,
 ) -> Result<(), EncodeError> {
-    binary::encode_store(out, Opcode::Set, key, 0, set.exptime, set.value.len(), 0, 0)
+    binary::encode_store(
+        out,
+        Opcode::Set,
+        key,
+        0,
+        set.exptime,
+        set.value.len(),
+        tag,
+        0,
+    )
 }
 
 /// A GET for one key; GETKQ per key and a NOOP for several.
-pub(super) fn encode_get(out: &mut Vec<u8>, keys: KeyList<'_>) -> Result<(), EncodeError> {
+pub(super) fn encode_get(
+    out: &mut Vec<u8>,
+    keys: KeyList<'_>,
+    tag: u32,
+) -> Result<(), EncodeError> {
     if keys.ends.len() == 1 {
         for key in keys.iter() {
-            binary::encode_get(out, Opcode::Get, key, 0)?;
+            binary::encode_get(out, Opcode::Get, key, tag)?;
         }
         return Ok(());
     }
-    let mut opaque = 0u32;
+    let mut opaque = tag;
     for key in keys.iter() {
         binary::encode_get(out, Opcode::GetKQ, key, opaque)?;
         opaque += 1;
@@ -38,6 +56,7 @@ pub(super) fn receive(
     parser: &Parser,
     buf: &[u8],
     mut pending: Pending,
+    tag: u32,
     ctx: &mut Ctx<'_, '_>,
 ) -> Result<(usize, State), Desync> {
     let mut consumed = 0;
@@ -50,14 +69,14 @@ pub(super) fn receive(
         let opcode = response.opcode().map_err(|_| Desync)?;
         match pending {
             Pending::Set { object_bytes } => {
-                if opcode != Opcode::Set || response.opaque() != 0 {
+                if opcode != Opcode::Set || response.opaque() != tag {
                     return Err(Desync);
                 }
                 let (outcome, blame) = set_result(&response);
                 return Ok((consumed, ctx.finish_set(outcome, object_bytes, blame)));
             }
             Pending::Get { keys: 1, .. } => {
-                if opcode != Opcode::Get || response.opaque() != 0 {
+                if opcode != Opcode::Get || response.opaque() != tag {
                     return Err(Desync);
                 }
                 let blame = match response.value_if_hit() {
@@ -71,14 +90,18 @@ pub(super) fn receive(
                 return Ok((consumed, ctx.finish_get(1, blame)));
             }
             Pending::Get { keys, blame } => {
-                let index = usize::try_from(response.opaque()).unwrap_or(usize::MAX);
+                let opaque = response.opaque();
+                if opaque & !INDEX_MASK != tag {
+                    return Err(Desync);
+                }
+                let index = (opaque & INDEX_MASK) as usize;
                 match opcode {
                     Opcode::Noop if index == keys => {
                         return Ok((consumed, ctx.finish_get(keys, blame)));
                     }
                     Opcode::GetKQ if index < keys => {
                         if let Some(data) = response.value_if_hit() {
-                            let asked = ctx.generator.batch().position(response.key);
+                            let asked = ctx.position(response.key);
                             ctx.hit(asked.filter(|&i| i == index), data);
                         } else if !response.is_miss() {
                             pending = Pending::Get {

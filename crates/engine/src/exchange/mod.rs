@@ -1,17 +1,29 @@
-//! One request and its reply, in either protocol: a task encoded into the
-//! slices to send, and the reply consumed from received bytes while results
-//! go back to the generator and into the counters. No I/O.
+//! Requests and their replies, in either protocol: tasks encoded into the
+//! slices to send, and replies consumed from received bytes while results
+//! go back to the generator and into the counters. Several requests may be
+//! outstanding (`--depth`); memcached answers them in order on a connection,
+//! so replies are matched to the oldest (in the binary protocol its opaque
+//! must name it). No I/O.
 
 mod ascii;
+mod batch;
 mod binary;
+#[cfg(test)]
+mod depth_tests;
+mod reply;
 #[cfg(test)]
 mod tests;
 
+pub use batch::{MAX_BATCH, MAX_SLICES, NetBytes};
+
 use crate::failure::VerifyFailure;
 use crate::stats::Counters;
+use batch::WriteBatch;
 use memaslap_proto::ascii as text;
 use memaslap_proto::binary as bin;
-use memaslap_workload::{Generator, GetBatch, SetOutcome, SetTask, Verdict};
+use memaslap_workload::{Generator, GetBatch, SetOutcome, SetTask, TaskId};
+use reply::{Blame, Ctx, State};
+use std::collections::VecDeque;
 use std::time::Instant;
 
 /// The wire protocol.
@@ -39,6 +51,8 @@ pub struct Done {
     pub kind: Kind,
     /// Whether the reply was an error (counted in [`Counters::errors`]).
     pub failed: bool,
+    /// When the request was begun.
+    pub started: Instant,
 }
 
 /// What a call to [`Exchange::receive`] did.
@@ -46,7 +60,7 @@ pub struct Done {
 pub struct Received {
     /// Bytes of the input consumed.
     pub consumed: usize,
-    /// The request's end, when its reply is complete.
+    /// The oldest request's end, when its reply is complete.
     pub done: Option<Done>,
 }
 
@@ -59,15 +73,18 @@ pub struct Desync;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unencodable;
 
-/// The request in flight on one connection and the buffers to encode it.
+/// The requests outstanding on one connection and the buffers to encode
+/// them; values are borrowed from the workload (`'w`), never copied.
 #[derive(Debug)]
-pub struct Exchange {
+pub struct Exchange<'w> {
     protocol: Protocol,
-    header: Vec<u8>,
+    depth: usize,
+    batch: WriteBatch<'w>,
     keys: Vec<u8>,
     key_ends: Vec<usize>,
+    /// Which keys of the oldest request, a get, were answered.
     answered: Vec<bool>,
-    pending: Option<Pending>,
+    outstanding: VecDeque<Request>,
     ascii: text::Parser,
     binary: bin::Parser,
     /// Keep the details of failed checks (`-b`).
@@ -75,17 +92,42 @@ pub struct Exchange {
     failures: Vec<VerifyFailure>,
 }
 
-/// What is in flight.
+/// One outstanding request.
+#[derive(Debug, Clone, Copy)]
+struct Request {
+    id: TaskId,
+    pending: Pending,
+    started: Instant,
+}
+
+/// What a request awaits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pending {
     Get { keys: usize, blame: Option<Blame> },
     Set { object_bytes: usize },
 }
 
-impl Exchange {
-    /// An exchange for `protocol`, its buffers sized for multi-gets of up to
-    /// `division` keys and values of up to `max_value` bytes.
-    pub fn new(protocol: Protocol, division: usize, max_value: usize) -> Exchange {
+impl Pending {
+    fn kind(self) -> Kind {
+        match self {
+            Pending::Get { .. } => Kind::Get,
+            Pending::Set { .. } => Kind::Set,
+        }
+    }
+
+    fn keys(self) -> usize {
+        match self {
+            Pending::Get { keys, .. } => keys,
+            Pending::Set { .. } => 0,
+        }
+    }
+}
+
+impl<'w> Exchange<'w> {
+    /// An exchange for `protocol` with one request outstanding at a time,
+    /// its buffers sized for multi-gets of up to `division` keys and values
+    /// of up to `max_value` bytes.
+    pub fn new(protocol: Protocol, division: usize, max_value: usize) -> Exchange<'w> {
         let division = division.max(1);
         let max_key = memaslap_proto::MAX_KEY_LEN;
         let ascii = text::Parser::new(text::Limits {
@@ -97,11 +139,12 @@ impl Exchange {
         });
         Exchange {
             protocol,
-            header: Vec::with_capacity(division * (max_key + bin::HEADER_LEN + 2) + 64),
+            depth: 1,
+            batch: WriteBatch::new(request_capacity(division)),
             keys: Vec::with_capacity(division * max_key),
             key_ends: Vec::with_capacity(division),
             answered: Vec::with_capacity(division),
-            pending: None,
+            outstanding: VecDeque::with_capacity(1),
             ascii,
             binary,
             verbose: false,
@@ -109,9 +152,19 @@ impl Exchange {
         }
     }
 
+    /// Allows `depth` requests outstanding at once (at least 1), written up
+    /// to [`MAX_BATCH`] at a time.
+    pub fn with_depth(mut self, depth: usize) -> Exchange<'w> {
+        self.depth = depth.max(1);
+        self.outstanding = VecDeque::with_capacity(self.depth);
+        let division = self.key_ends.capacity().max(1);
+        self.batch = WriteBatch::new(request_capacity(division) * self.depth.min(MAX_BATCH));
+        self
+    }
+
     /// Keeps the details of every failed check, for
     /// [`Exchange::take_failures`].
-    pub fn with_details(mut self, verbose: bool) -> Exchange {
+    pub fn with_details(mut self, verbose: bool) -> Exchange<'w> {
         self.verbose = verbose;
         self
     }
@@ -126,85 +179,154 @@ impl Exchange {
         self.protocol
     }
 
-    /// What is in flight, if anything.
+    /// The kind of the oldest outstanding request, if any.
     pub fn pending(&self) -> Option<Kind> {
-        match self.pending {
-            Some(Pending::Get { .. }) => Some(Kind::Get),
-            Some(Pending::Set { .. }) => Some(Kind::Set),
-            None => None,
+        self.outstanding.front().map(|r| r.pending.kind())
+    }
+
+    /// How many requests are outstanding (begun and not answered).
+    pub fn outstanding(&self) -> usize {
+        self.outstanding.len()
+    }
+
+    /// When the oldest outstanding request was begun.
+    pub fn oldest_start(&self) -> Option<Instant> {
+        self.outstanding.front().map(|r| r.started)
+    }
+
+    /// Whether another request may be begun: fewer than `depth` are
+    /// outstanding and the write being gathered has room.
+    pub fn can_begin(&self) -> bool {
+        self.outstanding.len() < self.depth && !self.batch.is_full()
+    }
+
+    /// Whether a new write should be gathered: at most half of `depth` is
+    /// outstanding (none at depth 1), so that requests go out, and are
+    /// answered, several at a time rather than one per reply.
+    pub fn wants_refill(&self) -> bool {
+        self.outstanding.len() <= self.depth / 2 && !self.batch.is_full()
+    }
+
+    /// Whether requests are begun and not yet written.
+    pub fn has_unwritten(&self) -> bool {
+        !self.batch.is_empty()
+    }
+
+    /// Gives up every outstanding request (its connection was lost): sets
+    /// are reported lost, gets ended, unwritten bytes dropped. Returns how
+    /// many requests were given up.
+    pub fn abandon(&mut self, generator: &mut Generator<'_>, now: Instant) -> usize {
+        let count = self.outstanding.len();
+        for request in self.outstanding.drain(..) {
+            match request.pending {
+                Pending::Set { .. } => generator.complete_set_of(request.id, SetOutcome::Lost, now),
+                Pending::Get { .. } => generator.finish_get(request.id),
+            }
         }
+        self.batch.clear();
+        self.answered.clear();
+        count
     }
 
-    /// Forgets the request in flight (its connection was lost).
-    pub fn abandon(&mut self) {
-        self.pending = None;
-    }
-
-    /// Encodes a set; send [`Exchange::header`], then the value, then
-    /// [`Exchange::trailer`].
-    pub fn begin_set(&mut self, set: &SetTask<'_>) -> Result<(), Unencodable> {
+    /// Encodes set `id` into the write being gathered; it is outstanding
+    /// from `now`.
+    pub fn begin_set(
+        &mut self,
+        id: TaskId,
+        set: &SetTask<'w>,
+        now: Instant,
+    ) -> Result<(), Unencodable> {
         self.keys.clear();
         set.key.append_to(&mut self.keys);
-        self.header.clear();
+        let mark = self.batch.start();
+        let out = self.batch.bytes_mut();
         let encoded = match self.protocol {
-            Protocol::Ascii => {
-                ascii::encode_set(&mut self.header, &self.keys, set).map_err(|_| Unencodable)
-            }
+            Protocol::Ascii => ascii::encode_set(out, &self.keys, set).map_err(|_| Unencodable),
             Protocol::Binary => {
-                binary::encode_set(&mut self.header, &self.keys, set).map_err(|_| Unencodable)
+                binary::encode_set(out, &self.keys, set, tag(id)).map_err(|_| Unencodable)
             }
         };
-        encoded?;
-        self.pending = Some(Pending::Set {
-            object_bytes: self.keys.len() + set.value.len(),
-        });
+        if encoded.is_err() {
+            self.batch.rollback(mark);
+            return encoded;
+        }
+        let crlf = self.protocol == Protocol::Ascii;
+        self.batch.finish(mark, set.value, crlf, true);
+        let object_bytes = self.keys.len() + set.value.len();
+        self.push(id, Pending::Set { object_bytes }, now);
         Ok(())
     }
 
-    /// Encodes a get of every key of `batch`; send [`Exchange::header`].
-    pub fn begin_get(&mut self, batch: &GetBatch<'_, '_>) -> Result<(), Unencodable> {
+    /// Encodes get `id` of every key of `batch` into the write being
+    /// gathered; it is outstanding from `now`.
+    pub fn begin_get(
+        &mut self,
+        id: TaskId,
+        batch: &GetBatch<'_, '_>,
+        now: Instant,
+    ) -> Result<(), Unencodable> {
         self.keys.clear();
         self.key_ends.clear();
         for entry in batch.iter() {
             entry.key.append_to(&mut self.keys);
             self.key_ends.push(self.keys.len());
         }
-        self.answered.clear();
-        self.answered.resize(self.key_ends.len(), false);
-        self.header.clear();
         let keys = KeyList {
             bytes: &self.keys,
             ends: &self.key_ends,
         };
+        let mark = self.batch.start();
+        let out = self.batch.bytes_mut();
         let encoded = match self.protocol {
-            Protocol::Ascii => ascii::encode_get(&mut self.header, keys).map_err(|_| Unencodable),
-            Protocol::Binary => binary::encode_get(&mut self.header, keys).map_err(|_| Unencodable),
+            Protocol::Ascii => ascii::encode_get(out, keys).map_err(|_| Unencodable),
+            Protocol::Binary => binary::encode_get(out, keys, tag(id)).map_err(|_| Unencodable),
         };
-        encoded?;
-        self.pending = Some(Pending::Get {
-            keys: self.key_ends.len(),
-            blame: None,
-        });
+        if encoded.is_err() {
+            self.batch.rollback(mark);
+            return encoded;
+        }
+        self.batch.finish(mark, &[], false, false);
+        let keys = self.key_ends.len();
+        self.push(id, Pending::Get { keys, blame: None }, now);
         Ok(())
     }
 
-    /// The encoded command bytes of the request in flight.
-    pub fn header(&self) -> &[u8] {
-        &self.header
-    }
-
-    /// What follows a set's value: `\r\n` in the text protocol; nothing in
-    /// the binary one or after a get.
-    pub fn trailer(&self) -> &'static [u8] {
-        match (self.protocol, self.pending) {
-            (Protocol::Ascii, Some(Pending::Set { .. })) => text::CRLF,
-            _ => &[],
+    fn push(&mut self, id: TaskId, pending: Pending, started: Instant) {
+        self.outstanding.push_back(Request {
+            id,
+            pending,
+            started,
+        });
+        if self.outstanding.len() == 1 {
+            self.prepare_oldest();
         }
     }
 
-    /// Consumes reply bytes from the start of `buf` until the request in
-    /// flight is complete or more bytes are needed. Results go to `generator`
-    /// (set outcomes, get verdicts) and `counters`.
+    /// Resets the answered keys for the (new) oldest request.
+    fn prepare_oldest(&mut self) {
+        self.answered.clear();
+        if let Some(request) = self.outstanding.front() {
+            self.answered.resize(request.pending.keys(), false);
+        }
+    }
+
+    /// Closes the write being gathered and puts its slices (command bytes
+    /// and values, in order) into `out`; returns how many. Send exactly
+    /// those slices until written, then call [`Exchange::written`].
+    pub fn write_slices<'a>(&'a mut self, out: &mut [&'a [u8]; MAX_SLICES]) -> usize {
+        self.batch.seal();
+        self.batch.fill(out)
+    }
+
+    /// The gathered write has been sent; returns its bytes by kind.
+    pub fn written(&mut self) -> NetBytes {
+        self.batch.clear()
+    }
+
+    /// Consumes reply bytes from the start of `buf` until the oldest
+    /// request is complete or more bytes are needed. Results go to
+    /// `generator` (set outcomes, get verdicts) and `counters`. Call again
+    /// with the rest while requests are outstanding.
     pub fn receive(
         &mut self,
         buf: &[u8],
@@ -212,15 +334,8 @@ impl Exchange {
         counters: &mut Counters,
         now: Instant,
     ) -> Result<Received, Desync> {
-        let mut ctx = Ctx {
-            generator,
-            counters,
-            answered: &mut self.answered,
-            failures: self.verbose.then_some(&mut self.failures),
-            now,
-        };
-        let Some(pending) = self.pending else {
-            // Bytes while nothing is in flight: the server said something
+        let Some(request) = self.outstanding.front().copied() else {
+            // Bytes while nothing is outstanding: the server said something
             // unasked.
             return if buf.is_empty() {
                 Ok(Received {
@@ -231,16 +346,47 @@ impl Exchange {
                 Err(Desync)
             };
         };
-        let (consumed, state) = match self.protocol {
-            Protocol::Ascii => ascii::receive(&self.ascii, buf, pending, &mut ctx)?,
-            Protocol::Binary => binary::receive(&self.binary, buf, pending, &mut ctx)?,
+        let mut ctx = Ctx {
+            generator,
+            counters,
+            id: request.id,
+            answered: &mut self.answered,
+            failures: self.verbose.then_some(&mut self.failures),
+            now,
         };
-        self.pending = state.pending;
-        Ok(Received {
-            consumed,
-            done: state.done,
-        })
+        let (consumed, state) = match self.protocol {
+            Protocol::Ascii => ascii::receive(&self.ascii, buf, request.pending, &mut ctx)?,
+            Protocol::Binary => binary::receive(
+                &self.binary,
+                buf,
+                request.pending,
+                tag(request.id),
+                &mut ctx,
+            )?,
+        };
+        let done = state.done.map(|(kind, failed)| Done {
+            kind,
+            failed,
+            started: request.started,
+        });
+        if done.is_some() {
+            self.outstanding.pop_front();
+            self.prepare_oldest();
+        } else if let (Some(front), Some(pending)) = (self.outstanding.front_mut(), state.pending) {
+            front.pending = pending;
+        }
+        Ok(Received { consumed, done })
     }
+}
+
+/// Room for one request's command bytes.
+fn request_capacity(division: usize) -> usize {
+    division * (memaslap_proto::MAX_KEY_LEN + bin::HEADER_LEN + 2) + 64
+}
+
+/// The binary opaque's upper half naming request `id`.
+fn tag(id: TaskId) -> u32 {
+    (id.index() as u32) << 16
 }
 
 /// Keys stored one after another, with where each ends.
@@ -256,150 +402,5 @@ impl<'a> KeyList<'a> {
         starts
             .zip(self.ends.iter().copied())
             .map(move |(start, end)| self.bytes.get(start..end).unwrap_or_default())
-    }
-}
-
-/// What a protocol's reply reader leaves behind.
-struct State {
-    /// What is still in flight.
-    pending: Option<Pending>,
-    /// The request's end, when its reply is complete.
-    done: Option<Done>,
-}
-
-impl State {
-    fn waiting(pending: Pending) -> State {
-        State {
-            pending: Some(pending),
-            done: None,
-        }
-    }
-
-    fn done(done: Done) -> State {
-        State {
-            pending: None,
-            done: Some(done),
-        }
-    }
-}
-
-/// An error reply, by who is to blame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Blame {
-    /// The server failed (`SERVER_ERROR`, out of memory, busy, …).
-    Server,
-    /// The request was refused (`CLIENT_ERROR`, `ERROR`, invalid arguments).
-    Client,
-}
-
-/// Where results go while a reply is consumed.
-struct Ctx<'c, 'w> {
-    generator: &'c mut Generator<'w>,
-    counters: &'c mut Counters,
-    answered: &'c mut Vec<bool>,
-    failures: Option<&'c mut Vec<VerifyFailure>>,
-    now: Instant,
-}
-
-impl Ctx<'_, '_> {
-    /// A value came back for key `index` of the get in flight. A key that
-    /// was not asked for, or answered twice, is a protocol error the stream
-    /// survives.
-    fn hit(&mut self, index: Option<usize>, data: &[u8]) {
-        let Some(slot) = index.and_then(|i| self.answered.get_mut(i)) else {
-            self.counters.errors.protocol_error += 1;
-            return;
-        };
-        if std::mem::replace(slot, true) {
-            self.counters.errors.protocol_error += 1;
-            return;
-        }
-        if let Some(i) = index {
-            self.check(i, Some(data));
-        }
-    }
-
-    /// The get's reply is complete. Without an error, every key not
-    /// answered is a miss; an error reply ends the get without judging the
-    /// keys it did not answer.
-    fn finish_get(&mut self, keys: usize, blame: Option<Blame>) -> State {
-        match blame {
-            None => {
-                for index in 0..self.answered.len() {
-                    if self.answered.get(index) == Some(&false) {
-                        self.counters.get_misses += 1;
-                        self.check(index, None);
-                    }
-                }
-            }
-            Some(blame) => self.blame(blame),
-        }
-        if blame != Some(Blame::Client) {
-            self.counters.cmd_get += keys as u64;
-        }
-        self.end(Kind::Get, blame.is_some())
-    }
-
-    /// The set's reply is in. A refused request (`CLIENT_ERROR`) never
-    /// reached the server's set counter, so it is not counted as a set.
-    fn finish_set(
-        &mut self,
-        outcome: SetOutcome,
-        object_bytes: usize,
-        blame: Option<Blame>,
-    ) -> State {
-        self.generator.complete_set(outcome, self.now);
-        if blame != Some(Blame::Client) {
-            self.counters.cmd_set += 1;
-            self.counters.object_bytes += object_bytes as u64;
-        }
-        if let Some(blame) = blame {
-            self.blame(blame);
-        }
-        self.end(Kind::Set, blame.is_some())
-    }
-
-    fn blame(&mut self, blame: Blame) {
-        match blame {
-            Blame::Server => self.counters.errors.server_error += 1,
-            Blame::Client => self.counters.errors.client_error += 1,
-        }
-    }
-
-    fn end(&mut self, kind: Kind, failed: bool) -> State {
-        if failed {
-            self.counters.requests_failed += 1;
-        } else {
-            self.counters.requests_completed += 1;
-        }
-        State::done(Done { kind, failed })
-    }
-
-    /// Judges the answer for key `index` and counts the verdict.
-    fn check(&mut self, index: usize, answer: Option<&[u8]>) {
-        let Some(verdict) = self.generator.check_get(index, answer, self.now) else {
-            return;
-        };
-        self.verdict(verdict);
-        if matches!(verdict, Verdict::Ok | Verdict::Unchecked) {
-            return;
-        }
-        if let (Some(failures), Some(entry)) = (
-            self.failures.as_deref_mut(),
-            self.generator.batch().get(index),
-        ) {
-            failures.push(VerifyFailure::new(verdict, &entry, answer));
-        }
-    }
-
-    fn verdict(&mut self, verdict: Verdict) {
-        let c = &mut *self.counters;
-        match verdict {
-            Verdict::Unchecked | Verdict::Ok => {}
-            Verdict::VerifyFailed => c.verify_failed += 1,
-            Verdict::VerifyMiss => c.verify_misses += 1,
-            Verdict::ExpiredGet => c.expired_get += 1,
-            Verdict::UnexpiredUnget => c.unexpired_unget += 1,
-        }
     }
 }

@@ -1,6 +1,19 @@
 use super::*;
 use memaslap_workload::{Task, Workload, WorkloadConfig};
 
+/// When every request of these tests begins.
+fn t0() -> Instant {
+    static T0: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *T0.get_or_init(Instant::now)
+}
+
+/// What a write would send now.
+pub(super) fn wire(exchange: &mut Exchange<'_>) -> Vec<u8> {
+    let mut slices = [&[][..]; MAX_SLICES];
+    let n = exchange.write_slices(&mut slices);
+    slices[..n].concat()
+}
+
 fn workload(division: usize) -> Workload {
     let config = WorkloadConfig {
         window: 16,
@@ -14,12 +27,13 @@ fn workload(division: usize) -> Workload {
 /// Feeds `reply` one byte at a time, as a slow network would, and returns
 /// the request's end.
 fn feed(
-    exchange: &mut Exchange,
+    exchange: &mut Exchange<'_>,
     reply: &[u8],
     generator: &mut Generator<'_>,
     counters: &mut Counters,
 ) -> Result<Option<Done>, Desync> {
     let now = Instant::now();
+    exchange.written();
     let mut buf = Vec::new();
     for (i, byte) in reply.iter().enumerate() {
         buf.push(*byte);
@@ -36,42 +50,45 @@ fn feed(
 
 /// Stores the window's first item through the exchange; returns its key and
 /// value.
-fn store_one(
-    exchange: &mut Exchange,
-    generator: &mut Generator<'_>,
+fn store_one<'w>(
+    exchange: &mut Exchange<'w>,
+    generator: &mut Generator<'w>,
     counters: &mut Counters,
     stored_reply: &[u8],
 ) -> (Vec<u8>, Vec<u8>) {
-    let Task::Set(set) = generator.next_task() else {
+    let (id, Task::Set(set)) = generator.issue().unwrap() else {
         panic!("the first task is a set");
     };
     let (mut key, value) = (Vec::new(), set.value.to_vec());
     set.key.append_to(&mut key);
-    exchange.begin_set(&set).unwrap();
+    exchange.begin_set(id, &set, t0()).unwrap();
     let trailer: &[u8] = match exchange.protocol() {
         Protocol::Ascii => b"\r\n",
         Protocol::Binary => b"",
     };
-    assert_eq!(exchange.trailer(), trailer);
+    let mut sent = value.clone();
+    sent.extend_from_slice(trailer);
+    assert!(wire(exchange).ends_with(&sent));
     let done = feed(exchange, stored_reply, generator, counters).unwrap();
     assert_eq!(
         done,
         Some(Done {
             kind: Kind::Set,
-            failed: false
+            failed: false,
+            started: t0()
         })
     );
     (key, value)
 }
 
-fn next_get(exchange: &mut Exchange, generator: &mut Generator<'_>) {
-    match generator.next_task() {
-        Task::Get(batch) => exchange.begin_get(&batch).unwrap(),
-        Task::Set(_) => panic!("expected a get"),
+fn next_get<'w>(exchange: &mut Exchange<'w>, generator: &mut Generator<'w>) {
+    match generator.issue().unwrap() {
+        (id, Task::Get(batch)) => exchange.begin_get(id, &batch, t0()).unwrap(),
+        (_, Task::Set(_)) => panic!("expected a get"),
     }
 }
 
-fn value_reply(key: &[u8], data: &[u8]) -> Vec<u8> {
+pub(super) fn value_reply(key: &[u8], data: &[u8]) -> Vec<u8> {
     let mut reply = format!(
         "VALUE {} 0 {}\r\n",
         String::from_utf8_lossy(key),
@@ -94,11 +111,10 @@ fn ascii_set_then_verified_get() {
     assert_eq!(c.object_bytes, (key.len() + value.len()) as u64);
 
     next_get(&mut x, &mut g);
-    assert_eq!(x.trailer(), b"", "a get has no trailer");
     let mut want = b"get ".to_vec();
     want.extend_from_slice(&key);
     want.extend_from_slice(b"\r\n");
-    assert_eq!(x.header(), want);
+    assert_eq!(wire(&mut x), want);
     let mut reply = value_reply(&key, &value);
     reply.extend_from_slice(b"END\r\n");
     let done = feed(&mut x, &reply, &mut g, &mut c).unwrap();
@@ -106,7 +122,8 @@ fn ascii_set_then_verified_get() {
         done,
         Some(Done {
             kind: Kind::Get,
-            failed: false
+            failed: false,
+            started: t0()
         })
     );
     assert_eq!(
@@ -161,7 +178,8 @@ fn ascii_unasked_key_is_a_protocol_error_the_stream_survives() {
         done,
         Some(Done {
             kind: Kind::Get,
-            failed: false
+            failed: false,
+            started: t0()
         })
     );
     assert_eq!(c.errors.protocol_error, 2, "foreign key and duplicate");
@@ -174,10 +192,10 @@ fn ascii_error_replies() {
     let mut g = w.generator(0).unwrap();
     let mut c = Counters::default();
     let mut x = Exchange::new(Protocol::Ascii, 1, 1 << 20);
-    let Task::Set(set) = g.next_task() else {
+    let (id, Task::Set(set)) = g.issue().unwrap() else {
         panic!()
     };
-    x.begin_set(&set).unwrap();
+    x.begin_set(id, &set, t0()).unwrap();
     let done = feed(
         &mut x,
         b"SERVER_ERROR out of memory storing object\r\n",
@@ -188,7 +206,8 @@ fn ascii_error_replies() {
         done,
         Ok(Some(Done {
             kind: Kind::Set,
-            failed: true
+            failed: true,
+            started: t0()
         }))
     );
     assert_eq!(
@@ -196,10 +215,10 @@ fn ascii_error_replies() {
         (1, 1, 1)
     );
 
-    let Task::Set(set) = g.next_task() else {
+    let (id, Task::Set(set)) = g.issue().unwrap() else {
         panic!()
     };
-    x.begin_set(&set).unwrap();
+    x.begin_set(id, &set, t0()).unwrap();
     feed(&mut x, b"CLIENT_ERROR bad data chunk\r\n", &mut g, &mut c).unwrap();
     assert_eq!(
         (c.errors.client_error, c.cmd_set, c.requests_failed),
@@ -213,13 +232,13 @@ fn ascii_garbage_is_a_desync() {
     let mut g = w.generator(0).unwrap();
     let mut c = Counters::default();
     let mut x = Exchange::new(Protocol::Ascii, 1, 1 << 20);
-    let Task::Set(set) = g.next_task() else {
+    let (id, Task::Set(set)) = g.issue().unwrap() else {
         panic!()
     };
-    x.begin_set(&set).unwrap();
+    x.begin_set(id, &set, t0()).unwrap();
     assert_eq!(feed(&mut x, b"END\r\n", &mut g, &mut c), Err(Desync));
     assert_eq!(feed(&mut x, b"HELLO\r\n", &mut g, &mut c), Err(Desync));
-    x.abandon();
+    x.abandon(&mut g, Instant::now());
     assert_eq!(x.pending(), None);
     assert_eq!(
         x.receive(b"STORED\r\n", &mut g, &mut c, Instant::now()),
@@ -236,28 +255,28 @@ fn ascii_multi_get_counts_each_key() {
     let mut x = Exchange::new(Protocol::Ascii, 4, 1 << 20);
     let mut stored = Vec::new();
     while stored.len() < 4 {
-        match g.next_task() {
-            Task::Set(set) => {
+        match g.issue().unwrap() {
+            (id, Task::Set(set)) => {
                 let mut key = Vec::new();
                 set.key.append_to(&mut key);
                 stored.push((key, set.value.to_vec()));
-                x.begin_set(&set).unwrap();
+                x.begin_set(id, &set, t0()).unwrap();
                 feed(&mut x, b"STORED\r\n", &mut g, &mut c).unwrap();
             }
-            Task::Get(batch) => {
-                x.begin_get(&batch).unwrap();
+            (id, Task::Get(batch)) => {
+                x.begin_get(id, &batch, t0()).unwrap();
                 feed(&mut x, b"END\r\n", &mut g, &mut c).unwrap();
             }
         }
     }
     let before = c;
     loop {
-        if let Task::Get(batch) = g.next_task() {
+        if let (id, Task::Get(batch)) = g.issue().unwrap() {
             if batch.len() == 4 {
-                x.begin_get(&batch).unwrap();
+                x.begin_get(id, &batch, t0()).unwrap();
                 break;
             }
-            x.begin_get(&batch).unwrap();
+            x.begin_get(id, &batch, t0()).unwrap();
             feed(&mut x, b"END\r\n", &mut g, &mut c).unwrap();
         } else {
             panic!("expected gets once the mix has caught up");
@@ -289,7 +308,7 @@ fn ascii_multi_get_counts_each_key() {
 }
 
 /// A binary response header followed by extras, key and value.
-fn bin_reply(
+pub(super) fn bin_reply(
     opcode: u8,
     status: u16,
     opaque: u32,
@@ -325,14 +344,15 @@ fn binary_set_get_hit_and_miss() {
         &bin_reply(0x01, 0, 0, &[], &[], &[]),
     );
     next_get(&mut x, &mut g);
-    assert_eq!(x.header().len(), 24 + key.len());
-    assert_eq!(&x.header()[24..], key);
+    assert_eq!(wire(&mut x).len(), 24 + key.len());
+    assert_eq!(&wire(&mut x)[24..], key);
     let hit = bin_reply(0x00, 0, 0, &[0, 0, 0, 0], &[], &value);
     assert_eq!(
         feed(&mut x, &hit, &mut g, &mut c),
         Ok(Some(Done {
             kind: Kind::Get,
-            failed: false
+            failed: false,
+            started: t0()
         }))
     );
     next_get(&mut x, &mut g);
@@ -349,7 +369,8 @@ fn binary_set_get_hit_and_miss() {
         feed(&mut x, &busy, &mut g, &mut c),
         Ok(Some(Done {
             kind: Kind::Get,
-            failed: true
+            failed: true,
+            started: t0()
         }))
     );
     assert_eq!((c.errors.server_error, c.get_misses), (1, 1));
@@ -368,17 +389,17 @@ fn binary_multi_get_matches_by_opaque_and_key() {
     let stored_reply = bin_reply(0x01, 0, 0, &[], &[], &[]);
     let mut stored = Vec::new();
     let batch_len = loop {
-        match g.next_task() {
-            Task::Set(set) => {
+        match g.issue().unwrap() {
+            (id, Task::Set(set)) => {
                 let mut key = Vec::new();
                 set.key.append_to(&mut key);
                 stored.push((key, set.value.to_vec()));
-                x.begin_set(&set).unwrap();
+                x.begin_set(id, &set, t0()).unwrap();
                 feed(&mut x, &stored_reply, &mut g, &mut c).unwrap();
             }
-            Task::Get(batch) => {
+            (id, Task::Get(batch)) => {
                 let n = batch.len();
-                x.begin_get(&batch).unwrap();
+                x.begin_get(id, &batch, t0()).unwrap();
                 if n == 3 {
                     break n;
                 }
@@ -393,7 +414,7 @@ fn binary_multi_get_matches_by_opaque_and_key() {
         }
     };
     assert_eq!(
-        x.header().len() - 24 * (batch_len + 1),
+        wire(&mut x).len() - 24 * (batch_len + 1),
         stored[0].0.len() * batch_len
     );
     let before = c;
@@ -423,7 +444,8 @@ fn binary_multi_get_matches_by_opaque_and_key() {
         done,
         Some(Done {
             kind: Kind::Get,
-            failed: false
+            failed: false,
+            started: t0()
         })
     );
     assert_eq!(c.cmd_get - before.cmd_get, 3);

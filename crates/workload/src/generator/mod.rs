@@ -6,13 +6,15 @@ use std::time::Instant;
 
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::bytes::{OFFSET_SPAN, encode_prefix};
-use crate::item::{Entry, Item};
+use crate::flight::{Flights, Record, TaskId};
+use crate::item::Item;
 use crate::seed::{below, derive_rng};
 use crate::sizes::TABLE_LEN;
-use crate::task::{Check, GetBatch, SetKind, SetOutcome, SetTask, Task, Verdict};
+use crate::task::{GetBatch, SetKind, SetOutcome, SetTask, Task, Verdict};
 use crate::verify::{EXPIRE_TTL, judge};
 use crate::workload::Workload;
+
+mod plan;
 
 /// What a generator has issued so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -27,24 +29,6 @@ pub struct Counts {
     pub data_checks: u64,
     /// Sets that stored the window before a run without sets.
     pub warmup_sets: u64,
-}
-
-/// The state of the task in flight.
-#[derive(Debug, Clone, Copy)]
-enum InFlight {
-    Idle,
-    Set(PendingSet),
-    Get,
-}
-
-/// A set in flight: the window changes only once it is stored.
-#[derive(Debug, Clone, Copy)]
-struct PendingSet {
-    slot: usize,
-    item: Item,
-    /// Whether storing it moves the set cursor on (a walking set).
-    advance: bool,
-    kind: SetKind,
 }
 
 /// One connection's source of tasks.
@@ -67,6 +51,13 @@ struct PendingSet {
 ///   with a TTL of 60 s; gets of them are checked for expiry.
 /// - A fraction `-v` of the other gets are verified byte for byte.
 ///
+/// Pipelining (an extension, [`Generator::with_depth`]): up to `depth`
+/// tasks may be outstanding, issued with [`Generator::issue`] and reported by
+/// their [`TaskId`]. Walking sets move the cursor on when issued (back again
+/// if the last one issued fails); an item with a set in flight is neither
+/// picked by a get nor set again until that set is answered, so replies
+/// handled in issue order judge every get against what the server holds.
+///
 /// Differences: a set's effect on the window waits for `STORED`, so a failed
 /// set leaves the window as it was; a failed overwrite stops verification of
 /// that item until it is stored again; the keys of a multi-get are distinct;
@@ -77,15 +68,17 @@ pub struct Generator<'w> {
     connection: u32,
     rng: Xoshiro256PlusPlus,
     window: Box<[Item]>,
-    /// Walking sets stored so far; the next walks slot `cursor % window`.
+    /// Walking sets issued and not failed; the next walks slot
+    /// `cursor % window`.
     cursor: u64,
     size_cursor: usize,
     next_prefix: u64,
     prefix_end: u64,
     warmup_left: usize,
     counts: Counts,
-    in_flight: InFlight,
-    batch: Vec<Entry>,
+    flights: Flights,
+    /// Window slots with a set in flight.
+    setting: Box<[bool]>,
 }
 
 impl<'w> Generator<'w> {
@@ -109,8 +102,8 @@ impl<'w> Generator<'w> {
                 0
             },
             counts: Counts::default(),
-            in_flight: InFlight::Idle,
-            batch: Vec::with_capacity(config.division),
+            flights: Flights::new(1, config.division),
+            setting: vec![false; config.window].into_boxed_slice(),
         };
         let window: Box<[Item]> = (0..config.window)
             .map(|slot| {
@@ -126,39 +119,79 @@ impl<'w> Generator<'w> {
         generator
     }
 
-    /// The next task. Call it once the previous task is complete: a set not
-    /// reported by then is forgotten and leaves the window as it was.
+    /// The same generator allowing up to `depth` outstanding tasks
+    /// (1..=[`crate::MAX_DEPTH`], clamped); call it before the first task.
+    pub fn with_depth(mut self, depth: usize) -> Self {
+        self.flights = Flights::new(depth, self.workload.config().division);
+        self
+    }
+
+    /// How many tasks may be outstanding at once.
+    pub fn depth(&self) -> usize {
+        self.flights.depth()
+    }
+
+    /// How many tasks are outstanding.
+    pub fn outstanding(&self) -> usize {
+        self.flights.outstanding()
+    }
+
+    /// The next task, closed loop. Call it once the previous task is
+    /// complete: anything still outstanding is forgotten and leaves the
+    /// window as it was.
     pub fn next_task(&mut self) -> Task<'_, 'w> {
-        self.batch.clear();
-        self.in_flight = InFlight::Idle;
-        if self.warmup_left > 0 {
-            self.warmup_left -= 1;
-            self.counts.warmup_sets += 1;
-            let pending = self.plan_set(false);
-            return Task::Set(self.issue_set(pending, true));
-        }
-        let filled = self.filled();
-        if filled == 0 || self.set_is_due() {
-            let overwrite = (self.counts.overwrites as f64)
-                < self.counts.sets as f64 * self.workload.config().overwrite;
-            self.counts.sets += 1;
-            let pending = self.plan_set(overwrite);
-            if pending.kind == SetKind::Overwrite {
-                self.counts.overwrites += 1;
-            }
-            return Task::Set(self.issue_set(pending, false));
-        }
-        self.plan_gets(filled);
-        self.in_flight = InFlight::Get;
-        Task::Get(self.batch())
+        self.forget_all();
+        let id = self.issue_id().unwrap_or(TaskId::FIRST);
+        self.task(id)
+    }
+
+    /// The next task and its id, or `None` when `depth` tasks are
+    /// outstanding or the next one would touch an item with a set in flight
+    /// (wait for a reply, then ask again). Report its result by its id.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use memaslap_workload::{SetOutcome, Task, Workload, WorkloadConfig};
+    ///
+    /// let workload = Workload::new(&WorkloadConfig::default(), 1, 1).unwrap();
+    /// let mut generator = workload.generator(0).unwrap().with_depth(4);
+    /// let now = Instant::now();
+    /// let mut sent = Vec::new();
+    /// while let Some((id, task)) = generator.issue() {
+    ///     sent.push((id, matches!(task, Task::Set(_))));
+    /// }
+    /// assert!(!sent.is_empty() && sent.len() <= 4);
+    /// // Replies come back in order; each names its task.
+    /// for (id, is_set) in sent {
+    ///     if is_set {
+    ///         generator.complete_set_of(id, SetOutcome::Stored, now);
+    ///     } else {
+    ///         generator.finish_get(id);
+    ///     }
+    /// }
+    /// assert_eq!(generator.outstanding(), 0);
+    /// ```
+    pub fn issue(&mut self) -> Option<(TaskId, Task<'_, 'w>)> {
+        let id = self.issue_id()?;
+        Some((id, self.task(id)))
     }
 
     /// Reports how the set in flight ended; `now` is when its answer came.
     /// Does nothing when no set is in flight.
     pub fn complete_set(&mut self, outcome: SetOutcome, now: Instant) {
-        let InFlight::Set(pending) = std::mem::replace(&mut self.in_flight, InFlight::Idle) else {
+        self.complete_set_of(TaskId::FIRST, outcome, now);
+    }
+
+    /// Reports how set `id` ended; `now` is when its answer came. Does
+    /// nothing when `id` is not an outstanding set.
+    pub fn complete_set_of(&mut self, id: TaskId, outcome: SetOutcome, now: Instant) {
+        let Some(Record::Set(pending)) = self.flights.get(id) else {
             return;
         };
+        self.flights.release(id);
+        if let Some(busy) = self.setting.get_mut(pending.slot) {
+            *busy = false;
+        }
         let Some(item) = self.window.get_mut(pending.slot) else {
             return;
         };
@@ -170,15 +203,20 @@ impl<'w> Generator<'w> {
                     set_at: Some(now),
                     ..pending.item
                 };
-                if pending.advance {
-                    self.cursor += 1;
-                }
             }
             SetOutcome::NotStored | SetOutcome::Lost => {
                 if pending.kind == SetKind::Overwrite && item.stored {
                     item.uncertain = true;
                 }
+                self.unwalk(pending);
             }
+        }
+    }
+
+    /// Ends get `id` once all its keys are judged, freeing its record.
+    pub fn finish_get(&mut self, id: TaskId) {
+        if let Some(Record::Get) = self.flights.get(id) {
+            self.flights.release(id);
         }
     }
 
@@ -186,7 +224,18 @@ impl<'w> Generator<'w> {
     /// the value returned, `None` a miss; `now` is when it came. `None` when
     /// no get is in flight or `index` is not one of its keys.
     pub fn check_get(&self, index: usize, answer: Option<&[u8]>, now: Instant) -> Option<Verdict> {
-        let entry = self.batch.get(index)?;
+        self.check_get_of(TaskId::FIRST, index, answer, now)
+    }
+
+    /// [`Generator::check_get`] for key `index` of get `id`.
+    pub fn check_get_of(
+        &self,
+        id: TaskId,
+        index: usize,
+        answer: Option<&[u8]>,
+        now: Instant,
+    ) -> Option<Verdict> {
+        let entry = self.flights.batch(id).get(index)?;
         let item = self.window.get(entry.slot as usize)?;
         let block = self.workload.block();
         Some(judge(
@@ -202,7 +251,12 @@ impl<'w> Generator<'w> {
     /// The keys of the get in flight (empty when the task in flight is not a
     /// get), e.g. to match returned keys with [`GetBatch::position`].
     pub fn batch(&self) -> GetBatch<'_, 'w> {
-        GetBatch::new(&self.batch, &self.window, self.workload.block())
+        self.batch_of(TaskId::FIRST)
+    }
+
+    /// The keys of get `id` (empty when `id` is not an outstanding get).
+    pub fn batch_of(&self, id: TaskId) -> GetBatch<'_, 'w> {
+        GetBatch::new(self.flights.batch(id), &self.window, self.workload.block())
     }
 
     /// This generator's connection index.
@@ -237,100 +291,58 @@ impl<'w> Generator<'w> {
         !mix.has_no_sets() && self.counts.gets as f64 * mix.set >= self.counts.sets as f64 * mix.get
     }
 
-    /// Chooses the item a set stores; see the type's documentation.
-    fn plan_set(&mut self, want_overwrite: bool) -> PendingSet {
-        let slot = (self.cursor % self.window.len().max(1) as u64) as usize;
-        let current = self.window.get(slot).copied().unwrap_or_default();
-        let walking = |item, kind| PendingSet {
-            slot,
-            item,
-            advance: true,
-            kind,
-        };
-        if current.stored {
-            if want_overwrite || self.next_prefix >= self.prefix_end {
-                return walking(current.overwritten(), SetKind::Overwrite);
-            }
-            return walking(self.fresh_item(current.exptime), SetKind::New);
+    /// Issues the next task into a free record, if it can go now.
+    fn issue_id(&mut self) -> Option<TaskId> {
+        let id = self.flights.next_free()?;
+        if self.warmup_left > 0 {
+            let pending = self.plan_set(false, true)?;
+            self.warmup_left -= 1;
+            self.counts.warmup_sets += 1;
+            self.issue_set(id, pending);
+            return Some(id);
         }
         let filled = self.filled();
-        if want_overwrite && filled > 0 {
-            let target = below(&mut self.rng, filled as u64) as usize;
-            if let Some(item) = self.window.get(target) {
-                return PendingSet {
-                    slot: target,
-                    item: item.overwritten(),
-                    advance: false,
-                    kind: SetKind::Overwrite,
-                };
+        if filled == 0 || self.set_is_due() {
+            let overwrite = (self.counts.overwrites as f64)
+                < self.counts.sets as f64 * self.workload.config().overwrite;
+            let pending = self.plan_set(overwrite, false)?;
+            self.counts.sets += 1;
+            if pending.kind == SetKind::Overwrite {
+                self.counts.overwrites += 1;
             }
+            self.issue_set(id, pending);
+            return Some(id);
         }
-        walking(current, SetKind::New)
+        self.plan_gets(id, filled)
     }
 
-    fn issue_set(&mut self, pending: PendingSet, warmup: bool) -> SetTask<'w> {
-        self.in_flight = InFlight::Set(pending);
-        let block = self.workload.block();
-        SetTask {
-            key: pending.item.key(block),
-            value: pending.item.value(block),
-            exptime: pending.item.exptime,
-            kind: pending.kind,
-            warmup,
-        }
-    }
-
-    /// Picks `min(-d, filled)` distinct stored items (Floyd's sampling) and
-    /// decides what to check for each.
-    fn plan_gets(&mut self, filled: usize) {
-        let n = self.workload.config().division.min(filled);
-        for j in filled - n..filled {
-            let pick = below(&mut self.rng, j as u64 + 1) as usize;
-            let taken = self.batch.iter().any(|e| e.slot as usize == pick);
-            let slot = if taken { j } else { pick };
-            let check = self.plan_check(slot);
-            self.counts.gets += 1;
-            self.batch.push(Entry {
-                slot: slot as u32,
-                check,
-            });
+    /// The task outstanding as `id`.
+    fn task(&self, id: TaskId) -> Task<'_, 'w> {
+        match self.flights.get(id) {
+            Some(Record::Set(pending)) => {
+                let block = self.workload.block();
+                Task::Set(SetTask {
+                    key: pending.item.key(block),
+                    value: pending.item.value(block),
+                    exptime: pending.item.exptime,
+                    kind: pending.kind,
+                    warmup: pending.warmup,
+                })
+            }
+            _ => Task::Get(self.batch_of(id)),
         }
     }
 
-    /// memaslap's verification plan: items with a TTL are always checked for
-    /// expiry; of the others, gets are verified until `-v` of all gets are.
-    fn plan_check(&mut self, slot: usize) -> Check {
-        let Some(item) = self.window.get(slot) else {
-            return Check::None;
-        };
-        if item.uncertain || !item.stored {
-            return Check::None;
-        }
-        if item.exptime > 0 {
-            return Check::Expiry;
-        }
-        let due = (self.counts.gets + 1) as f64 * self.workload.config().verify;
-        if (self.counts.data_checks as f64) < due {
-            self.counts.data_checks += 1;
-            return Check::Data;
-        }
-        Check::None
-    }
-
-    /// A new item under the next unused prefix, sized by the next table entry.
-    fn fresh_item(&mut self, exptime: u32) -> Item {
-        let (key_len, value_len) = self.workload.lens(self.size_cursor);
-        self.size_cursor = (self.size_cursor + 1) % TABLE_LEN;
-        let prefix = encode_prefix(self.next_prefix);
-        self.next_prefix += 1;
-        Item {
-            prefix,
-            suffix_offset: below(&mut self.rng, u64::from(OFFSET_SPAN)) as u32,
-            value_offset: below(&mut self.rng, u64::from(OFFSET_SPAN)) as u32,
-            value_len,
-            key_len,
-            exptime,
-            ..Item::default()
+    /// Forgets every outstanding task, as if never issued.
+    fn forget_all(&mut self) {
+        for index in 0..self.flights.depth() {
+            let id = TaskId::new(index);
+            if let Some(Record::Set(pending)) = self.flights.release(id) {
+                if let Some(busy) = self.setting.get_mut(pending.slot) {
+                    *busy = false;
+                }
+                self.unwalk(pending);
+            }
         }
     }
 }
@@ -342,7 +354,7 @@ impl fmt::Debug for Generator<'_> {
             .field("window", &self.window.len())
             .field("filled", &self.filled())
             .field("counts", &self.counts)
-            .field("in_flight", &self.in_flight)
+            .field("outstanding", &self.flights.outstanding())
             .finish_non_exhaustive()
     }
 }
@@ -356,6 +368,7 @@ fn has_ttl(slot: usize, fraction: f64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bytes::encode_prefix;
     use crate::config::{CommandMix, WorkloadConfig};
 
     #[test]

@@ -1,9 +1,10 @@
 //! One connection ("concurrency"): an explicit state machine that takes
 //! tasks from its workload generator, sends them over its transport, reads
-//! and judges the replies, and keeps one request in flight at a time.
+//! and judges the replies. It keeps one request in flight at a time, as
+//! memaslap, or up to `--depth` written together and answered in order.
 //! Every method takes the current time; nothing here reads a clock.
 
-use crate::exchange::{Desync, Exchange, Kind};
+use crate::exchange::{Desync, Exchange, Kind, MAX_SLICES};
 use crate::failure::VerifyFailure;
 use crate::inbuf::InBuf;
 use crate::pacer::Pacer;
@@ -14,17 +15,20 @@ use memaslap_transport::{
 };
 use memaslap_workload::{Generator, SetOutcome, Task};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
+use warmup::Warmup;
+
+mod warmup;
 
 /// Where a connection is in its cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     /// No request in flight.
     Idle,
-    /// A request is partly written.
+    /// Requests are partly written (earlier ones may await replies).
     Writing,
-    /// A request is written and its reply is awaited.
+    /// Requests are written and their replies are awaited.
     Reading,
     /// The connection failed for good.
     Dead,
@@ -60,15 +64,17 @@ pub struct ConnSetup {
 /// waits for all the others before its first get.
 pub type WarmupGate = Arc<AtomicUsize>;
 
-/// One connection and the request it has in flight.
+/// One connection and the requests it has in flight.
 pub struct Conn<'w> {
     transport: AnyTransport,
     generator: Generator<'w>,
-    exchange: Exchange,
+    exchange: Exchange<'w>,
     inbuf: InBuf,
     phase: Phase,
-    value: &'w [u8],
-    started: Instant,
+    /// The kind of the first request of the write being gathered.
+    access: Option<Access>,
+    /// How long replies may take on the socket written to.
+    timeout: Duration,
     deadline: Option<Instant>,
     pacer: Option<Pacer>,
     budget: u64,
@@ -81,27 +87,19 @@ pub struct Conn<'w> {
     reported_failure: bool,
 }
 
-/// Where a connection is in the warm-up of a run without sets.
-enum Warmup {
-    /// No warm-up, or it is over.
-    Off,
-    /// Storing its window; counted in the gate.
-    Storing(WarmupGate),
-    /// Its window is stored; waiting for the gate to reach zero.
-    Waiting(WarmupGate),
-}
-
 impl<'w> Conn<'w> {
     /// A connection over `transport` (already connecting) that draws its
-    /// tasks from `generator`.
+    /// tasks from `generator`; it keeps as many requests in flight as both
+    /// `generator` and `exchange` allow (their depth, 1 for memaslap's
+    /// closed loop; more only over one TCP socket).
     pub fn new(
         transport: AnyTransport,
         generator: Generator<'w>,
-        exchange: Exchange,
+        exchange: Exchange<'w>,
         inbuf: InBuf,
         pacer: Option<Pacer>,
         setup: ConnSetup,
-        now: Instant,
+        _now: Instant,
     ) -> Conn<'w> {
         Conn {
             transport,
@@ -109,8 +107,8 @@ impl<'w> Conn<'w> {
             exchange,
             inbuf,
             phase: Phase::Idle,
-            value: &[],
-            started: now,
+            access: None,
+            timeout: setup.stream_timeout,
             deadline: None,
             pacer,
             budget: setup.budget,
@@ -128,38 +126,6 @@ impl<'w> Conn<'w> {
     pub fn with_warmup(mut self, gate: Option<WarmupGate>) -> Conn<'w> {
         self.warmup = gate.map_or(Warmup::Off, Warmup::Storing);
         self
-    }
-
-    /// Whether the connection must wait for the others to store their
-    /// windows before its next request.
-    fn held_by_warmup(&mut self) -> bool {
-        match &self.warmup {
-            Warmup::Off => false,
-            Warmup::Storing(gate) => {
-                if self.generator.is_warming_up() {
-                    return false;
-                }
-                let gate = Arc::clone(gate);
-                gate.fetch_sub(1, Ordering::AcqRel);
-                self.warmup = Warmup::Waiting(gate);
-                self.held_by_warmup()
-            }
-            Warmup::Waiting(gate) => {
-                if gate.load(Ordering::Acquire) > 0 {
-                    return true;
-                }
-                self.warmup = Warmup::Off;
-                false
-            }
-        }
-    }
-
-    /// Counts a connection that will store no more out of the gate.
-    fn leave_warmup(&mut self) {
-        if let Warmup::Storing(gate) = &self.warmup {
-            gate.fetch_sub(1, Ordering::AcqRel);
-        }
-        self.warmup = Warmup::Off;
     }
 
     /// Where the connection is.
@@ -186,7 +152,11 @@ impl<'w> Conn<'w> {
     /// The earliest time [`Conn::handle_timeout`] has something to do.
     pub fn poll_deadline(&self, issuing: bool) -> Option<Instant> {
         let pace = match (&self.pacer, self.phase) {
-            (Some(pacer), Phase::Idle) if issuing && self.budget > 0 => Some(pacer.next_send()),
+            (Some(pacer), Phase::Idle | Phase::Reading)
+                if issuing && self.budget > 0 && self.exchange.wants_refill() =>
+            {
+                Some(pacer.next_send())
+            }
             _ => None,
         };
         [self.transport.poll_deadline(), self.deadline, pace]
@@ -201,7 +171,7 @@ impl<'w> Conn<'w> {
         if readiness.writable && self.phase == Phase::Writing {
             self.send(now, ctx);
         }
-        if readiness.readable && self.phase == Phase::Reading {
+        if readiness.readable && self.is_busy() {
             self.read(now, ctx);
         }
         self.settle(now, ctx);
@@ -212,16 +182,16 @@ impl<'w> Conn<'w> {
     pub fn handle_timeout(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
         self.transport.handle_timeout(now);
         if self.is_busy() && self.deadline.is_some_and(|d| now >= d) {
-            self.time_out(now, ctx);
+            self.time_out(now, ctx, false);
         }
         self.settle(now, ctx);
     }
 
-    /// Ends the request in flight as a timeout (the run is over and it never
-    /// got its reply).
+    /// Ends the requests in flight as timeouts (the run is over and they
+    /// never got their replies).
     pub fn expire(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
         if self.is_busy() {
-            self.time_out(now, ctx);
+            self.time_out(now, ctx, true);
         }
         if self.phase != Phase::Dead && self.transport.status() == Status::Failed {
             self.phase = Phase::Dead;
@@ -272,9 +242,7 @@ impl<'w> Conn<'w> {
         if self.budget == 0 {
             self.leave_warmup();
         }
-        while self.phase == Phase::Idle && self.may_issue(now, ctx) {
-            self.issue(now, ctx);
-        }
+        self.fill(now, ctx);
     }
 
     fn may_issue(&mut self, now: Instant, ctx: &Ctx<'_>) -> bool {
@@ -285,61 +253,82 @@ impl<'w> Conn<'w> {
             && !self.held_by_warmup()
     }
 
-    /// Takes the next task and starts sending it.
-    fn issue(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
-        let (access, ops, encoded) = match self.generator.next_task() {
-            Task::Set(set) => {
-                self.value = set.value;
-                (Access::Write, 1, self.exchange.begin_set(&set))
+    /// Begins tasks while the depth, the generator and the pacing allow,
+    /// then writes them together.
+    fn fill(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
+        while matches!(self.phase, Phase::Idle | Phase::Reading) && self.exchange.wants_refill() {
+            while self.exchange.can_begin() && self.may_issue(now, ctx) && self.issue(now, ctx) {}
+            if !self.exchange.has_unwritten() {
+                return;
             }
-            Task::Get(batch) => {
-                self.value = &[];
-                (
-                    Access::Read,
-                    batch.len() as u64,
-                    self.exchange.begin_get(&batch),
-                )
-            }
+            self.write(now, ctx);
+        }
+    }
+
+    /// Takes the next task and adds it to the write being gathered; false
+    /// when the generator has none to give now.
+    fn issue(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> bool {
+        let Some((id, task)) = self.generator.issue() else {
+            return false;
+        };
+        let (access, ops, encoded) = match task {
+            Task::Set(set) => (Access::Write, 1, self.exchange.begin_set(id, &set, now)),
+            Task::Get(batch) => (
+                Access::Read,
+                batch.len() as u64,
+                self.exchange.begin_get(id, &batch, now),
+            ),
         };
         if encoded.is_err() {
             // The workload only makes keys the protocols accept; a key that
             // is refused means this connection cannot go on.
+            self.generator.complete_set_of(id, SetOutcome::Lost, now);
+            self.generator.finish_get(id);
             ctx.stats.counters.errors.client_error += 1;
             self.close();
-            return;
+            return false;
         }
-        self.rng ^= self.rng << 13;
-        self.rng ^= self.rng >> 7;
-        self.rng ^= self.rng << 17;
-        if let Err(error) = self.transport.begin(access, self.rng) {
-            self.exchange.abandon();
-            self.lost(error, now, ctx);
-            return;
-        }
+        self.access.get_or_insert(access);
         if let Some(pacer) = &mut self.pacer {
             pacer.sent(now);
         }
         self.budget = self.budget.saturating_sub(ops);
         ctx.stats.counters.requests_sent += 1;
-        self.started = now;
-        let timeout = if self.transport.current_is_datagram() {
+        true
+    }
+
+    /// Starts writing the requests gathered.
+    fn write(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        let access = self.access.take().unwrap_or(Access::Read);
+        if let Err(error) = self.transport.begin(access, self.rng) {
+            self.lost(error, now, ctx);
+            return;
+        }
+        self.timeout = if self.transport.current_is_datagram() {
             self.datagram_timeout
         } else {
             self.stream_timeout
         };
-        self.deadline = Some(now + timeout);
+        self.deadline = self.exchange.oldest_start().map(|t| t + self.timeout);
         self.phase = Phase::Writing;
         self.send(now, ctx);
     }
 
-    /// Writes what is left of the request.
+    /// Writes what is left of the requests gathered.
     fn send(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
-        let bufs = [self.exchange.header(), self.value, self.exchange.trailer()];
-        match self.transport.send(&bufs, now) {
+        let mut slices = [&[][..]; MAX_SLICES];
+        let count = self.exchange.write_slices(&mut slices);
+        let bufs = slices.get(..count).unwrap_or_default();
+        match self.transport.send(bufs, now) {
             Ok(sent) => {
                 ctx.stats.counters.written_bytes += sent.bytes as u64;
-                self.count_net(sent.bytes, ctx);
                 if sent.done {
+                    let net = self.exchange.written();
+                    ctx.stats.counters.get_net_bytes += net.get as u64;
+                    ctx.stats.counters.set_net_bytes += net.set as u64;
                     self.phase = Phase::Reading;
                 }
             }
@@ -347,10 +336,10 @@ impl<'w> Conn<'w> {
         }
     }
 
-    /// Reads and consumes replies until the socket has nothing more or the
-    /// request is complete.
+    /// Reads and consumes replies until the socket has nothing more or no
+    /// request is in flight.
     fn read(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
-        while self.phase == Phase::Reading {
+        while self.is_busy() {
             let Some(spare) = self.inbuf.spare() else {
                 // One reply element larger than the parser allows is refused
                 // by the parser first; a full buffer means it broke step.
@@ -361,7 +350,6 @@ impl<'w> Conn<'w> {
                 Ok(Some(n)) => {
                     self.inbuf.filled(n);
                     ctx.stats.counters.read_bytes += n as u64;
-                    self.count_net(n, ctx);
                     self.consume(now, ctx);
                 }
                 Ok(None) => return,
@@ -373,63 +361,72 @@ impl<'w> Conn<'w> {
         }
     }
 
-    /// Attributes bytes on the wire to the kind of request in flight.
-    fn count_net(&self, bytes: usize, ctx: &mut Ctx<'_>) {
+    /// Attributes reply bytes to the kind of request they answered.
+    fn count_net(kind: Option<Kind>, bytes: usize, ctx: &mut Ctx<'_>) {
         let c = &mut ctx.stats.counters;
-        match self.exchange.pending() {
+        match kind {
             Some(Kind::Get) => c.get_net_bytes += bytes as u64,
             Some(Kind::Set) => c.set_net_bytes += bytes as u64,
             None => {}
         }
     }
 
-    /// Hands the received bytes to the exchange.
+    /// Hands the received bytes to the exchange, reply after reply.
     fn consume(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
-        let received = self.exchange.receive(
-            self.inbuf.data(),
-            &mut self.generator,
-            &mut ctx.stats.counters,
-            now,
-        );
-        self.exchange.take_failures(ctx.failures);
-        let received = match received {
-            Ok(received) => received,
-            Err(Desync) => return self.desync(now, ctx),
-        };
-        self.inbuf.consume(received.consumed);
-        let Some(done) = received.done else {
+        loop {
+            let kind = self.exchange.pending();
+            let received = self.exchange.receive(
+                self.inbuf.data(),
+                &mut self.generator,
+                &mut ctx.stats.counters,
+                now,
+            );
+            self.exchange.take_failures(ctx.failures);
+            let received = match received {
+                Ok(received) => received,
+                Err(Desync) => return self.desync(now, ctx),
+            };
+            self.inbuf.consume(received.consumed);
+            Self::count_net(kind, received.consumed, ctx);
+            let Some(done) = received.done else {
+                return;
+            };
+            let latency = now.saturating_duration_since(done.started);
+            match done.kind {
+                Kind::Get => ctx.stats.get.record(latency),
+                Kind::Set => ctx.stats.set.record(latency),
+            }
+            self.deadline = self.exchange.oldest_start().map(|t| t + self.timeout);
+            if self.exchange.outstanding() > 0 {
+                continue;
+            }
+            self.phase = Phase::Idle;
+            if self.inbuf.data().is_empty() {
+                self.transport.finish();
+            } else {
+                // The server sent more than was asked for.
+                self.desync(now, ctx);
+            }
             return;
-        };
-        let latency = now.saturating_duration_since(self.started);
-        match done.kind {
-            Kind::Get => ctx.stats.get.record(latency),
-            Kind::Set => ctx.stats.set.record(latency),
-        }
-        self.deadline = None;
-        self.phase = Phase::Idle;
-        if self.inbuf.data().is_empty() {
-            self.transport.finish();
-        } else {
-            // The server sent more than was asked for.
-            self.desync(now, ctx);
         }
     }
 
-    /// Ends the request in flight without a reply: a set's item is no
-    /// longer known, the exchange and buffer are reset.
-    fn abandon(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
-        if self.exchange.pending() == Some(Kind::Set) {
-            self.generator.complete_set(SetOutcome::Lost, now);
-        }
-        self.exchange.abandon();
+    /// Ends the requests in flight without a reply: sets' items are no
+    /// longer known, the exchange and buffer are reset. Returns how many.
+    fn give_up(&mut self, now: Instant) -> u64 {
+        let count = self.exchange.abandon(&mut self.generator, now);
         self.inbuf.clear();
         self.deadline = None;
-        if self.is_busy() {
-            ctx.stats.counters.requests_failed += 1;
-        }
+        self.access = None;
         if self.phase != Phase::Dead {
             self.phase = Phase::Idle;
         }
+        count as u64
+    }
+
+    /// Ends the requests in flight as failed.
+    fn abandon(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
+        ctx.stats.counters.requests_failed += self.give_up(now);
     }
 
     /// The transport lost the socket (counted when its `Disconnected` event
@@ -467,20 +464,22 @@ impl<'w> Conn<'w> {
         self.transport.reset(ResetReason::Protocol, now);
     }
 
-    /// The reply did not come in time. Over UDP the request is given up and
-    /// the connection goes on; over a stream a late reply would arrive out of
-    /// step, so the socket is reset (reconnected under `-R`).
-    fn time_out(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
-        let c = &mut ctx.stats.counters;
-        c.requests_timed_out += 1;
-        c.errors.timeout += 1;
+    /// The oldest reply did not come in time. Over UDP the request is given
+    /// up and the connection goes on; over a stream a late reply would
+    /// arrive out of step, so the socket is reset (reconnected under `-R`)
+    /// and the requests behind it fail with it (`all`: they timed out too,
+    /// the run being over).
+    fn time_out(&mut self, now: Instant, ctx: &mut Ctx<'_>, all: bool) {
         let udp = self.transport.current_is_datagram();
+        let given_up = self.give_up(now);
+        let late = if all { given_up } else { given_up.min(1) };
+        let c = &mut ctx.stats.counters;
+        c.requests_timed_out += late;
+        c.errors.timeout += late;
+        c.requests_failed += given_up - late;
         if udp {
-            c.udp_timeout += 1;
+            c.udp_timeout += late;
         }
-        // Counted as timed out, not failed: leave the busy phase first.
-        self.phase = Phase::Idle;
-        self.abandon(now, ctx);
         if udp {
             self.transport.finish();
         } else {

@@ -1,0 +1,165 @@
+//! Consuming one request's reply: where its results go (the generator, the
+//! counters, the failed checks) and what is left once it is read.
+
+use super::{Kind, Pending};
+use crate::failure::VerifyFailure;
+use crate::stats::Counters;
+use memaslap_workload::{Generator, SetOutcome, TaskId, Verdict};
+use std::time::Instant;
+
+/// What a protocol's reply reader leaves behind.
+pub(super) struct State {
+    /// What is still in flight.
+    pub pending: Option<Pending>,
+    /// The request's kind and whether it failed, when its reply is
+    /// complete.
+    pub done: Option<(Kind, bool)>,
+}
+
+impl State {
+    pub(super) fn waiting(pending: Pending) -> State {
+        State {
+            pending: Some(pending),
+            done: None,
+        }
+    }
+
+    pub(super) fn done(kind: Kind, failed: bool) -> State {
+        State {
+            pending: None,
+            done: Some((kind, failed)),
+        }
+    }
+}
+
+/// An error reply, by who is to blame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Blame {
+    /// The server failed (`SERVER_ERROR`, out of memory, busy, …).
+    Server,
+    /// The request was refused (`CLIENT_ERROR`, `ERROR`, invalid arguments).
+    Client,
+}
+
+/// Where results go while a reply is consumed.
+pub(super) struct Ctx<'c, 'w> {
+    pub generator: &'c mut Generator<'w>,
+    pub counters: &'c mut Counters,
+    /// The request whose reply is consumed.
+    pub id: TaskId,
+    pub answered: &'c mut Vec<bool>,
+    pub failures: Option<&'c mut Vec<VerifyFailure>>,
+    pub now: Instant,
+}
+
+impl Ctx<'_, '_> {
+    /// The index of a returned key among the request's keys.
+    pub(super) fn position(&self, key: &[u8]) -> Option<usize> {
+        self.generator.batch_of(self.id).position(key)
+    }
+
+    /// A value came back for key `index` of the get in flight. A key that
+    /// was not asked for, or answered twice, is a protocol error the stream
+    /// survives.
+    pub(super) fn hit(&mut self, index: Option<usize>, data: &[u8]) {
+        let Some(slot) = index.and_then(|i| self.answered.get_mut(i)) else {
+            self.counters.errors.protocol_error += 1;
+            return;
+        };
+        if std::mem::replace(slot, true) {
+            self.counters.errors.protocol_error += 1;
+            return;
+        }
+        if let Some(i) = index {
+            self.check(i, Some(data));
+        }
+    }
+
+    /// The get's reply is complete. Without an error, every key not
+    /// answered is a miss; an error reply ends the get without judging the
+    /// keys it did not answer.
+    pub(super) fn finish_get(&mut self, keys: usize, blame: Option<Blame>) -> State {
+        match blame {
+            None => {
+                for index in 0..self.answered.len() {
+                    if self.answered.get(index) == Some(&false) {
+                        self.counters.get_misses += 1;
+                        self.check(index, None);
+                    }
+                }
+            }
+            Some(blame) => self.blame(blame),
+        }
+        self.generator.finish_get(self.id);
+        if blame != Some(Blame::Client) {
+            self.counters.cmd_get += keys as u64;
+        }
+        self.end(Kind::Get, blame.is_some())
+    }
+
+    /// The set's reply is in. A refused request (`CLIENT_ERROR`) never
+    /// reached the server's set counter, so it is not counted as a set.
+    pub(super) fn finish_set(
+        &mut self,
+        outcome: SetOutcome,
+        object_bytes: usize,
+        blame: Option<Blame>,
+    ) -> State {
+        self.generator.complete_set_of(self.id, outcome, self.now);
+        if blame != Some(Blame::Client) {
+            self.counters.cmd_set += 1;
+            self.counters.object_bytes += object_bytes as u64;
+        }
+        if let Some(blame) = blame {
+            self.blame(blame);
+        }
+        self.end(Kind::Set, blame.is_some())
+    }
+
+    fn blame(&mut self, blame: Blame) {
+        match blame {
+            Blame::Server => self.counters.errors.server_error += 1,
+            Blame::Client => self.counters.errors.client_error += 1,
+        }
+    }
+
+    fn end(&mut self, kind: Kind, failed: bool) -> State {
+        if failed {
+            self.counters.requests_failed += 1;
+        } else {
+            self.counters.requests_completed += 1;
+        }
+        State::done(kind, failed)
+    }
+
+    /// Judges the answer for key `index` and counts the verdict.
+    fn check(&mut self, index: usize, answer: Option<&[u8]>) {
+        let Some(verdict) = self
+            .generator
+            .check_get_of(self.id, index, answer, self.now)
+        else {
+            return;
+        };
+        self.verdict(verdict);
+        if matches!(verdict, Verdict::Ok | Verdict::Unchecked) {
+            return;
+        }
+        if let (Some(failures), Some(entry)) = (
+            self.failures.as_deref_mut(),
+            self.generator.batch_of(self.id).get(index),
+        ) {
+            failures.push(VerifyFailure::new(verdict, &entry, answer));
+        }
+    }
+
+    fn verdict(&mut self, verdict: Verdict) {
+        let c = &mut *self.counters;
+        match verdict {
+            Verdict::Unchecked | Verdict::Ok => {}
+            Verdict::VerifyFailed => c.verify_failed += 1,
+            Verdict::VerifyMiss => c.verify_misses += 1,
+            Verdict::ExpiredGet => c.expired_get += 1,
+            Verdict::UnexpiredUnget => c.unexpired_unget += 1,
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! The tasks a generator has outstanding: a fixed set of records, one per
+//! task that may be in flight at once (`--depth`), reused without
+//! allocating.
+
+use crate::item::{Entry, Item};
+use crate::task::SetKind;
+
+/// Names one outstanding task of a [`crate::Generator`], from its issue
+/// until its result is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TaskId(u16);
+
+impl TaskId {
+    /// The only record of a generator of depth 1.
+    pub(crate) const FIRST: TaskId = TaskId(0);
+
+    /// The id of record `index` (below [`MAX_DEPTH`]).
+    pub(crate) const fn new(index: usize) -> TaskId {
+        TaskId(index as u16)
+    }
+
+    /// The record's index, below the generator's depth; useful as a
+    /// per-request tag (e.g. in a binary opaque).
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A set in flight: the window changes only once it is stored.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PendingSet {
+    pub slot: usize,
+    pub item: Item,
+    /// For a walking set, the cursor it was issued at (the cursor moved on
+    /// when it was issued).
+    pub walk: Option<u64>,
+    pub kind: SetKind,
+    /// Whether it stores the window before a run without sets.
+    pub warmup: bool,
+}
+
+/// What one record holds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Record {
+    Free,
+    Set(PendingSet),
+    Get,
+}
+
+/// The records, the keys of each get and which ones are free.
+#[derive(Debug)]
+pub(crate) struct Flights {
+    records: Box<[Record]>,
+    batches: Box<[Vec<Entry>]>,
+    /// Free record indices, the next one to use last.
+    free: Vec<u16>,
+}
+
+/// The most tasks one generator may have outstanding.
+pub const MAX_DEPTH: usize = 1024;
+
+impl Flights {
+    /// Room for `depth` tasks (1..=[`MAX_DEPTH`]) of up to `division` keys.
+    pub fn new(depth: usize, division: usize) -> Flights {
+        let depth = depth.clamp(1, MAX_DEPTH);
+        Flights {
+            records: vec![Record::Free; depth].into_boxed_slice(),
+            batches: (0..depth).map(|_| Vec::with_capacity(division)).collect(),
+            free: (0..depth as u16).rev().collect(),
+        }
+    }
+
+    /// How many tasks may be outstanding at once.
+    pub fn depth(&self) -> usize {
+        self.records.len()
+    }
+
+    /// How many are.
+    pub fn outstanding(&self) -> usize {
+        self.records.len() - self.free.len()
+    }
+
+    /// The id the next task will get, if a record is free.
+    pub fn next_free(&self) -> Option<TaskId> {
+        self.free.last().copied().map(TaskId)
+    }
+
+    /// Takes the record `next_free` named and fills it.
+    pub fn take(&mut self, id: TaskId, record: Record) {
+        if self.free.last() == Some(&id.0) {
+            self.free.pop();
+        }
+        if let Some(slot) = self.records.get_mut(id.index()) {
+            *slot = record;
+        }
+    }
+
+    /// The record of `id`.
+    pub fn get(&self, id: TaskId) -> Option<Record> {
+        self.records.get(id.index()).copied()
+    }
+
+    /// Frees `id`'s record, returning what it held.
+    pub fn release(&mut self, id: TaskId) -> Option<Record> {
+        let slot = self.records.get_mut(id.index())?;
+        let record = std::mem::replace(slot, Record::Free);
+        if !matches!(record, Record::Free) {
+            self.free.push(id.0);
+        }
+        Some(record)
+    }
+
+    /// The keys of the get `id` (empty for another record).
+    pub fn batch(&self, id: TaskId) -> &[Entry] {
+        match self.records.get(id.index()) {
+            Some(Record::Get) => self.batches.get(id.index()).map_or(&[], |b| b.as_slice()),
+            _ => &[],
+        }
+    }
+
+    /// The key list to fill for a get about to take record `id`.
+    pub fn batch_mut(&mut self, id: TaskId) -> Option<&mut Vec<Entry>> {
+        self.batches.get_mut(id.index())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_reused_without_growing() {
+        let mut f = Flights::new(3, 2);
+        assert_eq!((f.depth(), f.outstanding()), (3, 0));
+        let a = f.next_free().unwrap();
+        f.take(a, Record::Get);
+        let b = f.next_free().unwrap();
+        f.take(b, Record::Get);
+        let c = f.next_free().unwrap();
+        f.take(c, Record::Get);
+        assert_eq!([a.index(), b.index(), c.index()], [0, 1, 2]);
+        assert_eq!(f.next_free(), None);
+        assert!(matches!(f.release(b), Some(Record::Get)));
+        assert!(matches!(f.release(b), Some(Record::Free)));
+        assert_eq!(f.outstanding(), 2);
+        assert_eq!(f.next_free(), Some(b));
+        assert_eq!(f.free.capacity(), 3);
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        assert_eq!(Flights::new(0, 1).depth(), 1);
+        assert_eq!(Flights::new(5000, 1).depth(), MAX_DEPTH);
+    }
+}

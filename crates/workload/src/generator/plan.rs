@@ -1,0 +1,141 @@
+//! How a generator plans its tasks: which window item a set stores, which
+//! items a get reads and what it checks, and new items for fresh keys.
+
+use super::Generator;
+use crate::bytes::{OFFSET_SPAN, encode_prefix};
+use crate::flight::{PendingSet, Record, TaskId};
+use crate::item::{Entry, Item};
+use crate::seed::below;
+use crate::sizes::TABLE_LEN;
+use crate::task::{Check, SetKind};
+
+impl Generator<'_> {
+    /// A walking set failed: when it was the last one issued, the next
+    /// walks its slot again.
+    pub(super) fn unwalk(&mut self, pending: PendingSet) {
+        if pending.walk.is_some_and(|walk| walk + 1 == self.cursor) {
+            self.cursor -= 1;
+        }
+    }
+
+    pub(super) fn is_setting(&self, slot: usize) -> bool {
+        self.setting.get(slot).copied().unwrap_or(false)
+    }
+
+    /// Chooses the item a set stores; see the type's documentation. `None`
+    /// when the walk reaches an item with a set in flight.
+    pub(super) fn plan_set(&mut self, want_overwrite: bool, warmup: bool) -> Option<PendingSet> {
+        let slot = (self.cursor % self.window.len().max(1) as u64) as usize;
+        if self.is_setting(slot) {
+            return None;
+        }
+        let current = self.window.get(slot).copied().unwrap_or_default();
+        let walk = Some(self.cursor);
+        let walking = |item, kind| PendingSet {
+            slot,
+            item,
+            walk,
+            kind,
+            warmup,
+        };
+        if current.stored {
+            if want_overwrite || self.next_prefix >= self.prefix_end {
+                return Some(walking(current.overwritten(), SetKind::Overwrite));
+            }
+            return Some(walking(self.fresh_item(current.exptime), SetKind::New));
+        }
+        let filled = self.filled();
+        if want_overwrite && filled > 0 {
+            let target = below(&mut self.rng, filled as u64) as usize;
+            if let Some(item) = self.window.get(target).filter(|_| !self.is_setting(target)) {
+                return Some(PendingSet {
+                    slot: target,
+                    item: item.overwritten(),
+                    walk: None,
+                    kind: SetKind::Overwrite,
+                    warmup,
+                });
+            }
+        }
+        Some(walking(current, SetKind::New))
+    }
+
+    pub(super) fn issue_set(&mut self, id: TaskId, pending: PendingSet) {
+        if pending.walk.is_some() {
+            self.cursor += 1;
+        }
+        if let Some(busy) = self.setting.get_mut(pending.slot) {
+            *busy = true;
+        }
+        self.flights.take(id, Record::Set(pending));
+    }
+
+    /// Picks `min(-d, filled)` distinct stored items (Floyd's sampling),
+    /// leaving out items with a set in flight, and decides what to check for
+    /// each. `None` when every pick had a set in flight.
+    pub(super) fn plan_gets(&mut self, id: TaskId, filled: usize) -> Option<TaskId> {
+        let mut batch = std::mem::take(self.flights.batch_mut(id)?);
+        batch.clear();
+        let n = self.workload.config().division.min(filled);
+        for j in filled - n..filled {
+            let pick = below(&mut self.rng, j as u64 + 1) as usize;
+            let taken = batch.iter().any(|e| e.slot as usize == pick);
+            let slot = if taken { j } else { pick };
+            if self.is_setting(slot) {
+                continue;
+            }
+            let check = self.plan_check(slot);
+            self.counts.gets += 1;
+            batch.push(Entry {
+                slot: slot as u32,
+                check,
+            });
+        }
+        let empty = batch.is_empty();
+        if let Some(place) = self.flights.batch_mut(id) {
+            *place = batch;
+        }
+        if empty {
+            return None;
+        }
+        self.flights.take(id, Record::Get);
+        Some(id)
+    }
+
+    /// memaslap's verification plan: items with a TTL are always checked for
+    /// expiry; of the others, gets are verified until `-v` of all gets are.
+    pub(super) fn plan_check(&mut self, slot: usize) -> Check {
+        let Some(item) = self.window.get(slot) else {
+            return Check::None;
+        };
+        if item.uncertain || !item.stored {
+            return Check::None;
+        }
+        if item.exptime > 0 {
+            return Check::Expiry;
+        }
+        let due = (self.counts.gets + 1) as f64 * self.workload.config().verify;
+        if (self.counts.data_checks as f64) < due {
+            self.counts.data_checks += 1;
+            return Check::Data;
+        }
+        Check::None
+    }
+
+    /// A new item under the next unused prefix, sized by the next table entry.
+    pub(super) fn fresh_item(&mut self, exptime: u32) -> Item {
+        let (key_len, value_len) = self.workload.lens(self.size_cursor);
+        self.size_cursor = (self.size_cursor + 1) % TABLE_LEN;
+        let prefix = encode_prefix(self.next_prefix);
+        self.next_prefix += 1;
+        Item {
+            prefix,
+            suffix_offset: below(&mut self.rng, u64::from(OFFSET_SPAN)) as u32,
+            value_offset: below(&mut self.rng, u64::from(OFFSET_SPAN)) as u32,
+            value_len,
+            key_len,
+            exptime,
+            ..Item::default()
+        }
+    }
+}
