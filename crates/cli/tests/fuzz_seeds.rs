@@ -8,7 +8,7 @@
 mod fault_server;
 
 use fault_server::{Fault, Plan, Replies};
-use memaslap_engine::exchange::{Exchange, Protocol};
+use memaslap_engine::exchange::{Exchange, MAX_SLICES, Protocol};
 use memaslap_engine::stats::Counters;
 use memaslap_workload::{CommandMix, SizeRange, Task, Workload, WorkloadConfig};
 use std::path::Path;
@@ -41,19 +41,18 @@ fn stream(fault: Fault, protocol: Protocol, division: usize) -> Vec<u8> {
     let replies = Replies::new(fault, Plan::Every(3));
     let mut out = Vec::new();
     for _ in 0..REQUESTS {
-        let mut request = Vec::new();
-        match generator.next_task() {
-            Task::Set(set) => {
-                exchange.begin_set(&set).unwrap();
-                request.extend_from_slice(exchange.header());
-                request.extend_from_slice(set.value);
-                request.extend_from_slice(exchange.trailer());
-            }
-            Task::Get(batch) => {
-                exchange.begin_get(&batch).unwrap();
-                request.extend_from_slice(exchange.header());
-            }
+        let now = Instant::now();
+        let Some((id, task)) = generator.issue() else {
+            break;
+        };
+        match task {
+            Task::Set(set) => exchange.begin_set(id, &set, now).unwrap(),
+            Task::Get(batch) => exchange.begin_get(id, &batch, now).unwrap(),
         }
+        let mut slices = [&[][..]; MAX_SLICES];
+        let n = exchange.write_slices(&mut slices);
+        let request = slices[..n].concat();
+        exchange.written();
         let (reply, open) = replies.answer(&request, protocol == Protocol::Binary);
         out.extend_from_slice(&reply);
         // Keep the generator in step, as the target does with the stream.

@@ -14,7 +14,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use memaslap_engine::exchange::{Done, Exchange, Protocol};
+use memaslap_engine::exchange::{Done, Exchange, MAX_SLICES, Protocol};
 use memaslap_engine::stats::Counters;
 use memaslap_workload::{CommandMix, SizeRange, Task, Workload, WorkloadConfig};
 use std::sync::OnceLock;
@@ -39,8 +39,9 @@ fuzz_target!(|data: &[u8]| {
     static WORKLOADS: OnceLock<Vec<Workload>> = OnceLock::new();
     let workloads = WORKLOADS.get_or_init(|| (1..=4).map(workload).collect());
     let workload = &workloads[division - 1];
-    let whole = drive(workload, protocol, division, stream, None);
-    let chunked = drive(workload, protocol, division, stream, Some(*seed));
+    let now = Instant::now();
+    let whole = drive(workload, protocol, division, stream, None, now);
+    let chunked = drive(workload, protocol, division, stream, Some(*seed), now);
     assert_eq!(whole, chunked);
 });
 
@@ -73,12 +74,12 @@ fn drive(
     division: usize,
     stream: &[u8],
     seed: Option<u8>,
+    now: Instant,
 ) -> Ran {
     let mut generator = workload.generator(0).unwrap();
     let mut exchange = Exchange::new(protocol, division, MAX_VALUE).with_details(true);
     let mut counters = Counters::default();
     let mut rng = u32::from(seed.unwrap_or(0)) | 1;
-    let now = Instant::now();
     let (mut rest, mut avail) = (stream, 0);
     let mut ran = Ran {
         ends: Vec::new(),
@@ -86,13 +87,19 @@ fn drive(
         counters: Counters::default(),
     };
     'requests: for _ in 0..MAX_REQUESTS {
-        let begun = match generator.next_task() {
-            Task::Set(set) => exchange.begin_set(&set),
-            Task::Get(batch) => exchange.begin_get(&batch),
+        let Some((id, task)) = generator.issue() else {
+            break;
+        };
+        let begun = match task {
+            Task::Set(set) => exchange.begin_set(id, &set, now),
+            Task::Get(batch) => exchange.begin_get(id, &batch, now),
         };
         if begun.is_err() {
             break;
         }
+        let mut slices = [&[][..]; MAX_SLICES];
+        exchange.write_slices(&mut slices);
+        exchange.written();
         let before = counters.requests_completed + counters.requests_failed;
         let end = loop {
             let grow = match seed {
@@ -108,7 +115,7 @@ fn drive(
             avail = (avail + grow).min(rest.len());
             let Ok(received) = exchange.receive(&rest[..avail], &mut generator, &mut counters, now)
             else {
-                exchange.abandon();
+                exchange.abandon(&mut generator, now);
                 ran.desync = true;
                 break 'requests;
             };
@@ -130,7 +137,7 @@ fn drive(
         }
         ran.ends.push(end);
         if end.is_none() {
-            exchange.abandon();
+            exchange.abandon(&mut generator, now);
             break;
         }
     }
