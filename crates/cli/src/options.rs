@@ -11,7 +11,7 @@ use std::time::Duration;
 /// memaslap: generates load against memcached servers and reports
 /// throughput, latency, misses and verification failures.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "memaslap", version, about, long_about = None)]
+#[command(name = "memaslap", version, about, long_about = None, args_override_self = true)]
 #[command(after_help = AFTER_HELP)]
 pub struct Options {
     /// Servers, host:port[,host:port...]. Defaults to $MEMCACHED_SERVERS,
@@ -202,6 +202,13 @@ mod tests {
         assert_eq!(o.udp_timeout, Duration::from_millis(200));
         assert_eq!(o.tcp_timeout, Duration::from_millis(1500));
         assert!(o.facebook);
+    }
+
+    #[test]
+    fn a_repeated_option_takes_its_last_value() {
+        let o = parse(&["-t", "10s", "-t", "3s", "-c", "8", "--concurrency", "4"]).unwrap();
+        assert_eq!(o.time, Duration::from_secs(3));
+        assert_eq!(o.concurrency, 4);
     }
 
     #[test]
