@@ -193,10 +193,11 @@ fn on_report(report: Report<'_>, shown: Shown) {
 
 fn print_final(setup: &Setup, outcome: &Outcome) {
     let stats = &outcome.stats;
+    let total = stats.total();
     let mut out = String::new();
     report::latency_block(&mut out, "Get", &stats.get);
     report::latency_block(&mut out, "Set", &stats.set);
-    report::latency_block(&mut out, "Total", &stats.total());
+    report::latency_block(&mut out, "Total", &total);
     let workload = &setup.workload;
     report::counters(
         &mut out,
@@ -218,7 +219,7 @@ fn print_final(setup: &Setup, outcome: &Outcome) {
     report::percentile_header(&mut out);
     report::percentile_line(&mut out, "Get", &stats.get);
     report::percentile_line(&mut out, "Set", &stats.set);
-    report::percentile_line(&mut out, "Total", &stats.total());
+    report::percentile_line(&mut out, "Total", &total);
     out.push('\n');
     report::accounting(&mut out, c);
     crate::outages::outages(&mut out, &outcome.outages, outcome.outages_more);

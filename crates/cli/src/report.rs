@@ -181,11 +181,12 @@ pub fn periodic(
     global: &Stats,
     global_secs: u64,
 ) {
-    let blocks: [(&str, Latency, Latency, u64, u64, u64, u64); 3] = [
+    let (period_total, global_total) = (period.total(), global.total());
+    let blocks: [(&str, &Latency, &Latency, u64, u64, u64, u64); 3] = [
         (
             "Get",
-            period.get.clone(),
-            global.get.clone(),
+            &period.get,
+            &global.get,
             period.counters.get_misses,
             global.counters.get_misses,
             period.counters.get_net_bytes,
@@ -193,8 +194,8 @@ pub fn periodic(
         ),
         (
             "Set",
-            period.set.clone(),
-            global.set.clone(),
+            &period.set,
+            &global.set,
             0,
             0,
             period.counters.set_net_bytes,
@@ -202,8 +203,8 @@ pub fn periodic(
         ),
         (
             "Total",
-            period.total(),
-            global.total(),
+            &period_total,
+            &global_total,
             period.counters.get_misses,
             global.counters.get_misses,
             period.counters.written_bytes + period.counters.read_bytes,
