@@ -6,30 +6,19 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod fault_server;
+#[path = "../../engine/fuzz/workload.rs"]
+mod fuzz_workload;
 
 use fault_server::{Fault, Plan, Replies};
+use fuzz_workload::workload;
 use memaslap_engine::exchange::{Exchange, MAX_SLICES, Protocol};
 use memaslap_engine::stats::Counters;
-use memaslap_workload::{CommandMix, SizeRange, Task, Workload, WorkloadConfig};
+use memaslap_workload::Task;
 use std::path::Path;
 use std::time::Instant;
 
 /// Requests per seed; the fault falls on every third reply that can carry it.
 const REQUESTS: usize = 24;
-
-/// The fuzz target's workload (crates/engine/fuzz/fuzz_targets/exchange_receive.rs).
-fn workload(division: usize) -> Workload {
-    let config = WorkloadConfig {
-        window: 8,
-        verify: 1.0,
-        division,
-        keys: vec![SizeRange::new(16, 24, 1.0)],
-        values: vec![SizeRange::new(1, 100, 1.0)],
-        mix: CommandMix { set: 0.5, get: 0.5 },
-        ..WorkloadConfig::default()
-    };
-    Workload::new(&config, 7, 1).unwrap()
-}
 
 /// The server's byte stream for the target's requests, until the
 /// connection would end.

@@ -16,7 +16,11 @@
 use libfuzzer_sys::fuzz_target;
 use memaslap_engine::exchange::{Done, Exchange, MAX_SLICES, Protocol};
 use memaslap_engine::stats::Counters;
-use memaslap_workload::{CommandMix, SizeRange, Task, Workload, WorkloadConfig};
+use memaslap_workload::{Task, Workload};
+
+#[path = "../workload.rs"]
+mod fuzz_workload;
+use fuzz_workload::workload;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -44,19 +48,6 @@ fuzz_target!(|data: &[u8]| {
     let chunked = drive(workload, protocol, division, stream, Some(*seed), now);
     assert_eq!(whole, chunked);
 });
-
-fn workload(division: usize) -> Workload {
-    let config = WorkloadConfig {
-        window: 8,
-        verify: 1.0,
-        division,
-        keys: vec![SizeRange::new(16, 24, 1.0)],
-        values: vec![SizeRange::new(1, 100, 1.0)],
-        mix: CommandMix { set: 0.5, get: 0.5 },
-        ..WorkloadConfig::default()
-    };
-    Workload::new(&config, 7, 1).unwrap()
-}
 
 /// What a run of requests came to.
 #[derive(Debug, PartialEq, Eq)]
