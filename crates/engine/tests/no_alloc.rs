@@ -11,18 +11,19 @@
 #[path = "../../proto/tests/support/mod.rs"]
 mod support;
 
+#[path = "../../proto/tests/support/counting_alloc.rs"]
+mod counting_alloc;
+
+use counting_alloc::Counting;
 use memaslap_engine::config::{EngineConfig, Mode, Stop};
 use memaslap_engine::exchange::Protocol;
 use memaslap_engine::run::run;
 use memaslap_transport::Server;
 use memaslap_workload::{Workload, WorkloadConfig};
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use support::Memcached;
-
-struct Counting;
 
 /// Whether allocations are being counted.
 static MEASURING: AtomicBool = AtomicBool::new(false);
@@ -41,34 +42,8 @@ fn note() {
     }
 }
 
-// SAFETY: every call is forwarded unchanged to the system allocator.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: Counting = Counting(note);
 
 /// Requests run before counting starts: every window is filled and every
 /// buffer has reached its size.

@@ -2,13 +2,14 @@
 //! Generating a task, completing it and checking a get allocate nothing: a
 //! counting global allocator watches this test's thread.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+#[path = "../../proto/tests/support/counting_alloc.rs"]
+mod counting_alloc;
+
+use counting_alloc::Counting;
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use memaslap_workload::{CommandMix, SetOutcome, SizeRange, Task, Workload, WorkloadConfig};
-
-struct Counting;
 
 thread_local! {
     static WATCHED: Cell<bool> = const { Cell::new(false) };
@@ -26,34 +27,8 @@ fn allocations() -> u64 {
     ALLOCATIONS.with(Cell::get)
 }
 
-// SAFETY: every call is forwarded unchanged to the system allocator.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: Counting = Counting(note);
 
 /// Runs `tasks` tasks, answering every get with its expected value (or a
 /// miss for every seventh key), time moving a second per task.
