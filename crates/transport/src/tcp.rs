@@ -98,18 +98,32 @@ impl Tcp {
         base_key: usize,
         now: Instant,
     ) -> Result<Tcp, TransportError> {
-        let targets = [target(server)?];
-        let pool = Pool::connect(
-            targets,
-            *config,
-            config.reconnect,
-            false,
-            poller,
-            base_key,
-            now,
-        );
+        let pool = server_pool(server, 1, config, poller, base_key, now)?;
         Ok(Tcp { pool })
     }
+}
+
+/// Resolves `server` once and starts `sockets` (at least one) connects to
+/// it under `config`'s reconnect policy.
+fn server_pool(
+    server: &Server,
+    sockets: usize,
+    config: &TcpConfig,
+    poller: &Arc<Poller>,
+    base_key: usize,
+    now: Instant,
+) -> Result<Pool, TransportError> {
+    let target = target(server)?;
+    let targets = (0..sockets.max(1)).map(|_| target.clone());
+    Ok(Pool::connect(
+        targets,
+        *config,
+        config.reconnect,
+        false,
+        poller,
+        base_key,
+        now,
+    ))
 }
 
 impl Transport for Tcp {
@@ -144,17 +158,7 @@ impl MultiSocket {
         base_key: usize,
         now: Instant,
     ) -> Result<MultiSocket, TransportError> {
-        let target = target(server)?;
-        let targets = (0..sockets.max(1)).map(|_| target.clone());
-        let pool = Pool::connect(
-            targets,
-            *config,
-            config.reconnect,
-            false,
-            poller,
-            base_key,
-            now,
-        );
+        let pool = server_pool(server, sockets, config, poller, base_key, now)?;
         Ok(MultiSocket { pool, next: 0 })
     }
 }
