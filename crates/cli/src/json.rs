@@ -33,8 +33,8 @@ pub struct Document<'a> {
     pub outages_not_listed: u64,
 }
 
-/// One outage of one server, with what happened in the reporting
-/// intervals that overlap it (on every server).
+/// One outage of one server, with what the requests of the threads that
+/// lost sockets to it looked like while they were without it.
 #[derive(Debug, Serialize)]
 pub struct OutageJson {
     server: String,
@@ -42,11 +42,11 @@ pub struct OutageJson {
     length_s: f64,
     back: bool,
     sockets_lost: u64,
-    intervals_from_s: Option<f64>,
-    intervals_to_s: Option<f64>,
+    noticed_within_s: Option<f64>,
     completed: u64,
     failed: u64,
     timed_out: u64,
+    disconnects: u64,
     p99_us: f64,
     max_us: f64,
 }
@@ -60,11 +60,11 @@ impl From<&Outage> for OutageJson {
             length_s: o.length.as_secs_f64(),
             back: o.back,
             sockets_lost: o.sockets,
-            intervals_from_s: o.intervals.map(|(from, _)| from.as_secs_f64()),
-            intervals_to_s: o.intervals.map(|(_, to)| to.as_secs_f64()),
+            noticed_within_s: o.noticed_within.map(|d| d.as_secs_f64()),
             completed: c.requests_completed,
             failed: c.requests_failed,
             timed_out: c.requests_timed_out,
+            disconnects: c.errors.disconnect,
             p99_us: us(o.during.p99),
             max_us: us(o.during.max),
         }

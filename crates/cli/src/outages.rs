@@ -1,5 +1,6 @@
 //! The outage lines of the final report: one per outage of a server, with
-//! what the requests looked like in the intervals that overlap it.
+//! what the requests looked like while the connections that used it were
+//! without it.
 
 use memaslap_engine::outage::Outage;
 use std::fmt::Write;
@@ -28,23 +29,24 @@ pub fn outages(out: &mut String, outages: &[Outage], more: u64) {
             o.length.as_secs_f64(),
             o.sockets
         );
-        match o.intervals {
-            Some((from, to)) => {
-                let c = &o.during.counters;
-                let _ = writeln!(
-                    out,
-                    "; in the intervals {:.0}s-{:.0}s: completed {} failed {} timed_out {} p99 {} max {}",
-                    from.as_secs_f64(),
-                    to.as_secs_f64(),
-                    c.requests_completed,
-                    c.requests_failed,
-                    c.requests_timed_out,
-                    micros(o.during.p99),
-                    micros(o.during.max),
-                );
-            }
-            None => out.push('\n'),
+        if let Some(d) = o.noticed_within {
+            let _ = write!(
+                out,
+                ", all back within {:.3}s of its return",
+                d.as_secs_f64()
+            );
         }
+        let c = &o.during.counters;
+        let _ = writeln!(
+            out,
+            "; during it: completed {} failed {} timed_out {} disconnects {} p99 {} max {}",
+            c.requests_completed,
+            c.requests_failed,
+            c.requests_timed_out,
+            c.errors.disconnect,
+            micros(o.during.p99),
+            micros(o.during.max),
+        );
     }
     if more > 0 {
         let _ = writeln!(out, "outage: {more} more outages, not listed");
@@ -75,12 +77,12 @@ mod tests {
             length: Duration::from_millis(640),
             back: true,
             sockets: 4,
-            intervals: Some((Duration::from_secs(1), Duration::from_secs(2))),
+            noticed_within: Some(Duration::from_millis(120)),
             during,
         };
         let gone = Outage {
             back: false,
-            intervals: None,
+            noticed_within: None,
             ..outage.clone()
         };
         let mut out = String::new();
@@ -89,8 +91,9 @@ mod tests {
         assert_eq!(lines.len(), 3, "{out}");
         assert!(
             lines[0].starts_with(
-                "outage: server 127.0.0.1:11211 at 1.020s for 0.640s (back, 4 sockets lost); \
-                 in the intervals 1s-2s: completed 10 failed 3 timed_out 0 p99 1500us max 2000us"
+                "outage: server 127.0.0.1:11211 at 1.020s for 0.640s (back, 4 sockets lost), \
+                 all back within 0.120s of its return; during it: completed 10 failed 3 \
+                 timed_out 0 disconnects 0 p99 1500us max 2000us"
             ),
             "{out}"
         );

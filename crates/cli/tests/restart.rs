@@ -36,8 +36,7 @@ fn a_restarted_server_is_reconnected_to() {
     };
     run.check_identity();
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    // Every connection saw the server go and come back; the back-off is
-    // at most 1 s, so none took more than a second after its return.
+    // Every connection saw the server go and come back.
     let outages: Vec<u64> = run
         .stdout
         .lines()
@@ -49,12 +48,13 @@ fn a_restarted_server_is_reconnected_to() {
     let lost = run.error("disconnect");
     assert!(lost >= 4, "{}", run.stdout);
     assert_eq!(outages.len() as u64, lost, "{}", run.stdout);
-    assert!(outages.iter().all(|&s| s <= 2), "{}", run.stdout);
     assert_eq!(run.error("protocol_error"), 0, "{}", run.stdout);
     // The restarted server got work.
     assert!(back.stat("cmd_get") + back.stat("cmd_set") > 0);
     // One outage line for the server, covering at least most of the
-    // half second it was away.
+    // half second it was away, with how soon the sockets were back after
+    // the last refused attempt, and every failure and disconnect of the
+    // run (there was no other trouble) counted during it.
     let line = run
         .stdout
         .lines()
@@ -69,7 +69,18 @@ fn a_restarted_server_is_reconnected_to() {
         .unwrap();
     assert!(length >= 0.25, "{line}");
     assert!(line.contains("(back, "), "{line}");
-    assert!(line.contains("; in the intervals "), "{line}");
+    assert!(line.contains(" of its return; during it: "), "{line}");
+    let during = |name: &str| -> u64 {
+        line.split(&format!(" {name} "))
+            .nth(1)
+            .and_then(|s| s.split(' ').next())
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(during("failed"), run.requests()[2], "{line}");
+    assert_eq!(during("disconnects"), lost, "{line}");
+    assert_eq!(during("timed_out"), run.requests()[3], "{line}");
     let (_, secs) = run.ops_and_seconds();
     assert!(secs <= 3.0 + 2.0 + 1.0, "{}", run.stdout);
 }

@@ -165,16 +165,7 @@ fn collect(
     on_report: &mut impl FnMut(Report<'_>),
 ) -> Outcome {
     let start = schedule.start;
-    let window = |index: u64| {
-        let end = schedule
-            .interval
-            .saturating_mul(u32::try_from(index).unwrap_or(u32::MAX));
-        (end.saturating_sub(schedule.interval), end)
-    };
     let mut outages = Outages::new(start);
-    // The last interval each thread reported: its final statistics cover
-    // the time since.
-    let mut reported = vec![0u64; threads];
     let mut global = Stats::default();
     let mut open: BTreeMap<u64, (Vec<bool>, Stats)> = BTreeMap::new();
     let mut finished = vec![false; threads];
@@ -190,8 +181,11 @@ fn collect(
                 if let Some(s) = seen.get_mut(id) {
                     *s = true;
                 }
-                if let Some(r) = reported.get_mut(id) {
-                    *r = (*r).max(index);
+                outages.age(Instant::now());
+            }
+            Message::Windows(windows) => {
+                for w in &windows {
+                    outages.window(w);
                 }
             }
             Message::Events(events) => {
@@ -210,8 +204,6 @@ fn collect(
                 dead: d,
                 connections: c,
             } => {
-                let from = window(reported.get(id).copied().unwrap_or(0)).1;
-                outages.period(from, start.elapsed().max(from), &stats);
                 global.merge(&stats);
                 dead += d;
                 connections += c;
@@ -233,8 +225,6 @@ fn collect(
                 break;
             }
             let (index, (_, period)) = entry.remove_entry();
-            let (from, to) = window(index);
-            outages.period(from, to, &period);
             global.merge(&period);
             let elapsed = start.elapsed();
             series.push(summary(&period, elapsed));
@@ -246,9 +236,7 @@ fn collect(
             });
         }
     }
-    for (index, (_, period)) in open {
-        let (from, to) = window(index);
-        outages.period(from, to, &period);
+    for (_, (_, period)) in open {
         global.merge(&period);
     }
     let end = Instant::now();
@@ -362,10 +350,7 @@ fn connect(
     let tcp = TcpConfig {
         connect_timeout: config.connect_timeout,
         reconnect: if config.reconnect {
-            Retry::Backoff {
-                initial: Duration::from_millis(100),
-                max: Duration::from_secs(1),
-            }
+            Retry::RECONNECT
         } else {
             Retry::Never
         },

@@ -73,6 +73,19 @@ pub struct Errors {
 impl Counters {
     /// Adds `other` into `self`, field by field.
     pub fn merge(&mut self, other: &Counters) {
+        self.combine(other, |a, b| *a += b);
+    }
+
+    /// What was counted since `earlier`, a copy of these counters taken
+    /// before (field by field; a field that went down gives 0).
+    pub fn since(&self, earlier: &Counters) -> Counters {
+        let mut delta = *self;
+        delta.combine(earlier, |a, b| *a = a.saturating_sub(b));
+        delta
+    }
+
+    /// Applies `f` to each field of `self` with the same field of `other`.
+    fn combine(&mut self, other: &Counters, f: impl Fn(&mut u64, u64) + Copy) {
         let Counters {
             cmd_get,
             cmd_set,
@@ -97,28 +110,28 @@ impl Counters {
             requests_timed_out,
             errors,
         } = other;
-        self.cmd_get += cmd_get;
-        self.cmd_set += cmd_set;
-        self.get_misses += get_misses;
-        self.verify_misses += verify_misses;
-        self.verify_failed += verify_failed;
-        self.expired_get += expired_get;
-        self.unexpired_unget += unexpired_unget;
-        self.written_bytes += written_bytes;
-        self.read_bytes += read_bytes;
-        self.object_bytes += object_bytes;
-        self.get_net_bytes += get_net_bytes;
-        self.set_net_bytes += set_net_bytes;
-        self.packet_disorder += packet_disorder;
-        self.packet_drop += packet_drop;
-        self.udp_timeout += udp_timeout;
-        self.packet_duplicate += packet_duplicate;
-        self.packet_foreign += packet_foreign;
-        self.requests_sent += requests_sent;
-        self.requests_completed += requests_completed;
-        self.requests_failed += requests_failed;
-        self.requests_timed_out += requests_timed_out;
-        self.errors.merge(errors);
+        f(&mut self.cmd_get, *cmd_get);
+        f(&mut self.cmd_set, *cmd_set);
+        f(&mut self.get_misses, *get_misses);
+        f(&mut self.verify_misses, *verify_misses);
+        f(&mut self.verify_failed, *verify_failed);
+        f(&mut self.expired_get, *expired_get);
+        f(&mut self.unexpired_unget, *unexpired_unget);
+        f(&mut self.written_bytes, *written_bytes);
+        f(&mut self.read_bytes, *read_bytes);
+        f(&mut self.object_bytes, *object_bytes);
+        f(&mut self.get_net_bytes, *get_net_bytes);
+        f(&mut self.set_net_bytes, *set_net_bytes);
+        f(&mut self.packet_disorder, *packet_disorder);
+        f(&mut self.packet_drop, *packet_drop);
+        f(&mut self.udp_timeout, *udp_timeout);
+        f(&mut self.packet_duplicate, *packet_duplicate);
+        f(&mut self.packet_foreign, *packet_foreign);
+        f(&mut self.requests_sent, *requests_sent);
+        f(&mut self.requests_completed, *requests_completed);
+        f(&mut self.requests_failed, *requests_failed);
+        f(&mut self.requests_timed_out, *requests_timed_out);
+        self.errors.combine(errors, f);
     }
 
     /// Requests sent that have not ended yet:
@@ -134,6 +147,10 @@ impl Counters {
 impl Errors {
     /// Adds `other` into `self`, field by field.
     pub fn merge(&mut self, other: &Errors) {
+        self.combine(other, |a, b| *a += b);
+    }
+
+    fn combine(&mut self, other: &Errors, f: impl Fn(&mut u64, u64)) {
         let Errors {
             server_error,
             client_error,
@@ -141,11 +158,11 @@ impl Errors {
             timeout,
             disconnect,
         } = other;
-        self.server_error += server_error;
-        self.client_error += client_error;
-        self.protocol_error += protocol_error;
-        self.timeout += timeout;
-        self.disconnect += disconnect;
+        f(&mut self.server_error, *server_error);
+        f(&mut self.client_error, *client_error);
+        f(&mut self.protocol_error, *protocol_error);
+        f(&mut self.timeout, *timeout);
+        f(&mut self.disconnect, *disconnect);
     }
 }
 
@@ -212,5 +229,28 @@ mod tests {
         a.reset();
         assert_eq!(a.counters, Counters::default());
         assert_eq!(a.get.count(), 0);
+    }
+
+    #[test]
+    fn since_is_the_difference_field_by_field() {
+        let mut earlier = Counters {
+            requests_sent: 10,
+            ..Counters::default()
+        };
+        earlier.errors.disconnect = 1;
+        let mut later = earlier;
+        later.requests_sent = 15;
+        later.requests_failed = 2;
+        later.errors.disconnect = 3;
+        later.packet_foreign = 4;
+        let d = later.since(&earlier);
+        assert_eq!(d.requests_sent, 5);
+        assert_eq!(d.requests_failed, 2);
+        assert_eq!(d.errors.disconnect, 2);
+        assert_eq!(d.packet_foreign, 4);
+        assert_eq!(earlier.since(&later), Counters::default());
+        let mut back = earlier;
+        back.merge(&d);
+        assert_eq!(back, later);
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::conn::{Conn, Ctx, WarmupGate};
 use crate::failure::VerifyFailure;
+use crate::outage::{Window, Windows};
 use crate::stats::Stats;
 use memaslap_transport::{Ready, TransportEvent};
 use polling::Poller;
@@ -35,6 +36,9 @@ pub enum Message {
     Events(Vec<TransportEvent>),
     /// Failed checks in detail (`-b`), as they happen.
     Failures(Vec<VerifyFailure>),
+    /// What the worker saw during server outages, as its windows close
+    /// (and those still open at the end).
+    Windows(Vec<Window>),
     /// The worker finished; `stats` holds what happened since its last
     /// interval.
     Finished {
@@ -70,6 +74,7 @@ pub struct Worker<'w> {
     stats: Stats,
     events: Vec<TransportEvent>,
     failures: Vec<VerifyFailure>,
+    windows: Windows,
     warmup: Option<WarmupGate>,
     /// Connections for which [`Conn::has_work`] is false, kept up to date by
     /// [`Worker::with_conn`] so that no wait scans every connection.
@@ -97,6 +102,7 @@ impl<'w> Worker<'w> {
             stats: Stats::default(),
             events: Vec::new(),
             failures: Vec::new(),
+            windows: Windows::default(),
             warmup,
             without_work: 0,
         }
@@ -198,6 +204,7 @@ impl<'w> Worker<'w> {
             events: &mut self.events,
             failures: &mut self.failures,
             issuing,
+            windows: &mut self.windows,
         };
         let had_work = conn.has_work();
         f(conn, &mut ctx);
@@ -253,6 +260,7 @@ impl<'w> Worker<'w> {
                 events: &mut self.events,
                 failures: &mut self.failures,
                 issuing: false,
+                windows: &mut self.windows,
             };
             conn.expire(now, &mut ctx);
         }
@@ -266,6 +274,9 @@ impl<'w> Worker<'w> {
         if !self.failures.is_empty() {
             let _ = tx.send((id, Message::Failures(std::mem::take(&mut self.failures))));
         }
+        if self.windows.has_closed() {
+            let _ = tx.send((id, Message::Windows(self.windows.take_closed())));
+        }
     }
 
     /// Sends this interval's statistics and starts a new interval.
@@ -273,6 +284,7 @@ impl<'w> Worker<'w> {
         for conn in &mut self.conns {
             conn.sync_udp(&mut self.stats);
         }
+        self.windows.interval_end(&self.stats.counters);
         let stats = Box::new(self.stats.clone());
         self.stats.reset();
         let _ = tx.send((id, Message::Interval { index, stats }));
@@ -293,6 +305,10 @@ impl<'w> Worker<'w> {
             conn.close();
         }
         self.flush_reports(tx, id);
+        let windows = self.windows.finish(&self.stats.counters);
+        if !windows.is_empty() {
+            let _ = tx.send((id, Message::Windows(windows)));
+        }
         let _ = tx.send((
             id,
             Message::Finished {

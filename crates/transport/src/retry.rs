@@ -23,10 +23,12 @@ pub enum Retry {
 }
 
 impl Retry {
-    /// The back-off used for `-R`: 250 ms doubling up to 4 s.
+    /// The back-off used for `-R`: 100 ms doubling up to 500 ms, so that a
+    /// server that comes back is tried again within half a second however
+    /// long it was away.
     pub const RECONNECT: Retry = Retry::Backoff {
-        initial: Duration::from_millis(250),
-        max: Duration::from_secs(4),
+        initial: Duration::from_millis(100),
+        max: Duration::from_millis(500),
     };
 
     /// memaslap's retry of dead replication sockets: every 5 s.
@@ -146,6 +148,25 @@ mod tests {
         assert_eq!(waits, [0, 100, 200, 350, 350, 350].map(ms));
         assert_eq!(s.handle_up(), Some(t0));
         assert_eq!(s.handle_failure(now), Some(now), "back-off restarts");
+    }
+
+    #[test]
+    fn a_server_back_at_any_time_is_tried_within_the_longest_wait() {
+        let t0 = Instant::now();
+        // The server is back at `t0 + back`; attempts before it fail.
+        for back in (0..20_000).step_by(37).map(ms) {
+            let mut s = Schedule::new(Retry::RECONNECT);
+            let mut at = s.handle_failure(t0).unwrap();
+            while at < t0 + back {
+                assert!(s.handle_timeout(at));
+                at = s.handle_failure(at).unwrap();
+            }
+            assert!(
+                at - (t0 + back) <= ms(500),
+                "back at {back:?}, tried at {:?}",
+                at - t0
+            );
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 use crate::exchange::{Desync, Exchange, Kind, MAX_SLICES};
 use crate::failure::VerifyFailure;
 use crate::inbuf::InBuf;
+use crate::outage::Windows;
 use crate::pacer::Pacer;
 use crate::stats::Stats;
 use memaslap_transport::{
@@ -44,6 +45,8 @@ pub struct Ctx<'a> {
     pub failures: &'a mut Vec<VerifyFailure>,
     /// Whether new requests may start (false once the run is stopping).
     pub issuing: bool,
+    /// The worker's outage windows.
+    pub(crate) windows: &'a mut Windows,
 }
 
 /// How a connection is set up.
@@ -85,6 +88,8 @@ pub struct Conn<'w> {
     warmup: Warmup,
     /// A failure that left the socket open has been reported once.
     reported_failure: bool,
+    /// Requests failed with a socket whose loss is not yet collected.
+    failed_by_loss: u64,
 }
 
 impl<'w> Conn<'w> {
@@ -118,6 +123,7 @@ impl<'w> Conn<'w> {
             udp_seen: UdpCounters::default(),
             warmup: Warmup::Off,
             reported_failure: false,
+            failed_by_loss: 0,
         }
     }
 
@@ -230,10 +236,14 @@ impl<'w> Conn<'w> {
             if let TransportEvent::Disconnected { error, .. } = &event
                 && !matches!(error, TransportError::Reset { .. })
             {
+                let failed = std::mem::take(&mut self.failed_by_loss);
+                ctx.windows.lost(&event, &ctx.stats.counters, failed);
                 ctx.stats.counters.errors.disconnect += 1;
             }
+            ctx.windows.back(&event, &ctx.stats.counters);
             ctx.events.push(event);
         }
+        self.failed_by_loss = 0;
         if self.phase != Phase::Dead && self.transport.status() == Status::Failed {
             self.abandon(now, ctx);
             self.phase = Phase::Dead;
@@ -396,6 +406,7 @@ impl<'w> Conn<'w> {
                 Kind::Get => ctx.stats.get.record(latency),
                 Kind::Set => ctx.stats.set.record(latency),
             }
+            ctx.windows.record(latency);
             self.deadline = self.exchange.oldest_start().map(|t| t + self.timeout);
             if self.exchange.outstanding() > 0 {
                 continue;
@@ -432,7 +443,9 @@ impl<'w> Conn<'w> {
     /// The transport lost the socket (counted when its `Disconnected` event
     /// is collected) or refused the request.
     fn lost(&mut self, error: TransportError, now: Instant, ctx: &mut Ctx<'_>) {
-        self.abandon(now, ctx);
+        let failed = self.give_up(now);
+        ctx.stats.counters.requests_failed += failed;
+        self.failed_by_loss += failed;
         if matches!(error, TransportError::RequestTooLarge { .. }) {
             ctx.stats.counters.errors.client_error += 1;
             self.close();
