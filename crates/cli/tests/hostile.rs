@@ -349,32 +349,36 @@ fn connections_closed_or_reset_mid_reply() {
     }
 }
 
-/// A listener that accepts only after 1 s: the requests wait in the
-/// backlog and are answered then.
+/// A listener that accepts only after 0.7 s: the requests wait in the
+/// backlog and are answered then, in both protocols.
 #[test]
 fn listener_accepting_late() {
-    let server = FaultServer::start_with(
-        Fault::NoReply,
-        Plan::Never,
-        Accept::After(std::time::Duration::from_millis(700)),
-    );
-    let o = hostile(&server, false, &[]);
-    assert_eq!(o.errors(), [0; 5], "{o}");
-    assert_eq!(o.requests()[2..], [0, 0], "{o}");
-    assert!(o.max_us >= 600_000, "{o}");
-    o.code(0);
+    for binary in [false, true] {
+        let server = FaultServer::start_with(
+            Fault::NoReply,
+            Plan::Never,
+            Accept::After(std::time::Duration::from_millis(700)),
+        );
+        let o = hostile(&server, binary, &[]);
+        assert_eq!(o.errors(), [0; 5], "{o}");
+        assert_eq!(o.requests()[2..], [0, 0], "{o}");
+        assert!(o.max_us >= 600_000, "{o}");
+        o.code(0);
+    }
 }
 
 /// A listener that never accepts: every request times out, the run still
 /// ends on time and says that nothing completed.
 #[test]
 fn listener_never_accepting() {
-    let server = FaultServer::start_with(Fault::NoReply, Plan::Never, Accept::Never);
-    let o = hostile(&server, false, &["-R", "--tcp-timeout", "200ms"]);
-    let [sent, completed, failed, timed_out] = o.requests();
-    assert!(sent >= 8, "{o}");
-    assert_eq!((completed, failed, timed_out), (0, 0, sent), "{o}");
-    assert_eq!(o.run.error("timeout"), sent, "{o}");
-    o.code(1);
-    assert!(o.run.stderr.contains("no request completed"), "{o}");
+    for binary in [false, true] {
+        let server = FaultServer::start_with(Fault::NoReply, Plan::Never, Accept::Never);
+        let o = hostile(&server, binary, &["-R", "--tcp-timeout", "200ms"]);
+        let [sent, completed, failed, timed_out] = o.requests();
+        assert!(sent >= 8, "{o}");
+        assert_eq!((completed, failed, timed_out), (0, 0, sent), "{o}");
+        assert_eq!(o.run.error("timeout"), sent, "{o}");
+        o.code(1);
+        assert!(o.run.stderr.contains("no request completed"), "{o}");
+    }
 }
