@@ -10,11 +10,14 @@
 # ratio ours / original.
 #
 # Usage: benches/compare.sh [--runs N] [--time SECONDS] [--profiles LIST]
-#                           [--conns N] [--no-build]
+#                           [--depth N] [--conns N] [--no-build]
 #   --runs N        runs per client and profile (default 3, at least 1)
 #   --time S        seconds per run (default 5)
 #   --profiles L    comma-separated among ascii,binary,udp,multiget
-#                   (default all); "none" runs only the --conns test
+#                   (default all); "none" runs only the --depth and --conns tests
+#   --depth N       also run ours with --depth N against ours with --depth 1
+#                   (ASCII, alternating, --runs each) and print the ratio of
+#                   their CPU per operation; 0 skips (default 16)
 #   --conns N       also run N connections on one thread (memcached -c 2N)
 #                   and report RSS per connection; 0 skips (default 10000)
 #   --no-build      use target/release/memaslap as it is
@@ -31,6 +34,7 @@ runs=3
 seconds=5
 profiles="ascii,binary,udp,multiget"
 many=10000
+depth=16
 build=1
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -38,8 +42,9 @@ while [ $# -gt 0 ]; do
         --time) seconds="$2"; shift 2 ;;
         --profiles) profiles="$2"; shift 2 ;;
         --conns) many="$2"; shift 2 ;;
+        --depth) depth="$2"; shift 2 ;;
         --no-build) build=0; shift ;;
-        -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
 done
@@ -193,6 +198,31 @@ if [ ${#summary[@]} -gt 0 ]; then
     echo
     echo "ratio ours / original (medians):"
     printf '  %s\n' "${summary[@]}"
+fi
+
+# --- pipelining --------------------------------------------------------------
+if [ "$depth" -gt 1 ]; then
+    echo
+    echo "pipelining: ours --depth $depth against ours --depth 1 (ASCII, -T 1 -c 32, ${seconds}s):"
+    printf '%-9s %11s %9s %9s %9s\n' depth ops cpu_s us/op rss_kb
+    : >"$work/d1.runs"
+    : >"$work/dn.runs"
+    for _ in $(seq "$runs"); do
+        run_client ours 32 --depth 1 >>"$work/d1.runs"
+        run_client ours 32 --depth "$depth" >>"$work/dn.runs"
+    done
+    for f in d1 dn; do
+        ops=$(awk '{ print $1 }' "$work/$f.runs" | median)
+        cpu=$(awk '{ print $2 + $3 }' "$work/$f.runs" | median)
+        usop=$(awk '$1 > 0 { printf "%.4f\n", ($2 + $3) * 1e6 / $1 }' "$work/$f.runs" | median)
+        rss=$(awk '{ print $4 }' "$work/$f.runs" | median)
+        label=1
+        [ "$f" = dn ] && label="$depth"
+        printf '%-9s %11.0f %9.2f %9.3f %9.0f\n' "$label" "$ops" "$cpu" "$usop" "$rss"
+        eval "${f}_usop=$usop"
+    done
+    awk -v n="$depth" -v a="$dn_usop" -v b="$d1_usop" \
+        'BEGIN { printf "ratio --depth %d / --depth 1 (medians): us/op %.3f / %.3f = %.2f\n", n, a, b, a / b }'
 fi
 
 # --- many connections ------------------------------------------------------
