@@ -262,4 +262,6 @@ impl Outages {
 }
 
 #[cfg(test)]
+mod test_events;
+#[cfg(test)]
 mod tests;

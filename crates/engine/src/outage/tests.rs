@@ -1,42 +1,6 @@
+use super::test_events::{back, lost, refused, server};
 use super::*;
 use memaslap_transport::ResetReason;
-
-fn server(port: u16) -> Server {
-    format!("127.0.0.1:{port}").parse().unwrap()
-}
-
-fn lost(port: u16, at: Instant) -> TransportEvent {
-    TransportEvent::Disconnected {
-        socket: 0,
-        server: server(port),
-        at,
-        error: TransportError::NotConnected {
-            servers: String::new(),
-        },
-        retry_at: None,
-    }
-}
-
-fn back(port: u16, down_since: Instant, at: Instant) -> TransportEvent {
-    TransportEvent::Reconnected {
-        socket: 0,
-        server: server(port),
-        down_since,
-        at,
-    }
-}
-
-fn refused(port: u16, at: Instant) -> TransportEvent {
-    TransportEvent::RetryFailed {
-        socket: 0,
-        server: server(port),
-        at,
-        error: TransportError::NotConnected {
-            servers: String::new(),
-        },
-        retry_at: None,
-    }
-}
 
 /// A worker's window on server `port` with `failed` failures and one
 /// latency of `us` microseconds.

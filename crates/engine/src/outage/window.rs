@@ -149,34 +149,10 @@ impl Windows {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_events::{back, lost, server};
     use super::*;
     use memaslap_transport::ResetReason;
     use std::time::Duration;
-
-    fn server(port: u16) -> Server {
-        format!("127.0.0.1:{port}").parse().unwrap()
-    }
-
-    fn lost(port: u16, at: Instant) -> TransportEvent {
-        TransportEvent::Disconnected {
-            socket: 0,
-            server: server(port),
-            at,
-            error: TransportError::NotConnected {
-                servers: String::new(),
-            },
-            retry_at: None,
-        }
-    }
-
-    fn back(port: u16, down_since: Instant, at: Instant) -> TransportEvent {
-        TransportEvent::Reconnected {
-            socket: 0,
-            server: server(port),
-            down_since,
-            at,
-        }
-    }
 
     #[test]
     fn a_window_counts_from_the_first_loss_to_the_last_return() {
