@@ -119,6 +119,7 @@
 
 mod error;
 mod event;
+mod hub;
 mod pool;
 mod registration;
 mod retry;
@@ -134,6 +135,7 @@ use std::time::Instant;
 
 pub use error::{Operation, ResetReason, TransportError};
 pub use event::TransportEvent;
+pub use hub::{HUB_BATCH, HubCounters, RequestIds, SharedUdp, UdpHub};
 pub use polling::Event;
 pub use retry::Retry;
 pub use server::{ParseServerError, Server};
@@ -257,6 +259,8 @@ pub enum AnyTransport {
     Replicated(Replicated),
     /// One UDP socket (`-U`).
     Udp(Udp),
+    /// A share of the thread's UDP socket (`-U`).
+    SharedUdp(SharedUdp),
     /// Sets over TCP, gets over UDP (`-a`).
     Split(Split),
 }
@@ -266,6 +270,7 @@ impl AnyTransport {
     pub fn udp_counters(&self) -> Option<UdpCounters> {
         match self {
             AnyTransport::Udp(udp) => Some(udp.counters()),
+            AnyTransport::SharedUdp(udp) => Some(udp.counters()),
             AnyTransport::Split(split) => Some(split.udp_counters()),
             _ => None,
         }
@@ -275,7 +280,7 @@ impl AnyTransport {
     /// given up without losing step with the server).
     pub fn current_is_datagram(&self) -> bool {
         match self {
-            AnyTransport::Udp(_) => true,
+            AnyTransport::Udp(_) | AnyTransport::SharedUdp(_) => true,
             AnyTransport::Split(split) => split.current_is_datagram(),
             _ => false,
         }
@@ -300,6 +305,12 @@ impl From<Replicated> for AnyTransport {
     }
 }
 
+impl From<SharedUdp> for AnyTransport {
+    fn from(t: SharedUdp) -> AnyTransport {
+        AnyTransport::SharedUdp(t)
+    }
+}
+
 impl From<Udp> for AnyTransport {
     fn from(t: Udp) -> AnyTransport {
         AnyTransport::Udp(t)
@@ -313,6 +324,7 @@ macro_rules! dispatch {
             AnyTransport::Multi($t) => $e,
             AnyTransport::Replicated($t) => $e,
             AnyTransport::Udp($t) => $e,
+            AnyTransport::SharedUdp($t) => $e,
             AnyTransport::Split($t) => $e,
         }
     };

@@ -10,8 +10,8 @@ use crate::inbuf::InBuf;
 use crate::pacer::Pacer;
 use crate::stats::Stats;
 use memaslap_transport::{
-    Access, AnyTransport, Event, ResetReason, Status, Transport, TransportError, TransportEvent,
-    UdpCounters,
+    Access, AnyTransport, Event, ResetReason, SharedUdp, Status, Transport, TransportError,
+    TransportEvent, UdpCounters,
 };
 use memaslap_workload::{Generator, SetOutcome, Task};
 use std::sync::Arc;
@@ -198,6 +198,33 @@ impl<'w> Conn<'w> {
             self.leave_warmup();
         }
         self.sync_udp(ctx.stats);
+    }
+
+    /// The connection's share of its thread's UDP socket, if it has one.
+    pub fn shared_udp(&self) -> Option<&SharedUdp> {
+        match &self.transport {
+            AnyTransport::SharedUdp(udp) => Some(udp),
+            _ => None,
+        }
+    }
+
+    /// The connection's share of its thread's UDP socket, to queue and
+    /// receive datagrams through.
+    pub fn shared_udp_mut(&mut self) -> Option<&mut SharedUdp> {
+        match &mut self.transport {
+            AnyTransport::SharedUdp(udp) => Some(udp),
+            _ => None,
+        }
+    }
+
+    /// The thread's shared UDP socket reported a refusal (an ICMP "port
+    /// unreachable") that this connection's request takes: the request
+    /// fails as if its own socket had refused it, and the next one starts.
+    pub fn datagram_refused(&mut self, error: TransportError, now: Instant, ctx: &mut Ctx<'_>) {
+        if self.is_busy() {
+            self.lost(error, now, ctx);
+        }
+        self.settle(now, ctx);
     }
 
     /// Adds the UDP datagram counts since the last call to `stats`.
