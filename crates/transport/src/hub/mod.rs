@@ -14,6 +14,8 @@
 mod ids;
 mod mmsg;
 mod peer;
+#[cfg(test)]
+mod tests;
 
 use std::io;
 use std::sync::Arc;
