@@ -17,7 +17,7 @@ use crate::{
 /// [`Transport::send`] copies the request, behind its frame header, into
 /// the connection's own datagram buffer and queues it: the thread sends
 /// every queued datagram at once ([`SharedUdp::outgoing`],
-/// [`SharedUdp::mark_sent`]). Received datagrams come in through
+/// [`SharedUdp::unlist`]). Received datagrams come in through
 /// [`SharedUdp::push`]; [`Transport::recv`] hands out a response once every
 /// datagram of it is in. The connection owns no socket and no poller key.
 #[derive(Debug)]
