@@ -12,8 +12,8 @@ use crate::pacer::Pacer;
 use crate::stats::Stats;
 use crate::worker::{Message, Schedule, Worker};
 use memaslap_transport::{
-    AnyTransport, MultiSocket, Replicated, Retry, Server, Split, Tcp, TcpConfig, TransportError,
-    TransportEvent, Udp, UdpConfig,
+    AnyTransport, MultiSocket, Replicated, RequestIds, Retry, Server, Split, Tcp, TcpConfig,
+    TransportError, TransportEvent, Udp, UdpConfig, UdpHub,
 };
 use memaslap_workload::Workload;
 use polling::Poller;
@@ -280,12 +280,17 @@ fn build_worker<'w>(
     let per_thread = (config.concurrency / config.threads) as usize;
     let keys_per_conn = keys_per_connection(config);
     let division = workload.config().division;
+    let hub = udp_hub(config, id, &poller, per_thread * keys_per_conn, per_thread)
+        .map_err(RunError::Transport)?;
     let mut conns = Vec::with_capacity(per_thread);
     for local in 0..per_thread {
         let global = id * per_thread + local;
         let index = u32::try_from(global).unwrap_or(u32::MAX);
-        let transport = connect(config, id, &poller, local * keys_per_conn, start)
-            .map_err(RunError::Transport)?;
+        let transport = match &hub {
+            Some(hub) => AnyTransport::SharedUdp(hub.peer(local)),
+            None => connect(config, id, &poller, local * keys_per_conn, start)
+                .map_err(RunError::Transport)?,
+        };
         let generator = workload
             .generator(index)
             .map_err(RunError::Workload)?
@@ -308,7 +313,41 @@ fn build_worker<'w>(
                 .with_warmup(gate.cloned()),
         );
     }
-    Ok(Worker::new(poller, conns, keys_per_conn, gate.cloned()))
+    Ok(Worker::new(poller, conns, keys_per_conn, gate.cloned()).with_udp_hub(hub))
+}
+
+/// The socket the `connections` of thread `thread` share over UDP (`-U`),
+/// registered under `key`; `None` in the other modes, or when there are too
+/// many connections for one request id space (each then has its own
+/// socket).
+fn udp_hub(
+    config: &EngineConfig,
+    thread: usize,
+    poller: &Arc<Poller>,
+    key: usize,
+    connections: usize,
+) -> Result<Option<UdpHub>, TransportError> {
+    let (Mode::Udp, Some(ids)) = (config.mode, RequestIds::new(connections)) else {
+        return Ok(None);
+    };
+    UdpHub::connect(
+        server_of(config, thread)?,
+        &UdpConfig::default(),
+        poller,
+        key,
+        ids,
+    )
+    .map(Some)
+}
+
+/// The server the connections of thread `thread` go to.
+fn server_of(config: &EngineConfig, thread: usize) -> Result<&Server, TransportError> {
+    let servers = &config.servers;
+    servers
+        .get(thread % servers.len().max(1))
+        .ok_or(TransportError::NotConnected {
+            servers: String::new(),
+        })
 }
 
 /// Poller keys each connection needs.
@@ -341,12 +380,7 @@ fn connect(
     now: Instant,
 ) -> Result<AnyTransport, TransportError> {
     let servers = &config.servers;
-    let server: &Server =
-        servers
-            .get(thread % servers.len().max(1))
-            .ok_or(TransportError::NotConnected {
-                servers: String::new(),
-            })?;
+    let server = server_of(config, thread)?;
     let tcp = TcpConfig {
         connect_timeout: config.connect_timeout,
         reconnect: if config.reconnect {

@@ -15,9 +15,10 @@
 //!
 //! * **Keys.** A transport registers its sockets in the engine's poller under
 //!   consecutive keys: socket `i` under `base_key + i`, for `i` below
-//!   [`Transport::key_count`] (1 for [`Tcp`] and [`Udp`], `n` for
-//!   [`MultiSocket`], one per server for [`Replicated`]). The engine allocates that range and passes
-//!   every event whose key falls in it to [`Transport::handle_event`].
+//!   [`Transport::key_count`] (1 for [`Tcp`] and [`Udp`], 0 for
+//!   [`SharedUdp`], `n` for [`MultiSocket`], one per server for
+//!   [`Replicated`]). The engine allocates that range and passes every
+//!   event whose key falls in it to [`Transport::handle_event`].
 //! * **Readiness.** Sockets are registered once, edge-triggered, for both
 //!   directions, and never modified. After a readable event, call
 //!   [`Transport::recv`] until it returns `Ok(None)` or the response is
@@ -40,6 +41,24 @@
 //!   request's slices (`[header, value, b"\r\n"]`, never copied) and
 //!   [`Transport::recv`] reads the response; both return byte counts.
 //!   [`Transport::finish`] ends it.
+//! * **A shared UDP socket.** In memaslap's `-U` mode the connections of a
+//!   thread share one [`UdpHub`], registered under its own key, each
+//!   connection being a [`SharedUdp`] with no key of its own
+//!   ([`Transport::key_count`] 0) and a slot of the request id space
+//!   ([`RequestIds`]: the low bits of an id name the slot, so a stale id
+//!   still names the connection that used it). [`Transport::send`] on a
+//!   [`SharedUdp`] only queues the datagram; the engine gathers what its
+//!   connections queued during one pass ([`SharedUdp::take_unlisted`],
+//!   [`SharedUdp::outgoing`]) and sends it with [`UdpHub::send`] (one
+//!   `sendmmsg` per [`HUB_BATCH`]) before it waits. On a readable event it
+//!   drains the socket with [`UdpHub::recv`] (`recvmmsg`), hands each
+//!   datagram to the slot [`UdpHub::route`] names ([`SharedUdp::push`]),
+//!   and drives a connection as after a readable event of its own when
+//!   its response is complete. [`Udp`] (a socket per connection) remains
+//!   for facebook mode and for threads with more connections than one id
+//!   space serves. The hub's socket is registered for readable events,
+//!   and for writable ones only while a send came up short: it sends once
+//!   a pass, and would otherwise be woken after every send.
 //! * **Time.** [`Transport::poll_deadline`] is the next connect timeout or
 //!   retry; call [`Transport::handle_timeout`] when it has passed.
 //! * **Failures.** A failing socket is closed (deleted from the poller, then
@@ -119,6 +138,7 @@
 
 mod error;
 mod event;
+mod hub;
 mod pool;
 mod registration;
 mod retry;
@@ -134,6 +154,7 @@ use std::time::Instant;
 
 pub use error::{Operation, ResetReason, TransportError};
 pub use event::TransportEvent;
+pub use hub::{HUB_BATCH, HubCounters, RequestIds, SharedUdp, UdpHub};
 pub use polling::Event;
 pub use retry::Retry;
 pub use server::{ParseServerError, Server};
@@ -257,6 +278,8 @@ pub enum AnyTransport {
     Replicated(Replicated),
     /// One UDP socket (`-U`).
     Udp(Udp),
+    /// A share of the thread's UDP socket (`-U`).
+    SharedUdp(SharedUdp),
     /// Sets over TCP, gets over UDP (`-a`).
     Split(Split),
 }
@@ -266,6 +289,7 @@ impl AnyTransport {
     pub fn udp_counters(&self) -> Option<UdpCounters> {
         match self {
             AnyTransport::Udp(udp) => Some(udp.counters()),
+            AnyTransport::SharedUdp(udp) => Some(udp.counters()),
             AnyTransport::Split(split) => Some(split.udp_counters()),
             _ => None,
         }
@@ -275,7 +299,7 @@ impl AnyTransport {
     /// given up without losing step with the server).
     pub fn current_is_datagram(&self) -> bool {
         match self {
-            AnyTransport::Udp(_) => true,
+            AnyTransport::Udp(_) | AnyTransport::SharedUdp(_) => true,
             AnyTransport::Split(split) => split.current_is_datagram(),
             _ => false,
         }
@@ -300,6 +324,12 @@ impl From<Replicated> for AnyTransport {
     }
 }
 
+impl From<SharedUdp> for AnyTransport {
+    fn from(t: SharedUdp) -> AnyTransport {
+        AnyTransport::SharedUdp(t)
+    }
+}
+
 impl From<Udp> for AnyTransport {
     fn from(t: Udp) -> AnyTransport {
         AnyTransport::Udp(t)
@@ -313,6 +343,7 @@ macro_rules! dispatch {
             AnyTransport::Multi($t) => $e,
             AnyTransport::Replicated($t) => $e,
             AnyTransport::Udp($t) => $e,
+            AnyTransport::SharedUdp($t) => $e,
             AnyTransport::Split($t) => $e,
         }
     };

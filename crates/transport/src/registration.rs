@@ -40,6 +40,35 @@ impl Registered {
         })
     }
 
+    /// Registers `socket` under `key` for readable events only; see
+    /// [`Registered::watch_writable`].
+    pub(crate) fn readable(
+        poller: &Arc<Poller>,
+        socket: Socket,
+        key: usize,
+    ) -> io::Result<Registered> {
+        // SAFETY: as in `Registered::new`: the socket moves into the
+        // returned value, whose `Drop` deletes it from this poller first.
+        unsafe { poller.add_with_mode(&socket, Event::readable(key), MODE)? };
+        Ok(Registered {
+            socket,
+            poller: Arc::clone(poller),
+        })
+    }
+
+    /// Changes the interest of a socket registered under `key` to readable
+    /// and, when `writable`, writable events (one `epoll_ctl`). A socket
+    /// that sends only now and then asks for writable events only while it
+    /// waits for room, instead of being woken after every send.
+    pub(crate) fn watch_writable(&self, key: usize, writable: bool) -> io::Result<()> {
+        let event = if writable {
+            Event::all(key)
+        } else {
+            Event::readable(key)
+        };
+        self.poller.modify_with_mode(&self.socket, event, MODE)
+    }
+
     /// The socket.
     pub(crate) fn socket(&self) -> &Socket {
         &self.socket

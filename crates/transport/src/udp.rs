@@ -28,7 +28,7 @@ const MAX_SEND_BUFFER: usize = 64 << 20;
 
 /// Room for one datagram of memcached's and one byte more, so that a longer
 /// (truncated) datagram is recognised and dropped.
-const DATAGRAM_ROOM: usize = FRAME_HEADER_LEN + MAX_PAYLOAD + 1;
+pub(crate) const DATAGRAM_ROOM: usize = FRAME_HEADER_LEN + MAX_PAYLOAD + 1;
 
 /// How UDP transports are built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,7 +181,7 @@ impl Udp {
 }
 
 /// A non-blocking datagram socket connected to `addr`.
-fn udp_socket(addr: SocketAddr, config: &UdpConfig) -> io::Result<Socket> {
+pub(crate) fn udp_socket(addr: SocketAddr, config: &UdpConfig) -> io::Result<Socket> {
     let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
     socket.set_nonblocking(true)?;
     raise_send_buffer(&socket)?;

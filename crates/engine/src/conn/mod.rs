@@ -20,6 +20,7 @@ use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 use warmup::Warmup;
 
+mod udp;
 mod warmup;
 
 /// Where a connection is in its cycle.
@@ -204,20 +205,6 @@ impl<'w> Conn<'w> {
             self.leave_warmup();
         }
         self.sync_udp(ctx.stats);
-    }
-
-    /// Adds the UDP datagram counts since the last call to `stats`.
-    pub fn sync_udp(&mut self, stats: &mut Stats) {
-        let Some(now) = self.transport.udp_counters() else {
-            return;
-        };
-        let c = &mut stats.counters;
-        c.packet_drop += now.lost.saturating_sub(self.udp_seen.lost);
-        let (r, seen) = (&now.reassembly, &self.udp_seen.reassembly);
-        c.packet_disorder += r.disorder.saturating_sub(seen.disorder);
-        c.packet_duplicate += r.duplicates.saturating_sub(seen.duplicates);
-        c.packet_foreign += r.foreign.saturating_sub(seen.foreign);
-        self.udp_seen = now;
     }
 
     /// Closes the transport.

@@ -6,7 +6,7 @@ use crate::conn::{Conn, Ctx, WarmupGate};
 use crate::failure::VerifyFailure;
 use crate::outage::{Window, Windows};
 use crate::stats::Stats;
-use memaslap_transport::{Ready, TransportEvent};
+use memaslap_transport::{HubCounters, Ready, TransportEvent, UdpHub};
 use polling::Poller;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -14,6 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
+
+mod udp;
 
 /// The longest the worker sleeps in one wait, so that a stop request is
 /// seen promptly.
@@ -79,6 +81,14 @@ pub struct Worker<'w> {
     /// Connections for which [`Conn::has_work`] is false, kept up to date by
     /// [`Worker::with_conn`] so that no wait scans every connection.
     without_work: usize,
+    /// The socket every connection shares (`-U`), if they do.
+    udp: Option<UdpHub>,
+    /// Connections whose datagram waits to be sent, in the order queued.
+    outbox: Vec<usize>,
+    /// Where the search for a request to take a refusal starts.
+    refusal_cursor: usize,
+    /// The hub's counts already added to the statistics.
+    hub_seen: HubCounters,
 }
 
 impl<'w> Worker<'w> {
@@ -105,7 +115,22 @@ impl<'w> Worker<'w> {
             windows: Windows::default(),
             warmup,
             without_work: 0,
+            udp: None,
+            outbox: Vec::new(),
+            refusal_cursor: 0,
+            hub_seen: HubCounters::default(),
         }
+    }
+
+    /// Makes the connections share `hub`, whose socket is registered in
+    /// the worker's poller under [`UdpHub::key`] (outside every
+    /// connection's keys).
+    pub fn with_udp_hub(mut self, hub: Option<UdpHub>) -> Worker<'w> {
+        if hub.is_some() {
+            self.outbox = Vec::with_capacity(self.conns.len());
+        }
+        self.udp = hub;
+        self
     }
 
     /// Runs until the schedule, the operation budgets or `stop` end it,
@@ -147,6 +172,8 @@ impl<'w> Worker<'w> {
                     break;
                 }
             }
+            // Everything queued during the last pass goes out together.
+            self.flush_udp(now, issuing);
             if now >= next_report {
                 report_index += 1;
                 self.snapshot(report_index, tx, id);
@@ -167,6 +194,14 @@ impl<'w> Worker<'w> {
             let _ = memaslap_transport::wait(&self.poller, &mut ready, Some(timeout));
             let now = Instant::now();
             for event in ready.iter() {
+                if self.udp.as_ref().is_some_and(|hub| hub.key() == event.key) {
+                    // Writable only matters to the flush before the next
+                    // wait.
+                    if event.readable {
+                        self.drain_udp(now, issuing);
+                    }
+                    continue;
+                }
                 let index = event.key / self.keys_per_conn;
                 self.with_conn(index, issuing, |conn, ctx| {
                     conn.handle_event(&event, now, ctx)
@@ -208,6 +243,9 @@ impl<'w> Worker<'w> {
         };
         let had_work = conn.has_work();
         f(conn, &mut ctx);
+        if conn.shared_udp_mut().is_some_and(|udp| udp.take_unlisted()) {
+            self.outbox.push(index);
+        }
         match (had_work, conn.has_work()) {
             (true, false) => self.without_work += 1,
             (false, true) => self.without_work = self.without_work.saturating_sub(1),
@@ -284,6 +322,7 @@ impl<'w> Worker<'w> {
         for conn in &mut self.conns {
             conn.sync_udp(&mut self.stats);
         }
+        self.sync_hub();
         self.windows.interval_end(&self.stats.counters);
         let stats = Box::new(self.stats.clone());
         self.stats.reset();
@@ -295,6 +334,7 @@ impl<'w> Worker<'w> {
         for conn in &mut self.conns {
             conn.sync_udp(&mut self.stats);
         }
+        self.sync_hub();
         let dead = self
             .conns
             .iter()

@@ -1,0 +1,50 @@
+//! A connection's datagram side: its share of the thread's UDP socket and
+//! its datagram counts.
+
+use super::{Conn, Ctx};
+use crate::stats::Stats;
+use memaslap_transport::{AnyTransport, SharedUdp, TransportError};
+use std::time::Instant;
+
+impl Conn<'_> {
+    /// The connection's share of its thread's UDP socket, if it has one.
+    pub fn shared_udp(&self) -> Option<&SharedUdp> {
+        match &self.transport {
+            AnyTransport::SharedUdp(udp) => Some(udp),
+            _ => None,
+        }
+    }
+
+    /// The connection's share of its thread's UDP socket, to queue and
+    /// receive datagrams through.
+    pub fn shared_udp_mut(&mut self) -> Option<&mut SharedUdp> {
+        match &mut self.transport {
+            AnyTransport::SharedUdp(udp) => Some(udp),
+            _ => None,
+        }
+    }
+
+    /// The thread's shared UDP socket reported a refusal (an ICMP "port
+    /// unreachable") that this connection's request takes: the request
+    /// fails as if its own socket had refused it, and the next one starts.
+    pub fn datagram_refused(&mut self, error: TransportError, now: Instant, ctx: &mut Ctx<'_>) {
+        if self.is_busy() {
+            self.lost(error, now, ctx);
+        }
+        self.settle(now, ctx);
+    }
+
+    /// Adds the UDP datagram counts since the last call to `stats`.
+    pub fn sync_udp(&mut self, stats: &mut Stats) {
+        let Some(now) = self.transport.udp_counters() else {
+            return;
+        };
+        let c = &mut stats.counters;
+        c.packet_drop += now.lost.saturating_sub(self.udp_seen.lost);
+        let (r, seen) = (&now.reassembly, &self.udp_seen.reassembly);
+        c.packet_disorder += r.disorder.saturating_sub(seen.disorder);
+        c.packet_duplicate += r.duplicates.saturating_sub(seen.duplicates);
+        c.packet_foreign += r.foreign.saturating_sub(seen.foreign);
+        self.udp_seen = now;
+    }
+}

@@ -1,0 +1,215 @@
+//! Batched datagram I/O on a connected socket: `sendmmsg` and `recvmmsg`
+//! on Linux, one call per datagram elsewhere. This is the only unsafe code
+//! of the shared UDP socket; the message and buffer arrays live on the
+//! stack for the length of one call.
+
+use std::io;
+
+use socket2::Socket;
+
+/// The most datagrams one call sends or receives.
+pub(crate) const BATCH: usize = 64;
+
+/// Sends the first [`BATCH`] of `datagrams`, each as one datagram, in
+/// order. Returns how many went out (fewer when the send buffer filled);
+/// an error means the first one did not.
+#[cfg(target_os = "linux")]
+pub(crate) fn send(socket: &Socket, datagrams: &[&[u8]]) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+
+    let datagrams = datagrams
+        .get(..datagrams.len().min(BATCH))
+        .unwrap_or_default();
+    if datagrams.is_empty() {
+        return Ok(0);
+    }
+    let mut iov = [libc::iovec {
+        iov_base: std::ptr::null_mut(),
+        iov_len: 0,
+    }; BATCH];
+    let mut msgs = [empty_message(); BATCH];
+    for ((datagram, v), m) in datagrams.iter().zip(&mut iov).zip(&mut msgs) {
+        // The kernel only reads through `iov_base` for a send.
+        v.iov_base = datagram.as_ptr().cast_mut().cast();
+        v.iov_len = datagram.len();
+        m.msg_hdr.msg_iov = v;
+        m.msg_hdr.msg_iovlen = 1;
+    }
+    // SAFETY: the descriptor belongs to `socket`, borrowed for the call.
+    // `msgs` holds `datagrams.len()` (at most BATCH) initialised headers,
+    // each with no address and no control data, pointing at one iovec of
+    // `iov`, which points at a datagram borrowed for the call with its
+    // exact length. Both arrays outlive the call; the kernel writes only
+    // `msg_len` of each header.
+    let n = unsafe {
+        libc::sendmmsg(
+            socket.as_raw_fd(),
+            msgs.as_mut_ptr(),
+            datagrams.len() as libc::c_uint,
+            0,
+        )
+    };
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
+}
+
+/// Receives up to [`BATCH`] datagrams, datagram `k` into the `k`-th chunk
+/// of `room` bytes of `inbox`, its length into `lens[k]`. Returns how many
+/// arrived; fewer than asked means the socket had no more.
+/// `io::ErrorKind::WouldBlock` when none is there.
+#[cfg(target_os = "linux")]
+pub(crate) fn recv(
+    socket: &Socket,
+    inbox: &mut [u8],
+    room: usize,
+    lens: &mut [usize; BATCH],
+) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+
+    let mut iov = [libc::iovec {
+        iov_base: std::ptr::null_mut(),
+        iov_len: 0,
+    }; BATCH];
+    let mut msgs = [empty_message(); BATCH];
+    let mut count = 0;
+    for ((chunk, v), m) in inbox
+        .chunks_exact_mut(room.max(1))
+        .zip(&mut iov)
+        .zip(&mut msgs)
+    {
+        v.iov_base = chunk.as_mut_ptr().cast();
+        v.iov_len = chunk.len();
+        m.msg_hdr.msg_iov = v;
+        m.msg_hdr.msg_iovlen = 1;
+        count += 1;
+    }
+    if count == 0 {
+        return Ok(0);
+    }
+    // SAFETY: the descriptor belongs to `socket`, borrowed for the call.
+    // `msgs` holds `count` (at most BATCH) initialised headers with no
+    // address and no control buffer, each pointing at one iovec of `iov`,
+    // which points at its own disjoint chunk of `inbox` (mutably borrowed
+    // for the call) with that chunk's length, so the kernel writes only
+    // inside `inbox` and into the headers' `msg_len` and `msg_flags`. The
+    // timeout is null: the socket is non-blocking.
+    let n = unsafe {
+        libc::recvmmsg(
+            socket.as_raw_fd(),
+            msgs.as_mut_ptr(),
+            count as libc::c_uint,
+            0,
+            std::ptr::null_mut(),
+        )
+    };
+    let n = usize::try_from(n).map_err(|_| io::Error::last_os_error())?;
+    for (len, m) in lens.iter_mut().zip(&msgs).take(n) {
+        *len = m.msg_len as usize;
+    }
+    Ok(n)
+}
+
+/// A message header with no address, no buffers and no control data.
+#[cfg(target_os = "linux")]
+fn empty_message() -> libc::mmsghdr {
+    // SAFETY: `mmsghdr` is a plain C struct of integers and raw pointers
+    // (plus padding on some targets); all zeroes is a valid value of each
+    // field: null pointers with zero lengths.
+    unsafe { std::mem::zeroed() }
+}
+
+/// Sends the first [`BATCH`] of `datagrams`, one call each.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn send(socket: &Socket, datagrams: &[&[u8]]) -> io::Result<usize> {
+    let mut sent = 0;
+    for datagram in datagrams.iter().take(BATCH) {
+        match socket.send(datagram) {
+            Ok(_) => sent += 1,
+            Err(e) if sent == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(sent)
+}
+
+/// Receives up to [`BATCH`] datagrams, one call each.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn recv(
+    socket: &Socket,
+    inbox: &mut [u8],
+    room: usize,
+    lens: &mut [usize; BATCH],
+) -> io::Result<usize> {
+    let mut count = 0;
+    for (chunk, len) in inbox.chunks_exact_mut(room.max(1)).zip(lens.iter_mut()) {
+        match crate::sock::recv(socket, chunk) {
+            Ok(n) => *len = n,
+            Err(e) if count == 0 => return Err(e),
+            Err(_) => break,
+        }
+        count += 1;
+    }
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use socket2::{Domain, Protocol, SockAddr, Type};
+    use std::net::UdpSocket;
+
+    fn connected_pair() -> (Socket, UdpSocket) {
+        let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let socket = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP)).unwrap();
+        socket.set_nonblocking(true).unwrap();
+        socket
+            .bind(&SockAddr::from(
+                "127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap(),
+            ))
+            .unwrap();
+        socket
+            .connect(&SockAddr::from(peer.local_addr().unwrap()))
+            .unwrap();
+        let local = socket.local_addr().unwrap().as_socket().unwrap();
+        peer.connect(local).unwrap();
+        (socket, peer)
+    }
+
+    #[test]
+    fn a_batch_goes_out_as_separate_datagrams_in_order() {
+        let (socket, peer) = connected_pair();
+        assert_eq!(send(&socket, &[]).unwrap(), 0);
+        let datagrams: Vec<Vec<u8>> = (0..BATCH + 3).map(|i| vec![i as u8; i + 1]).collect();
+        let slices: Vec<&[u8]> = datagrams.iter().map(Vec::as_slice).collect();
+        assert_eq!(send(&socket, &slices).unwrap(), BATCH);
+        let mut buf = [0u8; 256];
+        for datagram in &datagrams[..BATCH] {
+            let n = peer.recv(&mut buf).unwrap();
+            assert_eq!(&buf[..n], datagram.as_slice());
+        }
+    }
+
+    #[test]
+    fn receives_in_batches_and_says_when_nothing_is_there() {
+        let (socket, peer) = connected_pair();
+        let room = 16;
+        let mut inbox = vec![0u8; BATCH * room];
+        let mut lens = [0; BATCH];
+        let e = recv(&socket, &mut inbox, room, &mut lens).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+        for i in 0..BATCH + 2 {
+            peer.send(&[i as u8; 3][..1 + i % 3]).unwrap();
+        }
+        // A datagram longer than its chunk is cut to the chunk.
+        peer.send(&[9u8; 40]).unwrap();
+        // Loopback delivers during the send: everything is queued now.
+        assert_eq!(recv(&socket, &mut inbox, room, &mut lens).unwrap(), BATCH);
+        for (i, len) in lens.iter().enumerate() {
+            assert_eq!(*len, 1 + i % 3);
+            assert_eq!(inbox[i * room], i as u8);
+        }
+        assert_eq!(recv(&socket, &mut inbox, room, &mut lens).unwrap(), 3);
+        assert_eq!(&lens[..3], &[1 + BATCH % 3, 1 + (BATCH + 1) % 3, room]);
+        let e = recv(&socket, &mut inbox, room, &mut lens).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+    }
+}

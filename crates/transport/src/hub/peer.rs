@@ -1,0 +1,270 @@
+//! One connection's side of a shared UDP socket: its request ids, its
+//! outgoing datagram and the reassembly of its replies.
+
+use std::time::Instant;
+
+use memaslap_proto::udp::{self as frame, FRAME_HEADER_LEN, Push, Reassembler};
+use polling::Event;
+
+use super::ids::RequestIds;
+use crate::udp::{MAX_REQUEST, UdpCounters};
+use crate::{
+    Access, Readiness, ResetReason, Sent, Server, Status, Transport, TransportError, TransportEvent,
+};
+
+/// A connection that sends and receives through its thread's [`super::UdpHub`].
+///
+/// [`Transport::send`] copies the request, behind its frame header, into
+/// the connection's own datagram buffer and queues it: the thread sends
+/// every queued datagram at once ([`SharedUdp::outgoing`],
+/// [`SharedUdp::unlist`]). Received datagrams come in through
+/// [`SharedUdp::push`]; [`Transport::recv`] hands out a response once every
+/// datagram of it is in. The connection owns no socket and no poller key.
+#[derive(Debug)]
+pub struct SharedUdp {
+    server: Server,
+    slot: usize,
+    ids: RequestIds,
+    request_id: u16,
+    reassembler: Reassembler,
+    active: bool,
+    /// Bytes of the complete response already copied out.
+    delivered: usize,
+    header: Vec<u8>,
+    /// Frame header and request.
+    out: Box<[u8]>,
+    out_len: usize,
+    /// `out` waits to be sent.
+    queued: bool,
+    /// The thread has the connection in its list of datagrams to send.
+    listed: bool,
+    open: bool,
+    lost: u64,
+    sent: u64,
+}
+
+impl SharedUdp {
+    pub(super) fn new(
+        server: Server,
+        slot: usize,
+        ids: RequestIds,
+        max_datagrams: u16,
+    ) -> SharedUdp {
+        SharedUdp {
+            server,
+            slot,
+            ids,
+            request_id: ids.first(slot),
+            reassembler: Reassembler::new(max_datagrams),
+            active: false,
+            delivered: 0,
+            header: Vec::with_capacity(FRAME_HEADER_LEN),
+            out: vec![0; FRAME_HEADER_LEN + MAX_REQUEST].into_boxed_slice(),
+            out_len: 0,
+            queued: false,
+            listed: false,
+            open: true,
+            lost: 0,
+            sent: 0,
+        }
+    }
+
+    /// The connection's slot in its hub.
+    pub fn slot(&self) -> usize {
+        self.slot
+    }
+
+    /// The request id of the request in progress (or of the last one).
+    pub fn request_id(&self) -> u16 {
+        self.request_id
+    }
+
+    /// The datagram counts so far.
+    pub fn counters(&self) -> UdpCounters {
+        UdpCounters {
+            reassembly: *self.reassembler.counters(),
+            lost: self.lost,
+            oversized: 0,
+            sent: self.sent,
+        }
+    }
+
+    /// Whether a request is waiting for its response.
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+
+    /// The datagram waiting to be sent, if any.
+    pub fn outgoing(&self) -> Option<&[u8]> {
+        if self.queued {
+            self.out.get(..self.out_len)
+        } else {
+            None
+        }
+    }
+
+    /// True once for every datagram queued since the connection was last
+    /// taken off the thread's send list: the thread adds it to the list.
+    pub fn take_unlisted(&mut self) -> bool {
+        if self.queued && !self.listed {
+            self.listed = true;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The thread took the connection off its send list: the queued
+    /// datagram, if any, went out.
+    pub fn unlist(&mut self, sent: bool) {
+        if sent && self.queued {
+            self.sent += 1;
+        }
+        self.queued = false;
+        self.listed = false;
+    }
+
+    /// Takes in a datagram routed here by its request id. True when the
+    /// response (or the next message of a multi-get) is complete.
+    pub fn push(&mut self, datagram: &[u8]) -> bool {
+        // Every outcome but completion is counted by the reassembler.
+        self.reassembler.push(datagram) == Push::Complete
+    }
+
+    /// Counts what the request in progress lost and forgets it, with its
+    /// datagram if that was not sent yet.
+    fn abandon(&mut self) {
+        if self.active && !self.reassembler.is_complete() {
+            self.lost += u64::from(self.reassembler.missing());
+        }
+        self.active = false;
+        self.queued = false;
+        self.reassembler.clear();
+    }
+
+    fn deliver(&mut self, buf: &mut [u8]) -> Option<usize> {
+        let payload = self.reassembler.payload()?;
+        let rest = payload.get(self.delivered..).unwrap_or_default();
+        let n = rest.len().min(buf.len());
+        let (Some(to), Some(from)) = (buf.get_mut(..n), rest.get(..n)) else {
+            return None;
+        };
+        to.copy_from_slice(from);
+        self.delivered += n;
+        Some(n)
+    }
+}
+
+impl Transport for SharedUdp {
+    /// The socket is the hub's: the connection has no key of its own.
+    fn key_count(&self) -> usize {
+        0
+    }
+
+    fn status(&self) -> Status {
+        if self.open {
+            Status::Ready
+        } else {
+            Status::Failed
+        }
+    }
+
+    /// The thread calls this (with any event) when [`SharedUdp::push`]
+    /// completed a response.
+    fn handle_event(&mut self, _event: &Event, _now: Instant) -> Readiness {
+        Readiness {
+            readable: self.active && self.open,
+            writable: false,
+        }
+    }
+
+    fn begin(&mut self, _access: Access, _random: u64) -> Result<usize, TransportError> {
+        if !self.open {
+            return Err(TransportError::not_connected(&self.server));
+        }
+        self.abandon();
+        self.request_id = self.ids.next(self.request_id);
+        self.reassembler.start(self.request_id);
+        self.delivered = 0;
+        self.active = true;
+        Ok(0)
+    }
+
+    fn finish(&mut self) {
+        self.abandon();
+    }
+
+    /// Copies the request into the datagram buffer and queues it: it is
+    /// written as far as this connection is concerned.
+    fn send(&mut self, bufs: &[&[u8]], _now: Instant) -> Result<Sent, TransportError> {
+        if !self.open {
+            return Err(TransportError::not_connected(&self.server));
+        }
+        let len: usize = bufs.iter().map(|b| b.len()).sum();
+        if len > MAX_REQUEST {
+            return Err(TransportError::RequestTooLarge {
+                server: self.server.clone(),
+                len,
+                max: MAX_REQUEST,
+            });
+        }
+        self.header.clear();
+        frame::encode_request_header(&mut self.header, self.request_id);
+        let mut at = 0;
+        for part in std::iter::once(self.header.as_slice()).chain(bufs.iter().copied()) {
+            let Some(to) = self.out.get_mut(at..at + part.len()) else {
+                return Err(TransportError::RequestTooLarge {
+                    server: self.server.clone(),
+                    len,
+                    max: MAX_REQUEST,
+                });
+            };
+            to.copy_from_slice(part);
+            at += part.len();
+        }
+        self.out_len = at;
+        self.queued = true;
+        Ok(Sent {
+            bytes: at,
+            done: true,
+        })
+    }
+
+    fn recv(&mut self, buf: &mut [u8], _now: Instant) -> Result<Option<usize>, TransportError> {
+        if !self.reassembler.is_complete() {
+            return Ok(None);
+        }
+        match self.deliver(buf) {
+            Some(n) if n > 0 || buf.is_empty() => Ok(Some(n)),
+            _ => {
+                // Every byte of the message is handed out. memcached answers
+                // a multi-get with one message per item under the same
+                // request id, each numbered from 0.
+                self.reassembler.start(self.request_id);
+                self.delivered = 0;
+                Ok(None)
+            }
+        }
+    }
+
+    fn poll_deadline(&self) -> Option<Instant> {
+        None
+    }
+
+    fn handle_timeout(&mut self, _now: Instant) {}
+
+    fn poll_event(&mut self) -> Option<TransportEvent> {
+        None
+    }
+
+    fn close(&mut self) {
+        self.abandon();
+        self.open = false;
+    }
+
+    /// Datagrams carry no stream to fall out of step: the request is
+    /// forgotten.
+    fn reset(&mut self, _reason: ResetReason, _now: Instant) {
+        self.abandon();
+    }
+}
