@@ -4,6 +4,7 @@
 
 use crate::conn::{Conn, Ctx, WarmupGate};
 use crate::failure::VerifyFailure;
+use crate::inbuf::RecvArea;
 use crate::stats::Stats;
 use memaslap_transport::{Ready, TransportEvent};
 use polling::Poller;
@@ -70,6 +71,7 @@ pub struct Worker<'w> {
     stats: Stats,
     events: Vec<TransportEvent>,
     failures: Vec<VerifyFailure>,
+    recv: RecvArea,
     warmup: Option<WarmupGate>,
     /// Connections for which [`Conn::has_work`] is false, kept up to date by
     /// [`Worker::with_conn`] so that no wait scans every connection.
@@ -80,12 +82,13 @@ impl<'w> Worker<'w> {
     /// A worker driving `conns`, whose sockets are registered in `poller`
     /// under keys `i * keys_per_conn ..` for connection `i`.
     /// `warmup` is the gate of a run without sets: when it opens, every
-    /// connection is driven again.
+    /// connection is driven again. The connections read into `recv`.
     pub fn new(
         poller: Arc<Poller>,
         conns: Vec<Conn<'w>>,
         keys_per_conn: usize,
         warmup: Option<WarmupGate>,
+        recv: RecvArea,
     ) -> Worker<'w> {
         let n = conns.len();
         Worker {
@@ -97,6 +100,7 @@ impl<'w> Worker<'w> {
             stats: Stats::default(),
             events: Vec::new(),
             failures: Vec::new(),
+            recv,
             warmup,
             without_work: 0,
         }
@@ -197,6 +201,7 @@ impl<'w> Worker<'w> {
             stats: &mut self.stats,
             events: &mut self.events,
             failures: &mut self.failures,
+            recv: &mut self.recv,
             issuing,
         };
         let had_work = conn.has_work();
@@ -252,6 +257,7 @@ impl<'w> Worker<'w> {
                 stats: &mut self.stats,
                 events: &mut self.events,
                 failures: &mut self.failures,
+                recv: &mut self.recv,
                 issuing: false,
             };
             conn.expire(now, &mut ctx);

@@ -4,9 +4,9 @@
 //! memaslap, or up to `--depth` written together and answered in order.
 //! Every method takes the current time; nothing here reads a clock.
 
-use crate::exchange::{Desync, Exchange, Kind, MAX_SLICES};
+use crate::exchange::{Exchange, Kind, MAX_SLICES};
 use crate::failure::VerifyFailure;
-use crate::inbuf::InBuf;
+use crate::inbuf::{InBuf, RecvArea};
 use crate::pacer::Pacer;
 use crate::stats::Stats;
 use memaslap_transport::{
@@ -42,6 +42,8 @@ pub struct Ctx<'a> {
     pub events: &'a mut Vec<TransportEvent>,
     /// Failed checks to report in detail (`-b`).
     pub failures: &'a mut Vec<VerifyFailure>,
+    /// The thread's receive buffers.
+    pub recv: &'a mut RecvArea,
     /// Whether new requests may start (false once the run is stopping).
     pub issuing: bool,
 }
@@ -69,7 +71,9 @@ pub struct Conn<'w> {
     transport: AnyTransport,
     generator: Generator<'w>,
     exchange: Exchange<'w>,
-    inbuf: InBuf,
+    /// The partial reply received so far, in a spill lent by the worker
+    /// (no room while there is none).
+    spill: InBuf,
     phase: Phase,
     /// The kind of the first request of the write being gathered.
     access: Option<Access>,
@@ -91,12 +95,12 @@ impl<'w> Conn<'w> {
     /// A connection over `transport` (already connecting) that draws its
     /// tasks from `generator`; it keeps as many requests in flight as both
     /// `generator` and `exchange` allow (their depth, 1 for memaslap's
-    /// closed loop; more only over one TCP socket).
+    /// closed loop; more only over one TCP socket). It reads into its
+    /// worker's [`RecvArea`].
     pub fn new(
         transport: AnyTransport,
         generator: Generator<'w>,
         exchange: Exchange<'w>,
-        inbuf: InBuf,
         pacer: Option<Pacer>,
         setup: ConnSetup,
         _now: Instant,
@@ -105,7 +109,7 @@ impl<'w> Conn<'w> {
             transport,
             generator,
             exchange,
-            inbuf,
+            spill: InBuf::empty(),
             phase: Phase::Idle,
             access: None,
             timeout: setup.stream_timeout,
@@ -337,26 +341,86 @@ impl<'w> Conn<'w> {
     }
 
     /// Reads and consumes replies until the socket has nothing more or no
-    /// request is in flight.
+    /// request is in flight, then gives back a spill it no longer needs.
     fn read(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
         while self.is_busy() {
-            let Some(spare) = self.inbuf.spare() else {
-                // One reply element larger than the parser allows is refused
-                // by the parser first; a full buffer means it broke step.
-                self.desync(now, ctx);
-                return;
+            let more = if self.spill.data().is_empty() {
+                self.read_shared(now, ctx)
+            } else {
+                self.read_spill(now, ctx)
             };
-            match self.transport.recv(spare, now) {
-                Ok(Some(n)) => {
-                    self.inbuf.filled(n);
-                    ctx.stats.counters.read_bytes += n as u64;
-                    self.consume(now, ctx);
+            if !more {
+                break;
+            }
+        }
+        if self.spill.capacity() > 0 && self.spill.data().is_empty() {
+            ctx.recv
+                .give_back(std::mem::replace(&mut self.spill, InBuf::empty()));
+        }
+    }
+
+    /// One read into the worker's shared buffer; a partial reply left at
+    /// its end is kept in a spill. False when the socket has nothing more
+    /// or failed.
+    fn read_shared(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> bool {
+        let mut shared = ctx.recv.take_shared();
+        let more = match self.transport.recv(&mut shared, now) {
+            Ok(Some(n)) => {
+                ctx.stats.counters.read_bytes += n as u64;
+                let data = shared.get(..n).unwrap_or_default();
+                if let Some(used) = self.consume(data, now, ctx) {
+                    self.keep(data.get(used..).unwrap_or_default(), now, ctx);
                 }
-                Ok(None) => return,
-                Err(error) => {
-                    self.lost(error, now, ctx);
-                    return;
+                true
+            }
+            Ok(None) => false,
+            Err(error) => {
+                self.lost(error, now, ctx);
+                false
+            }
+        };
+        ctx.recv.restore_shared(shared);
+        more
+    }
+
+    /// Keeps the start of a partial reply in a spill.
+    fn keep(&mut self, partial: &[u8], now: Instant, ctx: &mut Ctx<'_>) {
+        if partial.is_empty() {
+            return;
+        }
+        if self.spill.capacity() == 0 {
+            self.spill = ctx.recv.lend();
+        }
+        if !self.spill.extend(partial) {
+            self.desync(now, ctx);
+        }
+    }
+
+    /// One read after the partial reply in the spill. False when the socket
+    /// has nothing more or failed.
+    fn read_spill(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> bool {
+        let Some(spare) = self.spill.spare() else {
+            // One reply element larger than the parser allows is refused
+            // by the parser first; a full buffer means it broke step.
+            self.desync(now, ctx);
+            return false;
+        };
+        match self.transport.recv(spare, now) {
+            Ok(Some(n)) => {
+                self.spill.filled(n);
+                ctx.stats.counters.read_bytes += n as u64;
+                let mut spill = std::mem::replace(&mut self.spill, InBuf::empty());
+                match self.consume(spill.data(), now, ctx) {
+                    Some(used) => spill.consume(used),
+                    None => spill.clear(),
                 }
+                self.spill = spill;
+                true
+            }
+            Ok(None) => false,
+            Err(error) => {
+                self.lost(error, now, ctx);
+                false
             }
         }
     }
@@ -371,25 +435,28 @@ impl<'w> Conn<'w> {
         }
     }
 
-    /// Hands the received bytes to the exchange, reply after reply.
-    fn consume(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
+    /// Hands received bytes to the exchange, reply after reply. Returns how
+    /// many it consumed (the rest starts a partial reply), or `None` when
+    /// none are to be kept: the stream broke step and was reset.
+    fn consume(&mut self, data: &[u8], now: Instant, ctx: &mut Ctx<'_>) -> Option<usize> {
+        let mut used = 0;
         loop {
             let kind = self.exchange.pending();
             let received = self.exchange.receive(
-                self.inbuf.data(),
+                data.get(used..).unwrap_or_default(),
                 &mut self.generator,
                 &mut ctx.stats.counters,
                 now,
             );
             self.exchange.take_failures(ctx.failures);
-            let received = match received {
-                Ok(received) => received,
-                Err(Desync) => return self.desync(now, ctx),
+            let Ok(received) = received else {
+                self.desync(now, ctx);
+                return None;
             };
-            self.inbuf.consume(received.consumed);
+            used += received.consumed;
             Self::count_net(kind, received.consumed, ctx);
             let Some(done) = received.done else {
-                return;
+                return Some(used);
             };
             let latency = now.saturating_duration_since(done.started);
             match done.kind {
@@ -401,13 +468,13 @@ impl<'w> Conn<'w> {
                 continue;
             }
             self.phase = Phase::Idle;
-            if self.inbuf.data().is_empty() {
-                self.transport.finish();
-            } else {
+            if used < data.len() {
                 // The server sent more than was asked for.
                 self.desync(now, ctx);
+                return None;
             }
-            return;
+            self.transport.finish();
+            return Some(used);
         }
     }
 
@@ -415,7 +482,7 @@ impl<'w> Conn<'w> {
     /// longer known, the exchange and buffer are reset. Returns how many.
     fn give_up(&mut self, now: Instant) -> u64 {
         let count = self.exchange.abandon(&mut self.generator, now);
-        self.inbuf.clear();
+        self.spill.clear();
         self.deadline = None;
         self.access = None;
         if self.phase != Phase::Dead {
