@@ -6,7 +6,7 @@ use crate::config::{EngineConfig, Mode, Stop};
 use crate::conn::{Conn, ConnSetup, WarmupGate};
 use crate::exchange::Exchange;
 use crate::failure::VerifyFailure;
-use crate::inbuf::InBuf;
+use crate::inbuf::RecvArea;
 use crate::outage::{Outage, Outages};
 use crate::pacer::Pacer;
 use crate::stats::Stats;
@@ -22,6 +22,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+/// Bytes of the receive buffer a worker's connections share.
+const SHARED_RECV: usize = 64 << 10;
+
+/// Bytes a spill starts with: it holds one partial reply.
+const SPILL: usize = 16 << 10;
+
+/// Spills a worker makes in advance (at most one per connection).
+const READY_SPILLS: usize = 16;
 
 /// How often replication retries a dead socket, as memaslap does.
 const DEAD_RETRY: Duration = Duration::from_secs(5);
@@ -298,7 +307,6 @@ fn build_worker<'w>(
         let exchange = Exchange::new(config.protocol, division, config.max_value)
             .with_depth(config.depth)
             .with_details(config.verbose);
-        let inbuf = InBuf::new(16 << 10, config.max_value + (64 << 10));
         let pacer = config
             .rate
             .and_then(|rate| Pacer::new(rate, config.concurrency, index, start));
@@ -309,11 +317,13 @@ fn build_worker<'w>(
             seed: workload.seed() ^ (u64::from(index) + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15),
         };
         conns.push(
-            Conn::new(transport, generator, exchange, inbuf, pacer, setup, start)
+            Conn::new(transport, generator, exchange, pacer, setup, start)
                 .with_warmup(gate.cloned()),
         );
     }
-    Ok(Worker::new(poller, conns, keys_per_conn, gate.cloned()).with_udp_hub(hub))
+    let max = config.max_value + (64 << 10);
+    let recv = RecvArea::new(SHARED_RECV, SPILL, max, READY_SPILLS.min(per_thread));
+    Ok(Worker::new(poller, conns, keys_per_conn, gate.cloned(), recv).with_udp_hub(hub))
 }
 
 /// The socket the `connections` of thread `thread` share over UDP (`-U`),

@@ -253,3 +253,37 @@ fn udp_connections_share_a_socket_per_thread() {
         assert_accounted(&server, &before, &outcome);
     }
 }
+
+/// Values larger than the thread's shared receive buffer: every get's reply
+/// spans several reads, kept in spills that grow to hold it.
+#[test]
+fn values_larger_than_the_shared_receive_buffer() {
+    for protocol in [Protocol::Ascii, Protocol::Binary] {
+        let server = Memcached::start();
+        let before = server.stats();
+        let workload = WorkloadConfig {
+            window: 16,
+            verify: 1.0,
+            fixed_value_len: Some(200_000),
+            ..WorkloadConfig::default()
+        };
+        let outcome = run_against(
+            &server,
+            |c| {
+                c.protocol = protocol;
+                c.concurrency = 4;
+                c.stop = Stop::Operations(2_000);
+            },
+            &workload,
+        );
+        let c = &outcome.stats.counters;
+        assert_eq!(c.cmd_get + c.cmd_set, 2_000, "{protocol:?}: {c:?}");
+        assert!(c.read_bytes > 200_000 * 1_000, "{protocol:?}: {c:?}");
+        assert_eq!(
+            (c.verify_failed, c.verify_misses, c.errors.protocol_error),
+            (0, 0, 0),
+            "{protocol:?}: {c:?}"
+        );
+        assert_accounted(&server, &before, &outcome);
+    }
+}

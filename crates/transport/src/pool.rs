@@ -40,7 +40,9 @@ impl Pool {
         base_key: usize,
         now: Instant,
     ) -> Pool {
-        let mut events = VecDeque::with_capacity(8);
+        // Events carry their server's name, so reporting one allocates
+        // anyway: the queue allocates with its first, not per connection.
+        let mut events = VecDeque::new();
         let slots = targets
             .into_iter()
             .enumerate()

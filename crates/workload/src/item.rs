@@ -1,62 +1,133 @@
-//! One item of a connection's window, and one key of a get batch.
-
-use std::time::Instant;
+//! One item of a connection's window, packed in 12 bytes, and one key of a
+//! get batch.
+//!
+//! A window holds `-w` items per connection, so with thousands of
+//! connections the item's size is most of the client's memory. An item keeps
+//! only what cannot be derived: its number in the connection's range of
+//! prefixes, its value offset (it moves on every overwrite), its flags and
+//! the time of its last successful set. Its key and value lengths and its key
+//! suffix follow from its number ([`crate::keyspace::KeySpace`]).
 
 use crate::bytes::OFFSET_SPAN;
-use crate::config::PREFIX_LEN;
-use crate::task::{Check, Key};
+use crate::task::Check;
+
+/// Bits of an item's number: a connection draws at most `2^40` fresh keys.
+pub(crate) const NUMBER_BITS: u32 = 40;
+
+/// Bits of the value offset (below [`OFFSET_SPAN`]).
+const OFFSET_BITS: u32 = OFFSET_SPAN.trailing_zeros();
+const OFFSET_MASK: u32 = OFFSET_SPAN - 1;
+/// Where the number's bits above 32 sit in `bits`.
+const HIGH_SHIFT: u32 = OFFSET_BITS;
+const HIGH_MASK: u32 = (1 << (NUMBER_BITS - 32)) - 1;
+const STORED: u32 = 1 << 28;
+const UNCERTAIN: u32 = 1 << 29;
+const SETTING: u32 = 1 << 30;
+const TTL: u32 = 1 << 31;
+
+const _: () = assert!(OFFSET_SPAN.is_power_of_two());
+const _: () = assert!(HIGH_SHIFT + (NUMBER_BITS - 32) <= 28);
 
 /// An object a connection stores and reads back: memaslap's task item.
 ///
-/// Its key is `prefix` plus `key_len - 8` bytes of the block from
-/// `suffix_offset`; its value is `value_len` bytes of the block from
-/// `value_offset`. Offsets stay below [`OFFSET_SPAN`] and the block is longer
-/// than that by the longest key suffix or value, so both are always slices.
+/// Its key is the prefix named by [`Item::number`] plus a suffix slice of
+/// the block, its value `value_len` bytes of the block from
+/// [`Item::value_offset`]; [`crate::keyspace::KeySpace`] expands them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Item {
-    pub prefix: [u8; PREFIX_LEN],
-    pub suffix_offset: u32,
-    pub value_offset: u32,
-    pub value_len: u32,
-    pub key_len: u32,
-    /// Expiry in seconds: 0, or the fixed TTL for items checked for expiry.
-    pub exptime: u32,
-    /// Whether the server holds this key with this value.
-    pub stored: bool,
-    /// An overwrite failed or went unanswered: the server may hold either
-    /// value, or none, so the item is not verified until stored again.
-    pub uncertain: bool,
-    /// When the last successful set completed.
-    pub set_at: Option<Instant>,
+    /// The number's low 32 bits.
+    number: u32,
+    /// When the last successful set completed, in milliseconds since the
+    /// generator's epoch.
+    set_ms: u32,
+    /// Value offset (bits 0..20), the number's bits 32..40 (bits 20..28)
+    /// and the flags.
+    bits: u32,
 }
 
 impl Item {
-    /// The key, borrowing its suffix from `block`.
-    pub fn key<'w>(&self, block: &'w [u8]) -> Key<'w> {
-        let suffix_len = (self.key_len as usize).saturating_sub(PREFIX_LEN);
-        Key::new(self.prefix, slice(block, self.suffix_offset, suffix_len))
-    }
-
-    /// The value, borrowed from `block`.
-    pub fn value<'w>(&self, block: &'w [u8]) -> &'w [u8] {
-        slice(block, self.value_offset, self.value_len as usize)
-    }
-
-    /// The same key with the next value: the value offset moves by one, so
-    /// the expected bytes change.
-    pub fn overwritten(&self) -> Self {
-        Self {
-            value_offset: (self.value_offset + 1) % OFFSET_SPAN,
-            ..*self
+    /// A fresh item, not stored yet: number `number` (below `2^40`; higher
+    /// bits are dropped), its value at `value_offset` (taken modulo
+    /// [`OFFSET_SPAN`]), with the fixed TTL when `ttl`.
+    pub fn fresh(number: u64, value_offset: u32, ttl: bool) -> Item {
+        let high = ((number >> 32) as u32) & HIGH_MASK;
+        Item {
+            number: number as u32,
+            set_ms: 0,
+            bits: (value_offset & OFFSET_MASK) | high << HIGH_SHIFT | if ttl { TTL } else { 0 },
         }
     }
-}
 
-fn slice(block: &[u8], offset: u32, len: usize) -> &[u8] {
-    let start = offset as usize;
-    block
-        .get(start..start.saturating_add(len))
-        .unwrap_or_default()
+    /// The item's number in its connection's range of prefixes.
+    pub fn number(self) -> u64 {
+        u64::from((self.bits >> HIGH_SHIFT) & HIGH_MASK) << 32 | u64::from(self.number)
+    }
+
+    /// Where its value starts in the block.
+    pub fn value_offset(self) -> u32 {
+        self.bits & OFFSET_MASK
+    }
+
+    /// Whether it is stored with the fixed TTL (checked for expiry).
+    pub fn has_ttl(self) -> bool {
+        self.bits & TTL != 0
+    }
+
+    /// Whether the server holds this key with this value.
+    pub fn is_stored(self) -> bool {
+        self.bits & STORED != 0
+    }
+
+    /// An overwrite failed or went unanswered: the server may hold either
+    /// value, or none, so the item is not verified until stored again.
+    pub fn is_uncertain(self) -> bool {
+        self.bits & UNCERTAIN != 0
+    }
+
+    /// Whether a set of this window slot is in flight.
+    pub fn is_setting(self) -> bool {
+        self.bits & SETTING != 0
+    }
+
+    /// When its last successful set completed, in milliseconds since the
+    /// generator's epoch (meaningful once stored).
+    pub fn set_ms(self) -> u32 {
+        self.set_ms
+    }
+
+    /// The same key with the next value: the value offset moves by one
+    /// (modulo [`OFFSET_SPAN`]), so the expected bytes change.
+    pub fn overwritten(self) -> Item {
+        let offset = (self.value_offset() + 1) & OFFSET_MASK;
+        Item {
+            bits: (self.bits & !OFFSET_MASK) | offset,
+            ..self
+        }
+    }
+
+    /// This item as the server now holds it: stored, certain, set at
+    /// `set_ms`, no set in flight.
+    pub fn stored_at(self, set_ms: u32) -> Item {
+        Item {
+            set_ms,
+            bits: (self.bits | STORED) & !(UNCERTAIN | SETTING),
+            ..self
+        }
+    }
+
+    /// Marks it uncertain (see [`Item::is_uncertain`]).
+    pub fn make_uncertain(&mut self) {
+        self.bits |= UNCERTAIN;
+    }
+
+    /// Marks whether a set of its slot is in flight.
+    pub fn mark_setting(&mut self, setting: bool) {
+        if setting {
+            self.bits |= SETTING;
+        } else {
+            self.bits &= !SETTING;
+        }
+    }
 }
 
 /// One key of the get in flight: its window slot and what to check.
@@ -71,30 +142,59 @@ mod tests {
     use super::*;
 
     #[test]
-    fn key_and_value_are_block_slices() {
-        let block: Vec<u8> = (0..=255u8)
-            .cycle()
-            .take(OFFSET_SPAN as usize + 300)
-            .collect();
-        let item = Item {
-            prefix: *b"00000001",
-            suffix_offset: 10,
-            value_offset: 20,
-            value_len: 5,
-            key_len: 12,
-            ..Item::default()
-        };
-        let key = item.key(&block);
-        assert_eq!(key.prefix(), b"00000001");
-        assert_eq!(key.suffix(), &[10, 11, 12, 13]);
-        assert_eq!(item.value(&block), &[20, 21, 22, 23, 24]);
+    fn an_item_takes_twelve_bytes() {
+        assert!(size_of::<Item>() <= 12);
+        assert_eq!(size_of::<Item>(), 12);
+    }
+
+    #[test]
+    fn fields_round_trip_through_the_packing() {
+        for number in [0, 1, 0xffff_ffff, 1 << 32, (1 << 40) - 1, 0x12_3456_789a] {
+            for offset in [0, 1, 12345, OFFSET_SPAN - 1] {
+                for ttl in [false, true] {
+                    let item = Item::fresh(number, offset, ttl);
+                    assert_eq!(item.number(), number);
+                    assert_eq!(item.value_offset(), offset);
+                    assert_eq!(item.has_ttl(), ttl);
+                    assert!(!item.is_stored() && !item.is_uncertain() && !item.is_setting());
+                }
+            }
+        }
+        assert_eq!(Item::fresh(1 << 40 | 5, OFFSET_SPAN + 3, false).number(), 5);
+        assert_eq!(
+            Item::fresh(0, OFFSET_SPAN + 3, false).value_offset(),
+            3,
+            "offsets wrap"
+        );
+    }
+
+    #[test]
+    fn overwrites_move_only_the_value_offset() {
+        let item = Item::fresh((1 << 40) - 1, 20, true).stored_at(77);
         let next = item.overwritten();
-        assert_eq!(next.value(&block), &[21, 22, 23, 24, 25]);
-        assert_eq!(next.key(&block), key);
-        let last = Item {
-            value_offset: OFFSET_SPAN - 1,
-            ..item
-        };
-        assert_eq!(last.overwritten().value_offset, 0);
+        assert_eq!(next.value_offset(), 21);
+        assert_eq!(next.number(), item.number());
+        assert!(next.has_ttl() && next.is_stored());
+        assert_eq!(next.set_ms(), 77);
+        let last = Item::fresh(9, OFFSET_SPAN - 1, false).overwritten();
+        assert_eq!((last.value_offset(), last.number()), (0, 9));
+    }
+
+    #[test]
+    fn flags_are_independent() {
+        let mut item = Item::fresh(0x11_0000_0001, 99, false);
+        item.mark_setting(true);
+        assert!(item.is_setting() && !item.is_stored());
+        item.make_uncertain();
+        assert!(item.is_uncertain() && item.is_setting());
+        let stored = item.stored_at(u32::MAX);
+        assert!(stored.is_stored() && !stored.is_uncertain() && !stored.is_setting());
+        assert_eq!(stored.set_ms(), u32::MAX);
+        assert_eq!(
+            (stored.number(), stored.value_offset()),
+            (0x11_0000_0001, 99)
+        );
+        item.mark_setting(false);
+        assert!(!item.is_setting() && item.is_uncertain());
     }
 }

@@ -78,6 +78,7 @@ mod error;
 mod flight;
 mod generator;
 mod item;
+mod keyspace;
 mod seed;
 mod sizes;
 mod task;

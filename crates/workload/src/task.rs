@@ -4,7 +4,9 @@ use std::fmt;
 use std::time::Instant;
 
 use crate::config::PREFIX_LEN;
+use crate::generator::exptime;
 use crate::item::{Entry, Item};
+use crate::keyspace::KeySpace;
 
 /// A key: its unique 8-byte printable prefix followed by a suffix slice of
 /// the shared block. Send it as two slices or copy it; it is never empty.
@@ -160,15 +162,19 @@ pub struct GetEntry<'w> {
 pub struct GetBatch<'g, 'w> {
     entries: &'g [Entry],
     window: &'g [Item],
-    block: &'w [u8],
+    space: &'g KeySpace<'w>,
 }
 
 impl<'g, 'w: 'g> GetBatch<'g, 'w> {
-    pub(crate) const fn new(entries: &'g [Entry], window: &'g [Item], block: &'w [u8]) -> Self {
+    pub(crate) const fn new(
+        entries: &'g [Entry],
+        window: &'g [Item],
+        space: &'g KeySpace<'w>,
+    ) -> Self {
         Self {
             entries,
             window,
-            block,
+            space,
         }
     }
 
@@ -185,13 +191,13 @@ impl<'g, 'w: 'g> GetBatch<'g, 'w> {
     /// The key at `index`, with what to expect.
     pub fn get(&self, index: usize) -> Option<GetEntry<'w>> {
         let entry = self.entries.get(index)?;
-        let item = self.window.get(entry.slot as usize)?;
+        let item = *self.window.get(entry.slot as usize)?;
         Some(GetEntry {
-            key: item.key(self.block),
-            expected: item.value(self.block),
+            key: self.space.key(item),
+            expected: self.space.value(item),
             check: entry.check,
-            exptime: item.exptime,
-            set_at: item.set_at,
+            exptime: exptime(item),
+            set_at: self.space.set_at(item),
         })
     }
 

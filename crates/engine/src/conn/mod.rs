@@ -4,9 +4,9 @@
 //! memaslap, or up to `--depth` written together and answered in order.
 //! Every method takes the current time; nothing here reads a clock.
 
-use crate::exchange::{Desync, Exchange, Kind, MAX_SLICES};
+use crate::exchange::{Exchange, MAX_SLICES};
 use crate::failure::VerifyFailure;
-use crate::inbuf::InBuf;
+use crate::inbuf::{InBuf, RecvArea};
 use crate::outage::Windows;
 use crate::pacer::Pacer;
 use crate::stats::Stats;
@@ -20,6 +20,7 @@ use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 use warmup::Warmup;
 
+mod read;
 mod udp;
 mod warmup;
 
@@ -44,6 +45,8 @@ pub struct Ctx<'a> {
     pub events: &'a mut Vec<TransportEvent>,
     /// Failed checks to report in detail (`-b`).
     pub failures: &'a mut Vec<VerifyFailure>,
+    /// The thread's receive buffers.
+    pub recv: &'a mut RecvArea,
     /// Whether new requests may start (false once the run is stopping).
     pub issuing: bool,
     /// The worker's outage windows.
@@ -73,7 +76,9 @@ pub struct Conn<'w> {
     transport: AnyTransport,
     generator: Generator<'w>,
     exchange: Exchange<'w>,
-    inbuf: InBuf,
+    /// The partial reply received so far, in a spill lent by the worker
+    /// (no room while there is none).
+    spill: InBuf,
     phase: Phase,
     /// The kind of the first request of the write being gathered.
     access: Option<Access>,
@@ -97,12 +102,12 @@ impl<'w> Conn<'w> {
     /// A connection over `transport` (already connecting) that draws its
     /// tasks from `generator`; it keeps as many requests in flight as both
     /// `generator` and `exchange` allow (their depth, 1 for memaslap's
-    /// closed loop; more only over one TCP socket).
+    /// closed loop; more only over one TCP socket). It reads into its
+    /// worker's [`RecvArea`].
     pub fn new(
         transport: AnyTransport,
         generator: Generator<'w>,
         exchange: Exchange<'w>,
-        inbuf: InBuf,
         pacer: Option<Pacer>,
         setup: ConnSetup,
         _now: Instant,
@@ -111,7 +116,7 @@ impl<'w> Conn<'w> {
             transport,
             generator,
             exchange,
-            inbuf,
+            spill: InBuf::empty(),
             phase: Phase::Idle,
             access: None,
             timeout: setup.stream_timeout,
@@ -333,87 +338,11 @@ impl<'w> Conn<'w> {
         }
     }
 
-    /// Reads and consumes replies until the socket has nothing more or no
-    /// request is in flight.
-    fn read(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
-        while self.is_busy() {
-            let Some(spare) = self.inbuf.spare() else {
-                // One reply element larger than the parser allows is refused
-                // by the parser first; a full buffer means it broke step.
-                self.desync(now, ctx);
-                return;
-            };
-            match self.transport.recv(spare, now) {
-                Ok(Some(n)) => {
-                    self.inbuf.filled(n);
-                    ctx.stats.counters.read_bytes += n as u64;
-                    self.consume(now, ctx);
-                }
-                Ok(None) => return,
-                Err(error) => {
-                    self.lost(error, now, ctx);
-                    return;
-                }
-            }
-        }
-    }
-
-    /// Attributes reply bytes to the kind of request they answered.
-    fn count_net(kind: Option<Kind>, bytes: usize, ctx: &mut Ctx<'_>) {
-        let c = &mut ctx.stats.counters;
-        match kind {
-            Some(Kind::Get) => c.get_net_bytes += bytes as u64,
-            Some(Kind::Set) => c.set_net_bytes += bytes as u64,
-            None => {}
-        }
-    }
-
-    /// Hands the received bytes to the exchange, reply after reply.
-    fn consume(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
-        loop {
-            let kind = self.exchange.pending();
-            let received = self.exchange.receive(
-                self.inbuf.data(),
-                &mut self.generator,
-                &mut ctx.stats.counters,
-                now,
-            );
-            self.exchange.take_failures(ctx.failures);
-            let received = match received {
-                Ok(received) => received,
-                Err(Desync) => return self.desync(now, ctx),
-            };
-            self.inbuf.consume(received.consumed);
-            Self::count_net(kind, received.consumed, ctx);
-            let Some(done) = received.done else {
-                return;
-            };
-            let latency = now.saturating_duration_since(done.started);
-            match done.kind {
-                Kind::Get => ctx.stats.get.record(latency),
-                Kind::Set => ctx.stats.set.record(latency),
-            }
-            ctx.windows.record(latency);
-            self.deadline = self.exchange.oldest_start().map(|t| t + self.timeout);
-            if self.exchange.outstanding() > 0 {
-                continue;
-            }
-            self.phase = Phase::Idle;
-            if self.inbuf.data().is_empty() {
-                self.transport.finish();
-            } else {
-                // The server sent more than was asked for.
-                self.desync(now, ctx);
-            }
-            return;
-        }
-    }
-
     /// Ends the requests in flight without a reply: sets' items are no
     /// longer known, the exchange and buffer are reset. Returns how many.
     fn give_up(&mut self, now: Instant) -> u64 {
         let count = self.exchange.abandon(&mut self.generator, now);
-        self.inbuf.clear();
+        self.spill.clear();
         self.deadline = None;
         self.access = None;
         if self.phase != Phase::Dead {

@@ -31,11 +31,12 @@ pub(super) struct WriteBatch<'w> {
 }
 
 impl<'w> WriteBatch<'w> {
-    /// A batch whose command bytes fit `capacity` without growing.
-    pub fn new(capacity: usize) -> WriteBatch<'w> {
+    /// A batch whose command bytes fit `capacity`, and whose `requests`
+    /// sets (at most [`MAX_BATCH`]), fit without growing.
+    pub fn new(capacity: usize, requests: usize) -> WriteBatch<'w> {
         WriteBatch {
             bytes: Vec::with_capacity(capacity),
-            values: Vec::with_capacity(MAX_BATCH),
+            values: Vec::with_capacity(requests.clamp(1, MAX_BATCH)),
             owed_crlf: false,
             requests: 0,
             net: NetBytes::default(),
@@ -137,7 +138,7 @@ mod tests {
 
     #[test]
     fn values_sit_between_command_bytes() {
-        let mut b = WriteBatch::new(64);
+        let mut b = WriteBatch::new(64, 3);
         let mark = b.start();
         b.bytes_mut().extend_from_slice(b"set a 0 0 2\r\n");
         b.finish(mark, b"xy", true, true);
@@ -164,7 +165,7 @@ mod tests {
 
     #[test]
     fn a_batch_fills_up() {
-        let mut b = WriteBatch::new(0);
+        let mut b = WriteBatch::new(0, MAX_BATCH);
         for _ in 0..MAX_BATCH {
             assert!(!b.is_full());
             let mark = b.start();

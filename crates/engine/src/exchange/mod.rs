@@ -140,7 +140,7 @@ impl<'w> Exchange<'w> {
         Exchange {
             protocol,
             depth: 1,
-            batch: WriteBatch::new(request_capacity(division)),
+            batch: WriteBatch::new(request_capacity(division), 1),
             keys: Vec::with_capacity(division * max_key),
             key_ends: Vec::with_capacity(division),
             answered: Vec::with_capacity(division),
@@ -158,7 +158,8 @@ impl<'w> Exchange<'w> {
         self.depth = depth.max(1);
         self.outstanding = VecDeque::with_capacity(self.depth);
         let division = self.key_ends.capacity().max(1);
-        self.batch = WriteBatch::new(request_capacity(division) * self.depth.min(MAX_BATCH));
+        let batched = self.depth.min(MAX_BATCH);
+        self.batch = WriteBatch::new(request_capacity(division) * batched, batched);
         self
     }
 

@@ -4,6 +4,7 @@
 
 use crate::conn::{Conn, Ctx, WarmupGate};
 use crate::failure::VerifyFailure;
+use crate::inbuf::RecvArea;
 use crate::outage::{Window, Windows};
 use crate::stats::Stats;
 use memaslap_transport::{HubCounters, Ready, TransportEvent, UdpHub};
@@ -77,6 +78,7 @@ pub struct Worker<'w> {
     events: Vec<TransportEvent>,
     failures: Vec<VerifyFailure>,
     windows: Windows,
+    recv: RecvArea,
     warmup: Option<WarmupGate>,
     /// Connections for which [`Conn::has_work`] is false, kept up to date by
     /// [`Worker::with_conn`] so that no wait scans every connection.
@@ -95,12 +97,13 @@ impl<'w> Worker<'w> {
     /// A worker driving `conns`, whose sockets are registered in `poller`
     /// under keys `i * keys_per_conn ..` for connection `i`.
     /// `warmup` is the gate of a run without sets: when it opens, every
-    /// connection is driven again.
+    /// connection is driven again. The connections read into `recv`.
     pub fn new(
         poller: Arc<Poller>,
         conns: Vec<Conn<'w>>,
         keys_per_conn: usize,
         warmup: Option<WarmupGate>,
+        recv: RecvArea,
     ) -> Worker<'w> {
         let n = conns.len();
         Worker {
@@ -113,6 +116,7 @@ impl<'w> Worker<'w> {
             events: Vec::new(),
             failures: Vec::new(),
             windows: Windows::default(),
+            recv,
             warmup,
             without_work: 0,
             udp: None,
@@ -238,6 +242,7 @@ impl<'w> Worker<'w> {
             stats: &mut self.stats,
             events: &mut self.events,
             failures: &mut self.failures,
+            recv: &mut self.recv,
             issuing,
             windows: &mut self.windows,
         };
@@ -297,6 +302,7 @@ impl<'w> Worker<'w> {
                 stats: &mut self.stats,
                 events: &mut self.events,
                 failures: &mut self.failures,
+                recv: &mut self.recv,
                 issuing: false,
                 windows: &mut self.windows,
             };

@@ -8,6 +8,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::flight::{Flights, Record, TaskId};
 use crate::item::Item;
+use crate::keyspace::KeySpace;
 use crate::seed::{below, derive_rng};
 use crate::sizes::TABLE_LEN;
 use crate::task::{GetBatch, SetKind, SetOutcome, SetTask, Task, Verdict};
@@ -62,40 +63,41 @@ pub struct Counts {
 /// set leaves the window as it was; a failed overwrite stops verification of
 /// that item until it is stored again; the keys of a multi-get are distinct;
 /// memaslap's periodic mix "adjustment" is not needed because the counts
-/// never drift.
+/// never drift. A window item takes 12 bytes (memaslap's task item is larger):
+/// its key suffix and first value offsets are a hash of its number rather
+/// than random draws, a connection draws at most `2^40` fresh keys (then
+/// replacements turn into overwrites, as when its prefixes run out), and set
+/// times are kept to the millisecond (see `keyspace`).
 pub struct Generator<'w> {
     workload: &'w Workload,
     connection: u32,
     rng: Xoshiro256PlusPlus,
+    /// The items, 12 bytes each; a slot with a set in flight is marked.
     window: Box<[Item]>,
     /// Walking sets issued and not failed; the next walks slot
     /// `cursor % window`.
     cursor: u64,
-    size_cursor: usize,
-    next_prefix: u64,
-    prefix_end: u64,
+    space: KeySpace<'w>,
+    /// The number of the next fresh key, below `space.numbers()`.
+    next_number: u64,
     warmup_left: usize,
     counts: Counts,
     flights: Flights,
-    /// Window slots with a set in flight.
-    setting: Box<[bool]>,
 }
 
 impl<'w> Generator<'w> {
     pub(crate) fn new(workload: &'w Workload, connection: u32) -> Self {
         let config = workload.config();
         let mut rng = derive_rng(workload.seed(), u64::from(connection));
-        let size_cursor = below(&mut rng, TABLE_LEN as u64) as usize;
-        let next_prefix = u64::from(connection) * workload.prefixes_per_connection();
+        let size_start = below(&mut rng, TABLE_LEN as u64) as usize;
         let mut generator = Self {
             workload,
             connection,
             rng,
             window: Box::default(),
             cursor: 0,
-            size_cursor,
-            next_prefix,
-            prefix_end: next_prefix + workload.prefixes_per_connection(),
+            space: KeySpace::new(workload, connection, size_start),
+            next_number: 0,
             warmup_left: if config.mix.has_no_sets() {
                 config.window
             } else {
@@ -103,17 +105,9 @@ impl<'w> Generator<'w> {
             },
             counts: Counts::default(),
             flights: Flights::new(1, config.division),
-            setting: vec![false; config.window].into_boxed_slice(),
         };
         let window: Box<[Item]> = (0..config.window)
-            .map(|slot| {
-                let exptime = if has_ttl(slot, config.exp_verify) {
-                    EXPIRE_TTL
-                } else {
-                    0
-                };
-                generator.fresh_item(exptime)
-            })
+            .map(|slot| generator.fresh_item(has_ttl(slot, config.exp_verify)))
             .collect();
         generator.window = window;
         generator
@@ -189,24 +183,19 @@ impl<'w> Generator<'w> {
             return;
         };
         self.flights.release(id);
-        if let Some(busy) = self.setting.get_mut(pending.slot) {
-            *busy = false;
-        }
+        let set_ms = match outcome {
+            SetOutcome::Stored => Some(self.space.set_ms(now)),
+            SetOutcome::NotStored | SetOutcome::Lost => None,
+        };
         let Some(item) = self.window.get_mut(pending.slot) else {
             return;
         };
-        match outcome {
-            SetOutcome::Stored => {
-                *item = Item {
-                    stored: true,
-                    uncertain: false,
-                    set_at: Some(now),
-                    ..pending.item
-                };
-            }
-            SetOutcome::NotStored | SetOutcome::Lost => {
-                if pending.kind == SetKind::Overwrite && item.stored {
-                    item.uncertain = true;
+        item.mark_setting(false);
+        match set_ms {
+            Some(set_ms) => *item = pending.item.stored_at(set_ms),
+            None => {
+                if pending.kind == SetKind::Overwrite && item.is_stored() {
+                    item.make_uncertain();
                 }
                 self.unwalk(pending);
             }
@@ -236,13 +225,12 @@ impl<'w> Generator<'w> {
         now: Instant,
     ) -> Option<Verdict> {
         let entry = self.flights.batch(id).get(index)?;
-        let item = self.window.get(entry.slot as usize)?;
-        let block = self.workload.block();
+        let item = *self.window.get(entry.slot as usize)?;
         Some(judge(
             entry.check,
-            item.value(block),
-            item.exptime,
-            item.set_at,
+            self.space.value(item),
+            exptime(item),
+            self.space.set_at(item),
             answer,
             now,
         ))
@@ -256,7 +244,7 @@ impl<'w> Generator<'w> {
 
     /// The keys of get `id` (empty when `id` is not an outstanding get).
     pub fn batch_of(&self, id: TaskId) -> GetBatch<'_, 'w> {
-        GetBatch::new(self.flights.batch(id), &self.window, self.workload.block())
+        GetBatch::new(self.flights.batch(id), &self.window, &self.space)
     }
 
     /// This generator's connection index.
@@ -319,16 +307,13 @@ impl<'w> Generator<'w> {
     /// The task outstanding as `id`.
     fn task(&self, id: TaskId) -> Task<'_, 'w> {
         match self.flights.get(id) {
-            Some(Record::Set(pending)) => {
-                let block = self.workload.block();
-                Task::Set(SetTask {
-                    key: pending.item.key(block),
-                    value: pending.item.value(block),
-                    exptime: pending.item.exptime,
-                    kind: pending.kind,
-                    warmup: pending.warmup,
-                })
-            }
+            Some(Record::Set(pending)) => Task::Set(SetTask {
+                key: self.space.key(pending.item),
+                value: self.space.value(pending.item),
+                exptime: exptime(pending.item),
+                kind: pending.kind,
+                warmup: pending.warmup,
+            }),
             _ => Task::Get(self.batch_of(id)),
         }
     }
@@ -338,8 +323,8 @@ impl<'w> Generator<'w> {
         for index in 0..self.flights.depth() {
             let id = TaskId::new(index);
             if let Some(Record::Set(pending)) = self.flights.release(id) {
-                if let Some(busy) = self.setting.get_mut(pending.slot) {
-                    *busy = false;
+                if let Some(item) = self.window.get_mut(pending.slot) {
+                    item.mark_setting(false);
                 }
                 self.unwalk(pending);
             }
@@ -357,6 +342,12 @@ impl fmt::Debug for Generator<'_> {
             .field("outstanding", &self.flights.outstanding())
             .finish_non_exhaustive()
     }
+}
+
+/// The expiry a set of `item` sends: the fixed TTL for items checked for
+/// expiry, else 0.
+pub(crate) fn exptime(item: Item) -> u32 {
+    if item.has_ttl() { EXPIRE_TTL } else { 0 }
 }
 
 /// Whether window slot `slot` holds items with a TTL: exactly
@@ -397,13 +388,14 @@ mod tests {
         for connection in 0..3u32 {
             let g = workload.generator(connection).unwrap();
             let first = u64::from(connection) * per;
-            for (i, item) in g.window.iter().enumerate() {
-                assert_eq!(item.prefix, encode_prefix(first + i as u64));
-                assert!(!item.stored);
-                assert_eq!((item.key_len, item.value_len), (64, 1024));
+            for (i, &item) in g.window.iter().enumerate() {
+                let key = g.space.key(item);
+                assert_eq!(key.prefix(), &encode_prefix(first + i as u64));
+                assert!(!item.is_stored());
+                assert_eq!((key.len(), g.space.value(item).len()), (64, 1024));
             }
-            assert_eq!(g.next_prefix, first + 10);
-            assert_eq!(g.prefix_end, first + per);
+            assert_eq!(g.next_number, 10);
+            assert_eq!(g.space.numbers(), per.min(1 << 40));
         }
     }
 
@@ -417,7 +409,7 @@ mod tests {
         let workload = Workload::new(&config, 1, 1).unwrap();
         let mut g = workload.generator(0).unwrap();
         let now = Instant::now();
-        g.prefix_end = g.next_prefix + 1;
+        g.next_number = g.space.numbers() - 1;
         let mut kinds = Vec::new();
         for _ in 0..6 {
             if let Task::Set(set) = g.next_task() {

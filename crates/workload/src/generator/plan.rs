@@ -2,11 +2,9 @@
 //! items a get reads and what it checks, and new items for fresh keys.
 
 use super::Generator;
-use crate::bytes::{OFFSET_SPAN, encode_prefix};
 use crate::flight::{PendingSet, Record, TaskId};
 use crate::item::{Entry, Item};
 use crate::seed::below;
-use crate::sizes::TABLE_LEN;
 use crate::task::{Check, SetKind};
 
 impl Generator<'_> {
@@ -19,7 +17,7 @@ impl Generator<'_> {
     }
 
     pub(super) fn is_setting(&self, slot: usize) -> bool {
-        self.setting.get(slot).copied().unwrap_or(false)
+        self.window.get(slot).is_some_and(|item| item.is_setting())
     }
 
     /// Chooses the item a set stores; see the type's documentation. `None`
@@ -38,16 +36,16 @@ impl Generator<'_> {
             kind,
             warmup,
         };
-        if current.stored {
-            if want_overwrite || self.next_prefix >= self.prefix_end {
+        if current.is_stored() {
+            if want_overwrite || self.next_number >= self.space.numbers() {
                 return Some(walking(current.overwritten(), SetKind::Overwrite));
             }
-            return Some(walking(self.fresh_item(current.exptime), SetKind::New));
+            return Some(walking(self.fresh_item(current.has_ttl()), SetKind::New));
         }
         let filled = self.filled();
         if want_overwrite && filled > 0 {
             let target = below(&mut self.rng, filled as u64) as usize;
-            if let Some(item) = self.window.get(target).filter(|_| !self.is_setting(target)) {
+            if let Some(item) = self.window.get(target).filter(|item| !item.is_setting()) {
                 return Some(PendingSet {
                     slot: target,
                     item: item.overwritten(),
@@ -64,8 +62,8 @@ impl Generator<'_> {
         if pending.walk.is_some() {
             self.cursor += 1;
         }
-        if let Some(busy) = self.setting.get_mut(pending.slot) {
-            *busy = true;
+        if let Some(item) = self.window.get_mut(pending.slot) {
+            item.mark_setting(true);
         }
         self.flights.take(id, Record::Set(pending));
     }
@@ -108,10 +106,10 @@ impl Generator<'_> {
         let Some(item) = self.window.get(slot) else {
             return Check::None;
         };
-        if item.uncertain || !item.stored {
+        if item.is_uncertain() || !item.is_stored() {
             return Check::None;
         }
-        if item.exptime > 0 {
+        if item.has_ttl() {
             return Check::Expiry;
         }
         let due = (self.counts.gets + 1) as f64 * self.workload.config().verify;
@@ -122,20 +120,11 @@ impl Generator<'_> {
         Check::None
     }
 
-    /// A new item under the next unused prefix, sized by the next table entry.
-    pub(super) fn fresh_item(&mut self, exptime: u32) -> Item {
-        let (key_len, value_len) = self.workload.lens(self.size_cursor);
-        self.size_cursor = (self.size_cursor + 1) % TABLE_LEN;
-        let prefix = encode_prefix(self.next_prefix);
-        self.next_prefix += 1;
-        Item {
-            prefix,
-            suffix_offset: below(&mut self.rng, u64::from(OFFSET_SPAN)) as u32,
-            value_offset: below(&mut self.rng, u64::from(OFFSET_SPAN)) as u32,
-            value_len,
-            key_len,
-            exptime,
-            ..Item::default()
-        }
+    /// A new item under the next unused prefix, sized by the next table
+    /// entry (see [`crate::keyspace`]).
+    pub(super) fn fresh_item(&mut self, ttl: bool) -> Item {
+        let item = self.space.fresh(self.next_number, ttl);
+        self.next_number += 1;
+        item
     }
 }

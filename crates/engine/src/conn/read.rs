@@ -1,0 +1,150 @@
+//! How a connection reads its replies: into its worker's shared receive
+//! buffer, keeping a partial reply in a spill lent by the worker until the
+//! rest comes.
+
+use super::{Conn, Ctx, Phase};
+use crate::exchange::Kind;
+use crate::inbuf::InBuf;
+use memaslap_transport::Transport;
+use std::time::Instant;
+
+impl Conn<'_> {
+    /// Reads and consumes replies until the socket has nothing more or no
+    /// request is in flight, then gives back a spill it no longer needs.
+    pub(super) fn read(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
+        while self.is_busy() {
+            let more = if self.spill.data().is_empty() {
+                self.read_shared(now, ctx)
+            } else {
+                self.read_spill(now, ctx)
+            };
+            if !more {
+                break;
+            }
+        }
+        if self.spill.capacity() > 0 && self.spill.data().is_empty() {
+            ctx.recv
+                .give_back(std::mem::replace(&mut self.spill, InBuf::empty()));
+        }
+    }
+
+    /// One read into the worker's shared buffer; a partial reply left at
+    /// its end is kept in a spill. False when the socket has nothing more
+    /// or failed.
+    fn read_shared(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> bool {
+        let mut shared = ctx.recv.take_shared();
+        let more = match self.transport.recv(&mut shared, now) {
+            Ok(Some(n)) => {
+                ctx.stats.counters.read_bytes += n as u64;
+                let data = shared.get(..n).unwrap_or_default();
+                if let Some(used) = self.consume(data, now, ctx) {
+                    self.keep(data.get(used..).unwrap_or_default(), now, ctx);
+                }
+                true
+            }
+            Ok(None) => false,
+            Err(error) => {
+                self.lost(error, now, ctx);
+                false
+            }
+        };
+        ctx.recv.restore_shared(shared);
+        more
+    }
+
+    /// Keeps the start of a partial reply in a spill.
+    fn keep(&mut self, partial: &[u8], now: Instant, ctx: &mut Ctx<'_>) {
+        if partial.is_empty() {
+            return;
+        }
+        if self.spill.capacity() == 0 {
+            self.spill = ctx.recv.lend();
+        }
+        if !self.spill.extend(partial) {
+            self.desync(now, ctx);
+        }
+    }
+
+    /// One read after the partial reply in the spill. False when the socket
+    /// has nothing more or failed.
+    fn read_spill(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> bool {
+        let Some(spare) = self.spill.spare() else {
+            // One reply element larger than the parser allows is refused
+            // by the parser first; a full buffer means it broke step.
+            self.desync(now, ctx);
+            return false;
+        };
+        match self.transport.recv(spare, now) {
+            Ok(Some(n)) => {
+                self.spill.filled(n);
+                ctx.stats.counters.read_bytes += n as u64;
+                let mut spill = std::mem::replace(&mut self.spill, InBuf::empty());
+                match self.consume(spill.data(), now, ctx) {
+                    Some(used) => spill.consume(used),
+                    None => spill.clear(),
+                }
+                self.spill = spill;
+                true
+            }
+            Ok(None) => false,
+            Err(error) => {
+                self.lost(error, now, ctx);
+                false
+            }
+        }
+    }
+
+    /// Attributes reply bytes to the kind of request they answered.
+    fn count_net(kind: Option<Kind>, bytes: usize, ctx: &mut Ctx<'_>) {
+        let c = &mut ctx.stats.counters;
+        match kind {
+            Some(Kind::Get) => c.get_net_bytes += bytes as u64,
+            Some(Kind::Set) => c.set_net_bytes += bytes as u64,
+            None => {}
+        }
+    }
+
+    /// Hands received bytes to the exchange, reply after reply. Returns how
+    /// many it consumed (the rest starts a partial reply), or `None` when
+    /// none are to be kept: the stream broke step and was reset.
+    fn consume(&mut self, data: &[u8], now: Instant, ctx: &mut Ctx<'_>) -> Option<usize> {
+        let mut used = 0;
+        loop {
+            let kind = self.exchange.pending();
+            let received = self.exchange.receive(
+                data.get(used..).unwrap_or_default(),
+                &mut self.generator,
+                &mut ctx.stats.counters,
+                now,
+            );
+            self.exchange.take_failures(ctx.failures);
+            let Ok(received) = received else {
+                self.desync(now, ctx);
+                return None;
+            };
+            used += received.consumed;
+            Self::count_net(kind, received.consumed, ctx);
+            let Some(done) = received.done else {
+                return Some(used);
+            };
+            let latency = now.saturating_duration_since(done.started);
+            match done.kind {
+                Kind::Get => ctx.stats.get.record(latency),
+                Kind::Set => ctx.stats.set.record(latency),
+            }
+            ctx.windows.record(latency);
+            self.deadline = self.exchange.oldest_start().map(|t| t + self.timeout);
+            if self.exchange.outstanding() > 0 {
+                continue;
+            }
+            self.phase = Phase::Idle;
+            if used < data.len() {
+                // The server sent more than was asked for.
+                self.desync(now, ctx);
+                return None;
+            }
+            self.transport.finish();
+            return Some(used);
+        }
+    }
+}
