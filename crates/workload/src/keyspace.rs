@@ -9,8 +9,11 @@
 //!   tables, `start` drawn once from the connection's stream, so items take
 //!   the tables' entries in turn as before;
 //! - its key suffix offset, and the offset its value starts at, are bits of
-//!   a hash of the connection's stream and `n`: reproducible from the seed,
-//!   uniform over the block and independent between keys.
+//!   a hash of the connection's stream and `n`: reproducible from the seed
+//!   and independent between keys. Values start anywhere in the block's
+//!   first [`OFFSET_SPAN`] bytes; key suffixes in its first
+//!   [`KEY_SUFFIX_SPAN`] bytes, which stay in the processor's cache (the
+//!   prefix alone makes a key unique; the suffix only gives it its length).
 //!
 //! Set times are kept to the millisecond from the epoch of the connection,
 //! the completion time of its first successful set (an earlier time counts
@@ -25,6 +28,9 @@ use crate::seed::mix64;
 use crate::sizes::TABLE_LEN;
 use crate::task::Key;
 use crate::workload::Workload;
+
+/// Key suffixes start below this offset into the block.
+pub(crate) const KEY_SUFFIX_SPAN: u32 = 8 << 10;
 
 /// Mixed into the connection's stream for key offsets, so they are not the
 /// draws of its random generator.
@@ -114,8 +120,9 @@ impl<'w> KeySpace<'w> {
     /// Key suffix and first value offsets of item number `number`.
     fn offsets(&self, number: u64) -> (u32, u32) {
         let hash = mix64(self.stream ^ number);
-        let span = u64::from(OFFSET_SPAN);
-        ((hash % span) as u32, ((hash >> 32) % span) as u32)
+        let suffix = hash % u64::from(KEY_SUFFIX_SPAN);
+        let value = (hash >> 32) % u64::from(OFFSET_SPAN);
+        (suffix as u32, value as u32)
     }
 }
 
@@ -173,22 +180,26 @@ mod tests {
         let b = KeySpace::new(&w, 1, 0);
         let w2 = workload(4);
         let again = KeySpace::new(&w2, 0, 0);
-        let n = 20_000u64;
-        let mut buckets = [0u32; 16];
+        let n = 80_000u64;
+        let mut values = [0u32; 16];
+        let mut suffixes = [0u32; 16];
         let mut same = 0;
         for number in 0..n {
             let (suffix, value) = a.offsets(number);
             assert_eq!(again.offsets(number), (suffix, value));
             same += u32::from(b.offsets(number) == (suffix, value));
-            buckets[(suffix >> 16) as usize] += 1;
-            buckets[(value >> 16) as usize] += 1;
+            assert!(suffix < KEY_SUFFIX_SPAN && value < OFFSET_SPAN);
+            values[(value / (OFFSET_SPAN / 16)) as usize] += 1;
+            suffixes[(suffix / (KEY_SUFFIX_SPAN / 16)) as usize] += 1;
         }
         assert_eq!(same, 0);
-        let mean = (2 * n / 16) as u32;
-        assert!(
-            buckets.iter().all(|&c| c.abs_diff(mean) < mean / 10),
-            "{buckets:?}"
-        );
+        let mean = (n / 16) as u32;
+        for buckets in [values, suffixes] {
+            assert!(
+                buckets.iter().all(|&c| c.abs_diff(mean) < mean / 10),
+                "{buckets:?}"
+            );
+        }
     }
 
     #[test]
