@@ -130,10 +130,18 @@ impl Item {
     }
 }
 
-/// One key of the get in flight: its window slot and what to check.
+/// One key of the get in flight: its window slot, the item there when the
+/// get was issued, and what to check.
+///
+/// The item cannot change before the reply: gets leave out items with a set
+/// in flight, and a set issued later is answered after the get (replies
+/// come in order when several requests are in flight). Keeping a copy
+/// spares the reply a lookup in the window, which is out of cache by then
+/// when many requests are in flight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Entry {
     pub slot: u32,
+    pub item: Item,
     pub check: Check,
 }
 

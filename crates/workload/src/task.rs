@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use crate::config::PREFIX_LEN;
 use crate::generator::exptime;
-use crate::item::{Entry, Item};
+use crate::item::Entry;
 use crate::keyspace::KeySpace;
 
 /// A key: its unique 8-byte printable prefix followed by a suffix slice of
@@ -161,21 +161,12 @@ pub struct GetEntry<'w> {
 #[derive(Clone, Copy)]
 pub struct GetBatch<'g, 'w> {
     entries: &'g [Entry],
-    window: &'g [Item],
     space: &'g KeySpace<'w>,
 }
 
 impl<'g, 'w: 'g> GetBatch<'g, 'w> {
-    pub(crate) const fn new(
-        entries: &'g [Entry],
-        window: &'g [Item],
-        space: &'g KeySpace<'w>,
-    ) -> Self {
-        Self {
-            entries,
-            window,
-            space,
-        }
+    pub(crate) const fn new(entries: &'g [Entry], space: &'g KeySpace<'w>) -> Self {
+        Self { entries, space }
     }
 
     /// Number of keys.
@@ -191,7 +182,7 @@ impl<'g, 'w: 'g> GetBatch<'g, 'w> {
     /// The key at `index`, with what to expect.
     pub fn get(&self, index: usize) -> Option<GetEntry<'w>> {
         let entry = self.entries.get(index)?;
-        let item = *self.window.get(entry.slot as usize)?;
+        let item = entry.item;
         Some(GetEntry {
             key: self.space.key(item),
             expected: self.space.value(item),

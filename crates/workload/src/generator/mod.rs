@@ -225,7 +225,7 @@ impl<'w> Generator<'w> {
         now: Instant,
     ) -> Option<Verdict> {
         let entry = self.flights.batch(id).get(index)?;
-        let item = *self.window.get(entry.slot as usize)?;
+        let item = entry.item;
         Some(judge(
             entry.check,
             self.space.value(item),
@@ -244,7 +244,7 @@ impl<'w> Generator<'w> {
 
     /// The keys of get `id` (empty when `id` is not an outstanding get).
     pub fn batch_of(&self, id: TaskId) -> GetBatch<'_, 'w> {
-        GetBatch::new(self.flights.batch(id), &self.window, &self.space)
+        GetBatch::new(self.flights.batch(id), &self.space)
     }
 
     /// This generator's connection index.

@@ -82,10 +82,14 @@ impl Generator<'_> {
             if self.is_setting(slot) {
                 continue;
             }
+            let Some(&item) = self.window.get(slot) else {
+                continue;
+            };
             let check = self.plan_check(slot);
             self.counts.gets += 1;
             batch.push(Entry {
                 slot: slot as u32,
+                item,
                 check,
             });
         }
