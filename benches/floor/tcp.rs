@@ -1,4 +1,4 @@
-//! TCP: connections in one level-triggered epoll, a batch of `depth`
+//! TCP: connections in one edge-triggered epoll, a batch of `depth`
 //! prepared requests written with one `send`, replies read until the batch's
 //! last reply ends, then the next batch.
 
@@ -44,7 +44,7 @@ pub fn run(args: &Args, streams: Vec<Stream>) -> Result<u64, String> {
             .and_then(|s| s.set_nodelay(true).and(s.set_nonblocking(true)).map(|()| s))
             .map_err(|e| format!("connect {}: {e}", args.server))?;
         let mut ev = libc::epoll_event {
-            events: libc::EPOLLIN as u32,
+            events: (libc::EPOLLIN | libc::EPOLLET) as u32,
             u64: i as u64,
         };
         // SAFETY: both descriptors are open; `ev` outlives the call.
@@ -104,34 +104,40 @@ pub fn run(args: &Args, streams: Vec<Stream>) -> Result<u64, String> {
     Ok(ops)
 }
 
-/// Reads once, counts the replies that ended, and sends the next batch when
-/// the last one ended.
+/// Reads what has arrived (a read that fills the buffer is followed by
+/// another, as the socket is edge-triggered), counts the replies that ended,
+/// and sends the next batch when the last one ended.
 fn on_readable(conn: &mut Conn, running: bool, depth: usize) -> Result<u64, String> {
-    let room = conn.buf.get_mut(conn.filled..).unwrap_or_default();
-    if room.is_empty() {
-        return Err("a batch of replies does not fit the receive buffer".into());
-    }
-    let n = match conn.sock.read(room) {
-        Ok(0) => return Err("memcached closed a connection".into()),
-        Ok(n) => n,
-        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {
-            return Ok(0);
-        }
-        Err(e) => return Err(format!("recv: {e}")),
-    };
-    conn.filled += n;
-    let mut start = 0;
     let mut done = 0;
-    while let Some(len) = reply_end(conn.buf.get(start..conn.filled).unwrap_or_default())? {
-        if conn.waiting == 0 {
-            return Err("a reply to no request".into());
+    loop {
+        let room = conn.buf.get_mut(conn.filled..).unwrap_or_default();
+        let room_len = room.len();
+        if room_len == 0 {
+            return Err("a batch of replies does not fit the receive buffer".into());
         }
-        start += len;
-        conn.waiting -= 1;
-        done += 1;
+        let n = match conn.sock.read(room) {
+            Ok(0) => return Err("memcached closed a connection".into()),
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+            Err(e) => return Err(format!("recv: {e}")),
+        };
+        conn.filled += n;
+        let mut start = 0;
+        while let Some(len) = reply_end(conn.buf.get(start..conn.filled).unwrap_or_default())? {
+            if conn.waiting == 0 {
+                return Err("a reply to no request".into());
+            }
+            start += len;
+            conn.waiting -= 1;
+            done += 1;
+        }
+        conn.buf.copy_within(start..conn.filled, 0);
+        conn.filled -= start;
+        if n < room_len {
+            break;
+        }
     }
-    conn.buf.copy_within(start..conn.filled, 0);
-    conn.filled -= start;
     if conn.waiting == 0 && running {
         send_batch(conn, depth)?;
     }
