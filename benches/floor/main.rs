@@ -2,8 +2,9 @@
 //! this machine, to measure memaslap-rs and the original memaslap against.
 //!
 //! It sends requests prepared before the run (get:set 9:1, 64-byte keys,
-//! 1 KiB values, every key stored first so that gets hit) and finds where
-//! each reply ends; nothing else: no statistics, no timers, no key choice.
+//! 1 KiB values, 1,000 keys per connection by default, every key stored
+//! first so that gets hit) and finds where each reply ends; nothing else:
+//! no statistics, no timers, no key choice.
 //!
 //! ```text
 //! floor -s HOST:PORT [-c CONNS] [-t SECONDS] [--depth D] [--udp] [--keys K]
