@@ -9,8 +9,15 @@
 # and peak RSS from GNU time. Per client the medians are printed, with the
 # ratio ours / original.
 #
+# With --floor, `floor` (benches/floor: a minimal client that only sends
+# prepared requests and finds where each reply ends) runs too, in turn with
+# the other two, for the ascii and udp profiles and the --depth test, and the
+# ratios floor / original and ours / floor are printed: what the machine
+# leaves to gain. Its ops and CPU exclude the sets that store its keys
+# before the run (it reports both; they are subtracted).
+#
 # Usage: benches/compare.sh [--runs N] [--time SECONDS] [--profiles LIST]
-#                           [--depth N] [--conns N] [--no-build]
+#                           [--depth N] [--conns N] [--floor] [--no-build]
 #   --runs N        runs per client and profile (default 3, at least 1)
 #   --time S        seconds per run (default 5)
 #   --profiles L    comma-separated among ascii,binary,udp,multiget
@@ -20,7 +27,8 @@
 #                   their CPU per operation; 0 skips (default 16)
 #   --conns N       also run N connections on one thread (memcached -c 2N)
 #                   and report RSS per connection; 0 skips (default 10000)
-#   --no-build      use target/release/memaslap as it is
+#   --floor         also run the floor probe (ascii, udp, --depth)
+#   --no-build      use target/release/memaslap (and floor) as they are
 #
 # Every profile uses -T 1 -c 32 (one request in flight per connection) and
 # the default workload of both tools: get:set 9:1, 64-byte keys, 1 KiB
@@ -36,6 +44,7 @@ profiles="ascii,binary,udp,multiget"
 many=10000
 depth=16
 build=1
+floor=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs="$2"; shift 2 ;;
@@ -43,8 +52,9 @@ while [ $# -gt 0 ]; do
         --profiles) profiles="$2"; shift 2 ;;
         --conns) many="$2"; shift 2 ;;
         --depth) depth="$2"; shift 2 ;;
+        --floor) floor=1; shift ;;
         --no-build) build=0; shift ;;
-        -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
 done
@@ -69,8 +79,12 @@ if command -v systemctl >/dev/null 2>&1; then
 fi
 if [ "$build" -eq 1 ]; then
     cargo build --release --locked -p memaslap-cli >&2
+    if [ "$floor" -eq 1 ]; then
+        cargo build --release --locked -p memaslap-benches --bin floor >&2
+    fi
 fi
 ours="$PWD/target/release/memaslap"
+floor_bin="$PWD/target/release/floor"
 original="${ORIGINAL:-$(command -v memcaslap)}"
 
 work="$(mktemp -d)"
@@ -129,24 +143,32 @@ server_ops() {
 
 # --- one run ---------------------------------------------------------------
 # run_client CLIENT CONNS EXTRA... : prints "ops user sys rss_kb".
+# CLIENT is ours, original or floor; floor's setup (storing its keys) is
+# taken out of ops and of user CPU.
 run_client() {
     local client="$1" conns="$2"
     shift 2
-    local bin="$ours"
-    [ "$client" = original ] && bin="$original"
     start_server $((conns * 2 > 4096 ? conns * 2 : 4096))
+    local cmd=("$ours" -s "127.0.0.1:$port" -T 1 -c "$conns" -t "${seconds}s")
+    [ "$client" = original ] && cmd[0]="$original"
+    [ "$client" = floor ] && cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds")
     local before after
     before="$(server_ops)"
     if ! /usr/bin/time -f "%U %S %M" -o "$work/time" \
-        taskset -c "$client_cpu" "$bin" -s "127.0.0.1:$port" -T 1 -c "$conns" \
-        -t "${seconds}s" "$@" >"$work/$client.out" 2>&1; then
+        taskset -c "$client_cpu" "${cmd[@]}" "$@" >"$work/$client.out" 2>&1; then
         echo "$client $* failed:" >&2
         tail -5 "$work/$client.out" >&2
     fi
     after="$(server_ops)"
     stop_server
     read -r user sys rss <"$work/time"
-    echo "$((after - before)) $user $sys $rss"
+    local setup_ops=0 setup_cpu_us=0
+    if [ "$client" = floor ]; then
+        setup_ops="$(awk '{ for (i = 1; i < NF; i++) if ($i == "setup_ops") print $(i + 1) }' "$work/floor.out")"
+        setup_cpu_us="$(awk '{ for (i = 1; i < NF; i++) if ($i == "setup_cpu_us") print $(i + 1) }' "$work/floor.out")"
+        user="$(awk -v u="$user" -v c="${setup_cpu_us:-0}" 'BEGIN { printf "%.3f", u - c / 1e6 }')"
+    fi
+    echo "$((after - before - ${setup_ops:-0})) $user $sys $rss"
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -161,10 +183,32 @@ flags_of() {
     esac
 }
 
+# The floor probe's flags for a profile, or "none" when it has no such mode.
+floor_flags_of() {
+    case "$1" in
+        ascii) echo "" ;;
+        udp) echo "--udp" ;;
+        *) echo none ;;
+    esac
+}
+
+# Prints the median ops, CPU seconds, µs/op and RSS of a file of runs.
+medians() {
+    local f="$1"
+    printf '%s %s %s %s\n' \
+        "$(awk '{ print $1 }' "$f" | median)" \
+        "$(awk '{ print $2 + $3 }' "$f" | median)" \
+        "$(awk '$1 > 0 { printf "%.4f\n", ($2 + $3) * 1e6 / $1 }' "$f" | median)" \
+        "$(awk '{ print $4 }' "$f" | median)"
+}
+
 echo "memaslap-rs: $("$ours" --version 2>/dev/null || echo "$ours")"
 echo "original:    $original ($(dpkg-query -W -f '${Version}' libmemcached-tools 2>/dev/null || echo '?'))"
 echo "memcached $(memcached -V | cut -d' ' -f2) -t 1 on cpu $server_cpu, clients on cpu $client_cpu;" \
     "-T 1 -c 32 -t ${seconds}s, $runs runs each, alternating"
+if [ "$floor" -eq 1 ]; then
+    echo "floor:       $floor_bin -c 32 -t $seconds (ops and CPU without its key setup)"
+fi
 echo
 
 printf '%-9s %-9s %11s %9s %9s %9s\n' profile client ops cpu_s us/op rss_kb
@@ -173,26 +217,33 @@ IFS=',' read -r -a wanted <<<"$profiles"
 for profile in "${wanted[@]}"; do
     [ "$profile" = none ] && continue
     read -r -a flags <<<"$(flags_of "$profile")"
-    : >"$work/ours.runs"
-    : >"$work/original.runs"
+    clients=(ours original)
+    read -r -a floor_flags <<<"$(floor_flags_of "$profile")"
+    if [ "$floor" -eq 1 ] && [ "${floor_flags[*]}" != none ]; then
+        clients=(floor original ours)
+    fi
+    for client in "${clients[@]}"; do : >"$work/$client.runs"; done
     for _ in $(seq "$runs"); do
-        for client in ours original; do
-            run_client "$client" 32 "${flags[@]}" | tee -a "$work/$client.runs" |
+        for client in "${clients[@]}"; do
+            extra=("${flags[@]}")
+            [ "$client" = floor ] && extra=("${floor_flags[@]}")
+            run_client "$client" 32 "${extra[@]}" | tee -a "$work/$client.runs" |
                 awk -v p="$profile" -v c="$client" \
                     '{ printf "  run %-9s %-9s %11d %9.2f %9.3f %9d\n", p, c, $1, $2 + $3, $1 ? ($2 + $3) * 1e6 / $1 : 0, $4 }' >&2
         done
     done
-    for client in ours original; do
-        f="$work/$client.runs"
-        ops=$(awk '{ print $1 }' "$f" | median)
-        cpu=$(awk '{ print $2 + $3 }' "$f" | median)
-        usop=$(awk '$1 > 0 { printf "%.4f\n", ($2 + $3) * 1e6 / $1 }' "$f" | median)
-        rss=$(awk '{ print $4 }' "$f" | median)
+    floor_usop=""
+    for client in "${clients[@]}"; do
+        read -r ops cpu usop rss <<<"$(medians "$work/$client.runs")"
         printf '%-9s %-9s %11.0f %9.2f %9.3f %9.0f\n' "$profile" "$client" "$ops" "$cpu" "$usop" "$rss"
         eval "${client}_usop=$usop ${client}_rss=$rss"
     done
     summary+=("$(awk -v p="$profile" -v a="$ours_usop" -v b="$original_usop" -v r="$ours_rss" -v s="$original_rss" \
         'BEGIN { printf "%-9s us/op %.3f / %.3f = %.2f   peak RSS %d / %d KB = %.2f", p, a, b, a / b, r, s, r / s }')")
+    if [ -n "$floor_usop" ]; then
+        summary+=("$(awk -v p="$profile" -v f="$floor_usop" -v a="$ours_usop" -v b="$original_usop" \
+            'BEGIN { printf "%-9s floor %.3f us/op: floor / original %.2f, ours / floor %.2f", p, f, f / b, a / f }')")
+    fi
 done
 if [ ${#summary[@]} -gt 0 ]; then
     echo
@@ -203,26 +254,35 @@ fi
 # --- pipelining --------------------------------------------------------------
 if [ "$depth" -gt 1 ]; then
     echo
-    echo "pipelining: ours --depth $depth against ours --depth 1 (ASCII, -T 1 -c 32, ${seconds}s):"
-    printf '%-9s %11s %9s %9s %9s\n' depth ops cpu_s us/op rss_kb
-    : >"$work/d1.runs"
-    : >"$work/dn.runs"
+    echo "pipelining: --depth $depth against --depth 1 (ASCII, -T 1 -c 32, ${seconds}s):"
+    printf '%-9s %-9s %11s %9s %9s %9s\n' client depth ops cpu_s us/op rss_kb
+    clients=(ours)
+    [ "$floor" -eq 1 ] && clients=(floor ours)
+    for client in "${clients[@]}"; do : >"$work/$client.d1.runs"; : >"$work/$client.dn.runs"; done
     for _ in $(seq "$runs"); do
-        run_client ours 32 --depth 1 >>"$work/d1.runs"
-        run_client ours 32 --depth "$depth" >>"$work/dn.runs"
+        for client in "${clients[@]}"; do
+            run_client "$client" 32 --depth 1 >>"$work/$client.d1.runs"
+            run_client "$client" 32 --depth "$depth" >>"$work/$client.dn.runs"
+        done
     done
-    for f in d1 dn; do
-        ops=$(awk '{ print $1 }' "$work/$f.runs" | median)
-        cpu=$(awk '{ print $2 + $3 }' "$work/$f.runs" | median)
-        usop=$(awk '$1 > 0 { printf "%.4f\n", ($2 + $3) * 1e6 / $1 }' "$work/$f.runs" | median)
-        rss=$(awk '{ print $4 }' "$work/$f.runs" | median)
-        label=1
-        [ "$f" = dn ] && label="$depth"
-        printf '%-9s %11.0f %9.2f %9.3f %9.0f\n' "$label" "$ops" "$cpu" "$usop" "$rss"
-        eval "${f}_usop=$usop"
+    for client in "${clients[@]}"; do
+        for f in d1 dn; do
+            read -r ops cpu usop rss <<<"$(medians "$work/$client.$f.runs")"
+            label=1
+            [ "$f" = dn ] && label="$depth"
+            printf '%-9s %-9s %11.0f %9.2f %9.3f %9.0f\n' "$client" "$label" "$ops" "$cpu" "$usop" "$rss"
+            eval "${client}_${f}_usop=$usop"
+        done
     done
-    awk -v n="$depth" -v a="$dn_usop" -v b="$d1_usop" \
-        'BEGIN { printf "ratio --depth %d / --depth 1 (medians): us/op %.3f / %.3f = %.2f\n", n, a, b, a / b }'
+    for client in "${clients[@]}"; do
+        eval "a=\$${client}_dn_usop b=\$${client}_d1_usop"
+        awk -v c="$client" -v n="$depth" -v a="$a" -v b="$b" \
+            'BEGIN { printf "ratio %s --depth %d / --depth 1 (medians): us/op %.3f / %.3f = %.2f\n", c, n, a, b, a / b }'
+    done
+    if [ "$floor" -eq 1 ]; then
+        awk -v n="$depth" -v a="$ours_dn_usop" -v f="$floor_dn_usop" \
+            'BEGIN { printf "ratio ours / floor at --depth %d (medians): us/op %.3f / %.3f = %.2f\n", n, a, f, a / f }'
+    fi
 fi
 
 # --- many connections ------------------------------------------------------

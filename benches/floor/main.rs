@@ -1,0 +1,71 @@
+//! `floor`: the least a memcached load generator can do per operation on
+//! this machine, to measure memaslap-rs and the original memaslap against.
+//!
+//! It sends requests prepared before the run (get:set 9:1, 64-byte keys,
+//! 1 KiB values, 1,000 keys per connection by default, every key stored
+//! first so that gets hit) and finds where each reply ends; nothing else:
+//! no statistics, no timers, no key choice.
+//!
+//! ```text
+//! floor -s HOST:PORT [-c CONNS] [-t SECONDS] [--depth D] [--udp] [--keys K]
+//! ```
+//!
+//! It prints one line of `name value` pairs: `ops` completed in the measured
+//! run (including the replies still due at its end, which it waits for),
+//! `lost` UDP requests, and `setup_ops` / `setup_cpu_us`, the sets that
+//! stored the keys and the CPU used before the run, to subtract from
+//! memcached's counters and the process's CPU.
+
+mod args;
+mod prepare;
+mod reply;
+mod tcp;
+mod udp;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("floor: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let args =
+        args::parse(std::env::args().skip(1)).map_err(|e| format!("{e}\n{}", args::USAGE))?;
+    let header = if args.udp { 8 } else { 0 };
+    let streams: Vec<_> = (0..args.conns)
+        .map(|c| prepare::Stream::new(c, args.keys, header))
+        .collect();
+    let setup_ops = prepare::store_keys(args.server, args.conns, args.keys)?;
+    let setup_cpu = cpu_us()?;
+    let (ops, lost) = if args.udp {
+        let out = udp::run(&args, streams)?;
+        (out.ops, out.lost)
+    } else {
+        (tcp::run(&args, streams)?, 0)
+    };
+    println!(
+        "mode {} conns {} depth {} ops {ops} lost {lost} setup_ops {setup_ops} setup_cpu_us {setup_cpu}",
+        if args.udp { "udp" } else { "tcp" },
+        args.conns,
+        args.depth
+    );
+    Ok(())
+}
+
+/// User + system CPU of the process so far, in µs.
+fn cpu_us() -> Result<u64, String> {
+    // SAFETY: all-zero is a valid `rusage`, filled by the call.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is a valid, writable `rusage`.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return Err(format!("getrusage: {}", std::io::Error::last_os_error()));
+    }
+    let us = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    Ok(us(usage.ru_utime) + us(usage.ru_stime))
+}

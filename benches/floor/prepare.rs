@@ -1,0 +1,132 @@
+//! The requests, prepared before the run, and the keys stored up front.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+
+/// Key length, as memaslap's default.
+pub const KEY_LEN: usize = 64;
+/// Value length, as memaslap's default.
+pub const VALUE_LEN: usize = 1024;
+/// One request in ten is a set (get:set 9:1).
+const SET_EVERY: usize = 10;
+
+/// One connection's requests, back to back in one buffer, sent in a cycle.
+pub struct Stream {
+    /// The request bytes.
+    pub bytes: Vec<u8>,
+    /// Where each request ends in `bytes` (they start where the previous ends).
+    ends: Vec<usize>,
+}
+
+impl Stream {
+    /// The requests of connection `conn`: one per key in order, every tenth
+    /// a set, each preceded by `header` reserved bytes (UDP's frame header).
+    pub fn new(conn: usize, keys: usize, header: usize) -> Stream {
+        let value = vec![b'v'; VALUE_LEN];
+        let mut bytes = Vec::new();
+        let mut ends = Vec::with_capacity(keys);
+        for k in 0..keys {
+            bytes.resize(bytes.len() + header, 0);
+            if k % SET_EVERY == SET_EVERY - 1 {
+                push_set(&mut bytes, &key(conn, k), &value);
+            } else {
+                bytes.extend_from_slice(b"get ");
+                bytes.extend_from_slice(&key(conn, k));
+                bytes.extend_from_slice(b"\r\n");
+            }
+            ends.push(bytes.len());
+        }
+        Stream { bytes, ends }
+    }
+
+    /// Byte range of up to `n` requests from request `pos` (not past the end
+    /// of the cycle), with the number of requests and the position after.
+    pub fn batch(&self, pos: usize, n: usize) -> (std::ops::Range<usize>, usize, usize) {
+        let count = n.min(self.ends.len() - pos);
+        let start = match pos.checked_sub(1) {
+            Some(before) => self.ends.get(before).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.ends.get(pos + count - 1).copied().unwrap_or(start);
+        let next = if pos + count == self.ends.len() {
+            0
+        } else {
+            pos + count
+        };
+        (start..end, count, next)
+    }
+}
+
+/// Key `k` of connection `conn`, 64 bytes.
+fn key(conn: usize, k: usize) -> [u8; KEY_LEN] {
+    let mut key = [b'k'; KEY_LEN];
+    let name = format!("floor:{conn:05}:{k:08}:");
+    for (dst, src) in key.iter_mut().zip(name.bytes()) {
+        *dst = src;
+    }
+    key
+}
+
+fn push_set(bytes: &mut Vec<u8>, key: &[u8], value: &[u8]) {
+    bytes.extend_from_slice(b"set ");
+    bytes.extend_from_slice(key);
+    bytes.extend_from_slice(format!(" 0 0 {}\r\n", value.len()).as_bytes());
+    bytes.extend_from_slice(value);
+    bytes.extend_from_slice(b"\r\n");
+}
+
+/// Stores every key of `conns` connections over one pipelined TCP
+/// connection, so that gets hit. Returns the number of sets.
+pub fn store_keys(server: SocketAddr, conns: usize, keys: usize) -> Result<u64, String> {
+    const BATCH: usize = 256;
+    let mut stream = TcpStream::connect(server).map_err(|e| format!("connect {server}: {e}"))?;
+    let value = vec![b'v'; VALUE_LEN];
+    let mut request = Vec::new();
+    let mut reply = vec![0u8; BATCH * b"STORED\r\n".len()];
+    let mut sets = 0u64;
+    let all = (0..conns).flat_map(|c| (0..keys).map(move |k| (c, k)));
+    let mut all = all.peekable();
+    while all.peek().is_some() {
+        request.clear();
+        let mut n = 0;
+        for (c, k) in all.by_ref().take(BATCH) {
+            push_set(&mut request, &key(c, k), &value);
+            n += 1;
+        }
+        stream
+            .write_all(&request)
+            .map_err(|e| format!("storing keys: {e}"))?;
+        let want = reply
+            .get_mut(..n * b"STORED\r\n".len())
+            .ok_or("reply buffer too small")?;
+        stream
+            .read_exact(want)
+            .map_err(|e| format!("storing keys: {e}"))?;
+        if want.chunks(8).any(|r| r != b"STORED\r\n") {
+            return Err(format!(
+                "storing keys: {:?}",
+                String::from_utf8_lossy(want.get(..64).unwrap_or_default())
+            ));
+        }
+        sets += n as u64;
+    }
+    Ok(sets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Stream;
+
+    #[test]
+    fn batches_stay_within_the_cycle() {
+        let s = Stream::new(3, 25, 0);
+        let (r, n, next) = s.batch(0, 16);
+        assert_eq!((r.start, n, next), (0, 16, 16));
+        assert!(s.bytes[r.clone()].starts_with(b"get floor:00003:00000000:"));
+        let (r2, n, next) = s.batch(next, 16);
+        assert_eq!((r2.start, r2.end, n, next), (r.end, s.bytes.len(), 9, 0));
+        let text = String::from_utf8_lossy(&s.bytes);
+        assert_eq!(text.matches("\r\nget ").count() + 1, 23);
+        assert_eq!(text.matches("set ").count(), 2);
+    }
+}

@@ -1,0 +1,164 @@
+//! TCP: connections in one edge-triggered epoll, a batch of `depth`
+//! prepared requests written with one `send`, replies read until the batch's
+//! last reply ends, then the next batch.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use crate::args::Args;
+use crate::prepare::Stream;
+use crate::reply::reply_end;
+
+/// Receive buffer per connection; a batch of replies must fit.
+const BUF: usize = 64 * 1024;
+/// Events taken per `epoll_wait`.
+const EVENTS: usize = 64;
+
+struct Conn {
+    sock: TcpStream,
+    stream: Stream,
+    pos: usize,
+    buf: Vec<u8>,
+    filled: usize,
+    waiting: usize,
+}
+
+/// Runs for `args.time`, then waits for the replies still due. Returns the
+/// number of completed requests.
+pub fn run(args: &Args, streams: Vec<Stream>) -> Result<u64, String> {
+    // SAFETY: plain system call; the descriptor is owned right away.
+    let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    if ep < 0 {
+        return Err(format!(
+            "epoll_create1: {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    // SAFETY: `ep` is a new descriptor nobody else owns.
+    let ep = unsafe { OwnedFd::from_raw_fd(ep) };
+    let mut conns = Vec::with_capacity(streams.len());
+    for (i, stream) in streams.into_iter().enumerate() {
+        let sock = TcpStream::connect(args.server)
+            .and_then(|s| s.set_nodelay(true).and(s.set_nonblocking(true)).map(|()| s))
+            .map_err(|e| format!("connect {}: {e}", args.server))?;
+        let mut ev = libc::epoll_event {
+            events: (libc::EPOLLIN | libc::EPOLLET) as u32,
+            u64: i as u64,
+        };
+        // SAFETY: both descriptors are open; `ev` outlives the call.
+        if unsafe {
+            libc::epoll_ctl(
+                ep.as_raw_fd(),
+                libc::EPOLL_CTL_ADD,
+                sock.as_raw_fd(),
+                &mut ev,
+            )
+        } < 0
+        {
+            return Err(format!("epoll_ctl: {}", std::io::Error::last_os_error()));
+        }
+        conns.push(Conn {
+            sock,
+            stream,
+            pos: 0,
+            buf: vec![0; BUF],
+            filled: 0,
+            waiting: 0,
+        });
+    }
+    for conn in &mut conns {
+        send_batch(conn, args.depth)?;
+    }
+    let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; EVENTS];
+    let deadline = Instant::now() + args.time;
+    let mut ops = 0u64;
+    let mut running = true;
+    loop {
+        let now = Instant::now();
+        if running && now >= deadline {
+            running = false;
+        }
+        if !running
+            && (conns.iter().all(|c| c.waiting == 0) || now >= deadline + Duration::from_secs(5))
+        {
+            break;
+        }
+        // SAFETY: `events` holds EVENTS entries the kernel may fill.
+        let n =
+            unsafe { libc::epoll_wait(ep.as_raw_fd(), events.as_mut_ptr(), EVENTS as i32, 100) };
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(format!("epoll_wait: {e}"));
+        }
+        for ev in events.iter().take(n as usize) {
+            let key = ev.u64 as usize;
+            let conn = conns.get_mut(key).ok_or("unknown epoll key")?;
+            ops += on_readable(conn, running, args.depth)?;
+        }
+    }
+    Ok(ops)
+}
+
+/// Reads what has arrived (a read that fills the buffer is followed by
+/// another, as the socket is edge-triggered), counts the replies that ended,
+/// and sends the next batch when the last one ended.
+fn on_readable(conn: &mut Conn, running: bool, depth: usize) -> Result<u64, String> {
+    let mut done = 0;
+    loop {
+        let room = conn.buf.get_mut(conn.filled..).unwrap_or_default();
+        let room_len = room.len();
+        if room_len == 0 {
+            return Err("a batch of replies does not fit the receive buffer".into());
+        }
+        let n = match conn.sock.read(room) {
+            Ok(0) => return Err("memcached closed a connection".into()),
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+            Err(e) => return Err(format!("recv: {e}")),
+        };
+        conn.filled += n;
+        let mut start = 0;
+        while let Some(len) = reply_end(conn.buf.get(start..conn.filled).unwrap_or_default())? {
+            if conn.waiting == 0 {
+                return Err("a reply to no request".into());
+            }
+            start += len;
+            conn.waiting -= 1;
+            done += 1;
+        }
+        conn.buf.copy_within(start..conn.filled, 0);
+        conn.filled -= start;
+        if n < room_len {
+            break;
+        }
+    }
+    if conn.waiting == 0 && running {
+        send_batch(conn, depth)?;
+    }
+    Ok(done)
+}
+
+/// Writes the next `depth` prepared requests with one `send` (more only when
+/// the socket takes part of them).
+fn send_batch(conn: &mut Conn, depth: usize) -> Result<(), String> {
+    let (range, count, next) = conn.stream.batch(conn.pos, depth);
+    let mut bytes = conn.stream.bytes.get(range).unwrap_or_default();
+    while !bytes.is_empty() {
+        match conn.sock.write(bytes) {
+            Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {
+                std::thread::yield_now();
+            }
+            Err(e) => return Err(format!("send: {e}")),
+        }
+    }
+    conn.pos = next;
+    conn.waiting = count;
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! The floor probe against a real memcached: it completes requests, and the
+//! operations it reports are the ones memcached counted.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+#[path = "../../crates/proto/tests/support/mod.rs"]
+mod support;
+
+use std::process::Command;
+
+use support::Memcached;
+
+/// Runs the probe for one second; returns its `name value` pairs.
+fn run_floor(server: &Memcached, extra: &[&str]) -> Vec<(String, u64)> {
+    let out = Command::new(env!("CARGO_BIN_EXE_floor"))
+        .args([
+            "-s",
+            &server.addr().to_string(),
+            "-c",
+            "4",
+            "-t",
+            "1",
+            "--keys",
+            "200",
+        ])
+        .args(extra)
+        .output()
+        .expect("run floor");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "floor {extra:?} failed: {text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words
+        .chunks(2)
+        .filter_map(|pair| Some((pair[0].to_string(), pair.get(1)?.parse().ok()?)))
+        .collect()
+}
+
+fn value(pairs: &[(String, u64)], name: &str) -> u64 {
+    pairs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| *v)
+        .unwrap_or_else(|| panic!("no {name} in {pairs:?}"))
+}
+
+fn server_ops(server: &Memcached) -> u64 {
+    let stats = server.stats();
+    stats["cmd_get"] + stats["cmd_set"]
+}
+
+#[test]
+fn reported_ops_match_memcached_counters() {
+    let server = Memcached::start();
+    for extra in [&[][..], &["--depth", "16"], &["--udp"]] {
+        let before = server_ops(&server);
+        let gets_before = server.stat("get_hits");
+        let pairs = run_floor(&server, extra);
+        let delta = server_ops(&server) - before;
+        let (ops, lost, setup) = (
+            value(&pairs, "ops"),
+            value(&pairs, "lost"),
+            value(&pairs, "setup_ops"),
+        );
+        assert_eq!(setup, 4 * 200, "{extra:?}");
+        assert!(ops > 100, "{extra:?}: only {ops} operations");
+        // A request given up as lost may or may not have reached memcached.
+        assert!(
+            ops + setup <= delta && delta <= ops + lost + setup,
+            "{extra:?}: {pairs:?}, delta {delta}"
+        );
+        // Every key was stored first, so gets hit.
+        assert!(
+            server.stat("get_hits") - gets_before > ops / 2,
+            "{extra:?}: gets missed"
+        );
+    }
+}
