@@ -154,7 +154,7 @@ use std::time::Instant;
 
 pub use error::{Operation, ResetReason, TransportError};
 pub use event::TransportEvent;
-pub use hub::{HUB_BATCH, HubCounters, RequestIds, SharedUdp, UdpHub};
+pub use hub::{HUB_BATCH, HUB_WAIT, HubCounters, RequestIds, SharedUdp, UdpHub};
 pub use polling::Event;
 pub use retry::Retry;
 pub use server::{ParseServerError, Server};

@@ -7,7 +7,7 @@ use crate::failure::VerifyFailure;
 use crate::inbuf::RecvArea;
 use crate::outage::{Window, Windows};
 use crate::stats::Stats;
-use memaslap_transport::{HubCounters, Ready, TransportEvent, UdpHub};
+use memaslap_transport::{HUB_WAIT, HubCounters, Ready, TransportEvent, UdpHub};
 use polling::Poller;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -85,6 +85,8 @@ pub struct Worker<'w> {
     without_work: usize,
     /// The socket every connection shares (`-U`), if they do.
     udp: Option<UdpHub>,
+    /// Every connection uses `udp`, which can wait for replies itself.
+    udp_only: bool,
     /// Connections whose datagram waits to be sent, in the order queued.
     outbox: Vec<usize>,
     /// Where the search for a request to take a refusal starts.
@@ -120,6 +122,7 @@ impl<'w> Worker<'w> {
             warmup,
             without_work: 0,
             udp: None,
+            udp_only: false,
             outbox: Vec::new(),
             refusal_cursor: 0,
             hub_seen: HubCounters::default(),
@@ -133,6 +136,8 @@ impl<'w> Worker<'w> {
         if hub.is_some() {
             self.outbox = Vec::with_capacity(self.conns.len());
         }
+        self.udp_only = hub.as_ref().is_some_and(UdpHub::can_wait)
+            && self.conns.iter().all(|c| c.shared_udp().is_some());
         self.udp = hub;
         self
     }
@@ -193,24 +198,8 @@ impl<'w> Worker<'w> {
             if let Some(Reverse((t, _))) = self.timers.peek() {
                 wake = wake.min(*t);
             }
-            // A failed wait is retried by the loop.
             let timeout = wake.saturating_duration_since(now);
-            let _ = memaslap_transport::wait(&self.poller, &mut ready, Some(timeout));
-            let now = Instant::now();
-            for event in ready.iter() {
-                if self.udp.as_ref().is_some_and(|hub| hub.key() == event.key) {
-                    // Writable only matters to the flush before the next
-                    // wait.
-                    if event.readable {
-                        self.drain_udp(now, issuing);
-                    }
-                    continue;
-                }
-                let index = event.key / self.keys_per_conn;
-                self.with_conn(index, issuing, |conn, ctx| {
-                    conn.handle_event(&event, now, ctx)
-                });
-            }
+            let now = self.wait(&mut ready, timeout, issuing);
             self.run_timers(now, issuing);
             if self
                 .warmup
@@ -226,6 +215,35 @@ impl<'w> Worker<'w> {
             self.flush_reports(tx, id);
         }
         self.finish(tx, id);
+    }
+
+    /// Waits up to `timeout` and handles what happened; returns the time
+    /// after the wait. A thread whose connections all share one UDP socket
+    /// waits in that socket's receive call when the wait may last
+    /// [`HUB_WAIT`] (timers are then due no sooner); otherwise in the
+    /// poller.
+    fn wait(&mut self, ready: &mut Ready, timeout: Duration, issuing: bool) -> Instant {
+        if self.udp_only && timeout >= HUB_WAIT && self.outbox.is_empty() {
+            self.wait_udp(issuing);
+            return Instant::now();
+        }
+        // A failed wait is retried by the loop.
+        let _ = memaslap_transport::wait(&self.poller, ready, Some(timeout));
+        let now = Instant::now();
+        for event in ready.iter() {
+            if self.udp.as_ref().is_some_and(|hub| hub.key() == event.key) {
+                // Writable only matters to the flush before the next wait.
+                if event.readable {
+                    self.drain_udp(now, issuing);
+                }
+                continue;
+            }
+            let index = event.key / self.keys_per_conn;
+            self.with_conn(index, issuing, |conn, ctx| {
+                conn.handle_event(&event, now, ctx)
+            });
+        }
+        now
     }
 
     /// Runs `f` on connection `index` with a context, then reschedules it.

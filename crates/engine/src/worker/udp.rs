@@ -79,13 +79,31 @@ impl Worker<'_> {
     /// Receives every datagram waiting on the shared socket and wakes each
     /// connection whose response is complete.
     pub(super) fn drain_udp(&mut self, now: Instant, issuing: bool) {
+        self.receive_udp(now, issuing, false);
+    }
+
+    /// Waits for datagrams in the shared socket's receive call (up to
+    /// [`memaslap_transport::HUB_WAIT`]), then handles them as
+    /// [`Worker::drain_udp`] does.
+    pub(super) fn wait_udp(&mut self, issuing: bool) {
+        self.receive_udp(Instant::now(), issuing, true);
+    }
+
+    /// Receives datagrams until the socket is drained, the first call
+    /// waiting when `wait` is set (`now` is then taken when it returns).
+    fn receive_udp(&mut self, mut now: Instant, issuing: bool, mut wait: bool) {
         let Some(mut hub) = self.udp.take() else {
             return;
         };
         let event = Event::readable(hub.key());
         let mut refusals = 0;
         loop {
-            let received = match hub.recv() {
+            let result = if wait { hub.wait_recv() } else { hub.recv() };
+            if wait {
+                now = Instant::now();
+                wait = false;
+            }
+            let received = match result {
                 Ok(received) => received,
                 Err(error) => {
                     self.refuse_one(error, now, issuing);

@@ -46,7 +46,7 @@ pub(crate) fn send(socket: &Socket, datagrams: &[&[u8]]) -> io::Result<usize> {
             socket.as_raw_fd(),
             msgs.as_mut_ptr(),
             datagrams.len() as libc::c_uint,
-            0,
+            libc::MSG_DONTWAIT,
         )
     };
     usize::try_from(n).map_err(|_| io::Error::last_os_error())
@@ -55,13 +55,16 @@ pub(crate) fn send(socket: &Socket, datagrams: &[&[u8]]) -> io::Result<usize> {
 /// Receives up to [`BATCH`] datagrams, datagram `k` into the `k`-th chunk
 /// of `room` bytes of `inbox`, its length into `lens[k]`. Returns how many
 /// arrived; fewer than asked means the socket had no more.
-/// `io::ErrorKind::WouldBlock` when none is there.
+/// `io::ErrorKind::WouldBlock` when none is there. With `wait`, on a
+/// blocking socket, the call first waits for one datagram, as long as the
+/// socket's receive timeout allows.
 #[cfg(target_os = "linux")]
 pub(crate) fn recv(
     socket: &Socket,
     inbox: &mut [u8],
     room: usize,
     lens: &mut [usize; BATCH],
+    wait: bool,
 ) -> io::Result<usize> {
     use std::os::fd::AsRawFd;
 
@@ -91,13 +94,18 @@ pub(crate) fn recv(
     // which points at its own disjoint chunk of `inbox` (mutably borrowed
     // for the call) with that chunk's length, so the kernel writes only
     // inside `inbox` and into the headers' `msg_len` and `msg_flags`. The
-    // timeout is null: the socket is non-blocking.
+    // timeout is null: a wait is bounded by the socket's receive timeout.
+    let flags = if wait {
+        libc::MSG_WAITFORONE
+    } else {
+        libc::MSG_DONTWAIT
+    };
     let n = unsafe {
         libc::recvmmsg(
             socket.as_raw_fd(),
             msgs.as_mut_ptr(),
             count as libc::c_uint,
-            0,
+            flags,
             std::ptr::null_mut(),
         )
     };
@@ -131,13 +139,15 @@ pub(crate) fn send(socket: &Socket, datagrams: &[&[u8]]) -> io::Result<usize> {
     Ok(sent)
 }
 
-/// Receives up to [`BATCH`] datagrams, one call each.
+/// Receives up to [`BATCH`] datagrams, one call each (the socket stays
+/// non-blocking there, so `wait` does not wait).
 #[cfg(not(target_os = "linux"))]
 pub(crate) fn recv(
     socket: &Socket,
     inbox: &mut [u8],
     room: usize,
     lens: &mut [usize; BATCH],
+    _wait: bool,
 ) -> io::Result<usize> {
     let mut count = 0;
     for (chunk, len) in inbox.chunks_exact_mut(room.max(1)).zip(lens.iter_mut()) {
@@ -194,7 +204,7 @@ mod tests {
         let room = 16;
         let mut inbox = vec![0u8; BATCH * room];
         let mut lens = [0; BATCH];
-        let e = recv(&socket, &mut inbox, room, &mut lens).unwrap_err();
+        let e = recv(&socket, &mut inbox, room, &mut lens, false).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
         for i in 0..BATCH + 2 {
             peer.send(&[i as u8; 3][..1 + i % 3]).unwrap();
@@ -202,14 +212,44 @@ mod tests {
         // A datagram longer than its chunk is cut to the chunk.
         peer.send(&[9u8; 40]).unwrap();
         // Loopback delivers during the send: everything is queued now.
-        assert_eq!(recv(&socket, &mut inbox, room, &mut lens).unwrap(), BATCH);
+        assert_eq!(
+            recv(&socket, &mut inbox, room, &mut lens, false).unwrap(),
+            BATCH
+        );
         for (i, len) in lens.iter().enumerate() {
             assert_eq!(*len, 1 + i % 3);
             assert_eq!(inbox[i * room], i as u8);
         }
-        assert_eq!(recv(&socket, &mut inbox, room, &mut lens).unwrap(), 3);
+        assert_eq!(
+            recv(&socket, &mut inbox, room, &mut lens, false).unwrap(),
+            3
+        );
         assert_eq!(&lens[..3], &[1 + BATCH % 3, 1 + (BATCH + 1) % 3, room]);
-        let e = recv(&socket, &mut inbox, room, &mut lens).unwrap_err();
+        let e = recv(&socket, &mut inbox, room, &mut lens, false).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_wait_on_a_blocking_socket_returns_what_came_or_times_out() {
+        let (socket, peer) = connected_pair();
+        socket.set_nonblocking(false).unwrap();
+        socket
+            .set_read_timeout(Some(std::time::Duration::from_millis(1)))
+            .unwrap();
+        let room = 16;
+        let mut inbox = vec![0u8; BATCH * room];
+        let mut lens = [0; BATCH];
+        let e = recv(&socket, &mut inbox, room, &mut lens, true).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+        peer.send(b"ab").unwrap();
+        peer.send(b"cde").unwrap();
+        // The wait ends with the first datagram and takes the rest at once.
+        assert_eq!(recv(&socket, &mut inbox, room, &mut lens, true).unwrap(), 2);
+        assert_eq!(&lens[..2], &[2, 3]);
+        // Without a wait a blocking socket still answers at once.
+        let e = recv(&socket, &mut inbox, room, &mut lens, false).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+        assert_eq!(send(&socket, &[b"x"]).unwrap(), 1);
     }
 }

@@ -19,6 +19,7 @@ mod tests;
 
 use std::io;
 use std::sync::Arc;
+use std::time::Duration;
 
 use polling::Poller;
 use socket2::Socket;
@@ -75,6 +76,24 @@ fn share_recv_buffer(socket: Socket, config: &UdpConfig, slots: usize) -> io::Re
     Ok(socket)
 }
 
+/// The longest [`UdpHub::wait_recv`] waits for a datagram.
+pub const HUB_WAIT: Duration = Duration::from_millis(5);
+
+/// On Linux the socket blocks, for at most [`HUB_WAIT`], so that a thread
+/// can wait for replies in the receive call itself
+/// ([`UdpHub::wait_recv`]); every other call passes `MSG_DONTWAIT`.
+#[cfg(target_os = "linux")]
+fn block_for_waits(socket: Socket) -> io::Result<Socket> {
+    socket.set_nonblocking(false)?;
+    socket.set_read_timeout(Some(HUB_WAIT))?;
+    Ok(socket)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn block_for_waits(socket: Socket) -> io::Result<Socket> {
+    Ok(socket)
+}
+
 /// A thread's UDP socket to one server, registered under one poller key,
 /// shared by up to [`RequestIds::MAX_SLOTS`] connections.
 #[derive(Debug)]
@@ -106,6 +125,7 @@ impl UdpHub {
         for addr in server.resolve()? {
             let attempt = udp_socket(addr, config)
                 .and_then(|s| share_recv_buffer(s, config, ids.slots()))
+                .and_then(block_for_waits)
                 .and_then(|s| Registered::readable(poller, s, key));
             match attempt {
                 Ok(socket) => {
@@ -183,12 +203,29 @@ impl UdpHub {
     /// how many; fewer than [`HUB_BATCH`] means the socket is drained. Take
     /// them with [`UdpHub::route`].
     pub fn recv(&mut self) -> Result<usize, TransportError> {
+        self.receive(false)
+    }
+
+    /// Whether [`UdpHub::wait_recv`] waits (on Linux).
+    pub fn can_wait(&self) -> bool {
+        cfg!(target_os = "linux")
+    }
+
+    /// [`UdpHub::recv`] that first waits, up to [`HUB_WAIT`], for a
+    /// datagram: one system call where a poller wait and a receive would
+    /// take two. 0 when none came in time.
+    pub fn wait_recv(&mut self) -> Result<usize, TransportError> {
+        self.receive(true)
+    }
+
+    fn receive(&mut self, wait: bool) -> Result<usize, TransportError> {
         loop {
             match mmsg::recv(
                 self.socket.socket(),
                 &mut self.inbox,
                 DATAGRAM_ROOM,
                 &mut self.lens,
+                wait,
             ) {
                 Ok(n) => {
                     self.counters.recv_calls += u64::from(n > 0);
