@@ -200,7 +200,17 @@ impl<'g, 'w: 'g> GetBatch<'g, 'w> {
 
     /// The index of `key` in this batch, for matching a returned value.
     pub fn position(&self, key: &[u8]) -> Option<usize> {
-        self.iter().position(|entry| entry.key.matches(key))
+        self.position_from(key, 0)
+    }
+
+    /// [`GetBatch::position`] looking at index `start` first, then on in
+    /// order (wrapping around): servers answer a multi-get in the order of
+    /// its keys, so the key after the last one answered is usually the one.
+    pub fn position_from(&self, key: &[u8], start: usize) -> Option<usize> {
+        let n = self.len();
+        (0..n)
+            .map(|k| (start + k) % n)
+            .find(|&i| self.get(i).is_some_and(|entry| entry.key.matches(key)))
     }
 }
 

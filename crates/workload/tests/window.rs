@@ -261,8 +261,13 @@ fn multi_gets_have_distinct_stored_keys() {
                     .collect();
                 for (i, k) in keys.iter().enumerate() {
                     assert_eq!(batch.position(k), Some(i));
+                    // Wherever the search starts, it finds the same index.
+                    for start in 0..batch.len() + 2 {
+                        assert_eq!(batch.position_from(k, start), Some(i));
+                    }
                     assert!(!keys[..i].contains(k), "duplicate key in a batch");
                 }
+                assert_eq!(batch.position_from(b"not asked", 3), None);
             }
         }
     }

@@ -101,8 +101,8 @@ pub(super) fn receive(
                     }
                     Opcode::GetKQ if index < keys => {
                         if let Some(data) = response.value_if_hit() {
-                            let asked = ctx.position(response.key);
-                            ctx.hit(asked.filter(|&i| i == index), data);
+                            let asked = ctx.is_key(index, response.key).then_some(index);
+                            ctx.hit(asked, data);
                         } else if !response.is_miss() {
                             pending = Pending::Get {
                                 keys,

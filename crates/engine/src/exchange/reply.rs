@@ -53,9 +53,19 @@ pub(super) struct Ctx<'c, 'w> {
 }
 
 impl Ctx<'_, '_> {
-    /// The index of a returned key among the request's keys.
+    /// The index of a returned key among the request's keys, looked for
+    /// first after the last key answered (values come in the keys' order).
     pub(super) fn position(&self, key: &[u8]) -> Option<usize> {
-        self.generator.batch_of(self.id).position(key)
+        let start = self.answered.iter().rposition(|&a| a).map_or(0, |i| i + 1);
+        self.generator.batch_of(self.id).position_from(key, start)
+    }
+
+    /// Whether `key` is key `index` of the request.
+    pub(super) fn is_key(&self, index: usize, key: &[u8]) -> bool {
+        self.generator
+            .batch_of(self.id)
+            .get(index)
+            .is_some_and(|entry| entry.key.matches(key))
     }
 
     /// A value came back for key `index` of the get in flight. A key that
