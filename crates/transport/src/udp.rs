@@ -99,39 +99,23 @@ impl Udp {
         poller: &Arc<Poller>,
         base_key: usize,
     ) -> Result<Udp, TransportError> {
-        let mut last_error = None;
-        for addr in server.resolve()? {
-            let attempt = udp_socket(addr, config)
-                .and_then(|socket| Registered::new(poller, socket, base_key));
-            match attempt {
-                Ok(socket) => {
-                    return Ok(Udp {
-                        server: server.clone(),
-                        socket: Some(socket),
-                        reassembler: Reassembler::new(config.max_datagrams),
-                        // Connections of one process start at different ids.
-                        request_id: (base_key as u16).wrapping_mul(7919),
-                        header: Vec::with_capacity(FRAME_HEADER_LEN),
-                        active: false,
-                        delivered: 0,
-                        datagram: vec![0; DATAGRAM_ROOM].into_boxed_slice(),
-                        lost: 0,
-                        oversized: 0,
-                        sent: 0,
-                    });
-                }
-                Err(e) => {
-                    last_error = Some(TransportError::Connect {
-                        server: server.clone(),
-                        addr,
-                        source: Arc::new(e),
-                    });
-                }
-            }
-        }
-        Err(last_error.unwrap_or_else(|| TransportError::NoAddress {
+        let socket = first_address(server, |addr| {
+            udp_socket(addr, config).and_then(|socket| Registered::new(poller, socket, base_key))
+        })?;
+        Ok(Udp {
             server: server.clone(),
-        }))
+            socket: Some(socket),
+            reassembler: Reassembler::new(config.max_datagrams),
+            // Connections of one process start at different ids.
+            request_id: (base_key as u16).wrapping_mul(7919),
+            header: Vec::with_capacity(FRAME_HEADER_LEN),
+            active: false,
+            delivered: 0,
+            datagram: vec![0; DATAGRAM_ROOM].into_boxed_slice(),
+            lost: 0,
+            oversized: 0,
+            sent: 0,
+        })
     }
 
     /// The datagram counts so far.
@@ -178,6 +162,30 @@ impl Udp {
         self.delivered += n;
         Some(n)
     }
+}
+
+/// Runs `attempt` on each address `server` resolves to (blocking) and
+/// returns the first success, or the last failure as a connect error.
+pub(crate) fn first_address<T>(
+    server: &Server,
+    mut attempt: impl FnMut(SocketAddr) -> io::Result<T>,
+) -> Result<T, TransportError> {
+    let mut last_error = None;
+    for addr in server.resolve()? {
+        match attempt(addr) {
+            Ok(done) => return Ok(done),
+            Err(e) => {
+                last_error = Some(TransportError::Connect {
+                    server: server.clone(),
+                    addr,
+                    source: Arc::new(e),
+                });
+            }
+        }
+    }
+    Err(last_error.unwrap_or_else(|| TransportError::NoAddress {
+        server: server.clone(),
+    }))
 }
 
 /// A non-blocking datagram socket connected to `addr`.

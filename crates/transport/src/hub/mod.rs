@@ -28,7 +28,7 @@ pub use ids::RequestIds;
 pub use peer::SharedUdp;
 
 use crate::registration::Registered;
-use crate::udp::{DATAGRAM_ROOM, udp_socket};
+use crate::udp::{DATAGRAM_ROOM, first_address, udp_socket};
 use crate::{Server, TransportError, UdpConfig};
 use mmsg::BATCH;
 
@@ -121,38 +121,23 @@ impl UdpHub {
         key: usize,
         ids: RequestIds,
     ) -> Result<UdpHub, TransportError> {
-        let mut last_error = None;
-        for addr in server.resolve()? {
-            let attempt = udp_socket(addr, config)
+        let socket = first_address(server, |addr| {
+            udp_socket(addr, config)
                 .and_then(|s| share_recv_buffer(s, config, ids.slots()))
                 .and_then(block_for_waits)
-                .and_then(|s| Registered::readable(poller, s, key));
-            match attempt {
-                Ok(socket) => {
-                    return Ok(UdpHub {
-                        server: server.clone(),
-                        socket,
-                        key,
-                        ids,
-                        max_datagrams: config.max_datagrams,
-                        inbox: vec![0; BATCH * DATAGRAM_ROOM].into_boxed_slice(),
-                        lens: [0; BATCH],
-                        counters: HubCounters::default(),
-                        watching_writable: false,
-                    });
-                }
-                Err(e) => {
-                    last_error = Some(TransportError::Connect {
-                        server: server.clone(),
-                        addr,
-                        source: Arc::new(e),
-                    });
-                }
-            }
-        }
-        Err(last_error.unwrap_or_else(|| TransportError::NoAddress {
+                .and_then(|s| Registered::readable(poller, s, key))
+        })?;
+        Ok(UdpHub {
             server: server.clone(),
-        }))
+            socket,
+            key,
+            ids,
+            max_datagrams: config.max_datagrams,
+            inbox: vec![0; BATCH * DATAGRAM_ROOM].into_boxed_slice(),
+            lens: [0; BATCH],
+            counters: HubCounters::default(),
+            watching_writable: false,
+        })
     }
 
     /// The connection of slot `slot` (below the id space's
