@@ -246,14 +246,20 @@ pub trait Transport {
     /// failure the socket is closed.
     fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, TransportError>;
 
-    /// The next connect timeout or retry, if any.
-    fn poll_deadline(&self) -> Option<Instant>;
+    /// The next connect timeout or retry, if any (none for a datagram
+    /// socket, which neither connects nor reconnects).
+    fn poll_deadline(&self) -> Option<Instant> {
+        None
+    }
 
     /// Handles connect timeouts and retries due at `now`.
-    fn handle_timeout(&mut self, now: Instant);
+    fn handle_timeout(&mut self, _now: Instant) {}
 
-    /// The next disconnect or reconnect to report, oldest first.
-    fn poll_event(&mut self) -> Option<TransportEvent>;
+    /// The next disconnect or reconnect to report, oldest first (none for
+    /// a datagram socket: it has no connection to lose).
+    fn poll_event(&mut self) -> Option<TransportEvent> {
+        None
+    }
 
     /// Closes every socket (deleting it from the poller first) and cancels
     /// every retry. Dropping the transport does the same.

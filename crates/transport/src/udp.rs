@@ -15,9 +15,7 @@ use polling::{Event, Poller};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::registration::Registered;
-use crate::{
-    Access, Readiness, ResetReason, Sent, Server, Status, Transport, TransportError, TransportEvent,
-};
+use crate::{Access, Readiness, ResetReason, Sent, Server, Status, Transport, TransportError};
 
 /// The largest request, frame header excluded, that a [`Udp`] transport
 /// sends: memcached's datagram payload size, as memaslap limits it.
@@ -334,17 +332,6 @@ impl Transport for Udp {
                 _ => self.oversized += 1,
             }
         }
-    }
-
-    fn poll_deadline(&self) -> Option<Instant> {
-        None
-    }
-
-    fn handle_timeout(&mut self, _now: Instant) {}
-
-    /// A UDP socket has no connection to lose: there are no events.
-    fn poll_event(&mut self) -> Option<TransportEvent> {
-        None
     }
 
     fn close(&mut self) {

@@ -8,9 +8,7 @@ use polling::Event;
 
 use super::ids::RequestIds;
 use crate::udp::{MAX_REQUEST, UdpCounters};
-use crate::{
-    Access, Readiness, ResetReason, Sent, Server, Status, Transport, TransportError, TransportEvent,
-};
+use crate::{Access, Readiness, ResetReason, Sent, Server, Status, Transport, TransportError};
 
 /// A connection that sends and receives through its thread's [`super::UdpHub`].
 ///
@@ -245,16 +243,6 @@ impl Transport for SharedUdp {
                 Ok(None)
             }
         }
-    }
-
-    fn poll_deadline(&self) -> Option<Instant> {
-        None
-    }
-
-    fn handle_timeout(&mut self, _now: Instant) {}
-
-    fn poll_event(&mut self) -> Option<TransportEvent> {
-        None
     }
 
     fn close(&mut self) {
