@@ -135,6 +135,19 @@ pub fn run(
     for server in &config.servers {
         server.resolve().map_err(RunError::Transport)?;
     }
+    let threads = config.threads as usize;
+    let gate = workload
+        .config()
+        .mix
+        .has_no_sets()
+        .then(|| Arc::new(AtomicUsize::new(config.concurrency as usize)));
+    // Every connection is set up (its connect under way) before the clock
+    // starts, as memaslap connects before it starts timing: with many
+    // connections that takes a noticeable part of a short run.
+    let setup = Instant::now();
+    let workers = (0..threads)
+        .map(|id| build_worker(config, workload, id, setup, gate.as_ref()))
+        .collect::<Result<Vec<_>, _>>()?;
     let start = Instant::now();
     let schedule = Schedule {
         start,
@@ -145,16 +158,9 @@ pub fn run(
         drain: config.drain_timeout,
         interval: config.report_interval.unwrap_or(Duration::from_secs(1)),
     };
-    let threads = config.threads as usize;
-    let gate = workload
-        .config()
-        .mix
-        .has_no_sets()
-        .then(|| Arc::new(AtomicUsize::new(config.concurrency as usize)));
     let (tx, rx) = mpsc::channel();
     std::thread::scope(|scope| -> Result<Outcome, RunError> {
-        for id in 0..threads {
-            let worker = build_worker(config, workload, id, start, gate.as_ref())?;
+        for (id, worker) in workers.into_iter().enumerate() {
             let tx = tx.clone();
             std::thread::Builder::new()
                 .name(format!("memaslap-{id}"))
