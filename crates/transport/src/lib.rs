@@ -141,6 +141,7 @@ mod event;
 mod hub;
 mod pool;
 mod registration;
+mod reply;
 mod retry;
 mod server;
 mod slot;

@@ -9,12 +9,12 @@ use std::time::Instant;
 
 use memaslap_proto::udp::{
     self as frame, Counters, DEFAULT_MAX_DATAGRAMS, FRAME_HEADER_LEN, MAX_PAYLOAD, Push,
-    Reassembler,
 };
 use polling::{Event, Poller};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::registration::Registered;
+use crate::reply::{Reply, request_len};
 use crate::{Access, Readiness, ResetReason, Sent, Server, Status, Transport, TransportError};
 
 /// The largest request, frame header excluded, that a [`Udp`] transport
@@ -75,14 +75,10 @@ pub struct UdpCounters {
 pub struct Udp {
     server: Server,
     socket: Option<Registered>,
-    reassembler: Reassembler,
+    reply: Reply,
     request_id: u16,
     header: Vec<u8>,
-    active: bool,
-    /// Bytes of the complete response already copied out.
-    delivered: usize,
     datagram: Box<[u8]>,
-    lost: u64,
     oversized: u64,
     sent: u64,
 }
@@ -103,14 +99,11 @@ impl Udp {
         Ok(Udp {
             server: server.clone(),
             socket: Some(socket),
-            reassembler: Reassembler::new(config.max_datagrams),
+            reply: Reply::new(config.max_datagrams),
             // Connections of one process start at different ids.
             request_id: (base_key as u16).wrapping_mul(7919),
             header: Vec::with_capacity(FRAME_HEADER_LEN),
-            active: false,
-            delivered: 0,
             datagram: vec![0; DATAGRAM_ROOM].into_boxed_slice(),
-            lost: 0,
             oversized: 0,
             sent: 0,
         })
@@ -119,8 +112,8 @@ impl Udp {
     /// The datagram counts so far.
     pub fn counters(&self) -> UdpCounters {
         UdpCounters {
-            reassembly: *self.reassembler.counters(),
-            lost: self.lost,
+            reassembly: *self.reply.counters(),
+            lost: self.reply.lost(),
             oversized: self.oversized,
             sent: self.sent,
         }
@@ -131,34 +124,12 @@ impl Udp {
         self.request_id
     }
 
-    /// Counts what the request in progress lost and forgets it.
-    fn abandon(&mut self) {
-        if self.active && !self.reassembler.is_complete() {
-            self.lost += u64::from(self.reassembler.missing());
-        }
-        self.active = false;
-        self.reassembler.clear();
-    }
-
     fn error(&self, e: io::Error, sending: bool) -> TransportError {
         TransportError::io(&self.server, e, sending)
     }
 
     fn not_connected(&self) -> TransportError {
         TransportError::not_connected(&self.server)
-    }
-
-    /// Copies the next part of the complete response into `buf`.
-    fn deliver(&mut self, buf: &mut [u8]) -> Option<usize> {
-        let payload = self.reassembler.payload()?;
-        let rest = payload.get(self.delivered..).unwrap_or_default();
-        let n = rest.len().min(buf.len());
-        let (Some(to), Some(from)) = (buf.get_mut(..n), rest.get(..n)) else {
-            return None;
-        };
-        to.copy_from_slice(from);
-        self.delivered += n;
-        Some(n)
     }
 }
 
@@ -228,7 +199,7 @@ impl Transport for Udp {
     }
 
     fn handle_event(&mut self, event: &Event, _now: Instant) -> Readiness {
-        if self.active && self.socket.is_some() {
+        if self.reply.is_active() && self.socket.is_some() {
             Readiness {
                 readable: event.readable,
                 writable: event.writable,
@@ -242,32 +213,22 @@ impl Transport for Udp {
         if self.socket.is_none() {
             return Err(self.not_connected());
         }
-        self.abandon();
         self.request_id = self.request_id.wrapping_add(1);
         self.header.clear();
         frame::encode_request_header(&mut self.header, self.request_id);
-        self.reassembler.start(self.request_id);
-        self.delivered = 0;
-        self.active = true;
+        self.reply.start(self.request_id);
         Ok(0)
     }
 
     fn finish(&mut self) {
-        self.abandon();
+        self.reply.abandon();
     }
 
     fn send(&mut self, bufs: &[&[u8]], _now: Instant) -> Result<Sent, TransportError> {
         let Some(socket) = &self.socket else {
             return Err(self.not_connected());
         };
-        let len: usize = bufs.iter().map(|b| b.len()).sum();
-        if len > MAX_REQUEST {
-            return Err(TransportError::RequestTooLarge {
-                server: self.server.clone(),
-                len,
-                max: MAX_REQUEST,
-            });
-        }
+        request_len(&self.server, bufs)?;
         let mut slices = [IoSlice::new(&[]); 16];
         let parts = std::iter::once(self.header.as_slice()).chain(bufs.iter().copied());
         let mut count = 0;
@@ -301,18 +262,8 @@ impl Transport for Udp {
 
     fn recv(&mut self, buf: &mut [u8], _now: Instant) -> Result<Option<usize>, TransportError> {
         loop {
-            if self.reassembler.is_complete() {
-                match self.deliver(buf) {
-                    Some(n) if n > 0 || buf.is_empty() => return Ok(Some(n)),
-                    _ => {
-                        // Every byte of the message is handed out. memcached
-                        // answers a multi-get with one message per item under
-                        // the same request id, each numbered from 0, so the
-                        // next datagram may begin another message.
-                        self.reassembler.start(self.request_id);
-                        self.delivered = 0;
-                    }
-                }
+            if let Some(n) = self.reply.take(buf, self.request_id) {
+                return Ok(Some(n));
             }
             let Some(socket) = &self.socket else {
                 return Err(self.not_connected());
@@ -327,7 +278,7 @@ impl Transport for Udp {
                 Some(datagram) if n < DATAGRAM_ROOM => {
                     // Every outcome but completion is counted by the
                     // reassembler and needs nothing more here.
-                    let _: Push = self.reassembler.push(datagram);
+                    let _: Push = self.reply.push(datagram);
                 }
                 _ => self.oversized += 1,
             }
@@ -335,13 +286,13 @@ impl Transport for Udp {
     }
 
     fn close(&mut self) {
-        self.abandon();
+        self.reply.abandon();
         self.socket = None;
     }
 
     /// Datagrams carry no stream to fall out of step: the request is
     /// forgotten and the socket goes on.
     fn reset(&mut self, _reason: ResetReason, _now: Instant) {
-        self.abandon();
+        self.reply.abandon();
     }
 }

@@ -3,10 +3,11 @@
 
 use std::time::Instant;
 
-use memaslap_proto::udp::{self as frame, FRAME_HEADER_LEN, Push, Reassembler};
+use memaslap_proto::udp::{self as frame, FRAME_HEADER_LEN, Push};
 use polling::Event;
 
 use super::ids::RequestIds;
+use crate::reply::{Reply, request_len};
 use crate::udp::{MAX_REQUEST, UdpCounters};
 use crate::{Access, Readiness, ResetReason, Sent, Server, Status, Transport, TransportError};
 
@@ -24,10 +25,7 @@ pub struct SharedUdp {
     slot: usize,
     ids: RequestIds,
     request_id: u16,
-    reassembler: Reassembler,
-    active: bool,
-    /// Bytes of the complete response already copied out.
-    delivered: usize,
+    reply: Reply,
     header: Vec<u8>,
     /// Frame header and request.
     out: Box<[u8]>,
@@ -37,7 +35,6 @@ pub struct SharedUdp {
     /// The thread has the connection in its list of datagrams to send.
     listed: bool,
     open: bool,
-    lost: u64,
     sent: u64,
 }
 
@@ -53,16 +50,13 @@ impl SharedUdp {
             slot,
             ids,
             request_id: ids.first(slot),
-            reassembler: Reassembler::new(max_datagrams),
-            active: false,
-            delivered: 0,
+            reply: Reply::new(max_datagrams),
             header: Vec::with_capacity(FRAME_HEADER_LEN),
             out: vec![0; FRAME_HEADER_LEN + MAX_REQUEST].into_boxed_slice(),
             out_len: 0,
             queued: false,
             listed: false,
             open: true,
-            lost: 0,
             sent: 0,
         }
     }
@@ -80,8 +74,8 @@ impl SharedUdp {
     /// The datagram counts so far.
     pub fn counters(&self) -> UdpCounters {
         UdpCounters {
-            reassembly: *self.reassembler.counters(),
-            lost: self.lost,
+            reassembly: *self.reply.counters(),
+            lost: self.reply.lost(),
             oversized: 0,
             sent: self.sent,
         }
@@ -89,7 +83,7 @@ impl SharedUdp {
 
     /// Whether a request is waiting for its response.
     pub fn is_active(&self) -> bool {
-        self.active
+        self.reply.is_active()
     }
 
     /// The datagram waiting to be sent, if any.
@@ -126,30 +120,14 @@ impl SharedUdp {
     /// response (or the next message of a multi-get) is complete.
     pub fn push(&mut self, datagram: &[u8]) -> bool {
         // Every outcome but completion is counted by the reassembler.
-        self.reassembler.push(datagram) == Push::Complete
+        self.reply.push(datagram) == Push::Complete
     }
 
     /// Counts what the request in progress lost and forgets it, with its
     /// datagram if that was not sent yet.
     fn abandon(&mut self) {
-        if self.active && !self.reassembler.is_complete() {
-            self.lost += u64::from(self.reassembler.missing());
-        }
-        self.active = false;
+        self.reply.abandon();
         self.queued = false;
-        self.reassembler.clear();
-    }
-
-    fn deliver(&mut self, buf: &mut [u8]) -> Option<usize> {
-        let payload = self.reassembler.payload()?;
-        let rest = payload.get(self.delivered..).unwrap_or_default();
-        let n = rest.len().min(buf.len());
-        let (Some(to), Some(from)) = (buf.get_mut(..n), rest.get(..n)) else {
-            return None;
-        };
-        to.copy_from_slice(from);
-        self.delivered += n;
-        Some(n)
     }
 }
 
@@ -171,7 +149,7 @@ impl Transport for SharedUdp {
     /// completed a response.
     fn handle_event(&mut self, _event: &Event, _now: Instant) -> Readiness {
         Readiness {
-            readable: self.active && self.open,
+            readable: self.reply.is_active() && self.open,
             writable: false,
         }
     }
@@ -180,11 +158,9 @@ impl Transport for SharedUdp {
         if !self.open {
             return Err(TransportError::not_connected(&self.server));
         }
-        self.abandon();
+        self.queued = false;
         self.request_id = self.ids.next(self.request_id);
-        self.reassembler.start(self.request_id);
-        self.delivered = 0;
-        self.active = true;
+        self.reply.start(self.request_id);
         Ok(0)
     }
 
@@ -198,14 +174,7 @@ impl Transport for SharedUdp {
         if !self.open {
             return Err(TransportError::not_connected(&self.server));
         }
-        let len: usize = bufs.iter().map(|b| b.len()).sum();
-        if len > MAX_REQUEST {
-            return Err(TransportError::RequestTooLarge {
-                server: self.server.clone(),
-                len,
-                max: MAX_REQUEST,
-            });
-        }
+        let len = request_len(&self.server, bufs)?;
         self.header.clear();
         frame::encode_request_header(&mut self.header, self.request_id);
         let mut at = 0;
@@ -229,20 +198,7 @@ impl Transport for SharedUdp {
     }
 
     fn recv(&mut self, buf: &mut [u8], _now: Instant) -> Result<Option<usize>, TransportError> {
-        if !self.reassembler.is_complete() {
-            return Ok(None);
-        }
-        match self.deliver(buf) {
-            Some(n) if n > 0 || buf.is_empty() => Ok(Some(n)),
-            _ => {
-                // Every byte of the message is handed out. memcached answers
-                // a multi-get with one message per item under the same
-                // request id, each numbered from 0.
-                self.reassembler.start(self.request_id);
-                self.delivered = 0;
-                Ok(None)
-            }
-        }
+        Ok(self.reply.take(buf, self.request_id))
     }
 
     fn close(&mut self) {
