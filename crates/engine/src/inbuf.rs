@@ -122,17 +122,13 @@ impl RecvArea {
     /// A shared buffer of `shared` bytes and `ready` spills made in advance;
     /// spills start at `spill` bytes and may grow to `max`.
     pub fn new(shared: usize, spill: usize, max: usize, ready: usize) -> RecvArea {
-        let mut area = RecvArea {
+        RecvArea {
             shared: vec![0; shared.max(1)].into_boxed_slice(),
-            spills: Vec::with_capacity(ready),
-            made: 0,
+            spills: (0..ready).map(|_| InBuf::new(spill, max)).collect(),
+            made: ready,
             spill_len: spill,
             max,
-        };
-        area.made = ready;
-        area.spills
-            .extend((0..ready).map(|_| InBuf::new(spill, max)));
-        area
+        }
     }
 
     /// Takes the shared buffer out, to read into it while the rest of the

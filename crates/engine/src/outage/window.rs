@@ -137,13 +137,12 @@ impl Windows {
     }
 
     /// The run ends with `counters`: every window still open is closed
-    /// without an end, and all are handed out.
-    pub(crate) fn finish(&mut self, counters: &Counters) -> Vec<Window> {
+    /// without an end, to be handed out with the others.
+    pub(crate) fn close_all(&mut self, counters: &Counters) {
         for mut open in self.open.drain(..) {
             open.window.counters.merge(&counters.since(&open.mark));
             self.closed.push(open.window);
         }
-        self.take_closed()
     }
 }
 
@@ -190,7 +189,8 @@ mod tests {
         assert_eq!(win.latency.max(), Duration::from_micros(700));
         // Nothing is recorded once closed.
         w.record(Duration::from_micros(900));
-        assert!(w.finish(&c).is_empty());
+        w.close_all(&c);
+        assert!(w.take_closed().is_empty());
     }
 
     #[test]
@@ -213,12 +213,14 @@ mod tests {
             1,
         );
         w.back(&back(1, t0, t0), &c);
-        assert!(w.finish(&c).is_empty());
+        w.close_all(&c);
+        assert!(w.take_closed().is_empty());
         w.lost(&lost(2, t0), &c, 0);
         w.lost(&lost(3, t0), &c, 0);
         let mut end = c;
         end.requests_timed_out = 4;
-        let left = w.finish(&end);
+        w.close_all(&end);
+        let left = w.take_closed();
         assert_eq!(left.len(), 2);
         assert!(left.iter().all(|x| x.end.is_none()));
         assert!(left.iter().all(|x| x.counters.requests_timed_out == 4));

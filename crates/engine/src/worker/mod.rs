@@ -315,16 +315,8 @@ impl<'w> Worker<'w> {
 
     /// Ends every request still in flight as a timeout.
     fn expire_all(&mut self, now: Instant) {
-        for conn in &mut self.conns {
-            let mut ctx = Ctx {
-                stats: &mut self.stats,
-                events: &mut self.events,
-                failures: &mut self.failures,
-                recv: &mut self.recv,
-                issuing: false,
-                windows: &mut self.windows,
-            };
-            conn.expire(now, &mut ctx);
+        for i in 0..self.conns.len() {
+            self.with_conn(i, false, |conn, ctx| conn.expire(now, ctx));
         }
     }
 
@@ -341,12 +333,18 @@ impl<'w> Worker<'w> {
         }
     }
 
-    /// Sends this interval's statistics and starts a new interval.
-    fn snapshot(&mut self, index: u64, tx: &Sender<(usize, Message)>, id: usize) {
+    /// Adds the datagram counts of the connections and of the shared UDP
+    /// socket since the last call.
+    fn sync_datagrams(&mut self) {
         for conn in &mut self.conns {
             conn.sync_udp(&mut self.stats);
         }
         self.sync_hub();
+    }
+
+    /// Sends this interval's statistics and starts a new interval.
+    fn snapshot(&mut self, index: u64, tx: &Sender<(usize, Message)>, id: usize) {
+        self.sync_datagrams();
         self.windows.interval_end(&self.stats.counters);
         let stats = Box::new(self.stats.clone());
         self.stats.reset();
@@ -355,10 +353,7 @@ impl<'w> Worker<'w> {
 
     /// Closes every connection and sends what is left.
     fn finish(mut self, tx: &Sender<(usize, Message)>, id: usize) {
-        for conn in &mut self.conns {
-            conn.sync_udp(&mut self.stats);
-        }
-        self.sync_hub();
+        self.sync_datagrams();
         let dead = self
             .conns
             .iter()
@@ -368,11 +363,8 @@ impl<'w> Worker<'w> {
         for conn in &mut self.conns {
             conn.close();
         }
+        self.windows.close_all(&self.stats.counters);
         self.flush_reports(tx, id);
-        let windows = self.windows.finish(&self.stats.counters);
-        if !windows.is_empty() {
-            let _ = tx.send((id, Message::Windows(windows)));
-        }
         let _ = tx.send((
             id,
             Message::Finished {
