@@ -48,7 +48,7 @@
 //!   ([`RequestIds`]: the low bits of an id name the slot, so a stale id
 //!   still names the connection that used it). [`Transport::send`] on a
 //!   [`SharedUdp`] only queues the datagram; the engine gathers what its
-//!   connections queued during one pass ([`SharedUdp::take_unlisted`],
+//!   connections queued during one pass ([`SharedUdp::list`],
 //!   [`SharedUdp::outgoing`]) and sends it with [`UdpHub::send`] (one
 //!   `sendmmsg` per [`HUB_BATCH`]) before it waits. On a readable event it
 //!   drains the socket with [`UdpHub::recv`] (`recvmmsg`), hands each
@@ -266,6 +266,30 @@ pub trait Transport {
     /// every retry. Dropping the transport does the same.
     fn close(&mut self);
 
+    /// Whether the request in progress travels in datagrams: it can be
+    /// given up without losing step with the server, and a refusal leaves
+    /// the socket open. False for streams.
+    fn is_datagram(&self) -> bool {
+        false
+    }
+
+    /// The datagram counts so far, for a transport that sends datagrams.
+    fn datagram_counters(&self) -> Option<UdpCounters> {
+        None
+    }
+
+    /// This transport's share of its thread's UDP socket, for a transport
+    /// that sends through one ([`SharedUdp`]): the thread sends what it
+    /// queued and hands it what arrives.
+    fn shared_socket(&self) -> Option<&SharedUdp> {
+        None
+    }
+
+    /// [`Transport::shared_socket`], to queue and take datagrams.
+    fn shared_socket_mut(&mut self) -> Option<&mut SharedUdp> {
+        None
+    }
+
     /// Gives up the request in progress because its socket's stream can no
     /// longer be trusted. A stream socket is closed, reported as a
     /// [`TransportEvent::Disconnected`] with [`TransportError::Reset`], and
@@ -289,28 +313,6 @@ pub enum AnyTransport {
     SharedUdp(SharedUdp),
     /// Sets over TCP, gets over UDP (`-a`).
     Split(Split),
-}
-
-impl AnyTransport {
-    /// The datagram counts of a UDP transport.
-    pub fn udp_counters(&self) -> Option<UdpCounters> {
-        match self {
-            AnyTransport::Udp(udp) => Some(udp.counters()),
-            AnyTransport::SharedUdp(udp) => Some(udp.counters()),
-            AnyTransport::Split(split) => Some(split.udp_counters()),
-            _ => None,
-        }
-    }
-
-    /// Whether the request in progress travels in datagrams (it can be
-    /// given up without losing step with the server).
-    pub fn current_is_datagram(&self) -> bool {
-        match self {
-            AnyTransport::Udp(_) | AnyTransport::SharedUdp(_) => true,
-            AnyTransport::Split(split) => split.current_is_datagram(),
-            _ => false,
-        }
-    }
 }
 
 impl From<Tcp> for AnyTransport {
@@ -397,5 +399,19 @@ impl Transport for AnyTransport {
     }
     fn reset(&mut self, reason: ResetReason, now: Instant) {
         dispatch!(self, t => t.reset(reason, now))
+    }
+    #[inline]
+    fn is_datagram(&self) -> bool {
+        dispatch!(self, t => t.is_datagram())
+    }
+    fn datagram_counters(&self) -> Option<UdpCounters> {
+        dispatch!(self, t => t.datagram_counters())
+    }
+    fn shared_socket(&self) -> Option<&SharedUdp> {
+        dispatch!(self, t => t.shared_socket())
+    }
+    #[inline]
+    fn shared_socket_mut(&mut self) -> Option<&mut SharedUdp> {
+        dispatch!(self, t => t.shared_socket_mut())
     }
 }

@@ -39,16 +39,6 @@ impl Split {
             on_udp: false,
         })
     }
-
-    /// The UDP socket's datagram counts.
-    pub fn udp_counters(&self) -> UdpCounters {
-        self.udp.counters()
-    }
-
-    /// Whether the request in progress travels over UDP.
-    pub fn current_is_datagram(&self) -> bool {
-        self.on_udp
-    }
 }
 
 impl Transport for Split {
@@ -135,5 +125,15 @@ impl Transport for Split {
         } else {
             self.tcp.reset(reason, now);
         }
+    }
+
+    /// True while the request in progress goes over UDP (a get).
+    fn is_datagram(&self) -> bool {
+        self.on_udp
+    }
+
+    /// The UDP socket's datagram counts.
+    fn datagram_counters(&self) -> Option<UdpCounters> {
+        Some(self.udp.counters())
     }
 }

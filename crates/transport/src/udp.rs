@@ -295,4 +295,11 @@ impl Transport for Udp {
     fn reset(&mut self, _reason: ResetReason, _now: Instant) {
         self.reply.abandon();
     }
+    fn is_datagram(&self) -> bool {
+        true
+    }
+
+    fn datagram_counters(&self) -> Option<UdpCounters> {
+        Some(self.counters())
+    }
 }

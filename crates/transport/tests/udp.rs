@@ -75,7 +75,7 @@ fn a_request_larger_than_a_datagram_is_refused() {
     // The socket is still usable.
     assert_eq!(u.status(), Status::Ready);
     assert_eq!(d.get(&mut u, 0, "k").unwrap().1, None);
-    assert_eq!(u.udp_counters().unwrap().sent, 1);
+    assert_eq!(u.datagram_counters().unwrap().sent, 1);
 }
 
 #[test]

@@ -72,8 +72,8 @@ pub struct ConnSetup {
 pub type WarmupGate = Arc<AtomicUsize>;
 
 /// One connection and the requests it has in flight.
-pub struct Conn<'w> {
-    transport: AnyTransport,
+pub struct Conn<'w, T = AnyTransport> {
+    transport: T,
     generator: Generator<'w>,
     exchange: Exchange<'w>,
     /// The partial reply received so far, in a spill lent by the worker
@@ -98,20 +98,20 @@ pub struct Conn<'w> {
     failed_by_loss: u64,
 }
 
-impl<'w> Conn<'w> {
+impl<'w, T: Transport> Conn<'w, T> {
     /// A connection over `transport` (already connecting) that draws its
     /// tasks from `generator`; it keeps as many requests in flight as both
     /// `generator` and `exchange` allow (their depth, 1 for memaslap's
     /// closed loop; more only over one TCP socket). It reads into its
     /// worker's [`RecvArea`].
     pub fn new(
-        transport: AnyTransport,
+        transport: T,
         generator: Generator<'w>,
         exchange: Exchange<'w>,
         pacer: Option<Pacer>,
         setup: ConnSetup,
         _now: Instant,
-    ) -> Conn<'w> {
+    ) -> Conn<'w, T> {
         Conn {
             transport,
             generator,
@@ -135,7 +135,7 @@ impl<'w> Conn<'w> {
 
     /// Makes the connection wait at `gate` once its window is stored, until
     /// every connection's is. The gate counts this connection.
-    pub fn with_warmup(mut self, gate: Option<WarmupGate>) -> Conn<'w> {
+    pub fn with_warmup(mut self, gate: Option<WarmupGate>) -> Conn<'w, T> {
         self.warmup = gate.map_or(Warmup::Off, Warmup::Storing);
         self
     }
@@ -309,7 +309,7 @@ impl<'w> Conn<'w> {
             self.lost(error, now, ctx);
             return;
         }
-        self.timeout = if self.transport.current_is_datagram() {
+        self.timeout = if self.transport.is_datagram() {
             self.datagram_timeout
         } else {
             self.stream_timeout
@@ -365,7 +365,7 @@ impl<'w> Conn<'w> {
         if matches!(error, TransportError::RequestTooLarge { .. }) {
             ctx.stats.counters.errors.client_error += 1;
             self.close();
-        } else if self.transport.current_is_datagram() {
+        } else if self.transport.is_datagram() {
             // A refused datagram leaves the socket open: no `Disconnected`
             // event will count it, so count it here and report the first.
             ctx.stats.counters.errors.disconnect += 1;
@@ -399,7 +399,7 @@ impl<'w> Conn<'w> {
     /// and the requests behind it fail with it (`all`: they timed out too,
     /// the run being over).
     fn time_out(&mut self, now: Instant, ctx: &mut Ctx<'_>, all: bool) {
-        let udp = self.transport.current_is_datagram();
+        let udp = self.transport.is_datagram();
         let given_up = self.give_up(now);
         let late = if all { given_up } else { given_up.min(1) };
         let c = &mut ctx.stats.counters;

@@ -8,7 +8,7 @@ use crate::inbuf::InBuf;
 use memaslap_transport::Transport;
 use std::time::Instant;
 
-impl Conn<'_> {
+impl<T: Transport> Conn<'_, T> {
     /// Reads and consumes replies until the socket has nothing more or no
     /// request is in flight, then gives back a spill it no longer needs.
     pub(super) fn read(&mut self, now: Instant, ctx: &mut Ctx<'_>) {

@@ -3,25 +3,19 @@
 
 use super::{Conn, Ctx};
 use crate::stats::Stats;
-use memaslap_transport::{AnyTransport, SharedUdp, TransportError};
+use memaslap_transport::{SharedUdp, Transport, TransportError};
 use std::time::Instant;
 
-impl Conn<'_> {
+impl<T: Transport> Conn<'_, T> {
     /// The connection's share of its thread's UDP socket, if it has one.
-    pub fn shared_udp(&self) -> Option<&SharedUdp> {
-        match &self.transport {
-            AnyTransport::SharedUdp(udp) => Some(udp),
-            _ => None,
-        }
+    pub fn shared_socket(&self) -> Option<&SharedUdp> {
+        self.transport.shared_socket()
     }
 
-    /// The connection's share of its thread's UDP socket, to queue and
-    /// receive datagrams through.
-    pub fn shared_udp_mut(&mut self) -> Option<&mut SharedUdp> {
-        match &mut self.transport {
-            AnyTransport::SharedUdp(udp) => Some(udp),
-            _ => None,
-        }
+    /// The connection's share of its thread's UDP socket, if it has one,
+    /// to queue and receive datagrams through.
+    pub fn shared_socket_mut(&mut self) -> Option<&mut SharedUdp> {
+        self.transport.shared_socket_mut()
     }
 
     /// The thread's shared UDP socket reported a refusal (an ICMP "port
@@ -36,7 +30,7 @@ impl Conn<'_> {
 
     /// Adds the UDP datagram counts since the last call to `stats`.
     pub fn sync_udp(&mut self, stats: &mut Stats) {
-        let Some(now) = self.transport.udp_counters() else {
+        let Some(now) = self.transport.datagram_counters() else {
             return;
         };
         let c = &mut stats.counters;

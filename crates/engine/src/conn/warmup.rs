@@ -2,6 +2,7 @@
 //! then waits for all the others before its first get.
 
 use super::{Conn, WarmupGate};
+use memaslap_transport::Transport;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -15,7 +16,7 @@ pub(super) enum Warmup {
     Waiting(WarmupGate),
 }
 
-impl Conn<'_> {
+impl<T: Transport> Conn<'_, T> {
     /// Whether the connection must wait for the others to store their
     /// windows before its next request.
     pub(super) fn held_by_warmup(&mut self) -> bool {

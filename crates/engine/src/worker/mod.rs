@@ -7,7 +7,7 @@ use crate::failure::VerifyFailure;
 use crate::inbuf::RecvArea;
 use crate::outage::{Window, Windows};
 use crate::stats::Stats;
-use memaslap_transport::{HUB_WAIT, HubCounters, Ready, TransportEvent, UdpHub};
+use memaslap_transport::{Event, HUB_BATCH, Ready, TransportError, TransportEvent, UdpHub};
 use polling::Poller;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -17,6 +17,8 @@ use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
 mod udp;
+
+use udp::{Flushed, MAX_REFUSALS, SharedSocket};
 
 /// The longest the worker sleeps in one wait, so that a stop request is
 /// seen promptly.
@@ -83,16 +85,8 @@ pub struct Worker<'w> {
     /// Connections for which [`Conn::has_work`] is false, kept up to date by
     /// [`Worker::with_conn`] so that no wait scans every connection.
     without_work: usize,
-    /// The socket every connection shares (`-U`), if they do.
-    udp: Option<UdpHub>,
-    /// Every connection uses `udp`, which can wait for replies itself.
-    udp_only: bool,
-    /// Connections whose datagram waits to be sent, in the order queued.
-    outbox: Vec<usize>,
-    /// Where the search for a request to take a refusal starts.
-    refusal_cursor: usize,
-    /// The hub's counts already added to the statistics.
-    hub_seen: HubCounters,
+    /// The UDP socket the connections share (`-U`), if they do.
+    udp: Option<SharedSocket>,
 }
 
 impl<'w> Worker<'w> {
@@ -122,10 +116,6 @@ impl<'w> Worker<'w> {
             warmup,
             without_work: 0,
             udp: None,
-            udp_only: false,
-            outbox: Vec::new(),
-            refusal_cursor: 0,
-            hub_seen: HubCounters::default(),
         }
     }
 
@@ -133,12 +123,7 @@ impl<'w> Worker<'w> {
     /// the worker's poller under [`UdpHub::key`] (outside every
     /// connection's keys).
     pub fn with_udp_hub(mut self, hub: Option<UdpHub>) -> Worker<'w> {
-        if hub.is_some() {
-            self.outbox = Vec::with_capacity(self.conns.len());
-        }
-        self.udp_only = hub.as_ref().is_some_and(UdpHub::can_wait)
-            && self.conns.iter().all(|c| c.shared_udp().is_some());
-        self.udp = hub;
+        self.udp = hub.map(|hub| SharedSocket::new(hub, &self.conns));
         self
     }
 
@@ -219,22 +204,20 @@ impl<'w> Worker<'w> {
 
     /// Waits up to `timeout` and handles what happened; returns the time
     /// after the wait. A thread whose connections all share one UDP socket
-    /// waits in that socket's receive call when the wait may last
-    /// [`HUB_WAIT`] (timers are then due no sooner); otherwise in the
-    /// poller.
+    /// waits in that socket's receive call when the wait may last long
+    /// enough ([`SharedSocket::waits_for`]); otherwise in the poller.
     fn wait(&mut self, ready: &mut Ready, timeout: Duration, issuing: bool) -> Instant {
-        if self.udp_only && timeout >= HUB_WAIT && self.outbox.is_empty() {
-            self.wait_udp(issuing);
-            return Instant::now();
+        if self.udp.as_ref().is_some_and(|udp| udp.waits_for(timeout)) {
+            return self.receive_udp(Instant::now(), issuing, true);
         }
         // A failed wait is retried by the loop.
         let _ = memaslap_transport::wait(&self.poller, ready, Some(timeout));
         let now = Instant::now();
         for event in ready.iter() {
-            if self.udp.as_ref().is_some_and(|hub| hub.key() == event.key) {
+            if self.udp.as_ref().is_some_and(|udp| udp.key() == event.key) {
                 // Writable only matters to the flush before the next wait.
                 if event.readable {
-                    self.drain_udp(now, issuing);
+                    self.receive_udp(now, issuing, false);
                 }
                 continue;
             }
@@ -266,8 +249,8 @@ impl<'w> Worker<'w> {
         };
         let had_work = conn.has_work();
         f(conn, &mut ctx);
-        if conn.shared_udp_mut().is_some_and(|udp| udp.take_unlisted()) {
-            self.outbox.push(index);
+        if let Some(udp) = &mut self.udp {
+            udp.note(index, conn);
         }
         match (had_work, conn.has_work()) {
             (true, false) => self.without_work += 1,
@@ -339,7 +322,9 @@ impl<'w> Worker<'w> {
         for conn in &mut self.conns {
             conn.sync_udp(&mut self.stats);
         }
-        self.sync_hub();
+        if let Some(udp) = &mut self.udp {
+            udp.sync(&mut self.stats);
+        }
     }
 
     /// Sends this interval's statistics and starts a new interval.
@@ -373,5 +358,76 @@ impl<'w> Worker<'w> {
                 connections,
             },
         ));
+    }
+}
+
+impl Worker<'_> {
+    /// Sends every datagram the connections queued; a refused one fails
+    /// its request. Datagrams the socket cannot take now wait for the
+    /// next pass (the socket's writable event ends the wait).
+    fn flush_udp(&mut self, now: Instant, issuing: bool) {
+        for _ in 0..MAX_REFUSALS {
+            let Some(udp) = &mut self.udp else {
+                return;
+            };
+            match udp.flush(&mut self.conns) {
+                Flushed::Done => return,
+                Flushed::Refused(i, error) => self.refuse(i, error, now, issuing),
+            }
+        }
+    }
+
+    /// Receives every datagram waiting on the shared socket and drives
+    /// each connection whose response is complete; the first receive waits
+    /// when `wait` is set. Returns the time after the last receive that
+    /// waited (else `now`).
+    fn receive_udp(&mut self, mut now: Instant, issuing: bool, mut wait: bool) -> Instant {
+        let Some(key) = self.udp.as_ref().map(SharedSocket::key) else {
+            return now;
+        };
+        let event = Event::readable(key);
+        let mut refusals = 0;
+        while let Some(udp) = &mut self.udp {
+            let result = udp.receive(wait);
+            if wait {
+                now = Instant::now();
+                wait = false;
+            }
+            let received = match result {
+                Ok(received) => received,
+                Err(error) => {
+                    if let Some(i) = udp.refusal_target(&self.conns) {
+                        self.refuse(i, error, now, issuing);
+                    }
+                    refusals += 1;
+                    if refusals >= MAX_REFUSALS {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            for index in 0..received {
+                let complete = self
+                    .udp
+                    .as_mut()
+                    .and_then(|udp| udp.deliver(index, &mut self.conns));
+                if let Some(slot) = complete {
+                    self.with_conn(slot, issuing, |conn, ctx| {
+                        conn.handle_event(&event, now, ctx)
+                    });
+                }
+            }
+            if received < HUB_BATCH {
+                break;
+            }
+        }
+        now
+    }
+
+    /// Connection `index`'s request takes a refusal of the shared socket.
+    fn refuse(&mut self, index: usize, error: TransportError, now: Instant, issuing: bool) {
+        self.with_conn(index, issuing, |conn, ctx| {
+            conn.datagram_refused(error, now, ctx)
+        });
     }
 }

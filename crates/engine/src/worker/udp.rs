@@ -1,170 +1,185 @@
-//! The worker's side of a shared UDP socket (`-U`): the datagrams its
-//! connections queued during one pass go out with one `sendmmsg` before the
+//! The thread's shared UDP socket (`-U`) as one driver: the datagrams its
+//! connections queue during one pass go out with one `sendmmsg` before the
 //! next wait, and on readiness the socket is drained with `recvmmsg`, every
 //! datagram handed to the connection its request id names.
+//!
+//! Each connection's datagram moves through the small state machine of
+//! [`SharedUdp`] (empty, queued, listed, withdrawn); the driver keeps the
+//! list of connections with a datagram to send. What the driver cannot
+//! settle alone (a refusal that fails a request, a response that is
+//! complete) it returns to the worker, which drives the connection.
 
-use super::Worker;
 use crate::conn::Conn;
-use memaslap_transport::{Event, HUB_BATCH, SharedUdp, TransportError};
-use std::time::Instant;
+use crate::stats::Stats;
+use memaslap_transport::{
+    HUB_BATCH, HUB_WAIT, HubCounters, SharedUdp, Transport, TransportError, UdpHub,
+};
+use std::time::Duration;
 
 /// The most refusals one flush or drain hands out before it leaves the rest
 /// for the next pass, so that a socket that refuses everything cannot hold
 /// the thread.
-const MAX_REFUSALS: usize = HUB_BATCH;
+pub(super) const MAX_REFUSALS: usize = HUB_BATCH;
 
-impl Worker<'_> {
-    /// Sends every queued datagram, [`HUB_BATCH`] per system call. Those the
-    /// socket cannot take now wait for the next pass (the socket's writable
-    /// event ends the wait).
-    pub(super) fn flush_udp(&mut self, now: Instant, issuing: bool) {
-        let Some(mut hub) = self.udp.take() else {
-            return;
-        };
-        let conns = &mut self.conns;
-        // A request given up before its datagram went out takes it back.
-        self.outbox
-            .retain(|&i| match conns.get_mut(i).and_then(Conn::shared_udp_mut) {
-                Some(udp) if udp.outgoing().is_some() => true,
-                Some(udp) => {
-                    udp.unlist(false);
-                    false
-                }
-                None => false,
-            });
-        let mut refusals = 0;
+/// What one step of [`SharedSocket::flush`] did.
+pub(super) enum Flushed {
+    /// Every listed datagram went out, or the socket takes no more now
+    /// (its writable event ends the wait).
+    Done,
+    /// The socket refused connection `index`'s datagram: its request fails.
+    Refused(usize, TransportError),
+}
+
+/// A thread's UDP socket and what its connections have queued on it.
+#[derive(Debug)]
+pub(super) struct SharedSocket {
+    hub: UdpHub,
+    /// Every connection of the thread uses the socket, so the thread may
+    /// wait for replies in its receive call.
+    waits: bool,
+    /// Connections whose datagram waits to be sent, in the order listed
+    /// (an entry may be stale: see [`SharedUdp`]).
+    outbox: Vec<usize>,
+    /// Where the search for a request to take a refusal starts.
+    refusal_cursor: usize,
+    /// The hub's counts already added to the statistics.
+    seen: HubCounters,
+}
+
+/// The shared socket of connection `conn`, if it uses one.
+fn peer<'c, T: Transport>(conns: &'c mut [Conn<'_, T>], index: usize) -> Option<&'c mut SharedUdp> {
+    conns.get_mut(index).and_then(Conn::shared_socket_mut)
+}
+
+impl SharedSocket {
+    /// The driver of `hub` for `conns`.
+    pub(super) fn new<T: Transport>(hub: UdpHub, conns: &[Conn<'_, T>]) -> SharedSocket {
+        let waits = hub.can_wait() && conns.iter().all(|c| c.shared_socket().is_some());
+        SharedSocket {
+            hub,
+            waits,
+            outbox: Vec::with_capacity(conns.len()),
+            refusal_cursor: 0,
+            seen: HubCounters::default(),
+        }
+    }
+
+    /// The poller key of the socket.
+    pub(super) fn key(&self) -> usize {
+        self.hub.key()
+    }
+
+    /// Whether the thread should wait in the socket's receive call rather
+    /// than in its poller, for a wait of `timeout` (timers are then due no
+    /// sooner than [`HUB_WAIT`]) with nothing left to send.
+    pub(super) fn waits_for(&self, timeout: Duration) -> bool {
+        self.waits && timeout >= HUB_WAIT && self.outbox.is_empty()
+    }
+
+    /// Connection `index` was just driven: a datagram it queued is listed
+    /// to go out with the next flush.
+    pub(super) fn note<T: Transport>(&mut self, index: usize, conn: &mut Conn<'_, T>) {
+        if conn.shared_socket_mut().is_some_and(SharedUdp::list) {
+            self.outbox.push(index);
+        }
+    }
+
+    /// Sends listed datagrams, [`HUB_BATCH`] per system call, until all
+    /// are out, the socket takes no more, or it refuses one.
+    pub(super) fn flush<T: Transport>(&mut self, conns: &mut [Conn<'_, T>]) -> Flushed {
+        // Entries whose datagram was withdrawn leave the list.
+        self.outbox.retain(|&i| match peer(conns, i) {
+            Some(udp) if udp.outgoing().is_some() => true,
+            Some(udp) => {
+                udp.unlist(false);
+                false
+            }
+            None => false,
+        });
         while !self.outbox.is_empty() {
             let mut batch: [&[u8]; HUB_BATCH] = [&[]; HUB_BATCH];
             let mut count = 0;
             for (datagram, &i) in batch.iter_mut().zip(&self.outbox) {
-                *datagram = self
-                    .conns
+                *datagram = conns
                     .get(i)
-                    .and_then(Conn::shared_udp)
+                    .and_then(Conn::shared_socket)
                     .and_then(SharedUdp::outgoing)
                     .unwrap_or_default();
                 count += 1;
             }
-            match hub.send(batch.get(..count).unwrap_or_default()) {
+            match self.hub.send(batch.get(..count).unwrap_or_default()) {
                 Ok(sent) => {
                     for &i in self.outbox.get(..sent).unwrap_or_default() {
-                        if let Some(udp) = self.conns.get_mut(i).and_then(Conn::shared_udp_mut) {
+                        if let Some(udp) = peer(conns, i) {
                             udp.unlist(true);
                         }
                     }
                     self.outbox.drain(..sent);
                     if sent < count {
-                        break;
+                        return Flushed::Done;
                     }
                 }
                 Err(error) => {
-                    // The first datagram did not go out: its request fails.
+                    // The first datagram did not go out.
                     let i = self.outbox.remove(0);
-                    if let Some(udp) = self.conns.get_mut(i).and_then(Conn::shared_udp_mut) {
+                    if let Some(udp) = peer(conns, i) {
                         udp.unlist(false);
                     }
-                    self.with_conn(i, issuing, |conn, ctx| {
-                        conn.datagram_refused(error, now, ctx)
-                    });
-                    refusals += 1;
-                    if refusals >= MAX_REFUSALS {
-                        break;
-                    }
+                    return Flushed::Refused(i, error);
                 }
             }
         }
-        self.udp = Some(hub);
+        Flushed::Done
     }
 
-    /// Receives every datagram waiting on the shared socket and wakes each
-    /// connection whose response is complete.
-    pub(super) fn drain_udp(&mut self, now: Instant, issuing: bool) {
-        self.receive_udp(now, issuing, false);
-    }
-
-    /// Waits for datagrams in the shared socket's receive call (up to
-    /// [`memaslap_transport::HUB_WAIT`]), then handles them as
-    /// [`Worker::drain_udp`] does.
-    pub(super) fn wait_udp(&mut self, issuing: bool) {
-        self.receive_udp(Instant::now(), issuing, true);
-    }
-
-    /// Receives datagrams until the socket is drained, the first call
-    /// waiting when `wait` is set (`now` is then taken when it returns).
-    fn receive_udp(&mut self, mut now: Instant, issuing: bool, mut wait: bool) {
-        let Some(mut hub) = self.udp.take() else {
-            return;
-        };
-        let event = Event::readable(hub.key());
-        let mut refusals = 0;
-        loop {
-            let result = if wait { hub.wait_recv() } else { hub.recv() };
-            if wait {
-                now = Instant::now();
-                wait = false;
-            }
-            let received = match result {
-                Ok(received) => received,
-                Err(error) => {
-                    self.refuse_one(error, now, issuing);
-                    refusals += 1;
-                    if refusals >= MAX_REFUSALS {
-                        break;
-                    }
-                    continue;
-                }
-            };
-            for index in 0..received {
-                let Some((slot, datagram)) = hub.route(index) else {
-                    continue;
-                };
-                let complete = self
-                    .conns
-                    .get_mut(slot)
-                    .and_then(Conn::shared_udp_mut)
-                    .is_some_and(|udp| udp.push(datagram));
-                if complete {
-                    self.with_conn(slot, issuing, |conn, ctx| {
-                        conn.handle_event(&event, now, ctx)
-                    });
-                }
-            }
-            if received < HUB_BATCH {
-                break;
-            }
+    /// Receives up to [`HUB_BATCH`] datagrams, first waiting up to
+    /// [`HUB_WAIT`] for one when `wait` is set; hand each to its
+    /// connection with [`SharedSocket::deliver`]. Fewer than [`HUB_BATCH`]
+    /// means the socket is drained.
+    pub(super) fn receive(&mut self, wait: bool) -> Result<usize, TransportError> {
+        if wait {
+            self.hub.wait_recv()
+        } else {
+            self.hub.recv()
         }
-        self.udp = Some(hub);
     }
 
-    /// A refusal the socket reported on receive goes to one request in
-    /// flight: the datagram it belongs to cannot be known, and each refusal
-    /// fails one request, as it would on a socket of its own.
-    fn refuse_one(&mut self, error: TransportError, now: Instant, issuing: bool) {
-        let n = self.conns.len();
-        for step in 0..n {
-            let i = (self.refusal_cursor + step) % n;
-            let active = self
-                .conns
-                .get(i)
-                .and_then(Conn::shared_udp)
-                .is_some_and(SharedUdp::is_active);
-            if active {
-                self.refusal_cursor = i + 1;
-                self.with_conn(i, issuing, |conn, ctx| {
-                    conn.datagram_refused(error, now, ctx)
-                });
-                return;
-            }
-        }
+    /// Hands datagram `index` of the last receive to the connection its
+    /// request id names; returns that connection when its response is
+    /// complete.
+    pub(super) fn deliver<T: Transport>(
+        &mut self,
+        index: usize,
+        conns: &mut [Conn<'_, T>],
+    ) -> Option<usize> {
+        let (slot, datagram) = self.hub.route(index)?;
+        peer(conns, slot)
+            .is_some_and(|udp| udp.push(datagram))
+            .then_some(slot)
+    }
+
+    /// The connection that takes a refusal the socket reported on receive:
+    /// the next one, round-robin, with a request in flight. The datagram it
+    /// belongs to cannot be known; each refusal fails one request, as it
+    /// would on a socket of its own.
+    pub(super) fn refusal_target<T: Transport>(&mut self, conns: &[Conn<'_, T>]) -> Option<usize> {
+        let n = conns.len();
+        let i = (0..n)
+            .map(|step| (self.refusal_cursor + step) % n)
+            .find(|&i| {
+                conns
+                    .get(i)
+                    .and_then(Conn::shared_socket)
+                    .is_some_and(SharedUdp::is_active)
+            })?;
+        self.refusal_cursor = i + 1;
+        Some(i)
     }
 
     /// Adds the datagrams the hub itself counted since the last call.
-    pub(super) fn sync_hub(&mut self) {
-        let Some(hub) = &self.udp else {
-            return;
-        };
-        let now = hub.counters();
-        self.stats.counters.packet_foreign += now.foreign.saturating_sub(self.hub_seen.foreign);
-        self.hub_seen = now;
+    pub(super) fn sync(&mut self, stats: &mut Stats) {
+        let now = self.hub.counters();
+        stats.counters.packet_foreign += now.foreign.saturating_sub(self.seen.foreign);
+        self.seen = now;
     }
 }

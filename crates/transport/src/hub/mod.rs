@@ -21,6 +21,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
+use memaslap_proto::udp as frame;
 use polling::Poller;
 use socket2::Socket;
 
@@ -40,7 +41,7 @@ pub const HUB_BATCH: usize = BATCH;
 pub struct HubCounters {
     /// Datagrams whose request id names no connection.
     pub foreign: u64,
-    /// Datagrams too short to carry a request id.
+    /// Datagrams without a valid frame header.
     pub malformed: u64,
     /// Datagrams longer than memcached ever sends, dropped unread.
     pub oversized: u64,
@@ -224,8 +225,8 @@ impl UdpHub {
     }
 
     /// Datagram `index` of the last [`UdpHub::recv`] and the slot its
-    /// request id names; `None` (counted) when it names none, is too short
-    /// to carry an id or longer than memcached sends.
+    /// request id names; `None` (counted) when it names none, its frame
+    /// header is malformed, or it is longer than memcached sends.
     pub fn route(&mut self, index: usize) -> Option<(usize, &[u8])> {
         let len = *self.lens.get(index)?;
         if len >= DATAGRAM_ROOM {
@@ -234,11 +235,11 @@ impl UdpHub {
         }
         let start = index.checked_mul(DATAGRAM_ROOM)?;
         let datagram = self.inbox.get(start..start + len)?;
-        let Some(&[high, low]) = datagram.first_chunk::<2>() else {
+        let Ok((header, _)) = frame::split_datagram(datagram) else {
             self.counters.malformed += 1;
             return None;
         };
-        match self.ids.slot_of(u16::from_be_bytes([high, low])) {
+        match self.ids.slot_of(header.request_id.get()) {
             Some(slot) => Some((slot, datagram)),
             None => {
                 self.counters.foreign += 1;

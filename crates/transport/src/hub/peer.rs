@@ -11,14 +11,42 @@ use crate::reply::{Reply, request_len};
 use crate::udp::{MAX_REQUEST, UdpCounters};
 use crate::{Access, Readiness, ResetReason, Sent, Server, Status, Transport, TransportError};
 
+/// Where a connection's datagram is on its way to the thread's socket.
+///
+/// | state \ call | `send`  | `list`   | `withdraw` | `unlist` |
+/// |--------------|---------|----------|------------|----------|
+/// | `Empty`      | Queued  | –        | –          | –        |
+/// | `Queued`     | Queued  | Listed   | Empty      | Empty    |
+/// | `Listed`     | Listed  | –        | Withdrawn  | Empty    |
+/// | `Withdrawn`  | Listed  | –        | –          | Empty    |
+///
+/// The thread keeps a list of connections with a datagram to send and
+/// sends them once a pass (`list` adds a connection, `unlist` takes it
+/// off, sent or not). A datagram withdrawn (its request begun anew or
+/// given up) while its connection is on that list leaves a stale entry,
+/// dropped by the thread's next send; a datagram queued again before then
+/// takes the same entry, so a connection is never listed twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outgoing {
+    /// Nothing to send; not on the thread's list.
+    Empty,
+    /// A datagram waits; the thread has yet to list it.
+    Queued,
+    /// A datagram waits, and the connection is on the thread's list.
+    Listed,
+    /// On the thread's list with nothing to send.
+    Withdrawn,
+}
+
 /// A connection that sends and receives through its thread's [`super::UdpHub`].
 ///
 /// [`Transport::send`] copies the request, behind its frame header, into
-/// the connection's own datagram buffer and queues it: the thread sends
-/// every queued datagram at once ([`SharedUdp::outgoing`],
-/// [`SharedUdp::unlist`]). Received datagrams come in through
-/// [`SharedUdp::push`]; [`Transport::recv`] hands out a response once every
-/// datagram of it is in. The connection owns no socket and no poller key.
+/// the connection's own datagram buffer and queues it: the thread lists
+/// the connection ([`SharedUdp::list`]) and later sends every listed
+/// datagram at once ([`SharedUdp::outgoing`], [`SharedUdp::unlist`]).
+/// Received datagrams come in through [`SharedUdp::push`];
+/// [`Transport::recv`] hands out a response once every datagram of it is
+/// in. The connection owns no socket and no poller key.
 #[derive(Debug)]
 pub struct SharedUdp {
     server: Server,
@@ -30,10 +58,7 @@ pub struct SharedUdp {
     /// Frame header and request.
     out: Box<[u8]>,
     out_len: usize,
-    /// `out` waits to be sent.
-    queued: bool,
-    /// The thread has the connection in its list of datagrams to send.
-    listed: bool,
+    outgoing: Outgoing,
     open: bool,
     sent: u64,
 }
@@ -54,8 +79,7 @@ impl SharedUdp {
             header: Vec::with_capacity(FRAME_HEADER_LEN),
             out: vec![0; FRAME_HEADER_LEN + MAX_REQUEST].into_boxed_slice(),
             out_len: 0,
-            queued: false,
-            listed: false,
+            outgoing: Outgoing::Empty,
             open: true,
             sent: 0,
         }
@@ -88,32 +112,38 @@ impl SharedUdp {
 
     /// The datagram waiting to be sent, if any.
     pub fn outgoing(&self) -> Option<&[u8]> {
-        if self.queued {
-            self.out.get(..self.out_len)
-        } else {
-            None
+        match self.outgoing {
+            Outgoing::Queued | Outgoing::Listed => self.out.get(..self.out_len),
+            Outgoing::Empty | Outgoing::Withdrawn => None,
         }
     }
 
-    /// True once for every datagram queued since the connection was last
-    /// taken off the thread's send list: the thread adds it to the list.
-    pub fn take_unlisted(&mut self) -> bool {
-        if self.queued && !self.listed {
-            self.listed = true;
+    /// True when a datagram was queued while the connection was off the
+    /// thread's send list: the thread adds it to the list, once.
+    pub fn list(&mut self) -> bool {
+        if self.outgoing == Outgoing::Queued {
+            self.outgoing = Outgoing::Listed;
             true
         } else {
             false
         }
     }
 
-    /// The thread took the connection off its send list: the queued
-    /// datagram, if any, went out.
+    /// The thread took the connection off its send list; `sent` says
+    /// whether the datagram it had, if any, went out.
     pub fn unlist(&mut self, sent: bool) {
-        if sent && self.queued {
+        if sent && self.outgoing == Outgoing::Listed {
             self.sent += 1;
         }
-        self.queued = false;
-        self.listed = false;
+        self.outgoing = Outgoing::Empty;
+    }
+
+    /// Drops the datagram waiting to be sent, if any.
+    fn withdraw(&mut self) {
+        self.outgoing = match self.outgoing {
+            Outgoing::Listed | Outgoing::Withdrawn => Outgoing::Withdrawn,
+            Outgoing::Empty | Outgoing::Queued => Outgoing::Empty,
+        };
     }
 
     /// Takes in a datagram routed here by its request id. True when the
@@ -127,7 +157,7 @@ impl SharedUdp {
     /// datagram if that was not sent yet.
     fn abandon(&mut self) {
         self.reply.abandon();
-        self.queued = false;
+        self.withdraw();
     }
 }
 
@@ -158,7 +188,7 @@ impl Transport for SharedUdp {
         if !self.open {
             return Err(TransportError::not_connected(&self.server));
         }
-        self.queued = false;
+        self.withdraw();
         self.request_id = self.ids.next(self.request_id);
         self.reply.start(self.request_id);
         Ok(0)
@@ -190,7 +220,10 @@ impl Transport for SharedUdp {
             at += part.len();
         }
         self.out_len = at;
-        self.queued = true;
+        self.outgoing = match self.outgoing {
+            Outgoing::Empty | Outgoing::Queued => Outgoing::Queued,
+            Outgoing::Listed | Outgoing::Withdrawn => Outgoing::Listed,
+        };
         Ok(Sent {
             bytes: at,
             done: true,
@@ -210,5 +243,20 @@ impl Transport for SharedUdp {
     /// forgotten.
     fn reset(&mut self, _reason: ResetReason, _now: Instant) {
         self.abandon();
+    }
+    fn is_datagram(&self) -> bool {
+        true
+    }
+
+    fn datagram_counters(&self) -> Option<UdpCounters> {
+        Some(self.counters())
+    }
+
+    fn shared_socket(&self) -> Option<&SharedUdp> {
+        Some(self)
+    }
+
+    fn shared_socket_mut(&mut self) -> Option<&mut SharedUdp> {
+        Some(self)
     }
 }
