@@ -1,15 +1,66 @@
-//! The text protocol's side of an exchange.
+//! memcached's text protocol as an exchange's codec.
 
-use super::{Blame, Ctx, Desync, KeyList, Pending, State};
-use memaslap_proto::ascii::{self, EncodeError, Parser, Response, Storage, StorageCommand};
+use super::codec::Codec;
+use super::{Blame, Desync, KeyList, Pending, Results, State, Unencodable};
+use memaslap_proto::ascii::{self, Limits, Parser, Response, Storage, StorageCommand};
 use memaslap_workload::{SetOutcome, SetTask};
 
+/// The text protocol: `set` with the value and `\r\n` after the command
+/// line, `get` with every key of a multi-get on one line.
+#[derive(Debug)]
+pub(super) struct Text {
+    parser: Parser,
+}
+
+impl Text {
+    /// A codec accepting values of up to `max_value` bytes.
+    pub(super) fn new(max_value: usize) -> Text {
+        Text {
+            parser: Parser::new(Limits {
+                max_value,
+                ..Limits::default()
+            }),
+        }
+    }
+}
+
+impl Codec for Text {
+    fn value_crlf(&self) -> bool {
+        true
+    }
+
+    fn encode_set(
+        &self,
+        out: &mut Vec<u8>,
+        key: &[u8],
+        set: &SetTask<'_>,
+        _tag: u32,
+    ) -> Result<(), Unencodable> {
+        encode_set(out, key, set).map_err(|_| Unencodable)
+    }
+
+    fn encode_get(
+        &self,
+        out: &mut Vec<u8>,
+        keys: KeyList<'_>,
+        _tag: u32,
+    ) -> Result<(), Unencodable> {
+        ascii::encode_get(out, keys.iter()).map_err(|_| Unencodable)
+    }
+
+    fn receive(
+        &self,
+        buf: &[u8],
+        pending: Pending,
+        _tag: u32,
+        results: &mut Results<'_, '_>,
+    ) -> Result<(usize, State), Desync> {
+        receive(&self.parser, buf, pending, results)
+    }
+}
+
 /// `set <key> 0 <exptime> <len>\r\n`.
-pub(super) fn encode_set(
-    out: &mut Vec<u8>,
-    key: &[u8],
-    set: &SetTask<'_>,
-) -> Result<(), EncodeError> {
+fn encode_set(out: &mut Vec<u8>, key: &[u8], set: &SetTask<'_>) -> Result<(), ascii::EncodeError> {
     ascii::encode_storage(
         out,
         &Storage {
@@ -23,17 +74,12 @@ pub(super) fn encode_set(
     )
 }
 
-/// `get <k1> [<k2> …]\r\n`.
-pub(super) fn encode_get(out: &mut Vec<u8>, keys: KeyList<'_>) -> Result<(), EncodeError> {
-    ascii::encode_get(out, keys.iter())
-}
-
 /// Consumes replies until the request's end or the end of `buf`.
-pub(super) fn receive(
+fn receive(
     parser: &Parser,
     buf: &[u8],
     pending: Pending,
-    ctx: &mut Ctx<'_, '_>,
+    ctx: &mut Results<'_, '_>,
 ) -> Result<(usize, State), Desync> {
     let mut consumed = 0;
     loop {

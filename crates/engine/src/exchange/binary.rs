@@ -4,15 +4,68 @@
 //! their key and index, misses stay silent. The opaque's upper half names
 //! the request (`tag`), so a reply to any other than the oldest is caught.
 
-use super::{Blame, Ctx, Desync, KeyList, Pending, State};
-use memaslap_proto::binary::{self, EncodeError, Opcode, Parser, Response, Status};
+use super::codec::Codec;
+use super::{Blame, Desync, KeyList, Pending, Results, State, Unencodable};
+use memaslap_proto::binary::{self, EncodeError, Limits, Opcode, Parser, Response, Status};
 use memaslap_workload::{SetOutcome, SetTask};
 
 /// The opaque's bits holding a key's index in a multi-get.
 const INDEX_MASK: u32 = 0xffff;
 
+/// The binary protocol.
+#[derive(Debug)]
+pub(super) struct Binary {
+    parser: Parser,
+}
+
+impl Binary {
+    /// A codec accepting values of up to `max_value` bytes.
+    pub(super) fn new(max_value: usize) -> Binary {
+        Binary {
+            parser: Parser::new(Limits {
+                max_body: max_value + 64 + memaslap_proto::MAX_KEY_LEN,
+            }),
+        }
+    }
+}
+
+impl Codec for Binary {
+    fn value_crlf(&self) -> bool {
+        false
+    }
+
+    fn encode_set(
+        &self,
+        out: &mut Vec<u8>,
+        key: &[u8],
+        set: &SetTask<'_>,
+        tag: u32,
+    ) -> Result<(), Unencodable> {
+        encode_set(out, key, set, tag).map_err(|_| Unencodable)
+    }
+
+    fn encode_get(
+        &self,
+        out: &mut Vec<u8>,
+        keys: KeyList<'_>,
+        tag: u32,
+    ) -> Result<(), Unencodable> {
+        encode_get(out, keys, tag).map_err(|_| Unencodable)
+    }
+
+    fn receive(
+        &self,
+        buf: &[u8],
+        pending: Pending,
+        tag: u32,
+        results: &mut Results<'_, '_>,
+    ) -> Result<(usize, State), Desync> {
+        receive(&self.parser, buf, pending, tag, results)
+    }
+}
+
 /// A SET with flags 0 and the task's expiry.
-pub(super) fn encode_set(
+fn encode_set(
     out: &mut Vec<u8>,
     key: &[u8],
     set: &SetTask<'_>,
@@ -31,11 +84,7 @@ pub(super) fn encode_set(
 }
 
 /// A GET for one key; GETKQ per key and a NOOP for several.
-pub(super) fn encode_get(
-    out: &mut Vec<u8>,
-    keys: KeyList<'_>,
-    tag: u32,
-) -> Result<(), EncodeError> {
+fn encode_get(out: &mut Vec<u8>, keys: KeyList<'_>, tag: u32) -> Result<(), EncodeError> {
     if keys.ends.len() == 1 {
         for key in keys.iter() {
             binary::encode_get(out, Opcode::Get, key, tag)?;
@@ -52,12 +101,12 @@ pub(super) fn encode_get(
 }
 
 /// Consumes replies until the request's end or the end of `buf`.
-pub(super) fn receive(
+fn receive(
     parser: &Parser,
     buf: &[u8],
     mut pending: Pending,
     tag: u32,
-    ctx: &mut Ctx<'_, '_>,
+    ctx: &mut Results<'_, '_>,
 ) -> Result<(usize, State), Desync> {
     let mut consumed = 0;
     loop {

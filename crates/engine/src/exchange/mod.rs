@@ -8,6 +8,7 @@
 mod ascii;
 mod batch;
 mod binary;
+mod codec;
 #[cfg(test)]
 mod depth_tests;
 mod reply;
@@ -19,10 +20,10 @@ pub use batch::{MAX_BATCH, MAX_SLICES, NetBytes};
 use crate::failure::VerifyFailure;
 use crate::stats::Counters;
 use batch::WriteBatch;
-use memaslap_proto::ascii as text;
+use codec::{AnyCodec, Codec};
 use memaslap_proto::binary as bin;
 use memaslap_workload::{Generator, GetBatch, SetOutcome, SetTask, TaskId};
-use reply::{Blame, Ctx, State};
+use reply::{Blame, Results, State};
 use std::collections::VecDeque;
 use std::time::Instant;
 
@@ -85,8 +86,7 @@ pub struct Exchange<'w> {
     /// Which keys of the oldest request, a get, were answered.
     answered: Vec<bool>,
     outstanding: VecDeque<Request>,
-    ascii: text::Parser,
-    binary: bin::Parser,
+    codec: AnyCodec,
     /// Keep the details of failed checks (`-b`).
     verbose: bool,
     failures: Vec<VerifyFailure>,
@@ -130,13 +130,6 @@ impl<'w> Exchange<'w> {
     pub fn new(protocol: Protocol, division: usize, max_value: usize) -> Exchange<'w> {
         let division = division.max(1);
         let max_key = memaslap_proto::MAX_KEY_LEN;
-        let ascii = text::Parser::new(text::Limits {
-            max_value,
-            ..text::Limits::default()
-        });
-        let binary = bin::Parser::new(bin::Limits {
-            max_body: max_value + 64 + max_key,
-        });
         Exchange {
             protocol,
             depth: 1,
@@ -145,8 +138,7 @@ impl<'w> Exchange<'w> {
             key_ends: Vec::with_capacity(division),
             answered: Vec::with_capacity(division),
             outstanding: VecDeque::with_capacity(1),
-            ascii,
-            binary,
+            codec: AnyCodec::new(protocol, max_value),
             verbose: false,
             failures: Vec::new(),
         }
@@ -241,17 +233,12 @@ impl<'w> Exchange<'w> {
         set.key.append_to(&mut self.keys);
         let mark = self.batch.start();
         let out = self.batch.bytes_mut();
-        let encoded = match self.protocol {
-            Protocol::Ascii => ascii::encode_set(out, &self.keys, set).map_err(|_| Unencodable),
-            Protocol::Binary => {
-                binary::encode_set(out, &self.keys, set, tag(id)).map_err(|_| Unencodable)
-            }
-        };
+        let encoded = self.codec.encode_set(out, &self.keys, set, tag(id));
         if encoded.is_err() {
             self.batch.rollback(mark);
             return encoded;
         }
-        let crlf = self.protocol == Protocol::Ascii;
+        let crlf = self.codec.value_crlf();
         self.batch.finish(mark, set.value, crlf, true);
         let object_bytes = self.keys.len() + set.value.len();
         self.push(id, Pending::Set { object_bytes }, now);
@@ -278,10 +265,7 @@ impl<'w> Exchange<'w> {
         };
         let mark = self.batch.start();
         let out = self.batch.bytes_mut();
-        let encoded = match self.protocol {
-            Protocol::Ascii => ascii::encode_get(out, keys).map_err(|_| Unencodable),
-            Protocol::Binary => binary::encode_get(out, keys, tag(id)).map_err(|_| Unencodable),
-        };
+        let encoded = self.codec.encode_get(out, keys, tag(id));
         if encoded.is_err() {
             self.batch.rollback(mark);
             return encoded;
@@ -347,7 +331,7 @@ impl<'w> Exchange<'w> {
                 Err(Desync)
             };
         };
-        let mut ctx = Ctx {
+        let mut results = Results {
             generator,
             counters,
             id: request.id,
@@ -355,16 +339,9 @@ impl<'w> Exchange<'w> {
             failures: self.verbose.then_some(&mut self.failures),
             now,
         };
-        let (consumed, state) = match self.protocol {
-            Protocol::Ascii => ascii::receive(&self.ascii, buf, request.pending, &mut ctx)?,
-            Protocol::Binary => binary::receive(
-                &self.binary,
-                buf,
-                request.pending,
-                tag(request.id),
-                &mut ctx,
-            )?,
-        };
+        let (consumed, state) =
+            self.codec
+                .receive(buf, request.pending, tag(request.id), &mut results)?;
         let done = state.done.map(|(kind, failed)| Done {
             kind,
             failed,

@@ -42,7 +42,7 @@ pub(super) enum Blame {
 }
 
 /// Where results go while a reply is consumed.
-pub(super) struct Ctx<'c, 'w> {
+pub(super) struct Results<'c, 'w> {
     pub generator: &'c mut Generator<'w>,
     pub counters: &'c mut Counters,
     /// The request whose reply is consumed.
@@ -52,7 +52,7 @@ pub(super) struct Ctx<'c, 'w> {
     pub now: Instant,
 }
 
-impl Ctx<'_, '_> {
+impl Results<'_, '_> {
     /// The index of a returned key among the request's keys, looked for
     /// first after the last key answered (values come in the keys' order).
     pub(super) fn position(&self, key: &[u8]) -> Option<usize> {

@@ -1,0 +1,110 @@
+//! The seam between an exchange and a wire protocol: a [`Codec`] encodes
+//! a task's request and consumes the bytes of its reply, sending results
+//! to the generator and the counters. The exchange around it keeps the
+//! requests outstanding, the write being gathered and the matching of
+//! replies to requests in order; a protocol is one codec module beside
+//! [`super::ascii`] and [`super::binary`], and a variant of [`AnyCodec`].
+
+use super::ascii::Text;
+use super::binary::Binary;
+use super::{Desync, KeyList, Pending, Protocol, Results, State, Unencodable};
+use memaslap_workload::SetTask;
+
+/// One wire protocol's encoding of requests and reading of replies.
+pub(super) trait Codec {
+    /// Whether a set's value is followed by `\r\n` on the wire.
+    fn value_crlf(&self) -> bool;
+
+    /// Appends the command bytes of `set` under `key` to `out`: every byte
+    /// before the value, which is sent from the workload without copying.
+    /// `tag` names the request in protocols that echo one.
+    fn encode_set(
+        &self,
+        out: &mut Vec<u8>,
+        key: &[u8],
+        set: &SetTask<'_>,
+        tag: u32,
+    ) -> Result<(), Unencodable>;
+
+    /// Appends a get of every key of `keys`, in order, to `out`.
+    fn encode_get(&self, out: &mut Vec<u8>, keys: KeyList<'_>, tag: u32)
+    -> Result<(), Unencodable>;
+
+    /// Consumes reply bytes from the start of `buf` for the oldest request
+    /// (`pending`, named by `tag`) until its reply is complete or more bytes
+    /// are needed; returns the bytes consumed and what is left.
+    fn receive(
+        &self,
+        buf: &[u8],
+        pending: Pending,
+        tag: u32,
+        results: &mut Results<'_, '_>,
+    ) -> Result<(usize, State), Desync>;
+}
+
+/// Every codec, for dispatch without boxing.
+#[derive(Debug)]
+pub(super) enum AnyCodec {
+    /// memcached's text protocol.
+    Text(Text),
+    /// memcached's binary protocol.
+    Binary(Binary),
+}
+
+impl AnyCodec {
+    /// The codec of `protocol`, accepting values of up to `max_value` bytes.
+    pub(super) fn new(protocol: Protocol, max_value: usize) -> AnyCodec {
+        match protocol {
+            Protocol::Ascii => AnyCodec::Text(Text::new(max_value)),
+            Protocol::Binary => AnyCodec::Binary(Binary::new(max_value)),
+        }
+    }
+}
+
+macro_rules! dispatch {
+    ($self:ident, $c:ident => $e:expr) => {
+        match $self {
+            AnyCodec::Text($c) => $e,
+            AnyCodec::Binary($c) => $e,
+        }
+    };
+}
+
+impl Codec for AnyCodec {
+    #[inline]
+    fn value_crlf(&self) -> bool {
+        dispatch!(self, c => c.value_crlf())
+    }
+
+    #[inline]
+    fn encode_set(
+        &self,
+        out: &mut Vec<u8>,
+        key: &[u8],
+        set: &SetTask<'_>,
+        tag: u32,
+    ) -> Result<(), Unencodable> {
+        dispatch!(self, c => c.encode_set(out, key, set, tag))
+    }
+
+    #[inline]
+    fn encode_get(
+        &self,
+        out: &mut Vec<u8>,
+        keys: KeyList<'_>,
+        tag: u32,
+    ) -> Result<(), Unencodable> {
+        dispatch!(self, c => c.encode_get(out, keys, tag))
+    }
+
+    #[inline]
+    fn receive(
+        &self,
+        buf: &[u8],
+        pending: Pending,
+        tag: u32,
+        results: &mut Results<'_, '_>,
+    ) -> Result<(usize, State), Desync> {
+        dispatch!(self, c => c.receive(buf, pending, tag, results))
+    }
+}
