@@ -13,7 +13,7 @@ pub mod failure;
 pub mod inbuf;
 pub mod latency;
 pub mod outage;
-pub mod pacer;
 pub mod run;
+pub mod schedule;
 pub mod stats;
 pub mod worker;

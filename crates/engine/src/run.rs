@@ -8,9 +8,9 @@ use crate::exchange::Exchange;
 use crate::failure::VerifyFailure;
 use crate::inbuf::RecvArea;
 use crate::outage::{Outage, Outages};
-use crate::pacer::Pacer;
+use crate::schedule::{Pace, Pacer, Schedule};
 use crate::stats::Stats;
-use crate::worker::{Message, Schedule, Worker};
+use crate::worker::{Message, Timing, Worker};
 use memaslap_transport::{
     AnyTransport, MultiSocket, Replicated, RequestIds, Retry, Server, Split, Tcp, TcpConfig,
     TransportError, TransportEvent, Udp, UdpConfig, UdpHub,
@@ -149,7 +149,7 @@ pub fn run(
         .map(|id| build_worker(config, workload, id, setup, gate.as_ref()))
         .collect::<Result<Vec<_>, _>>()?;
     let start = Instant::now();
-    let schedule = Schedule {
+    let timing = Timing {
         start,
         stop_at: match config.stop {
             Stop::After(d) => Some(start + d),
@@ -164,11 +164,11 @@ pub fn run(
             let tx = tx.clone();
             std::thread::Builder::new()
                 .name(format!("memaslap-{id}"))
-                .spawn_scoped(scope, move || worker.run(schedule, stop, &tx, id))
+                .spawn_scoped(scope, move || worker.run(timing, stop, &tx, id))
                 .map_err(RunError::System)?;
         }
         drop(tx);
-        Ok(collect(&rx, threads, schedule, &mut on_report))
+        Ok(collect(&rx, threads, timing, &mut on_report))
     })
 }
 
@@ -176,10 +176,10 @@ pub fn run(
 fn collect(
     rx: &mpsc::Receiver<(usize, Message)>,
     threads: usize,
-    schedule: Schedule,
+    timing: Timing,
     on_report: &mut impl FnMut(Report<'_>),
 ) -> Outcome {
-    let start = schedule.start;
+    let start = timing.start;
     let mut outages = Outages::new(start);
     let mut global = Stats::default();
     let mut open: BTreeMap<u64, (Vec<bool>, Stats)> = BTreeMap::new();
@@ -313,9 +313,11 @@ fn build_worker<'w>(
         let exchange = Exchange::new(config.protocol, division, config.max_value)
             .with_depth(config.depth)
             .with_details(config.verbose);
-        let pacer = config
+        let pace = config
             .rate
-            .and_then(|rate| Pacer::new(rate, config.concurrency, index, start));
+            .and_then(|rate| Pacer::new(rate, config.concurrency, index, start))
+            .map_or(Pace::Unpaced, Pace::Paced);
+        let schedule = Schedule::new(config.depth, pace);
         let setup = ConnSetup {
             stream_timeout: config.tcp_timeout,
             datagram_timeout: config.udp_timeout,
@@ -323,7 +325,7 @@ fn build_worker<'w>(
             seed: workload.seed() ^ (u64::from(index) + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15),
         };
         conns.push(
-            Conn::new(transport, generator, exchange, pacer, setup, start)
+            Conn::new(transport, generator, exchange, schedule, setup, start)
                 .with_warmup(gate.cloned()),
         );
     }

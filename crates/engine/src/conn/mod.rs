@@ -8,7 +8,7 @@ use crate::exchange::{Exchange, MAX_SLICES};
 use crate::failure::VerifyFailure;
 use crate::inbuf::{InBuf, RecvArea};
 use crate::outage::Windows;
-use crate::pacer::Pacer;
+use crate::schedule::Schedule;
 use crate::stats::Stats;
 use memaslap_transport::{
     Access, AnyTransport, Event, ResetReason, Status, Transport, TransportError, TransportEvent,
@@ -85,7 +85,7 @@ pub struct Conn<'w, T = AnyTransport> {
     /// How long replies may take on the socket written to.
     timeout: Duration,
     deadline: Option<Instant>,
-    pacer: Option<Pacer>,
+    schedule: Schedule,
     budget: u64,
     rng: u64,
     stream_timeout: Duration,
@@ -100,15 +100,15 @@ pub struct Conn<'w, T = AnyTransport> {
 
 impl<'w, T: Transport> Conn<'w, T> {
     /// A connection over `transport` (already connecting) that draws its
-    /// tasks from `generator`; it keeps as many requests in flight as both
-    /// `generator` and `exchange` allow (their depth, 1 for memaslap's
-    /// closed loop; more only over one TCP socket). It reads into its
-    /// worker's [`RecvArea`].
+    /// tasks from `generator` and sends them when `schedule` allows, as
+    /// many in flight as the schedule, `generator` and `exchange` allow
+    /// (1 for memaslap's closed loop; more only over one TCP socket). It
+    /// reads into its worker's [`RecvArea`].
     pub fn new(
         transport: T,
         generator: Generator<'w>,
         exchange: Exchange<'w>,
-        pacer: Option<Pacer>,
+        schedule: Schedule,
         setup: ConnSetup,
         _now: Instant,
     ) -> Conn<'w, T> {
@@ -121,7 +121,7 @@ impl<'w, T: Transport> Conn<'w, T> {
             access: None,
             timeout: setup.stream_timeout,
             deadline: None,
-            pacer,
+            schedule,
             budget: setup.budget,
             rng: setup.seed | 1,
             stream_timeout: setup.stream_timeout,
@@ -163,11 +163,11 @@ impl<'w, T: Transport> Conn<'w, T> {
 
     /// The earliest time [`Conn::handle_timeout`] has something to do.
     pub fn poll_deadline(&self, issuing: bool) -> Option<Instant> {
-        let pace = match (&self.pacer, self.phase) {
-            (Some(pacer), Phase::Idle | Phase::Reading)
-                if issuing && self.budget > 0 && self.exchange.wants_refill() =>
+        let pace = match self.phase {
+            Phase::Idle | Phase::Reading
+                if issuing && self.budget > 0 && self.exchange.has_room() =>
             {
-                Some(pacer.next_send())
+                self.schedule.next_due(self.exchange.outstanding())
             }
             _ => None,
         };
@@ -251,15 +251,19 @@ impl<'w, T: Transport> Conn<'w, T> {
         ctx.issuing
             && self.budget > 0
             && self.transport.status() == Status::Ready
-            && self.pacer.as_ref().is_none_or(|p| p.ready(now))
+            && self.exchange.has_room()
+            && self.schedule.may_begin(self.exchange.outstanding(), now)
             && !self.held_by_warmup()
     }
 
     /// Begins tasks while the depth, the generator and the pacing allow,
     /// then writes them together.
     fn fill(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
-        while matches!(self.phase, Phase::Idle | Phase::Reading) && self.exchange.wants_refill() {
-            while self.exchange.can_begin() && self.may_issue(now, ctx) && self.issue(now, ctx) {}
+        while matches!(self.phase, Phase::Idle | Phase::Reading)
+            && self.exchange.has_room()
+            && self.schedule.gathers(self.exchange.outstanding())
+        {
+            while self.may_issue(now, ctx) && self.issue(now, ctx) {}
             if !self.exchange.has_unwritten() {
                 return;
             }
@@ -291,9 +295,7 @@ impl<'w, T: Transport> Conn<'w, T> {
             return false;
         }
         self.access.get_or_insert(access);
-        if let Some(pacer) = &mut self.pacer {
-            pacer.sent(now);
-        }
+        self.schedule.sent(now);
         self.budget = self.budget.saturating_sub(ops);
         ctx.stats.counters.requests_sent += 1;
         true

@@ -2,6 +2,7 @@
 
 use super::tests::{bin_reply, value_reply, wire};
 use super::*;
+use crate::schedule::{Pace, Schedule};
 use memaslap_workload::{CommandMix, Task, Workload, WorkloadConfig};
 
 /// Seed 1 issues several tasks together after `pipeline_warm`: with other
@@ -59,11 +60,24 @@ fn reply_for(protocol: Protocol, g: &Generator<'_>, id: TaskId, is_set: bool) ->
     }
 }
 
+/// Whether a connection with `x` and a closed-loop schedule of the same
+/// depth may begin another request.
+fn can_begin(x: &Exchange<'_>) -> bool {
+    let schedule = Schedule::new(x.depth(), Pace::Unpaced);
+    x.has_room() && schedule.may_begin(x.outstanding(), Instant::now())
+}
+
+/// Whether that connection would gather a new write.
+fn wants_refill(x: &Exchange<'_>) -> bool {
+    let schedule = Schedule::new(x.depth(), Pace::Unpaced);
+    x.has_room() && schedule.gathers(x.outstanding())
+}
+
 /// Issues up to `n` tasks into `x`; returns each id, whether it is a set,
 /// and the reply memcached would give.
 fn issue<'w>(x: &mut Exchange<'w>, g: &mut Generator<'w>, n: usize) -> Vec<(TaskId, bool)> {
     let mut issued = Vec::new();
-    while issued.len() < n && x.can_begin() {
+    while issued.len() < n && can_begin(x) {
         let Some((id, task)) = g.issue() else { break };
         match task {
             Task::Set(set) => {
@@ -88,11 +102,11 @@ fn pipelined_rounds(protocol: Protocol, division: usize) -> Counters {
     let mut c = Counters::default();
     let mut most = 0;
     for _ in 0..200 {
-        assert!(x.wants_refill());
+        assert!(wants_refill(&x));
         let issued = issue(&mut x, &mut g, 6);
         assert!(!issued.is_empty());
         // Half the depth or less outstanding: time for another write.
-        assert_eq!(x.wants_refill(), issued.len() <= 3);
+        assert_eq!(wants_refill(&x), issued.len() <= 3);
         most = most.max(issued.len());
         assert_eq!(x.outstanding(), issued.len());
         assert!(!wire(&mut x).is_empty());
@@ -194,9 +208,9 @@ fn depth_bounds_what_may_begin() {
     pipeline_warm(&mut x, &mut g, &mut c);
     let issued = issue(&mut x, &mut g, 8);
     assert_eq!(issued.len(), 2);
-    assert!(!x.can_begin());
-    assert!(!x.wants_refill());
+    assert!(!can_begin(&x));
+    assert!(!wants_refill(&x));
     assert!(x.oldest_start().is_some());
     assert_eq!(x.abandon(&mut g, Instant::now()), 2);
-    assert!(x.can_begin() && x.wants_refill());
+    assert!(can_begin(&x) && wants_refill(&x));
 }

@@ -167,6 +167,11 @@ impl<'w> Exchange<'w> {
         out.append(&mut self.failures);
     }
 
+    /// How many requests may be outstanding.
+    pub fn depth(&self) -> usize {
+        self.depth
+    }
+
     /// The protocol spoken.
     pub fn protocol(&self) -> Protocol {
         self.protocol
@@ -187,17 +192,9 @@ impl<'w> Exchange<'w> {
         self.outstanding.front().map(|r| r.started)
     }
 
-    /// Whether another request may be begun: fewer than `depth` are
-    /// outstanding and the write being gathered has room.
-    pub fn can_begin(&self) -> bool {
-        self.outstanding.len() < self.depth && !self.batch.is_full()
-    }
-
-    /// Whether a new write should be gathered: at most half of `depth` is
-    /// outstanding (none at depth 1), so that requests go out, and are
-    /// answered, several at a time rather than one per reply.
-    pub fn wants_refill(&self) -> bool {
-        self.outstanding.len() <= self.depth / 2 && !self.batch.is_full()
+    /// Whether the write being gathered has room for another request.
+    pub fn has_room(&self) -> bool {
+        !self.batch.is_full()
     }
 
     /// Whether requests are begun and not yet written.

@@ -58,7 +58,7 @@ pub enum Message {
 
 /// When a worker starts, reports and stops.
 #[derive(Debug, Clone, Copy)]
-pub struct Schedule {
+pub struct Timing {
     /// When the run started.
     pub start: Instant,
     /// When issuing stops, for a timed run.
@@ -127,17 +127,17 @@ impl<'w> Worker<'w> {
         self
     }
 
-    /// Runs until the schedule, the operation budgets or `stop` end it,
+    /// Runs until the timing, the operation budgets or `stop` end it,
     /// sending snapshots to `tx`.
     pub fn run(
         mut self,
-        schedule: Schedule,
+        timing: Timing,
         stop: &AtomicBool,
         tx: &Sender<(usize, Message)>,
         id: usize,
     ) {
         let mut ready = Ready::with_capacity(READY_CAPACITY);
-        let mut next_report = schedule.start + schedule.interval;
+        let mut next_report = timing.start + timing.interval;
         let mut report_index = 0;
         let mut stopping_at: Option<Instant> = None;
         // Start every connection that can start at once (UDP needs no
@@ -151,7 +151,7 @@ impl<'w> Worker<'w> {
             let now = Instant::now();
             if stopping_at.is_none()
                 && (stop.load(Ordering::Relaxed)
-                    || schedule.stop_at.is_some_and(|t| now >= t)
+                    || timing.stop_at.is_some_and(|t| now >= t)
                     || self.without_work >= self.conns.len())
             {
                 stopping_at = Some(now);
@@ -161,7 +161,7 @@ impl<'w> Worker<'w> {
                 if !self.conns.iter().any(Conn::is_busy) {
                     break;
                 }
-                if now >= since + schedule.drain {
+                if now >= since + timing.drain {
                     self.expire_all(now);
                     break;
                 }
@@ -171,14 +171,14 @@ impl<'w> Worker<'w> {
             if now >= next_report {
                 report_index += 1;
                 self.snapshot(report_index, tx, id);
-                next_report += schedule.interval;
+                next_report += timing.interval;
             }
             let mut wake = next_report.min(now + MAX_WAIT);
-            if let Some(t) = schedule.stop_at.filter(|_| issuing) {
+            if let Some(t) = timing.stop_at.filter(|_| issuing) {
                 wake = wake.min(t);
             }
             if let Some(since) = stopping_at {
-                wake = wake.min(since + schedule.drain);
+                wake = wake.min(since + timing.drain);
             }
             if let Some(Reverse((t, _))) = self.timers.peek() {
                 wake = wake.min(*t);
@@ -257,12 +257,12 @@ impl<'w> Worker<'w> {
             (false, true) => self.without_work = self.without_work.saturating_sub(1),
             _ => {}
         }
-        self.schedule(index, issuing);
+        self.arm_timer(index, issuing);
     }
 
     /// Puts connection `index`'s next deadline in the timer heap, unless an
     /// earlier or equal one is already there.
-    fn schedule(&mut self, index: usize, issuing: bool) {
+    fn arm_timer(&mut self, index: usize, issuing: bool) {
         let Some(conn) = self.conns.get(index) else {
             return;
         };
