@@ -20,7 +20,11 @@ use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 use warmup::Warmup;
 
+#[cfg(test)]
+mod mock;
 mod read;
+#[cfg(test)]
+mod tests;
 mod udp;
 mod warmup;
 
