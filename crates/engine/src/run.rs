@@ -198,9 +198,9 @@ fn collect(
                 }
                 outages.age(Instant::now());
             }
-            Message::Windows(windows) => {
-                for w in &windows {
-                    outages.window(w);
+            Message::Sightings(sightings) => {
+                for w in &sightings {
+                    outages.sighting(w);
                 }
             }
             Message::Events(events) => {

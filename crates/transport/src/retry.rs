@@ -53,7 +53,7 @@ impl Retry {
 
 /// The retry state of one socket.
 #[derive(Debug, Clone)]
-pub(crate) struct Schedule {
+pub(crate) struct RetryState {
     retry: Retry,
     /// Failures since the socket was last up.
     failures: u32,
@@ -63,9 +63,9 @@ pub(crate) struct Schedule {
     retry_at: Option<Instant>,
 }
 
-impl Schedule {
-    pub(crate) fn new(retry: Retry) -> Schedule {
-        Schedule {
+impl RetryState {
+    pub(crate) fn new(retry: Retry) -> RetryState {
+        RetryState {
             retry,
             failures: 0,
             down_since: None,
@@ -131,7 +131,7 @@ mod tests {
     #[test]
     fn backoff_starts_at_once_then_doubles_up_to_max() {
         let t0 = Instant::now();
-        let mut s = Schedule::new(Retry::Backoff {
+        let mut s = RetryState::new(Retry::Backoff {
             initial: ms(100),
             max: ms(350),
         });
@@ -155,7 +155,7 @@ mod tests {
         let t0 = Instant::now();
         // The server is back at `t0 + back`; attempts before it fail.
         for back in (0..20_000).step_by(37).map(ms) {
-            let mut s = Schedule::new(Retry::RECONNECT);
+            let mut s = RetryState::new(Retry::RECONNECT);
             let mut at = s.handle_failure(t0).unwrap();
             while at < t0 + back {
                 assert!(s.handle_timeout(at));
@@ -172,7 +172,7 @@ mod tests {
     #[test]
     fn every_waits_the_interval_each_time() {
         let t0 = Instant::now();
-        let mut s = Schedule::new(Retry::REPLICATION);
+        let mut s = RetryState::new(Retry::REPLICATION);
         assert_eq!(s.handle_failure(t0), Some(t0 + Duration::from_secs(5)));
         assert_eq!(s.poll_deadline(), Some(t0 + Duration::from_secs(5)));
         assert!(s.handle_timeout(t0 + Duration::from_secs(6)));
@@ -186,12 +186,12 @@ mod tests {
     #[test]
     fn never_and_stop_schedule_nothing() {
         let t0 = Instant::now();
-        let mut s = Schedule::new(Retry::Never);
+        let mut s = RetryState::new(Retry::Never);
         assert_eq!(s.handle_failure(t0), None);
         assert!(s.is_down());
         assert!(!s.handle_timeout(t0 + Duration::from_secs(3600)));
 
-        let mut s = Schedule::new(Retry::RECONNECT);
+        let mut s = RetryState::new(Retry::RECONNECT);
         assert!(s.handle_failure(t0).is_some());
         s.stop();
         assert_eq!(s.poll_deadline(), None);

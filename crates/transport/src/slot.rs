@@ -10,7 +10,7 @@ use std::time::Instant;
 use polling::{Event, Poller};
 
 use crate::registration::Registered;
-use crate::retry::{Retry, Schedule};
+use crate::retry::{Retry, RetryState};
 use crate::sock::{self, Connect, TcpConfig};
 use crate::{Readiness, ResetReason, Sent, Server, TransportError, TransportEvent};
 
@@ -38,7 +38,7 @@ pub(crate) struct Slot {
     options: TcpConfig,
     poller: Arc<Poller>,
     state: State,
-    schedule: Schedule,
+    retry: RetryState,
     /// Bytes of the current request already written.
     written: usize,
 }
@@ -62,7 +62,7 @@ impl Slot {
             options,
             poller: Arc::clone(poller),
             state: State::Down,
-            schedule: Schedule::new(retry),
+            retry: RetryState::new(retry),
             written: 0,
         }
     }
@@ -82,7 +82,7 @@ impl Slot {
     pub(crate) fn is_pending(&self) -> bool {
         match self.state {
             State::Up { .. } | State::Connecting { .. } => true,
-            State::Down => self.schedule.poll_deadline().is_some(),
+            State::Down => self.retry.poll_deadline().is_some(),
         }
     }
 
@@ -100,7 +100,7 @@ impl Slot {
     pub(crate) fn poll_deadline(&self) -> Option<Instant> {
         match &self.state {
             State::Connecting { deadline, .. } => Some(*deadline),
-            State::Down => self.schedule.poll_deadline(),
+            State::Down => self.retry.poll_deadline(),
             State::Up { .. } => None,
         }
     }
@@ -117,7 +117,7 @@ impl Slot {
                 };
                 self.next_address(addr, error, now, events);
             }
-            State::Down if self.schedule.handle_timeout(now) => self.try_from(0, now, events),
+            State::Down if self.retry.handle_timeout(now) => self.try_from(0, now, events),
             _ => {}
         }
     }
@@ -260,7 +260,7 @@ impl Slot {
 
     /// Closes the socket for good: no retry follows.
     pub(crate) fn close(&mut self) {
-        self.schedule.stop();
+        self.retry.stop();
         self.state = State::Down;
     }
 
@@ -315,7 +315,7 @@ impl Slot {
     }
 
     fn set_up(&mut self, now: Instant, events: &mut VecDeque<TransportEvent>) {
-        let Some(down_since) = self.schedule.handle_up() else {
+        let Some(down_since) = self.retry.handle_up() else {
             return;
         };
         events.push_back(TransportEvent::Reconnected {
@@ -335,8 +335,8 @@ impl Slot {
     ) -> TransportError {
         self.state = State::Down;
         self.written = 0;
-        let first = !self.schedule.is_down();
-        let retry_at = self.schedule.handle_failure(now);
+        let first = !self.retry.is_down();
+        let retry_at = self.retry.handle_failure(now);
         let (socket, server, reported) = (self.index, self.server.clone(), error.clone());
         events.push_back(if first {
             TransportEvent::Disconnected {

@@ -7,7 +7,7 @@
 use crate::exchange::{Exchange, MAX_SLICES};
 use crate::failure::VerifyFailure;
 use crate::inbuf::{InBuf, RecvArea};
-use crate::outage::Windows;
+use crate::outage::Sightings;
 use crate::schedule::Schedule;
 use crate::stats::Stats;
 use memaslap_transport::{
@@ -53,8 +53,8 @@ pub struct Ctx<'a> {
     pub recv: &'a mut RecvArea,
     /// Whether new requests may start (false once the run is stopping).
     pub issuing: bool,
-    /// The worker's outage windows.
-    pub(crate) windows: &'a mut Windows,
+    /// The worker's outage sightings.
+    pub(crate) sightings: &'a mut Sightings,
 }
 
 /// How a connection is set up.
@@ -233,10 +233,10 @@ impl<'w, T: Transport> Conn<'w, T> {
                 && !matches!(error, TransportError::Reset { .. })
             {
                 let failed = std::mem::take(&mut self.failed_by_loss);
-                ctx.windows.lost(&event, &ctx.stats.counters, failed);
+                ctx.sightings.lost(&event, &ctx.stats.counters, failed);
                 ctx.stats.counters.errors.disconnect += 1;
             }
-            ctx.windows.back(&event, &ctx.stats.counters);
+            ctx.sightings.back(&event, &ctx.stats.counters);
             ctx.events.push(event);
         }
         self.failed_by_loss = 0;

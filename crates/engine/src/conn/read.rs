@@ -132,7 +132,7 @@ impl<T: Transport> Conn<'_, T> {
                 Kind::Get => ctx.stats.get.record(latency),
                 Kind::Set => ctx.stats.set.record(latency),
             }
-            ctx.windows.record(latency);
+            ctx.sightings.record(latency);
             self.deadline = self.exchange.oldest_start().map(|t| t + self.timeout);
             if self.exchange.outstanding() > 0 {
                 continue;

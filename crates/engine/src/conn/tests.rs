@@ -8,7 +8,7 @@ use super::{Conn, ConnSetup, Ctx, Phase};
 use crate::exchange::{Exchange, Protocol};
 use crate::failure::VerifyFailure;
 use crate::inbuf::RecvArea;
-use crate::outage::Windows;
+use crate::outage::Sightings;
 use crate::schedule::{Pace, Schedule};
 use crate::stats::{Counters, Stats};
 use memaslap_transport::{Event, ResetReason, TransportEvent};
@@ -96,7 +96,7 @@ struct Rig<'w> {
     events: Vec<TransportEvent>,
     failures: Vec<VerifyFailure>,
     recv: RecvArea,
-    windows: Windows,
+    sightings: Sightings,
     now: Instant,
 }
 
@@ -124,7 +124,7 @@ impl<'w> Rig<'w> {
             events: Vec::new(),
             failures: Vec::new(),
             recv: RecvArea::new(64 << 10, 16 << 10, 2 << 20, 1),
-            windows: Windows::default(),
+            sightings: Sightings::default(),
             now,
         }
     }
@@ -137,7 +137,7 @@ impl<'w> Rig<'w> {
             failures: &mut self.failures,
             recv: &mut self.recv,
             issuing: true,
-            windows: &mut self.windows,
+            sightings: &mut self.sightings,
         };
         f(&mut self.conn, self.now, &mut ctx);
     }

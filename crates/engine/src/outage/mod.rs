@@ -5,15 +5,15 @@
 //! Outages come from the transports' `Disconnected`, `RetryFailed` and
 //! `Reconnected` events. Lost sockets that all come back without a failed
 //! attempt (the server closed them but still accepts) are no outage. What
-//! happened during an outage comes from the workers' [`Window`]s: each
+//! happened during an outage comes from the workers' [`Sighting`]s: each
 //! worker counts from the loss of its first socket to the server until its
 //! last one is back, so the counts cover exactly the time that worker's
 //! connections were without the server.
 
-mod window;
+mod sighting;
 
-pub use window::Window;
-pub(crate) use window::Windows;
+pub use sighting::Sighting;
+pub(crate) use sighting::Sightings;
 
 use crate::latency::Latency;
 use crate::stats::Counters;
@@ -62,7 +62,7 @@ const REJOIN: Duration = Duration::from_secs(1);
 /// Outages recorded at most; later ones are only counted.
 pub const MAX_OUTAGES: usize = 1000;
 
-/// How long after an outage ended the windows of slower workers may still
+/// How long after an outage ended the sightings of slower workers may still
 /// come with their latencies; then only a summary of them is kept.
 const LATE_WINDOWS: Duration = Duration::from_secs(2);
 
@@ -78,7 +78,7 @@ struct Tracked {
     /// The last failed attempt to reconnect while it lasted.
     refused: Option<Instant>,
     counters: Counters,
-    /// Latencies of the windows, until the outage has been over for
+    /// Latencies of the sightings, until the outage has been over for
     /// [`LATE_WINDOWS`]; then only `summary` is kept.
     latency: Option<Box<Latency>>,
     summary: Option<(Duration, Duration)>,
@@ -94,16 +94,16 @@ impl Tracked {
         }
     }
 
-    /// Whether `window` lies within this outage of its server.
-    fn holds(&self, window: &Window) -> bool {
-        self.server == window.server
-            && self.begin <= window.begin
-            && self.end.is_none_or(|e| window.begin <= e)
+    /// Whether `sighting` lies within this outage of its server.
+    fn holds(&self, sighting: &Sighting) -> bool {
+        self.server == sighting.server
+            && self.begin <= sighting.begin
+            && self.end.is_none_or(|e| sighting.begin <= e)
     }
 }
 
 /// Follows the outages of every server from socket events and the
-/// workers' windows, in whatever order they arrive.
+/// workers' sightings, in whatever order they arrive.
 #[derive(Debug)]
 pub(crate) struct Outages {
     start: Instant,
@@ -191,14 +191,14 @@ impl Outages {
 
     /// Adds what one worker saw to the outage it belongs to (none when the
     /// sockets came back without a refused attempt).
-    pub(crate) fn window(&mut self, window: &Window) {
-        let Some(t) = self.tracked.iter_mut().find(|t| t.holds(window)) else {
+    pub(crate) fn sighting(&mut self, sighting: &Sighting) {
+        let Some(t) = self.tracked.iter_mut().find(|t| t.holds(sighting)) else {
             return;
         };
-        t.counters.merge(&window.counters);
+        t.counters.merge(&sighting.counters);
         match (&mut t.latency, t.summary) {
-            (Some(l), _) => l.merge(&window.latency),
-            (None, None) => t.latency = Some(window.latency.clone()),
+            (Some(l), _) => l.merge(&sighting.latency),
+            (None, None) => t.latency = Some(sighting.latency.clone()),
             // Too late for the percentiles: the counters are still exact.
             (None, Some(_)) => {}
         }

@@ -2,10 +2,10 @@ use super::test_events::{back, lost, refused, server};
 use super::*;
 use memaslap_transport::ResetReason;
 
-/// A worker's window on server `port` with `failed` failures and one
+/// A worker's sighting on server `port` with `failed` failures and one
 /// latency of `us` microseconds.
-fn window(port: u16, begin: Instant, end: Option<Instant>, failed: u64, us: u64) -> Window {
-    let mut w = Window {
+fn sighting(port: u16, begin: Instant, end: Option<Instant>, failed: u64, us: u64) -> Sighting {
+    let mut w = Sighting {
         server: server(port),
         begin,
         end,
@@ -26,13 +26,13 @@ fn an_outage_adds_up_the_windows_of_every_worker() {
     o.event(&lost(1, ms(1100)));
     o.event(&refused(1, ms(1200)));
     o.event(&back(1, ms(1000), ms(1500)));
-    o.window(&window(1, ms(1000), Some(ms(1500)), 2, 40));
+    o.sighting(&sighting(1, ms(1000), Some(ms(1500)), 2, 40));
     o.event(&refused(1, ms(1900)));
     o.event(&back(1, ms(1100), ms(2200)));
-    o.window(&window(1, ms(1100), Some(ms(2200)), 3, 90));
-    // Another server's window and one from before the outage are not its.
-    o.window(&window(2, ms(1100), Some(ms(2200)), 100, 1000));
-    o.window(&window(1, ms(900), Some(ms(950)), 100, 1000));
+    o.sighting(&sighting(1, ms(1100), Some(ms(2200)), 3, 90));
+    // Another server's sighting and one from before the outage are not its.
+    o.sighting(&sighting(2, ms(1100), Some(ms(2200)), 100, 1000));
+    o.sighting(&sighting(1, ms(900), Some(ms(950)), 100, 1000));
     let (outages, more) = o.finish(ms(4000));
     assert_eq!((outages.len(), more), (1, 0));
     let a = &outages[0];
@@ -52,9 +52,9 @@ fn late_windows_keep_their_counters_only() {
     o.event(&lost(1, ms(0)));
     o.event(&refused(1, ms(10)));
     o.event(&back(1, ms(0), ms(100)));
-    o.window(&window(1, ms(0), Some(ms(100)), 1, 50));
+    o.sighting(&sighting(1, ms(0), Some(ms(100)), 1, 50));
     o.age(ms(100) + LATE_WINDOWS);
-    o.window(&window(1, ms(5), Some(ms(100)), 1, 5000));
+    o.sighting(&sighting(1, ms(5), Some(ms(100)), 1, 5000));
     let (outages, _) = o.finish(ms(5000));
     let a = &outages[0];
     assert_eq!(a.during.counters.requests_failed, 2);
@@ -80,7 +80,7 @@ fn resets_and_sockets_back_at_once_are_not_outages() {
     o.event(&lost(2, ms(500)));
     o.event(&lost(1, ms(600)));
     o.event(&back(1, ms(600), ms(600)));
-    o.window(&window(1, ms(600), Some(ms(600)), 1, 1));
+    o.sighting(&sighting(1, ms(600), Some(ms(600)), 1, 1));
     o.age(ms(1600));
     o.event(&lost(1, ms(1700)));
     o.event(&refused(1, ms(1800)));
@@ -116,12 +116,12 @@ fn a_socket_lost_again_at_once_continues_the_outage() {
     o.event(&lost(1, ms(100)));
     // Reconnected to the dying server, then lost again.
     o.event(&back(1, ms(100), ms(101)));
-    o.window(&window(1, ms(100), Some(ms(101)), 3, 10));
+    o.sighting(&sighting(1, ms(100), Some(ms(101)), 3, 10));
     o.age(ms(500));
     o.event(&lost(1, ms(600)));
     o.event(&refused(1, ms(700)));
     o.event(&back(1, ms(600), ms(900)));
-    o.window(&window(1, ms(600), Some(ms(900)), 1, 10));
+    o.sighting(&sighting(1, ms(600), Some(ms(900)), 1, 10));
     // Back at once, and not lost again soon: no outage.
     o.event(&lost(1, ms(3000)));
     o.event(&back(1, ms(3000), ms(3001)));
@@ -143,7 +143,7 @@ fn outages_past_the_limit_are_counted() {
         o.event(&lost(1, at));
         o.event(&refused(1, at));
         o.event(&back(1, at, at));
-        o.window(&window(1, at, Some(at), 1, 1));
+        o.sighting(&sighting(1, at, Some(at), 1, 1));
         o.age(at + LATE_WINDOWS);
     }
     let (outages, more) = o.finish(t0 + Duration::from_secs(2));

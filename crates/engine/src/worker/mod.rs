@@ -5,7 +5,7 @@
 use crate::conn::{Conn, Ctx, WarmupGate};
 use crate::failure::VerifyFailure;
 use crate::inbuf::RecvArea;
-use crate::outage::{Window, Windows};
+use crate::outage::{Sighting, Sightings};
 use crate::stats::Stats;
 use memaslap_transport::{Event, HUB_BATCH, Ready, TransportError, TransportEvent, UdpHub};
 use polling::Poller;
@@ -41,9 +41,9 @@ pub enum Message {
     Events(Vec<TransportEvent>),
     /// Failed checks in detail (`-b`), as they happen.
     Failures(Vec<VerifyFailure>),
-    /// What the worker saw during server outages, as its windows close
+    /// What the worker saw during server outages, as its sightings close
     /// (and those still open at the end).
-    Windows(Vec<Window>),
+    Sightings(Vec<Sighting>),
     /// The worker finished; `stats` holds what happened since its last
     /// interval.
     Finished {
@@ -79,7 +79,7 @@ pub struct Worker<'w> {
     stats: Stats,
     events: Vec<TransportEvent>,
     failures: Vec<VerifyFailure>,
-    windows: Windows,
+    sightings: Sightings,
     recv: RecvArea,
     warmup: Option<WarmupGate>,
     /// Connections for which [`Conn::has_work`] is false, kept up to date by
@@ -111,7 +111,7 @@ impl<'w> Worker<'w> {
             stats: Stats::default(),
             events: Vec::new(),
             failures: Vec::new(),
-            windows: Windows::default(),
+            sightings: Sightings::default(),
             recv,
             warmup,
             without_work: 0,
@@ -245,7 +245,7 @@ impl<'w> Worker<'w> {
             failures: &mut self.failures,
             recv: &mut self.recv,
             issuing,
-            windows: &mut self.windows,
+            sightings: &mut self.sightings,
         };
         let had_work = conn.has_work();
         f(conn, &mut ctx);
@@ -311,8 +311,8 @@ impl<'w> Worker<'w> {
         if !self.failures.is_empty() {
             let _ = tx.send((id, Message::Failures(std::mem::take(&mut self.failures))));
         }
-        if self.windows.has_closed() {
-            let _ = tx.send((id, Message::Windows(self.windows.take_closed())));
+        if self.sightings.has_closed() {
+            let _ = tx.send((id, Message::Sightings(self.sightings.take_closed())));
         }
     }
 
@@ -330,7 +330,7 @@ impl<'w> Worker<'w> {
     /// Sends this interval's statistics and starts a new interval.
     fn snapshot(&mut self, index: u64, tx: &Sender<(usize, Message)>, id: usize) {
         self.sync_datagrams();
-        self.windows.interval_end(&self.stats.counters);
+        self.sightings.interval_end(&self.stats.counters);
         let stats = Box::new(self.stats.clone());
         self.stats.reset();
         let _ = tx.send((id, Message::Interval { index, stats }));
@@ -348,7 +348,7 @@ impl<'w> Worker<'w> {
         for conn in &mut self.conns {
             conn.close();
         }
-        self.windows.close_all(&self.stats.counters);
+        self.sightings.close_all(&self.stats.counters);
         self.flush_reports(tx, id);
         let _ = tx.send((
             id,

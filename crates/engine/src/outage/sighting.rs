@@ -1,11 +1,11 @@
 //! One worker's view of server outages: from the loss of its first socket
 //! to a server until the last of them is back, what its requests looked
-//! like. The reporter adds the windows of every worker to the outage they
+//! like. The reporter adds the sightings of every worker to the outage they
 //! belong to.
 //!
-//! Counters come from copies of the worker's counters taken when a window
+//! Counters come from copies of the worker's counters taken when a sighting
 //! opens, at every interval's end and when it closes, so nothing is added
-//! per request but the latency of the requests completed while a window is
+//! per request but the latency of the requests completed while a sighting is
 //! open.
 
 use crate::latency::Latency;
@@ -15,7 +15,7 @@ use std::time::Instant;
 
 /// What one worker saw during one outage of one server.
 #[derive(Debug)]
-pub struct Window {
+pub struct Sighting {
     /// The server.
     pub server: Server,
     /// When the worker lost its first socket to it.
@@ -28,30 +28,30 @@ pub struct Window {
     pub latency: Box<Latency>,
 }
 
-/// A window still open.
+/// A sighting still open.
 #[derive(Debug)]
 struct Open {
-    window: Window,
+    sighting: Sighting,
     /// When each socket still down was lost.
     down: Vec<Instant>,
-    /// The worker's counters when the window opened or when its interval
+    /// The worker's counters when the sighting opened or when its interval
     /// last ended.
     mark: Counters,
 }
 
-/// The windows of one worker: those open, and those closed and not yet
+/// The sightings of one worker: those open, and those closed and not yet
 /// handed to the reporter.
 #[derive(Debug, Default)]
-pub(crate) struct Windows {
+pub(crate) struct Sightings {
     open: Vec<Open>,
-    closed: Vec<Window>,
+    closed: Vec<Sighting>,
 }
 
-impl Windows {
+impl Sightings {
     /// A socket to a server was lost (`event` is `Disconnected`); `counters`
     /// are the worker's now, and `failed_by_it` the requests that failed
     /// with the socket, already in `counters`, which belong to the outage.
-    /// Sockets this side reset (protocol error, timeout) open no window.
+    /// Sockets this side reset (protocol error, timeout) open no sighting.
     pub(crate) fn lost(&mut self, event: &TransportEvent, counters: &Counters, failed_by_it: u64) {
         let TransportEvent::Disconnected {
             server, at, error, ..
@@ -62,14 +62,14 @@ impl Windows {
         if matches!(error, TransportError::Reset { .. }) {
             return;
         }
-        if let Some(open) = self.open.iter_mut().find(|o| o.window.server == *server) {
+        if let Some(open) = self.open.iter_mut().find(|o| o.sighting.server == *server) {
             open.down.push(*at);
             return;
         }
         let mut mark = *counters;
         mark.requests_failed = mark.requests_failed.saturating_sub(failed_by_it);
         self.open.push(Open {
-            window: Window {
+            sighting: Sighting {
                 server: server.clone(),
                 begin: *at,
                 end: None,
@@ -82,7 +82,7 @@ impl Windows {
     }
 
     /// A lost socket came back (`event` is `Reconnected`); `counters` are
-    /// the worker's now. The window closes with its last socket.
+    /// the worker's now. The sighting closes with its last socket.
     pub(crate) fn back(&mut self, event: &TransportEvent, counters: &Counters) {
         let TransportEvent::Reconnected {
             server,
@@ -93,7 +93,7 @@ impl Windows {
         else {
             return;
         };
-        let Some(k) = self.open.iter().position(|o| o.window.server == *server) else {
+        let Some(k) = self.open.iter().position(|o| o.sighting.server == *server) else {
             return;
         };
         let Some(open) = self.open.get_mut(k) else {
@@ -105,43 +105,43 @@ impl Windows {
         open.down.swap_remove(i);
         if open.down.is_empty() {
             let mut open = self.open.swap_remove(k);
-            open.window.counters.merge(&counters.since(&open.mark));
-            open.window.end = Some(*at);
-            self.closed.push(open.window);
+            open.sighting.counters.merge(&counters.since(&open.mark));
+            open.sighting.end = Some(*at);
+            self.closed.push(open.sighting);
         }
     }
 
     /// Records the latency of a request completed now.
     pub(crate) fn record(&mut self, latency: std::time::Duration) {
         for open in &mut self.open {
-            open.window.latency.record(latency);
+            open.sighting.latency.record(latency);
         }
     }
 
     /// The worker's interval ends with `counters`, which it then resets.
     pub(crate) fn interval_end(&mut self, counters: &Counters) {
         for open in &mut self.open {
-            open.window.counters.merge(&counters.since(&open.mark));
+            open.sighting.counters.merge(&counters.since(&open.mark));
             open.mark = Counters::default();
         }
     }
 
-    /// The windows closed since the last call.
-    pub(crate) fn take_closed(&mut self) -> Vec<Window> {
+    /// The sightings closed since the last call.
+    pub(crate) fn take_closed(&mut self) -> Vec<Sighting> {
         std::mem::take(&mut self.closed)
     }
 
-    /// Whether a window closed since the last [`Windows::take_closed`].
+    /// Whether a sighting closed since the last [`Sightings::take_closed`].
     pub(crate) fn has_closed(&self) -> bool {
         !self.closed.is_empty()
     }
 
-    /// The run ends with `counters`: every window still open is closed
+    /// The run ends with `counters`: every sighting still open is closed
     /// without an end, to be handed out with the others.
     pub(crate) fn close_all(&mut self, counters: &Counters) {
         for mut open in self.open.drain(..) {
-            open.window.counters.merge(&counters.since(&open.mark));
-            self.closed.push(open.window);
+            open.sighting.counters.merge(&counters.since(&open.mark));
+            self.closed.push(open.sighting);
         }
     }
 }
@@ -157,7 +157,7 @@ mod tests {
     fn a_window_counts_from_the_first_loss_to_the_last_return() {
         let t0 = Instant::now();
         let ms = |n| t0 + Duration::from_millis(n);
-        let mut w = Windows::default();
+        let mut w = Sightings::default();
         let mut c = Counters {
             requests_completed: 100,
             requests_failed: 3,
@@ -196,7 +196,7 @@ mod tests {
     #[test]
     fn resets_open_no_window_and_open_ones_end_with_the_run() {
         let t0 = Instant::now();
-        let mut w = Windows::default();
+        let mut w = Sightings::default();
         let c = Counters::default();
         w.lost(
             &TransportEvent::Disconnected {
