@@ -67,3 +67,8 @@ pub mod udp;
 
 pub use key::{KeyError, MAX_KEY_LEN, check_binary_key, check_text_key};
 pub use num::{parse_decimal, push_decimal};
+
+/// The crate README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
