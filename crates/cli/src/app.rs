@@ -3,6 +3,7 @@
 
 use crate::json;
 use crate::options::Options;
+use crate::provenance::Provenance;
 use crate::report::{self, Banner};
 use crate::setup::{self, Setup, SetupError};
 use memaslap_engine::config::{Mode, Stop};
@@ -40,6 +41,7 @@ pub fn main(options: &Options) -> ExitCode {
         }
     }
     print_banner(options, &setup);
+    let provenance = Provenance::now();
     let shown = Shown {
         periodic: setup.engine.report_interval,
         terminal: std::io::stdout().is_terminal(),
@@ -59,7 +61,7 @@ pub fn main(options: &Options) -> ExitCode {
     print_final(&setup, &outcome);
     if let Some(path) = &options.json {
         let config = config_json(options, &setup);
-        let doc = json::document(&outcome, setup.seed, &config);
+        let doc = json::document(&outcome, setup.seed, &config, &provenance);
         let written = serde_json::to_vec_pretty(&doc)
             .map_err(|e| e.to_string())
             .and_then(|bytes| std::fs::write(path, bytes).map_err(|e| e.to_string()));

@@ -1,6 +1,8 @@
 //! The whole result as one JSON object (`--json FILE`). Its fields are
-//! documented in the README.
+//! documented in the README. Numbers are rounded to what they mean:
+//! microseconds to 0.1, seconds to the microsecond.
 
+use crate::provenance::Provenance;
 use memaslap_engine::latency::Latency;
 use memaslap_engine::outage::Outage;
 use memaslap_engine::run::{IntervalSummary, Outcome};
@@ -8,11 +10,23 @@ use memaslap_engine::stats::{Counters, Errors};
 use serde::Serialize;
 use std::time::Duration;
 
+/// The version of this document's layout: it goes up when a field changes
+/// meaning or goes away.
+pub const SCHEMA: u32 = 1;
+
 /// The JSON document.
 #[derive(Debug, Serialize)]
 pub struct Document<'a> {
+    /// The layout's version, [`SCHEMA`].
+    pub schema: u32,
     /// The tool's version.
     pub version: &'static str,
+    /// When the run started (RFC 3339, UTC).
+    pub start_time: &'a str,
+    /// The host the run ran on.
+    pub host: &'a str,
+    /// The command line, one element per argument.
+    pub command_line: &'a [String],
     /// The master seed.
     pub seed: u64,
     /// The configuration as the user gave it.
@@ -56,11 +70,11 @@ impl From<&Outage> for OutageJson {
         let c = &o.during.counters;
         OutageJson {
             server: o.server.to_string(),
-            start_s: o.start.as_secs_f64(),
-            length_s: o.length.as_secs_f64(),
+            start_s: secs(o.start),
+            length_s: secs(o.length),
             back: o.back,
             sockets_lost: o.sockets,
-            noticed_within_s: o.noticed_within.map(|d| d.as_secs_f64()),
+            noticed_within_s: o.noticed_within.map(secs),
             completed: c.requests_completed,
             failed: c.requests_failed,
             timed_out: c.requests_timed_out,
@@ -156,8 +170,19 @@ pub struct IntervalJson {
     max_us: f64,
 }
 
+/// `d` in microseconds, to 0.1.
 fn us(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e6
+    round(d.as_secs_f64() * 1e6, 10.0)
+}
+
+/// `d` in seconds, to the microsecond.
+fn secs(d: Duration) -> f64 {
+    round(d.as_secs_f64(), 1e6)
+}
+
+/// `x` rounded to a multiple of `1 / per_unit`.
+fn round(x: f64, per_unit: f64) -> f64 {
+    (x * per_unit).round() / per_unit
 }
 
 impl From<&Latency> for LatencyJson {
@@ -168,9 +193,9 @@ impl From<&Latency> for LatencyJson {
             count: l.count(),
             min_us: us(l.min()),
             max_us: us(l.max()),
-            mean_us: l.mean_us(),
-            std_dev_us: l.std_dev_us(),
-            geo_mean_us: l.geo_mean_us(),
+            mean_us: round(l.mean_us(), 10.0),
+            std_dev_us: round(l.std_dev_us(), 10.0),
+            geo_mean_us: round(l.geo_mean_us(), 10.0),
             p50_us: us(l.quantile(0.5)),
             p90_us: us(l.quantile(0.9)),
             p99_us: us(l.quantile(0.99)),
@@ -223,7 +248,7 @@ impl From<&Counters> for CountersJson {
 impl From<&IntervalSummary> for IntervalJson {
     fn from(s: &IntervalSummary) -> IntervalJson {
         IntervalJson {
-            elapsed_s: s.elapsed.as_secs_f64(),
+            elapsed_s: secs(s.elapsed),
             gets: s.gets,
             sets: s.sets,
             get_misses: s.get_misses,
@@ -237,13 +262,22 @@ impl From<&IntervalSummary> for IntervalJson {
 }
 
 /// Builds the document for a finished run.
-pub fn document<'a>(outcome: &Outcome, seed: u64, config: &'a serde_json::Value) -> Document<'a> {
+pub fn document<'a>(
+    outcome: &Outcome,
+    seed: u64,
+    config: &'a serde_json::Value,
+    provenance: &'a Provenance,
+) -> Document<'a> {
     let stats = &outcome.stats;
     Document {
+        schema: SCHEMA,
         version: env!("CARGO_PKG_VERSION"),
+        start_time: &provenance.start_time,
+        host: &provenance.host,
+        command_line: &provenance.command_line,
         seed,
         config,
-        elapsed_s: outcome.elapsed.as_secs_f64(),
+        elapsed_s: secs(outcome.elapsed),
         counters: CountersJson::from(&stats.counters),
         latency: LatencyByKind {
             get: LatencyJson::from(&stats.get),

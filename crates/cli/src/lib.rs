@@ -9,6 +9,7 @@ pub mod json;
 pub mod options;
 pub mod outages;
 pub mod private_server;
+pub mod provenance;
 pub mod report;
 pub mod setup;
 pub mod units;

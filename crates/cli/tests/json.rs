@@ -67,3 +67,69 @@ fn json_result_matches_the_report() {
     assert_eq!(doc["connections"]["dead"], 0);
     assert!(doc["series"].is_array());
 }
+
+/// Checks every number under `value` whose key says its unit: at most one
+/// decimal in µs, at most six in seconds. Returns how many were checked.
+fn check_digits(key: &str, value: &serde_json::Value) -> usize {
+    match value {
+        serde_json::Value::Object(map) => map.iter().map(|(k, v)| check_digits(k, v)).sum(),
+        serde_json::Value::Array(items) => items.iter().map(|v| check_digits(key, v)).sum(),
+        serde_json::Value::Number(n) => {
+            let text = n.to_string();
+            let decimals = text.split_once('.').map_or(0, |(_, d)| d.len());
+            let most = if key.ends_with("_us") {
+                1
+            } else if key.ends_with("_s") {
+                6
+            } else {
+                return 0;
+            };
+            assert!(decimals <= most, "{key}: {text} has {decimals} decimals");
+            1
+        }
+        _ => 0,
+    }
+}
+
+#[test]
+fn json_says_what_run_it_was_and_rounds_its_numbers() {
+    let server = support::Memcached::start();
+    let addr = format!("127.0.0.1:{}", server.port());
+    let path = std::env::temp_dir().join(format!("memaslap-json-p-{}.json", std::process::id()));
+    let args = [
+        "-s",
+        &addr,
+        "-t",
+        "2s",
+        "-S",
+        "1s",
+        "--json",
+        path.to_str().unwrap(),
+    ];
+    let run = memaslap(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(doc["schema"], 1);
+    let start = doc["start_time"].as_str().unwrap();
+    assert_eq!(start.len(), "2026-12-03T23:59:59.123Z".len(), "{start}");
+    assert!(start.starts_with("20") && start.ends_with('Z') && start.as_bytes()[10] == b'T');
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    assert_eq!(doc["host"], host.trim());
+    let line: Vec<&str> = doc["command_line"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(line[0].ends_with("memaslap"));
+    assert_eq!(line[1..], args);
+    let mut checked = 0;
+    for (key, value) in doc.as_object().unwrap() {
+        if key != "config" {
+            checked += check_digits(key, value);
+        }
+    }
+    // Latency of three kinds, two or more intervals, the run's length.
+    assert!(checked > 3 * 10 + 2 * 4, "{checked} numbers checked");
+}
