@@ -191,3 +191,62 @@ fn udp_to_an_absent_server_counts_every_refusal() {
         "{errors}"
     );
 }
+
+/// The sum of `name`'s count over the run's `outage:` lines.
+fn during_outages(stdout: &str, name: &str) -> u64 {
+    stdout
+        .lines()
+        .filter(|l| l.starts_with("outage: "))
+        .map(|l| {
+            l.split(&format!(" {name} "))
+                .nth(1)
+                .and_then(|s| s.split(' ').next())
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+        })
+        .sum()
+}
+
+#[test]
+fn udp_refusals_back_off_under_retry_and_agree_with_the_outage_line() {
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    for threads in ["1", "2"] {
+        let run = memaslap(&[
+            "-s", &addr, "-U", "-R", "-t", "3s", "-c", "4", "-T", threads,
+        ]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let [sent, completed, failed, timed_out] = run.requests();
+        assert_eq!(completed, 0);
+        // Each connection waits 100 ms, then up to 500 ms, between
+        // attempts: a few dozen datagrams in 3 s, not a flood.
+        assert!((4..=4 * 20).contains(&sent), "{sent} sent\n{}", run.stdout);
+        assert!(failed > 4, "refused attempts are counted\n{}", run.stdout);
+        // Each connection lost its server once; retries refused are no new
+        // loss. The outage line accounts for every failure and timeout.
+        assert_eq!(run.error("disconnect"), 4, "{}", run.stdout);
+        assert_eq!(
+            during_outages(&run.stdout, "disconnects"),
+            4,
+            "{}",
+            run.stdout
+        );
+        assert_eq!(
+            during_outages(&run.stdout, "failed"),
+            failed,
+            "{}",
+            run.stdout
+        );
+        assert_eq!(
+            during_outages(&run.stdout, "timed_out"),
+            timed_out,
+            "{}",
+            run.stdout
+        );
+    }
+}

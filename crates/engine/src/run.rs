@@ -350,7 +350,7 @@ fn udp_hub(
     };
     UdpHub::connect(
         server_of(config, thread)?,
-        &UdpConfig::default(),
+        &udp_config(config),
         poller,
         key,
         ids,
@@ -366,6 +366,24 @@ fn server_of(config: &EngineConfig, thread: usize) -> Result<&Server, TransportE
         .ok_or(TransportError::NotConnected {
             servers: String::new(),
         })
+}
+
+/// How datagram sockets are set up: under `-R` a refused datagram is
+/// retried with the same back-off as a lost TCP socket.
+fn udp_config(config: &EngineConfig) -> UdpConfig {
+    UdpConfig {
+        retry: retry_policy(config),
+        ..UdpConfig::default()
+    }
+}
+
+/// How a lost socket is retried: with back-off under `-R`, else never.
+fn retry_policy(config: &EngineConfig) -> Retry {
+    if config.reconnect {
+        Retry::RECONNECT
+    } else {
+        Retry::Never
+    }
 }
 
 /// Poller keys each connection needs.
@@ -401,24 +419,17 @@ fn connect(
     let server = server_of(config, thread)?;
     let tcp = TcpConfig {
         connect_timeout: config.connect_timeout,
-        reconnect: if config.reconnect {
-            Retry::RECONNECT
-        } else {
-            Retry::Never
-        },
+        reconnect: retry_policy(config),
         ..TcpConfig::default()
     };
     Ok(match (config.mode, config.replicate_writes) {
-        (Mode::Udp, _) => AnyTransport::Udp(Udp::connect(
-            server,
-            &UdpConfig::default(),
-            poller,
-            base_key,
-        )?),
+        (Mode::Udp, _) => {
+            AnyTransport::Udp(Udp::connect(server, &udp_config(config), poller, base_key)?)
+        }
         (Mode::Facebook, _) => AnyTransport::Split(Split::connect(
             server,
             &tcp,
-            &UdpConfig::default(),
+            &udp_config(config),
             poller,
             base_key,
             now,

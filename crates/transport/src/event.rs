@@ -63,6 +63,16 @@ impl TransportEvent {
         }
     }
 
+    /// The same event for socket `index` of a transport of several.
+    pub(crate) fn with_socket(mut self, index: usize) -> TransportEvent {
+        match &mut self {
+            TransportEvent::Disconnected { socket, .. }
+            | TransportEvent::Reconnected { socket, .. }
+            | TransportEvent::RetryFailed { socket, .. } => *socket = index,
+        }
+        self
+    }
+
     /// The server concerned.
     pub fn server(&self) -> &Server {
         match self {

@@ -140,6 +140,7 @@ mod error;
 mod event;
 mod hub;
 mod pool;
+mod refusal;
 mod registration;
 mod reply;
 mod retry;

@@ -103,15 +103,22 @@ impl Transport for Split {
     }
 
     fn poll_deadline(&self) -> Option<Instant> {
-        self.tcp.poll_deadline()
+        [self.tcp.poll_deadline(), self.udp.poll_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     fn handle_timeout(&mut self, now: Instant) {
         self.tcp.handle_timeout(now);
+        self.udp.handle_timeout(now);
     }
 
+    /// The TCP socket's events, then the UDP socket's (socket 1).
     fn poll_event(&mut self) -> Option<TransportEvent> {
-        self.tcp.poll_event()
+        self.tcp
+            .poll_event()
+            .or_else(|| self.udp.poll_event().map(|e| e.with_socket(1)))
     }
 
     fn close(&mut self) {

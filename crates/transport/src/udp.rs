@@ -13,9 +13,13 @@ use memaslap_proto::udp::{
 use polling::{Event, Poller};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
+use crate::refusal::Refusals;
 use crate::registration::Registered;
 use crate::reply::{Reply, request_len};
-use crate::{Access, Readiness, ResetReason, Sent, Server, Status, Transport, TransportError};
+use crate::retry::Retry;
+use crate::{
+    Access, Readiness, ResetReason, Sent, Server, Status, Transport, TransportError, TransportEvent,
+};
 
 /// The largest request, frame header excluded, that a [`Udp`] transport
 /// sends: memcached's datagram payload size, as memaslap limits it.
@@ -35,14 +39,19 @@ pub struct UdpConfig {
     pub max_datagrams: u16,
     /// `SO_RCVBUF`, when set (the system default otherwise).
     pub recv_buffer: Option<usize>,
+    /// When sending resumes after the network refused a datagram; without
+    /// retries the first refusal ends the socket.
+    pub retry: Retry,
 }
 
 impl Default for UdpConfig {
-    /// [`DEFAULT_MAX_DATAGRAMS`] per response, the system's receive buffer.
+    /// [`DEFAULT_MAX_DATAGRAMS`] per response, the system's receive
+    /// buffer, no retry after a refusal.
     fn default() -> UdpConfig {
         UdpConfig {
             max_datagrams: DEFAULT_MAX_DATAGRAMS,
             recv_buffer: None,
+            retry: Retry::Never,
         }
     }
 }
@@ -69,8 +78,8 @@ pub struct UdpCounters {
 /// the caller's slices. [`Transport::recv`] hands out a response only once
 /// every datagram of it has arrived. Datagrams of other (abandoned)
 /// requests are discarded and counted. Errors (an ICMP "port unreachable"
-/// surfacing as a refused send or receive) fail the request, not the
-/// socket.
+/// surfacing as a refused send or receive) fail the request and hold the
+/// socket until its retry policy tries again ([`crate::refusal`]).
 #[derive(Debug)]
 pub struct Udp {
     server: Server,
@@ -81,6 +90,7 @@ pub struct Udp {
     datagram: Box<[u8]>,
     oversized: u64,
     sent: u64,
+    refusals: Refusals,
 }
 
 impl Udp {
@@ -98,6 +108,7 @@ impl Udp {
         })?;
         Ok(Udp {
             server: server.clone(),
+            refusals: Refusals::new(server.clone(), config.retry),
             socket: Some(socket),
             reply: Reply::new(config.max_datagrams),
             // Connections of one process start at different ids.
@@ -130,6 +141,15 @@ impl Udp {
 
     fn not_connected(&self) -> TransportError {
         TransportError::not_connected(&self.server)
+    }
+
+    /// The network refused a datagram or reported an error for the socket
+    /// (`sending` or receiving): the request fails and the socket waits
+    /// for its next attempt.
+    fn refused(&mut self, e: io::Error, sending: bool, now: Instant) -> TransportError {
+        let error = self.error(e, sending);
+        self.refusals.refused(error.clone(), now);
+        error
     }
 }
 
@@ -192,7 +212,7 @@ impl Transport for Udp {
 
     fn status(&self) -> Status {
         if self.socket.is_some() {
-            Status::Ready
+            self.refusals.status()
         } else {
             Status::Failed
         }
@@ -210,7 +230,7 @@ impl Transport for Udp {
     }
 
     fn begin(&mut self, _access: Access, _random: u64) -> Result<usize, TransportError> {
-        if self.socket.is_none() {
+        if self.status() != Status::Ready {
             return Err(self.not_connected());
         }
         self.request_id = self.request_id.wrapping_add(1);
@@ -224,7 +244,7 @@ impl Transport for Udp {
         self.reply.abandon();
     }
 
-    fn send(&mut self, bufs: &[&[u8]], _now: Instant) -> Result<Sent, TransportError> {
+    fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, TransportError> {
         let Some(socket) = &self.socket else {
             return Err(self.not_connected());
         };
@@ -255,14 +275,15 @@ impl Transport for Udp {
                     });
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.error(e, true)),
+                Err(e) => return Err(self.refused(e, true, now)),
             }
         }
     }
 
-    fn recv(&mut self, buf: &mut [u8], _now: Instant) -> Result<Option<usize>, TransportError> {
+    fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, TransportError> {
         loop {
             if let Some(n) = self.reply.take(buf, self.request_id) {
+                self.refusals.answered(now);
                 return Ok(Some(n));
             }
             let Some(socket) = &self.socket else {
@@ -272,7 +293,7 @@ impl Transport for Udp {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.error(e, false)),
+                Err(e) => return Err(self.refused(e, false, now)),
             };
             match self.datagram.get(..n) {
                 Some(datagram) if n < DATAGRAM_ROOM => {
@@ -285,8 +306,21 @@ impl Transport for Udp {
         }
     }
 
+    fn poll_deadline(&self) -> Option<Instant> {
+        self.socket.as_ref().and(self.refusals.poll_deadline())
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        self.refusals.handle_timeout(now);
+    }
+
+    fn poll_event(&mut self) -> Option<TransportEvent> {
+        self.refusals.poll_event()
+    }
+
     fn close(&mut self) {
         self.reply.abandon();
+        self.refusals.stop();
         self.socket = None;
     }
 

@@ -96,8 +96,6 @@ pub struct Conn<'w, T = AnyTransport> {
     datagram_timeout: Duration,
     udp_seen: UdpCounters,
     warmup: Warmup,
-    /// A failure that left the socket open has been reported once.
-    reported_failure: bool,
     /// Requests failed with a socket whose loss is not yet collected.
     failed_by_loss: u64,
 }
@@ -132,7 +130,6 @@ impl<'w, T: Transport> Conn<'w, T> {
             datagram_timeout: setup.datagram_timeout,
             udp_seen: UdpCounters::default(),
             warmup: Warmup::Off,
-            reported_failure: false,
             failed_by_loss: 0,
         }
     }
@@ -362,8 +359,9 @@ impl<'w, T: Transport> Conn<'w, T> {
         ctx.stats.counters.requests_failed += self.give_up(now);
     }
 
-    /// The transport lost the socket (counted when its `Disconnected` event
-    /// is collected) or refused the request.
+    /// The transport lost the socket, or the network refused a datagram
+    /// (either counted when its `Disconnected` event is collected), or the
+    /// transport refused the request.
     fn lost(&mut self, error: TransportError, now: Instant, ctx: &mut Ctx<'_>) {
         let failed = self.give_up(now);
         ctx.stats.counters.requests_failed += failed;
@@ -371,22 +369,6 @@ impl<'w, T: Transport> Conn<'w, T> {
         if matches!(error, TransportError::RequestTooLarge { .. }) {
             ctx.stats.counters.errors.client_error += 1;
             self.close();
-        } else if self.transport.is_datagram() {
-            // A refused datagram leaves the socket open: no `Disconnected`
-            // event will count it, so count it here and report the first.
-            ctx.stats.counters.errors.disconnect += 1;
-            if !self.reported_failure {
-                self.reported_failure = true;
-                if let Some(server) = error.server().cloned() {
-                    ctx.events.push(TransportEvent::Disconnected {
-                        socket: 0,
-                        server,
-                        at: now,
-                        error,
-                        retry_at: None,
-                    });
-                }
-            }
         }
     }
 

@@ -153,6 +153,9 @@ impl Outages {
             t.end = None;
         }
         if let Some(t) = self.open(server) {
+            // Threads report in their own time: a loss seen first may be
+            // reported second, and the outage begins with the earliest.
+            t.begin = t.begin.min(at);
             t.down.push(at);
             t.sockets += 1;
         } else if self.tracked.len() >= MAX_OUTAGES {

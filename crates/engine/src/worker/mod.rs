@@ -370,7 +370,7 @@ impl Worker<'_> {
             let Some(udp) = &mut self.udp else {
                 return;
             };
-            match udp.flush(&mut self.conns) {
+            match udp.flush(&mut self.conns, now) {
                 Flushed::Done => return,
                 Flushed::Refused(i, error) => self.refuse(i, error, now, issuing),
             }
@@ -396,7 +396,7 @@ impl Worker<'_> {
             let received = match result {
                 Ok(received) => received,
                 Err(error) => {
-                    if let Some(i) = udp.refusal_target(&self.conns) {
+                    if let Some(i) = udp.refused(&mut self.conns, &error, now) {
                         self.refuse(i, error, now, issuing);
                     }
                     refusals += 1;

@@ -14,7 +14,7 @@ use crate::stats::Stats;
 use memaslap_transport::{
     HUB_BATCH, HUB_WAIT, HubCounters, SharedUdp, Transport, TransportError, UdpHub,
 };
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The most refusals one flush or drain hands out before it leaves the rest
 /// for the next pass, so that a socket that refuses everything cannot hold
@@ -85,8 +85,13 @@ impl SharedSocket {
     }
 
     /// Sends listed datagrams, [`HUB_BATCH`] per system call, until all
-    /// are out, the socket takes no more, or it refuses one.
-    pub(super) fn flush<T: Transport>(&mut self, conns: &mut [Conn<'_, T>]) -> Flushed {
+    /// are out, the socket takes no more, or it refuses one (at `now`: the
+    /// connection it was for waits for its next attempt).
+    pub(super) fn flush<T: Transport>(
+        &mut self,
+        conns: &mut [Conn<'_, T>],
+        now: Instant,
+    ) -> Flushed {
         // Entries whose datagram was withdrawn leave the list.
         self.outbox.retain(|&i| match peer(conns, i) {
             Some(udp) if udp.outgoing().is_some() => true,
@@ -124,6 +129,7 @@ impl SharedSocket {
                     let i = self.outbox.remove(0);
                     if let Some(udp) = peer(conns, i) {
                         udp.unlist(false);
+                        udp.refused(error.clone(), now);
                     }
                     return Flushed::Refused(i, error);
                 }
@@ -158,11 +164,17 @@ impl SharedSocket {
             .then_some(slot)
     }
 
-    /// The connection that takes a refusal the socket reported on receive:
-    /// the next one, round-robin, with a request in flight. The datagram it
-    /// belongs to cannot be known; each refusal fails one request, as it
-    /// would on a socket of its own.
-    pub(super) fn refusal_target<T: Transport>(&mut self, conns: &[Conn<'_, T>]) -> Option<usize> {
+    /// The connection that takes a refusal the socket reported on receive
+    /// at `now`: the next one, round-robin, with a request in flight, which
+    /// then waits for its next attempt. The datagram it belongs to cannot
+    /// be known; each refusal fails one request, as it would on a socket
+    /// of its own.
+    pub(super) fn refused<T: Transport>(
+        &mut self,
+        conns: &mut [Conn<'_, T>],
+        error: &TransportError,
+        now: Instant,
+    ) -> Option<usize> {
         let n = conns.len();
         let i = (0..n)
             .map(|step| (self.refusal_cursor + step) % n)
@@ -173,6 +185,9 @@ impl SharedSocket {
                     .is_some_and(SharedUdp::is_active)
             })?;
         self.refusal_cursor = i + 1;
+        if let Some(udp) = peer(conns, i) {
+            udp.refused(error.clone(), now);
+        }
         Some(i)
     }
 

@@ -29,6 +29,7 @@ pub use ids::RequestIds;
 pub use peer::SharedUdp;
 
 use crate::registration::Registered;
+use crate::retry::Retry;
 use crate::udp::{DATAGRAM_ROOM, first_address, udp_socket};
 use crate::{Server, TransportError, UdpConfig};
 use mmsg::BATCH;
@@ -104,6 +105,7 @@ pub struct UdpHub {
     key: usize,
     ids: RequestIds,
     max_datagrams: u16,
+    retry: Retry,
     /// [`BATCH`] chunks of [`DATAGRAM_ROOM`] bytes.
     inbox: Box<[u8]>,
     lens: [usize; BATCH],
@@ -134,6 +136,7 @@ impl UdpHub {
             key,
             ids,
             max_datagrams: config.max_datagrams,
+            retry: config.retry,
             inbox: vec![0; BATCH * DATAGRAM_ROOM].into_boxed_slice(),
             lens: [0; BATCH],
             counters: HubCounters::default(),
@@ -144,7 +147,13 @@ impl UdpHub {
     /// The connection of slot `slot` (below the id space's
     /// [`RequestIds::slots`]).
     pub fn peer(&self, slot: usize) -> SharedUdp {
-        SharedUdp::new(self.server.clone(), slot, self.ids, self.max_datagrams)
+        SharedUdp::new(
+            self.server.clone(),
+            slot,
+            self.ids,
+            self.max_datagrams,
+            self.retry,
+        )
     }
 
     /// The poller key of the socket.

@@ -7,9 +7,13 @@ use memaslap_proto::udp::{self as frame, FRAME_HEADER_LEN, Push};
 use polling::Event;
 
 use super::ids::RequestIds;
+use crate::refusal::Refusals;
 use crate::reply::{Reply, request_len};
+use crate::retry::Retry;
 use crate::udp::{MAX_REQUEST, UdpCounters};
-use crate::{Access, Readiness, ResetReason, Sent, Server, Status, Transport, TransportError};
+use crate::{
+    Access, Readiness, ResetReason, Sent, Server, Status, Transport, TransportError, TransportEvent,
+};
 
 /// Where a connection's datagram is on its way to the thread's socket.
 ///
@@ -61,6 +65,7 @@ pub struct SharedUdp {
     outgoing: Outgoing,
     open: bool,
     sent: u64,
+    refusals: Refusals,
 }
 
 impl SharedUdp {
@@ -69,8 +74,10 @@ impl SharedUdp {
         slot: usize,
         ids: RequestIds,
         max_datagrams: u16,
+        retry: Retry,
     ) -> SharedUdp {
         SharedUdp {
+            refusals: Refusals::new(server.clone(), retry),
             server,
             slot,
             ids,
@@ -153,6 +160,13 @@ impl SharedUdp {
         self.reply.push(datagram) == Push::Complete
     }
 
+    /// The thread's socket reported a refusal at `now` that this
+    /// connection takes: it waits for its next attempt, as a socket of its
+    /// own would ([`crate::refusal`]).
+    pub fn refused(&mut self, error: TransportError, now: Instant) {
+        self.refusals.refused(error, now);
+    }
+
     /// Counts what the request in progress lost and forgets it, with its
     /// datagram if that was not sent yet.
     fn abandon(&mut self) {
@@ -169,7 +183,7 @@ impl Transport for SharedUdp {
 
     fn status(&self) -> Status {
         if self.open {
-            Status::Ready
+            self.refusals.status()
         } else {
             Status::Failed
         }
@@ -185,7 +199,7 @@ impl Transport for SharedUdp {
     }
 
     fn begin(&mut self, _access: Access, _random: u64) -> Result<usize, TransportError> {
-        if !self.open {
+        if self.status() != Status::Ready {
             return Err(TransportError::not_connected(&self.server));
         }
         self.withdraw();
@@ -230,12 +244,29 @@ impl Transport for SharedUdp {
         })
     }
 
-    fn recv(&mut self, buf: &mut [u8], _now: Instant) -> Result<Option<usize>, TransportError> {
-        Ok(self.reply.take(buf, self.request_id))
+    fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, TransportError> {
+        let taken = self.reply.take(buf, self.request_id);
+        if taken.is_some() {
+            self.refusals.answered(now);
+        }
+        Ok(taken)
+    }
+
+    fn poll_deadline(&self) -> Option<Instant> {
+        self.refusals.poll_deadline()
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        self.refusals.handle_timeout(now);
+    }
+
+    fn poll_event(&mut self) -> Option<TransportEvent> {
+        self.refusals.poll_event()
     }
 
     fn close(&mut self) {
         self.abandon();
+        self.refusals.stop();
         self.open = false;
     }
 

@@ -8,7 +8,7 @@ use std::time::Instant;
 use polling::Poller;
 
 use super::{RequestIds, SharedUdp, UdpHub};
-use crate::{Access, Server, Status, Transport, TransportError, UdpConfig};
+use crate::{Access, Retry, Server, Status, Transport, TransportError, UdpConfig};
 
 /// A reply datagram: frame header, then `payload`.
 fn datagram(id: u16, sequence: u16, total: u16, payload: &[u8]) -> Vec<u8> {
@@ -22,7 +22,7 @@ fn datagram(id: u16, sequence: u16, total: u16, payload: &[u8]) -> Vec<u8> {
 
 fn peer(slot: usize, slots: usize) -> SharedUdp {
     let ids = RequestIds::new(slots).unwrap();
-    SharedUdp::new(Server::new("127.0.0.1", 1), slot, ids, 16)
+    SharedUdp::new(Server::new("127.0.0.1", 1), slot, ids, 16, Retry::Never)
 }
 
 /// Reads, in small pieces, until `len` bytes are in or nothing more is
