@@ -3,10 +3,10 @@
 //! microseconds to 0.1, seconds to the microsecond.
 
 use crate::provenance::Provenance;
-use memaslap_engine::latency::Latency;
-use memaslap_engine::outage::Outage;
-use memaslap_engine::run::{IntervalSummary, Outcome};
-use memaslap_engine::stats::{Counters, Errors};
+use memaslap_engine::Latency;
+use memaslap_engine::Outage;
+use memaslap_engine::{Counters, Errors};
+use memaslap_engine::{IntervalSummary, Outcome};
 use serde::Serialize;
 use std::time::Duration;
 

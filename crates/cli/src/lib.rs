@@ -3,6 +3,7 @@
 //! engine's results.
 //!
 //! It does not generate load itself; that is `memaslap-engine`'s job.
+#![forbid(unsafe_code)]
 
 pub mod app;
 pub mod json;

@@ -2,7 +2,7 @@
 //! what the requests looked like while the connections that used it were
 //! without it.
 
-use memaslap_engine::outage::Outage;
+use memaslap_engine::Outage;
 use std::fmt::Write;
 use std::time::Duration;
 
@@ -60,7 +60,7 @@ fn micros(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use memaslap_engine::outage::During;
+    use memaslap_engine::During;
 
     #[test]
     fn one_line_per_outage() {

@@ -3,8 +3,8 @@
 //! `Run time:` line, byte for byte in the original's layout, plus a block of
 //! latency percentiles.
 
-use memaslap_engine::latency::Latency;
-use memaslap_engine::stats::{Counters, Stats};
+use memaslap_engine::Latency;
+use memaslap_engine::{Counters, Stats};
 use std::fmt::Write;
 use std::time::Duration;
 

@@ -3,9 +3,7 @@
 
 use crate::options::Options;
 use crate::private_server::PrivateServer;
-use memaslap_engine::config::{EngineConfig, Mode, Stop};
-use memaslap_engine::exchange::Protocol;
-use memaslap_transport::{MAX_REQUEST, Server};
+use memaslap_engine::{EngineConfig, Mode, Protocol, Server, Stop, longest_value};
 use memaslap_workload::{WorkloadConfig, random_seed};
 use std::fmt;
 
@@ -85,18 +83,16 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     engine.rate = options.tps;
     engine.udp_timeout = options.udp_timeout;
     engine.tcp_timeout = options.tcp_timeout;
-    engine.max_value = max_value(&workload);
+    engine.max_value = longest_value(&workload);
     engine.verbose = options.verbose;
     engine.depth = usize::from(options.depth);
     engine
         .validate()
         .map_err(|e| SetupError::Usage(e.to_string()))?;
     check_times(options)?;
-    match engine.mode {
-        Mode::Udp => check_udp_fits(&workload, engine.protocol, true)?,
-        Mode::Facebook => check_udp_fits(&workload, engine.protocol, false)?,
-        Mode::Tcp => {}
-    }
+    engine
+        .check_workload(&workload)
+        .map_err(|e| SetupError::Usage(e.to_string()))?;
     let (seed, seed_drawn) = match options.seed {
         Some(seed) => (seed, false),
         None => (random_seed(), true),
@@ -131,43 +127,6 @@ fn workload_config(options: &Options) -> Result<WorkloadConfig, SetupError> {
         .validate()
         .map_err(|e| SetupError::Usage(e.to_string()))?;
     Ok(config)
-}
-
-/// The longest value the workload stores.
-fn max_value(config: &WorkloadConfig) -> usize {
-    let longest = match config.fixed_value_len {
-        Some(len) => len,
-        None => config.values.iter().map(|r| r.max).max().unwrap_or(1),
-    };
-    longest as usize
-}
-
-/// UDP requests must fit one datagram: the longest get must, and the
-/// longest set when sets go over UDP too.
-fn check_udp_fits(
-    config: &WorkloadConfig,
-    protocol: Protocol,
-    sets: bool,
-) -> Result<(), SetupError> {
-    let key = config.keys.iter().map(|r| r.max).max().unwrap_or(0) as usize;
-    let value = max_value(config);
-    let header = match protocol {
-        Protocol::Ascii => 32 + key,
-        Protocol::Binary => 24 + 8 + key,
-    };
-    let keys = config.division * (key + 1) + 8;
-    let largest = if sets {
-        (header + value + 2).max(keys)
-    } else {
-        keys
-    };
-    if largest > MAX_REQUEST {
-        return Err(SetupError::Usage(format!(
-            "--udp sends each request in one datagram of at most {MAX_REQUEST} bytes, but this workload's largest request is {largest} bytes (key {key}, value {value}, {} keys per get); use smaller -X/-F sizes or TCP",
-            config.division
-        )));
-    }
-    Ok(())
 }
 
 fn check_times(options: &Options) -> Result<(), SetupError> {

@@ -98,6 +98,15 @@ fn udp() {
     assert_eq!(run.counter("packet_drop"), 0);
 }
 
+/// A set of a 64-byte key and a 1,310-byte value is 1,391 bytes on the
+/// wire: it fits one datagram, as in the original memaslap.
+#[test]
+fn udp_with_values_as_large_as_a_datagram_takes() {
+    let run = accounted(&["-t", "2s", "-U", "-X", "1310"]);
+    assert!(run.counter("cmd_set") > 0);
+    assert_eq!(run.counter("udp_timeout"), 0);
+}
+
 #[test]
 fn facebook_mode() {
     let run = accounted(&["-x", "20000", "-a", "-d", "4"]);

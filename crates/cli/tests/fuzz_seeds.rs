@@ -11,8 +11,8 @@ mod fuzz_workload;
 
 use fault_server::{Fault, Plan, Replies};
 use fuzz_workload::workload;
-use memaslap_engine::exchange::{Exchange, MAX_SLICES, Protocol};
-use memaslap_engine::stats::Counters;
+use memaslap_engine::Counters;
+use memaslap_engine::{Exchange, MAX_SLICES, Protocol};
 use memaslap_workload::Task;
 use std::path::Path;
 use std::time::Instant;

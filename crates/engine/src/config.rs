@@ -3,8 +3,10 @@
 //! memaslap's flags and checked by [`EngineConfig::validate`].
 
 use crate::exchange::Protocol;
+use crate::exchange::largest_requests;
+use memaslap_transport::MAX_REQUEST;
 use memaslap_transport::Server;
-use memaslap_workload::MAX_DEPTH;
+use memaslap_workload::{EXPIRE_TTL, MAX_DEPTH, WorkloadConfig};
 use std::fmt;
 use std::time::Duration;
 
@@ -100,13 +102,54 @@ impl EngineConfig {
         }
     }
 
+    /// Checks that every request of `workload` fits one datagram where
+    /// requests travel in datagrams: every request with `--udp`, gets in
+    /// facebook mode. Lengths are those the engine's codecs encode.
+    pub fn check_workload(&self, workload: &WorkloadConfig) -> Result<(), ConfigError> {
+        let sets = match self.mode {
+            Mode::Tcp => return Ok(()),
+            Mode::Udp => true,
+            Mode::Facebook => false,
+        };
+        let key = workload.keys.iter().map(|r| r.max).max().unwrap_or(0) as usize;
+        let value = longest_value(workload);
+        let exptime = if workload.exp_verify > 0.0 {
+            EXPIRE_TTL
+        } else {
+            0
+        };
+        let largest = largest_requests(self.protocol, key, value, workload.division, exptime)
+            .map_err(|_| ConfigError::Unencodable { key })?;
+        let largest = if sets {
+            largest.set.max(largest.get)
+        } else {
+            largest.get
+        };
+        if largest > MAX_REQUEST {
+            return Err(ConfigError::DatagramTooSmall {
+                largest,
+                max: MAX_REQUEST,
+                key,
+                value,
+                keys: workload.division,
+            });
+        }
+        Ok(())
+    }
+
     /// Checks the rules between fields.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.servers.is_empty() {
             return Err(ConfigError::NoServers);
         }
-        if self.threads == 0 || self.concurrency == 0 || self.sockets_per_connection == 0 {
-            return Err(ConfigError::Zero);
+        for (flag, count) in [
+            ("--threads", self.threads),
+            ("--concurrency", self.concurrency),
+            ("--conn_sock", self.sockets_per_connection),
+        ] {
+            if count == 0 {
+                return Err(ConfigError::Zero(flag));
+            }
         }
         if self.concurrency % self.threads != 0 {
             return Err(ConfigError::NotMultiple {
@@ -129,7 +172,7 @@ impl EngineConfig {
             return Err(ConfigError::UdpSockets);
         }
         if self.stop == Stop::Operations(0) {
-            return Err(ConfigError::Zero);
+            return Err(ConfigError::Zero("--execute_number"));
         }
         if self.depth == 0 || self.depth > MAX_DEPTH {
             return Err(ConfigError::Depth(self.depth));
@@ -144,13 +187,22 @@ impl EngineConfig {
     }
 }
 
+/// The longest value `workload` stores.
+pub fn longest_value(workload: &WorkloadConfig) -> usize {
+    let longest = match workload.fixed_value_len {
+        Some(len) => len,
+        None => workload.values.iter().map(|r| r.max).max().unwrap_or(1),
+    };
+    longest as usize
+}
+
 /// A configuration the engine cannot run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigError {
     /// No server to send to.
     NoServers,
-    /// A count that must be at least 1 is 0.
-    Zero,
+    /// A count that must be at least 1 (its flag named) is 0.
+    Zero(&'static str),
     /// `-c` is not a multiple of `-T`.
     NotMultiple {
         /// `-c`.
@@ -173,15 +225,31 @@ pub enum ConfigError {
     Depth(usize),
     /// `--depth` above 1 with UDP, `-n` or `-p`.
     DepthTransport,
+    /// A request of the workload does not fit one UDP datagram.
+    DatagramTooSmall {
+        /// The longest request, in bytes.
+        largest: usize,
+        /// The most one datagram carries.
+        max: usize,
+        /// The longest key.
+        key: usize,
+        /// The longest value.
+        value: usize,
+        /// Keys per get.
+        keys: usize,
+    },
+    /// The workload's keys cannot be encoded in the protocol.
+    Unencodable {
+        /// The longest key.
+        key: usize,
+    },
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConfigError::NoServers => f.write_str("no server given"),
-            ConfigError::Zero => {
-                f.write_str("threads, concurrency, sockets and operations must be at least 1")
-            }
+            ConfigError::Zero(flag) => write!(f, "{flag} must be at least 1, not 0"),
             ConfigError::NotMultiple {
                 concurrency,
                 threads,
@@ -202,6 +270,19 @@ impl fmt::Display for ConfigError {
             ConfigError::Depth(depth) => {
                 write!(f, "--depth {depth} is out of range 1..={MAX_DEPTH}")
             }
+            ConfigError::DatagramTooSmall {
+                largest,
+                max,
+                key,
+                value,
+                keys,
+            } => write!(
+                f,
+                "--udp sends each request in one datagram of at most {max} bytes, but this workload's largest request is {largest} bytes (key {key}, value {value}, {keys} keys per get); use smaller -X/-F sizes or TCP"
+            ),
+            ConfigError::Unencodable { key } => {
+                write!(f, "keys of {key} bytes cannot be sent in this protocol")
+            }
             ConfigError::DepthTransport => f.write_str(
                 "--depth above 1 needs one TCP socket per connection: \
                  not with --udp, --facebook, --conn_sock or --rep_write",
@@ -211,3 +292,84 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use memaslap_workload::SizeRange;
+
+    fn check(mode: Mode, protocol: Protocol, key: u32, value: u32) -> Result<(), ConfigError> {
+        let mut engine = EngineConfig::new(vec![Server::new("127.0.0.1", 1)]);
+        engine.mode = mode;
+        engine.protocol = protocol;
+        let workload = WorkloadConfig {
+            keys: vec![SizeRange::new(key, key, 1.0)],
+            fixed_value_len: Some(value),
+            ..WorkloadConfig::default()
+        };
+        engine.check_workload(&workload)
+    }
+
+    /// The longest value that fits one datagram with `key`-byte keys.
+    fn boundary(protocol: Protocol, key: u32) -> u32 {
+        (1..2000)
+            .rev()
+            .find(|&v| check(Mode::Udp, protocol, key, v).is_ok())
+            .unwrap()
+    }
+
+    #[test]
+    fn a_udp_set_fits_by_its_length_on_the_wire() {
+        assert_eq!(check(Mode::Udp, Protocol::Ascii, 64, 1310), Ok(()));
+        // `set <64> 0 0 NNNN\r\n` + value + `\r\n` = 1400 bytes.
+        let ascii = boundary(Protocol::Ascii, 64);
+        assert_eq!(
+            4 + 64 + " 0 0 1319\r\n".len() + ascii as usize + 2,
+            MAX_REQUEST
+        );
+        assert_eq!(ascii, 1319);
+        let error = check(Mode::Udp, Protocol::Ascii, 64, ascii + 1).unwrap_err();
+        assert_eq!(
+            error,
+            ConfigError::DatagramTooSmall {
+                largest: MAX_REQUEST + 1,
+                max: MAX_REQUEST,
+                key: 64,
+                value: ascii as usize + 1,
+                keys: 1,
+            }
+        );
+        assert!(error.to_string().contains("one datagram"));
+        // A 24-byte header, 8 bytes of extras, the key and the value.
+        let binary = boundary(Protocol::Binary, 64);
+        assert_eq!(binary as usize, MAX_REQUEST - 24 - 8 - 64);
+        assert!(check(Mode::Udp, Protocol::Binary, 64, binary + 1).is_err());
+    }
+
+    #[test]
+    fn only_what_travels_in_datagrams_must_fit() {
+        assert_eq!(check(Mode::Tcp, Protocol::Ascii, 64, 1 << 20), Ok(()));
+        // Facebook mode sends only gets over UDP.
+        assert_eq!(check(Mode::Facebook, Protocol::Ascii, 64, 1 << 20), Ok(()));
+    }
+
+    #[test]
+    fn a_zero_names_its_flag() {
+        let mut engine = EngineConfig::new(vec![Server::new("127.0.0.1", 1)]);
+        engine.stop = Stop::Operations(0);
+        let error = engine.validate().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "--execute_number must be at least 1, not 0"
+        );
+        engine.stop = Stop::Operations(1);
+        engine.threads = 0;
+        assert!(
+            engine
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .starts_with("--threads ")
+        );
+    }
+}

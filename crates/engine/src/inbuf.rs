@@ -162,6 +162,7 @@ impl RecvArea {
     }
 
     /// Spills in the pool.
+    #[cfg(test)]
     pub fn pooled(&self) -> usize {
         self.spills.len()
     }

@@ -1,19 +1,43 @@
 //! The load engine of memaslap-rs: threads, each with a poller and its share
 //! of the connections, driving one explicit state machine per connection,
-//! pacing, timers, verification and per-thread statistics merged by the
+//! scheduling, timers, verification and per-thread statistics merged by the
 //! reporter.
 //!
 //! It composes `memaslap-workload` (what to send) and `memaslap-transport`
-//! (where to send it). It does not parse flags or print reports.
+//! (where to send it), and re-exports what its callers need of them, so that
+//! a caller depends on the engine and the workload only. It does not parse
+//! flags or print reports, and it opens no socket itself.
+//!
+//! Each kind of variation has one seam here:
+//! - **transport**: a connection talks to its sockets only
+//!   through [`memaslap_transport::Transport`]; it is unit-tested against a
+//!   scripted transport;
+//! - **protocol**: one codec per wire protocol behind the exchange's
+//!   `Codec` trait of the exchange ([`Exchange`]);
+//! - **when to send**: one [`Schedule`] per connection (depth and pace);
+//! - **what to send**: the workload's generator.
+#![forbid(unsafe_code)]
 
-pub mod config;
-pub mod conn;
-pub mod exchange;
-pub mod failure;
-pub mod inbuf;
-pub mod latency;
-pub mod outage;
-pub mod run;
-pub mod schedule;
-pub mod stats;
-pub mod worker;
+mod config;
+mod conn;
+mod exchange;
+mod failure;
+mod inbuf;
+mod latency;
+mod outage;
+mod run;
+mod schedule;
+mod stats;
+mod worker;
+
+pub use config::{ConfigError, EngineConfig, Mode, Stop, longest_value};
+pub use exchange::{Done, Exchange, Largest, MAX_SLICES, Protocol, largest_requests};
+pub use failure::VerifyFailure;
+pub use latency::Latency;
+pub use memaslap_transport::{
+    MAX_REQUEST, ParseServerError, Server, TransportError, TransportEvent,
+};
+pub use outage::{During, MAX_OUTAGES, Outage};
+pub use run::{IntervalSummary, Outcome, Report, RunError, run};
+pub use schedule::{Pace, Pacer, Schedule};
+pub use stats::{Counters, Errors, Stats};

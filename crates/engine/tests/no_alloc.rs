@@ -15,10 +15,10 @@ mod support;
 mod counting_alloc;
 
 use counting_alloc::Counting;
-use memaslap_engine::config::{EngineConfig, Mode, Stop};
-use memaslap_engine::exchange::Protocol;
-use memaslap_engine::run::run;
-use memaslap_transport::Server;
+use memaslap_engine::Protocol;
+use memaslap_engine::Server;
+use memaslap_engine::run;
+use memaslap_engine::{EngineConfig, Mode, Stop};
 use memaslap_workload::{Workload, WorkloadConfig};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -5,10 +5,10 @@
 #[path = "../../proto/tests/support/mod.rs"]
 mod support;
 
-use memaslap_engine::config::{EngineConfig, Mode, Stop};
-use memaslap_engine::exchange::Protocol;
-use memaslap_engine::run::{Outcome, run};
-use memaslap_transport::Server;
+use memaslap_engine::Protocol;
+use memaslap_engine::Server;
+use memaslap_engine::{EngineConfig, Mode, Stop};
+use memaslap_engine::{Outcome, run};
 use memaslap_workload::{Workload, WorkloadConfig};
 use std::sync::atomic::AtomicBool;
 use support::Memcached;
@@ -193,7 +193,7 @@ fn pipelined_depth_16_in_both_protocols() {
 
 #[test]
 fn depth_above_one_needs_one_tcp_socket() {
-    use memaslap_engine::config::ConfigError;
+    use memaslap_engine::ConfigError;
     let mut config = EngineConfig::new(vec![Server::new("127.0.0.1", 1)]);
     config.depth = 8;
     assert_eq!(config.validate(), Ok(()));

@@ -233,6 +233,17 @@ mod tests {
         poller.delete(&server).unwrap();
     }
 
+    /// `polling` registers its own notifier under `usize::MAX` in the same
+    /// epoll instance: a notification wakes [`wait`] but is no event.
+    #[test]
+    fn a_notification_wakes_the_wait_but_is_no_event() {
+        let poller = Poller::new().unwrap();
+        let mut ready = Ready::with_capacity(4);
+        poller.notify().unwrap();
+        wait(&poller, &mut ready, Some(Duration::from_secs(10))).unwrap();
+        assert_eq!(ready.iter().count(), 0);
+    }
+
     #[cfg(target_os = "linux")]
     #[test]
     fn the_pollers_own_descriptors_are_skipped() {

@@ -20,10 +20,8 @@ fn ensure_open_files(needed: u64) {
         rlim_max: 0,
     };
     // SAFETY: `limit` is a valid rlimit for getrlimit to fill in.
-    assert_eq!(
-        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
-        0
-    );
+    let got = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    assert_eq!(got, 0);
     if limit.rlim_cur < needed {
         limit.rlim_cur = needed.min(limit.rlim_max);
         // SAFETY: `limit` is a valid rlimit, read above.

@@ -70,6 +70,7 @@
 //! assert!(counts.sets > 0 && counts.gets > 0);
 //! assert_eq!(counts.data_checks, counts.gets);
 //! ```
+#![forbid(unsafe_code)]
 
 mod bytes;
 mod config;
@@ -93,7 +94,7 @@ pub use config::{
 pub use error::{ConfigError, Problem, Section};
 pub use flight::{MAX_DEPTH, TaskId};
 pub use generator::{Counts, Generator};
-pub use seed::random_seed;
+pub use seed::{OTHER_STREAMS, derive_seed, mix64, random_seed};
 pub use sizes::TABLE_LEN;
 pub use task::{Check, GetBatch, GetEntry, Key, SetKind, SetOutcome, SetTask, Task, Verdict};
 pub use verify::{EXPIRE_MARGIN, EXPIRE_TTL};

@@ -25,16 +25,28 @@ pub fn random_seed() -> u64 {
 }
 
 /// SplitMix64's output function: a bijective, well-mixing map of `u64`.
-pub(crate) const fn mix64(mut x: u64) -> u64 {
+/// Every seed of a run is derived through it: `mix64(n)` over a counter
+/// `n` is SplitMix64's sequence.
+pub const fn mix64(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^ (x >> 31)
 }
 
+/// The seed of `stream` under the master `seed`. Streams below 2^32 are
+/// the connections' generators (by index) and `u64::MAX` the workload's
+/// own; other uses take streams from [`OTHER_STREAMS`] on.
+pub const fn derive_seed(seed: u64, stream: u64) -> u64 {
+    mix64(seed ^ mix64(stream))
+}
+
+/// The first stream number that no generator of this crate uses.
+pub const OTHER_STREAMS: u64 = 1 << 32;
+
 /// The generator of `stream` under the master `seed`.
 pub(crate) fn derive_rng(seed: u64, stream: u64) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(mix64(seed ^ mix64(stream)))
+    Xoshiro256PlusPlus::seed_from_u64(derive_seed(seed, stream))
 }
 
 /// A uniform draw in `0..n` (0 when `n` is 0), by widening multiplication.

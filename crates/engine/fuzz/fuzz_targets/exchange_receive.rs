@@ -14,8 +14,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use memaslap_engine::exchange::{Done, Exchange, MAX_SLICES, Protocol};
-use memaslap_engine::stats::Counters;
+use memaslap_engine::{Done, Exchange, MAX_SLICES, Protocol};
+use memaslap_engine::Counters;
 use memaslap_workload::{Task, Workload};
 
 #[path = "../workload.rs"]

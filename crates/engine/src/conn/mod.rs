@@ -14,7 +14,7 @@ use memaslap_transport::{
     Access, AnyTransport, Event, ResetReason, Status, Transport, TransportError, TransportEvent,
     UdpCounters,
 };
-use memaslap_workload::{Generator, SetOutcome, Task};
+use memaslap_workload::{Generator, SetOutcome, Task, mix64};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
@@ -91,6 +91,8 @@ pub struct Conn<'w, T = AnyTransport> {
     deadline: Option<Instant>,
     schedule: Schedule,
     budget: u64,
+    /// Requests written so far plus the seed: the counter behind the random
+    /// numbers of replication choices.
     rng: u64,
     stream_timeout: Duration,
     datagram_timeout: Duration,
@@ -125,7 +127,7 @@ impl<'w, T: Transport> Conn<'w, T> {
             deadline: None,
             schedule,
             budget: setup.budget,
-            rng: setup.seed | 1,
+            rng: setup.seed,
             stream_timeout: setup.stream_timeout,
             datagram_timeout: setup.datagram_timeout,
             udp_seen: UdpCounters::default(),
@@ -155,11 +157,6 @@ impl<'w, T: Transport> Conn<'w, T> {
     /// left or a request in flight.
     pub fn has_work(&self) -> bool {
         self.is_busy() || (self.phase != Phase::Dead && self.budget > 0)
-    }
-
-    /// The generator, e.g. to know whether it is still warming up.
-    pub fn generator(&self) -> &Generator<'w> {
-        &self.generator
     }
 
     /// The earliest time [`Conn::handle_timeout`] has something to do.
@@ -304,11 +301,9 @@ impl<'w, T: Transport> Conn<'w, T> {
 
     /// Starts writing the requests gathered.
     fn write(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
-        self.rng ^= self.rng << 13;
-        self.rng ^= self.rng >> 7;
-        self.rng ^= self.rng << 17;
+        self.rng = self.rng.wrapping_add(1);
         let access = self.access.take().unwrap_or(Access::Read);
-        if let Err(error) = self.transport.begin(access, self.rng) {
+        if let Err(error) = self.transport.begin(access, mix64(self.rng)) {
             self.lost(error, now, ctx);
             return;
         }

@@ -3,7 +3,7 @@
 use super::codec::Codec;
 use super::{Blame, Desync, KeyList, Pending, Results, State, Unencodable};
 use memaslap_proto::ascii::{self, Limits, Parser, Response, Storage, StorageCommand};
-use memaslap_workload::{SetOutcome, SetTask};
+use memaslap_workload::SetOutcome;
 
 /// The text protocol: `set` with the value and `\r\n` after the command
 /// line, `get` with every key of a multi-get on one line.
@@ -33,10 +33,22 @@ impl Codec for Text {
         &self,
         out: &mut Vec<u8>,
         key: &[u8],
-        set: &SetTask<'_>,
+        exptime: u32,
+        value_len: usize,
         _tag: u32,
     ) -> Result<(), Unencodable> {
-        encode_set(out, key, set).map_err(|_| Unencodable)
+        ascii::encode_storage(
+            out,
+            &Storage {
+                command: StorageCommand::Set,
+                key,
+                flags: 0,
+                exptime,
+                value_len,
+                noreply: false,
+            },
+        )
+        .map_err(|_| Unencodable)
     }
 
     fn encode_get(
@@ -57,21 +69,6 @@ impl Codec for Text {
     ) -> Result<(usize, State), Desync> {
         receive(&self.parser, buf, pending, results)
     }
-}
-
-/// `set <key> 0 <exptime> <len>\r\n`.
-fn encode_set(out: &mut Vec<u8>, key: &[u8], set: &SetTask<'_>) -> Result<(), ascii::EncodeError> {
-    ascii::encode_storage(
-        out,
-        &Storage {
-            command: StorageCommand::Set,
-            key,
-            flags: 0,
-            exptime: set.exptime,
-            value_len: set.value.len(),
-            noreply: false,
-        },
-    )
 }
 
 /// Consumes replies until the request's end or the end of `buf`.

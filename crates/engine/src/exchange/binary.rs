@@ -7,7 +7,7 @@
 use super::codec::Codec;
 use super::{Blame, Desync, KeyList, Pending, Results, State, Unencodable};
 use memaslap_proto::binary::{self, EncodeError, Limits, Opcode, Parser, Response, Status};
-use memaslap_workload::{SetOutcome, SetTask};
+use memaslap_workload::SetOutcome;
 
 /// The opaque's bits holding a key's index in a multi-get.
 const INDEX_MASK: u32 = 0xffff;
@@ -34,14 +34,17 @@ impl Codec for Binary {
         false
     }
 
+    /// A SET with flags 0.
     fn encode_set(
         &self,
         out: &mut Vec<u8>,
         key: &[u8],
-        set: &SetTask<'_>,
+        exptime: u32,
+        value_len: usize,
         tag: u32,
     ) -> Result<(), Unencodable> {
-        encode_set(out, key, set, tag).map_err(|_| Unencodable)
+        binary::encode_store(out, Opcode::Set, key, 0, exptime, value_len, tag, 0)
+            .map_err(|_| Unencodable)
     }
 
     fn encode_get(
@@ -62,25 +65,6 @@ impl Codec for Binary {
     ) -> Result<(usize, State), Desync> {
         receive(&self.parser, buf, pending, tag, results)
     }
-}
-
-/// A SET with flags 0 and the task's expiry.
-fn encode_set(
-    out: &mut Vec<u8>,
-    key: &[u8],
-    set: &SetTask<'_>,
-    tag: u32,
-) -> Result<(), EncodeError> {
-    binary::encode_store(
-        out,
-        Opcode::Set,
-        key,
-        0,
-        set.exptime,
-        set.value.len(),
-        tag,
-        0,
-    )
 }
 
 /// A GET for one key; GETKQ per key and a NOOP for several.

@@ -8,21 +8,22 @@
 use super::ascii::Text;
 use super::binary::Binary;
 use super::{Desync, KeyList, Pending, Protocol, Results, State, Unencodable};
-use memaslap_workload::SetTask;
 
 /// One wire protocol's encoding of requests and reading of replies.
 pub(super) trait Codec {
     /// Whether a set's value is followed by `\r\n` on the wire.
     fn value_crlf(&self) -> bool;
 
-    /// Appends the command bytes of `set` under `key` to `out`: every byte
-    /// before the value, which is sent from the workload without copying.
-    /// `tag` names the request in protocols that echo one.
+    /// Appends the command bytes of a set of `key` (expiring after
+    /// `exptime` seconds, 0 for never) with a value of `value_len` bytes to
+    /// `out`: every byte before the value, which is sent from the workload
+    /// without copying. `tag` names the request in protocols that echo one.
     fn encode_set(
         &self,
         out: &mut Vec<u8>,
         key: &[u8],
-        set: &SetTask<'_>,
+        exptime: u32,
+        value_len: usize,
         tag: u32,
     ) -> Result<(), Unencodable>;
 
@@ -81,10 +82,11 @@ impl Codec for AnyCodec {
         &self,
         out: &mut Vec<u8>,
         key: &[u8],
-        set: &SetTask<'_>,
+        exptime: u32,
+        value_len: usize,
         tag: u32,
     ) -> Result<(), Unencodable> {
-        dispatch!(self, c => c.encode_set(out, key, set, tag))
+        dispatch!(self, c => c.encode_set(out, key, exptime, value_len, tag))
     }
 
     #[inline]

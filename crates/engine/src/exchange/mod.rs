@@ -12,10 +12,12 @@ mod codec;
 #[cfg(test)]
 mod depth_tests;
 mod reply;
+mod size;
 #[cfg(test)]
 mod tests;
 
 pub use batch::{MAX_BATCH, MAX_SLICES, NetBytes};
+pub use size::{Largest, largest_requests};
 
 use crate::failure::VerifyFailure;
 use crate::stats::Counters;
@@ -230,7 +232,9 @@ impl<'w> Exchange<'w> {
         set.key.append_to(&mut self.keys);
         let mark = self.batch.start();
         let out = self.batch.bytes_mut();
-        let encoded = self.codec.encode_set(out, &self.keys, set, tag(id));
+        let encoded = self
+            .codec
+            .encode_set(out, &self.keys, set.exptime, set.value.len(), tag(id));
         if encoded.is_err() {
             self.batch.rollback(mark);
             return encoded;

@@ -88,6 +88,11 @@ pub(crate) fn recv(
     if count == 0 {
         return Ok(0);
     }
+    let flags = if wait {
+        libc::MSG_WAITFORONE
+    } else {
+        libc::MSG_DONTWAIT
+    };
     // SAFETY: the descriptor belongs to `socket`, borrowed for the call.
     // `msgs` holds `count` (at most BATCH) initialised headers with no
     // address and no control buffer, each pointing at one iovec of `iov`,
@@ -95,11 +100,6 @@ pub(crate) fn recv(
     // for the call) with that chunk's length, so the kernel writes only
     // inside `inbox` and into the headers' `msg_len` and `msg_flags`. The
     // timeout is null: a wait is bounded by the socket's receive timeout.
-    let flags = if wait {
-        libc::MSG_WAITFORONE
-    } else {
-        libc::MSG_DONTWAIT
-    };
     let n = unsafe {
         libc::recvmmsg(
             socket.as_raw_fd(),

@@ -1,0 +1,123 @@
+//! One worker built: its poller, its share of the connections (each with
+//! its transport, generator, exchange and schedule) and its receive area.
+
+use super::RunError;
+use super::connect::{connect, udp_hub};
+use crate::config::{EngineConfig, Stop};
+use crate::conn::{Conn, ConnSetup, WarmupGate};
+use crate::exchange::Exchange;
+use crate::inbuf::RecvArea;
+use crate::schedule::{Pace, Pacer, Schedule};
+use crate::worker::Worker;
+use memaslap_transport::{AnyTransport, Transport};
+use memaslap_workload::{OTHER_STREAMS, Workload, derive_seed};
+use polling::Poller;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Bytes of the receive buffer a worker's connections share.
+const SHARED_RECV: usize = 64 << 10;
+
+/// Bytes a spill starts with: it holds one partial reply.
+const SPILL: usize = 16 << 10;
+
+/// Spills a worker makes in advance (at most one per connection).
+const READY_SPILLS: usize = 16;
+
+/// The seed streams of the connections' replication choices.
+const REPLICATION_STREAMS: u64 = OTHER_STREAMS;
+
+/// Builds worker `id` with its poller and its share of the connections,
+/// set up at `start`.
+pub(super) fn build_worker<'w>(
+    config: &EngineConfig,
+    workload: &'w Workload,
+    id: usize,
+    start: Instant,
+    gate: Option<&WarmupGate>,
+) -> Result<Worker<'w>, RunError> {
+    let poller = Arc::new(Poller::new().map_err(RunError::System)?);
+    let per_thread = (config.concurrency / config.threads) as usize;
+    let hub = udp_hub(config, id, &poller, per_thread)?;
+    let mut conns = Vec::with_capacity(per_thread);
+    // Connection i's sockets take the keys after connection i - 1's.
+    let mut next_key = 0;
+    let mut keys_per_conn = 0;
+    for local in 0..per_thread {
+        let global = id * per_thread + local;
+        let index = u32::try_from(global).unwrap_or(u32::MAX);
+        let transport = match &hub {
+            Some(hub) => AnyTransport::SharedUdp(hub.peer(local)),
+            None => connect(config, id, &poller, next_key, start)?,
+        };
+        keys_per_conn = transport.key_count();
+        next_key += keys_per_conn;
+        conns.push(
+            connection(config, workload, index, transport, start)?.with_warmup(gate.cloned()),
+        );
+    }
+    let max = config.max_value + (64 << 10);
+    let recv = RecvArea::new(SHARED_RECV, SPILL, max, READY_SPILLS.min(per_thread));
+    Ok(Worker::new(poller, conns, keys_per_conn, gate.cloned(), recv).with_udp_hub(hub))
+}
+
+/// Connection `index` of the run over `transport`.
+fn connection<'w>(
+    config: &EngineConfig,
+    workload: &'w Workload,
+    index: u32,
+    transport: AnyTransport,
+    start: Instant,
+) -> Result<Conn<'w>, RunError> {
+    let generator = workload
+        .generator(index)
+        .map_err(RunError::Workload)?
+        .with_depth(config.depth);
+    let exchange = Exchange::new(
+        config.protocol,
+        workload.config().division,
+        config.max_value,
+    )
+    .with_depth(config.depth)
+    .with_details(config.verbose);
+    let pace = config
+        .rate
+        .and_then(|rate| Pacer::new(rate, config.concurrency, index, start))
+        .map_or(Pace::Unpaced, Pace::Paced);
+    let setup = ConnSetup {
+        stream_timeout: config.tcp_timeout,
+        datagram_timeout: config.udp_timeout,
+        budget: budget(config.stop, config.concurrency, index),
+        seed: derive_seed(workload.seed(), REPLICATION_STREAMS + u64::from(index)),
+    };
+    let schedule = Schedule::new(config.depth, pace);
+    Ok(Conn::new(
+        transport, generator, exchange, schedule, setup, start,
+    ))
+}
+
+/// Operations connection `index` may issue: its share of `-x`.
+fn budget(stop: Stop, concurrency: u32, index: u32) -> u64 {
+    match stop {
+        Stop::After(_) => u64::MAX,
+        Stop::Operations(n) => {
+            let c = u64::from(concurrency.max(1));
+            n / c + u64::from(u64::from(index) < n % c)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn budgets_add_up() {
+        for (n, c) in [(20_000u64, 16u32), (7, 16), (100, 3)] {
+            let total: u64 = (0..c).map(|i| budget(Stop::Operations(n), c, i)).sum();
+            assert_eq!(total, n);
+        }
+        assert_eq!(budget(Stop::After(Duration::from_secs(1)), 4, 0), u64::MAX);
+    }
+}

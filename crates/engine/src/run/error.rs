@@ -1,0 +1,29 @@
+//! Why a run could not start.
+
+use memaslap_transport::TransportError;
+
+/// Why a run could not start.
+#[derive(Debug)]
+pub enum RunError {
+    /// The configuration is inconsistent.
+    Config(crate::config::ConfigError),
+    /// A server name does not resolve, or a socket cannot be made.
+    Transport(TransportError),
+    /// The operating system refused a poller or a thread.
+    System(std::io::Error),
+    /// The workload cannot serve this many connections.
+    Workload(memaslap_workload::ConfigError),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Config(e) => e.fmt(f),
+            RunError::Transport(e) => e.fmt(f),
+            RunError::System(e) => write!(f, "system error: {e}"),
+            RunError::Workload(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}

@@ -1,0 +1,222 @@
+//! The reporter's side of a run: the workers' messages merged into
+//! intervals (each emitted once every thread has reported it or finished),
+//! a global total, server outages, and the final outcome.
+
+use crate::failure::VerifyFailure;
+use crate::outage::{Outage, Outages};
+use crate::stats::Stats;
+use crate::worker::{Message, Timing};
+use memaslap_transport::TransportEvent;
+use std::collections::BTreeMap;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Something to report while the run goes on.
+#[derive(Debug)]
+pub enum Report<'a> {
+    /// An interval ended.
+    Interval {
+        /// Its number, from 1.
+        index: u64,
+        /// Time since the run started.
+        elapsed: Duration,
+        /// What happened in the interval.
+        period: &'a Stats,
+        /// What happened since the start.
+        global: &'a Stats,
+    },
+    /// A socket was lost or came back.
+    Event(&'a TransportEvent),
+    /// A get failed its check (only with [`EngineConfig::verbose`]).
+    VerifyFailure(&'a VerifyFailure),
+}
+
+/// What one interval looked like, for the per-interval series.
+#[derive(Debug, Clone, Copy)]
+pub struct IntervalSummary {
+    /// Time since the start at the interval's end.
+    pub elapsed: Duration,
+    /// Get requests completed in the interval.
+    pub gets: u64,
+    /// Set requests completed in the interval.
+    pub sets: u64,
+    /// Keys that missed.
+    pub get_misses: u64,
+    /// Bytes written and read.
+    pub net_bytes: u64,
+    /// Median latency of all requests.
+    pub p50: Duration,
+    /// 99th percentile latency of all requests.
+    pub p99: Duration,
+    /// Slowest request.
+    pub max: Duration,
+    /// Errors and timeouts.
+    pub errors: u64,
+}
+
+/// The result of a run.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Everything that happened.
+    pub stats: Stats,
+    /// How long the run took, drain included.
+    pub elapsed: Duration,
+    /// Connections that ended dead.
+    pub dead: usize,
+    /// Connections in all.
+    pub connections: usize,
+    /// Every interval, in order.
+    pub series: Vec<IntervalSummary>,
+    /// Every server outage, by start (at most [`crate::outage::MAX_OUTAGES`]).
+    pub outages: Vec<Outage>,
+    /// Outages past that limit, only counted.
+    pub outages_more: u64,
+}
+
+/// What the reporter has merged so far.
+struct Merge {
+    start: Instant,
+    threads: usize,
+    outages: Outages,
+    global: Stats,
+    /// Intervals some thread has not reported yet: who has, and the sum.
+    open: BTreeMap<u64, (Vec<bool>, Stats)>,
+    finished: Vec<bool>,
+    series: Vec<IntervalSummary>,
+    dead: usize,
+    connections: usize,
+}
+
+/// Merges the workers' messages into intervals and the final outcome,
+/// calling `on_report` as intervals complete and events arrive.
+pub(super) fn collect(
+    rx: &mpsc::Receiver<(usize, Message)>,
+    threads: usize,
+    timing: Timing,
+    on_report: &mut impl FnMut(Report<'_>),
+) -> Outcome {
+    let mut merge = Merge {
+        start: timing.start,
+        threads,
+        outages: Outages::new(timing.start),
+        global: Stats::default(),
+        open: BTreeMap::new(),
+        finished: vec![false; threads],
+        series: Vec::new(),
+        dead: 0,
+        connections: 0,
+    };
+    while let Ok((id, message)) = rx.recv() {
+        merge.take(id, message, on_report);
+        merge.emit_complete(on_report);
+    }
+    merge.finish()
+}
+
+impl Merge {
+    /// Takes in one message of worker `id`.
+    fn take(&mut self, id: usize, message: Message, on_report: &mut impl FnMut(Report<'_>)) {
+        match message {
+            Message::Interval { index, stats } => {
+                let threads = self.threads;
+                let (seen, period) = self
+                    .open
+                    .entry(index)
+                    .or_insert_with(|| (vec![false; threads], Stats::default()));
+                period.merge(&stats);
+                if let Some(s) = seen.get_mut(id) {
+                    *s = true;
+                }
+                self.outages.age(Instant::now());
+            }
+            Message::Sightings(sightings) => {
+                for sighting in &sightings {
+                    self.outages.sighting(sighting);
+                }
+            }
+            Message::Events(events) => {
+                for event in &events {
+                    self.outages.event(event);
+                    on_report(Report::Event(event));
+                }
+            }
+            Message::Failures(failures) => {
+                for failure in &failures {
+                    on_report(Report::VerifyFailure(failure));
+                }
+            }
+            Message::Finished {
+                stats,
+                dead,
+                connections,
+            } => {
+                self.global.merge(&stats);
+                self.dead += dead;
+                self.connections += connections;
+                if let Some(f) = self.finished.get_mut(id) {
+                    *f = true;
+                }
+            }
+        }
+    }
+
+    /// Emits, in order, every interval that every thread has reported or
+    /// will never report (it finished first).
+    fn emit_complete(&mut self, on_report: &mut impl FnMut(Report<'_>)) {
+        while let Some(entry) = self.open.first_entry() {
+            let complete = entry
+                .get()
+                .0
+                .iter()
+                .zip(&self.finished)
+                .all(|(seen, done)| *seen || *done);
+            if !complete {
+                break;
+            }
+            let (index, (_, period)) = entry.remove_entry();
+            self.global.merge(&period);
+            let elapsed = self.start.elapsed();
+            self.series.push(summary(&period, elapsed));
+            on_report(Report::Interval {
+                index,
+                elapsed,
+                period: &period,
+                global: &self.global,
+            });
+        }
+    }
+
+    /// The outcome, with what intervals no thread completed.
+    fn finish(mut self) -> Outcome {
+        for (_, (_, period)) in std::mem::take(&mut self.open) {
+            self.global.merge(&period);
+        }
+        let end = Instant::now();
+        let (outages, outages_more) = self.outages.finish(end);
+        Outcome {
+            stats: self.global,
+            elapsed: end.saturating_duration_since(self.start),
+            outages,
+            outages_more,
+            dead: self.dead,
+            connections: self.connections,
+            series: self.series,
+        }
+    }
+}
+
+fn summary(period: &Stats, elapsed: Duration) -> IntervalSummary {
+    let total = period.total();
+    let c = &period.counters;
+    IntervalSummary {
+        elapsed,
+        gets: period.get.count(),
+        sets: period.set.count(),
+        get_misses: c.get_misses,
+        net_bytes: c.written_bytes + c.read_bytes,
+        p50: total.quantile(0.5),
+        p99: total.quantile(0.99),
+        max: total.max(),
+        errors: c.requests_failed + c.requests_timed_out,
+    }
+}

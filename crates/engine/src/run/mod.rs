@@ -1,0 +1,73 @@
+//! A whole run: worker threads started with their connections, their
+//! snapshots merged into intervals and a global total, reports handed to the
+//! caller as they come.
+
+mod build;
+mod connect;
+mod error;
+mod merge;
+
+pub use error::RunError;
+pub use merge::{IntervalSummary, Outcome, Report};
+
+use crate::config::{EngineConfig, Stop};
+use crate::worker::Timing;
+use build::build_worker;
+use memaslap_workload::Workload;
+use merge::collect;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Runs the load described by `config` and `workload` until it ends or
+/// `stop` is set, calling `on_report` for every interval and socket event.
+pub fn run(
+    config: &EngineConfig,
+    workload: &Workload,
+    stop: &AtomicBool,
+    mut on_report: impl FnMut(Report<'_>),
+) -> Result<Outcome, RunError> {
+    config.validate().map_err(RunError::Config)?;
+    config
+        .check_workload(workload.config())
+        .map_err(RunError::Config)?;
+    for server in &config.servers {
+        server.resolve().map_err(RunError::Transport)?;
+    }
+    let threads = config.threads as usize;
+    let gate = workload
+        .config()
+        .mix
+        .has_no_sets()
+        .then(|| Arc::new(AtomicUsize::new(config.concurrency as usize)));
+    // Every connection is set up (its connect under way) before the clock
+    // starts, as memaslap connects before it starts timing: with many
+    // connections that takes a noticeable part of a short run.
+    let setup = Instant::now();
+    let workers = (0..threads)
+        .map(|id| build_worker(config, workload, id, setup, gate.as_ref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let start = Instant::now();
+    let timing = Timing {
+        start,
+        stop_at: match config.stop {
+            Stop::After(d) => Some(start + d),
+            Stop::Operations(_) => None,
+        },
+        drain: config.drain_timeout,
+        interval: config.report_interval.unwrap_or(Duration::from_secs(1)),
+    };
+    let (tx, rx) = mpsc::channel();
+    std::thread::scope(|scope| -> Result<Outcome, RunError> {
+        for (id, worker) in workers.into_iter().enumerate() {
+            let tx = tx.clone();
+            std::thread::Builder::new()
+                .name(format!("memaslap-{id}"))
+                .spawn_scoped(scope, move || worker.run(timing, stop, &tx, id))
+                .map_err(RunError::System)?;
+        }
+        drop(tx);
+        Ok(collect(&rx, threads, timing, &mut on_report))
+    })
+}
