@@ -1,27 +1,29 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
-//! Task generation cost: one `next_task` plus its completion, in ns/task.
+//! Task generation cost: one task issued plus its completion, in ns/task.
 
 use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use memaslap_workload::{Generator, SetOutcome, Task, Workload, WorkloadConfig};
+use memaslap_workload::{Generator, GetKeys, SetOutcome, Source, Task, Workload, WorkloadConfig};
 
 /// One task: generate it, then report it stored or check every key of it
 /// against its expected value.
 fn step(generator: &mut Generator<'_>, now: Instant) {
-    match generator.next_task() {
+    let (id, task) = generator.issue().expect("a closed loop always has a task");
+    match task {
         Task::Set(set) => {
             black_box(set);
-            generator.complete_set(SetOutcome::Stored, now);
+            generator.complete_set(id, SetOutcome::Stored, now);
         }
         Task::Get(batch) => {
             black_box(batch);
-            let batch = generator.batch();
+            let batch = generator.batch(id);
             for i in 0..batch.len() {
                 let answer = batch.get(i).map(|entry| entry.expected);
-                black_box(generator.check_get(i, answer, now));
+                black_box(generator.check_get(id, i, answer, now));
             }
+            generator.finish_get(id);
         }
     }
 }

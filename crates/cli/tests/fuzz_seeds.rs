@@ -13,7 +13,7 @@ use fault_server::{Fault, Plan, Replies};
 use fuzz_workload::workload;
 use memaslap_engine::Counters;
 use memaslap_engine::{Exchange, MAX_SLICES, Protocol};
-use memaslap_workload::Task;
+use memaslap_workload::{Source, Task};
 use std::path::Path;
 use std::time::Instant;
 

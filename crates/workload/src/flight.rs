@@ -3,28 +3,7 @@
 //! allocating.
 
 use crate::item::{Entry, Item};
-use crate::task::SetKind;
-
-/// Names one outstanding task of a [`crate::Generator`], from its issue
-/// until its result is reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct TaskId(u16);
-
-impl TaskId {
-    /// The only record of a generator of depth 1.
-    pub(crate) const FIRST: TaskId = TaskId(0);
-
-    /// The id of record `index` (below [`MAX_DEPTH`]).
-    pub(crate) const fn new(index: usize) -> TaskId {
-        TaskId(index as u16)
-    }
-
-    /// The record's index, below the generator's depth; useful as a
-    /// per-request tag (e.g. in a binary opaque).
-    pub const fn index(self) -> usize {
-        self.0 as usize
-    }
-}
+use crate::task::{MAX_DEPTH, SetKind, TaskId};
 
 /// A set in flight: the window changes only once it is stored.
 #[derive(Debug, Clone, Copy)]
@@ -56,9 +35,6 @@ pub(crate) struct Flights {
     free: Vec<u16>,
 }
 
-/// The most tasks one generator may have outstanding.
-pub const MAX_DEPTH: usize = 1024;
-
 impl Flights {
     /// Room for `depth` tasks (1..=[`MAX_DEPTH`]) of up to `division` keys.
     pub fn new(depth: usize, division: usize) -> Flights {
@@ -82,12 +58,15 @@ impl Flights {
 
     /// The id the next task will get, if a record is free.
     pub fn next_free(&self) -> Option<TaskId> {
-        self.free.last().copied().map(TaskId)
+        self.free
+            .last()
+            .copied()
+            .map(|i| TaskId::new(usize::from(i)))
     }
 
     /// Takes the record `next_free` named and fills it.
     pub fn take(&mut self, id: TaskId, record: Record) {
-        if self.free.last() == Some(&id.0) {
+        if self.free.last().map(|&i| usize::from(i)) == Some(id.index()) {
             self.free.pop();
         }
         if let Some(slot) = self.records.get_mut(id.index()) {
@@ -105,7 +84,7 @@ impl Flights {
         let slot = self.records.get_mut(id.index())?;
         let record = std::mem::replace(slot, Record::Free);
         if !matches!(record, Record::Free) {
-            self.free.push(id.0);
+            self.free.push(id.index() as u16);
         }
         Some(record)
     }

@@ -6,10 +6,11 @@
 //! only what cannot be derived: its number in the connection's range of
 //! prefixes, its value offset (it moves on every overwrite), its flags and
 //! the time of its last successful set. Its key and value lengths and its key
-//! suffix follow from its number ([`crate::keyspace::KeySpace`]).
+//! suffix follow from its number (the connection's key space, in `keyspace`).
 
 use crate::bytes::OFFSET_SPAN;
 use crate::task::Check;
+use crate::verify::EXPIRE_TTL;
 
 /// Bits of an item's number: a connection draws at most `2^40` fresh keys.
 pub(crate) const NUMBER_BITS: u32 = 40;
@@ -32,7 +33,7 @@ const _: () = assert!(HIGH_SHIFT + (NUMBER_BITS - 32) <= 28);
 ///
 /// Its key is the prefix named by [`Item::number`] plus a suffix slice of
 /// the block, its value `value_len` bytes of the block from
-/// [`Item::value_offset`]; [`crate::keyspace::KeySpace`] expands them.
+/// [`Item::value_offset`]; the connection's key space (`keyspace`) expands them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Item {
     /// The number's low 32 bits.
@@ -118,6 +119,12 @@ impl Item {
     /// Marks it uncertain (see [`Item::is_uncertain`]).
     pub fn make_uncertain(&mut self) {
         self.bits |= UNCERTAIN;
+    }
+
+    /// The expiry a set of the item sends: the fixed TTL for items checked
+    /// for expiry, else 0.
+    pub fn exptime(self) -> u32 {
+        if self.has_ttl() { EXPIRE_TTL } else { 0 }
     }
 
     /// Marks whether a set of its slot is in flight.

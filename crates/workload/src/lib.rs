@@ -8,12 +8,16 @@
 //!   that keys and values are sliced from, and shuffled tables of 1,024 key
 //!   and value lengths in the configured proportions. Shared read-only by all
 //!   threads.
-//! - [`Generator`]: one per connection, with its own `rand_xoshiro` stream
-//!   derived from the master seed, its window of `-w` items, memaslap's
-//!   deterministic set/get mix, overwrites, multi-get batches and
-//!   verification plan. [`Generator::next_task`] borrows keys and values from
-//!   the block and allocates nothing; results go back through
-//!   [`Generator::complete_set`] and [`Generator::check_get`].
+//! - [`Source`]: the one API of a workload source, by task id: issue a
+//!   task, then complete it — a set's outcome, or a check of each key of a
+//!   get and its end. Tasks and results ([`Task`], [`SetTask`],
+//!   [`GetKeys`], [`Verdict`], …) are the types at the bottom of the crate,
+//!   shared by every source.
+//! - [`Generator`]: memaslap's window model as a source, one per
+//!   connection, with its own `rand_xoshiro` stream derived from the master
+//!   seed, its window of `-w` items, memaslap's deterministic set/get mix,
+//!   overwrites, multi-get batches and verification plan. It borrows keys
+//!   and values from the block and allocates nothing per task.
 //!
 //! Keys are an 8-byte printable prefix, unique across all connections of a
 //! run (each connection draws from its own range of the 2^48 prefixes), plus
@@ -26,12 +30,13 @@
 //!
 //! # Example
 //!
-//! A closed loop against a pretend server that stores everything:
+//! A closed loop (one task at a time) against a pretend server that stores
+//! everything:
 //!
 //! ```
 //! use std::collections::HashMap;
 //! use std::time::Instant;
-//! use memaslap_workload::{SetOutcome, Task, Verdict, Workload, WorkloadConfig};
+//! use memaslap_workload::{GetKeys, SetOutcome, Source, Task, Verdict, Workload, WorkloadConfig};
 //!
 //! let config = WorkloadConfig { window: 100, verify: 1.0, division: 4, ..WorkloadConfig::default() };
 //! let workload = Workload::new(&config, 42, 1).unwrap();
@@ -40,13 +45,14 @@
 //! let (mut request, mut key) = (Vec::new(), Vec::new());
 //! let now = Instant::now(); // the engine's clock; here time stands still
 //! for _ in 0..1000 {
-//!     match generator.next_task() {
+//!     let (id, task) = generator.issue().expect("a closed loop always has a task");
+//!     match task {
 //!         Task::Set(set) => {
 //!             // `set <key> 0 <exptime> <len>`, then the value straight from the block.
 //!             key.clear();
 //!             set.key.append_to(&mut key);
 //!             server.insert(key.clone(), set.value.to_vec());
-//!             generator.complete_set(SetOutcome::Stored, now);
+//!             generator.complete_set(id, SetOutcome::Stored, now);
 //!         }
 //!         Task::Get(batch) => {
 //!             request.clear();
@@ -56,13 +62,14 @@
 //!                 entry.key.append_to(&mut request);
 //!             }
 //!             // The request goes out; each key comes back with a value or not.
-//!             for i in 0..generator.batch().len() {
-//!                 let Some(entry) = generator.batch().get(i) else { continue };
+//!             for i in 0..generator.batch(id).len() {
+//!                 let Some(entry) = generator.batch(id).get(i) else { continue };
 //!                 key.clear();
 //!                 entry.key.append_to(&mut key);
 //!                 let answer = server.get(&key).map(Vec::as_slice);
-//!                 assert_eq!(generator.check_get(i, answer, now), Some(Verdict::Ok));
+//!                 assert_eq!(generator.check_get(id, i, answer, now), Some(Verdict::Ok));
 //!             }
+//!             generator.finish_get(id);
 //!         }
 //!     }
 //! }
@@ -82,6 +89,7 @@ mod item;
 mod keyspace;
 mod seed;
 mod sizes;
+mod source;
 mod task;
 mod verify;
 mod workload;
@@ -92,10 +100,12 @@ pub use config::{
     PREFIX_LEN, PROPORTION_TOLERANCE, SizeRange, WorkloadConfig,
 };
 pub use error::{ConfigError, Problem, Section};
-pub use flight::{MAX_DEPTH, TaskId};
-pub use generator::{Counts, Generator};
+pub use generator::{Counts, Generator, GetBatch};
 pub use seed::{OTHER_STREAMS, derive_seed, mix64, random_seed};
 pub use sizes::TABLE_LEN;
-pub use task::{Check, GetBatch, GetEntry, Key, SetKind, SetOutcome, SetTask, Task, Verdict};
+pub use source::Source;
+pub use task::{
+    Check, GetEntry, GetKeys, Key, MAX_DEPTH, SetKind, SetOutcome, SetTask, Task, TaskId, Verdict,
+};
 pub use verify::{EXPIRE_MARGIN, EXPIRE_TTL};
 pub use workload::Workload;

@@ -1,12 +1,11 @@
-//! Tasks handed to the engine and the results it hands back.
+//! Tasks handed to the engine and the results it hands back: the types
+//! every workload source shares. This module depends on no other of the
+//! crate but its constants.
 
 use std::fmt;
 use std::time::Instant;
 
 use crate::config::PREFIX_LEN;
-use crate::generator::exptime;
-use crate::item::Entry;
-use crate::keyspace::KeySpace;
 
 /// A key: its unique 8-byte printable prefix followed by a suffix slice of
 /// the shared block. Send it as two slices or copy it; it is never empty.
@@ -133,13 +132,72 @@ pub enum SetOutcome {
     Lost,
 }
 
-/// The next thing to send.
+/// The next thing to send: a set, or a get of the keys `B` lists
+/// ([`GetKeys`]; each source has its own, borrowed from it).
 #[derive(Debug, Clone, Copy)]
-pub enum Task<'g, 'w> {
+pub enum Task<'w, B> {
     /// Store one item.
     Set(SetTask<'w>),
     /// Get one or more items (a multi-get when `-d` > 1).
-    Get(GetBatch<'g, 'w>),
+    Get(B),
+}
+
+/// Names one outstanding task of a [`crate::Source`], from its issue until
+/// its result is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TaskId(u16);
+
+/// The most tasks one source may have outstanding.
+pub const MAX_DEPTH: usize = 1024;
+
+impl TaskId {
+    /// The id of record `index` (below [`MAX_DEPTH`]).
+    pub(crate) const fn new(index: usize) -> TaskId {
+        TaskId(index as u16)
+    }
+
+    /// The record's index, below the source's depth; useful as a
+    /// per-request tag (e.g. in a binary opaque).
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// The keys of a get, distinct, in the order to send them, with what to
+/// expect for each. A source hands them out by value (they borrow from
+/// it), so that matching a returned key costs no allocation.
+pub trait GetKeys<'w>: Copy {
+    /// Number of keys.
+    fn len(&self) -> usize;
+
+    /// The key at `index`, with what to expect.
+    fn get(&self, index: usize) -> Option<GetEntry<'w>>;
+
+    /// Whether there are no keys (never the case for a task).
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The keys in order, with what to expect.
+    fn iter(&self) -> impl Iterator<Item = GetEntry<'w>> {
+        let keys = *self;
+        (0..self.len()).filter_map(move |i| keys.get(i))
+    }
+
+    /// The index of `key` among the keys, for matching a returned value.
+    fn position(&self, key: &[u8]) -> Option<usize> {
+        self.position_from(key, 0)
+    }
+
+    /// [`GetKeys::position`] looking at index `start` first, then on in
+    /// order (wrapping around): servers answer a multi-get in the order of
+    /// its keys, so the key after the last one answered is usually the one.
+    fn position_from(&self, key: &[u8], start: usize) -> Option<usize> {
+        let n = self.len();
+        (0..n)
+            .map(|k| (start + k) % n)
+            .find(|&i| self.get(i).is_some_and(|entry| entry.key.matches(key)))
+    }
 }
 
 /// One key of a get: what to send and what to expect.
@@ -155,71 +213,6 @@ pub struct GetEntry<'w> {
     pub exptime: u32,
     /// When the item was last stored, as reported to the generator.
     pub set_at: Option<Instant>,
-}
-
-/// The keys of a get, distinct, in the order to send them.
-#[derive(Clone, Copy)]
-pub struct GetBatch<'g, 'w> {
-    entries: &'g [Entry],
-    space: &'g KeySpace<'w>,
-}
-
-impl<'g, 'w: 'g> GetBatch<'g, 'w> {
-    pub(crate) const fn new(entries: &'g [Entry], space: &'g KeySpace<'w>) -> Self {
-        Self { entries, space }
-    }
-
-    /// Number of keys.
-    pub const fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether there are no keys (never the case for a task).
-    pub const fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// The key at `index`, with what to expect.
-    pub fn get(&self, index: usize) -> Option<GetEntry<'w>> {
-        let entry = self.entries.get(index)?;
-        let item = entry.item;
-        Some(GetEntry {
-            key: self.space.key(item),
-            expected: self.space.value(item),
-            check: entry.check,
-            exptime: exptime(item),
-            set_at: self.space.set_at(item),
-        })
-    }
-
-    /// The keys in order, with what to expect.
-    pub fn iter(&self) -> impl Iterator<Item = GetEntry<'w>> + 'g {
-        let batch = *self;
-        (0..self.len()).filter_map(move |i| batch.get(i))
-    }
-
-    /// The index of `key` in this batch, for matching a returned value.
-    pub fn position(&self, key: &[u8]) -> Option<usize> {
-        self.position_from(key, 0)
-    }
-
-    /// [`GetBatch::position`] looking at index `start` first, then on in
-    /// order (wrapping around): servers answer a multi-get in the order of
-    /// its keys, so the key after the last one answered is usually the one.
-    pub fn position_from(&self, key: &[u8], start: usize) -> Option<usize> {
-        let n = self.len();
-        (0..n)
-            .map(|k| (start + k) % n)
-            .find(|&i| self.get(i).is_some_and(|entry| entry.key.matches(key)))
-    }
-}
-
-impl fmt::Debug for GetBatch<'_, '_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list()
-            .entries(self.iter().map(|entry| (entry.key, entry.check)))
-            .finish()
-    }
 }
 
 #[cfg(test)]

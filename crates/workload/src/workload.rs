@@ -5,7 +5,6 @@ use std::fmt;
 use crate::bytes::{OFFSET_SPAN, PREFIX_SPACE, printable_block};
 use crate::config::{MAX_KEY_LEN, WorkloadConfig};
 use crate::error::ConfigError;
-use crate::generator::Generator;
 use crate::seed::{WORKLOAD_STREAM, derive_rng};
 use crate::sizes::{TABLE_LEN, size_table};
 
@@ -66,25 +65,6 @@ impl Workload {
             key_lens,
             value_lens,
         })
-    }
-
-    /// The generator of connection `connection` (0-based, over all threads):
-    /// its own random stream, window and counters.
-    ///
-    /// Building it allocates the window (`-w` items) and the multi-get batch
-    /// (`-d` keys); generating tasks afterwards allocates nothing.
-    ///
-    /// # Errors
-    /// [`ConfigError::ConnectionIndex`] when `connection` is not below the
-    /// number of connections the workload was built for.
-    pub fn generator(&self, connection: u32) -> Result<Generator<'_>, ConfigError> {
-        if connection >= self.connections {
-            return Err(ConfigError::ConnectionIndex {
-                index: connection,
-                connections: self.connections,
-            });
-        }
-        Ok(Generator::new(self, connection))
     }
 
     /// The validated configuration.

@@ -9,7 +9,9 @@ use counting_alloc::Counting;
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
-use memaslap_workload::{CommandMix, SetOutcome, SizeRange, Task, Workload, WorkloadConfig};
+use memaslap_workload::{
+    CommandMix, GetKeys, SetOutcome, SizeRange, Source, Task, Workload, WorkloadConfig,
+};
 
 thread_local! {
     static WATCHED: Cell<bool> = const { Cell::new(false) };
@@ -41,7 +43,8 @@ fn run(config: &WorkloadConfig, tasks: u32) -> (u64, u64) {
     WATCHED.with(|w| w.set(true));
     for n in 0..tasks {
         let now = t0 + Duration::from_secs(u64::from(n));
-        match g.next_task() {
+        let (id, task) = g.issue().unwrap();
+        match task {
             Task::Set(set) => {
                 let outcome = if n % 11 == 0 {
                     SetOutcome::NotStored
@@ -49,16 +52,17 @@ fn run(config: &WorkloadConfig, tasks: u32) -> (u64, u64) {
                     SetOutcome::Stored
                 };
                 std::hint::black_box(set);
-                g.complete_set(outcome, now);
+                g.complete_set(id, outcome, now);
             }
             Task::Get(_) => {
-                let batch = g.batch();
+                let batch = g.batch(id);
                 for i in 0..batch.len() {
                     let expected = batch.get(i).unwrap().expected;
                     let answer = (i % 7 != 0).then_some(expected);
-                    std::hint::black_box(g.check_get(i, answer, now));
+                    std::hint::black_box(g.check_get(id, i, answer, now));
                     checked += 1;
                 }
+                g.finish_get(id);
             }
         }
     }

@@ -4,7 +4,9 @@
 
 use std::time::Instant;
 
-use memaslap_workload::{CommandMix, SetOutcome, Task, Workload, WorkloadConfig, random_seed};
+use memaslap_workload::{
+    CommandMix, GetKeys, SetOutcome, Source, Task, Workload, WorkloadConfig, random_seed,
+};
 
 const TASKS: usize = 100_000;
 
@@ -38,7 +40,8 @@ fn steps(workload: &Workload, connection: u32, tasks: usize) -> Vec<Step> {
     let now = Instant::now();
     let mut out = Vec::with_capacity(tasks);
     for _ in 0..tasks {
-        match g.next_task() {
+        let (id, task) = g.issue().unwrap();
+        match task {
             Task::Set(set) => {
                 out.push(Step::Set {
                     prefix: *set.key.prefix(),
@@ -46,7 +49,7 @@ fn steps(workload: &Workload, connection: u32, tasks: usize) -> Vec<Step> {
                     value: place(block, set.value),
                     exptime: set.exptime,
                 });
-                g.complete_set(SetOutcome::Stored, now);
+                g.complete_set(id, SetOutcome::Stored, now);
             }
             Task::Get(batch) => {
                 for entry in batch.iter() {
@@ -58,6 +61,7 @@ fn steps(workload: &Workload, connection: u32, tasks: usize) -> Vec<Step> {
                 }
             }
         }
+        g.finish_get(id);
     }
     out
 }

@@ -5,7 +5,9 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use memaslap_workload::{CommandMix, SetOutcome, SizeRange, Task, Workload, WorkloadConfig};
+use memaslap_workload::{
+    CommandMix, GetKeys, SetOutcome, SizeRange, Source, Task, Workload, WorkloadConfig,
+};
 
 const TASKS: u64 = 100_000;
 
@@ -16,13 +18,15 @@ fn mix_counts(config: &WorkloadConfig) -> (u64, u64) {
     let now = Instant::now();
     let (mut sets, mut gets) = (0, 0);
     for _ in 0..TASKS {
-        match g.next_task() {
+        let (id, task) = g.issue().unwrap();
+        match task {
             Task::Set(_) => {
                 sets += 1;
-                g.complete_set(SetOutcome::Stored, now);
+                g.complete_set(id, SetOutcome::Stored, now);
             }
             Task::Get(batch) => gets += batch.len() as u64,
         }
+        g.finish_get(id);
     }
     (sets, gets)
 }
@@ -83,12 +87,13 @@ fn sizes_stay_in_range_and_follow_proportions() {
     for connection in 0..2 {
         let mut g = workload.generator(connection).unwrap();
         for _ in 0..TASKS {
-            match g.next_task() {
+            let (id, task) = g.issue().unwrap();
+            match task {
                 Task::Set(set) => {
                     sets += 1;
                     key_hits[range_index(&keys, set.key.len())] += 1;
                     value_hits[range_index(&values, set.value.len())] += 1;
-                    g.complete_set(SetOutcome::Stored, now);
+                    g.complete_set(id, SetOutcome::Stored, now);
                 }
                 Task::Get(batch) => {
                     for entry in batch.iter() {
@@ -97,6 +102,7 @@ fn sizes_stay_in_range_and_follow_proportions() {
                     }
                 }
             }
+            g.finish_get(id);
         }
     }
     for (hits, ranges) in [(&key_hits, &keys), (&value_hits, &values)] {
@@ -121,11 +127,13 @@ fn fixed_value_size_applies_to_every_set() {
     let mut g = workload.generator(0).unwrap();
     let now = Instant::now();
     for _ in 0..2_000 {
-        if let Task::Set(set) = g.next_task() {
+        let (id, task) = g.issue().unwrap();
+        if let Task::Set(set) = task {
             assert_eq!(set.value.len(), 333);
             assert_eq!(set.key.len(), 64);
-            g.complete_set(SetOutcome::Stored, now);
+            g.complete_set(id, SetOutcome::Stored, now);
         }
+        g.finish_get(id);
     }
 }
 
@@ -143,7 +151,8 @@ fn prefixes_never_repeat_across_64_connections() {
     for connection in 0..64 {
         let mut g = workload.generator(connection).unwrap();
         for _ in 0..10_000 {
-            match g.next_task() {
+            let (id, task) = g.issue().unwrap();
+            match task {
                 Task::Set(set) => {
                     assert!(set.key.prefix().iter().all(u8::is_ascii_graphic));
                     assert!(set.key.suffix().iter().all(u8::is_ascii_graphic));
@@ -152,10 +161,11 @@ fn prefixes_never_repeat_across_64_connections() {
                         new_keys += 1;
                         assert!(prefixes.insert(*set.key.prefix()), "prefix repeated");
                     }
-                    g.complete_set(SetOutcome::Stored, now);
+                    g.complete_set(id, SetOutcome::Stored, now);
                 }
                 Task::Get(_) => {}
             }
+            g.finish_get(id);
         }
     }
     assert_eq!(prefixes.len(), new_keys);

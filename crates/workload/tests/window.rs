@@ -7,7 +7,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use memaslap_workload::{CommandMix, SetKind, SetOutcome, Task, Verdict, Workload, WorkloadConfig};
+use memaslap_workload::{
+    CommandMix, GetKeys, SetKind, SetOutcome, Source, Task, Verdict, Workload, WorkloadConfig,
+};
 use support::{Fault, Server, Tally, always_stored, frozen, run};
 
 fn config(window: usize, set: f64) -> WorkloadConfig {
@@ -86,16 +88,18 @@ fn overwrite_changes_the_expected_value() {
     let workload = Workload::new(&c, 1, 1).unwrap();
     let mut g = workload.generator(0).unwrap();
     let now = Instant::now();
-    let first = match g.next_task() {
+    let (id, task) = g.issue().unwrap();
+    let first = match task {
         Task::Set(set) => (set.key.prefix().to_owned(), set.value.to_vec()),
         Task::Get(_) => panic!("first task must be a set"),
     };
-    g.complete_set(SetOutcome::Stored, now);
+    g.complete_set(id, SetOutcome::Stored, now);
     // Every later set overwrites the only stored item, one offset further.
     let mut previous = first.1.clone();
     let mut overwrites = 0;
     while overwrites < 3 {
-        match g.next_task() {
+        let (id, task) = g.issue().unwrap();
+        match task {
             Task::Set(set) => {
                 assert_eq!(set.kind, SetKind::Overwrite);
                 assert_eq!(set.key.prefix(), &first.0);
@@ -103,12 +107,12 @@ fn overwrite_changes_the_expected_value() {
                 assert_eq!(&set.value[..set.value.len() - 1], &previous[1..]);
                 previous = set.value.to_vec();
                 overwrites += 1;
-                g.complete_set(SetOutcome::Stored, now);
+                g.complete_set(id, SetOutcome::Stored, now);
             }
             Task::Get(batch) => {
                 assert_eq!(batch.get(0).unwrap().expected, &previous[..]);
-                assert_eq!(g.check_get(0, Some(&previous), now), Some(Verdict::Ok));
-                assert_eq!(g.check_get(0, Some(&first.1), now).unwrap(), {
+                assert_eq!(g.check_get(id, 0, Some(&previous), now), Some(Verdict::Ok));
+                assert_eq!(g.check_get(id, 0, Some(&first.1), now).unwrap(), {
                     if overwrites == 0 {
                         Verdict::Ok
                     } else {
@@ -117,6 +121,7 @@ fn overwrite_changes_the_expected_value() {
                 });
             }
         }
+        g.finish_get(id);
     }
 }
 
@@ -246,8 +251,9 @@ fn multi_gets_have_distinct_stored_keys() {
     let mut full = 0;
     for _ in 0..5_000 {
         let filled = g.filled();
-        match g.next_task() {
-            Task::Set(_) => g.complete_set(SetOutcome::Stored, now),
+        let (id, task) = g.issue().unwrap();
+        match task {
+            Task::Set(_) => g.complete_set(id, SetOutcome::Stored, now),
             Task::Get(batch) => {
                 assert_eq!(batch.len(), filled.min(10));
                 full += usize::from(batch.len() == 10);
@@ -270,6 +276,7 @@ fn multi_gets_have_distinct_stored_keys() {
                 assert_eq!(batch.position_from(b"not asked", 3), None);
             }
         }
+        g.finish_get(id);
     }
     assert!(full > 100);
 }
@@ -313,26 +320,31 @@ fn failed_overwrites_stop_verification_of_the_item() {
     let workload = Workload::new(&c, 4, 1).unwrap();
     let mut g = workload.generator(0).unwrap();
     let now = Instant::now();
-    let Task::Set(first) = g.next_task() else {
+    let (id, Task::Set(first)) = g.issue().unwrap() else {
         panic!("expected a set")
     };
     let stored = first.value.to_vec();
-    g.complete_set(SetOutcome::Stored, now);
-    assert!(matches!(g.next_task(), Task::Get(_)));
-    assert_eq!(g.check_get(0, Some(&stored), now), Some(Verdict::Ok));
-    let Task::Set(over) = g.next_task() else {
+    g.complete_set(id, SetOutcome::Stored, now);
+    let (id, task) = g.issue().unwrap();
+    assert!(matches!(task, Task::Get(_)));
+    assert_eq!(g.check_get(id, 0, Some(&stored), now), Some(Verdict::Ok));
+    g.finish_get(id);
+    let (id, Task::Set(over)) = g.issue().unwrap() else {
         panic!("expected a set")
     };
     assert_eq!(over.kind, SetKind::Overwrite);
-    g.complete_set(SetOutcome::Lost, now);
-    assert!(matches!(g.next_task(), Task::Get(_)));
-    assert_eq!(g.check_get(0, None, now), Some(Verdict::Unchecked));
-    let Task::Set(again) = g.next_task() else {
+    g.complete_set(id, SetOutcome::Lost, now);
+    let (id, task) = g.issue().unwrap();
+    assert!(matches!(task, Task::Get(_)));
+    assert_eq!(g.check_get(id, 0, None, now), Some(Verdict::Unchecked));
+    g.finish_get(id);
+    let (id, Task::Set(again)) = g.issue().unwrap() else {
         panic!("expected a set")
     };
     let again = again.value.to_vec();
-    g.complete_set(SetOutcome::Stored, now);
-    assert!(matches!(g.next_task(), Task::Get(_)));
-    assert_eq!(g.check_get(0, Some(&again), now), Some(Verdict::Ok));
-    assert_eq!(g.check_get(1, Some(&again), now), None);
+    g.complete_set(id, SetOutcome::Stored, now);
+    let (id, task) = g.issue().unwrap();
+    assert!(matches!(task, Task::Get(_)));
+    assert_eq!(g.check_get(id, 0, Some(&again), now), Some(Verdict::Ok));
+    assert_eq!(g.check_get(id, 1, Some(&again), now), None);
 }

@@ -16,7 +16,7 @@
 use libfuzzer_sys::fuzz_target;
 use memaslap_engine::{Done, Exchange, MAX_SLICES, Protocol};
 use memaslap_engine::Counters;
-use memaslap_workload::{Task, Workload};
+use memaslap_workload::{Source, Task, Workload};
 
 #[path = "../workload.rs"]
 mod fuzz_workload;

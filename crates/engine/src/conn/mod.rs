@@ -14,7 +14,7 @@ use memaslap_transport::{
     Access, AnyTransport, Event, ResetReason, Status, Transport, TransportError, TransportEvent,
     UdpCounters,
 };
-use memaslap_workload::{Generator, SetOutcome, Task, mix64};
+use memaslap_workload::{Generator, GetKeys, SetOutcome, Source, Task, mix64};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
@@ -286,7 +286,7 @@ impl<'w, T: Transport> Conn<'w, T> {
         if encoded.is_err() {
             // The workload only makes keys the protocols accept; a key that
             // is refused means this connection cannot go on.
-            self.generator.complete_set_of(id, SetOutcome::Lost, now);
+            self.generator.complete_set(id, SetOutcome::Lost, now);
             self.generator.finish_get(id);
             ctx.stats.counters.errors.client_error += 1;
             self.close();

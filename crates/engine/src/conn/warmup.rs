@@ -3,6 +3,7 @@
 
 use super::{Conn, WarmupGate};
 use memaslap_transport::Transport;
+use memaslap_workload::Source;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 

@@ -3,7 +3,7 @@
 use super::tests::{bin_reply, value_reply, wire};
 use super::*;
 use crate::schedule::{Pace, Schedule};
-use memaslap_workload::{CommandMix, Task, Workload, WorkloadConfig};
+use memaslap_workload::{CommandMix, GetKeys, Source, Task, Workload, WorkloadConfig};
 
 /// Seed 1 issues several tasks together after `pipeline_warm`: with other
 /// seeds the next get may pick an item with a set in flight and wait.
@@ -22,7 +22,7 @@ fn workload(division: usize) -> Workload {
 /// expects: every key stored (sets were answered before).
 fn reply_for(protocol: Protocol, g: &Generator<'_>, id: TaskId, is_set: bool) -> Vec<u8> {
     let tag = (id.index() as u32) << 16;
-    let batch = g.batch_of(id);
+    let batch = g.batch(id);
     match (protocol, is_set) {
         (Protocol::Ascii, true) => b"STORED\r\n".to_vec(),
         (Protocol::Binary, true) => bin_reply(0x01, 0, tag, &[], &[], &[]),

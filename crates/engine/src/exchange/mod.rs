@@ -24,7 +24,7 @@ use crate::stats::Counters;
 use batch::WriteBatch;
 use codec::{AnyCodec, Codec};
 use memaslap_proto::binary as bin;
-use memaslap_workload::{Generator, GetBatch, SetOutcome, SetTask, TaskId};
+use memaslap_workload::{Generator, GetKeys, SetOutcome, SetTask, Source, TaskId};
 use reply::{Blame, Results, State};
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -211,7 +211,7 @@ impl<'w> Exchange<'w> {
         let count = self.outstanding.len();
         for request in self.outstanding.drain(..) {
             match request.pending {
-                Pending::Set { .. } => generator.complete_set_of(request.id, SetOutcome::Lost, now),
+                Pending::Set { .. } => generator.complete_set(request.id, SetOutcome::Lost, now),
                 Pending::Get { .. } => generator.finish_get(request.id),
             }
         }
@@ -251,7 +251,7 @@ impl<'w> Exchange<'w> {
     pub fn begin_get(
         &mut self,
         id: TaskId,
-        batch: &GetBatch<'_, '_>,
+        batch: &impl GetKeys<'w>,
         now: Instant,
     ) -> Result<(), Unencodable> {
         self.keys.clear();

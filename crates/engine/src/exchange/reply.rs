@@ -4,7 +4,7 @@
 use super::{Kind, Pending};
 use crate::failure::VerifyFailure;
 use crate::stats::Counters;
-use memaslap_workload::{Generator, SetOutcome, TaskId, Verdict};
+use memaslap_workload::{Generator, GetKeys, SetOutcome, Source, TaskId, Verdict};
 use std::time::Instant;
 
 /// What a protocol's reply reader leaves behind.
@@ -57,13 +57,13 @@ impl Results<'_, '_> {
     /// first after the last key answered (values come in the keys' order).
     pub(super) fn position(&self, key: &[u8]) -> Option<usize> {
         let start = self.answered.iter().rposition(|&a| a).map_or(0, |i| i + 1);
-        self.generator.batch_of(self.id).position_from(key, start)
+        self.generator.batch(self.id).position_from(key, start)
     }
 
     /// Whether `key` is key `index` of the request.
     pub(super) fn is_key(&self, index: usize, key: &[u8]) -> bool {
         self.generator
-            .batch_of(self.id)
+            .batch(self.id)
             .get(index)
             .is_some_and(|entry| entry.key.matches(key))
     }
@@ -115,7 +115,7 @@ impl Results<'_, '_> {
         object_bytes: usize,
         blame: Option<Blame>,
     ) -> State {
-        self.generator.complete_set_of(self.id, outcome, self.now);
+        self.generator.complete_set(self.id, outcome, self.now);
         if blame != Some(Blame::Client) {
             self.counters.cmd_set += 1;
             self.counters.object_bytes += object_bytes as u64;
@@ -144,10 +144,7 @@ impl Results<'_, '_> {
 
     /// Judges the answer for key `index` and counts the verdict.
     fn check(&mut self, index: usize, answer: Option<&[u8]>) {
-        let Some(verdict) = self
-            .generator
-            .check_get_of(self.id, index, answer, self.now)
-        else {
+        let Some(verdict) = self.generator.check_get(self.id, index, answer, self.now) else {
             return;
         };
         self.verdict(verdict);
@@ -156,7 +153,7 @@ impl Results<'_, '_> {
         }
         if let (Some(failures), Some(entry)) = (
             self.failures.as_deref_mut(),
-            self.generator.batch_of(self.id).get(index),
+            self.generator.batch(self.id).get(index),
         ) {
             failures.push(VerifyFailure::new(verdict, &entry, answer));
         }

@@ -1,5 +1,5 @@
 use super::*;
-use memaslap_workload::{Task, Workload, WorkloadConfig};
+use memaslap_workload::{GetKeys, Source, Task, Workload, WorkloadConfig};
 
 /// When every request of these tests begins.
 fn t0() -> Instant {
@@ -270,23 +270,23 @@ fn ascii_multi_get_counts_each_key() {
         }
     }
     let before = c;
-    loop {
+    let get = loop {
         if let (id, Task::Get(batch)) = g.issue().unwrap() {
             if batch.len() == 4 {
                 x.begin_get(id, &batch, t0()).unwrap();
-                break;
+                break id;
             }
             x.begin_get(id, &batch, t0()).unwrap();
             feed(&mut x, b"END\r\n", &mut g, &mut c).unwrap();
         } else {
             panic!("expected gets once the mix has caught up");
         }
-    }
+    };
     let before_get = c;
     // Answer two of the four keys, in the order asked.
     let mut reply = Vec::new();
     let asked: Vec<Vec<u8>> = g
-        .batch()
+        .batch(get)
         .iter()
         .map(|e| {
             let mut k = Vec::new();
@@ -388,7 +388,7 @@ fn binary_multi_get_matches_by_opaque_and_key() {
     let mut x = Exchange::new(Protocol::Binary, 3, 1 << 20);
     let stored_reply = bin_reply(0x01, 0, 0, &[], &[], &[]);
     let mut stored = Vec::new();
-    let batch_len = loop {
+    let (get, batch_len) = loop {
         match g.issue().unwrap() {
             (id, Task::Set(set)) => {
                 let mut key = Vec::new();
@@ -401,7 +401,7 @@ fn binary_multi_get_matches_by_opaque_and_key() {
                 let n = batch.len();
                 x.begin_get(id, &batch, t0()).unwrap();
                 if n == 3 {
-                    break n;
+                    break (id, n);
                 }
                 // Answer smaller batches with misses only.
                 let reply = if n == 1 {
@@ -419,7 +419,7 @@ fn binary_multi_get_matches_by_opaque_and_key() {
     );
     let before = c;
     let asked: Vec<Vec<u8>> = g
-        .batch()
+        .batch(get)
         .iter()
         .map(|e| {
             let mut k = Vec::new();

@@ -6,15 +6,20 @@ use std::time::Instant;
 
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::flight::{Flights, Record, TaskId};
+use crate::error::ConfigError;
+use crate::flight::{Flights, Record};
 use crate::item::Item;
 use crate::keyspace::KeySpace;
 use crate::seed::{below, derive_rng};
 use crate::sizes::TABLE_LEN;
-use crate::task::{GetBatch, SetKind, SetOutcome, SetTask, Task, Verdict};
-use crate::verify::{EXPIRE_TTL, judge};
+use crate::source::Source;
+use crate::task::{SetKind, SetOutcome, SetTask, Task, TaskId, Verdict};
+use crate::verify::judge;
 use crate::workload::Workload;
 
+pub use batch::GetBatch;
+
+mod batch;
 mod plan;
 
 /// What a generator has issued so far.
@@ -32,12 +37,8 @@ pub struct Counts {
     pub warmup_sets: u64,
 }
 
-/// One connection's source of tasks.
-///
-/// Closed loop, as memaslap: ask for a task with [`Generator::next_task`],
-/// send it, then report its result — [`Generator::complete_set`] for a set,
-/// [`Generator::check_get`] for each key of a get — before asking for the
-/// next one. Nothing here allocates after construction.
+/// One connection's source of tasks in memaslap's window model: a
+/// [`Source`]. Nothing here allocates after construction.
 ///
 /// memaslap's rules, kept:
 /// - Sets walk the window in order. On the first lap each stores its item; on
@@ -53,8 +54,7 @@ pub struct Counts {
 /// - A fraction `-v` of the other gets are verified byte for byte.
 ///
 /// Pipelining (an extension, [`Generator::with_depth`]): up to `depth`
-/// tasks may be outstanding, issued with [`Generator::issue`] and reported by
-/// their [`TaskId`]. Walking sets move the cursor on when issued (back again
+/// tasks may be outstanding, each reported by its [`TaskId`]. Walking sets move the cursor on when issued (back again
 /// if the last one issued fails); an item with a set in flight is neither
 /// picked by a get nor set again until that set is answered, so replies
 /// handled in issue order judge every get against what the server holds.
@@ -120,133 +120,6 @@ impl<'w> Generator<'w> {
         self
     }
 
-    /// How many tasks may be outstanding at once.
-    pub fn depth(&self) -> usize {
-        self.flights.depth()
-    }
-
-    /// How many tasks are outstanding.
-    pub fn outstanding(&self) -> usize {
-        self.flights.outstanding()
-    }
-
-    /// The next task, closed loop. Call it once the previous task is
-    /// complete: anything still outstanding is forgotten and leaves the
-    /// window as it was.
-    pub fn next_task(&mut self) -> Task<'_, 'w> {
-        self.forget_all();
-        let id = self.issue_id().unwrap_or(TaskId::FIRST);
-        self.task(id)
-    }
-
-    /// The next task and its id, or `None` when `depth` tasks are
-    /// outstanding or the next one would touch an item with a set in flight
-    /// (wait for a reply, then ask again). Report its result by its id.
-    ///
-    /// ```
-    /// use std::time::Instant;
-    /// use memaslap_workload::{SetOutcome, Task, Workload, WorkloadConfig};
-    ///
-    /// let workload = Workload::new(&WorkloadConfig::default(), 1, 1).unwrap();
-    /// let mut generator = workload.generator(0).unwrap().with_depth(4);
-    /// let now = Instant::now();
-    /// let mut sent = Vec::new();
-    /// while let Some((id, task)) = generator.issue() {
-    ///     sent.push((id, matches!(task, Task::Set(_))));
-    /// }
-    /// assert!(!sent.is_empty() && sent.len() <= 4);
-    /// // Replies come back in order; each names its task.
-    /// for (id, is_set) in sent {
-    ///     if is_set {
-    ///         generator.complete_set_of(id, SetOutcome::Stored, now);
-    ///     } else {
-    ///         generator.finish_get(id);
-    ///     }
-    /// }
-    /// assert_eq!(generator.outstanding(), 0);
-    /// ```
-    pub fn issue(&mut self) -> Option<(TaskId, Task<'_, 'w>)> {
-        let id = self.issue_id()?;
-        Some((id, self.task(id)))
-    }
-
-    /// Reports how the set in flight ended; `now` is when its answer came.
-    /// Does nothing when no set is in flight.
-    pub fn complete_set(&mut self, outcome: SetOutcome, now: Instant) {
-        self.complete_set_of(TaskId::FIRST, outcome, now);
-    }
-
-    /// Reports how set `id` ended; `now` is when its answer came. Does
-    /// nothing when `id` is not an outstanding set.
-    pub fn complete_set_of(&mut self, id: TaskId, outcome: SetOutcome, now: Instant) {
-        let Some(Record::Set(pending)) = self.flights.get(id) else {
-            return;
-        };
-        self.flights.release(id);
-        let set_ms = match outcome {
-            SetOutcome::Stored => Some(self.space.set_ms(now)),
-            SetOutcome::NotStored | SetOutcome::Lost => None,
-        };
-        let Some(item) = self.window.get_mut(pending.slot) else {
-            return;
-        };
-        item.mark_setting(false);
-        match set_ms {
-            Some(set_ms) => *item = pending.item.stored_at(set_ms),
-            None => {
-                if pending.kind == SetKind::Overwrite && item.is_stored() {
-                    item.make_uncertain();
-                }
-                self.unwalk(pending);
-            }
-        }
-    }
-
-    /// Ends get `id` once all its keys are judged, freeing its record.
-    pub fn finish_get(&mut self, id: TaskId) {
-        if let Some(Record::Get) = self.flights.get(id) {
-            self.flights.release(id);
-        }
-    }
-
-    /// Judges the answer for key `index` of the get in flight: `answer` is
-    /// the value returned, `None` a miss; `now` is when it came. `None` when
-    /// no get is in flight or `index` is not one of its keys.
-    pub fn check_get(&self, index: usize, answer: Option<&[u8]>, now: Instant) -> Option<Verdict> {
-        self.check_get_of(TaskId::FIRST, index, answer, now)
-    }
-
-    /// [`Generator::check_get`] for key `index` of get `id`.
-    pub fn check_get_of(
-        &self,
-        id: TaskId,
-        index: usize,
-        answer: Option<&[u8]>,
-        now: Instant,
-    ) -> Option<Verdict> {
-        let entry = self.flights.batch(id).get(index)?;
-        let item = entry.item;
-        Some(judge(
-            entry.check,
-            self.space.value(item),
-            exptime(item),
-            self.space.set_at(item),
-            answer,
-            now,
-        ))
-    }
-
-    /// The keys of the get in flight (empty when the task in flight is not a
-    /// get), e.g. to match returned keys with [`GetBatch::position`].
-    pub fn batch(&self) -> GetBatch<'_, 'w> {
-        self.batch_of(TaskId::FIRST)
-    }
-
-    /// The keys of get `id` (empty when `id` is not an outstanding get).
-    pub fn batch_of(&self, id: TaskId) -> GetBatch<'_, 'w> {
-        GetBatch::new(self.flights.batch(id), &self.space)
-    }
-
     /// This generator's connection index.
     pub fn connection(&self) -> u32 {
         self.connection
@@ -255,13 +128,6 @@ impl<'w> Generator<'w> {
     /// What has been issued so far.
     pub fn counts(&self) -> Counts {
         self.counts
-    }
-
-    /// Whether the next task is a warm-up set (the mix has no sets and the
-    /// window is not stored yet). Once it turns false, memaslap waits for all
-    /// connections before the timed run starts.
-    pub fn is_warming_up(&self) -> bool {
-        self.warmup_left > 0
     }
 
     /// Items in the window (`-w`).
@@ -305,30 +171,120 @@ impl<'w> Generator<'w> {
     }
 
     /// The task outstanding as `id`.
-    fn task(&self, id: TaskId) -> Task<'_, 'w> {
+    fn task(&self, id: TaskId) -> Task<'w, GetBatch<'_, 'w>> {
         match self.flights.get(id) {
             Some(Record::Set(pending)) => Task::Set(SetTask {
                 key: self.space.key(pending.item),
                 value: self.space.value(pending.item),
-                exptime: exptime(pending.item),
+                exptime: pending.item.exptime(),
                 kind: pending.kind,
                 warmup: pending.warmup,
             }),
-            _ => Task::Get(self.batch_of(id)),
+            _ => Task::Get(self.batch(id)),
         }
     }
+}
 
-    /// Forgets every outstanding task, as if never issued.
-    fn forget_all(&mut self) {
-        for index in 0..self.flights.depth() {
-            let id = TaskId::new(index);
-            if let Some(Record::Set(pending)) = self.flights.release(id) {
-                if let Some(item) = self.window.get_mut(pending.slot) {
-                    item.mark_setting(false);
+impl<'w> Source<'w> for Generator<'w> {
+    type Keys<'g>
+        = GetBatch<'g, 'w>
+    where
+        Self: 'g;
+
+    fn issue(&mut self) -> Option<(TaskId, Task<'w, GetBatch<'_, 'w>>)> {
+        let id = self.issue_id()?;
+        Some((id, self.task(id)))
+    }
+
+    fn complete_set(&mut self, id: TaskId, outcome: SetOutcome, now: Instant) {
+        let Some(Record::Set(pending)) = self.flights.get(id) else {
+            return;
+        };
+        self.flights.release(id);
+        let set_ms = match outcome {
+            SetOutcome::Stored => Some(self.space.set_ms(now)),
+            SetOutcome::NotStored | SetOutcome::Lost => None,
+        };
+        let Some(item) = self.window.get_mut(pending.slot) else {
+            return;
+        };
+        item.mark_setting(false);
+        match set_ms {
+            Some(set_ms) => *item = pending.item.stored_at(set_ms),
+            None => {
+                if pending.kind == SetKind::Overwrite && item.is_stored() {
+                    item.make_uncertain();
                 }
                 self.unwalk(pending);
             }
         }
+    }
+
+    #[inline]
+    fn check_get(
+        &self,
+        id: TaskId,
+        index: usize,
+        answer: Option<&[u8]>,
+        now: Instant,
+    ) -> Option<Verdict> {
+        let entry = self.flights.batch(id).get(index)?;
+        let item = entry.item;
+        Some(judge(
+            entry.check,
+            self.space.value(item),
+            item.exptime(),
+            self.space.set_at(item),
+            answer,
+            now,
+        ))
+    }
+
+    fn finish_get(&mut self, id: TaskId) {
+        if let Some(Record::Get) = self.flights.get(id) {
+            self.flights.release(id);
+        }
+    }
+
+    #[inline]
+    fn batch(&self, id: TaskId) -> GetBatch<'_, 'w> {
+        GetBatch::new(self.flights.batch(id), &self.space)
+    }
+
+    fn depth(&self) -> usize {
+        self.flights.depth()
+    }
+
+    fn outstanding(&self) -> usize {
+        self.flights.outstanding()
+    }
+
+    /// Whether the next task is a warm-up set (the mix has no sets and the
+    /// window is not stored yet). Once it turns false, memaslap waits for
+    /// all connections before the timed run starts.
+    fn is_warming_up(&self) -> bool {
+        self.warmup_left > 0
+    }
+}
+
+impl Workload {
+    /// The generator of connection `connection` (0-based, over all threads):
+    /// its own random stream, window and counters.
+    ///
+    /// Building it allocates the window (`-w` items) and the multi-get batch
+    /// (`-d` keys); generating tasks afterwards allocates nothing.
+    ///
+    /// # Errors
+    /// [`ConfigError::ConnectionIndex`] when `connection` is not below the
+    /// number of connections the workload was built for.
+    pub fn generator(&self, connection: u32) -> Result<Generator<'_>, ConfigError> {
+        if connection >= self.connections() {
+            return Err(ConfigError::ConnectionIndex {
+                index: connection,
+                connections: self.connections(),
+            });
+        }
+        Ok(Generator::new(self, connection))
     }
 }
 
@@ -342,12 +298,6 @@ impl fmt::Debug for Generator<'_> {
             .field("outstanding", &self.flights.outstanding())
             .finish_non_exhaustive()
     }
-}
-
-/// The expiry a set of `item` sends: the fixed TTL for items checked for
-/// expiry, else 0.
-pub(crate) fn exptime(item: Item) -> u32 {
-    if item.has_ttl() { EXPIRE_TTL } else { 0 }
 }
 
 /// Whether window slot `slot` holds items with a TTL: exactly
@@ -412,10 +362,12 @@ mod tests {
         g.next_number = g.space.numbers() - 1;
         let mut kinds = Vec::new();
         for _ in 0..6 {
-            if let Task::Set(set) = g.next_task() {
+            let (id, task) = g.issue().unwrap();
+            if let Task::Set(set) = task {
                 kinds.push(set.kind);
             }
-            g.complete_set(SetOutcome::Stored, now);
+            g.complete_set(id, SetOutcome::Stored, now);
+            g.finish_get(id);
         }
         use SetKind::{New, Overwrite};
         assert_eq!(kinds, [New, New, New, Overwrite, Overwrite, Overwrite]);

@@ -2,10 +2,10 @@
 //! items a get reads and what it checks, and new items for fresh keys.
 
 use super::Generator;
-use crate::flight::{PendingSet, Record, TaskId};
+use crate::flight::{PendingSet, Record};
 use crate::item::{Entry, Item};
 use crate::seed::below;
-use crate::task::{Check, SetKind};
+use crate::task::{Check, SetKind, TaskId};
 
 impl Generator<'_> {
     /// A walking set failed: when it was the last one issued, the next

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use memaslap_workload::{Generator, SetKind, SetOutcome, SetTask, Task, Verdict};
+use memaslap_workload::{Generator, GetKeys, SetKind, SetOutcome, SetTask, Source, Task, Verdict};
 
 /// How the pretend server misbehaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +119,8 @@ pub fn run(
     for n in 0..tasks {
         let now = clock(n);
         tally.tasks += 1;
-        match generator.next_task() {
+        let (id, task) = generator.issue().expect("a closed loop always has a task");
+        match task {
             Task::Set(set) => {
                 tally.sets += 1;
                 tally.warmup_sets += u64::from(set.warmup);
@@ -143,13 +144,13 @@ pub fn run(
                 if result == SetOutcome::Stored {
                     server.set(&set, now);
                 }
-                generator.complete_set(result, now);
+                generator.complete_set(id, result, now);
             }
             Task::Get(batch) => {
                 tally.batches += 1;
                 let count = batch.len();
                 for i in 0..count {
-                    let entry = generator.batch().get(i).expect("entry in batch");
+                    let entry = generator.batch(id).get(i).expect("entry in batch");
                     key.clear();
                     entry.key.append_to(&mut key);
                     tally.gets += 1;
@@ -161,10 +162,11 @@ pub fn run(
                         tally.misses += 1;
                     }
                     let verdict = generator
-                        .check_get(i, answer.as_deref(), now)
+                        .check_get(id, i, answer.as_deref(), now)
                         .expect("verdict for entry");
                     *tally.verdicts.entry(verdict).or_default() += 1;
                 }
+                generator.finish_get(id);
             }
         }
     }

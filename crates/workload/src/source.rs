@@ -1,0 +1,85 @@
+//! The seam for workload sources: what the engine asks of anything that
+//! decides what to send. memaslap's window model ([`crate::Generator`]) is
+//! one source; a keyspace with a popularity distribution or a trace replay
+//! is another, behind the same trait.
+
+use std::time::Instant;
+
+use crate::task::{GetKeys, SetOutcome, Task, TaskId, Verdict};
+
+/// One connection's source of tasks, by task id: **issue** a task, send
+/// it, then **complete** it with the server's answer — a set's outcome, or
+/// a **check** of each key of a get and then its end. Up to
+/// [`Source::depth`] tasks may be outstanding; answers come back in the
+/// order the tasks were issued. A closed loop is depth 1: issue, complete,
+/// issue.
+///
+/// ```
+/// use std::time::Instant;
+/// use memaslap_workload::{GetKeys, SetOutcome, Source, Task, Workload, WorkloadConfig};
+///
+/// let workload = Workload::new(&WorkloadConfig::default(), 1, 1).unwrap();
+/// let mut source = workload.generator(0).unwrap().with_depth(4);
+/// let now = Instant::now();
+/// let mut sent = Vec::new();
+/// while let Some((id, task)) = source.issue() {
+///     sent.push((id, matches!(task, Task::Set(_))));
+/// }
+/// assert!(!sent.is_empty() && sent.len() <= 4);
+/// // Replies come back in order; each names its task.
+/// for (id, is_set) in sent {
+///     if is_set {
+///         source.complete_set(id, SetOutcome::Stored, now);
+///     } else {
+///         for index in 0..source.batch(id).len() {
+///             // Here every key missed.
+///             source.check_get(id, index, None, now);
+///         }
+///         source.finish_get(id);
+///     }
+/// }
+/// assert_eq!(source.outstanding(), 0);
+/// ```
+pub trait Source<'w> {
+    /// The keys of one get, borrowed from the source.
+    type Keys<'g>: GetKeys<'w>
+    where
+        Self: 'g;
+
+    /// The next task and its id, or `None` when none can go now (`depth`
+    /// tasks are outstanding, or the next one must wait for an answer):
+    /// report its result by its id.
+    fn issue(&mut self) -> Option<(TaskId, Task<'w, Self::Keys<'_>>)>;
+
+    /// Reports how set `id` ended; `now` is when its answer came. Does
+    /// nothing when `id` is not an outstanding set.
+    fn complete_set(&mut self, id: TaskId, outcome: SetOutcome, now: Instant);
+
+    /// Judges the answer for key `index` of get `id`: `answer` is the value
+    /// returned, `None` a miss; `now` is when it came. `None` when `id` is
+    /// not an outstanding get or `index` is not one of its keys.
+    fn check_get(
+        &self,
+        id: TaskId,
+        index: usize,
+        answer: Option<&[u8]>,
+        now: Instant,
+    ) -> Option<Verdict>;
+
+    /// Ends get `id` once all its keys are judged.
+    fn finish_get(&mut self, id: TaskId);
+
+    /// The keys of get `id` (none when `id` is not an outstanding get), e.g.
+    /// to match returned keys with [`GetKeys::position`].
+    fn batch(&self, id: TaskId) -> Self::Keys<'_>;
+
+    /// How many tasks may be outstanding at once.
+    fn depth(&self) -> usize;
+
+    /// How many tasks are outstanding.
+    fn outstanding(&self) -> usize;
+
+    /// Whether the next task stores data that the run needs before it
+    /// starts timing (a warm-up); once false, it stays false.
+    fn is_warming_up(&self) -> bool;
+}
