@@ -71,6 +71,23 @@ impl Run {
         );
     }
 
+    /// The sum of `name`'s count (`failed`, `timed_out`, `disconnects`, …)
+    /// over the `outage:` lines that start with `prefix`.
+    pub fn during_outages(&self, prefix: &str, name: &str) -> u64 {
+        self.stdout
+            .lines()
+            .filter(|l| l.starts_with(prefix))
+            .map(|l| {
+                l.split(&format!(" {name} "))
+                    .nth(1)
+                    .and_then(|s| s.split(' ').next())
+                    .unwrap()
+                    .parse::<u64>()
+                    .unwrap()
+            })
+            .sum()
+    }
+
     /// `Ops:` and `Run time:` of the closing line.
     pub fn ops_and_seconds(&self) -> (u64, f64) {
         let line = self

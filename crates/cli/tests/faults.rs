@@ -192,22 +192,6 @@ fn udp_to_an_absent_server_counts_every_refusal() {
     );
 }
 
-/// The sum of `name`'s count over the run's `outage:` lines.
-fn during_outages(stdout: &str, name: &str) -> u64 {
-    stdout
-        .lines()
-        .filter(|l| l.starts_with("outage: "))
-        .map(|l| {
-            l.split(&format!(" {name} "))
-                .nth(1)
-                .and_then(|s| s.split(' ').next())
-                .unwrap()
-                .parse::<u64>()
-                .unwrap()
-        })
-        .sum()
-}
-
 #[test]
 fn udp_refusals_back_off_under_retry_and_agree_with_the_outage_line() {
     let port = std::net::UdpSocket::bind("127.0.0.1:0")
@@ -231,19 +215,19 @@ fn udp_refusals_back_off_under_retry_and_agree_with_the_outage_line() {
         // loss. The outage line accounts for every failure and timeout.
         assert_eq!(run.error("disconnect"), 4, "{}", run.stdout);
         assert_eq!(
-            during_outages(&run.stdout, "disconnects"),
+            run.during_outages("outage: ", "disconnects"),
             4,
             "{}",
             run.stdout
         );
         assert_eq!(
-            during_outages(&run.stdout, "failed"),
+            run.during_outages("outage: ", "failed"),
             failed,
             "{}",
             run.stdout
         );
         assert_eq!(
-            during_outages(&run.stdout, "timed_out"),
+            run.during_outages("outage: ", "timed_out"),
             timed_out,
             "{}",
             run.stdout

@@ -78,19 +78,7 @@ fn a_restarted_server_is_reconnected_to() {
         assert!(line.contains("(back, "), "{line}");
         assert!(line.contains(" of its return; during it: "), "{line}");
     }
-    let during = |name: &str| -> u64 {
-        lines
-            .iter()
-            .map(|l| {
-                l.split(&format!(" {name} "))
-                    .nth(1)
-                    .and_then(|s| s.split(' ').next())
-                    .unwrap()
-                    .parse::<u64>()
-                    .unwrap()
-            })
-            .sum()
-    };
+    let during = |name: &str| run.during_outages(&prefix, name);
     assert_eq!(during("failed"), run.requests()[2], "{lines:?}");
     assert_eq!(during("disconnects"), lost, "{lines:?}");
     assert_eq!(during("timed_out"), run.requests()[3], "{lines:?}");
