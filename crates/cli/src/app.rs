@@ -6,9 +6,9 @@ use crate::options::Options;
 use crate::provenance::Provenance;
 use crate::report::{self, Banner};
 use crate::setup::{self, Setup, SetupError};
-use memaslap_engine::TransportEvent;
 use memaslap_engine::{Mode, Stop};
 use memaslap_engine::{Outcome, Report, run};
+use memaslap_engine::{Protocol, TransportError, TransportEvent};
 use memaslap_workload::Workload;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -50,7 +50,7 @@ pub fn main(options: &Options) -> ExitCode {
     let mut first_error = None;
     let outcome = run(&setup.engine, &workload, &stop, |r| {
         if let Report::Event(TransportEvent::Disconnected { error, .. }) = &r {
-            first_error.get_or_insert_with(|| error.to_string());
+            first_error.get_or_insert_with(|| error.clone());
         }
         on_report(r, shown)
     });
@@ -58,10 +58,17 @@ pub fn main(options: &Options) -> ExitCode {
         Ok(outcome) => outcome,
         Err(e) => return fail(FAILED, &e.to_string()),
     };
-    print_final(&setup, &outcome);
+    let failure = failure(&setup, &outcome, first_error.as_ref());
+    if outcome.stats.counters.requests_completed == 0 {
+        // Nothing to report but what was sent and how it failed.
+        print_accounting(&outcome);
+    } else {
+        print_final(&setup, &outcome);
+    }
     if let Some(path) = &options.json {
         let config = config_json(options, &setup);
-        let doc = json::document(&outcome, setup.seed, &config, &provenance);
+        let mut doc = json::document(&outcome, setup.seed, &config, &provenance);
+        doc.error = failure.as_deref();
         let written = serde_json::to_vec_pretty(&doc)
             .map_err(|e| e.to_string())
             .and_then(|bytes| std::fs::write(path, bytes).map_err(|e| e.to_string()));
@@ -72,7 +79,10 @@ pub fn main(options: &Options) -> ExitCode {
             );
         }
     }
-    exit_status(&outcome, first_error.as_deref())
+    match failure {
+        Some(message) => fail(FAILED, &message),
+        None => ExitCode::from(OK),
+    }
 }
 
 /// What to print while the run goes on.
@@ -91,27 +101,35 @@ fn fail(code: u8, message: &str) -> ExitCode {
     ExitCode::from(code)
 }
 
-/// 1 when no request completed, every connection was lost, or
-/// verification found wrong data; 0 otherwise.
-fn exit_status(outcome: &Outcome, first_error: Option<&str>) -> ExitCode {
+/// Why the run failed (exit status 1), if it did: no request completed,
+/// every connection was lost, or verification found wrong data.
+/// `first_error` is the first socket failure, said once as the cause.
+fn failure(
+    setup: &Setup,
+    outcome: &Outcome,
+    first_error: Option<&TransportError>,
+) -> Option<String> {
     let c = &outcome.stats.counters;
     let cause = first_error.map(|e| format!(": {e}")).unwrap_or_default();
     if c.requests_completed == 0 {
-        eprintln!("memaslap: no request completed{cause}");
-        return ExitCode::from(FAILED);
+        let hint = match first_error {
+            Some(TransportError::Closed { .. }) if setup.engine.protocol == Protocol::Binary => {
+                " (the server may not speak the binary protocol)"
+            }
+            _ => "",
+        };
+        return Some(format!("no request completed{cause}{hint}"));
     }
     if outcome.connections > 0 && outcome.dead == outcome.connections {
-        eprintln!("memaslap: every connection was lost{cause}");
-        return ExitCode::from(FAILED);
+        return Some(format!("every connection was lost{cause}"));
     }
     if c.verify_failed > 0 || c.verify_misses > 0 || c.expired_get > 0 || c.unexpired_unget > 0 {
-        eprintln!(
-            "memaslap: verification failed: verify_failed {} verify_misses {} expired_get {} unexpired_unget {}",
+        return Some(format!(
+            "verification failed: verify_failed {} verify_misses {} expired_get {} unexpired_unget {}",
             c.verify_failed, c.verify_misses, c.expired_get, c.unexpired_unget
-        );
-        return ExitCode::from(FAILED);
+        ));
     }
-    ExitCode::from(OK)
+    None
 }
 
 fn print_banner(options: &Options, setup: &Setup) {
@@ -223,6 +241,18 @@ fn print_final(setup: &Setup, outcome: &Outcome) {
     report::percentile_line(&mut out, "Set", &stats.set);
     report::percentile_line(&mut out, "Total", &total);
     out.push('\n');
+    report::accounting(&mut out, c);
+    crate::outages::outages(&mut out, &outcome.outages, outcome.outages_more);
+    print(&out);
+}
+
+/// How long the run took, the request accounting and the outages alone,
+/// for a run in which no request completed: its statistics would be all
+/// zeros.
+fn print_accounting(outcome: &Outcome) {
+    let mut out = String::new();
+    let c = &outcome.stats.counters;
+    report::run_line(&mut out, outcome.elapsed, 0, c.written_bytes + c.read_bytes);
     report::accounting(&mut out, c);
     crate::outages::outages(&mut out, &outcome.outages, outcome.outages_more);
     print(&out);

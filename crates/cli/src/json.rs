@@ -27,6 +27,8 @@ pub struct Document<'a> {
     pub host: &'a str,
     /// The command line, one element per argument.
     pub command_line: &'a [String],
+    /// Why the run failed, when it did (exit status 1).
+    pub error: Option<&'a str>,
     /// The master seed.
     pub seed: u64,
     /// The configuration as the user gave it.
@@ -275,6 +277,7 @@ pub fn document<'a>(
         start_time: &provenance.start_time,
         host: &provenance.host,
         command_line: &provenance.command_line,
+        error: None,
         seed,
         config,
         elapsed_s: secs(outcome.elapsed),

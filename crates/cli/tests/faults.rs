@@ -153,6 +153,13 @@ fn an_absent_server_is_named_and_exits_1() {
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert!(run.stderr.contains(&addr), "{}", run.stderr);
     assert!(run.stderr.contains("refused"), "{}", run.stderr);
+    // One error line, naming the address once; no report of zeros.
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert_eq!(run.stderr.matches(&addr).count(), 1, "{}", run.stderr);
+    for zeros in ["Get Statistics", "cmd_get: ", "Latency percentiles"] {
+        assert!(!run.stdout.contains(zeros), "{}", run.stdout);
+    }
+    assert!(run.stdout.contains("requests: sent 0 "), "{}", run.stdout);
 
     let run = memaslap(&["-s", "no-such-host.invalid:11211", "-t", "5s"]);
     assert_eq!(run.code, 1);

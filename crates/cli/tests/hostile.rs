@@ -382,3 +382,28 @@ fn listener_never_accepting() {
         assert!(o.run.stderr.contains("no request completed"), "{o}");
     }
 }
+
+/// Streams closed before any reply to a binary request: the one error line
+/// says the server may not speak the binary protocol (as twemproxy does
+/// not); the text protocol gets no such hint.
+#[test]
+fn streams_closed_before_any_binary_reply_suggest_the_protocol() {
+    for binary in [true, false] {
+        let server = FaultServer::start(Fault::Close, Plan::Every(1));
+        let addr = server.addr();
+        let mut args = vec!["-s", &addr, "-t", "2s", "-c", "2"];
+        if binary {
+            args.push("-B");
+        }
+        let run = memaslap(&args);
+        assert_eq!(run.code, 1, "{}", run.stdout);
+        let hint = "the server may not speak the binary protocol";
+        assert_eq!(run.stderr.contains(hint), binary, "{}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("closed the connection"),
+            "{}",
+            run.stderr
+        );
+    }
+}

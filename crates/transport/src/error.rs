@@ -63,7 +63,7 @@ pub enum TransportError {
     },
     /// Creating, configuring, registering or connecting a socket failed for
     /// the last address tried.
-    #[error("cannot connect to {server} at {addr}: {source}")]
+    #[error("cannot connect to {}: {source}", place(.server, .addr))]
     Connect {
         /// The server as given.
         server: Server,
@@ -74,7 +74,7 @@ pub enum TransportError {
         source: Arc<io::Error>,
     },
     /// The last address tried did not accept the connection in time.
-    #[error("connecting to {server} at {addr} timed out after {timeout:?}")]
+    #[error("connecting to {} timed out after {timeout:?}", place(.server, .addr))]
     ConnectTimeout {
         /// The server as given.
         server: Server,
@@ -132,6 +132,16 @@ pub enum TransportError {
         /// The transport's servers, comma-separated.
         servers: String,
     },
+}
+
+/// `server`, and the address tried when the server was given by name.
+fn place(server: &Server, addr: &SocketAddr) -> String {
+    let given = server.to_string();
+    if given == addr.to_string() {
+        given
+    } else {
+        format!("{given} at {addr}")
+    }
 }
 
 impl TransportError {
@@ -227,6 +237,30 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "connecting to [::1]:1 at [::1]:1 timed out after 50ms"
+        );
+    }
+}
+
+#[cfg(test)]
+mod place_tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_named_once() {
+        let error = |server: Server| TransportError::Connect {
+            server,
+            addr: SocketAddr::from(([127, 0, 0, 1], 1)),
+            source: Arc::new(io::Error::from(io::ErrorKind::ConnectionRefused)),
+        };
+        let by_address = error(Server::new("127.0.0.1", 1)).to_string();
+        assert!(
+            by_address.starts_with("cannot connect to 127.0.0.1:1: "),
+            "{by_address}"
+        );
+        let by_name = error(Server::new("localhost", 1)).to_string();
+        assert!(
+            by_name.starts_with("cannot connect to localhost:1 at 127.0.0.1:1: "),
+            "{by_name}"
         );
     }
 }
