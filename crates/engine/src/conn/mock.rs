@@ -54,6 +54,8 @@ pub(super) struct MockTransport {
     pub read_limit: usize,
     /// The next receive fails with this, losing the socket.
     fail_next_recv: Option<TransportError>,
+    /// The next send fails with this, losing the socket.
+    fail_next_send: Option<TransportError>,
     events: VecDeque<TransportEvent>,
     /// With `Some`, a lost socket is tried again after this long (`-R`).
     pub reconnect: Option<Duration>,
@@ -76,6 +78,7 @@ impl MockTransport {
             inbox: VecDeque::new(),
             read_limit: usize::MAX,
             fail_next_recv: None,
+            fail_next_send: None,
             events: VecDeque::new(),
             reconnect: None,
             retry_at: None,
@@ -108,6 +111,11 @@ impl MockTransport {
     /// The socket breaks: the next receive fails with `error`.
     pub(super) fn fail_next_recv(&mut self, error: TransportError) {
         self.fail_next_recv = Some(error);
+    }
+
+    /// The socket breaks: the next send fails with `error`.
+    pub(super) fn fail_next_send(&mut self, error: TransportError) {
+        self.fail_next_send = Some(error);
     }
 
     /// The server closes the connection.
@@ -202,9 +210,13 @@ impl Transport for MockTransport {
         }
     }
 
-    fn send(&mut self, bufs: &[&[u8]], _now: Instant) -> Result<Sent, TransportError> {
+    fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, TransportError> {
         if self.status != Status::Ready {
             return Err(self.not_connected());
+        }
+        if let Some(error) = self.fail_next_send.take() {
+            self.lose(error.clone(), now);
+            return Err(error);
         }
         let request: Vec<u8> = bufs.concat();
         let rest = request.get(self.progress..).unwrap_or_default();

@@ -218,8 +218,18 @@ impl<'w, T: Transport> Conn<'w, T> {
     }
 
     /// After any work: collects transport events, notices a transport that
-    /// failed for good, and starts the next request when it may.
+    /// failed for good, and starts the next request when it may (and
+    /// collects again: that request's write may have lost the socket).
     fn settle(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
+        self.collect(now, ctx);
+        self.fill(now, ctx);
+        self.collect(now, ctx);
+    }
+
+    /// Counts the transport's events (a lost socket is a disconnect, unless
+    /// this side reset it) and ends the connection when the transport
+    /// failed for good.
+    fn collect(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
         while let Some(event) = self.transport.poll_event() {
             // A socket this side reset is counted by its cause (protocol
             // error, timeout), not as a disconnect.
@@ -242,7 +252,6 @@ impl<'w, T: Transport> Conn<'w, T> {
         if self.budget == 0 {
             self.leave_warmup();
         }
-        self.fill(now, ctx);
     }
 
     fn may_issue(&mut self, now: Instant, ctx: &Ctx<'_>) -> bool {

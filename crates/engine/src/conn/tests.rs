@@ -367,6 +367,32 @@ fn a_late_reply_is_a_timeout_that_resets_the_stream() {
     rig.assert_accounted();
 }
 
+/// memcached over its connection limit answers the first request with
+/// `ERROR Too many open connections` and closes: the next write finds the
+/// socket gone, which is counted and ends the connection at once.
+#[test]
+fn a_socket_lost_on_the_write_after_a_reply_ends_the_connection_at_once() {
+    let w = workload(1);
+    let mut rig = Rig::new(&w, MockTransport::stream());
+    rig.timers();
+    let _ = rig.replies();
+    let error = rig.conn.transport.closed();
+    rig.transport().fail_next_send(error);
+    rig.transport()
+        .deliver(b"ERROR Too many open connections\r\n");
+    rig.readable();
+    let c = rig.counters();
+    assert_eq!((c.errors.client_error, c.errors.disconnect), (1, 1));
+    assert_eq!((c.requests_completed, c.requests_failed), (0, 2));
+    assert!(matches!(
+        rig.events.last(),
+        Some(TransportEvent::Disconnected { .. })
+    ));
+    assert_eq!(rig.conn.phase(), Phase::Dead);
+    assert!(!rig.conn.has_work());
+    rig.assert_accounted();
+}
+
 #[test]
 fn under_retry_a_lost_socket_and_a_reset_reconnect_and_go_on() {
     let w = workload(1);
