@@ -102,7 +102,9 @@ fn fail(code: u8, message: &str) -> ExitCode {
 }
 
 /// Why the run failed (exit status 1), if it did: no request completed,
-/// every connection was lost, or verification found wrong data.
+/// some connections never completed one (refused, closed or rejected by
+/// the server), every connection was lost, or verification found wrong
+/// data.
 /// `first_error` is the first socket failure, said once as the cause.
 fn failure(
     setup: &Setup,
@@ -119,6 +121,13 @@ fn failure(
             _ => "",
         };
         return Some(format!("no request completed{cause}{hint}"));
+    }
+    if let Some(line) = crate::rejections::lines(&outcome.rejections, outcome.connections)
+        .into_iter()
+        .next()
+    {
+        // Fewer connections than asked for worked.
+        return Some(line);
     }
     if outcome.connections > 0 && outcome.dead == outcome.connections {
         return Some(format!("every connection was lost{cause}"));
@@ -243,6 +252,7 @@ fn print_final(setup: &Setup, outcome: &Outcome) {
     out.push('\n');
     report::accounting(&mut out, c);
     crate::outages::outages(&mut out, &outcome.outages, outcome.outages_more);
+    crate::rejections::report(&mut out, &outcome.rejections, outcome.connections);
     print(&out);
 }
 
@@ -255,6 +265,7 @@ fn print_accounting(outcome: &Outcome) {
     report::run_line(&mut out, outcome.elapsed, 0, c.written_bytes + c.read_bytes);
     report::accounting(&mut out, c);
     crate::outages::outages(&mut out, &outcome.outages, outcome.outages_more);
+    crate::rejections::report(&mut out, &outcome.rejections, outcome.connections);
     print(&out);
 }
 

@@ -87,13 +87,21 @@ impl From<&Outage> for OutageJson {
     }
 }
 
-/// Dead and total connections.
+/// Dead and total connections, and those never served.
 #[derive(Debug, Serialize)]
 pub struct ConnectionsJson {
     /// Connections in all.
     pub total: usize,
     /// Connections that ended dead.
     pub dead: usize,
+    /// Connections that never completed a request: refused at connect.
+    pub refused: u64,
+    /// … closed by the server before any reply.
+    pub closed_before_reply: u64,
+    /// … rejected by the server with an error line.
+    pub rejected: u64,
+    /// One line per kind, as in the report.
+    pub never_served: Vec<String>,
 }
 
 /// Every counter.
@@ -291,6 +299,10 @@ pub fn document<'a>(
         connections: ConnectionsJson {
             total: outcome.connections,
             dead: outcome.dead,
+            refused: outcome.rejections.refused,
+            closed_before_reply: outcome.rejections.closed,
+            rejected: outcome.rejections.rejected,
+            never_served: crate::rejections::lines(&outcome.rejections, outcome.connections),
         },
         outages: outcome.outages.iter().map(OutageJson::from).collect(),
         outages_not_listed: outcome.outages_more,

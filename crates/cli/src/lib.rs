@@ -11,6 +11,7 @@ pub mod options;
 pub mod outages;
 pub mod private_server;
 pub mod provenance;
+pub mod rejections;
 pub mod report;
 pub mod setup;
 pub mod units;

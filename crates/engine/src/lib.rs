@@ -25,6 +25,7 @@ mod failure;
 mod inbuf;
 mod latency;
 mod outage;
+mod rejection;
 mod run;
 mod schedule;
 mod stats;
@@ -38,6 +39,7 @@ pub use memaslap_transport::{
     MAX_REQUEST, ParseServerError, Server, TransportError, TransportEvent,
 };
 pub use outage::{During, MAX_OUTAGES, Outage};
+pub use rejection::Rejections;
 pub use run::{IntervalSummary, Outcome, Report, RunError, run};
 pub use schedule::{Pace, Pacer, Schedule};
 pub use stats::{Counters, Errors, Stats};

@@ -236,7 +236,7 @@ mod tests {
         assert_eq!(error.io_kind(), None);
         assert_eq!(
             error.to_string(),
-            "connecting to [::1]:1 at [::1]:1 timed out after 50ms"
+            "connecting to [::1]:1 timed out after 50ms"
         );
     }
 }

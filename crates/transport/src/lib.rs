@@ -233,9 +233,10 @@ pub trait Transport {
     /// was left partly sent. Returns the socket's index.
     fn begin(&mut self, access: Access, random: u64) -> Result<usize, TransportError>;
 
-    /// Ends the request in progress (its response is complete, or it was
-    /// given up): the socket is idle until the next [`Transport::begin`],
-    /// and events on it are checked for a server closing it.
+    /// Ends the request in progress (its response is complete, or, over
+    /// datagrams, it was given up): the socket is idle until the next
+    /// [`Transport::begin`], and events on it are checked for a server
+    /// closing it.
     fn finish(&mut self);
 
     /// Writes what is left of the request `bufs` (the same slices on every
@@ -266,6 +267,13 @@ pub trait Transport {
     /// Closes every socket (deleting it from the poller first) and cancels
     /// every retry. Dropping the transport does the same.
     fn close(&mut self);
+
+    /// The request in progress got a reply that is no error: its socket
+    /// serves, so its next loss is retried at once. A socket lost before
+    /// serving any request (a server that accepts connections only to
+    /// refuse them) is retried ever later. Call it once after each
+    /// reconnect is enough.
+    fn served(&mut self) {}
 
     /// Whether the request in progress travels in datagrams: it can be
     /// given up without losing step with the server, and a refusal leaves
@@ -400,6 +408,9 @@ impl Transport for AnyTransport {
     }
     fn reset(&mut self, reason: ResetReason, now: Instant) {
         dispatch!(self, t => t.reset(reason, now))
+    }
+    fn served(&mut self) {
+        dispatch!(self, t => t.served())
     }
     #[inline]
     fn is_datagram(&self) -> bool {

@@ -129,6 +129,14 @@ impl Pool {
         self.current = None;
     }
 
+    /// The socket of the request in progress served it (see
+    /// [`crate::retry::RetryState::served`]).
+    pub(crate) fn served(&mut self) {
+        if let Some(slot) = self.current.and_then(|index| self.slots.get_mut(index)) {
+            slot.served();
+        }
+    }
+
     pub(crate) fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, TransportError> {
         let Some(slot) = self.current.and_then(|index| self.slots.get_mut(index)) else {
             return Err(self.not_connected());

@@ -79,6 +79,7 @@ impl Refusals {
     /// A reply came in at `now`: a socket that was down is back.
     #[inline]
     pub(crate) fn answered(&mut self, now: Instant) {
+        self.retry.served();
         if let Some(down_since) = self.retry.handle_up() {
             self.events.push_back(TransportEvent::Reconnected {
                 socket: 0,

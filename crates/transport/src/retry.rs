@@ -83,12 +83,18 @@ impl RetryState {
         self.retry_at
     }
 
-    /// The socket is up at `now`. Returns since when it had been down, if
-    /// it had been.
+    /// The socket is up. Returns since when it had been down, if it had
+    /// been. The back-off goes on from where it was until the socket serves
+    /// a request ([`RetryState::served`]): a server that accepts
+    /// connections only to drop them is tried ever later, not at once.
     pub(crate) fn handle_up(&mut self) -> Option<Instant> {
-        self.failures = 0;
         self.retry_at = None;
         self.down_since.take()
+    }
+
+    /// The socket served a request: its next failure is retried at once.
+    pub(crate) fn served(&mut self) {
+        self.failures = 0;
     }
 
     /// Whether the socket failed before (this is its first failure if not).
@@ -147,7 +153,25 @@ mod tests {
         }
         assert_eq!(waits, [0, 100, 200, 350, 350, 350].map(ms));
         assert_eq!(s.handle_up(), Some(t0));
+        s.served();
         assert_eq!(s.handle_failure(now), Some(now), "back-off restarts");
+    }
+
+    #[test]
+    fn a_socket_up_but_never_serving_keeps_backing_off() {
+        let t0 = Instant::now();
+        let mut s = RetryState::new(Retry::RECONNECT);
+        let mut now = t0;
+        let mut waits = Vec::new();
+        for _ in 0..5 {
+            let at = s.handle_failure(now).unwrap();
+            waits.push(at - now);
+            assert!(s.handle_timeout(at));
+            // Connected, then dropped before any reply.
+            assert!(s.handle_up().is_some());
+            now = at + ms(1);
+        }
+        assert_eq!(waits, [0, 100, 200, 400, 500].map(ms));
     }
 
     #[test]

@@ -179,6 +179,11 @@ impl Slot {
         self.fail(error, now, events);
     }
 
+    /// The socket completed a response: a later failure is retried at once.
+    pub(crate) fn served(&mut self) {
+        self.retry.served();
+    }
+
     /// Forgets any partly sent request.
     pub(crate) fn reset_request(&mut self) {
         self.written = 0;

@@ -134,6 +134,12 @@ impl Transport for Split {
         }
     }
 
+    fn served(&mut self) {
+        if !self.on_udp {
+            self.tcp.served();
+        }
+    }
+
     /// True while the request in progress goes over UDP (a get).
     fn is_datagram(&self) -> bool {
         self.on_udp

@@ -33,6 +33,9 @@ macro_rules! forward_to_pool {
         fn finish(&mut self) {
             self.pool.finish()
         }
+        fn served(&mut self) {
+            self.pool.served()
+        }
         fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, TransportError> {
             self.pool.send(bufs, now)
         }

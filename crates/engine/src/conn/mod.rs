@@ -8,6 +8,7 @@ use crate::exchange::{Exchange, MAX_SLICES};
 use crate::failure::VerifyFailure;
 use crate::inbuf::{InBuf, RecvArea};
 use crate::outage::Sightings;
+use crate::rejection::Rejection;
 use crate::schedule::Schedule;
 use crate::stats::Stats;
 use memaslap_transport::{
@@ -100,6 +101,12 @@ pub struct Conn<'w, T = AnyTransport> {
     warmup: Warmup,
     /// Requests failed with a socket whose loss is not yet collected.
     failed_by_loss: u64,
+    /// A request completed (not failed) on this connection.
+    completed_any: bool,
+    /// No request completed since the transport last (re)connected.
+    unserved: bool,
+    /// Why the connection was last lost, while it had completed nothing.
+    rejection: Option<Rejection>,
 }
 
 impl<'w, T: Transport> Conn<'w, T> {
@@ -133,6 +140,9 @@ impl<'w, T: Transport> Conn<'w, T> {
             udp_seen: UdpCounters::default(),
             warmup: Warmup::Off,
             failed_by_loss: 0,
+            completed_any: false,
+            unserved: true,
+            rejection: None,
         }
     }
 
@@ -141,6 +151,12 @@ impl<'w, T: Transport> Conn<'w, T> {
     pub fn with_warmup(mut self, gate: Option<WarmupGate>) -> Conn<'w, T> {
         self.warmup = gate.map_or(Warmup::Off, Warmup::Storing);
         self
+    }
+
+    /// Why the connection was lost while it had completed no request, if
+    /// it never completed one.
+    pub(crate) fn rejection(&self) -> Option<&Rejection> {
+        self.rejection.as_ref().filter(|_| !self.completed_any)
     }
 
     /// Where the connection is.
@@ -231,6 +247,11 @@ impl<'w, T: Transport> Conn<'w, T> {
     /// failed for good.
     fn collect(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
         while let Some(event) = self.transport.poll_event() {
+            if !self.completed_any
+                && let Some(why) = Rejection::of(&event, self.exchange.take_error_line())
+            {
+                self.rejection = Some(why);
+            }
             // A socket this side reset is counted by its cause (protocol
             // error, timeout), not as a disconnect.
             if let TransportEvent::Disconnected { error, .. } = &event
@@ -239,6 +260,9 @@ impl<'w, T: Transport> Conn<'w, T> {
                 let failed = std::mem::take(&mut self.failed_by_loss);
                 ctx.sightings.lost(&event, &ctx.stats.counters, failed);
                 ctx.stats.counters.errors.disconnect += 1;
+            }
+            if let TransportEvent::Reconnected { .. } = &event {
+                self.unserved = true;
             }
             ctx.sightings.back(&event, &ctx.stats.counters);
             ctx.events.push(event);

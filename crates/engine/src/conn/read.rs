@@ -127,6 +127,12 @@ impl<T: Transport> Conn<'_, T> {
             let Some(done) = received.done else {
                 return Some(used);
             };
+            if !done.failed {
+                self.completed_any = true;
+                if std::mem::take(&mut self.unserved) {
+                    self.transport.served();
+                }
+            }
             let latency = now.saturating_duration_since(done.started);
             match done.kind {
                 Kind::Get => ctx.stats.get.record(latency),

@@ -92,7 +92,14 @@ pub struct Exchange<'w> {
     /// Keep the details of failed checks (`-b`).
     verbose: bool,
     failures: Vec<VerifyFailure>,
+    /// The start of the last error line the server sent (`ERROR …`,
+    /// `SERVER_ERROR …`, `CLIENT_ERROR …`), and its length.
+    error_line: [u8; ERROR_LINE],
+    error_len: usize,
 }
+
+/// The most bytes of an error line kept.
+const ERROR_LINE: usize = 80;
 
 /// One outstanding request.
 #[derive(Debug, Clone, Copy)]
@@ -143,6 +150,8 @@ impl<'w> Exchange<'w> {
             codec: AnyCodec::new(protocol, max_value),
             verbose: false,
             failures: Vec::new(),
+            error_line: [0; ERROR_LINE],
+            error_len: 0,
         }
     }
 
@@ -320,6 +329,9 @@ impl<'w> Exchange<'w> {
         counters: &mut Counters,
         now: Instant,
     ) -> Result<Received, Desync> {
+        if matches!(buf.first(), Some(b'E' | b'S' | b'C')) {
+            self.note_error_line(buf);
+        }
         let Some(request) = self.outstanding.front().copied() else {
             // Bytes while nothing is outstanding: the server said something
             // unasked.
@@ -355,6 +367,34 @@ impl<'w> Exchange<'w> {
             front.pending = pending;
         }
         Ok(Received { consumed, done })
+    }
+}
+
+impl Exchange<'_> {
+    /// Keeps the start of the error line `buf` begins with, if it does.
+    fn note_error_line(&mut self, buf: &[u8]) {
+        let is_error = [&b"ERROR"[..], b"SERVER_ERROR", b"CLIENT_ERROR"]
+            .iter()
+            .any(|prefix| buf.starts_with(prefix));
+        if !is_error {
+            return;
+        }
+        let end = buf
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .unwrap_or(buf.len())
+            .min(ERROR_LINE);
+        let line = buf.get(..end).unwrap_or_default();
+        if let Some(to) = self.error_line.get_mut(..line.len()) {
+            to.copy_from_slice(line);
+            self.error_len = line.len();
+        }
+    }
+
+    /// The last error line the server sent, once (it is forgotten here).
+    pub fn take_error_line(&mut self) -> Option<&[u8]> {
+        let len = std::mem::take(&mut self.error_len);
+        self.error_line.get(..len).filter(|line| !line.is_empty())
     }
 }
 

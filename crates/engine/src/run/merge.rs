@@ -4,6 +4,7 @@
 
 use crate::failure::VerifyFailure;
 use crate::outage::{Outage, Outages};
+use crate::rejection::Rejections;
 use crate::stats::Stats;
 use crate::worker::{Message, Timing};
 use memaslap_transport::TransportEvent;
@@ -71,6 +72,8 @@ pub struct Outcome {
     pub outages: Vec<Outage>,
     /// Outages past that limit, only counted.
     pub outages_more: u64,
+    /// Connections that never completed a request, by why.
+    pub rejections: Rejections,
 }
 
 /// What the reporter has merged so far.
@@ -85,6 +88,7 @@ struct Merge {
     series: Vec<IntervalSummary>,
     dead: usize,
     connections: usize,
+    rejections: Rejections,
 }
 
 /// Merges the workers' messages into intervals and the final outcome,
@@ -105,6 +109,7 @@ pub(super) fn collect(
         series: Vec::new(),
         dead: 0,
         connections: 0,
+        rejections: Rejections::default(),
     };
     while let Ok((id, message)) = rx.recv() {
         merge.take(id, message, on_report);
@@ -149,7 +154,9 @@ impl Merge {
                 stats,
                 dead,
                 connections,
+                rejections,
             } => {
+                self.rejections.merge(rejections);
                 self.global.merge(&stats);
                 self.dead += dead;
                 self.connections += connections;
@@ -201,6 +208,7 @@ impl Merge {
             dead: self.dead,
             connections: self.connections,
             series: self.series,
+            rejections: self.rejections,
         }
     }
 }

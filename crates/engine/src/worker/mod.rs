@@ -6,6 +6,7 @@ use crate::conn::{Conn, Ctx, WarmupGate};
 use crate::failure::VerifyFailure;
 use crate::inbuf::RecvArea;
 use crate::outage::{Sighting, Sightings};
+use crate::rejection::Rejections;
 use crate::stats::Stats;
 use memaslap_transport::{Event, HUB_BATCH, Ready, TransportError, TransportEvent, UdpHub};
 use polling::Poller;
@@ -53,6 +54,8 @@ pub enum Message {
         dead: usize,
         /// Connections the worker had.
         connections: usize,
+        /// Its connections that never completed a request, by why.
+        rejections: Rejections,
     },
 }
 
@@ -345,7 +348,11 @@ impl<'w> Worker<'w> {
             .filter(|c| c.phase() == crate::conn::Phase::Dead)
             .count();
         let connections = self.conns.len();
+        let mut rejections = Rejections::default();
         for conn in &mut self.conns {
+            if let Some(why) = conn.rejection() {
+                rejections.add(why);
+            }
             conn.close();
         }
         self.sightings.close_all(&self.stats.counters);
@@ -356,6 +363,7 @@ impl<'w> Worker<'w> {
                 stats: Box::new(self.stats),
                 dead,
                 connections,
+                rejections,
             },
         ));
     }
