@@ -141,6 +141,26 @@ fn failure(
     None
 }
 
+/// Banner lines for the flags beyond memaslap's, when given.
+fn everyday_flags(out: &mut String, options: &Options) {
+    let range = |(low, high): (u32, u32)| {
+        if low == high {
+            low.to_string()
+        } else {
+            format!("{low}-{high}")
+        }
+    };
+    if let Some(sizes) = options.key_size {
+        out.push_str(&format!("key size: {}\n", range(sizes)));
+    }
+    if let Some(sizes) = options.value_size {
+        out.push_str(&format!("value size: {}\n", range(sizes)));
+    }
+    if let Some(prefix) = &options.key_prefix {
+        out.push_str(&format!("key prefix: {prefix}\n"));
+    }
+}
+
 fn print_banner(options: &Options, setup: &Setup) {
     let servers = setup
         .engine
@@ -163,6 +183,7 @@ fn print_banner(options: &Options, setup: &Setup) {
             get_prop: setup.workload.mix.get,
         },
     );
+    everyday_flags(&mut out, options);
     if let Some(private) = &setup.private {
         out.push_str(&format!(
             "private server: memcached started on {} for this run\n",
@@ -245,10 +266,11 @@ fn print_final(setup: &Setup, outcome: &Outcome) {
         c.written_bytes + c.read_bytes,
     );
     out.push('\n');
-    report::percentile_header(&mut out);
-    report::percentile_line(&mut out, "Get", &stats.get);
-    report::percentile_line(&mut out, "Set", &stats.set);
-    report::percentile_line(&mut out, "Total", &total);
+    let shown = &setup.percentiles;
+    report::percentile_header(&mut out, shown);
+    report::percentile_line(&mut out, "Get", &stats.get, shown);
+    report::percentile_line(&mut out, "Set", &stats.set, shown);
+    report::percentile_line(&mut out, "Total", &total, shown);
     out.push('\n');
     report::accounting(&mut out, c);
     crate::outages::outages(&mut out, &outcome.outages, outcome.outages_more);

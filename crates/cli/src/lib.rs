@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod flags;
 pub mod json;
 pub mod options;
 pub mod outages;

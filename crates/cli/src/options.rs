@@ -3,6 +3,9 @@
 //! their form; cross-option rules are checked when the options become an
 //! engine configuration.
 
+use crate::flags::{
+    Percentiles, parse_key_prefix, parse_percentiles, parse_ratio, parse_size_range,
+};
 use crate::units::{parse_count, parse_proportion, parse_time};
 use clap::Parser;
 use std::path::PathBuf;
@@ -122,6 +125,27 @@ pub struct Options {
     /// with one socket per connection only.
     #[arg(long = "depth", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub depth: u16,
+
+    /// Sets to gets, as SET:GET (e.g. 1:9), instead of a -F file's `cmd`
+    /// section.
+    #[arg(long = "ratio", value_name = "SET:GET", value_parser = parse_ratio)]
+    pub ratio: Option<(f64, f64)>,
+
+    /// Key length in bytes: N, or A-B drawn uniformly (prefix excluded).
+    #[arg(long = "key-size", value_name = "N|A-B", value_parser = parse_size_range)]
+    pub key_size: Option<(u32, u32)>,
+
+    /// Value length in bytes: N, or A-B drawn uniformly.
+    #[arg(long = "value-size", value_name = "N|A-B", value_parser = parse_size_range)]
+    pub value_size: Option<(u32, u32)>,
+
+    /// Text every key starts with, before its own length (--key-size).
+    #[arg(long = "key-prefix", value_name = "STR", value_parser = parse_key_prefix)]
+    pub key_prefix: Option<String>,
+
+    /// The percentiles the latency table shows, comma-separated.
+    #[arg(long = "percentiles", value_name = "LIST", default_value = "50,90,99,99.9,99.99", value_parser = parse_percentiles)]
+    pub percentiles: Percentiles,
 }
 
 const AFTER_HELP: &str = "\

@@ -91,31 +91,24 @@ pub fn latency_block(out: &mut String, title: &str, latency: &Latency) {
     out.push_str("\n\n");
 }
 
-/// Latency percentiles of one operation kind, in µs.
-pub fn percentile_line(out: &mut String, title: &str, latency: &Latency) {
+/// Latency `percentiles` of one operation kind, in µs, and its maximum.
+pub fn percentile_line(out: &mut String, title: &str, latency: &Latency, percentiles: &[f64]) {
     let us = |d: Duration| d.as_secs_f64() * 1e6;
-    let _ = writeln!(
-        out,
-        "{:<8} {:<12} {:<10.1} {:<10.1} {:<10.1} {:<10.1} {:<10.1} {:.1}",
-        title,
-        latency.count(),
-        us(latency.quantile(0.5)),
-        us(latency.quantile(0.9)),
-        us(latency.quantile(0.99)),
-        us(latency.quantile(0.999)),
-        us(latency.quantile(0.9999)),
-        us(latency.max())
-    );
+    let _ = write!(out, "{:<8} {:<12}", title, latency.count());
+    for p in percentiles {
+        let _ = write!(out, " {:<10.1}", us(latency.quantile(p / 100.0)));
+    }
+    let _ = writeln!(out, " {:.1}", us(latency.max()));
 }
 
-/// The header of the percentile block.
-pub fn percentile_header(out: &mut String) {
+/// The header of the percentile block, one column per percentile.
+pub fn percentile_header(out: &mut String, percentiles: &[f64]) {
     let _ = writeln!(out, "Latency percentiles (us)");
-    let _ = writeln!(
-        out,
-        "{:<8} {:<12} {:<10} {:<10} {:<10} {:<10} {:<10} max",
-        "Type", "Ops", "p50", "p90", "p99", "p99.9", "p99.99"
-    );
+    let _ = write!(out, "{:<8} {:<12}", "Type", "Ops");
+    for p in percentiles {
+        let _ = write!(out, " {:<10}", format!("p{p}"));
+    }
+    let _ = writeln!(out, " max");
 }
 
 /// Which optional counter lines the final report shows.

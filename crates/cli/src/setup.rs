@@ -4,7 +4,9 @@
 use crate::options::Options;
 use crate::private_server::PrivateServer;
 use memaslap_engine::{EngineConfig, Mode, Protocol, Server, Stop, longest_value};
-use memaslap_workload::{WorkloadConfig, random_seed};
+use memaslap_workload::{
+    CommandMix, MAX_KEY_LEN, MAX_VALUE_LEN, MIN_KEY_LEN, SizeRange, WorkloadConfig, random_seed,
+};
 use std::fmt;
 
 /// Everything a run needs, checked.
@@ -20,6 +22,8 @@ pub struct Setup {
     pub seed_drawn: bool,
     /// The memcached started for this run, when no server was given.
     pub private: Option<PrivateServer>,
+    /// The percentiles the latency table shows.
+    pub percentiles: Vec<f64>,
 }
 
 /// Why the options cannot make a run.
@@ -103,6 +107,7 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
         seed,
         seed_drawn,
         private,
+        percentiles: options.percentiles.0.clone(),
     })
 }
 
@@ -123,6 +128,30 @@ fn workload_config(options: &Options) -> Result<WorkloadConfig, SetupError> {
     config.overwrite = options.overwrite.unwrap_or(0.0);
     config.division = options.division as usize;
     config.facebook = options.facebook;
+    if let Some((set, get)) = options.ratio {
+        config.mix = CommandMix { set, get };
+    }
+    if let Some((low, high)) = options.key_size {
+        if low < MIN_KEY_LEN || high > MAX_KEY_LEN {
+            return Err(SetupError::Usage(format!(
+                "--key-size {low}-{high}: keys are {MIN_KEY_LEN} to {MAX_KEY_LEN} bytes (the 8-byte unique part included)"
+            )));
+        }
+        config.keys = vec![SizeRange::new(low, high, 1.0)];
+    }
+    if let Some((low, high)) = options.value_size {
+        if options.fixed_size.is_some() {
+            return Err(SetupError::Usage(
+                "--value-size and --fixed_size both set the value length; give one".into(),
+            ));
+        }
+        if low == 0 || high > MAX_VALUE_LEN {
+            return Err(SetupError::Usage(format!(
+                "--value-size {low}-{high}: values are 1 to {MAX_VALUE_LEN} bytes"
+            )));
+        }
+        config.values = vec![SizeRange::new(low, high, 1.0)];
+    }
     config
         .validate()
         .map_err(|e| SetupError::Usage(e.to_string()))?;
