@@ -8,7 +8,9 @@ use crate::units::parse_count;
 /// and gets that add up to 1 (`1:9` is 10 % sets).
 pub fn parse_ratio(text: &str) -> Result<(f64, f64), String> {
     let error = || {
-        format!("'{text}' is not a ratio; use SET:GET with numbers not both 0 (e.g. 1:9 for 10 % sets)")
+        format!(
+            "'{text}' is not a ratio; use SET:GET with numbers not both 0 (e.g. 1:9 for 10 % sets)"
+        )
     };
     let (set, get) = text.split_once(':').ok_or_else(error)?;
     let parse = |s: &str| {
@@ -46,7 +48,9 @@ pub struct Percentiles(pub Vec<f64>);
 /// (`50,99,99.9`).
 pub fn parse_percentiles(text: &str) -> Result<Percentiles, String> {
     let error = || {
-        format!("'{text}' is not a list of percentiles; use numbers between 0 and 100, comma-separated (e.g. 50,99,99.9)")
+        format!(
+            "'{text}' is not a list of percentiles; use numbers between 0 and 100, comma-separated (e.g. 50,99,99.9)"
+        )
     };
     let mut list = text
         .split(',')

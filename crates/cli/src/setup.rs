@@ -128,6 +128,9 @@ fn workload_config(options: &Options) -> Result<WorkloadConfig, SetupError> {
     config.overwrite = options.overwrite.unwrap_or(0.0);
     config.division = options.division as usize;
     config.facebook = options.facebook;
+    if let Some(prefix) = &options.key_prefix {
+        config.key_prefix = prefix.as_bytes().to_vec();
+    }
     if let Some((set, get)) = options.ratio {
         config.mix = CommandMix { set, get };
     }

@@ -111,7 +111,8 @@ impl EngineConfig {
             Mode::Udp => true,
             Mode::Facebook => false,
         };
-        let key = workload.keys.iter().map(|r| r.max).max().unwrap_or(0) as usize;
+        let key = workload.keys.iter().map(|r| r.max).max().unwrap_or(0) as usize
+            + workload.key_prefix.len();
         let value = longest_value(workload);
         let exptime = if workload.exp_verify > 0.0 {
             EXPIRE_TTL

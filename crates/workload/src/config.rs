@@ -8,6 +8,9 @@ pub const PREFIX_LEN: usize = 8;
 pub const MIN_KEY_LEN: u32 = 16;
 /// Longest key accepted (memcached's text protocol limit).
 pub const MAX_KEY_LEN: u32 = 250;
+
+/// The longest `--key-prefix`.
+pub const MAX_KEY_PREFIX: usize = 64;
 /// Longest value accepted: 1 MiB, memcached's default item size limit.
 pub const MAX_VALUE_LEN: u32 = 1 << 20;
 /// Largest window (`-w`) accepted, in items per connection.
@@ -94,6 +97,9 @@ pub struct WorkloadConfig {
     pub values: Vec<SizeRange>,
     /// Command mix (`cmd` section).
     pub mix: CommandMix,
+    /// `--key-prefix`: bytes every key starts with, before its own length
+    /// (printable, without spaces; empty for none).
+    pub key_prefix: Vec<u8>,
 }
 
 impl Default for WorkloadConfig {
@@ -109,6 +115,7 @@ impl Default for WorkloadConfig {
             keys: vec![SizeRange::new(64, 64, 1.0)],
             values: vec![SizeRange::new(1024, 1024, 1.0)],
             mix: CommandMix::default(),
+            key_prefix: Vec::new(),
         }
     }
 }
@@ -145,6 +152,18 @@ impl WorkloadConfig {
             });
         }
         check_sizes(Section::Key, &self.keys).map_err(ConfigError::Distribution)?;
+        let longest = self.keys.iter().map(|r| r.max).max().unwrap_or(0) as usize;
+        if self.key_prefix.len() > MAX_KEY_PREFIX
+            || !self.key_prefix.iter().all(u8::is_ascii_graphic)
+            || self.key_prefix.len() + longest > MAX_KEY_LEN as usize
+        {
+            return Err(ConfigError::KeyPrefix {
+                len: self.key_prefix.len(),
+                longest,
+                max: MAX_KEY_PREFIX,
+                max_key: MAX_KEY_LEN as usize,
+            });
+        }
         check_sizes(Section::Value, &self.values).map_err(ConfigError::Distribution)?;
         check_mix(&self.mix).map_err(ConfigError::Distribution)
     }

@@ -191,6 +191,20 @@ pub enum ConfigError {
     /// A distribution built in code that is invalid.
     #[error("{0}")]
     Distribution(Problem),
+    /// `--key-prefix` not printable, too long, or too long for the keys.
+    #[error(
+        "key prefix (--key-prefix) must be at most {max} printable characters without spaces, and with the longest key ({longest} bytes) at most {max_key} bytes; got {len} bytes"
+    )]
+    KeyPrefix {
+        /// Its length.
+        len: usize,
+        /// The longest key length configured.
+        longest: usize,
+        /// The longest prefix accepted.
+        max: usize,
+        /// The longest key memcached accepts.
+        max_key: usize,
+    },
     /// `-w` out of range.
     #[error("window size (-w) must be 1..={max} items, got {got}")]
     Window {

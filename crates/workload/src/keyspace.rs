@@ -82,6 +82,7 @@ impl<'w> KeySpace<'w> {
         let suffix_len = (key_len as usize).saturating_sub(PREFIX_LEN);
         let prefix = encode_prefix(self.first_prefix + number);
         Key::new(
+            &self.workload.config().key_prefix,
             prefix,
             slice(self.workload.block(), suffix_offset, suffix_len),
         )

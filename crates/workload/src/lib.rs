@@ -96,8 +96,8 @@ mod workload;
 
 pub use bytes::{ALPHABET, PREFIX_SPACE};
 pub use config::{
-    CommandMix, DEFAULT_WINDOW, MAX_DIVISION, MAX_KEY_LEN, MAX_VALUE_LEN, MAX_WINDOW, MIN_KEY_LEN,
-    PREFIX_LEN, PROPORTION_TOLERANCE, SizeRange, WorkloadConfig,
+    CommandMix, DEFAULT_WINDOW, MAX_DIVISION, MAX_KEY_LEN, MAX_KEY_PREFIX, MAX_VALUE_LEN,
+    MAX_WINDOW, MIN_KEY_LEN, PREFIX_LEN, PROPORTION_TOLERANCE, SizeRange, WorkloadConfig,
 };
 pub use error::{ConfigError, Problem, Section};
 pub use generator::{Counts, Generator, GetBatch};

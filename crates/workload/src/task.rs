@@ -7,17 +7,29 @@ use std::time::Instant;
 
 use crate::config::PREFIX_LEN;
 
-/// A key: its unique 8-byte printable prefix followed by a suffix slice of
-/// the shared block. Send it as two slices or copy it; it is never empty.
+/// A key: the run's key prefix (`--key-prefix`, often empty), its unique
+/// 8-byte printable prefix, then a suffix slice of the shared block. Copy
+/// it with [`Key::append_to`]; it is never empty.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Key<'w> {
+    common: &'w [u8],
     prefix: [u8; PREFIX_LEN],
     suffix: &'w [u8],
 }
 
 impl<'w> Key<'w> {
-    pub(crate) const fn new(prefix: [u8; PREFIX_LEN], suffix: &'w [u8]) -> Self {
-        Self { prefix, suffix }
+    pub(crate) const fn new(common: &'w [u8], prefix: [u8; PREFIX_LEN], suffix: &'w [u8]) -> Self {
+        Self {
+            common,
+            prefix,
+            suffix,
+        }
+    }
+
+    /// The run's key prefix every key starts with (empty without
+    /// `--key-prefix`).
+    pub const fn common(&self) -> &'w [u8] {
+        self.common
     }
 
     /// The unique prefix.
@@ -32,7 +44,7 @@ impl<'w> Key<'w> {
 
     /// Length of the whole key in bytes.
     pub const fn len(&self) -> usize {
-        PREFIX_LEN + self.suffix.len()
+        self.common.len() + PREFIX_LEN + self.suffix.len()
     }
 
     /// Always `false`: a key has at least its prefix.
@@ -43,12 +55,14 @@ impl<'w> Key<'w> {
     /// Whether `bytes` is this key.
     pub fn matches(&self, bytes: &[u8]) -> bool {
         bytes
-            .split_at_checked(PREFIX_LEN)
+            .strip_prefix(self.common)
+            .and_then(|rest| rest.split_at_checked(PREFIX_LEN))
             .is_some_and(|(prefix, suffix)| prefix == self.prefix && suffix == self.suffix)
     }
 
     /// Appends the key's bytes to `out` (allocates only if `out` must grow).
     pub fn append_to(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.common);
         out.extend_from_slice(&self.prefix);
         out.extend_from_slice(self.suffix);
     }
@@ -58,7 +72,8 @@ impl fmt::Debug for Key<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Key(\"{}{}\")",
+            "Key(\"{}{}{}\")",
+            self.common.escape_ascii(),
             self.prefix.escape_ascii(),
             self.suffix.escape_ascii()
         )
@@ -221,7 +236,7 @@ mod tests {
 
     #[test]
     fn key_parts_and_matching() {
-        let key = Key::new(*b"ABCDEFGH", b"xyz");
+        let key = Key::new(b"", *b"ABCDEFGH", b"xyz");
         assert_eq!(key.len(), 11);
         assert!(!key.is_empty());
         assert!(key.matches(b"ABCDEFGHxyz"));
@@ -232,5 +247,13 @@ mod tests {
         key.append_to(&mut out);
         assert_eq!(out, b"get ABCDEFGHxyz");
         assert_eq!(format!("{key:?}"), "Key(\"ABCDEFGHxyz\")");
+        let with = Key::new(b"app:", *b"ABCDEFGH", b"xyz");
+        assert_eq!(with.len(), 15);
+        assert!(with.matches(b"app:ABCDEFGHxyz"));
+        assert!(!with.matches(b"ABCDEFGHxyz"));
+        assert!(!with.matches(b"app:ABCDEFGHxy"));
+        let mut out = Vec::new();
+        with.append_to(&mut out);
+        assert_eq!(out, b"app:ABCDEFGHxyz");
     }
 }

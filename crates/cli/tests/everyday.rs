@@ -1,0 +1,164 @@
+//! The everyday flags beyond memaslap's: each run against memcached, with
+//! what the server saw checked against what the flag asked for.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+#[path = "../../proto/tests/support/mod.rs"]
+mod support;
+
+mod common;
+
+use common::memaslap;
+use std::io::{Read, Write};
+use support::Memcached;
+
+/// The keys memcached holds, from `lru_crawler metadump all` (URL-decoded).
+fn stored_keys(server: &Memcached) -> Vec<String> {
+    let mut stream = server.connect();
+    stream.write_all(b"lru_crawler metadump all\r\n").unwrap();
+    let mut dump = Vec::new();
+    let mut chunk = [0u8; 65536];
+    while !dump.ends_with(b"END\r\n") {
+        let n = stream.read(&mut chunk).unwrap();
+        assert!(n > 0, "metadump ended early");
+        dump.extend_from_slice(&chunk[..n]);
+    }
+    String::from_utf8(dump)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.strip_prefix("key="))
+        .map(|l| l.split(' ').next().unwrap().replace("%3A", ":"))
+        .collect()
+}
+
+/// The value stored under `key`.
+fn value_len(server: &Memcached, key: &str) -> usize {
+    let mut stream = server.connect();
+    stream
+        .write_all(format!("get {key}\r\n").as_bytes())
+        .unwrap();
+    let mut reply = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !reply.ends_with(b"END\r\n") {
+        let n = stream.read(&mut chunk).unwrap();
+        assert!(n > 0);
+        reply.extend_from_slice(&chunk[..n]);
+    }
+    let header = String::from_utf8_lossy(&reply);
+    header
+        .split("\r\n")
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(3)
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn ratio_sets_the_mix_the_server_sees() {
+    let server = Memcached::start();
+    let addr = format!("127.0.0.1:{}", server.port());
+    let before = server.stats();
+    let run = memaslap(&["-s", &addr, "-x", "20000", "--ratio", "1:1"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("set proportion: set_prop=0.50"),
+        "{}",
+        run.stdout
+    );
+    let after = server.stats();
+    let sets = (after["cmd_set"] - before["cmd_set"]) as f64;
+    let gets = (after["cmd_get"] - before["cmd_get"]) as f64;
+    assert_eq!(sets + gets, 20000.0);
+    assert!(
+        (sets / (sets + gets) - 0.5).abs() <= 0.01,
+        "{sets} sets, {gets} gets"
+    );
+}
+
+#[test]
+fn keys_carry_the_prefix_and_sizes_stay_in_range() {
+    let server = Memcached::start();
+    let addr = format!("127.0.0.1:{}", server.port());
+    let args = [
+        "-s",
+        &addr,
+        "-x",
+        "3000",
+        "-w",
+        "500",
+        "--key-prefix",
+        "app:",
+        "--key-size",
+        "20-40",
+        "--value-size",
+        "100-300",
+        "-v",
+        "1",
+    ];
+    let run = memaslap(&args);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    for line in ["key prefix: app:", "key size: 20-40", "value size: 100-300"] {
+        assert!(run.stdout.contains(line), "{line}\n{}", run.stdout);
+    }
+    assert_eq!(
+        run.counter("verify_failed") + run.counter("verify_misses"),
+        0
+    );
+    let keys = stored_keys(&server);
+    assert!(keys.len() >= 100, "{} keys", keys.len());
+    let mut lengths = std::collections::BTreeSet::new();
+    for key in &keys {
+        let own = key.strip_prefix("app:").unwrap_or_else(|| panic!("{key}"));
+        assert!((20..=40).contains(&own.len()), "{key}");
+        lengths.insert(own.len());
+    }
+    assert!(
+        lengths.len() > 5,
+        "lengths drawn from the range: {lengths:?}"
+    );
+    for key in keys.iter().take(30) {
+        let len = value_len(&server, key);
+        assert!((100..=300).contains(&len), "{key}: {len}");
+    }
+}
+
+#[test]
+fn percentiles_choose_the_latency_columns() {
+    let server = Memcached::start();
+    let addr = format!("127.0.0.1:{}", server.port());
+    let run = memaslap(&["-s", &addr, "-x", "2000", "--percentiles", "99.9,50"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let header = run.stdout.lines().find(|l| l.starts_with("Type ")).unwrap();
+    let columns: Vec<&str> = header.split_whitespace().collect();
+    assert_eq!(columns, ["Type", "Ops", "p50", "p99.9", "max"]);
+    let total = run
+        .stdout
+        .lines()
+        .rfind(|l| l.starts_with("Total "))
+        .unwrap();
+    assert_eq!(total.split_whitespace().count(), 5, "{total}");
+}
+
+#[test]
+fn bad_everyday_flags_name_themselves_and_exit_2() {
+    for (args, says) in [
+        (&["--ratio", "0:0"][..], "SET:GET"),
+        (&["--key-size", "10"][..], "--key-size"),
+        (&["--value-size", "5", "-X", "10"][..], "--value-size"),
+        (&["--value-size", "3-2"][..], "A-B"),
+        (&["--key-prefix", "a b"][..], "key prefix"),
+        (
+            &["--key-prefix", &"x".repeat(60), "--key-size", "200"][..],
+            "--key-prefix",
+        ),
+        (&["--percentiles", "100"][..], "percentiles"),
+    ] {
+        let mut full = vec!["-s", "127.0.0.1:1", "-t", "1s"];
+        full.extend_from_slice(args);
+        let run = memaslap(&full);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+    }
+}
