@@ -4,6 +4,7 @@
 use crate::json;
 use crate::options::Options;
 use crate::provenance::Provenance;
+use crate::repeat::RunLine;
 use crate::report::{self, Banner};
 use crate::setup::{self, Setup, SetupError};
 use memaslap_engine::{Mode, Stop};
@@ -47,28 +48,36 @@ pub fn main(options: &Options) -> ExitCode {
         terminal: std::io::stdout().is_terminal(),
         disconnects: setup.engine.reconnect || setup.engine.replicate_writes.is_some(),
     };
-    let mut first_error = None;
-    let outcome = run(&setup.engine, &workload, &stop, |r| {
-        if let Report::Event(TransportEvent::Disconnected { error, .. }) = &r {
-            first_error.get_or_insert_with(|| error.clone());
+    let runs = options.runs.max(1);
+    let mut lines = Vec::new();
+    let mut last = None;
+    for index in 1..=runs {
+        if runs > 1 {
+            print(&format!("\nrun {index} of {runs}\n"));
         }
-        on_report(r, shown)
-    });
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
-        Err(e) => return fail(FAILED, &e.to_string()),
+        let outcome = match run_once(&setup, &workload, &stop, shown) {
+            Ok(done) => done,
+            Err(e) => return fail(FAILED, &e.to_string()),
+        };
+        lines.push(RunLine::of(&outcome.0));
+        last = Some(outcome);
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            break;
+        }
+    }
+    let Some((outcome, failure)) = last else {
+        return ExitCode::from(OK);
     };
-    let failure = failure(&setup, &outcome, first_error.as_ref());
-    if outcome.stats.counters.requests_completed == 0 {
-        // Nothing to report but what was sent and how it failed.
-        print_accounting(&outcome);
-    } else {
-        print_final(&setup, &outcome);
+    if lines.len() > 1 {
+        let mut out = String::from("\n");
+        crate::repeat::summary(&mut out, &lines);
+        print(&out);
     }
     if let Some(path) = &options.json {
         let config = config_json(options, &setup);
         let mut doc = json::document(&outcome, setup.seed, &config, &provenance);
         doc.error = failure.as_deref();
+        doc.runs = lines;
         let written = serde_json::to_vec_pretty(&doc)
             .map_err(|e| e.to_string())
             .and_then(|bytes| std::fs::write(path, bytes).map_err(|e| e.to_string()));
@@ -83,6 +92,30 @@ pub fn main(options: &Options) -> ExitCode {
         Some(message) => fail(FAILED, &message),
         None => ExitCode::from(OK),
     }
+}
+
+/// One run: its report printed, its outcome and why it failed, if it did.
+fn run_once(
+    setup: &Setup,
+    workload: &Workload,
+    stop: &AtomicBool,
+    shown: Shown,
+) -> Result<(Outcome, Option<String>), memaslap_engine::RunError> {
+    let mut first_error = None;
+    let outcome = run(&setup.engine, workload, stop, |r| {
+        if let Report::Event(TransportEvent::Disconnected { error, .. }) = &r {
+            first_error.get_or_insert_with(|| error.clone());
+        }
+        on_report(r, shown)
+    })?;
+    let failure = failure(setup, &outcome, first_error.as_ref());
+    if outcome.stats.counters.requests_completed == 0 {
+        // Nothing to report but what was sent and how it failed.
+        print_accounting(&outcome);
+    } else {
+        print_final(setup, &outcome);
+    }
+    Ok((outcome, failure))
 }
 
 /// What to print while the run goes on.

@@ -3,6 +3,7 @@
 //! microseconds to 0.1, seconds to the microsecond.
 
 use crate::provenance::Provenance;
+use crate::repeat::RunLine;
 use memaslap_engine::Latency;
 use memaslap_engine::Outage;
 use memaslap_engine::{Counters, Errors};
@@ -29,6 +30,10 @@ pub struct Document<'a> {
     pub command_line: &'a [String],
     /// Why the run failed, when it did (exit status 1).
     pub error: Option<&'a str>,
+    /// With `--runs N`, each run's figures (the rest of the document is
+    /// the last run's).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<RunLine>,
     /// The master seed.
     pub seed: u64,
     /// The configuration as the user gave it.
@@ -286,6 +291,7 @@ pub fn document<'a>(
         host: &provenance.host,
         command_line: &provenance.command_line,
         error: None,
+        runs: Vec::new(),
         seed,
         config,
         elapsed_s: secs(outcome.elapsed),

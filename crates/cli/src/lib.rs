@@ -13,6 +13,7 @@ pub mod outages;
 pub mod private_server;
 pub mod provenance;
 pub mod rejections;
+pub mod repeat;
 pub mod report;
 pub mod setup;
 pub mod units;

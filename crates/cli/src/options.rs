@@ -143,6 +143,11 @@ pub struct Options {
     #[arg(long = "key-prefix", value_name = "STR", value_parser = parse_key_prefix)]
     pub key_prefix: Option<String>,
 
+    /// Repeat the run this many times against the same servers, then print
+    /// each run's figures and their best, worst and median.
+    #[arg(long = "runs", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub runs: u32,
+
     /// The percentiles the latency table shows, comma-separated.
     #[arg(long = "percentiles", value_name = "LIST", default_value = "50,90,99,99.9,99.99", value_parser = parse_percentiles)]
     pub percentiles: Percentiles,

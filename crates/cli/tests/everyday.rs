@@ -162,3 +162,38 @@ fn bad_everyday_flags_name_themselves_and_exit_2() {
         assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
     }
 }
+
+#[test]
+fn runs_repeat_against_the_same_server_and_summarise() {
+    let server = Memcached::start();
+    let addr = format!("127.0.0.1:{}", server.port());
+    let before = server.stats();
+    let run = memaslap(&["-s", &addr, "-x", "3000", "--runs", "3"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for k in 1..=3 {
+        assert!(
+            run.stdout.contains(&format!("\nrun {k} of 3\n")),
+            "{}",
+            run.stdout
+        );
+    }
+    assert_eq!(run.stdout.matches("servers: ").count(), 1, "one banner");
+    let after = server.stats();
+    let ops = |s: &std::collections::HashMap<String, u64>| s["cmd_get"] + s["cmd_set"];
+    assert_eq!(ops(&after) - ops(&before), 3 * 3000);
+    let rows: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.contains("ops/s"))
+        .collect();
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Run", "1", "2", "3", "best", "worst", "median"],
+        "{}",
+        run.stdout
+    );
+}
