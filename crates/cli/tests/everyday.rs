@@ -197,3 +197,87 @@ fn runs_repeat_against_the_same_server_and_summarise() {
         run.stdout
     );
 }
+
+/// A memcached listening only on a Unix domain socket, stopped on drop.
+struct UnixMemcached {
+    child: std::process::Child,
+    path: std::path::PathBuf,
+}
+
+impl UnixMemcached {
+    fn start() -> UnixMemcached {
+        let path = std::env::temp_dir().join(format!("memaslap-{}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let mut child = std::process::Command::new("memcached")
+            .arg("-s")
+            .arg(&path)
+            .args(["-u", "nobody", "-a", "0777"])
+            .spawn()
+            .expect("memcached on PATH");
+        for _ in 0..200 {
+            if std::os::unix::net::UnixStream::connect(&path).is_ok() {
+                return UnixMemcached { child, path };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("memcached did not listen on {}", path.display());
+    }
+
+    fn stat(&self, name: &str) -> u64 {
+        let mut stream = std::os::unix::net::UnixStream::connect(&self.path).unwrap();
+        stream.write_all(b"stats\r\n").unwrap();
+        let mut reply = Vec::new();
+        let mut chunk = [0u8; 8192];
+        while !reply.ends_with(b"END\r\n") {
+            let n = stream.read(&mut chunk).unwrap();
+            assert!(n > 0);
+            reply.extend_from_slice(&chunk[..n]);
+        }
+        let text = String::from_utf8(reply).unwrap();
+        let prefix = format!("STAT {name} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    }
+}
+
+impl Drop for UnixMemcached {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[test]
+fn unix_domain_socket_servers_in_both_protocols() {
+    let server = UnixMemcached::start();
+    let addr = format!("unix:{}", server.path.display());
+    for binary in [false, true] {
+        let (gets, sets) = (server.stat("cmd_get"), server.stat("cmd_set"));
+        let mut args = vec!["-s", &addr, "-x", "20000", "-c", "8"];
+        if binary {
+            args.push("-B");
+        }
+        let run = memaslap(&args);
+        assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout.contains(&format!("servers: {addr}\n")),
+            "{}",
+            run.stdout
+        );
+        assert_eq!(run.counter("cmd_get"), server.stat("cmd_get") - gets);
+        assert_eq!(run.counter("cmd_set"), server.stat("cmd_set") - sets);
+        assert_eq!(run.counter("cmd_get") + run.counter("cmd_set"), 20000);
+    }
+    for datagrams in ["-U", "-a"] {
+        let run = memaslap(&["-s", &addr, "-t", "1s", "-d", "2", datagrams]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.contains("Unix domain socket"), "{}", run.stderr);
+    }
+}

@@ -169,6 +169,11 @@ impl EngineConfig {
                 return Err(ConfigError::UdpReplication);
             }
         }
+        if self.mode != Mode::Tcp
+            && let Some(server) = self.servers.iter().find(|s| s.is_unix())
+        {
+            return Err(ConfigError::UnixDatagrams(server.to_string()));
+        }
         if self.mode != Mode::Tcp && self.sockets_per_connection > 1 {
             return Err(ConfigError::UdpSockets);
         }
@@ -222,6 +227,8 @@ pub enum ConfigError {
     UdpReplication,
     /// `-n` with `-U`.
     UdpSockets,
+    /// `-U` or `-a` with a Unix domain socket server (named).
+    UnixDatagrams(String),
     /// `--depth` out of 1..=[`MAX_DEPTH`].
     Depth(usize),
     /// `--depth` above 1 with UDP, `-n` or `-p`.
@@ -265,6 +272,10 @@ impl fmt::Display for ConfigError {
             ConfigError::UdpReplication => {
                 f.write_str("--rep_write works over TCP only, not with --udp")
             }
+            ConfigError::UnixDatagrams(server) => write!(
+                f,
+                "--udp and --facebook need host:port servers; {server} is a Unix domain socket (streams only)"
+            ),
             ConfigError::UdpSockets => {
                 f.write_str("--conn_sock works over TCP only, not with --udp")
             }

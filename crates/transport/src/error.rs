@@ -1,11 +1,10 @@
 //! The one error type of the crate: which server, which operation, why.
 
 use std::io;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::Server;
+use crate::{Endpoint, Server};
 
 /// What the transport was doing when it failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,7 +67,7 @@ pub enum TransportError {
         /// The server as given.
         server: Server,
         /// The address of the last attempt.
-        addr: SocketAddr,
+        addr: Endpoint,
         /// The system's error.
         #[source]
         source: Arc<io::Error>,
@@ -79,7 +78,7 @@ pub enum TransportError {
         /// The server as given.
         server: Server,
         /// The address of the last attempt.
-        addr: SocketAddr,
+        addr: Endpoint,
         /// The configured connect timeout.
         timeout: Duration,
     },
@@ -135,7 +134,7 @@ pub enum TransportError {
 }
 
 /// `server`, and the address tried when the server was given by name.
-fn place(server: &Server, addr: &SocketAddr) -> String {
+fn place(server: &Server, addr: &Endpoint) -> String {
     let given = server.to_string();
     if given == addr.to_string() {
         given
@@ -229,7 +228,7 @@ mod tests {
     fn timeout_is_its_own_operation() {
         let error = TransportError::ConnectTimeout {
             server: Server::new("::1", 1),
-            addr: "[::1]:1".parse().unwrap(),
+            addr: "[::1]:1".parse::<std::net::SocketAddr>().unwrap().into(),
             timeout: Duration::from_millis(50),
         };
         assert_eq!(error.operation(), Operation::Timeout);
@@ -249,7 +248,7 @@ mod place_tests {
     fn an_address_is_named_once() {
         let error = |server: Server| TransportError::Connect {
             server,
-            addr: SocketAddr::from(([127, 0, 0, 1], 1)),
+            addr: std::net::SocketAddr::from(([127, 0, 0, 1], 1)).into(),
             source: Arc::new(io::Error::from(io::ErrorKind::ConnectionRefused)),
         };
         let by_address = error(Server::new("127.0.0.1", 1)).to_string();

@@ -136,6 +136,7 @@
 //! # }
 //! ```
 
+mod endpoint;
 mod error;
 mod event;
 mod hub;
@@ -154,6 +155,7 @@ mod wait;
 
 use std::time::Instant;
 
+pub use endpoint::Endpoint;
 pub use error::{Operation, ResetReason, TransportError};
 pub use event::TransportEvent;
 pub use hub::{HUB_BATCH, HUB_WAIT, HubCounters, RequestIds, SharedUdp, UdpHub};

@@ -4,7 +4,6 @@
 //! how they choose the socket.
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -13,10 +12,12 @@ use polling::{Event, Poller};
 use crate::retry::Retry;
 use crate::slot::Slot;
 use crate::sock::TcpConfig;
-use crate::{Readiness, ResetReason, Sent, Server, Status, TransportError, TransportEvent};
+use crate::{
+    Endpoint, Readiness, ResetReason, Sent, Server, Status, TransportError, TransportEvent,
+};
 
 /// One server with its resolved addresses.
-pub(crate) type Target = (Server, Arc<[SocketAddr]>);
+pub(crate) type Target = (Server, Arc<[Endpoint]>);
 
 #[derive(Debug)]
 pub(crate) struct Pool {

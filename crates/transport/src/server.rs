@@ -2,19 +2,22 @@
 
 use std::fmt;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use crate::TransportError;
+use crate::{Endpoint, TransportError};
 
-/// A memcached server: a host name or address literal, and a port.
+/// A memcached server: a host name or address literal and a port, or the
+/// path of a Unix domain socket (`unix:/path`, stream transports only).
 ///
 /// Displays as `host:port` (`[v6]:port` for an IPv6 literal), the form
-/// memaslap prints in `Server <host>:<port> disconnect`.
+/// memaslap prints in `Server <host>:<port> disconnect`, or `unix:/path`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Server {
     host: String,
     port: u16,
+    unix: Option<Arc<Path>>,
 }
 
 /// Why a `host:port` string is not a server.
@@ -38,6 +41,31 @@ impl Server {
         Server {
             host: host.into(),
             port,
+            unix: None,
+        }
+    }
+
+    /// The server listening on the Unix domain socket at `path`.
+    pub fn unix(path: impl AsRef<Path>) -> Server {
+        let path = path.as_ref();
+        Server {
+            host: path.display().to_string(),
+            port: 0,
+            unix: Some(Arc::from(path)),
+        }
+    }
+
+    /// Whether the server is a Unix domain socket.
+    pub fn is_unix(&self) -> bool {
+        self.unix.is_some()
+    }
+
+    /// Where stream sockets connect: every address the host resolves to,
+    /// or the Unix socket's path.
+    pub fn endpoints(&self) -> Result<Vec<Endpoint>, TransportError> {
+        match &self.unix {
+            Some(path) => Ok(vec![Endpoint::Unix(Arc::clone(path))]),
+            None => Ok(self.resolve()?.into_iter().map(Endpoint::Inet).collect()),
         }
     }
 
@@ -55,7 +83,13 @@ impl Server {
     ///
     /// This blocks on the system resolver; transports call it once, when
     /// they are built, and keep the addresses for reconnects.
+    /// A Unix domain socket has no internet address: it resolves to none.
     pub fn resolve(&self) -> Result<Vec<SocketAddr>, TransportError> {
+        if self.is_unix() {
+            return Err(TransportError::NoAddress {
+                server: self.clone(),
+            });
+        }
         let addrs: Vec<SocketAddr> = (self.host.as_str(), self.port)
             .to_socket_addrs()
             .map_err(|e| TransportError::Resolve {
@@ -80,7 +114,9 @@ impl From<SocketAddr> for Server {
 
 impl fmt::Display for Server {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.host.contains(':') {
+        if let Some(path) = &self.unix {
+            write!(f, "unix:{}", path.display())
+        } else if self.host.contains(':') {
             write!(f, "[{}]:{}", self.host, self.port)
         } else {
             write!(f, "{}:{}", self.host, self.port)
@@ -91,8 +127,14 @@ impl fmt::Display for Server {
 impl FromStr for Server {
     type Err = ParseServerError;
 
-    /// Parses `host:port` or `[v6-address]:port`.
+    /// Parses `host:port`, `[v6-address]:port` or `unix:/path`.
     fn from_str(text: &str) -> Result<Server, ParseServerError> {
+        if let Some(path) = text.strip_prefix("unix:") {
+            if path.is_empty() {
+                return Err(ParseServerError::BadHost(text.to_owned()));
+            }
+            return Ok(Server::unix(path));
+        }
         let (host, port) = text
             .rsplit_once(':')
             .ok_or_else(|| ParseServerError::MissingPort(text.to_owned()))?;
@@ -161,6 +203,22 @@ mod tests {
         assert_eq!(v4, vec!["127.0.0.1:7".parse().unwrap()]);
         let v6 = Server::new("::1", 7).resolve().unwrap();
         assert_eq!(v6, vec!["[::1]:7".parse().unwrap()]);
+    }
+
+    #[test]
+    fn unix_sockets_by_path() {
+        let server: Server = "unix:/run/memcached.sock".parse().unwrap();
+        assert!(server.is_unix());
+        assert_eq!(server.to_string(), "unix:/run/memcached.sock");
+        assert_eq!(
+            server.endpoints().unwrap(),
+            vec![Endpoint::Unix(Arc::from(Path::new("/run/memcached.sock")))]
+        );
+        assert!(server.resolve().is_err());
+        assert!(matches!(
+            "unix:".parse::<Server>(),
+            Err(ParseServerError::BadHost(_))
+        ));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use polling::{Event, Poller};
 use crate::registration::Registered;
 use crate::retry::{Retry, RetryState};
 use crate::sock::{self, Connect, TcpConfig};
-use crate::{Readiness, ResetReason, Sent, Server, TransportError, TransportEvent};
+use crate::{Endpoint, Readiness, ResetReason, Sent, Server, TransportError, TransportEvent};
 
 #[derive(Debug)]
 enum State {
@@ -34,7 +34,7 @@ pub(crate) struct Slot {
     index: usize,
     key: usize,
     server: Server,
-    addrs: Arc<[SocketAddr]>,
+    addrs: Arc<[Endpoint]>,
     options: TcpConfig,
     poller: Arc<Poller>,
     state: State,
@@ -49,7 +49,7 @@ impl Slot {
         index: usize,
         key: usize,
         server: Server,
-        addrs: Arc<[SocketAddr]>,
+        addrs: Arc<[Endpoint]>,
         options: TcpConfig,
         retry: Retry,
         poller: &Arc<Poller>,
@@ -275,9 +275,9 @@ impl Slot {
         self.state = State::Down;
         let mut last_error = None;
         for (index, addr) in self.addrs.iter().enumerate().skip(first) {
-            let started = sock::tcp_socket(*addr, &self.options)
+            let started = sock::tcp_socket(addr, &self.options)
                 .and_then(|socket| Registered::new(&self.poller, socket, self.key))
-                .and_then(|socket| Ok((sock::start_connect(socket.socket(), *addr)?, socket)));
+                .and_then(|socket| Ok((sock::start_connect(socket.socket(), addr)?, socket)));
             match started {
                 Ok((Connect::Done, socket)) => {
                     self.state = State::Up { socket };
@@ -363,11 +363,11 @@ impl Slot {
         error
     }
 
-    fn addr(&self, index: usize) -> SocketAddr {
+    fn addr(&self, index: usize) -> Endpoint {
         self.addrs
             .get(index)
-            .copied()
-            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], self.server.port())))
+            .cloned()
+            .unwrap_or_else(|| Endpoint::Inet(SocketAddr::from(([0, 0, 0, 0], self.server.port()))))
     }
 
     fn connect_error(&self, index: usize, e: io::Error) -> TransportError {
@@ -416,7 +416,7 @@ mod tests {
             0,
             5,
             server,
-            addrs.into(),
+            addrs.into_iter().map(Endpoint::Inet).collect(),
             TcpConfig::default(),
             retry,
             poller,
@@ -459,7 +459,7 @@ mod tests {
             panic!("{events:?}")
         };
         assert!(
-            matches!(&error, TransportError::Connect { addr, .. } if *addr == refused),
+            matches!(&error, TransportError::Connect { addr, .. } if *addr == Endpoint::Inet(refused)),
             "{error}"
         );
         assert_eq!(retry_at, s.poll_deadline());

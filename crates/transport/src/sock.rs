@@ -2,12 +2,11 @@
 
 use std::io::{self, IoSlice, Read};
 use std::mem::MaybeUninit;
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::Retry;
+use crate::{Endpoint, Retry};
 
 /// How TCP sockets are built and brought back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,8 +47,14 @@ pub(crate) enum Connect {
 /// A non-blocking TCP socket for `addr` with memaslap's options:
 /// `TCP_NODELAY`, keep-alive, linger 0 (close resets, leaving no
 /// `TIME_WAIT`), `SO_REUSEADDR`.
-pub(crate) fn tcp_socket(addr: SocketAddr, options: &TcpConfig) -> io::Result<Socket> {
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+/// A Unix domain socket gets none of the TCP options.
+pub(crate) fn tcp_socket(endpoint: &Endpoint, options: &TcpConfig) -> io::Result<Socket> {
+    if endpoint.is_unix() {
+        let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+        socket.set_nonblocking(true)?;
+        return Ok(socket);
+    }
+    let socket = Socket::new(endpoint.domain(), Type::STREAM, Some(Protocol::TCP))?;
     socket.set_nonblocking(true)?;
     socket.set_tcp_nodelay(true)?;
     socket.set_keepalive(true)?;
@@ -64,9 +69,9 @@ pub(crate) fn tcp_socket(addr: SocketAddr, options: &TcpConfig) -> io::Result<So
     Ok(socket)
 }
 
-/// Starts connecting `socket` to `addr` without blocking.
-pub(crate) fn start_connect(socket: &Socket, addr: SocketAddr) -> io::Result<Connect> {
-    match socket.connect(&SockAddr::from(addr)) {
+/// Starts connecting `socket` to `endpoint` without blocking.
+pub(crate) fn start_connect(socket: &Socket, endpoint: &Endpoint) -> io::Result<Connect> {
+    match socket.connect(&endpoint.sock_addr()?) {
         Ok(()) => Ok(Connect::Done),
         Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok(Connect::InProgress),
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(Connect::InProgress),
@@ -143,8 +148,8 @@ mod tests {
     fn pair() -> (Socket, TcpStream) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let socket = tcp_socket(addr, &TcpConfig::default()).unwrap();
-        start_connect(&socket, addr).unwrap();
+        let socket = tcp_socket(&addr.into(), &TcpConfig::default()).unwrap();
+        start_connect(&socket, &addr.into()).unwrap();
         let (peer, _) = listener.accept().unwrap();
         while !finish_connect(&socket).unwrap() {
             std::thread::yield_now();
@@ -154,8 +159,8 @@ mod tests {
 
     #[test]
     fn options_are_set() {
-        let addr: SocketAddr = "127.0.0.1:9".parse().unwrap();
-        let socket = tcp_socket(addr, &TcpConfig::default()).unwrap();
+        let addr: std::net::SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let socket = tcp_socket(&addr.into(), &TcpConfig::default()).unwrap();
         assert!(socket.tcp_nodelay().unwrap());
         assert!(socket.keepalive().unwrap());
         assert_eq!(socket.linger().unwrap(), Some(Duration::ZERO));

@@ -15,7 +15,7 @@ use crate::{
 };
 
 fn target(server: &Server) -> Result<Target, TransportError> {
-    Ok((server.clone(), server.resolve()?.into()))
+    Ok((server.clone(), server.endpoints()?.into()))
 }
 
 /// The methods every pool-backed transport forwards to its pool.

@@ -166,7 +166,7 @@ pub(crate) fn first_address<T>(
             Err(e) => {
                 last_error = Some(TransportError::Connect {
                     server: server.clone(),
-                    addr,
+                    addr: addr.into(),
                     source: Arc::new(e),
                 });
             }

@@ -235,7 +235,7 @@ fn connect_timeout_to_a_listener_that_never_accepts() {
         panic!("{:?}", d.reported)
     };
     assert!(
-        matches!(error, TransportError::ConnectTimeout { addr: a, .. } if *a == addr),
+        matches!(error, TransportError::ConnectTimeout { addr: a, .. } if *a == memaslap_transport::Endpoint::Inet(addr)),
         "{error}"
     );
     assert_eq!(error.operation(), Operation::Timeout);

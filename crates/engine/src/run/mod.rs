@@ -33,7 +33,7 @@ pub fn run(
         .check_workload(workload.config())
         .map_err(RunError::Config)?;
     for server in &config.servers {
-        server.resolve().map_err(RunError::Transport)?;
+        server.endpoints().map_err(RunError::Transport)?;
     }
     let threads = config.threads as usize;
     let gate = workload
