@@ -231,6 +231,7 @@ mod tests {
         assert!(usage(&["-s", "h:1", "-U", "-X", "4096"]).contains("one datagram"));
         assert!(usage(&["-s", "h:1", "-F", "/nonexistent.cfg"]).contains("/nonexistent.cfg"));
         assert!(usage(&["-s", "h:1", "-t", "0"]).contains("--time"));
+        assert!(usage(&["-s", "h:1", "-x", "0"]).starts_with("-x/--execute_number "));
         assert!(usage(&["-s", "h:1", "-a", "-d", "1"]).contains("2"));
     }
 

@@ -144,9 +144,9 @@ impl EngineConfig {
             return Err(ConfigError::NoServers);
         }
         for (flag, count) in [
-            ("--threads", self.threads),
-            ("--concurrency", self.concurrency),
-            ("--conn_sock", self.sockets_per_connection),
+            ("-T/--threads", self.threads),
+            ("-c/--concurrency", self.concurrency),
+            ("-n/--conn_sock", self.sockets_per_connection),
         ] {
             if count == 0 {
                 return Err(ConfigError::Zero(flag));
@@ -178,7 +178,7 @@ impl EngineConfig {
             return Err(ConfigError::UdpSockets);
         }
         if self.stop == Stop::Operations(0) {
-            return Err(ConfigError::Zero("--execute_number"));
+            return Err(ConfigError::Zero("-x/--execute_number"));
         }
         if self.depth == 0 || self.depth > MAX_DEPTH {
             return Err(ConfigError::Depth(self.depth));
