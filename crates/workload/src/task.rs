@@ -53,16 +53,23 @@ impl<'w> Key<'w> {
     }
 
     /// Whether `bytes` is this key.
+    #[inline]
     pub fn matches(&self, bytes: &[u8]) -> bool {
-        bytes
-            .strip_prefix(self.common)
-            .and_then(|rest| rest.split_at_checked(PREFIX_LEN))
+        let rest = if self.common.is_empty() {
+            Some(bytes)
+        } else {
+            bytes.strip_prefix(self.common)
+        };
+        rest.and_then(|rest| rest.split_at_checked(PREFIX_LEN))
             .is_some_and(|(prefix, suffix)| prefix == self.prefix && suffix == self.suffix)
     }
 
     /// Appends the key's bytes to `out` (allocates only if `out` must grow).
+    #[inline]
     pub fn append_to(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.common);
+        if !self.common.is_empty() {
+            out.extend_from_slice(self.common);
+        }
         out.extend_from_slice(&self.prefix);
         out.extend_from_slice(self.suffix);
     }

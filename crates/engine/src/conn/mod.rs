@@ -101,6 +101,9 @@ pub struct Conn<'w, T = AnyTransport> {
     warmup: Warmup,
     /// Requests failed with a socket whose loss is not yet collected.
     failed_by_loss: u64,
+    /// The transport lost a socket or refused a request since its events
+    /// were last collected.
+    lost_since_collect: bool,
     /// A request completed (not failed) on this connection.
     completed_any: bool,
     /// No request completed since the transport last (re)connected.
@@ -140,6 +143,7 @@ impl<'w, T: Transport> Conn<'w, T> {
             udp_seen: UdpCounters::default(),
             warmup: Warmup::Off,
             failed_by_loss: 0,
+            lost_since_collect: false,
             completed_any: false,
             unserved: true,
             rejection: None,
@@ -239,13 +243,17 @@ impl<'w, T: Transport> Conn<'w, T> {
     fn settle(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
         self.collect(now, ctx);
         self.fill(now, ctx);
-        self.collect(now, ctx);
+        if self.lost_since_collect {
+            self.collect(now, ctx);
+        }
     }
 
     /// Counts the transport's events (a lost socket is a disconnect, unless
     /// this side reset it) and ends the connection when the transport
     /// failed for good.
+    #[inline]
     fn collect(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
+        self.lost_since_collect = false;
         while let Some(event) = self.transport.poll_event() {
             if !self.completed_any
                 && let Some(why) = Rejection::of(&event, self.exchange.take_error_line())
@@ -394,6 +402,7 @@ impl<'w, T: Transport> Conn<'w, T> {
         let failed = self.give_up(now);
         ctx.stats.counters.requests_failed += failed;
         self.failed_by_loss += failed;
+        self.lost_since_collect = true;
         if matches!(error, TransportError::RequestTooLarge { .. }) {
             ctx.stats.counters.errors.client_error += 1;
             self.close();

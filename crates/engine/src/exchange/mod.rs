@@ -329,7 +329,7 @@ impl<'w> Exchange<'w> {
         counters: &mut Counters,
         now: Instant,
     ) -> Result<Received, Desync> {
-        if matches!(buf.first(), Some(b'E' | b'S' | b'C')) {
+        if matches!(buf.first_chunk::<2>(), Some(b"ER" | b"SE" | b"CL")) {
             self.note_error_line(buf);
         }
         let Some(request) = self.outstanding.front().copied() else {
