@@ -372,7 +372,7 @@ mod tests {
         let error = engine.validate().unwrap_err();
         assert_eq!(
             error.to_string(),
-            "--execute_number must be at least 1, not 0"
+            "-x/--execute_number must be at least 1, not 0"
         );
         engine.stop = Stop::Operations(1);
         engine.threads = 0;
@@ -381,7 +381,7 @@ mod tests {
                 .validate()
                 .unwrap_err()
                 .to_string()
-                .starts_with("--threads ")
+                .starts_with("-T/--threads ")
         );
     }
 }
