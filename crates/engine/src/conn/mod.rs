@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 use warmup::Warmup;
 
 #[cfg(test)]
+mod datagram_tests;
+#[cfg(test)]
 mod mock;
 mod read;
 #[cfg(test)]
