@@ -62,6 +62,8 @@
 pub mod ascii;
 pub mod binary;
 mod key;
+mod line;
+pub mod meta;
 mod num;
 pub mod udp;
 

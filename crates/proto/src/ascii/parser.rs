@@ -1,6 +1,7 @@
 //! The incremental response parser.
 
 use crate::ascii::{ParseError, Response, Value};
+use crate::line::{LineEnd, line_end};
 use crate::{MAX_KEY_LEN, parse_decimal};
 
 /// Bounds on what the parser accepts from a server.
@@ -88,25 +89,11 @@ impl Parser {
     /// Finds the `\r` of the first line's `\r\n`, enforcing `max_line` and
     /// strict line endings.
     fn line_end(&self, buf: &[u8]) -> Result<Option<usize>, ParseError> {
-        let max = self.limits.max_line;
-        let window = buf.get(..max).unwrap_or(buf);
-        let Some(at) = window.iter().position(|&b| b == b'\r' || b == b'\n') else {
-            return if window.len() == max && !buf.is_empty() {
-                Err(ParseError::LineTooLong)
-            } else {
-                Ok(None)
-            };
-        };
-        if window.get(at) == Some(&b'\n') {
-            return Err(ParseError::BadLineEnding);
-        }
-        if at + 2 > max {
-            return Err(ParseError::LineTooLong);
-        }
-        match buf.get(at + 1) {
-            None => Ok(None),
-            Some(b'\n') => Ok(Some(at)),
-            Some(_) => Err(ParseError::BadLineEnding),
+        match line_end(buf, self.limits.max_line) {
+            LineEnd::Incomplete => Ok(None),
+            LineEnd::At(at) => Ok(Some(at)),
+            LineEnd::TooLong => Err(ParseError::LineTooLong),
+            LineEnd::BadEnding => Err(ParseError::BadLineEnding),
         }
     }
 

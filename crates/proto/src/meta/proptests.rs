@@ -1,0 +1,89 @@
+//! Properties of the meta parser over generated replies and bytes.
+
+use super::*;
+use proptest::prelude::*;
+
+/// A well-formed reply and what it holds.
+fn reply() -> impl Strategy<Value = (Vec<u8>, Code, Option<Vec<u8>>)> {
+    let code = prop_oneof![
+        Just(Code::Stored),
+        Just(Code::Value),
+        Just(Code::Miss),
+        Just(Code::NotFound),
+        Just(Code::NotStored),
+        Just(Code::Exists),
+        Just(Code::NoOp),
+    ];
+    let flag = prop_oneof![
+        any::<u64>().prop_map(|c| format!("c{c}")),
+        any::<u32>().prop_map(|f| format!("f{f}")),
+        "[a-zA-Z0-9]{1,20}".prop_map(|k| format!("k{k}")),
+        "[a-zA-Z0-9]{0,8}".prop_map(|o| format!("O{o}")),
+        Just("W".to_owned()),
+        Just("t-1".to_owned()),
+    ];
+    (
+        code,
+        proptest::collection::vec(flag, 0..5),
+        proptest::collection::vec(any::<u8>(), 0..64),
+    )
+        .prop_map(|(code, flags, data)| {
+            let mut out = code.as_bytes().to_vec();
+            if code == Code::Value {
+                out.extend_from_slice(format!(" {}", data.len()).as_bytes());
+            }
+            for flag in &flags {
+                out.push(b' ');
+                out.extend_from_slice(flag.as_bytes());
+            }
+            out.extend_from_slice(b"\r\n");
+            let data = (code == Code::Value).then_some(data);
+            if let Some(data) = &data {
+                out.extend_from_slice(data);
+                out.extend_from_slice(b"\r\n");
+            }
+            (out, code, data)
+        })
+}
+
+proptest! {
+    #[test]
+    fn replies_parse_whole_and_every_strict_prefix_needs_more((bytes, code, data) in reply()) {
+        let parser = Parser::default();
+        let Ok(Some((Response::Meta(r), used))) = parser.parse(&bytes) else {
+            panic!("{}", bytes.escape_ascii());
+        };
+        prop_assert_eq!(used, bytes.len());
+        prop_assert_eq!(r.code, code);
+        prop_assert_eq!(r.data, data.as_deref());
+        for cut in 0..bytes.len() {
+            prop_assert_eq!(parser.parse(&bytes[..cut]), Ok(None));
+        }
+    }
+
+    #[test]
+    fn concatenated_replies_parse_in_order(replies in proptest::collection::vec(reply(), 1..8)) {
+        let all: Vec<u8> = replies.iter().flat_map(|(b, _, _)| b.clone()).collect();
+        let parser = Parser::default();
+        let mut at = 0;
+        for (bytes, code, _) in &replies {
+            let Ok(Some((Response::Meta(r), used))) = parser.parse(&all[at..]) else {
+                panic!("at {at}");
+            };
+            prop_assert_eq!(used, bytes.len());
+            prop_assert_eq!(r.code, *code);
+            at += used;
+        }
+        prop_assert_eq!(at, all.len());
+    }
+
+    #[test]
+    fn any_bytes_never_panic_or_over_consume(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+        if let Ok(Some((response, used))) = Parser::default().parse(&bytes) {
+            prop_assert!(used <= bytes.len());
+            if let Response::Meta(r) = response {
+                prop_assert!(r.flags().count() <= bytes.len());
+            }
+        }
+    }
+}
