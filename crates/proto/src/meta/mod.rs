@@ -1,6 +1,7 @@
-//! memcached's meta protocol (`mg`, `ms`, `md`, `ma`, `mn`, `me`): one
-//! incremental parser for every meta response, with the flags a server
-//! returns typed and borrowed from the input.
+//! memcached's meta protocol (`mg`, `ms`, `md`, `ma`, `mn`, `me`): request
+//! encoders with typed flags, and one incremental parser for every meta
+//! response, with the flags a server returns typed and borrowed from the
+//! input.
 //!
 //! Every meta response is a two-letter code, an optional data length (for
 //! `VA`), then flags, each a letter and an optional token:
@@ -29,10 +30,17 @@ mod flags;
 mod parser;
 #[cfg(test)]
 mod proptests;
+mod request;
+#[cfg(test)]
+mod request_tests;
 mod response;
 #[cfg(test)]
 mod tests;
 
 pub use flags::{Flags, ReturnFlag};
 pub use parser::{Limits, ParseError, Parser};
+pub use request::{
+    ArithMode, Command, EncodeError, Flag, MAX_OPAQUE_LEN, SetMode, encode_arithmetic,
+    encode_debug, encode_delete, encode_get, encode_noop, encode_set,
+};
 pub use response::{Code, Reply, Response};
