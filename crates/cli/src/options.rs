@@ -7,7 +7,7 @@ use crate::flags::{
     Percentiles, parse_key_prefix, parse_percentiles, parse_ratio, parse_size_range,
 };
 use crate::units::{parse_count, parse_proportion, parse_time};
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -90,6 +90,11 @@ pub struct Options {
     #[arg(short = 'B', long = "binary")]
     pub binary: bool,
 
+    /// The wire protocol: ascii (memaslap's default), binary (as -B) or
+    /// meta (memcached's meta commands: mg, ms, mn).
+    #[arg(long = "protocol", value_enum, value_name = "PROTOCOL")]
+    pub protocol: Option<ProtocolName>,
+
     /// Target throughput in operations per second for the whole run; k = 1024.
     #[arg(short = 'P', long = "tps", value_parser = parse_count)]
     pub tps: Option<u64>,
@@ -157,6 +162,17 @@ const AFTER_HELP: &str = "\
 Times take a unit s, m, h or d (a bare number is seconds); counts take k, m
 or g (powers of 1024). Exit status: 0 success, 1 the run failed or
 verification failed, 2 bad options or configuration.";
+
+/// A wire protocol, as `--protocol` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProtocolName {
+    /// memcached's text protocol.
+    Ascii,
+    /// memcached's binary protocol.
+    Binary,
+    /// memcached's meta commands.
+    Meta,
+}
 
 #[cfg(test)]
 mod tests {

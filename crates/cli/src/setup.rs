@@ -1,7 +1,7 @@
 //! From command-line options to what the engine runs: the workload
 //! configuration, the engine configuration, the seed and the servers.
 
-use crate::options::Options;
+use crate::options::{Options, ProtocolName};
 use crate::private_server::PrivateServer;
 use memaslap_engine::{EngineConfig, Mode, Protocol, Server, Stop, longest_value};
 use memaslap_workload::{
@@ -67,10 +67,15 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     engine.threads = options.threads;
     engine.concurrency = options.concurrency;
     engine.sockets_per_connection = options.conn_sock;
-    engine.protocol = if options.binary {
-        Protocol::Binary
-    } else {
-        Protocol::Ascii
+    engine.protocol = match (options.protocol, options.binary) {
+        (Some(ProtocolName::Ascii | ProtocolName::Meta), true) => {
+            return Err(SetupError::Usage(
+                "-B is --protocol binary; it cannot be combined with another --protocol".into(),
+            ));
+        }
+        (Some(ProtocolName::Binary), _) | (None, true) => Protocol::Binary,
+        (Some(ProtocolName::Meta), false) => Protocol::Meta,
+        (Some(ProtocolName::Ascii), false) | (None, false) => Protocol::Ascii,
     };
     engine.mode = match (options.facebook, options.udp) {
         (true, _) => Mode::Facebook,

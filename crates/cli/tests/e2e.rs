@@ -107,6 +107,32 @@ fn udp_with_values_as_large_as_a_datagram_takes() {
     assert_eq!(run.counter("udp_timeout"), 0);
 }
 
+/// The meta protocol in every mode, counted as memcached counts it.
+#[test]
+fn meta_protocol() {
+    for args in [
+        &["-x", "20000"][..],
+        &["-t", "2s"],
+        &["-x", "20000", "-d", "10"],
+        &["-x", "20000", "-v", "1"],
+        &["-x", "20000", "--depth", "16"],
+        &["-x", "20000", "-U"],
+        &["-x", "20000", "-e", "0.5"],
+    ] {
+        let mut full = vec!["--protocol", "meta"];
+        full.extend_from_slice(args);
+        let run = accounted(&full);
+        assert!(run.counter("cmd_get") > 0, "{args:?}");
+        if args.contains(&"-v") {
+            assert_eq!(run.counter("verify_failed"), 0, "{args:?}");
+            assert_eq!(run.counter("verify_misses"), 0, "{args:?}");
+        }
+    }
+    let run = memaslap(&["-s", "127.0.0.1:1", "--protocol", "meta", "-B"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--protocol"), "{}", run.stderr);
+}
+
 #[test]
 fn facebook_mode() {
     let run = accounted(&["-x", "20000", "-a", "-d", "4"]);

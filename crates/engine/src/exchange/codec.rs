@@ -3,10 +3,12 @@
 //! to the generator and the counters. The exchange around it keeps the
 //! requests outstanding, the write being gathered and the matching of
 //! replies to requests in order; a protocol is one codec module beside
-//! [`super::ascii`] and [`super::binary`], and a variant of [`AnyCodec`].
+//! [`super::ascii`], [`super::binary`] and [`super::meta`], and a variant
+//! of [`AnyCodec`].
 
 use super::ascii::Text;
 use super::binary::Binary;
+use super::meta::Meta;
 use super::{Desync, KeyList, Pending, Protocol, Results, State, Unencodable};
 
 /// One wire protocol's encoding of requests and reading of replies.
@@ -50,6 +52,8 @@ pub(super) enum AnyCodec {
     Text(Text),
     /// memcached's binary protocol.
     Binary(Binary),
+    /// memcached's meta protocol.
+    Meta(Meta),
 }
 
 impl AnyCodec {
@@ -58,6 +62,7 @@ impl AnyCodec {
         match protocol {
             Protocol::Ascii => AnyCodec::Text(Text::new(max_value)),
             Protocol::Binary => AnyCodec::Binary(Binary::new(max_value)),
+            Protocol::Meta => AnyCodec::Meta(Meta::new(max_value)),
         }
     }
 }
@@ -67,6 +72,7 @@ macro_rules! dispatch {
         match $self {
             AnyCodec::Text($c) => $e,
             AnyCodec::Binary($c) => $e,
+            AnyCodec::Meta($c) => $e,
         }
     };
 }

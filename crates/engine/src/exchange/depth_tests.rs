@@ -18,6 +18,16 @@ fn workload(division: usize) -> Workload {
     Workload::new(&config, 1, 1).unwrap()
 }
 
+/// A meta `VA` reply for `key` with `opaque`.
+fn meta_value(key: &[u8], opaque: u32, data: &[u8]) -> Vec<u8> {
+    let mut r = format!("VA {} k", data.len()).into_bytes();
+    r.extend_from_slice(key);
+    r.extend_from_slice(format!(" O{opaque}\r\n").as_bytes());
+    r.extend_from_slice(data);
+    r.extend_from_slice(b"\r\n");
+    r
+}
+
 /// A reply memcached would give to request `id`, from what the generator
 /// expects: every key stored (sets were answered before).
 fn reply_for(protocol: Protocol, g: &Generator<'_>, id: TaskId, is_set: bool) -> Vec<u8> {
@@ -55,6 +65,21 @@ fn reply_for(protocol: Protocol, g: &Generator<'_>, id: TaskId, is_set: bool) ->
                 ));
             }
             r.extend(bin_reply(0x0a, 0, tag | batch.len() as u32, &[], &[], &[]));
+            r
+        }
+        (Protocol::Meta, true) => format!("HD O{tag}\r\n").into_bytes(),
+        (Protocol::Meta, false) => {
+            let mut r = Vec::new();
+            let single = batch.len() == 1;
+            for (i, entry) in batch.iter().enumerate() {
+                let mut key = Vec::new();
+                entry.key.append_to(&mut key);
+                let opaque = if single { tag } else { tag | i as u32 };
+                r.extend(meta_value(&key, opaque, entry.expected));
+            }
+            if !single {
+                r.extend_from_slice(b"MN\r\n");
+            }
             r
         }
     }
@@ -155,6 +180,17 @@ fn binary_replies_are_matched_by_opaque() {
         assert!(c.cmd_get > 100 && c.cmd_set > 100, "{c:?}");
         assert_eq!((c.verify_failed, c.verify_misses, c.get_misses), (0, 0, 0));
         assert_eq!(c.errors.protocol_error, 0);
+    }
+}
+
+#[test]
+fn meta_replies_are_matched_by_opaque() {
+    for division in [1, 3] {
+        let c = pipelined_rounds(Protocol::Meta, division);
+        assert!(c.cmd_get > 100 && c.cmd_set > 100, "{c:?}");
+        assert_eq!((c.verify_failed, c.verify_misses, c.get_misses), (0, 0, 0));
+        assert_eq!(c.errors.protocol_error, 0);
+        assert_eq!(c.requests_failed, 0);
     }
 }
 

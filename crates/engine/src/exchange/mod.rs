@@ -11,6 +11,7 @@ mod binary;
 mod codec;
 #[cfg(test)]
 mod depth_tests;
+mod meta;
 mod reply;
 mod size;
 #[cfg(test)]
@@ -36,6 +37,8 @@ pub enum Protocol {
     Ascii,
     /// memcached's binary protocol.
     Binary,
+    /// memcached's meta protocol (`mg`, `ms`, `mn`).
+    Meta,
 }
 
 /// The kind of a request.

@@ -63,7 +63,7 @@ fn store_one<'w>(
     set.key.append_to(&mut key);
     exchange.begin_set(id, &set, t0()).unwrap();
     let trailer: &[u8] = match exchange.protocol() {
-        Protocol::Ascii => b"\r\n",
+        Protocol::Ascii | Protocol::Meta => b"\r\n",
         Protocol::Binary => b"",
     };
     let mut sent = value.clone();
