@@ -20,8 +20,10 @@
 #                           [--depth N] [--conns N] [--floor] [--no-build]
 #   --runs N        runs per client and profile (default 3, at least 1)
 #   --time S        seconds per run (default 5)
-#   --profiles L    comma-separated among ascii,binary,udp,multiget
-#                   (default all); "none" runs only the --depth and --conns tests
+#   --profiles L    comma-separated among ascii,binary,udp,multiget,meta
+#                   (default all but meta); "none" runs only the --depth and
+#                   --conns tests; meta runs ours with --protocol meta
+#                   against ours in the text protocol
 #   --depth N       also run ours with --depth N against ours with --depth 1
 #                   (ASCII, alternating, --runs each) and print the ratio of
 #                   their CPU per operation; 0 skips (default 16)
@@ -143,7 +145,8 @@ server_ops() {
 
 # --- one run ---------------------------------------------------------------
 # run_client CLIENT CONNS EXTRA... : prints "ops user sys rss_kb".
-# CLIENT is ours, original or floor; floor's setup (storing its keys) is
+# CLIENT is ours, original, text (ours in the text protocol, what the meta
+# profile compares with) or floor; floor's setup (storing its keys) is
 # taken out of ops and of user CPU.
 run_client() {
     local client="$1" conns="$2"
@@ -179,6 +182,7 @@ flags_of() {
         binary) echo "-B" ;;
         udp) echo "-U" ;;
         multiget) echo "-d 10" ;;
+        meta) echo "--protocol meta" ;;
         *) echo "unknown profile: $1" >&2; exit 2 ;;
     esac
 }
@@ -218,6 +222,7 @@ for profile in "${wanted[@]}"; do
     [ "$profile" = none ] && continue
     read -r -a flags <<<"$(flags_of "$profile")"
     clients=(ours original)
+    [ "$profile" = meta ] && clients=(ours text)
     read -r -a floor_flags <<<"$(floor_flags_of "$profile")"
     if [ "$floor" -eq 1 ] && [ "${floor_flags[*]}" != none ]; then
         clients=(floor original ours)
@@ -227,6 +232,7 @@ for profile in "${wanted[@]}"; do
         for client in "${clients[@]}"; do
             extra=("${flags[@]}")
             [ "$client" = floor ] && extra=("${floor_flags[@]}")
+            [ "$client" = text ] && extra=()
             run_client "$client" 32 "${extra[@]}" | tee -a "$work/$client.runs" |
                 awk -v p="$profile" -v c="$client" \
                     '{ printf "  run %-9s %-9s %11d %9.2f %9.3f %9d\n", p, c, $1, $2 + $3, $1 ? ($2 + $3) * 1e6 / $1 : 0, $4 }' >&2
@@ -238,6 +244,11 @@ for profile in "${wanted[@]}"; do
         printf '%-9s %-9s %11.0f %9.2f %9.3f %9.0f\n' "$profile" "$client" "$ops" "$cpu" "$usop" "$rss"
         eval "${client}_usop=$usop ${client}_rss=$rss"
     done
+    if [ "$profile" = meta ]; then
+        summary+=("$(awk -v a="$ours_usop" -v b="$text_usop" \
+            'BEGIN { printf "meta      us/op %.3f / %.3f = %.2f   (ours, meta against text protocol)", a, b, a / b }')")
+        continue
+    fi
     summary+=("$(awk -v p="$profile" -v a="$ours_usop" -v b="$original_usop" -v r="$ours_rss" -v s="$original_rss" \
         'BEGIN { printf "%-9s us/op %.3f / %.3f = %.2f   peak RSS %d / %d KB = %.2f", p, a, b, a / b, r, s, r / s }')")
     if [ -n "$floor_usop" ]; then
