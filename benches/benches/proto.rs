@@ -8,7 +8,7 @@
 )]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use memaslap_proto::{ascii, binary};
+use memaslap_proto::{ascii, binary, meta};
 use std::hint::black_box;
 
 /// A 64-byte key like memaslap's default.
@@ -115,5 +115,82 @@ fn parse_binary(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, encode, parse_ascii, parse_binary);
+/// The requests the engine sends in the meta protocol.
+fn encode_meta(c: &mut Criterion) {
+    use meta::Flag;
+    let mut group = c.benchmark_group("meta_encode");
+    group.throughput(Throughput::Elements(1));
+    let mut out = Vec::with_capacity(512);
+    group.bench_function("get", |b| {
+        b.iter(|| {
+            out.clear();
+            let flags = [Flag::ReturnValue, Flag::ReturnKey, Flag::Opaque(b"4242")];
+            meta::encode_get(&mut out, black_box(KEY), &flags).unwrap();
+            black_box(out.len())
+        })
+    });
+    group.bench_function("set_header", |b| {
+        b.iter(|| {
+            out.clear();
+            let flags = [
+                Flag::Ttl(black_box(60)),
+                Flag::SetFlags(0),
+                Flag::Opaque(b"4242"),
+            ];
+            meta::encode_set(&mut out, black_box(KEY), black_box(1024), &flags).unwrap();
+            black_box(out.len())
+        })
+    });
+    group.finish();
+}
+
+/// `VA <len> k<key> O<opaque>\r\n<data>\r\n`.
+fn meta_value(out: &mut Vec<u8>, key: &[u8], opaque: usize, data: &[u8]) {
+    out.extend_from_slice(format!("VA {} k", data.len()).as_bytes());
+    out.extend_from_slice(key);
+    out.extend_from_slice(format!(" O{opaque}\r\n").as_bytes());
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// The replies the engine reads in the meta protocol, beside the text
+/// protocol's (`ascii_parse`) for the same values.
+fn parse_meta(c: &mut Criterion) {
+    let parser = meta::Parser::default();
+    let parse_all = |mut buf: &[u8]| {
+        let mut n = 0;
+        while let Some((response, used)) = parser.parse(buf).unwrap() {
+            black_box(&response);
+            buf = &buf[used..];
+            n += 1;
+        }
+        n
+    };
+    let mut group = c.benchmark_group("meta_parse");
+    let mut single = Vec::new();
+    meta_value(&mut single, KEY, 4242, &value(1024));
+    group.throughput(Throughput::Bytes(single.len() as u64));
+    group.bench_function("value_1KiB", |b| b.iter(|| parse_all(black_box(&single))));
+
+    let mut multi = Vec::new();
+    for i in 0..100 {
+        let key = format!("{}{i:04}", std::str::from_utf8(&KEY[..60]).unwrap());
+        meta_value(&mut multi, key.as_bytes(), i, &value(1024));
+    }
+    multi.extend_from_slice(b"MN\r\n");
+    group.throughput(Throughput::Bytes(multi.len() as u64));
+    group.bench_function("multiget_100x1KiB", |b| {
+        b.iter(|| parse_all(black_box(&multi)))
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    encode,
+    encode_meta,
+    parse_ascii,
+    parse_meta,
+    parse_binary
+);
 criterion_main!(benches);

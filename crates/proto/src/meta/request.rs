@@ -149,24 +149,29 @@ impl Flag<'_> {
 
     /// Whether `command` takes this flag (memcached's `protocol.txt`).
     pub fn allowed_in(&self, command: Command) -> bool {
-        let letters: &[u8] = match command {
-            Command::Get => b"bcfhklOqstuvENRT",
-            Command::Set => b"bcCEFIkOqsTM",
-            Command::Delete => b"bCEIkOqTx",
-            Command::Arithmetic => b"bcCEDJNTMOqtvk",
-            Command::Debug => b"b",
+        const GET: u128 = letter_set(b"bcfhklOqstuvENRT");
+        const SET: u128 = letter_set(b"bcCEFIkOqsTM");
+        const DELETE: u128 = letter_set(b"bCEIkOqTx");
+        const ARITHMETIC: u128 = letter_set(b"bcCEDJNTMOqtvk");
+        const DEBUG: u128 = letter_set(b"b");
+        let letters = match command {
+            Command::Get => GET,
+            Command::Set => SET,
+            Command::Delete => DELETE,
+            Command::Arithmetic => ARITHMETIC,
+            Command::Debug => DEBUG,
         };
         let mode_fits = !matches!(
             (self, command),
             (Flag::SetMode(_), Command::Arithmetic) | (Flag::ArithMode(_), Command::Set)
         );
-        mode_fits && letters.contains(&self.letter())
+        // Every letter is ASCII, below 128.
+        mode_fits && letters & (1u128 << (self.letter() & 127)) != 0
     }
 
     /// Appends ` <letter><token>`.
     fn push(&self, out: &mut Vec<u8>) {
-        out.push(b' ');
-        out.push(self.letter());
+        out.extend_from_slice(&[b' ', self.letter()]);
         match *self {
             Flag::CompareCas(n) | Flag::Delta(n) | Flag::NewCas(n) | Flag::Initial(n) => {
                 push_decimal(out, n)
@@ -189,6 +194,16 @@ impl Flag<'_> {
             _ => {}
         }
     }
+}
+
+/// The set of ASCII `letters` as bits of a `u128`.
+const fn letter_set(mut letters: &[u8]) -> u128 {
+    let mut set = 0u128;
+    while let [first, rest @ ..] = letters {
+        set |= 1 << (*first & 127);
+        letters = rest;
+    }
+    set
 }
 
 /// Why a request could not be encoded.
