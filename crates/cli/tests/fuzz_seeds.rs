@@ -1,5 +1,5 @@
 //! Writes the seeds of the engine's `exchange_receive` fuzz target: for
-//! every fault, both protocols and single and multi-gets, the bytes the
+//! every fault, every protocol and single and multi-gets, the bytes the
 //! fault-injection server sends back to the requests that target issues.
 //! Run by hand when the fault server or the target changes:
 //! `cargo test -p memaslap-cli --test fuzz_seeds -- --ignored`.
@@ -59,8 +59,14 @@ fn write_exchange_receive_seeds() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/fuzz/corpus/exchange_receive");
     std::fs::create_dir_all(&dir).unwrap();
     let mut written = 0;
-    for fault in Fault::ALL {
-        for (protocol, flag) in [(Protocol::Ascii, 0u8), (Protocol::Binary, 1)] {
+    let protocols = [
+        (Protocol::Ascii, 0u8, &Fault::ALL[..]),
+        (Protocol::Binary, 1, &Fault::ALL[..]),
+        (Protocol::Meta, 8, &Fault::ALL[..]),
+        (Protocol::Meta, 8, &Fault::META[..]),
+    ];
+    for (protocol, flag, faults) in protocols {
+        for &fault in faults {
             for division in [1usize, 3] {
                 let flags = flag | (((division - 1) as u8) << 1);
                 let mut seed = vec![flags, 0x5a];
@@ -71,5 +77,5 @@ fn write_exchange_receive_seeds() {
             }
         }
     }
-    assert_eq!(written, Fault::ALL.len() * 4);
+    assert_eq!(written, (Fault::ALL.len() * 3 + Fault::META.len()) * 2);
 }

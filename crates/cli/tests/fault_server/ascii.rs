@@ -1,5 +1,6 @@
 //! The text protocol's side of the fault server: `set` and `get` (one key
-//! or many), with the reply's content spoiled as the fault says.
+//! or many), with the reply's content spoiled as the fault says; the meta
+//! commands go to [`super::meta`].
 
 use super::{Fault, Reply, Shared};
 use std::io::{self, BufRead};
@@ -15,6 +16,9 @@ pub(crate) fn serve(reader: &mut impl BufRead, shared: &Shared) -> io::Result<Op
         .split(|&b| b == b' ')
         .filter(|w| !w.is_empty())
         .collect();
+    if let Some(reply) = super::meta::serve(&words, reader, shared)? {
+        return Ok(Some(reply));
+    }
     let reply = match words.first().copied() {
         Some(b"set") if words.len() >= 5 => {
             let flags: u32 = number(words[2]);
@@ -79,7 +83,7 @@ fn get(keys: &[&[u8]], shared: &Shared) -> Reply {
 }
 
 /// Applies the faults that replace or extend a whole reply.
-fn whole(bytes: Vec<u8>, fault: Option<Fault>) -> Reply {
+pub(crate) fn whole(bytes: Vec<u8>, fault: Option<Fault>) -> Reply {
     let bytes = match fault {
         Some(Fault::UnknownReply) => b"WHATEVER\r\n".to_vec(),
         Some(Fault::Garbled) => {

@@ -1,6 +1,7 @@
 //! A memcached stand-in on loopback that misbehaves on purpose: it speaks
 //! the text and binary protocols (detected per connection or datagram) over
-//! TCP and UDP on one port, stores sets so that verification works, and
+//! TCP and UDP on one port (the meta commands ride on the text protocol's
+//! connections, as in memcached), stores sets so that verification works, and
 //! injects one [`Fault`] into the replies its [`Plan`] picks.
 //!
 //! Every reply that can carry the fault is numbered in arrival order across
@@ -16,6 +17,7 @@
 
 mod ascii;
 mod binary;
+mod meta;
 mod udp;
 
 use std::collections::HashMap;
@@ -76,12 +78,23 @@ pub enum Fault {
     Duplicate,
     /// UDP: the reply first sent under another request id, then properly.
     ForeignId,
+    /// Meta: a reply whose opaque is not the request's (a batch: the
+    /// first hit's).
+    WrongOpaque,
+    /// Meta: a batch of quiet gets whose `mn` is never answered.
+    MissingNoop,
+    /// Meta: a batch's `MN` sent before its hits.
+    EarlyNoop,
+    /// Meta: a batch's first quiet get answered `EN`, a miss said out
+    /// loud (quiet mode keeps misses silent).
+    QuietMissAnswered,
     /// One of all the others, drawn anew for each reply the plan picks.
     Mixed,
 }
 
 impl Fault {
-    /// Every single fault ([`Fault::Mixed`] draws from these).
+    /// Every single fault of the text and binary protocols ([`Fault::Mixed`]
+    /// draws from these).
     pub const ALL: [Fault; 23] = [
         Fault::UnknownReply,
         Fault::Garbled,
@@ -108,6 +121,25 @@ impl Fault {
         Fault::ForeignId,
     ];
 
+    /// The faults only the meta protocol has.
+    pub const META: [Fault; 4] = [
+        Fault::WrongOpaque,
+        Fault::MissingNoop,
+        Fault::EarlyNoop,
+        Fault::QuietMissAnswered,
+    ];
+
+    /// Whether the fault can fall on a reply of this shape.
+    fn fits(self, shape: Shape) -> bool {
+        match self {
+            Fault::WrongOpaque => !shape.batch || shape.hit,
+            Fault::MissingNoop => shape.batch,
+            Fault::EarlyNoop => shape.batch && shape.hit,
+            Fault::QuietMissAnswered => shape.batch,
+            other => !other.needs_hit() || shape.hit,
+        }
+    }
+
     /// Whether the fault needs a reply with a value in it.
     fn needs_hit(self) -> bool {
         matches!(
@@ -120,6 +152,15 @@ impl Fault {
                 | Fault::CorruptValue
         )
     }
+}
+
+/// What a reply holds, which decides the faults it can carry.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Shape {
+    /// A value.
+    pub hit: bool,
+    /// A batch of quiet gets closed by `MN` (meta).
+    pub batch: bool,
 }
 
 /// Which of the replies that can carry the fault do.
@@ -205,8 +246,16 @@ impl Shared {
     /// Counts a request whose reply is about to be built, and picks the
     /// fault it carries. `hit`: the reply holds a value.
     pub fn decide(&self, hit: bool) -> Option<Fault> {
+        self.decide_for(Shape {
+            hit,
+            ..Shape::default()
+        })
+    }
+
+    /// As [`Shared::decide`], for a reply of any shape.
+    pub fn decide_for(&self, shape: Shape) -> Option<Fault> {
         self.requests.fetch_add(1, Ordering::SeqCst);
-        if self.fault.needs_hit() && !hit {
+        if !self.fault.fits(shape) {
             return None;
         }
         let n = self.eligible.fetch_add(1, Ordering::SeqCst) + 1;
@@ -217,7 +266,7 @@ impl Shared {
             Fault::Mixed => Fault::ALL[(splitmix(!n) % Fault::ALL.len() as u64) as usize],
             single => single,
         };
-        if fault.needs_hit() && !hit {
+        if !fault.fits(shape) {
             return None;
         }
         self.injected.fetch_add(1, Ordering::SeqCst);

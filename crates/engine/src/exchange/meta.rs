@@ -179,7 +179,10 @@ fn receive(
                     return Err(Desync);
                 }
                 match (reply.code, reply.data) {
-                    (Code::Value, Some(data)) => ctx.hit(Some(0), data),
+                    (Code::Value, Some(data)) => {
+                        let key = reply.key().unwrap_or_default();
+                        ctx.hit(ctx.is_key(0, key).then_some(0), data);
+                    }
                     (Code::Miss, _) => {}
                     _ => return Err(Desync),
                 }
