@@ -1,8 +1,9 @@
 //! Feeds arbitrary reply bytes to a connection's request/reply exchange, as
 //! a hostile server would send them, for a run of requests drawn from a
-//! small workload. Input: a flags byte (bit 0: binary protocol; bits 1-2:
-//! keys per multi-get minus one), a byte seeding the chunk sizes, then the
-//! byte stream the server sends.
+//! small workload. Input: a flags byte (bit 0: binary protocol, else bit 3:
+//! meta protocol, else the text protocol; bits 1-2: keys per multi-get
+//! minus one), a byte seeding the chunk sizes, then the byte stream the
+//! server sends.
 //!
 //! Nothing may panic; no call consumes more than it was given; every request
 //! ends at most once, in exactly one of completed or failed; and the bytes
@@ -33,10 +34,10 @@ fuzz_target!(|data: &[u8]| {
     let Some(([flags, seed], stream)) = data.split_first_chunk::<2>() else {
         return;
     };
-    let protocol = if flags & 1 == 0 {
-        Protocol::Ascii
-    } else {
-        Protocol::Binary
+    let protocol = match (flags & 1, flags & 8) {
+        (1, _) => Protocol::Binary,
+        (_, 8) => Protocol::Meta,
+        _ => Protocol::Ascii,
     };
     let division = 1 + usize::from((flags >> 1) & 3);
     // Building a workload costs far more than a run: one per division.
