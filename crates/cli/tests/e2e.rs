@@ -133,6 +133,34 @@ fn meta_protocol() {
     assert!(run.stderr.contains("--protocol"), "{}", run.stderr);
 }
 
+/// The wire carries meta commands: memcached with `-vv` logs every command
+/// it reads, and in meta mode they are `ms`, `mg` and `mn`, no text
+/// command.
+#[test]
+fn meta_protocol_on_the_wire() {
+    let mut server = Memcached::start_with(&["-vv"]);
+    let log = server.log();
+    let addr = format!("127.0.0.1:{}", server.port());
+    let run = memaslap(&["-s", &addr, "--protocol", "meta", "-x", "400", "-d", "4"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    drop(server);
+    let log = log.join().unwrap();
+    let mut seen = HashMap::<String, usize>::new();
+    for line in log.lines().filter(|l| l.starts_with('<')) {
+        // `<fd command ...`: the command read from connection fd.
+        if let Some(word) = line.split(' ').nth(1) {
+            *seen.entry(word.to_owned()).or_default() += 1;
+        }
+    }
+    let sets = run.counter("cmd_set") as usize;
+    assert!(sets > 0 && seen.get("ms") == Some(&sets), "{seen:?}");
+    assert!(seen.get("mg").is_some_and(|&n| n > 0), "{seen:?}");
+    assert!(seen.get("mn").is_some_and(|&n| n > 0), "{seen:?}");
+    for text in ["get", "gets", "set", "add", "replace"] {
+        assert!(!seen.contains_key(text), "{seen:?}");
+    }
+}
+
 #[test]
 fn facebook_mode() {
     let run = accounted(&["-x", "20000", "-a", "-d", "4"]);

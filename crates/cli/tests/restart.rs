@@ -14,11 +14,21 @@ use support::Memcached;
 
 #[test]
 fn a_restarted_server_is_reconnected_to() {
+    restarted(&[]);
+}
+
+#[test]
+fn a_restarted_server_is_reconnected_to_in_the_meta_protocol() {
+    restarted(&["--protocol", "meta", "-d", "4"]);
+}
+
+fn restarted(extra: &[&str]) {
     let server = Memcached::start();
     let port = server.port();
     let addr = format!("127.0.0.1:{port}");
     let child = Command::new(env!("CARGO_BIN_EXE_memaslap"))
         .args(["-s", &addr, "-R", "-t", "3s", "-c", "4", "--seed", "3"])
+        .args(extra)
         .env_remove("MEMCACHED_SERVERS")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

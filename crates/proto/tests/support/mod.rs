@@ -101,6 +101,21 @@ impl Memcached {
         SocketAddr::from(([127, 0, 0, 1], self.port))
     }
 
+    /// Everything the server writes to its standard error from now until
+    /// it stops (with `-vv`, every command it reads), collected by a thread
+    /// so that the pipe never fills; join the handle after dropping the
+    /// server.
+    pub fn log(&mut self) -> thread::JoinHandle<String> {
+        let pipe = self.child.stderr.take();
+        thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_string(&mut text);
+            }
+            text
+        })
+    }
+
     /// A blocking TCP connection with generous timeouts.
     pub fn connect(&self) -> TcpStream {
         let stream = TcpStream::connect(self.addr()).expect("connect to memcached");
