@@ -78,6 +78,10 @@ pub fn main(options: &Options) -> ExitCode {
         let mut doc = json::document(&outcome, setup.seed, &config, &provenance);
         doc.error = failure.as_deref();
         doc.runs = lines;
+        doc.open_loop = setup
+            .engine
+            .open_loop
+            .map(|open| json::OpenLoopJson::new(&open, &outcome.stats));
         let written = serde_json::to_vec_pretty(&doc)
             .map_err(|e| e.to_string())
             .and_then(|bytes| std::fs::write(path, bytes).map_err(|e| e.to_string()));
@@ -251,6 +255,9 @@ fn on_report(report: Report<'_>, shown: Shown) {
             // one interval, the global row the run so far.
             let secs = |d: Duration| d.as_secs_f64().round().max(1.0) as u64;
             report::periodic(&mut out, period, secs(interval), global, secs(elapsed));
+            if period.open.is_some() {
+                crate::open_loop::interval_rates(&mut out, period, secs(interval));
+            }
             print(&out);
         }
         Report::Interval { .. } => {}
@@ -305,6 +312,9 @@ fn print_final(setup: &Setup, outcome: &Outcome) {
     report::percentile_line(&mut out, "Set", &stats.set, shown);
     report::percentile_line(&mut out, "Total", &total, shown);
     out.push('\n');
+    if let Some(open) = &setup.engine.open_loop {
+        crate::open_loop::summary(&mut out, open, stats, outcome.elapsed, shown);
+    }
     report::accounting(&mut out, c);
     crate::outages::outages(&mut out, &outcome.outages, outcome.outages_more);
     crate::rejections::report(&mut out, &outcome.rejections, outcome.connections);
@@ -318,6 +328,13 @@ fn print_accounting(outcome: &Outcome) {
     let mut out = String::new();
     let c = &outcome.stats.counters;
     report::run_line(&mut out, outcome.elapsed, 0, c.written_bytes + c.read_bytes);
+    if outcome.stats.open.is_some() {
+        crate::open_loop::accounting(&mut out, c);
+        if let Some(line) = crate::open_loop::fell_behind(&outcome.stats) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
     report::accounting(&mut out, c);
     crate::outages::outages(&mut out, &outcome.outages, outcome.outages_more);
     crate::rejections::report(&mut out, &outcome.rejections, outcome.connections);
@@ -351,6 +368,9 @@ fn config_json(options: &Options, setup: &Setup) -> serde_json::Value {
         "udp_timeout_s": e.udp_timeout.as_secs_f64(),
         "tcp_timeout_s": e.tcp_timeout.as_secs_f64(),
         "depth": e.depth,
+        "rate": e.open_loop.map(|o| o.rate),
+        "arrival": e.open_loop.map(|o| o.arrival.name()),
+        "max_backlog": e.open_loop.map(|o| o.thread_backlog(e.threads)),
         "win_size": w.window,
         "fixed_size": w.fixed_value_len,
         "verify": w.verify,

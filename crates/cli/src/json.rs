@@ -6,7 +6,7 @@ use crate::provenance::Provenance;
 use crate::repeat::RunLine;
 use memaslap_engine::Latency;
 use memaslap_engine::Outage;
-use memaslap_engine::{Counters, Errors};
+use memaslap_engine::{Counters, Errors, OpenLoopConfig, Stats};
 use memaslap_engine::{IntervalSummary, Outcome};
 use serde::Serialize;
 use std::time::Duration;
@@ -42,8 +42,18 @@ pub struct Document<'a> {
     pub elapsed_s: f64,
     /// Every counter.
     pub counters: CountersJson,
-    /// Latency per kind.
+    /// Latency per kind (in the open loop, the response time: from when
+    /// each request fell due).
     pub latency: LatencyByKind,
+    /// Open loop: from the actual send to the reply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_time: Option<LatencyByKind>,
+    /// Open loop: the actual send time minus the due time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub send_lag: Option<LatencyByKind>,
+    /// Open loop: the rate and what became of the requests that fell due.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_loop: Option<OpenLoopJson>,
     /// One entry per interval.
     pub series: Vec<IntervalJson>,
     /// Connections that ended dead, and in all.
@@ -142,6 +152,34 @@ pub struct ErrorsJson {
     protocol_error: u64,
     timeout: u64,
     disconnect: u64,
+}
+
+/// The open loop's figures: due = sent + dropped + backlog_at_end.
+#[derive(Debug, Serialize)]
+pub struct OpenLoopJson {
+    rate: f64,
+    arrival: &'static str,
+    due: u64,
+    sent: u64,
+    dropped: u64,
+    backlog_at_end: u64,
+    client_limited: bool,
+}
+
+impl OpenLoopJson {
+    /// The figures of a run with `config`.
+    pub fn new(config: &OpenLoopConfig, stats: &Stats) -> OpenLoopJson {
+        let c = &stats.counters;
+        OpenLoopJson {
+            rate: config.rate,
+            arrival: config.arrival.name(),
+            due: c.requests_due,
+            sent: c.requests_sent,
+            dropped: c.requests_dropped,
+            backlog_at_end: c.backlog_at_end,
+            client_limited: crate::open_loop::client_limited(stats),
+        }
+    }
 }
 
 /// Latency of gets, sets and both.
@@ -301,6 +339,17 @@ pub fn document<'a>(
             set: LatencyJson::from(&stats.set),
             total: LatencyJson::from(&stats.total()),
         },
+        service_time: stats.open.as_deref().map(|o| LatencyByKind {
+            get: LatencyJson::from(&o.service_get),
+            set: LatencyJson::from(&o.service_set),
+            total: LatencyJson::from(&o.service_total()),
+        }),
+        send_lag: stats.open.as_deref().map(|o| LatencyByKind {
+            get: LatencyJson::from(&o.lag_get),
+            set: LatencyJson::from(&o.lag_set),
+            total: LatencyJson::from(&o.lag_total()),
+        }),
+        open_loop: None,
         series: outcome.series.iter().map(IntervalJson::from).collect(),
         connections: ConnectionsJson {
             total: outcome.connections,

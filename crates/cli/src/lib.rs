@@ -8,6 +8,7 @@
 pub mod app;
 pub mod flags;
 pub mod json;
+pub mod open_loop;
 pub mod options;
 pub mod outages;
 pub mod private_server;

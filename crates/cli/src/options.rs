@@ -6,7 +6,7 @@
 use crate::flags::{
     Percentiles, parse_key_prefix, parse_percentiles, parse_ratio, parse_size_range,
 };
-use crate::units::{parse_count, parse_proportion, parse_time};
+use crate::units::{parse_count, parse_proportion, parse_rate, parse_time};
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -99,6 +99,28 @@ pub struct Options {
     #[arg(short = 'P', long = "tps", value_parser = parse_count)]
     pub tps: Option<u64>,
 
+    /// Open loop: R requests per second in all, due on a schedule whatever
+    /// the replies do; latency counts from when each was due. k = 1,000 and
+    /// m = 1,000,000 here (unlike -P). Not with -P.
+    #[arg(long = "rate", value_name = "R", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+
+    /// How the open loop's requests fall due: poisson (exponential gaps)
+    /// or uniform (even gaps).
+    #[arg(
+        long = "arrival",
+        value_enum,
+        default_value = "poisson",
+        requires = "rate"
+    )]
+    pub arrival: ArrivalName,
+
+    /// Open loop: the most due requests waiting per thread for a
+    /// connection with room; past it they are dropped and counted
+    /// [default: one second of the thread's rate].
+    #[arg(long = "max-backlog", value_name = "N", requires = "rate", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_backlog: Option<u64>,
+
     /// Replication test: the first N servers are writable.
     #[arg(short = 'p', long = "rep_write", value_parser = clap::value_parser!(u32).range(1..))]
     pub rep_write: Option<u32>,
@@ -162,6 +184,15 @@ const AFTER_HELP: &str = "\
 Times take a unit s, m, h or d (a bare number is seconds); counts take k, m
 or g (powers of 1024). Exit status: 0 success, 1 the run failed or
 verification failed, 2 bad options or configuration.";
+
+/// An arrival process, as `--arrival` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ArrivalName {
+    /// Exponential gaps (a Poisson process).
+    Poisson,
+    /// Even gaps.
+    Uniform,
+}
 
 /// A wire protocol, as `--protocol` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

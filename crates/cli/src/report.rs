@@ -103,7 +103,12 @@ pub fn percentile_line(out: &mut String, title: &str, latency: &Latency, percent
 
 /// The header of the percentile block, one column per percentile.
 pub fn percentile_header(out: &mut String, percentiles: &[f64]) {
-    let _ = writeln!(out, "Latency percentiles (us)");
+    percentile_header_titled(out, "Latency percentiles (us)", percentiles);
+}
+
+/// As [`percentile_header`], under another title.
+pub fn percentile_header_titled(out: &mut String, title: &str, percentiles: &[f64]) {
+    let _ = writeln!(out, "{title}");
     let _ = write!(out, "{:<8} {:<12}", "Type", "Ops");
     for p in percentiles {
         let _ = write!(out, " {:<10}", format!("p{p}"));

@@ -1,9 +1,11 @@
 //! From command-line options to what the engine runs: the workload
 //! configuration, the engine configuration, the seed and the servers.
 
-use crate::options::{Options, ProtocolName};
+use crate::options::{ArrivalName, Options, ProtocolName};
 use crate::private_server::PrivateServer;
-use memaslap_engine::{EngineConfig, Mode, Protocol, Server, Stop, longest_value};
+use memaslap_engine::{
+    ArrivalKind, EngineConfig, Mode, OpenLoopConfig, Protocol, Server, Stop, longest_value,
+};
 use memaslap_workload::{
     CommandMix, MAX_KEY_LEN, MAX_VALUE_LEN, MIN_KEY_LEN, SizeRange, WorkloadConfig, random_seed,
 };
@@ -90,6 +92,14 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     engine.reconnect = options.reconnect;
     engine.replicate_writes = options.rep_write;
     engine.rate = options.tps;
+    engine.open_loop = options.rate.map(|rate| OpenLoopConfig {
+        rate,
+        arrival: match options.arrival {
+            ArrivalName::Poisson => ArrivalKind::Poisson,
+            ArrivalName::Uniform => ArrivalKind::Uniform,
+        },
+        max_backlog: options.max_backlog,
+    });
     engine.udp_timeout = options.udp_timeout;
     engine.tcp_timeout = options.tcp_timeout;
     engine.max_value = longest_value(&workload);

@@ -52,6 +52,29 @@ fn count_error(text: &str) -> String {
     )
 }
 
+/// Parses a rate in requests per second such as `2500`, `1.5k` (1,500) or
+/// `2m` (2,000,000): decimal suffixes, unlike counts.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    let text = text.trim();
+    let (number, unit) = split_suffix(text);
+    let scale = match unit {
+        "" => 1.0,
+        "k" | "K" => 1e3,
+        "m" | "M" => 1e6,
+        _ => return Err(rate_error(text)),
+    };
+    match number.parse::<f64>() {
+        Ok(value) if value.is_finite() && value * scale >= 1.0 => Ok(value * scale),
+        _ => Err(rate_error(text)),
+    }
+}
+
+fn rate_error(text: &str) -> String {
+    format!(
+        "'{text}' is not a rate; use requests per second, at least 1, with an optional suffix k (1,000) or m (1,000,000), e.g. 2500 or 50k"
+    )
+}
+
 /// Parses a proportion in (0, 1].
 pub fn parse_proportion(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
@@ -96,6 +119,18 @@ mod tests {
         assert_eq!(parse_count("1g"), Ok(1 << 30));
         for bad in ["", "k", "1.5k", "-1", "99999999999999999999g", "10x"] {
             assert!(parse_count(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rates_take_decimal_suffixes() {
+        assert_eq!(parse_rate("2500"), Ok(2500.0));
+        assert_eq!(parse_rate("1.5k"), Ok(1500.0));
+        assert_eq!(parse_rate("2m"), Ok(2e6));
+        assert_eq!(parse_rate("1"), Ok(1.0));
+        for bad in ["", "k", "0", "0.5", "-1", "10x", "1g", "1e999"] {
+            let error = parse_rate(bad).unwrap_err();
+            assert!(error.contains("k (1,000)"), "{bad}: {error}");
         }
     }
 

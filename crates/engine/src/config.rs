@@ -4,6 +4,7 @@
 
 use crate::exchange::Protocol;
 use crate::exchange::largest_requests;
+use crate::schedule::ArrivalKind;
 use memaslap_transport::MAX_REQUEST;
 use memaslap_transport::Server;
 use memaslap_workload::{EXPIRE_TTL, MAX_DEPTH, WorkloadConfig};
@@ -74,6 +75,36 @@ pub struct EngineConfig {
     /// memaslap's closed loop; more are written together over one TCP
     /// socket and answered in order.
     pub depth: usize,
+    /// The open loop (`--rate`): requests fall due on a schedule, whatever
+    /// the replies do. `None` is the closed loop.
+    pub open_loop: Option<OpenLoopConfig>,
+}
+
+/// How requests fall due in the open loop.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OpenLoopConfig {
+    /// Requests per second over the whole run, shared by the threads.
+    pub rate: f64,
+    /// How the gaps between them are drawn.
+    pub arrival: ArrivalKind,
+    /// The most requests waiting per thread (`--max-backlog`); `None` is
+    /// one second of the thread's rate.
+    pub max_backlog: Option<u64>,
+}
+
+impl OpenLoopConfig {
+    /// One thread's share of the rate.
+    pub fn thread_rate(&self, threads: u32) -> f64 {
+        self.rate / f64::from(threads.max(1))
+    }
+
+    /// One thread's backlog bound.
+    pub fn thread_backlog(&self, threads: u32) -> usize {
+        let bound = self
+            .max_backlog
+            .unwrap_or_else(|| self.thread_rate(threads).ceil() as u64);
+        usize::try_from(bound).unwrap_or(usize::MAX).max(1)
+    }
 }
 
 impl EngineConfig {
@@ -99,6 +130,7 @@ impl EngineConfig {
             max_value: 1 << 20,
             verbose: false,
             depth: 1,
+            open_loop: None,
         }
     }
 
@@ -189,6 +221,17 @@ impl EngineConfig {
         if self.depth > 1 && !one_socket {
             return Err(ConfigError::DepthTransport);
         }
+        if let Some(open) = self.open_loop {
+            if self.rate.is_some() {
+                return Err(ConfigError::RateAndPace);
+            }
+            if !(open.rate.is_finite() && open.rate >= 1.0) {
+                return Err(ConfigError::Rate(open.rate.to_string()));
+            }
+            if open.max_backlog == Some(0) {
+                return Err(ConfigError::Zero("--max-backlog"));
+            }
+        }
         Ok(())
     }
 }
@@ -233,6 +276,10 @@ pub enum ConfigError {
     Depth(usize),
     /// `--depth` above 1 with UDP, `-n` or `-p`.
     DepthTransport,
+    /// `--rate` with `-P`.
+    RateAndPace,
+    /// `--rate` below 1 request per second, or not a number (as given).
+    Rate(String),
     /// A request of the workload does not fit one UDP datagram.
     DatagramTooSmall {
         /// The longest request, in bytes.
@@ -298,6 +345,13 @@ impl fmt::Display for ConfigError {
             ConfigError::DepthTransport => f.write_str(
                 "--depth above 1 needs one TCP socket per connection: \
                  not with --udp, --facebook, --conn_sock or --rep_write",
+            ),
+            ConfigError::RateAndPace => f.write_str(
+                "--rate (the open loop) and -P/--tps (closed-loop pacing) exclude each other",
+            ),
+            ConfigError::Rate(rate) => write!(
+                f,
+                "--rate must be at least 1 request per second, not {rate}"
             ),
         }
     }

@@ -31,7 +31,7 @@ mod schedule;
 mod stats;
 mod worker;
 
-pub use config::{ConfigError, EngineConfig, Mode, Stop, longest_value};
+pub use config::{ConfigError, EngineConfig, Mode, OpenLoopConfig, Stop, longest_value};
 pub use exchange::{Done, Exchange, Largest, MAX_SLICES, Protocol, largest_requests};
 pub use failure::VerifyFailure;
 pub use latency::Latency;
@@ -41,5 +41,5 @@ pub use memaslap_transport::{
 pub use outage::{During, MAX_OUTAGES, Outage};
 pub use rejection::Rejections;
 pub use run::{IntervalSummary, Outcome, Report, RunError, run};
-pub use schedule::{Pace, Pacer, Schedule};
-pub use stats::{Counters, Errors, Stats};
+pub use schedule::{ArrivalKind, Arrivals, OpenLoop, Pace, Pacer, Schedule};
+pub use stats::{Counters, Errors, OpenLatency, Stats};

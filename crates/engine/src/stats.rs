@@ -50,6 +50,14 @@ pub struct Counters {
     pub requests_failed: u64,
     /// Requests that ended in a timeout.
     pub requests_timed_out: u64,
+    /// Open loop: requests that fell due (sent, dropped, or still waiting
+    /// in the backlog at the end).
+    pub requests_due: u64,
+    /// Open loop: requests dropped unsent because the backlog was full.
+    pub requests_dropped: u64,
+    /// Open loop: requests still waiting in the backlog when the run
+    /// stopped issuing.
+    pub backlog_at_end: u64,
     /// Errors by kind.
     pub errors: Errors,
 }
@@ -108,6 +116,9 @@ impl Counters {
             requests_completed,
             requests_failed,
             requests_timed_out,
+            requests_due,
+            requests_dropped,
+            backlog_at_end,
             errors,
         } = other;
         f(&mut self.cmd_get, *cmd_get);
@@ -131,6 +142,9 @@ impl Counters {
         f(&mut self.requests_completed, *requests_completed);
         f(&mut self.requests_failed, *requests_failed);
         f(&mut self.requests_timed_out, *requests_timed_out);
+        f(&mut self.requests_due, *requests_due);
+        f(&mut self.requests_dropped, *requests_dropped);
+        f(&mut self.backlog_at_end, *backlog_at_end);
         self.errors.combine(errors, f);
     }
 
@@ -167,7 +181,9 @@ impl Errors {
 }
 
 /// The statistics of one interval: latencies of gets and sets, misses per
-/// kind as memaslap's `Get_miss` column shows them, and the counters.
+/// kind as memaslap's `Get_miss` column shows them, and the counters. In
+/// the open loop, `get` and `set` hold the response time (from the intended
+/// send time) and [`Stats::open`] the service time and send lag.
 #[derive(Debug, Clone, Default)]
 pub struct Stats {
     /// Latencies of get requests (one per request, multi-gets included).
@@ -176,14 +192,70 @@ pub struct Stats {
     pub set: Latency,
     /// Every counter.
     pub counters: Counters,
+    /// The open loop's other latencies (absent in the closed loop).
+    pub open: Option<Box<OpenLatency>>,
+}
+
+/// What the open loop measures beside the response time.
+#[derive(Debug, Clone, Default)]
+pub struct OpenLatency {
+    /// Service time of gets: from the actual send to the reply.
+    pub service_get: Latency,
+    /// Service time of sets.
+    pub service_set: Latency,
+    /// Send lag of gets: actual send time minus intended.
+    pub lag_get: Latency,
+    /// Send lag of sets.
+    pub lag_set: Latency,
+}
+
+impl OpenLatency {
+    fn merge(&mut self, other: &OpenLatency) {
+        self.service_get.merge(&other.service_get);
+        self.service_set.merge(&other.service_set);
+        self.lag_get.merge(&other.lag_get);
+        self.lag_set.merge(&other.lag_set);
+    }
+
+    fn reset(&mut self) {
+        self.service_get.reset();
+        self.service_set.reset();
+        self.lag_get.reset();
+        self.lag_set.reset();
+    }
+
+    /// Service time of every request.
+    pub fn service_total(&self) -> Latency {
+        let mut total = self.service_get.clone();
+        total.merge(&self.service_set);
+        total
+    }
+
+    /// Send lag of every request.
+    pub fn lag_total(&self) -> Latency {
+        let mut total = self.lag_get.clone();
+        total.merge(&self.lag_set);
+        total
+    }
 }
 
 impl Stats {
+    /// Empty statistics of an open-loop run.
+    pub fn open_loop() -> Stats {
+        Stats {
+            open: Some(Box::default()),
+            ..Stats::default()
+        }
+    }
+
     /// Adds `other` into `self`.
     pub fn merge(&mut self, other: &Stats) {
         self.get.merge(&other.get);
         self.set.merge(&other.set);
         self.counters.merge(&other.counters);
+        if let Some(theirs) = &other.open {
+            self.open.get_or_insert_default().merge(theirs);
+        }
     }
 
     /// Forgets everything, keeping allocated memory.
@@ -191,6 +263,9 @@ impl Stats {
         self.get.reset();
         self.set.reset();
         self.counters = Counters::default();
+        if let Some(open) = &mut self.open {
+            open.reset();
+        }
     }
 
     /// Latencies of every request, gets and sets together.

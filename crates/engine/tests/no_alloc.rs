@@ -18,7 +18,7 @@ use counting_alloc::Counting;
 use memaslap_engine::Protocol;
 use memaslap_engine::Server;
 use memaslap_engine::run;
-use memaslap_engine::{EngineConfig, Mode, Stop};
+use memaslap_engine::{ArrivalKind, EngineConfig, Mode, OpenLoopConfig, Stop};
 use memaslap_workload::{Workload, WorkloadConfig};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -153,5 +153,23 @@ fn main() {
             &multi_get,
         ),
     );
-    println!("no_alloc: 6 passed, 0 failed");
+    assert_no_allocation(
+        "meta multi-get",
+        count_allocations(|c| c.protocol = Protocol::Meta, &multi_get),
+    );
+    assert_no_allocation(
+        "open loop, depth 4",
+        count_allocations(
+            |c| {
+                c.depth = 4;
+                c.open_loop = Some(OpenLoopConfig {
+                    rate: 60_000.0,
+                    arrival: ArrivalKind::Poisson,
+                    max_backlog: None,
+                });
+            },
+            &verified,
+        ),
+    );
+    println!("no_alloc: 8 passed, 0 failed");
 }

@@ -166,7 +166,7 @@ pub use sock::TcpConfig;
 pub use split::Split;
 pub use tcp::{MultiSocket, Replicated, Tcp};
 pub use udp::{MAX_REQUEST, Udp, UdpConfig, UdpCounters};
-pub use wait::{Ready, wait};
+pub use wait::{Ready, precise_timers, wait};
 
 /// Which kind of command the next request is; replication sends writes and
 /// reads to different servers.

@@ -93,6 +93,18 @@ fn decode(flags: u32, data: u64) -> Option<Event> {
     Some(Event::new(key, flags & READ != 0, flags & WRITE != 0))
 }
 
+/// Makes the calling thread's timed waits end as close to their deadline
+/// as the kernel can (Linux: a timer slack of 1 ns instead of 50 µs), for
+/// threads whose requests fall due at set times. Elsewhere it does nothing.
+pub fn precise_timers() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_TIMERSLACK takes an integer argument and touches no
+    // memory of this process; a failure only leaves the default slack.
+    unsafe {
+        libc::prctl(libc::PR_SET_TIMERSLACK, 1 as libc::c_ulong, 0, 0, 0);
+    }
+}
+
 /// Waits until a socket registered in `poller` is ready or `timeout`
 /// passes (`None`: no limit), filling `ready`. Returns how many events came.
 /// An interrupted wait returns zero events.

@@ -24,8 +24,8 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 /// A way for a server or the network to misbehave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,6 +229,10 @@ pub(crate) struct Shared {
     requests: AtomicU64,
     /// Items stored.
     pub store: Mutex<Store>,
+    /// Replies are held from `.0` after the first request for `.1`.
+    freeze: Option<(Duration, Duration)>,
+    /// When the first request came.
+    first: OnceLock<Instant>,
 }
 
 impl Shared {
@@ -240,6 +244,21 @@ impl Shared {
             injected: AtomicU64::new(0),
             requests: AtomicU64::new(0),
             store: Mutex::new(HashMap::new()),
+            freeze: None,
+            first: OnceLock::new(),
+        }
+    }
+
+    /// Holds a reply about to go out while the server is frozen.
+    fn hold(&self) {
+        let first = *self.first.get_or_init(Instant::now);
+        let Some((at, length)) = self.freeze else {
+            return;
+        };
+        let (from, until) = (first + at, first + at + length);
+        let now = Instant::now();
+        if now >= from && now < until {
+            std::thread::sleep(until - now);
         }
     }
 
@@ -289,11 +308,24 @@ impl FaultServer {
         FaultServer::start_with(fault, plan, Accept::Now)
     }
 
+    /// A server without faults that holds every reply from `at` after the
+    /// first request until `length` later (a stall: a full memory, a
+    /// paused process), then answers as usual.
+    pub fn start_freezing(at: Duration, length: Duration) -> FaultServer {
+        let mut shared = Shared::new(Fault::NoReply, Plan::Never);
+        shared.freeze = Some((at, length));
+        FaultServer::start_shared(shared, Accept::Now)
+    }
+
     /// As [`FaultServer::start`], accepting as `accept` says.
     pub fn start_with(fault: Fault, plan: Plan, accept: Accept) -> FaultServer {
+        FaultServer::start_shared(Shared::new(fault, plan), accept)
+    }
+
+    fn start_shared(shared: Shared, accept: Accept) -> FaultServer {
         let (listener, udp) = bind_pair();
         let port = listener.local_addr().unwrap().port();
-        let shared = Arc::new(Shared::new(fault, plan));
+        let shared = Arc::new(shared);
         let for_udp = Arc::clone(&shared);
         std::thread::spawn(move || udp::serve(&udp, &for_udp));
         let kept = match accept {
@@ -408,14 +440,15 @@ fn serve_tcp(stream: TcpStream, shared: &Shared) {
             ascii::serve(&mut reader, shared)
         };
         let Ok(Some(reply)) = reply else { return };
-        if !deliver(&mut writer, &reply) {
+        if !deliver(&mut writer, &reply, shared) {
             return;
         }
     }
 }
 
 /// Writes `reply` as its fault says; false when the connection is over.
-fn deliver(stream: &mut TcpStream, reply: &Reply) -> bool {
+fn deliver(stream: &mut TcpStream, reply: &Reply, shared: &Shared) -> bool {
+    shared.hold();
     let bytes = &reply.bytes;
     let half = &bytes[..bytes.len() / 2];
     match reply.fault {

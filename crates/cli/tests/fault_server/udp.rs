@@ -22,6 +22,7 @@ pub(crate) fn serve(socket: &UdpSocket, shared: &Shared) {
             ascii::serve(&mut payload, shared)
         };
         if let Ok(Some(reply)) = reply {
+            shared.hold();
             send(socket, peer, request_id, &reply);
         }
     }

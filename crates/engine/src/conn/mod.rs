@@ -181,6 +181,28 @@ impl<'w, T: Transport> Conn<'w, T> {
         self.is_busy() || (self.phase != Phase::Dead && self.budget > 0)
     }
 
+    /// Whether the connection can send a request of the open loop now.
+    pub fn takes_grants(&mut self, issuing: bool) -> bool {
+        issuing
+            && matches!(self.phase, Phase::Idle | Phase::Reading)
+            && self.budget > 0
+            && self.transport.status() == Status::Ready
+            && self.exchange.has_room()
+            && self.schedule.gathers(self.exchange.outstanding())
+            && !self.held_by_warmup()
+    }
+
+    /// Sends a request of the open loop that fell due at `intended`, if the
+    /// connection can; false (and nothing sent) when it cannot.
+    pub fn grant(&mut self, intended: Instant, now: Instant, ctx: &mut Ctx<'_>) -> bool {
+        if !self.takes_grants(ctx.issuing) {
+            return false;
+        }
+        self.schedule.grant(intended);
+        self.settle(now, ctx);
+        self.schedule.revoke().is_none()
+    }
+
     /// The earliest time [`Conn::handle_timeout`] has something to do.
     pub fn poll_deadline(&self, issuing: bool) -> Option<Instant> {
         let pace = match self.phase {
@@ -336,7 +358,15 @@ impl<'w, T: Transport> Conn<'w, T> {
             return false;
         }
         self.access.get_or_insert(access);
-        self.schedule.sent(now);
+        let intended = self.schedule.sent(now);
+        if let Some(open) = ctx.stats.open.as_deref_mut() {
+            self.exchange.intend(intended);
+            let lag = now.saturating_duration_since(intended);
+            match access {
+                Access::Read => open.lag_get.record(lag),
+                Access::Write => open.lag_set.record(lag),
+            }
+        }
         self.budget = self.budget.saturating_sub(ops);
         ctx.stats.counters.requests_sent += 1;
         true

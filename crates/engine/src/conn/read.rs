@@ -133,10 +133,22 @@ impl<T: Transport> Conn<'_, T> {
                     self.transport.served();
                 }
             }
-            let latency = now.saturating_duration_since(done.started);
-            match done.kind {
-                Kind::Get => ctx.stats.get.record(latency),
-                Kind::Set => ctx.stats.set.record(latency),
+            // The response time: from when the request was meant to go.
+            let latency = now.saturating_duration_since(done.intended);
+            let service = now.saturating_duration_since(done.started);
+            match (done.kind, ctx.stats.open.as_deref_mut()) {
+                (Kind::Get, open) => {
+                    ctx.stats.get.record(latency);
+                    if let Some(open) = open {
+                        open.service_get.record(service);
+                    }
+                }
+                (Kind::Set, open) => {
+                    ctx.stats.set.record(latency);
+                    if let Some(open) = open {
+                        open.service_set.record(service);
+                    }
+                }
             }
             ctx.sightings.record(latency);
             self.deadline = self.exchange.oldest_start().map(|t| t + self.timeout);

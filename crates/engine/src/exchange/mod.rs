@@ -59,6 +59,9 @@ pub struct Done {
     pub failed: bool,
     /// When the request was begun.
     pub started: Instant,
+    /// When it was meant to begin: in the open loop, when it fell due
+    /// (else when it was begun).
+    pub intended: Instant,
 }
 
 /// What a call to [`Exchange::receive`] did.
@@ -110,6 +113,7 @@ struct Request {
     id: TaskId,
     pending: Pending,
     started: Instant,
+    intended: Instant,
 }
 
 /// What a request awaits.
@@ -199,6 +203,14 @@ impl<'w> Exchange<'w> {
     /// How many requests are outstanding (begun and not answered).
     pub fn outstanding(&self) -> usize {
         self.outstanding.len()
+    }
+
+    /// The request begun last was meant to begin at `intended` (it fell
+    /// due then, in the open loop).
+    pub fn intend(&mut self, intended: Instant) {
+        if let Some(newest) = self.outstanding.back_mut() {
+            newest.intended = intended;
+        }
     }
 
     /// When the oldest outstanding request was begun.
@@ -294,6 +306,7 @@ impl<'w> Exchange<'w> {
             id,
             pending,
             started,
+            intended: started,
         });
         if self.outstanding.len() == 1 {
             self.prepare_oldest();
@@ -362,6 +375,7 @@ impl<'w> Exchange<'w> {
             kind,
             failed,
             started: request.started,
+            intended: request.intended,
         });
         if done.is_some() {
             self.outstanding.pop_front();

@@ -75,7 +75,8 @@ fn store_one<'w>(
         Some(Done {
             kind: Kind::Set,
             failed: false,
-            started: t0()
+            started: t0(),
+            intended: t0()
         })
     );
     (key, value)
@@ -123,7 +124,8 @@ fn ascii_set_then_verified_get() {
         Some(Done {
             kind: Kind::Get,
             failed: false,
-            started: t0()
+            started: t0(),
+            intended: t0()
         })
     );
     assert_eq!(
@@ -179,7 +181,8 @@ fn ascii_unasked_key_is_a_protocol_error_the_stream_survives() {
         Some(Done {
             kind: Kind::Get,
             failed: false,
-            started: t0()
+            started: t0(),
+            intended: t0()
         })
     );
     assert_eq!(c.errors.protocol_error, 2, "foreign key and duplicate");
@@ -207,7 +210,8 @@ fn ascii_error_replies() {
         Ok(Some(Done {
             kind: Kind::Set,
             failed: true,
-            started: t0()
+            started: t0(),
+            intended: t0()
         }))
     );
     assert_eq!(
@@ -352,7 +356,8 @@ fn binary_set_get_hit_and_miss() {
         Ok(Some(Done {
             kind: Kind::Get,
             failed: false,
-            started: t0()
+            started: t0(),
+            intended: t0()
         }))
     );
     next_get(&mut x, &mut g);
@@ -370,7 +375,8 @@ fn binary_set_get_hit_and_miss() {
         Ok(Some(Done {
             kind: Kind::Get,
             failed: true,
-            started: t0()
+            started: t0(),
+            intended: t0()
         }))
     );
     assert_eq!((c.errors.server_error, c.get_misses), (1, 1));
@@ -445,7 +451,8 @@ fn binary_multi_get_matches_by_opaque_and_key() {
         Some(Done {
             kind: Kind::Get,
             failed: false,
-            started: t0()
+            started: t0(),
+            intended: t0()
         })
     );
     assert_eq!(c.cmd_get - before.cmd_get, 3);

@@ -7,7 +7,7 @@ use crate::config::{EngineConfig, Stop};
 use crate::conn::{Conn, ConnSetup, WarmupGate};
 use crate::exchange::Exchange;
 use crate::inbuf::RecvArea;
-use crate::schedule::{Pace, Pacer, Schedule};
+use crate::schedule::{Arrivals, OpenLoop, Pace, Pacer, Schedule};
 use crate::worker::Worker;
 use memaslap_transport::{AnyTransport, Transport};
 use memaslap_workload::{OTHER_STREAMS, Workload, derive_seed};
@@ -26,6 +26,9 @@ const READY_SPILLS: usize = 16;
 
 /// The seed streams of the connections' replication choices.
 const REPLICATION_STREAMS: u64 = OTHER_STREAMS;
+
+/// The seed streams of the threads' arrival processes.
+const ARRIVAL_STREAMS: u64 = OTHER_STREAMS + (1 << 32);
 
 /// Builds worker `id` with its poller and its share of the connections,
 /// set up at `start`.
@@ -58,7 +61,27 @@ pub(super) fn build_worker<'w>(
     }
     let max = config.max_value + (64 << 10);
     let recv = RecvArea::new(SHARED_RECV, SPILL, max, READY_SPILLS.min(per_thread));
-    Ok(Worker::new(poller, conns, keys_per_conn, gate.cloned(), recv).with_udp_hub(hub))
+    Ok(
+        Worker::new(poller, conns, keys_per_conn, gate.cloned(), recv)
+            .with_udp_hub(hub)
+            .with_open_loop(open_loop(config, workload.seed(), id, start)),
+    )
+}
+
+/// Thread `id`'s open loop, if the run has one: its share of the rate,
+/// drawn from its own seed stream, the threads' uniform arrivals staggered.
+fn open_loop(config: &EngineConfig, seed: u64, id: usize, start: Instant) -> Option<OpenLoop> {
+    let open = config.open_loop?;
+    let threads = config.threads.max(1);
+    let offset = id as f64 / f64::from(threads);
+    let stream = ARRIVAL_STREAMS + id as u64;
+    let arrivals = Arrivals::new(
+        open.arrival,
+        open.thread_rate(threads),
+        derive_seed(seed, stream),
+        offset,
+    )?;
+    Some(OpenLoop::new(arrivals, open.thread_backlog(threads), start))
 }
 
 /// Connection `index` of the run over `transport`.
@@ -80,10 +103,13 @@ fn connection<'w>(
     )
     .with_depth(config.depth)
     .with_details(config.verbose);
-    let pace = config
-        .rate
-        .and_then(|rate| Pacer::new(rate, config.concurrency, index, start))
-        .map_or(Pace::Unpaced, Pace::Paced);
+    let pace = match config.open_loop {
+        Some(_) => Pace::Open(None),
+        None => config
+            .rate
+            .and_then(|rate| Pacer::new(rate, config.concurrency, index, start))
+            .map_or(Pace::Unpaced, Pace::Paced),
+    };
     let setup = ConnSetup {
         stream_timeout: config.tcp_timeout,
         datagram_timeout: config.udp_timeout,

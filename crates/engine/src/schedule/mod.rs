@@ -2,13 +2,18 @@
 //!
 //! A [`Schedule`] combines how many requests a connection keeps in flight
 //! (`--depth`; 1 is memaslap's closed loop) with when the next one is due:
-//! at once, or at even gaps for `-P` ([`Pacer`]). The connection asks it
-//! whether to gather a write, whether one more request may begin, and when
-//! to wake up for the next; it tells it when a request went out. A new way
-//! of sending (an arrival process, say) is a new variant of [`Pace`].
+//! at once, at even gaps for `-P` ([`Pacer`]), or when its thread's open
+//! loop ([`OpenLoop`]) hands it a request that fell due. The connection
+//! asks it whether to gather a write, whether one more request may begin,
+//! and when to wake up for the next; it tells it when a request went out.
+//! A new way of sending is a new variant of [`Pace`].
 
+mod arrival;
+mod open;
 mod pacer;
 
+pub use arrival::{ArrivalKind, Arrivals};
+pub use open::OpenLoop;
 pub use pacer::Pacer;
 
 use std::time::Instant;
@@ -20,6 +25,9 @@ pub enum Pace {
     Unpaced,
     /// At even gaps, to meet a target rate (`-P`).
     Paced(Pacer),
+    /// When the thread's open loop grants a request that fell due at the
+    /// time held here (`--rate`).
+    Open(Option<Instant>),
 }
 
 /// When one connection may send its next request.
@@ -48,7 +56,31 @@ impl Schedule {
     /// requests go out, and are answered, several at a time rather than
     /// one per reply.
     pub fn gathers(&self, outstanding: usize) -> bool {
-        outstanding <= self.depth / 2
+        match self.pace {
+            // A request that fell due goes out at once.
+            Pace::Open(_) => outstanding < self.depth,
+            _ => outstanding <= self.depth / 2,
+        }
+    }
+
+    /// Whether requests go out when the thread's open loop grants them.
+    pub fn is_open(&self) -> bool {
+        matches!(self.pace, Pace::Open(_))
+    }
+
+    /// The open loop grants one request that fell due at `intended`.
+    pub fn grant(&mut self, intended: Instant) {
+        if let Pace::Open(granted) = &mut self.pace {
+            *granted = Some(intended);
+        }
+    }
+
+    /// Takes back a grant no request used.
+    pub fn revoke(&mut self) -> Option<Instant> {
+        match &mut self.pace {
+            Pace::Open(granted) => granted.take(),
+            _ => None,
+        }
     }
 
     /// Whether one more request may begin at `now` with `outstanding` in
@@ -58,6 +90,7 @@ impl Schedule {
             && match &self.pace {
                 Pace::Unpaced => true,
                 Pace::Paced(pacer) => pacer.ready(now),
+                Pace::Open(granted) => granted.is_some(),
             }
     }
 
@@ -70,10 +103,16 @@ impl Schedule {
         }
     }
 
-    /// A request began at `now`.
-    pub fn sent(&mut self, now: Instant) {
-        if let Pace::Paced(pacer) = &mut self.pace {
-            pacer.sent(now);
+    /// A request began at `now`; returns when it was meant to (`now`,
+    /// except in the open loop).
+    pub fn sent(&mut self, now: Instant) -> Instant {
+        match &mut self.pace {
+            Pace::Unpaced => now,
+            Pace::Paced(pacer) => {
+                pacer.sent(now);
+                now
+            }
+            Pace::Open(granted) => granted.take().unwrap_or(now),
         }
     }
 }
@@ -115,5 +154,22 @@ mod tests {
         // Waiting for a reply, not for its time: no wake-up.
         assert_eq!(s.next_due(1), None);
         assert!(s.may_begin(0, next));
+    }
+
+    #[test]
+    fn the_open_loop_sends_what_it_is_granted_at_once() {
+        let t0 = Instant::now();
+        let mut s = Schedule::new(4, Pace::Open(None));
+        assert!(s.is_open() && !s.may_begin(0, t0));
+        assert!(s.gathers(3) && !s.gathers(4));
+        s.grant(t0);
+        assert!(s.may_begin(3, t0) && !s.may_begin(4, t0));
+        let later = t0 + Duration::from_millis(3);
+        assert_eq!(s.sent(later), t0);
+        assert!(!s.may_begin(0, later));
+        s.grant(later);
+        assert_eq!(s.revoke(), Some(later));
+        assert_eq!(s.next_due(0), None);
+        assert_eq!(Schedule::new(1, Pace::Unpaced).sent(later), later);
     }
 }

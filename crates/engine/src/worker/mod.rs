@@ -17,8 +17,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
+mod open;
 mod udp;
 
+use crate::schedule::OpenLoop;
+use open::Dispatch;
 use udp::{Flushed, MAX_REFUSALS, SharedSocket};
 
 /// The longest the worker sleeps in one wait, so that a stop request is
@@ -90,6 +93,8 @@ pub struct Worker<'w> {
     without_work: usize,
     /// The UDP socket the connections share (`-U`), if they do.
     udp: Option<SharedSocket>,
+    /// The open loop (`--rate`), if requests fall due on a schedule.
+    open: Option<Dispatch>,
 }
 
 impl<'w> Worker<'w> {
@@ -119,7 +124,18 @@ impl<'w> Worker<'w> {
             warmup,
             without_work: 0,
             udp: None,
+            open: None,
         }
+    }
+
+    /// Makes the connections send the requests `open` lets fall due (their
+    /// schedules must be open), measuring the open loop's latencies.
+    pub fn with_open_loop(mut self, open: Option<OpenLoop>) -> Worker<'w> {
+        if let Some(open) = open {
+            self.open = Some(Dispatch::new(open, self.conns.len()));
+            self.stats = Stats::open_loop();
+        }
+        self
     }
 
     /// Makes the connections share `hub`, whose socket is registered in
@@ -140,6 +156,10 @@ impl<'w> Worker<'w> {
         id: usize,
     ) {
         let mut ready = Ready::with_capacity(READY_CAPACITY);
+        if let Some(open) = &mut self.open {
+            open.starts_at(timing.start);
+            memaslap_transport::precise_timers();
+        }
         let mut next_report = timing.start + timing.interval;
         let mut report_index = 0;
         let mut stopping_at: Option<Instant> = None;
@@ -158,6 +178,7 @@ impl<'w> Worker<'w> {
                     || self.without_work >= self.conns.len())
             {
                 stopping_at = Some(now);
+                self.close_backlog();
             }
             let issuing = stopping_at.is_none();
             if let Some(since) = stopping_at {
@@ -186,9 +207,15 @@ impl<'w> Worker<'w> {
             if let Some(Reverse((t, _))) = self.timers.peek() {
                 wake = wake.min(*t);
             }
+            if let Some(open) = self.open.as_ref().filter(|_| issuing) {
+                wake = wake.min(open.next_arrival());
+            }
             let timeout = wake.saturating_duration_since(now);
             let now = self.wait(&mut ready, timeout, issuing);
             self.run_timers(now, issuing);
+            // No request falls due after issuing stops.
+            let due_by = timing.stop_at.map_or(now, |t| now.min(t));
+            self.dispatch(now, due_by, issuing);
             if self
                 .warmup
                 .as_ref()
@@ -254,6 +281,9 @@ impl<'w> Worker<'w> {
         f(conn, &mut ctx);
         if let Some(udp) = &mut self.udp {
             udp.note(index, conn);
+        }
+        if let Some(open) = &mut self.open {
+            open.note(index, conn.takes_grants(issuing));
         }
         match (had_work, conn.has_work()) {
             (true, false) => self.without_work += 1,

@@ -1,0 +1,226 @@
+//! The open loop (`--rate`) end to end: against a real memcached, every
+//! request that fell due is sent and counted as the server counts it; a
+//! server that stalls shows in the response time (coordinated omission is
+//! not hidden) where the closed loop hides it; a connection that never
+//! gets replies makes the bounded backlog drop and count.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+#[path = "../../proto/tests/support/mod.rs"]
+mod support;
+
+mod common;
+mod fault_server;
+
+use common::{Run, memaslap};
+use fault_server::{Accept, Fault, FaultServer, Plan};
+use serde_json::Value;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use support::Memcached;
+
+/// Runs memaslap with `args` and `--json`, returning the report and the
+/// document.
+fn run_json(args: &[&str]) -> (Run, Value) {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "memaslap-open-{}-{}.json",
+        std::process::id(),
+        RUNS.fetch_add(1, Ordering::SeqCst)
+    ));
+    let mut full = args.to_vec();
+    full.extend_from_slice(&["--json", path.to_str().unwrap()]);
+    let run = memaslap(&full);
+    let doc = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    (run, doc)
+}
+
+fn n(doc: &Value, pointer: &str) -> u64 {
+    doc.pointer(pointer)
+        .and_then(Value::as_u64)
+        .unwrap_or_else(|| panic!("no {pointer} in {doc}"))
+}
+
+fn us(doc: &Value, pointer: &str) -> f64 {
+    doc.pointer(pointer)
+        .and_then(Value::as_f64)
+        .unwrap_or_else(|| panic!("no {pointer} in {doc}"))
+}
+
+/// `--rate 2000 -t 5s` plus `extra` against a fresh memcached: the server
+/// saw 10,000 requests, exactly those the tool sent, and every request that
+/// fell due was sent. With even gaps (`--arrival uniform`) 10,000 fall due
+/// (within 1 %); Poisson arrivals are random in number too, with a
+/// standard deviation of √10,000 = 100 (1 %), so they are held to 4 of
+/// those.
+fn at_2000_per_second(extra: &[&str]) {
+    let tolerance = if extra.contains(&"uniform") { 100 } else { 400 };
+    let server = Memcached::start();
+    let addr = format!("127.0.0.1:{}", server.port());
+    let before = server.stats();
+    let mut args = vec!["-s", &addr, "--rate", "2000", "-t", "5s", "--seed", "5"];
+    args.extend_from_slice(extra);
+    let (run, doc) = run_json(&args);
+    assert_eq!(run.code, 0, "{extra:?}\n{}\n{}", run.stdout, run.stderr);
+    let after = server.stats();
+    let seen = (after["cmd_get"] + after["cmd_set"]) - (before["cmd_get"] + before["cmd_set"]);
+    assert!(
+        seen.abs_diff(10_000) <= tolerance,
+        "{extra:?}: server saw {seen}"
+    );
+    let [sent, completed, failed, timed_out] = run.requests();
+    // A multi-get is one request and several gets at the server.
+    assert_eq!(sent, completed + failed + timed_out, "{extra:?}");
+    assert_eq!(
+        run.counter("cmd_get") + run.counter("cmd_set"),
+        seen,
+        "{extra:?}"
+    );
+    assert_eq!(sent, n(&doc, "/open_loop/sent"), "{extra:?}");
+    let due = n(&doc, "/open_loop/due");
+    let (dropped, left) = (
+        n(&doc, "/open_loop/dropped"),
+        n(&doc, "/open_loop/backlog_at_end"),
+    );
+    assert_eq!(due, sent + dropped + left, "{extra:?}");
+    assert_eq!(
+        (dropped, failed + timed_out),
+        (0, 0),
+        "{extra:?}\n{}",
+        run.stdout
+    );
+    assert_eq!(doc["open_loop"]["rate"], 2000.0);
+    for key in ["service_time", "send_lag"] {
+        assert_eq!(n(&doc, &format!("/{key}/total/count")), completed, "{key}");
+    }
+    assert!(
+        run.stdout.contains("Send lag percentiles (us)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn every_due_request_is_sent_and_counted_over_tcp() {
+    at_2000_per_second(&[]);
+    at_2000_per_second(&["--arrival", "uniform"]);
+}
+
+#[test]
+fn every_due_request_is_sent_and_counted_over_udp_and_binary() {
+    at_2000_per_second(&["-U", "--arrival", "uniform"]);
+    at_2000_per_second(&["-B"]);
+}
+
+#[test]
+fn every_due_request_is_sent_and_counted_with_depth_and_threads() {
+    at_2000_per_second(&["--depth", "8", "-c", "2", "--arrival", "uniform"]);
+    at_2000_per_second(&["-T", "2", "-c", "4", "--arrival", "uniform"]);
+    at_2000_per_second(&["--protocol", "meta"]);
+}
+
+/// The coordinated-omission check: the server freezes every reply for
+/// 500 ms once, 1 s into a 4 s run at 1,000 requests per second. The open
+/// loop counts each delayed request from when it fell due, so about 500
+/// requests show up to half a second of latency; the closed loop (`-P`)
+/// stopped sending while the server stalled and shows one slow request
+/// per connection.
+#[test]
+fn a_stall_shows_in_the_open_loop_and_hides_in_the_closed_loop() {
+    let stall = |pace: [&str; 2]| {
+        let server =
+            FaultServer::start_freezing(Duration::from_secs(1), Duration::from_millis(500));
+        let addr = server.addr();
+        let mut args = vec!["-s", &addr, "-t", "4s", "--seed", "3"];
+        args.extend_from_slice(&pace);
+        let (run, doc) = run_json(&args);
+        assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+        (
+            us(&doc, "/latency/total/p99_us"),
+            us(&doc, "/latency/total/max_us"),
+            run,
+        )
+    };
+    let (open_p99, open_max, run) = stall(["--rate", "1000"]);
+    let (closed_p99, closed_max, _) = stall(["-P", "1000"]);
+    println!(
+        "a 500 ms stall at 1,000 requests/s: open loop p99 {:.1} ms max {:.1} ms; \
+         closed loop (-P) p99 {:.1} ms max {:.1} ms",
+        open_p99 / 1e3,
+        open_max / 1e3,
+        closed_p99 / 1e3,
+        closed_max / 1e3
+    );
+    assert!(
+        open_p99 >= 200_000.0,
+        "open loop p99 {open_p99} µs\n{}",
+        run.stdout
+    );
+    assert!(open_max >= 450_000.0, "open loop max {open_max} µs");
+    assert!(closed_p99 < 50_000.0, "closed loop p99 {closed_p99} µs");
+    assert!(closed_max >= 450_000.0, "closed loop max {closed_max} µs");
+}
+
+/// One connection whose requests are never read: the backlog fills to its
+/// bound and the rest is dropped and counted; the run ends on time.
+#[test]
+fn a_full_backlog_drops_and_counts() {
+    let server = FaultServer::start_with(Fault::NoReply, Plan::Never, Accept::Never);
+    let addr = server.addr();
+    let args = [
+        "-s",
+        &addr,
+        "-c",
+        "1",
+        "--depth",
+        "1",
+        "--rate",
+        "1000",
+        "--arrival",
+        "uniform",
+        "--max-backlog",
+        "100",
+        "-t",
+        "2s",
+    ];
+    let (run, doc) = run_json(&args);
+    let (_, secs) = run.ops_and_seconds();
+    assert!(secs <= 2.0 + 2.0 + 1.0, "ran {secs}s\n{}", run.stdout);
+    let due = n(&doc, "/open_loop/due");
+    let sent = n(&doc, "/open_loop/sent");
+    let dropped = n(&doc, "/open_loop/dropped");
+    let left = n(&doc, "/open_loop/backlog_at_end");
+    assert!(due.abs_diff(2000) <= 1, "due {due}");
+    assert_eq!(sent, 1, "{}", run.stdout);
+    assert_eq!(left, 100, "{}", run.stdout);
+    assert_eq!(due, sent + dropped + left);
+    assert_eq!(doc["open_loop"]["client_limited"], true);
+    assert!(
+        run.stdout.contains("the client fell behind: ") && run.stdout.contains(" dropped;"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.requests(), [1, 0, 0, 1], "{}", run.stdout);
+}
+
+/// `--rate` is the open loop, `-P` the closed loop's pacing: not both; a
+/// rate that is not one is refused with what is accepted.
+#[test]
+fn rate_flags_are_checked() {
+    for (args, says) in [
+        (&["--rate", "1000", "-P", "1000"][..], "exclude each other"),
+        (&["--rate", "0"], "k (1,000)"),
+        (&["--rate", "fast"], "k (1,000)"),
+        (&["--arrival", "uniform"], "--rate"),
+        (&["--rate", "10", "--arrival", "bursty"], "poisson"),
+        (&["--rate", "10", "--max-backlog", "0"], "--max-backlog"),
+    ] {
+        let mut full = vec!["-s", "127.0.0.1:1"];
+        full.extend_from_slice(args);
+        let run = memaslap(&full);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+    }
+    let run = memaslap(&["--help"]);
+    assert!(run.stdout.contains("k = 1,000"), "{}", run.stdout);
+}
