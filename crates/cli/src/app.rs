@@ -7,7 +7,7 @@ use crate::provenance::Provenance;
 use crate::repeat::RunLine;
 use crate::report::{self, Banner};
 use crate::setup::{self, Setup, SetupError};
-use memaslap_engine::{Mode, Stop};
+use memaslap_engine::{Mode, OpenLoopConfig, Stop};
 use memaslap_engine::{Outcome, Report, run};
 use memaslap_engine::{Protocol, TransportError, TransportEvent};
 use memaslap_workload::Workload;
@@ -48,6 +48,9 @@ pub fn main(options: &Options) -> ExitCode {
         terminal: std::io::stdout().is_terminal(),
         disconnects: setup.engine.reconnect || setup.engine.replicate_writes.is_some(),
     };
+    if let Some(scan) = &options.scan {
+        return scan_main(options, &setup, &workload, &stop, &provenance, scan);
+    }
     let runs = options.runs.max(1);
     let mut lines = Vec::new();
     let mut last = None;
@@ -73,29 +76,82 @@ pub fn main(options: &Options) -> ExitCode {
         crate::repeat::summary(&mut out, &lines);
         print(&out);
     }
-    if let Some(path) = &options.json {
-        let config = config_json(options, &setup);
-        let mut doc = json::document(&outcome, setup.seed, &config, &provenance);
-        doc.error = failure.as_deref();
-        doc.runs = lines;
-        doc.open_loop = setup
-            .engine
-            .open_loop
-            .map(|open| json::OpenLoopJson::new(&open, &outcome.stats));
-        let written = serde_json::to_vec_pretty(&doc)
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| std::fs::write(path, bytes).map_err(|e| e.to_string()));
-        if let Err(e) = written {
-            return fail(
-                FAILED,
-                &format!("cannot write --json {}: {e}", path.display()),
-            );
-        }
+    let written = write_json(
+        options,
+        &setup,
+        &provenance,
+        (&outcome, failure.as_deref()),
+        lines,
+        (setup.engine.open_loop, None),
+    );
+    if let Err(message) = written {
+        return fail(FAILED, &message);
     }
     match failure {
         Some(message) => fail(FAILED, &message),
         None => ExitCode::from(OK),
     }
+}
+
+/// `--scan`: the steps, their table, and the JSON document.
+fn scan_main(
+    options: &Options,
+    setup: &Setup,
+    workload: &Workload,
+    stop: &AtomicBool,
+    provenance: &Provenance,
+    scan: &crate::scan::Scan,
+) -> ExitCode {
+    let slo = options
+        .slo
+        .as_ref()
+        .map(|s| (s.text.as_str(), s.objectives.as_slice()));
+    let scanned = match crate::scan_run::run_scan(scan, slo, setup, workload, stop, options.time) {
+        Ok(Some(scanned)) => scanned,
+        Ok(None) => return ExitCode::from(OK),
+        Err(e) => return fail(FAILED, &e.to_string()),
+    };
+    let failure = (!scanned.completed_any).then_some("no request completed in any step");
+    let written = write_json(
+        options,
+        setup,
+        provenance,
+        (&scanned.outcome, failure),
+        Vec::new(),
+        (scanned.last_open_loop, Some(scanned.json)),
+    );
+    if let Err(message) = written {
+        return fail(FAILED, &message);
+    }
+    match failure {
+        Some(message) => fail(FAILED, message),
+        None => ExitCode::from(OK),
+    }
+}
+
+/// Writes the JSON document (`--json`), if asked for, of the last
+/// `outcome` and why the run failed.
+fn write_json(
+    options: &Options,
+    setup: &Setup,
+    provenance: &Provenance,
+    (outcome, failure): (&Outcome, Option<&str>),
+    lines: Vec<RunLine>,
+    (open_loop, scan): (Option<OpenLoopConfig>, Option<json::ScanJson>),
+) -> Result<(), String> {
+    let Some(path) = &options.json else {
+        return Ok(());
+    };
+    let config = config_json(options, setup);
+    let mut doc = json::document(outcome, setup.seed, &config, provenance);
+    doc.error = failure;
+    doc.runs = lines;
+    doc.open_loop = open_loop.map(|open| json::OpenLoopJson::new(&open, &outcome.stats));
+    doc.scan = scan;
+    serde_json::to_vec_pretty(&doc)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| std::fs::write(path, bytes).map_err(|e| e.to_string()))
+        .map_err(|e| format!("cannot write --json {}: {e}", path.display()))
 }
 
 /// One run: its report printed, its outcome and why it failed, if it did.

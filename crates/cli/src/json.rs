@@ -4,6 +4,7 @@
 
 use crate::provenance::Provenance;
 use crate::repeat::RunLine;
+use crate::scan::StepLine;
 use memaslap_engine::Latency;
 use memaslap_engine::Outage;
 use memaslap_engine::{Counters, Errors, OpenLoopConfig, Stats};
@@ -54,6 +55,9 @@ pub struct Document<'a> {
     /// Open loop: the rate and what became of the requests that fell due.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub open_loop: Option<OpenLoopJson>,
+    /// `--scan`: every step (the rest of the document is the last step's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scan: Option<ScanJson>,
     /// One entry per interval.
     pub series: Vec<IntervalJson>,
     /// Connections that ended dead, and in all.
@@ -180,6 +184,55 @@ impl OpenLoopJson {
             client_limited: crate::open_loop::client_limited(stats),
         }
     }
+}
+
+/// A scan's steps and its objectives.
+#[derive(Debug, Serialize)]
+pub struct ScanJson {
+    /// `--slo` as given.
+    pub slo: Option<String>,
+    /// The highest rate whose step met every objective.
+    pub highest_met_per_s: Option<f64>,
+    /// Every step, in order.
+    pub steps: Vec<StepJson>,
+}
+
+/// One step of a scan: its row and its latencies.
+#[derive(Debug, Serialize)]
+pub struct StepJson {
+    #[serde(flatten)]
+    line: StepLine,
+    latency: LatencyByKind,
+    service_time: Option<LatencyByKind>,
+    send_lag: Option<LatencyByKind>,
+}
+
+impl StepJson {
+    /// The step whose row is `line` and statistics `stats`.
+    pub fn new(line: StepLine, stats: &Stats) -> StepJson {
+        let (latency, service_time, send_lag) = latencies(stats);
+        StepJson {
+            line,
+            latency,
+            service_time,
+            send_lag,
+        }
+    }
+}
+
+/// The response (or only) latency, the service time and the send lag.
+fn latencies(stats: &Stats) -> (LatencyByKind, Option<LatencyByKind>, Option<LatencyByKind>) {
+    let by_kind = |get: &Latency, set: &Latency, total: &Latency| LatencyByKind {
+        get: LatencyJson::from(get),
+        set: LatencyJson::from(set),
+        total: LatencyJson::from(total),
+    };
+    let open = stats.open.as_deref();
+    (
+        by_kind(&stats.get, &stats.set, &stats.total()),
+        open.map(|o| by_kind(&o.service_get, &o.service_set, &o.service_total())),
+        open.map(|o| by_kind(&o.lag_get, &o.lag_set, &o.lag_total())),
+    )
 }
 
 /// Latency of gets, sets and both.
@@ -322,6 +375,7 @@ pub fn document<'a>(
     provenance: &'a Provenance,
 ) -> Document<'a> {
     let stats = &outcome.stats;
+    let (latency, service_time, send_lag) = latencies(stats);
     Document {
         schema: SCHEMA,
         version: env!("CARGO_PKG_VERSION"),
@@ -334,22 +388,11 @@ pub fn document<'a>(
         config,
         elapsed_s: secs(outcome.elapsed),
         counters: CountersJson::from(&stats.counters),
-        latency: LatencyByKind {
-            get: LatencyJson::from(&stats.get),
-            set: LatencyJson::from(&stats.set),
-            total: LatencyJson::from(&stats.total()),
-        },
-        service_time: stats.open.as_deref().map(|o| LatencyByKind {
-            get: LatencyJson::from(&o.service_get),
-            set: LatencyJson::from(&o.service_set),
-            total: LatencyJson::from(&o.service_total()),
-        }),
-        send_lag: stats.open.as_deref().map(|o| LatencyByKind {
-            get: LatencyJson::from(&o.lag_get),
-            set: LatencyJson::from(&o.lag_set),
-            total: LatencyJson::from(&o.lag_total()),
-        }),
+        latency,
+        service_time,
+        send_lag,
         open_loop: None,
+        scan: None,
         series: outcome.series.iter().map(IntervalJson::from).collect(),
         connections: ConnectionsJson {
             total: outcome.connections,

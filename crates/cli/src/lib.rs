@@ -16,5 +16,7 @@ pub mod provenance;
 pub mod rejections;
 pub mod repeat;
 pub mod report;
+pub mod scan;
+pub mod scan_run;
 pub mod setup;
 pub mod units;

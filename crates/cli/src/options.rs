@@ -6,6 +6,7 @@
 use crate::flags::{
     Percentiles, parse_key_prefix, parse_percentiles, parse_ratio, parse_size_range,
 };
+use crate::scan::{Objective, Scan, parse_scan, parse_slo};
 use crate::units::{parse_count, parse_proportion, parse_rate, parse_time};
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
@@ -106,20 +107,27 @@ pub struct Options {
     pub rate: Option<f64>,
 
     /// How the open loop's requests fall due: poisson (exponential gaps)
-    /// or uniform (even gaps).
-    #[arg(
-        long = "arrival",
-        value_enum,
-        default_value = "poisson",
-        requires = "rate"
-    )]
-    pub arrival: ArrivalName,
+    /// or uniform (even gaps) [default: poisson].
+    #[arg(long = "arrival", value_enum)]
+    pub arrival: Option<ArrivalName>,
 
     /// Open loop: the most due requests waiting per thread for a
     /// connection with room; past it they are dropped and counted
     /// [default: one second of the thread's rate].
-    #[arg(long = "max-backlog", value_name = "N", requires = "rate", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long = "max-backlog", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_backlog: Option<u64>,
+
+    /// The latency–throughput curve: open-loop steps from FROM to TO
+    /// requests per second by STEP, --time each (the first 10 % of each
+    /// not recorded), one row per step. Rates as --rate.
+    #[arg(long = "scan", value_name = "FROM:TO:STEP", value_parser = parse_scan, conflicts_with_all = ["rate", "tps", "execute_number"])]
+    pub scan: Option<Scan>,
+
+    /// With --scan: latency objectives, pNN=TIME comma-separated (p50,
+    /// p90, p99 or p99.9; TIME in us, ms or s), e.g. p99=1ms; the highest
+    /// step meeting them all is named.
+    #[arg(long = "slo", value_name = "LIST", value_parser = parse_slo_arg, requires = "scan")]
+    pub slo: Option<Slo>,
 
     /// Replication test: the first N servers are writable.
     #[arg(short = 'p', long = "rep_write", value_parser = clap::value_parser!(u32).range(1..))]
@@ -184,6 +192,22 @@ const AFTER_HELP: &str = "\
 Times take a unit s, m, h or d (a bare number is seconds); counts take k, m
 or g (powers of 1024). Exit status: 0 success, 1 the run failed or
 verification failed, 2 bad options or configuration.";
+
+/// Latency objectives as `--slo` gave them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slo {
+    /// As given.
+    pub text: String,
+    /// As parsed.
+    pub objectives: Vec<Objective>,
+}
+
+fn parse_slo_arg(text: &str) -> Result<Slo, String> {
+    Ok(Slo {
+        text: text.to_owned(),
+        objectives: parse_slo(text)?,
+    })
+}
 
 /// An arrival process, as `--arrival` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

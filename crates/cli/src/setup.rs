@@ -92,11 +92,17 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     engine.reconnect = options.reconnect;
     engine.replicate_writes = options.rep_write;
     engine.rate = options.tps;
-    engine.open_loop = options.rate.map(|rate| OpenLoopConfig {
+    let rate = options.rate.or(options.scan.map(|scan| scan.from));
+    if rate.is_none() && (options.arrival.is_some() || options.max_backlog.is_some()) {
+        return Err(SetupError::Usage(
+            "--arrival and --max-backlog shape the open loop: give --rate or --scan too".into(),
+        ));
+    }
+    engine.open_loop = rate.map(|rate| OpenLoopConfig {
         rate,
         arrival: match options.arrival {
-            ArrivalName::Poisson => ArrivalKind::Poisson,
-            ArrivalName::Uniform => ArrivalKind::Uniform,
+            Some(ArrivalName::Poisson) | None => ArrivalKind::Poisson,
+            Some(ArrivalName::Uniform) => ArrivalKind::Uniform,
         },
         max_backlog: options.max_backlog,
     });

@@ -224,3 +224,61 @@ fn rate_flags_are_checked() {
     let run = memaslap(&["--help"]);
     assert!(run.stdout.contains("k = 1,000"), "{}", run.stdout);
 }
+
+/// `--scan` runs one open-loop step per rate and prints a row for each;
+/// `--slo` names the highest step that met it (or none), in the report
+/// and in JSON.
+#[test]
+fn a_scan_prints_a_row_per_step_and_names_the_highest_step_meeting_the_slo() {
+    let server = Memcached::start();
+    let addr = format!("127.0.0.1:{}", server.port());
+    for (slo, highest) in [("p99=10s", Some(5000.0)), ("p50=1us", None)] {
+        let args = [
+            "-s",
+            &addr,
+            "--scan",
+            "1000:5000:2000",
+            "-t",
+            "1s",
+            "--slo",
+            slo,
+            "--seed",
+            "9",
+        ];
+        let (run, doc) = run_json(&args);
+        let rows: Vec<&str> = run
+            .stdout
+            .lines()
+            .filter(|l| l.ends_with("  met") || l.ends_with("  missed"))
+            .collect();
+        assert_eq!(rows.len(), 3, "{}", run.stdout);
+        for (row, rate) in rows.iter().zip(["1000.0", "3000.0", "5000.0"]) {
+            assert_eq!(row.split_whitespace().next(), Some(rate), "{row}");
+        }
+        let steps = doc["scan"]["steps"].as_array().unwrap();
+        assert_eq!(steps.len(), 3);
+        for step in steps {
+            let recorded = step["latency"]["total"]["count"].as_u64().unwrap();
+            let offered = step["offered_per_s"].as_f64().unwrap();
+            // 90 % of a second recorded, Poisson arrivals: within 4σ.
+            let expected = offered * 0.9;
+            assert!(
+                (recorded as f64 - expected).abs() <= 4.0 * expected.sqrt() + 5.0,
+                "{offered}/s recorded {recorded}"
+            );
+            assert!(step["send_lag"]["total"]["count"].as_u64().unwrap() > 0);
+        }
+        assert_eq!(doc["scan"]["highest_met_per_s"].as_f64(), highest, "{slo}");
+        let verdict = match highest {
+            Some(_) => format!("the highest step meeting {slo}: 5000.0 requests/s"),
+            None => format!("no step met {slo}"),
+        };
+        assert!(run.stdout.contains(&verdict), "{}", run.stdout);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let run = memaslap(&["-s", &addr, "--scan", "1:2:1", "--rate", "5"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let run = memaslap(&["-s", &addr, "--slo", "p99=1ms"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--scan"), "{}", run.stderr);
+}

@@ -78,6 +78,9 @@ pub struct EngineConfig {
     /// The open loop (`--rate`): requests fall due on a schedule, whatever
     /// the replies do. `None` is the closed loop.
     pub open_loop: Option<OpenLoopConfig>,
+    /// The latencies of requests meant to start this soon after the start
+    /// are not recorded (their counters are): a settling time.
+    pub settle: Duration,
 }
 
 /// How requests fall due in the open loop.
@@ -131,6 +134,7 @@ impl EngineConfig {
             verbose: false,
             depth: 1,
             open_loop: None,
+            settle: Duration::ZERO,
         }
     }
 

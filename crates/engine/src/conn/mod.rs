@@ -58,6 +58,17 @@ pub struct Ctx<'a> {
     pub issuing: bool,
     /// The worker's outage sightings.
     pub(crate) sightings: &'a mut Sightings,
+    /// Latencies are recorded for the requests meant to start from then
+    /// on (a scan step's settling time is not); `None`: all.
+    pub record_from: Option<Instant>,
+}
+
+impl Ctx<'_> {
+    /// Whether the latencies of a request meant to start at `intended`
+    /// are recorded.
+    pub fn records(&self, intended: Instant) -> bool {
+        self.record_from.is_none_or(|from| intended >= from)
+    }
 }
 
 /// How a connection is set up.
@@ -359,8 +370,11 @@ impl<'w, T: Transport> Conn<'w, T> {
         }
         self.access.get_or_insert(access);
         let intended = self.schedule.sent(now);
-        if let Some(open) = ctx.stats.open.as_deref_mut() {
+        let recorded = ctx.records(intended);
+        if ctx.stats.open.is_some() {
             self.exchange.intend(intended);
+        }
+        if let Some(open) = ctx.stats.open.as_deref_mut().filter(|_| recorded) {
             let lag = now.saturating_duration_since(intended);
             match access {
                 Access::Read => open.lag_get.record(lag),

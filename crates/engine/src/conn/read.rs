@@ -136,7 +136,9 @@ impl<T: Transport> Conn<'_, T> {
             // The response time: from when the request was meant to go.
             let latency = now.saturating_duration_since(done.intended);
             let service = now.saturating_duration_since(done.started);
+            let recorded = ctx.records(done.intended);
             match (done.kind, ctx.stats.open.as_deref_mut()) {
+                _ if !recorded => {}
                 (Kind::Get, open) => {
                     ctx.stats.get.record(latency);
                     if let Some(open) = open {

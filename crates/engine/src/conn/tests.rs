@@ -138,6 +138,7 @@ impl<'w> Rig<'w> {
             recv: &mut self.recv,
             issuing: true,
             sightings: &mut self.sightings,
+            record_from: None,
         };
         f(&mut self.conn, self.now, &mut ctx);
     }

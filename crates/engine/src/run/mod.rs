@@ -57,6 +57,7 @@ pub fn run(
         },
         drain: config.drain_timeout,
         interval: config.report_interval.unwrap_or(Duration::from_secs(1)),
+        record_from: (!config.settle.is_zero()).then(|| start + config.settle),
     };
     let (tx, rx) = mpsc::channel();
     std::thread::scope(|scope| -> Result<Outcome, RunError> {

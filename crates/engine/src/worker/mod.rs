@@ -73,6 +73,8 @@ pub struct Timing {
     pub drain: Duration,
     /// Snapshot interval.
     pub interval: Duration,
+    /// Latencies are recorded for requests meant to start from then on.
+    pub record_from: Option<Instant>,
 }
 
 /// One worker thread's state.
@@ -95,6 +97,8 @@ pub struct Worker<'w> {
     udp: Option<SharedSocket>,
     /// The open loop (`--rate`), if requests fall due on a schedule.
     open: Option<Dispatch>,
+    /// See [`Timing::record_from`].
+    record_from: Option<Instant>,
 }
 
 impl<'w> Worker<'w> {
@@ -125,6 +129,7 @@ impl<'w> Worker<'w> {
             without_work: 0,
             udp: None,
             open: None,
+            record_from: None,
         }
     }
 
@@ -156,6 +161,7 @@ impl<'w> Worker<'w> {
         id: usize,
     ) {
         let mut ready = Ready::with_capacity(READY_CAPACITY);
+        self.record_from = timing.record_from;
         if let Some(open) = &mut self.open {
             open.starts_at(timing.start);
             memaslap_transport::precise_timers();
@@ -276,6 +282,7 @@ impl<'w> Worker<'w> {
             recv: &mut self.recv,
             issuing,
             sightings: &mut self.sightings,
+            record_from: self.record_from,
         };
         let had_work = conn.has_work();
         f(conn, &mut ctx);
