@@ -282,3 +282,47 @@ fn a_scan_prints_a_row_per_step_and_names_the_highest_step_meeting_the_slo() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("--scan"), "{}", run.stderr);
 }
+
+/// With `-S`, each period of an open-loop run shows its offered and
+/// achieved rates; verification (`-v`) and reconnection (`-R`) work as in
+/// the closed loop.
+#[test]
+fn periods_show_their_rates_and_verification_holds() {
+    let server = Memcached::start();
+    let addr = format!("127.0.0.1:{}", server.port());
+    let args = [
+        "-s",
+        &addr,
+        "--rate",
+        "1000",
+        "--arrival",
+        "uniform",
+        "-t",
+        "3s",
+        "-S",
+        "1s",
+        "-v",
+        "1",
+        "-R",
+    ];
+    let (run, doc) = run_json(&args);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let rates: Vec<(f64, f64)> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("Rate Period offered "))
+        .map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            let rate = |w: &str| w.trim_end_matches("/s").parse::<f64>().unwrap();
+            (rate(words[0]), rate(words[2]))
+        })
+        .collect();
+    assert!(rates.len() >= 2, "{}", run.stdout);
+    for (offered, achieved) in &rates[..2] {
+        assert!((offered - 1000.0).abs() <= 20.0, "{rates:?}");
+        assert!((achieved - 1000.0).abs() <= 100.0, "{rates:?}");
+    }
+    assert_eq!(run.counter("verify_failed"), 0);
+    assert_eq!(run.counter("verify_misses"), 0);
+    assert_eq!(n(&doc, "/open_loop/due"), 3001);
+}

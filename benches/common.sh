@@ -1,0 +1,72 @@
+# Shell functions the benchmark scripts share: installing what they need,
+# a fresh memcached pinned to $server_cpu on a free port (its pid in
+# $server_pid, its files in $work), its operation count, and a median.
+# Sourced, not run.
+
+# Installs the packages behind the commands the benchmarks use.
+install_tools() {
+    local need=()
+    command -v memcached >/dev/null 2>&1 || need+=(memcached)
+    command -v memcaslap >/dev/null 2>&1 || need+=(libmemcached-tools)
+    [ -x /usr/bin/time ] || need+=(time)
+    command -v taskset >/dev/null 2>&1 || need+=(util-linux)
+    if [ ${#need[@]} -gt 0 ]; then
+        echo "installing ${need[*]}" >&2
+        if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+    fi
+    # The packaged service is not needed and would compete for the cores.
+    if command -v systemctl >/dev/null 2>&1; then
+        systemctl stop memcached >/dev/null 2>&1 || true
+    fi
+}
+
+port=""
+# Starts a fresh memcached on a free port with `-c $1` connections.
+start_server() {
+    local conns="$1" user=()
+    [ "$(id -u)" -eq 0 ] && user=(-u root)
+    for _ in $(seq 20); do
+        port=$((20000 + RANDOM % 30000))
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
+        taskset -c "$server_cpu" memcached -t 1 -m 1024 -c "$conns" \
+            -l 127.0.0.1 -p "$port" -U "$port" "${user[@]}" 2>"$work/memcached.err" &
+        server_pid=$!
+        for _ in $(seq 100); do
+            if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+            kill -0 "$server_pid" 2>/dev/null || break
+            sleep 0.05
+        done
+        stop_server
+    done
+    echo "memcached did not start: $(cat "$work/memcached.err")" >&2
+    exit 1
+}
+
+stop_server() {
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=""
+    fi
+}
+
+# Prints cmd_get + cmd_set of the running memcached.
+server_ops() {
+    local line name value total=0
+    exec 3<>"/dev/tcp/127.0.0.1/$port"
+    printf 'stats\r\n' >&3
+    while IFS=$' \r' read -r _ name value <&3; do
+        case "$name" in
+            cmd_get|cmd_set) total=$((total + value)) ;;
+        esac
+        [ -z "$name" ] && break
+    done
+    exec 3>&-
+    echo "$total"
+}
+
+
+# The median of the numbers on standard input, one per line.
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
