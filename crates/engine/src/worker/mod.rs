@@ -28,6 +28,10 @@ use udp::{Flushed, MAX_REFUSALS, SharedSocket};
 /// seen promptly.
 const MAX_WAIT: Duration = Duration::from_millis(100);
 
+/// In the open loop, the thread polls instead of sleeping once the next
+/// request is due within this long.
+const SPIN_BELOW: Duration = Duration::from_micros(50);
+
 /// The most events handled per wait (as `polling` does).
 const READY_CAPACITY: usize = 1024;
 
@@ -214,7 +218,10 @@ impl<'w> Worker<'w> {
                 wake = wake.min(*t);
             }
             if let Some(open) = self.open.as_ref().filter(|_| issuing) {
-                wake = wake.min(open.next_arrival());
+                // Woken early, then polling until it falls due: a sleep
+                // ends late by the time the thread takes to run again.
+                let early = open.next_arrival().checked_sub(SPIN_BELOW);
+                wake = wake.min(early.unwrap_or(now));
             }
             let timeout = wake.saturating_duration_since(now);
             let now = self.wait(&mut ready, timeout, issuing);
