@@ -5,9 +5,13 @@ use std::time::{Duration, Instant};
 
 /// Schedules one connection's requests at a fixed interval.
 ///
-/// A connection that falls behind (a slow reply) does not burst to catch
-/// up: at most one interval of lateness is forgiven, so the rate stays at or
-/// below the target and the gaps stay even.
+/// A connection that falls behind (a slow reply, a slow connect) does not
+/// burst to catch up: at most one interval of lateness is forgiven, so the
+/// rate stays at or below the target and the gaps stay even. Slots missed
+/// beyond that are skipped whole, so the connection keeps its place on its
+/// own grid and connections stay staggered: were it to restart from the
+/// late send, connections that all connected late, or all waited out the
+/// same stall, would fall into step and send together.
 #[derive(Debug, Clone)]
 pub struct Pacer {
     interval: Duration,
@@ -51,7 +55,13 @@ impl Pacer {
     /// [`Pacer::next_send`]) and schedules the next one.
     pub fn sent(&mut self, now: Instant) {
         let floor = now.checked_sub(self.interval).unwrap_or(now);
-        self.next = self.next.max(floor) + self.interval;
+        if self.next < floor {
+            let behind = (floor - self.next).as_nanos();
+            let step = self.interval.as_nanos().max(1);
+            let skipped = u32::try_from(behind / step).unwrap_or(u32::MAX);
+            self.next += self.interval.saturating_mul(skipped);
+        }
+        self.next += self.interval;
     }
 }
 
@@ -90,6 +100,26 @@ mod tests {
         p.sent(late);
         assert!(!p.ready(late));
         assert_eq!(p.next_send(), late + Duration::from_millis(10));
+    }
+
+    #[test]
+    fn late_connections_keep_their_stagger() {
+        let t0 = Instant::now();
+        let mut a = Pacer::new(100, 4, 0, t0).unwrap();
+        let mut b = Pacer::new(100, 4, 1, t0).unwrap();
+        // Both connected 95 ms late and send at once. One interval of
+        // lateness is forgiven (each may send once more at once); after
+        // that their slots stay a quarter of the interval (10 ms) apart,
+        // each on its own grid.
+        let late = t0 + Duration::from_millis(95);
+        for p in [&mut a, &mut b] {
+            p.sent(late);
+            assert!(p.ready(late));
+            p.sent(late);
+            assert!(!p.ready(late));
+        }
+        assert_eq!(a.next_send(), t0 + Duration::from_millis(120));
+        assert_eq!(b.next_send(), t0 + Duration::from_millis(130));
     }
 
     #[test]
