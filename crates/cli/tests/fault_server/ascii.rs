@@ -58,20 +58,8 @@ fn get(keys: &[&[u8]], shared: &Shared) -> Reply {
     let fault = shared.decide(!hits.is_empty());
     let mut out = Vec::new();
     for (i, (mut key, flags, mut data)) in hits.into_iter().enumerate() {
-        let mut declared = data.len() as u64;
-        let mut terminator: &[u8] = b"\r\n";
-        match fault.filter(|_| i == 0) {
-            Some(Fault::ShortLength) => declared = declared.saturating_sub(1),
-            Some(Fault::LongLength) => declared += 3,
-            Some(Fault::HugeLength) => declared = 1 << 40,
-            Some(Fault::NoTerminator) => terminator = b"",
-            Some(Fault::WrongKey) => {
-                let last = key.last_mut().unwrap();
-                *last = if *last == b'z' { b'y' } else { b'z' };
-            }
-            Some(Fault::CorruptValue) => data[0] ^= 0x20,
-            _ => {}
-        }
+        let (declared, terminator) =
+            super::spoil_value(fault.filter(|_| i == 0), &mut key, &mut data);
         out.extend_from_slice(b"VALUE ");
         out.extend_from_slice(&key);
         out.extend_from_slice(format!(" {flags} {declared}\r\n").as_bytes());

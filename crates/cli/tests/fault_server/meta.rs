@@ -148,20 +148,7 @@ fn value_reply(
     opaque: Option<&[u8]>,
 ) {
     let mut key = line.key.to_vec();
-    let mut declared = data.len() as u64;
-    let mut terminator: &[u8] = b"\r\n";
-    match fault {
-        Some(Fault::ShortLength) => declared = declared.saturating_sub(1),
-        Some(Fault::LongLength) => declared += 3,
-        Some(Fault::HugeLength) => declared = 1 << 40,
-        Some(Fault::NoTerminator) => terminator = b"",
-        Some(Fault::WrongKey) => {
-            let last = key.last_mut().unwrap();
-            *last = if *last == b'z' { b'y' } else { b'z' };
-        }
-        Some(Fault::CorruptValue) => data[0] ^= 0x20,
-        _ => {}
-    }
+    let (declared, terminator) = super::spoil_value(fault, &mut key, &mut data);
     out.extend_from_slice(format!("VA {declared}").as_bytes());
     echo(out, line, &key, opaque);
     out.extend_from_slice(&data);

@@ -214,6 +214,30 @@ pub(crate) struct Reply {
     pub fault: Option<Fault>,
 }
 
+/// A value about to go out in a text or meta reply, spoiled by a value
+/// fault: the length it declares and what follows its data.
+pub(crate) fn spoil_value(
+    fault: Option<Fault>,
+    key: &mut [u8],
+    data: &mut [u8],
+) -> (u64, &'static [u8]) {
+    let mut declared = data.len() as u64;
+    let mut terminator: &'static [u8] = b"\r\n";
+    match fault {
+        Some(Fault::ShortLength) => declared = declared.saturating_sub(1),
+        Some(Fault::LongLength) => declared += 3,
+        Some(Fault::HugeLength) => declared = 1 << 40,
+        Some(Fault::NoTerminator) => terminator = b"",
+        Some(Fault::WrongKey) => {
+            let last = key.last_mut().unwrap();
+            *last = if *last == b'z' { b'y' } else { b'z' };
+        }
+        Some(Fault::CorruptValue) => data[0] ^= 0x20,
+        _ => {}
+    }
+    (declared, terminator)
+}
+
 /// Stored items: key to (flags, value).
 pub(crate) type Store = HashMap<Vec<u8>, (u32, Vec<u8>)>;
 
