@@ -18,6 +18,11 @@
 //!   seed, its window of `-w` items, memaslap's deterministic set/get mix,
 //!   overwrites, multi-get batches and verification plan. It borrows keys
 //!   and values from the block and allocates nothing per task.
+//! - [`Popularity`]: which key of a keyspace of `N` keys a request picks,
+//!   as a [`KeyDist`] says (uniform, zipf, gaussian, sequential, hotspot),
+//!   drawn in O(1) without allocation, the hot keys scattered over the ids
+//!   by a fixed permutation. It stands apart from the window model, which
+//!   picks its keys from windows.
 //!
 //! Keys are an 8-byte printable prefix, unique across all connections of a
 //! run (each connection draws from its own range of the 2^48 prefixes), plus
@@ -87,6 +92,7 @@ mod flight;
 mod generator;
 mod item;
 mod keyspace;
+mod popularity;
 mod seed;
 mod sizes;
 mod source;
@@ -101,6 +107,7 @@ pub use config::{
 };
 pub use error::{ConfigError, Problem, Section};
 pub use generator::{Counts, Generator, GetBatch};
+pub use popularity::{KeyDist, KeyDistError, Popularity};
 pub use seed::{OTHER_STREAMS, derive_seed, mix64, random_seed};
 pub use sizes::TABLE_LEN;
 pub use source::Source;
