@@ -324,5 +324,8 @@ fn periods_show_their_rates_and_verification_holds() {
     }
     assert_eq!(run.counter("verify_failed"), 0);
     assert_eq!(run.counter("verify_misses"), 0);
-    assert_eq!(n(&doc, "/open_loop/due"), 3001);
+    // Every millisecond of the 3 s, from when the first connection could
+    // send (the last one falls on the end or just after it).
+    let due = n(&doc, "/open_loop/due");
+    assert!((2999..=3001).contains(&due), "due {due}");
 }

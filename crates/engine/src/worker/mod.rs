@@ -166,8 +166,7 @@ impl<'w> Worker<'w> {
     ) {
         let mut ready = Ready::with_capacity(READY_CAPACITY);
         self.record_from = timing.record_from;
-        if let Some(open) = &mut self.open {
-            open.starts_at(timing.start);
+        if self.open.is_some() {
             memaslap_transport::precise_timers();
         }
         let mut next_report = timing.start + timing.interval;
@@ -180,6 +179,8 @@ impl<'w> Worker<'w> {
         for i in 0..self.conns.len() {
             self.with_conn(i, true, |conn, ctx| conn.handle_timeout(now, ctx));
         }
+        // The open loop starts now if a connection can already send.
+        self.dispatch(now, now, true);
         loop {
             let now = Instant::now();
             if stopping_at.is_none()
@@ -217,11 +218,12 @@ impl<'w> Worker<'w> {
             if let Some(Reverse((t, _))) = self.timers.peek() {
                 wake = wake.min(*t);
             }
-            if let Some(open) = self.open.as_ref().filter(|_| issuing) {
+            if let Some(next) = self.open.as_ref().and_then(|o| o.next_arrival()) {
                 // Woken early, then polling until it falls due: a sleep
                 // ends late by the time the thread takes to run again.
-                let early = open.next_arrival().checked_sub(SPIN_BELOW);
-                wake = wake.min(early.unwrap_or(now));
+                if issuing {
+                    wake = wake.min(next.checked_sub(SPIN_BELOW).unwrap_or(now));
+                }
             }
             let timeout = wake.saturating_duration_since(now);
             let now = self.wait(&mut ready, timeout, issuing);

@@ -15,6 +15,9 @@ pub(super) struct Dispatch {
     queue: VecDeque<usize>,
     /// Whether each connection is in `queue`.
     queued: Vec<bool>,
+    /// Whether requests fall due yet: from when the first connection can
+    /// take one, so that the client's own set-up is not counted as lag.
+    started: bool,
 }
 
 impl Dispatch {
@@ -24,6 +27,7 @@ impl Dispatch {
             open,
             queue: VecDeque::with_capacity(connections),
             queued: vec![false; connections],
+            started: false,
         }
     }
 
@@ -38,14 +42,9 @@ impl Dispatch {
         }
     }
 
-    /// Requests fall due from `start` on.
-    pub(super) fn starts_at(&mut self, start: Instant) {
-        self.open.starts_at(start);
-    }
-
-    /// When the next request falls due.
-    pub(super) fn next_arrival(&self) -> Instant {
-        self.open.next_arrival()
+    /// When the next request falls due, once requests fall due.
+    pub(super) fn next_arrival(&self) -> Option<Instant> {
+        self.started.then(|| self.open.next_arrival())
     }
 
     fn pop(&mut self) -> Option<usize> {
@@ -64,7 +63,11 @@ impl Worker<'_> {
         let Some(mut d) = self.open.take() else {
             return;
         };
-        if issuing {
+        if !d.started && !d.queue.is_empty() {
+            d.open.starts_at(now);
+            d.started = true;
+        }
+        if issuing && d.started {
             d.open.arrive(due_by, &mut self.stats.counters);
         }
         while issuing && d.open.has_waiting() {
