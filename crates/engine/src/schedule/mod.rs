@@ -11,10 +11,12 @@
 mod arrival;
 mod open;
 mod pacer;
+mod wakeup;
 
 pub use arrival::{ArrivalKind, Arrivals};
 pub use open::OpenLoop;
 pub use pacer::Pacer;
+pub use wakeup::WakeMargin;
 
 use std::time::Instant;
 

@@ -20,17 +20,13 @@ use std::time::{Duration, Instant};
 mod open;
 mod udp;
 
-use crate::schedule::OpenLoop;
+use crate::schedule::{OpenLoop, WakeMargin};
 use open::Dispatch;
 use udp::{Flushed, MAX_REFUSALS, SharedSocket};
 
 /// The longest the worker sleeps in one wait, so that a stop request is
 /// seen promptly.
 const MAX_WAIT: Duration = Duration::from_millis(100);
-
-/// In the open loop, the thread polls instead of sleeping once the next
-/// request is due within this long.
-const SPIN_BELOW: Duration = Duration::from_micros(50);
 
 /// The most events handled per wait (as `polling` does).
 const READY_CAPACITY: usize = 1024;
@@ -172,6 +168,7 @@ impl<'w> Worker<'w> {
         let mut next_report = timing.start + timing.interval;
         let mut report_index = 0;
         let mut stopping_at: Option<Instant> = None;
+        let mut margin = WakeMargin::default();
         // Start every connection that can start at once (UDP needs no
         // connect) and schedule the others' connect timeouts.
         let now = Instant::now();
@@ -218,15 +215,22 @@ impl<'w> Worker<'w> {
             if let Some(Reverse((t, _))) = self.timers.peek() {
                 wake = wake.min(*t);
             }
-            if let Some(next) = self.open.as_ref().and_then(|o| o.next_arrival()) {
-                // Woken early, then polling until it falls due: a sleep
-                // ends late by the time the thread takes to run again.
-                if issuing {
-                    wake = wake.min(next.checked_sub(SPIN_BELOW).unwrap_or(now));
-                }
+            // The open loop wakes early and polls until its next request is
+            // due: a sleep ends late by the time the thread takes to run.
+            let early = self
+                .open
+                .as_ref()
+                .and_then(|o| o.next_arrival())
+                .filter(|_| issuing)
+                .map(|next| next.checked_sub(margin.margin()).unwrap_or(now));
+            if let Some(early) = early {
+                wake = wake.min(early);
             }
             let timeout = wake.saturating_duration_since(now);
             let now = self.wait(&mut ready, timeout, issuing);
+            if early == Some(wake) && !timeout.is_zero() && now >= wake {
+                margin.observe(now - wake);
+            }
             self.run_timers(now, issuing);
             // No request falls due after issuing stops.
             let due_by = timing.stop_at.map_or(now, |t| now.min(t));
