@@ -320,8 +320,10 @@ fn periods_show_their_rates_and_verification_holds() {
         })
         .collect();
     assert!(rates.len() >= 2, "{}", run.stdout);
-    for (offered, achieved) in &rates[..2] {
-        assert!((offered - 1000.0).abs() <= 20.0, "{rates:?}");
+    // The first period loses the time the connections took to connect.
+    for (i, (offered, achieved)) in rates[..2].iter().enumerate() {
+        let slack = if i == 0 { 100.0 } else { 20.0 };
+        assert!((offered - 1000.0).abs() <= slack, "{rates:?}");
         assert!((achieved - 1000.0).abs() <= 100.0, "{rates:?}");
     }
     assert_eq!(run.counter("verify_failed"), 0);
