@@ -21,8 +21,10 @@
 //! - [`Popularity`]: which key of a keyspace of `N` keys a request picks,
 //!   as a [`KeyDist`] says (uniform, zipf, gaussian, sequential, hotspot),
 //!   drawn in O(1) without allocation, the hot keys scattered over the ids
-//!   by a fixed permutation. It stands apart from the window model, which
-//!   picks its keys from windows.
+//!   by a fixed permutation; [`KeyNames`] names key id `i` of such a
+//!   keyspace with the same printable key in every run and on every
+//!   machine, whatever the seed. Both stand apart from the window model,
+//!   which picks its keys from windows.
 //!
 //! Keys are an 8-byte printable prefix, unique across all connections of a
 //! run (each connection draws from its own range of the 2^48 prefixes), plus
@@ -92,6 +94,7 @@ mod flight;
 mod generator;
 mod item;
 mod keyspace;
+mod names;
 mod popularity;
 mod seed;
 mod sizes;
@@ -107,6 +110,7 @@ pub use config::{
 };
 pub use error::{ConfigError, Problem, Section};
 pub use generator::{Counts, Generator, GetBatch};
+pub use names::{KeyNames, NamesError};
 pub use popularity::{KeyDist, KeyDistError, Popularity};
 pub use seed::{OTHER_STREAMS, derive_seed, mix64, random_seed};
 pub use sizes::TABLE_LEN;
