@@ -27,14 +27,24 @@ fn meta(fault: Fault, every: u64, extra: &[&str]) -> Outcome {
 /// A reply that breaks the stream, with `-R`: one protocol error per
 /// fault, its request failed (unless it had already completed), the socket
 /// reconnected, the rest unharmed.
+///
+/// On a loaded machine one fault may instead end as a timeout, its
+/// request still in flight when the run's drain runs out.
 fn desync_reconnects(fault: Fault, division: &str, failed_too: bool) -> Outcome {
     let o = meta(fault, 100, &["-R", "-d", division]);
-    o.only("protocol_error", 2);
+    let [server, client, protocol, timeout, disconnect] = o.errors();
+    assert!(o.injected >= 2 && timeout <= 1, "{o}");
+    assert_eq!(
+        (server, client, protocol + timeout, disconnect),
+        (0, 0, o.injected, 0),
+        "{o}"
+    );
     let [_, _, failed, timed_out] = o.requests();
+    assert_eq!(timed_out, timeout, "{o}");
     if failed_too {
-        assert_eq!((failed, timed_out), (o.injected, 0), "{o}");
+        assert_eq!(failed + timed_out, o.injected, "{o}");
     } else {
-        assert!(failed <= o.injected && timed_out == 0, "{o}");
+        assert!(failed + timed_out <= o.injected, "{o}");
     }
     assert_eq!(o.dead, 0, "{o}");
     assert!(o.run.stdout.contains(" reconnect after "), "{o}");
