@@ -8,6 +8,15 @@
 
 use std::process::{Command, Output};
 
+/// The counters of the report's `errors:` line, in its order.
+pub const ERRORS: [&str; 5] = [
+    "server_error",
+    "client_error",
+    "protocol_error",
+    "timeout",
+    "disconnect",
+];
+
 /// What one run of the binary printed, and its exit status.
 pub struct Run {
     /// Standard output.
@@ -43,8 +52,12 @@ impl Run {
         numbers.try_into().unwrap()
     }
 
-    /// The value of `name` in the `errors:` line (`server_error`,
-    /// `client_error`, `protocol_error`, `timeout`, `disconnect`).
+    /// Every counter of the `errors:` line, in [`ERRORS`] order.
+    pub fn errors(&self) -> [u64; 5] {
+        ERRORS.map(|name| self.error(name))
+    }
+
+    /// The value of `name` in the `errors:` line (one of [`ERRORS`]).
     pub fn error(&self, name: &str) -> u64 {
         let line = self
             .stdout

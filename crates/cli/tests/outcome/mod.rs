@@ -9,7 +9,7 @@
     clippy::indexing_slicing
 )]
 
-use crate::common::{Run, memaslap};
+use crate::common::{ERRORS, Run, memaslap};
 use crate::fault_server::FaultServer;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -35,14 +35,7 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn errors(&self) -> [u64; 5] {
-        [
-            "server_error",
-            "client_error",
-            "protocol_error",
-            "timeout",
-            "disconnect",
-        ]
-        .map(|name| self.run.error(name))
+        self.run.errors()
     }
 
     pub fn requests(&self) -> [u64; 4] {
@@ -53,14 +46,7 @@ impl Outcome {
     /// and no other error counter moved.
     pub fn only(&self, name: &str, min: u64) {
         assert!(self.injected >= min, "injected {}\n{}", self.injected, self);
-        let names = [
-            "server_error",
-            "client_error",
-            "protocol_error",
-            "timeout",
-            "disconnect",
-        ];
-        for (counter, value) in names.iter().zip(self.errors()) {
+        for (counter, value) in ERRORS.iter().zip(self.errors()) {
             let want = if *counter == name { self.injected } else { 0 };
             assert_eq!(value, want, "{counter}\n{self}");
         }
