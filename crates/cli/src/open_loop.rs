@@ -13,11 +13,16 @@ pub const LAG_LIMIT: Duration = Duration::from_millis(1);
 /// Whether the client limited the run: it dropped requests, or sent them
 /// late (send lag p99 above [`LAG_LIMIT`]).
 pub fn client_limited(stats: &Stats) -> bool {
+    behind_by(stats).is_some()
+}
+
+/// The send lag p99, when the client limited the run.
+fn behind_by(stats: &Stats) -> Option<Duration> {
     let lag_p99 = stats
         .open
         .as_deref()
         .map_or(Duration::ZERO, |o| o.lag_total().quantile(0.99));
-    stats.counters.requests_dropped > 0 || lag_p99 > LAG_LIMIT
+    (stats.counters.requests_dropped > 0 || lag_p99 > LAG_LIMIT).then_some(lag_p99)
 }
 
 /// `n` per second over `elapsed`.
@@ -95,13 +100,7 @@ fn table(out: &mut String, title: &str, rows: [&Latency; 3], percentiles: &[f64]
 
 /// The line saying the client fell behind, when it did.
 pub fn fell_behind(stats: &Stats) -> Option<String> {
-    if !client_limited(stats) {
-        return None;
-    }
-    let lag = stats
-        .open
-        .as_deref()
-        .map_or(Duration::ZERO, |o| o.lag_total().quantile(0.99));
+    let lag = behind_by(stats)?;
     Some(format!(
         "the client fell behind: send lag p99 {:.3} ms (limit {} ms), {} dropped; \
          latency above this rate measures the client, not the server",

@@ -59,11 +59,6 @@ impl Arrivals {
         Some(arrivals)
     }
 
-    /// The mean gap, in ns.
-    pub fn mean_gap_ns(&self) -> f64 {
-        self.mean_ns
-    }
-
     /// When the next request falls due, in ns since the start.
     pub fn next_due(&self) -> u64 {
         self.next_ns.round() as u64

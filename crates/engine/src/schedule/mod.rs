@@ -65,11 +65,6 @@ impl Schedule {
         }
     }
 
-    /// Whether requests go out when the thread's open loop grants them.
-    pub fn is_open(&self) -> bool {
-        matches!(self.pace, Pace::Open(_))
-    }
-
     /// The open loop grants one request that fell due at `intended`.
     pub fn grant(&mut self, intended: Instant) {
         if let Pace::Open(granted) = &mut self.pace {
@@ -162,7 +157,7 @@ mod tests {
     fn the_open_loop_sends_what_it_is_granted_at_once() {
         let t0 = Instant::now();
         let mut s = Schedule::new(4, Pace::Open(None));
-        assert!(s.is_open() && !s.may_begin(0, t0));
+        assert!(!s.may_begin(0, t0));
         assert!(s.gathers(3) && !s.gathers(4));
         s.grant(t0);
         assert!(s.may_begin(3, t0) && !s.may_begin(4, t0));
