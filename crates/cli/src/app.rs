@@ -235,20 +235,8 @@ fn failure(
 }
 
 /// Banner lines for the flags beyond memaslap's, when given.
-fn everyday_flags(out: &mut String, options: &Options) {
-    let range = |(low, high): (u32, u32)| {
-        if low == high {
-            low.to_string()
-        } else {
-            format!("{low}-{high}")
-        }
-    };
-    if let Some(sizes) = options.key_size {
-        out.push_str(&format!("key size: {}\n", range(sizes)));
-    }
-    if let Some(sizes) = options.value_size {
-        out.push_str(&format!("value size: {}\n", range(sizes)));
-    }
+fn everyday_flags(out: &mut String, options: &Options, setup: &Setup) {
+    crate::workload_flags::banner(out, options, &setup.workload);
     if let Some(prefix) = &options.key_prefix {
         out.push_str(&format!("key prefix: {prefix}\n"));
     }
@@ -276,7 +264,7 @@ fn print_banner(options: &Options, setup: &Setup) {
             get_prop: setup.workload.mix.get,
         },
     );
-    everyday_flags(&mut out, options);
+    everyday_flags(&mut out, options, setup);
     if let Some(private) = &setup.private {
         out.push_str(&format!(
             "private server: memcached started on {} for this run\n",

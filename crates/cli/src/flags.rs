@@ -3,6 +3,7 @@
 //! prefixes. Each parser names what it accepts in its error.
 
 use crate::units::parse_count;
+use memaslap_workload::{KeyDist, SizeDist};
 
 /// `SET:GET`, two non-negative numbers not both 0, as proportions of sets
 /// and gets that add up to 1 (`1:9` is 10 % sets).
@@ -28,16 +29,31 @@ pub fn parse_ratio(text: &str) -> Result<(f64, f64), String> {
 }
 
 /// A length `N` or a range `A-B` (A ≤ B), each with an optional `k`/`m`
-/// suffix as memaslap's counts.
-pub fn parse_size_range(text: &str) -> Result<(u32, u32), String> {
-    let error = || format!("'{text}' is not a size; use N or A-B with A <= B (e.g. 64 or 100-2k)");
+/// suffix as memaslap's counts, or a named distribution
+/// (`gev:LOC,SCALE,SHAPE`, `gpareto:LOC,SCALE,SHAPE`).
+pub fn parse_size_range(text: &str) -> Result<SizeDist, String> {
+    if text.contains(':') {
+        return text.parse::<SizeDist>().map_err(|e| e.to_string());
+    }
+    let error = || {
+        format!(
+            "'{text}' is not a size; use N, A-B with A <= B (e.g. 64 or 100-2k), \
+             gev:LOC,SCALE,SHAPE or gpareto:LOC,SCALE,SHAPE"
+        )
+    };
     let (low, high) = text.split_once('-').unwrap_or((text, text));
     let size = |s: &str| parse_count(s).ok().and_then(|n| u32::try_from(n).ok());
-    let (low, high) = (size(low).ok_or_else(error)?, size(high).ok_or_else(error)?);
-    if low > high {
-        return Err(error());
+    let (min, max) = (size(low).ok_or_else(error)?, size(high).ok_or_else(error)?);
+    match min.cmp(&max) {
+        std::cmp::Ordering::Greater => Err(error()),
+        std::cmp::Ordering::Equal => Ok(SizeDist::Fixed(min)),
+        std::cmp::Ordering::Less => Ok(SizeDist::Uniform { min, max }),
     }
-    Ok((low, high))
+}
+
+/// A key distribution, as `--key-dist` names it.
+pub fn parse_key_dist(text: &str) -> Result<KeyDist, String> {
+    text.parse::<KeyDist>().map_err(|e| e.to_string())
 }
 
 /// Percentiles to show, in increasing order, each above 0 and below 100.
@@ -94,11 +110,26 @@ mod tests {
 
     #[test]
     fn sizes() {
-        assert_eq!(parse_size_range("64"), Ok((64, 64)));
-        assert_eq!(parse_size_range("100-2k"), Ok((100, 2048)));
-        for bad in ["", "5-3", "a", "1-", "-2"] {
+        assert_eq!(parse_size_range("64"), Ok(SizeDist::Fixed(64)));
+        assert_eq!(
+            parse_size_range("100-2k"),
+            Ok(SizeDist::Uniform {
+                min: 100,
+                max: 2048
+            })
+        );
+        assert_eq!(
+            parse_size_range("gpareto:0,214.476,0.348238"),
+            Ok(SizeDist::ETC_VALUES)
+        );
+        for bad in ["", "5-3", "a", "1-", "-2", "gev:1,2", "pareto:1,2,3"] {
             assert!(parse_size_range(bad).unwrap_err().contains("A-B"), "{bad}");
         }
+        assert!(parse_key_dist("zipf:0").unwrap_err().contains("zipf:S"));
+        assert_eq!(
+            parse_key_dist("zipf:0.99"),
+            Ok(KeyDist::Zipf { exponent: 0.99 })
+        );
     }
 
     #[test]

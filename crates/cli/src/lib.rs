@@ -20,3 +20,4 @@ pub mod scan;
 pub mod scan_run;
 pub mod setup;
 pub mod units;
+pub mod workload_flags;

@@ -4,11 +4,12 @@
 //! engine configuration.
 
 use crate::flags::{
-    Percentiles, parse_key_prefix, parse_percentiles, parse_ratio, parse_size_range,
+    Percentiles, parse_key_dist, parse_key_prefix, parse_percentiles, parse_ratio, parse_size_range,
 };
 use crate::scan::{Objective, Scan, parse_scan, parse_slo};
 use crate::units::{parse_count, parse_proportion, parse_rate, parse_time};
 use clap::{Parser, ValueEnum};
+use memaslap_workload::{KeyDist, SizeDist};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -166,13 +167,33 @@ pub struct Options {
     #[arg(long = "ratio", value_name = "SET:GET", value_parser = parse_ratio)]
     pub ratio: Option<(f64, f64)>,
 
-    /// Key length in bytes: N, or A-B drawn uniformly (prefix excluded).
-    #[arg(long = "key-size", value_name = "N|A-B", value_parser = parse_size_range)]
-    pub key_size: Option<(u32, u32)>,
+    /// Key length in bytes (prefix excluded): N, A-B drawn uniformly, or
+    /// gev:LOC,SCALE,SHAPE or gpareto:LOC,SCALE,SHAPE (clamped to 16..250).
+    #[arg(long = "key-size", value_name = "SIZE", value_parser = parse_size_range)]
+    pub key_size: Option<SizeDist>,
 
-    /// Value length in bytes: N, or A-B drawn uniformly.
-    #[arg(long = "value-size", value_name = "N|A-B", value_parser = parse_size_range)]
-    pub value_size: Option<(u32, u32)>,
+    /// Value length in bytes: N, A-B drawn uniformly, or
+    /// gev:LOC,SCALE,SHAPE or gpareto:LOC,SCALE,SHAPE (clamped to 1..1m).
+    #[arg(long = "value-size", value_name = "SIZE", value_parser = parse_size_range)]
+    pub value_size: Option<SizeDist>,
+
+    /// A keyspace of N keys instead of memaslap's windows: key id i names
+    /// the same key on every run and machine, and its value's size and
+    /// bytes are functions of i. k = 1024.
+    #[arg(long = "keys", value_name = "N", value_parser = parse_count)]
+    pub keys: Option<u64>,
+
+    /// How requests pick keys of --keys: uniform, zipf:S, gaussian:MEAN,STDDEV
+    /// (in keys), sequential or hotspot:KEYS,TRAFFIC (fractions)
+    /// [default: uniform].
+    #[arg(long = "key-dist", value_name = "DIST", value_parser = parse_key_dist, requires = "keys")]
+    pub key_dist: Option<KeyDist>,
+
+    /// Key sizes, value sizes and get:set mix of a published workload:
+    /// etc (Facebook's ETC pool, SIGMETRICS 2012). --key-size,
+    /// --value-size and --ratio override its parts.
+    #[arg(long = "preset", value_enum)]
+    pub preset: Option<Preset>,
 
     /// Text every key starts with, before its own length (--key-size).
     #[arg(long = "key-prefix", value_name = "STR", value_parser = parse_key_prefix)]
@@ -207,6 +228,14 @@ fn parse_slo_arg(text: &str) -> Result<Slo, String> {
         text: text.to_owned(),
         objectives: parse_slo(text)?,
     })
+}
+
+/// A published workload, as `--preset` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Preset {
+    /// Facebook's ETC pool: key sizes GEV(30.7984, 8.20449, 0.078688),
+    /// value sizes GPareto(0, 214.476, 0.348238), 30 gets to 1 set.
+    Etc,
 }
 
 /// An arrival process, as `--arrival` names it.

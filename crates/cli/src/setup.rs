@@ -6,9 +6,7 @@ use crate::private_server::PrivateServer;
 use memaslap_engine::{
     ArrivalKind, EngineConfig, Mode, OpenLoopConfig, Protocol, Server, Stop, longest_value,
 };
-use memaslap_workload::{
-    CommandMix, MAX_KEY_LEN, MAX_VALUE_LEN, MIN_KEY_LEN, SizeRange, WorkloadConfig, random_seed,
-};
+use memaslap_workload::{WorkloadConfig, random_seed};
 use std::fmt;
 
 /// Everything a run needs, checked.
@@ -152,30 +150,7 @@ fn workload_config(options: &Options) -> Result<WorkloadConfig, SetupError> {
     if let Some(prefix) = &options.key_prefix {
         config.key_prefix = prefix.as_bytes().to_vec();
     }
-    if let Some((set, get)) = options.ratio {
-        config.mix = CommandMix { set, get };
-    }
-    if let Some((low, high)) = options.key_size {
-        if low < MIN_KEY_LEN || high > MAX_KEY_LEN {
-            return Err(SetupError::Usage(format!(
-                "--key-size {low}-{high}: keys are {MIN_KEY_LEN} to {MAX_KEY_LEN} bytes (the 8-byte unique part included)"
-            )));
-        }
-        config.keys = vec![SizeRange::new(low, high, 1.0)];
-    }
-    if let Some((low, high)) = options.value_size {
-        if options.fixed_size.is_some() {
-            return Err(SetupError::Usage(
-                "--value-size and --fixed_size both set the value length; give one".into(),
-            ));
-        }
-        if low == 0 || high > MAX_VALUE_LEN {
-            return Err(SetupError::Usage(format!(
-                "--value-size {low}-{high}: values are 1 to {MAX_VALUE_LEN} bytes"
-            )));
-        }
-        config.values = vec![SizeRange::new(low, high, 1.0)];
-    }
+    crate::workload_flags::apply(options, &mut config)?;
     config
         .validate()
         .map_err(|e| SetupError::Usage(e.to_string()))?;

@@ -11,25 +11,6 @@ use common::memaslap;
 use std::io::{Read, Write};
 use support::Memcached;
 
-/// The keys memcached holds, from `lru_crawler metadump all` (URL-decoded).
-fn stored_keys(server: &Memcached) -> Vec<String> {
-    let mut stream = server.connect();
-    stream.write_all(b"lru_crawler metadump all\r\n").unwrap();
-    let mut dump = Vec::new();
-    let mut chunk = [0u8; 65536];
-    while !dump.ends_with(b"END\r\n") {
-        let n = stream.read(&mut chunk).unwrap();
-        assert!(n > 0, "metadump ended early");
-        dump.extend_from_slice(&chunk[..n]);
-    }
-    String::from_utf8(dump)
-        .unwrap()
-        .lines()
-        .filter_map(|l| l.strip_prefix("key="))
-        .map(|l| l.split(' ').next().unwrap().replace("%3A", ":"))
-        .collect()
-}
-
 /// The value stored under `key`.
 fn value_len(server: &Memcached, key: &str) -> usize {
     let mut stream = server.connect();
@@ -106,7 +87,7 @@ fn keys_carry_the_prefix_and_sizes_stay_in_range() {
         run.counter("verify_failed") + run.counter("verify_misses"),
         0
     );
-    let keys = stored_keys(&server);
+    let keys = server.keys();
     assert!(keys.len() >= 100, "{} keys", keys.len());
     let mut lengths = std::collections::BTreeSet::new();
     for key in &keys {

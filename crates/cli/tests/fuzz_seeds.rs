@@ -24,7 +24,7 @@ const REQUESTS: usize = 24;
 /// connection would end.
 fn stream(fault: Fault, protocol: Protocol, division: usize) -> Vec<u8> {
     let workload = workload(division);
-    let mut generator = workload.generator(0).unwrap();
+    let mut generator = workload.source(0).unwrap();
     let mut exchange = Exchange::new(protocol, division, 4096);
     let mut counters = Counters::default();
     let replies = Replies::new(fault, Plan::Every(3));

@@ -262,10 +262,14 @@ fn a_scan_prints_a_row_per_step_and_names_the_highest_step_meeting_the_slo() {
         for step in steps {
             let recorded = step["latency"]["total"]["count"].as_u64().unwrap();
             let offered = step["offered_per_s"].as_f64().unwrap();
-            // 90 % of a second recorded, Poisson arrivals: within 4σ.
+            // 90 % of a second recorded, Poisson arrivals: never more
+            // than 4σ above; below only by what a loaded machine left
+            // unsent at the step's end (the arrival counts themselves are
+            // held to 4σ by the schedule's unit tests).
             let expected = offered * 0.9;
+            let recorded = recorded as f64;
             assert!(
-                (recorded as f64 - expected).abs() <= 4.0 * expected.sqrt() + 5.0,
+                recorded <= expected + 4.0 * expected.sqrt() + 5.0 && recorded >= 0.8 * expected,
                 "{offered}/s recorded {recorded}"
             );
             assert!(step["send_lag"]["total"]["count"].as_u64().unwrap() > 0);

@@ -147,8 +147,7 @@ impl EngineConfig {
             Mode::Udp => true,
             Mode::Facebook => false,
         };
-        let key = workload.keys.iter().map(|r| r.max).max().unwrap_or(0) as usize
-            + workload.key_prefix.len();
+        let key = workload.longest_key();
         let value = longest_value(workload);
         let exptime = if workload.exp_verify > 0.0 {
             EXPIRE_TTL
@@ -242,11 +241,7 @@ impl EngineConfig {
 
 /// The longest value `workload` stores.
 pub fn longest_value(workload: &WorkloadConfig) -> usize {
-    let longest = match workload.fixed_value_len {
-        Some(len) => len,
-        None => workload.values.iter().map(|r| r.max).max().unwrap_or(1),
-    };
-    longest as usize
+    workload.longest_value()
 }
 
 /// A configuration the engine cannot run.

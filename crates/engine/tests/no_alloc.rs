@@ -19,7 +19,7 @@ use memaslap_engine::Protocol;
 use memaslap_engine::Server;
 use memaslap_engine::run;
 use memaslap_engine::{ArrivalKind, EngineConfig, Mode, OpenLoopConfig, Stop};
-use memaslap_workload::{Workload, WorkloadConfig};
+use memaslap_workload::{KeyDist, KeyspaceConfig, SizeDist, Workload, WorkloadConfig};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -171,5 +171,26 @@ fn main() {
             &verified,
         ),
     );
-    println!("no_alloc: 8 passed, 0 failed");
+    let keyspace = WorkloadConfig {
+        verify: 1.0,
+        division: 4,
+        key_sizes: Some(SizeDist::ETC_KEYS),
+        value_sizes: Some(SizeDist::ETC_VALUES),
+        keyspace: Some(KeyspaceConfig {
+            keys: 100_000,
+            dist: KeyDist::Zipf { exponent: 0.99 },
+        }),
+        ..WorkloadConfig::default()
+    };
+    assert_no_allocation(
+        "keyspace zipf, ETC sizes, meta, depth 8",
+        count_allocations(
+            |c| {
+                c.protocol = Protocol::Meta;
+                c.depth = 8;
+            },
+            &keyspace,
+        ),
+    );
+    println!("no_alloc: 9 passed, 0 failed");
 }

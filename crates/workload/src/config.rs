@@ -1,6 +1,8 @@
 //! The workload configuration: memaslap's flags and `-F` distributions.
 
 use crate::error::{ConfigError, Problem, Section};
+use crate::size_dist::SizeDist;
+use crate::space::KeyspaceConfig;
 
 /// Length of the unique key prefix; every key is this prefix plus a suffix.
 pub const PREFIX_LEN: usize = 8;
@@ -100,6 +102,13 @@ pub struct WorkloadConfig {
     /// `--key-prefix`: bytes every key starts with, before its own length
     /// (printable, without spaces; empty for none).
     pub key_prefix: Vec<u8>,
+    /// `--key-size` as a named distribution, instead of the `key` ranges.
+    pub key_sizes: Option<SizeDist>,
+    /// `--value-size` as a named distribution, instead of the `value`
+    /// ranges (`-X` overrides it).
+    pub value_sizes: Option<SizeDist>,
+    /// `--keys`: a keyspace source instead of memaslap's windows.
+    pub keyspace: Option<KeyspaceConfig>,
 }
 
 impl Default for WorkloadConfig {
@@ -116,6 +125,9 @@ impl Default for WorkloadConfig {
             values: vec![SizeRange::new(1024, 1024, 1.0)],
             mix: CommandMix::default(),
             key_prefix: Vec::new(),
+            key_sizes: None,
+            value_sizes: None,
+            keyspace: None,
         }
     }
 }
@@ -152,7 +164,7 @@ impl WorkloadConfig {
             });
         }
         check_sizes(Section::Key, &self.keys).map_err(ConfigError::Distribution)?;
-        let longest = self.keys.iter().map(|r| r.max).max().unwrap_or(0) as usize;
+        let longest = self.longest_key_part();
         if self.key_prefix.len() > MAX_KEY_PREFIX
             || !self.key_prefix.iter().all(u8::is_ascii_graphic)
             || self.key_prefix.len() + longest > MAX_KEY_LEN as usize
@@ -165,7 +177,34 @@ impl WorkloadConfig {
             });
         }
         check_sizes(Section::Value, &self.values).map_err(ConfigError::Distribution)?;
-        check_mix(&self.mix).map_err(ConfigError::Distribution)
+        check_mix(&self.mix).map_err(ConfigError::Distribution)?;
+        if self.keyspace.is_some() {
+            for (value, flag) in [(self.exp_verify, "-e"), (self.overwrite, "-o")] {
+                if value > 0.0 {
+                    return Err(ConfigError::NotWithKeyspace { flag });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The longest key part after `--key-prefix` the sizes give.
+    pub fn longest_key_part(&self) -> usize {
+        let room = (MAX_KEY_LEN as usize).saturating_sub(self.key_prefix.len()) as u32;
+        match &self.key_sizes {
+            Some(dist) => dist.largest(MIN_KEY_LEN, room.max(MIN_KEY_LEN)) as usize,
+            None => self.keys.iter().map(|r| r.max).max().unwrap_or(0) as usize,
+        }
+    }
+
+    /// The longest key, `--key-prefix` included.
+    pub fn longest_key(&self) -> usize {
+        self.key_prefix.len() + self.longest_key_part()
+    }
+
+    /// The longest value the sizes give.
+    pub fn longest_value(&self) -> usize {
+        crate::space::value_sizes(self).largest(1, MAX_VALUE_LEN) as usize
     }
 }
 

@@ -264,4 +264,13 @@ pub enum ConfigError {
         /// Connections the workload was built for.
         connections: u32,
     },
+    /// A keyspace (`--keys`, `--key-dist`) that cannot be built.
+    #[error("--keys/--key-dist: {0}")]
+    Keyspace(String),
+    /// A window-model flag given with a keyspace.
+    #[error("{flag} belongs to the window model and does not apply with --keys")]
+    NotWithKeyspace {
+        /// The flag, e.g. `-e`.
+        flag: &'static str,
+    },
 }

@@ -23,8 +23,16 @@
 //!   drawn in O(1) without allocation, the hot keys scattered over the ids
 //!   by a fixed permutation; [`KeyNames`] names key id `i` of such a
 //!   keyspace with the same printable key in every run and on every
-//!   machine, whatever the seed. Both stand apart from the window model,
-//!   which picks its keys from windows.
+//!   machine, whatever the seed.
+//! - [`Keyspace`] and [`KeyspaceSource`]: the keyspace model (`--keys`), a
+//!   second source: `N` keys picked by a [`Popularity`], every item's key,
+//!   value size and value bytes a function of its id, so that any run or
+//!   machine verifies what any other stored.
+//! - [`SizeDist`]: key and value sizes as a fixed size, a uniform range,
+//!   the `-F` ranges or a named distribution (GEV, generalized Pareto; the
+//!   ETC pool's fits), with the share clamped to memcached's limits.
+//! - [`AnySource`]: either source behind one type, which the engine holds
+//!   per connection ([`Workload::source`]).
 //!
 //! Keys are an 8-byte printable prefix, unique across all connections of a
 //! run (each connection draws from its own range of the 2^48 prefixes), plus
@@ -86,6 +94,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod any;
 mod bytes;
 mod config;
 mod config_file;
@@ -97,12 +106,15 @@ mod keyspace;
 mod names;
 mod popularity;
 mod seed;
+mod size_dist;
 mod sizes;
 mod source;
+mod space;
 mod task;
 mod verify;
 mod workload;
 
+pub use any::{AnyKeys, AnySource};
 pub use bytes::{ALPHABET, PREFIX_SPACE};
 pub use config::{
     CommandMix, DEFAULT_WINDOW, MAX_DIVISION, MAX_KEY_LEN, MAX_KEY_PREFIX, MAX_VALUE_LEN,
@@ -113,8 +125,10 @@ pub use generator::{Counts, Generator, GetBatch};
 pub use names::{KeyNames, NamesError};
 pub use popularity::{KeyDist, KeyDistError, Popularity};
 pub use seed::{OTHER_STREAMS, derive_seed, mix64, random_seed};
+pub use size_dist::{Shape, SizeDist, SizeDistError};
 pub use sizes::TABLE_LEN;
 pub use source::Source;
+pub use space::{Keyspace, KeyspaceBatch, KeyspaceConfig, KeyspaceSource};
 pub use task::{
     Check, GetEntry, GetKeys, Key, MAX_DEPTH, SetKind, SetOutcome, SetTask, Task, TaskId, Verdict,
 };

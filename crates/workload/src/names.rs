@@ -1,16 +1,19 @@
 //! The keys of a keyspace of `N` keys: key id `i` names the same printable
 //! key in every run and on every client machine given the same `N`, key
-//! length and key prefix, whatever the seed, so that runs and machines meet
+//! sizes and key prefix, whatever the seed, so that runs and machines meet
 //! the same items on the server.
 //!
 //! A key is the run's common prefix (`--key-prefix`), the 8 characters
 //! naming `i` (distinct for distinct ids below 2^48), and a filler to the
 //! key's length: a slice of a block of printable bytes drawn once from a
-//! fixed seed, at an offset derived from `i`. Nothing is copied per key.
+//! fixed seed, at an offset derived from `i`. The length (the common prefix
+//! excluded) is a function of `i` too: the key-size distribution's quantile
+//! at a point derived from `i`. Nothing is copied per key.
 
 use crate::bytes::{PREFIX_SPACE, encode_prefix, printable_block};
 use crate::config::{MAX_KEY_LEN, MIN_KEY_LEN, PREFIX_LEN};
-use crate::seed::{derive_rng, mix64};
+use crate::seed::{derive_rng, mix64, unit};
+use crate::size_dist::SizeDist;
 use crate::task::Key;
 
 /// The seed of the filler block: fixed, so that keys do not depend on the
@@ -18,16 +21,16 @@ use crate::task::Key;
 const FILLER_SEED: u64 = 0x6b65_792d_6e61_6d65;
 /// Fillers start below this offset into their block.
 const FILLER_SPAN: usize = 4 << 10;
+/// Mixed into an id to draw its key's length.
+const LEN_SALT: u64 = 0x6c65_6e67_7468_0001;
 
 /// Why a keyspace's keys cannot be named.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NamesError {
     /// More keys than 8 characters name (2^48), or none.
     Keys(u64),
-    /// A key length outside 16..=250 with the common prefix.
-    Length {
-        /// The key length asked for, prefix included.
-        len: usize,
+    /// A common prefix that leaves no room for a key of 16 bytes.
+    Prefix {
         /// The common prefix's length.
         common: usize,
     },
@@ -40,11 +43,10 @@ impl std::fmt::Display for NamesError {
                 f,
                 "a keyspace of {n} keys; it takes 1 to {PREFIX_SPACE} keys"
             ),
-            NamesError::Length { len, common } => write!(
+            NamesError::Prefix { common } => write!(
                 f,
-                "keys of {len} bytes with a {common}-byte prefix; a key takes \
-                 {MIN_KEY_LEN} to {MAX_KEY_LEN} bytes, its prefix included, and \
-                 {PREFIX_LEN} more than its prefix"
+                "a {common}-byte key prefix; keys are {MIN_KEY_LEN} to {MAX_KEY_LEN} bytes \
+                 after the prefix, and the prefix and key together at most {MAX_KEY_LEN}"
             ),
         }
     }
@@ -57,32 +59,37 @@ impl std::error::Error for NamesError {}
 pub struct KeyNames {
     common: Box<[u8]>,
     keys: u64,
-    /// Filler bytes per key.
-    filler_len: usize,
+    lens: SizeDist,
+    /// The shortest and longest key after the common prefix.
+    min: u32,
+    max: u32,
     filler: Box<[u8]>,
 }
 
 impl KeyNames {
-    /// Names for ids `0..keys`, each key `len` bytes long including
-    /// `common`, the prefix every key starts with.
-    pub fn new(keys: u64, len: usize, common: &[u8]) -> Result<KeyNames, NamesError> {
+    /// Names for ids `0..keys`, each key `common` followed by a part of a
+    /// length drawn from `lens`, clamped to 16..=250 bytes and to 250 bytes
+    /// with `common`.
+    pub fn new(keys: u64, lens: SizeDist, common: &[u8]) -> Result<KeyNames, NamesError> {
         if keys == 0 || keys > PREFIX_SPACE {
             return Err(NamesError::Keys(keys));
         }
-        let own = len.saturating_sub(common.len());
-        if !(MIN_KEY_LEN as usize..=MAX_KEY_LEN as usize).contains(&len) || own < PREFIX_LEN {
-            return Err(NamesError::Length {
-                len,
+        let max = (MAX_KEY_LEN as usize).saturating_sub(common.len());
+        if max < MIN_KEY_LEN as usize {
+            return Err(NamesError::Prefix {
                 common: common.len(),
             });
         }
-        let filler_len = own - PREFIX_LEN;
+        let (min, max) = (MIN_KEY_LEN, max as u32);
+        let longest = lens.largest(min, max) as usize;
         let mut rng = derive_rng(FILLER_SEED, 0);
         Ok(KeyNames {
             common: common.into(),
             keys,
-            filler_len,
-            filler: printable_block(&mut rng, FILLER_SPAN + filler_len),
+            lens,
+            min,
+            max,
+            filler: printable_block(&mut rng, FILLER_SPAN + longest - PREFIX_LEN),
         })
     }
 
@@ -91,13 +98,37 @@ impl KeyNames {
         self.keys
     }
 
+    /// The key sizes, before clamping.
+    pub fn lens(&self) -> &SizeDist {
+        &self.lens
+    }
+
+    /// The shortest and longest key the clamp allows (the common prefix
+    /// excluded).
+    pub fn bounds(&self) -> (u32, u32) {
+        (self.min, self.max)
+    }
+
+    /// The length of key `id` after the common prefix.
+    pub fn len_of(&self, id: u64) -> usize {
+        let u = unit(mix64(id ^ LEN_SALT));
+        self.lens.size(u, self.min, self.max) as usize
+    }
+
     /// The key of id `id` (taken modulo the number of keys).
     pub fn key(&self, id: u64) -> Key<'_> {
         let id = id % self.keys;
+        self.key_of_len(id, self.len_of(id))
+    }
+
+    /// A key naming `id` (below 2^48) with `len` bytes after the common
+    /// prefix (clamped to the bounds).
+    pub fn key_of_len(&self, id: u64, len: usize) -> Key<'_> {
+        let len = len.clamp(self.min as usize, self.max as usize);
         let offset = (mix64(id) % FILLER_SPAN as u64) as usize;
         let filler = self
             .filler
-            .get(offset..offset + self.filler_len)
+            .get(offset..offset + len - PREFIX_LEN)
             .unwrap_or_default();
         Key::new(&self.common, encode_prefix(id), filler)
     }
@@ -116,7 +147,7 @@ mod tests {
 
     #[test]
     fn every_id_names_its_own_printable_key_of_the_length_asked() {
-        let names = KeyNames::new(50_000, 40, b"app:").unwrap();
+        let names = KeyNames::new(50_000, SizeDist::Fixed(36), b"app:").unwrap();
         let mut seen = HashSet::new();
         for id in 0..50_000 {
             let key = bytes(names.key(id));
@@ -130,27 +161,35 @@ mod tests {
 
     #[test]
     fn the_same_keyspace_names_the_same_keys() {
-        let a = KeyNames::new(1000, 64, b"").unwrap();
-        let b = KeyNames::new(1000, 64, b"").unwrap();
+        let a = KeyNames::new(1000, SizeDist::ETC_KEYS, b"").unwrap();
+        let b = KeyNames::new(1000, SizeDist::ETC_KEYS, b"").unwrap();
         for id in [0, 1, 999] {
             assert_eq!(bytes(a.key(id)), bytes(b.key(id)));
         }
-        // The shortest key: its 8 naming characters, no filler.
-        let short = KeyNames::new(10, 16, b"12345678").unwrap();
-        assert_eq!(bytes(short.key(0)).len(), 16);
+        // The shortest key: 16 bytes after the prefix.
+        let short = KeyNames::new(10, SizeDist::Fixed(3), b"12345678").unwrap();
+        assert_eq!(bytes(short.key(0)).len(), 24);
+        // Lengths follow the distribution, within the clamp.
+        let lens: Vec<usize> = (0..1000).map(|id| bytes(a.key(id)).len()).collect();
+        assert!(lens.iter().all(|l| (16..=250).contains(l)));
+        let mut sorted = lens.clone();
+        sorted.sort_unstable();
+        let median = SizeDist::ETC_KEYS.quantile(0.5);
+        assert!(
+            (sorted[500] as f64 - median).abs() <= 2.0,
+            "{} vs {median}",
+            sorted[500]
+        );
     }
 
     #[test]
     fn sizes_out_of_range_are_refused_with_what_is_accepted() {
-        for (keys, len, common) in [
-            (0u64, 32usize, &b""[..]),
-            (PREFIX_SPACE + 1, 32, b""),
-            (10, 15, b""),
-            (10, 251, b""),
-            (10, 20, b"0123456789ab0"),
-        ] {
-            let e = KeyNames::new(keys, len, common).unwrap_err().to_string();
-            assert!(e.contains(" to "), "{keys} {len}: {e}");
+        let long = [b'p'; 240];
+        for (keys, common) in [(0u64, &b""[..]), (PREFIX_SPACE + 1, b""), (10, &long[..])] {
+            let e = KeyNames::new(keys, SizeDist::Fixed(32), common)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(" to "), "{keys}: {e}");
         }
     }
 }

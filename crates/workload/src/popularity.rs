@@ -169,6 +169,15 @@ impl Popularity {
         })
     }
 
+    /// The same distribution, a sequential walk starting at rank `start`
+    /// (others are unchanged).
+    pub fn starting_at(mut self, start: u64) -> Popularity {
+        if let Ranks::Sequential { next } = &mut self.ranks {
+            *next = start % self.n;
+        }
+        self
+    }
+
     /// The number of keys.
     pub fn keys(&self) -> u64 {
         self.n

@@ -49,6 +49,11 @@ pub(crate) fn derive_rng(seed: u64, stream: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(derive_seed(seed, stream))
 }
 
+/// The point of `[0, 1)` that 53 bits of `bits` name.
+pub(crate) fn unit(bits: u64) -> f64 {
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// A uniform draw in `0..n` (0 when `n` is 0), by widening multiplication.
 pub(crate) fn below(rng: &mut Xoshiro256PlusPlus, n: u64) -> u64 {
     ((u128::from(rng.next_u64()) * u128::from(n)) >> 64) as u64

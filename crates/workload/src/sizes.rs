@@ -4,6 +4,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::config::SizeRange;
 use crate::seed::below;
+use crate::size_dist::SizeDist;
 
 /// Entries in a size table; each range contributes its proportion of them.
 pub const TABLE_LEN: usize = 1024;
@@ -44,6 +45,21 @@ pub(crate) fn size_table(rng: &mut Xoshiro256PlusPlus, ranges: &[SizeRange]) -> 
     // pad defensively with the last length should rounding ever fall short.
     let last = table.last().copied().unwrap_or(1);
     table.resize(TABLE_LEN, last);
+    shuffle(rng, &mut table);
+    table.into_boxed_slice()
+}
+
+/// A shuffled table of lengths from a named distribution: entry `i` is
+/// its quantile at `(i + 0.5) / TABLE_LEN`, clamped to `min..=max`.
+pub(crate) fn dist_table(
+    rng: &mut Xoshiro256PlusPlus,
+    dist: &SizeDist,
+    min: u32,
+    max: u32,
+) -> Box<[u32]> {
+    let mut table: Vec<u32> = (0..TABLE_LEN)
+        .map(|i| dist.size((i as f64 + 0.5) / TABLE_LEN as f64, min, max))
+        .collect();
     shuffle(rng, &mut table);
     table.into_boxed_slice()
 }

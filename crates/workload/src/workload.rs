@@ -3,16 +3,17 @@
 use std::fmt;
 
 use crate::bytes::{OFFSET_SPAN, PREFIX_SPACE, printable_block};
-use crate::config::{MAX_KEY_LEN, WorkloadConfig};
+use crate::config::{MAX_KEY_LEN, MAX_VALUE_LEN, MIN_KEY_LEN, WorkloadConfig};
 use crate::error::ConfigError;
 use crate::seed::{WORKLOAD_STREAM, derive_rng};
-use crate::sizes::{TABLE_LEN, size_table};
+use crate::sizes::{TABLE_LEN, dist_table, size_table};
+use crate::space::Keyspace;
 
 /// The shared part of a run: validated configuration, the block of printable
 /// bytes and the shuffled size tables, all derived from one master seed.
 ///
 /// Build it once, share it (`&Workload` in scoped threads, or an `Arc`), and
-/// give every connection its own [`Generator`] with [`Workload::generator`].
+/// give every connection its own [`crate::Generator`] (or any source with [`Workload::source`]) with [`Workload::generator`].
 pub struct Workload {
     config: WorkloadConfig,
     seed: u64,
@@ -21,6 +22,7 @@ pub struct Workload {
     block: Box<[u8]>,
     key_lens: Box<[u32]>,
     value_lens: Box<[u32]>,
+    space: Option<Keyspace>,
 }
 
 impl Workload {
@@ -47,11 +49,20 @@ impl Workload {
                 window: config.window,
             });
         }
+        let space = match config.keyspace {
+            Some(space) => Some(Keyspace::new(config, space, connections)?),
+            None => None,
+        };
         let mut rng = derive_rng(seed, WORKLOAD_STREAM);
-        let key_lens = size_table(&mut rng, &config.keys);
-        let value_lens = match config.fixed_value_len {
-            Some(len) => vec![len; TABLE_LEN].into_boxed_slice(),
-            None => size_table(&mut rng, &config.values),
+        let key_room = MAX_KEY_LEN.saturating_sub(config.key_prefix.len() as u32);
+        let key_lens = match &config.key_sizes {
+            Some(dist) => dist_table(&mut rng, dist, MIN_KEY_LEN, key_room),
+            None => size_table(&mut rng, &config.keys),
+        };
+        let value_lens = match (config.fixed_value_len, &config.value_sizes) {
+            (Some(len), _) => vec![len; TABLE_LEN].into_boxed_slice(),
+            (None, Some(dist)) => dist_table(&mut rng, dist, 1, MAX_VALUE_LEN),
+            (None, None) => size_table(&mut rng, &config.values),
         };
         let longest_value = value_lens.iter().copied().max().unwrap_or(0);
         let longest = longest_value.max(MAX_KEY_LEN) as usize;
@@ -64,7 +75,13 @@ impl Workload {
             block,
             key_lens,
             value_lens,
+            space,
         })
+    }
+
+    /// The keyspace, when the workload has one (`--keys`).
+    pub fn keyspace(&self) -> Option<&Keyspace> {
+        self.space.as_ref()
     }
 
     /// The validated configuration.

@@ -68,7 +68,7 @@ fn drive(
     seed: Option<u8>,
     now: Instant,
 ) -> Ran {
-    let mut generator = workload.generator(0).unwrap();
+    let mut generator = workload.source(0).unwrap();
     let mut exchange = Exchange::new(protocol, division, MAX_VALUE).with_details(true);
     let mut counters = Counters::default();
     let mut rng = u32::from(seed.unwrap_or(0)) | 1;

@@ -15,7 +15,7 @@ use memaslap_transport::{
     Access, AnyTransport, Event, ResetReason, Status, Transport, TransportError, TransportEvent,
     UdpCounters,
 };
-use memaslap_workload::{Generator, GetKeys, SetOutcome, Source, Task, mix64};
+use memaslap_workload::{AnySource, GetKeys, SetOutcome, Source, Task, mix64};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
@@ -92,7 +92,7 @@ pub type WarmupGate = Arc<AtomicUsize>;
 /// One connection and the requests it has in flight.
 pub struct Conn<'w, T = AnyTransport> {
     transport: T,
-    generator: Generator<'w>,
+    generator: AnySource<'w>,
     exchange: Exchange<'w>,
     /// The partial reply received so far, in a spill lent by the worker
     /// (no room while there is none).
@@ -133,7 +133,7 @@ impl<'w, T: Transport> Conn<'w, T> {
     /// reads into its worker's [`RecvArea`].
     pub fn new(
         transport: T,
-        generator: Generator<'w>,
+        generator: AnySource<'w>,
         exchange: Exchange<'w>,
         schedule: Schedule,
         setup: ConnSetup,

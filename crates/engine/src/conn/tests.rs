@@ -107,7 +107,7 @@ impl<'w> Rig<'w> {
 
     fn with_depth(workload: &'w Workload, transport: MockTransport, depth: usize) -> Rig<'w> {
         let now = Instant::now();
-        let generator = workload.generator(0).unwrap().with_depth(depth);
+        let generator = workload.source(0).unwrap().with_depth(depth);
         let exchange =
             Exchange::new(Protocol::Ascii, workload.config().division, 1 << 20).with_depth(depth);
         let setup = ConnSetup {

@@ -30,7 +30,7 @@ fn meta_value(key: &[u8], opaque: u32, data: &[u8]) -> Vec<u8> {
 
 /// A reply memcached would give to request `id`, from what the generator
 /// expects: every key stored (sets were answered before).
-fn reply_for(protocol: Protocol, g: &Generator<'_>, id: TaskId, is_set: bool) -> Vec<u8> {
+fn reply_for(protocol: Protocol, g: &AnySource<'_>, id: TaskId, is_set: bool) -> Vec<u8> {
     let tag = (id.index() as u32) << 16;
     let batch = g.batch(id);
     match (protocol, is_set) {
@@ -100,7 +100,7 @@ fn wants_refill(x: &Exchange<'_>) -> bool {
 
 /// Issues up to `n` tasks into `x`; returns each id, whether it is a set,
 /// and the reply memcached would give.
-fn issue<'w>(x: &mut Exchange<'w>, g: &mut Generator<'w>, n: usize) -> Vec<(TaskId, bool)> {
+fn issue<'w>(x: &mut Exchange<'w>, g: &mut AnySource<'w>, n: usize) -> Vec<(TaskId, bool)> {
     let mut issued = Vec::new();
     while issued.len() < n && can_begin(x) {
         let Some((id, task)) = g.issue() else { break };
@@ -122,7 +122,7 @@ fn issue<'w>(x: &mut Exchange<'w>, g: &mut Generator<'w>, n: usize) -> Vec<(Task
 /// one buffer fed in small pieces; every request ends in order.
 fn pipelined_rounds(protocol: Protocol, division: usize) -> Counters {
     let w = workload(division);
-    let mut g = w.generator(0).unwrap().with_depth(6);
+    let mut g = w.source(0).unwrap().with_depth(6);
     let mut x = Exchange::new(protocol, division, 1 << 20).with_depth(6);
     let mut c = Counters::default();
     let mut most = 0;
@@ -197,7 +197,7 @@ fn meta_replies_are_matched_by_opaque() {
 #[test]
 fn binary_reply_naming_a_later_request_is_a_desync() {
     let w = workload(1);
-    let mut g = w.generator(0).unwrap().with_depth(4);
+    let mut g = w.source(0).unwrap().with_depth(4);
     let mut x = Exchange::new(Protocol::Binary, 1, 1 << 20).with_depth(4);
     let mut c = Counters::default();
     // Store a few items so that several requests can go out together.
@@ -222,7 +222,7 @@ fn binary_reply_naming_a_later_request_is_a_desync() {
 }
 
 /// Stores items one request at a time until a few are stored.
-fn pipeline_warm<'w>(x: &mut Exchange<'w>, g: &mut Generator<'w>, c: &mut Counters) {
+fn pipeline_warm<'w>(x: &mut Exchange<'w>, g: &mut AnySource<'w>, c: &mut Counters) {
     for _ in 0..6 {
         let issued = issue(x, g, 1);
         let reply: Vec<u8> = issued
@@ -238,7 +238,7 @@ fn pipeline_warm<'w>(x: &mut Exchange<'w>, g: &mut Generator<'w>, c: &mut Counte
 #[test]
 fn depth_bounds_what_may_begin() {
     let w = workload(1);
-    let mut g = w.generator(0).unwrap().with_depth(8);
+    let mut g = w.source(0).unwrap().with_depth(8);
     let mut x = Exchange::new(Protocol::Ascii, 1, 1 << 20).with_depth(2);
     let mut c = Counters::default();
     pipeline_warm(&mut x, &mut g, &mut c);

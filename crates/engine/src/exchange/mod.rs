@@ -25,7 +25,7 @@ use crate::stats::Counters;
 use batch::WriteBatch;
 use codec::{AnyCodec, Codec};
 use memaslap_proto::binary as bin;
-use memaslap_workload::{Generator, GetKeys, SetOutcome, SetTask, Source, TaskId};
+use memaslap_workload::{AnySource, GetKeys, SetOutcome, SetTask, Source, TaskId};
 use reply::{Blame, Results, State};
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -231,7 +231,7 @@ impl<'w> Exchange<'w> {
     /// Gives up every outstanding request (its connection was lost): sets
     /// are reported lost, gets ended, unwritten bytes dropped. Returns how
     /// many requests were given up.
-    pub fn abandon(&mut self, generator: &mut Generator<'_>, now: Instant) -> usize {
+    pub fn abandon(&mut self, generator: &mut AnySource<'_>, now: Instant) -> usize {
         let count = self.outstanding.len();
         for request in self.outstanding.drain(..) {
             match request.pending {
@@ -341,7 +341,7 @@ impl<'w> Exchange<'w> {
     pub fn receive(
         &mut self,
         buf: &[u8],
-        generator: &mut Generator<'_>,
+        generator: &mut AnySource<'_>,
         counters: &mut Counters,
         now: Instant,
     ) -> Result<Received, Desync> {

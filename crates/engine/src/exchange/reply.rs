@@ -4,7 +4,7 @@
 use super::{Kind, Pending};
 use crate::failure::VerifyFailure;
 use crate::stats::Counters;
-use memaslap_workload::{Generator, GetKeys, SetOutcome, Source, TaskId, Verdict};
+use memaslap_workload::{AnySource, GetKeys, SetOutcome, Source, TaskId, Verdict};
 use std::time::Instant;
 
 /// What a protocol's reply reader leaves behind.
@@ -43,7 +43,7 @@ pub(super) enum Blame {
 
 /// Where results go while a reply is consumed.
 pub(super) struct Results<'c, 'w> {
-    pub generator: &'c mut Generator<'w>,
+    pub generator: &'c mut AnySource<'w>,
     pub counters: &'c mut Counters,
     /// The request whose reply is consumed.
     pub id: TaskId,

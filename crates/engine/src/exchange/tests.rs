@@ -29,7 +29,7 @@ fn workload(division: usize) -> Workload {
 fn feed(
     exchange: &mut Exchange<'_>,
     reply: &[u8],
-    generator: &mut Generator<'_>,
+    generator: &mut AnySource<'_>,
     counters: &mut Counters,
 ) -> Result<Option<Done>, Desync> {
     let now = Instant::now();
@@ -52,7 +52,7 @@ fn feed(
 /// value.
 fn store_one<'w>(
     exchange: &mut Exchange<'w>,
-    generator: &mut Generator<'w>,
+    generator: &mut AnySource<'w>,
     counters: &mut Counters,
     stored_reply: &[u8],
 ) -> (Vec<u8>, Vec<u8>) {
@@ -82,7 +82,7 @@ fn store_one<'w>(
     (key, value)
 }
 
-fn next_get<'w>(exchange: &mut Exchange<'w>, generator: &mut Generator<'w>) {
+fn next_get<'w>(exchange: &mut Exchange<'w>, generator: &mut AnySource<'w>) {
     match generator.issue().unwrap() {
         (id, Task::Get(batch)) => exchange.begin_get(id, &batch, t0()).unwrap(),
         (_, Task::Set(_)) => panic!("expected a get"),
@@ -104,7 +104,7 @@ pub(super) fn value_reply(key: &[u8], data: &[u8]) -> Vec<u8> {
 #[test]
 fn ascii_set_then_verified_get() {
     let w = workload(1);
-    let mut g = w.generator(0).unwrap();
+    let mut g = w.source(0).unwrap();
     let mut c = Counters::default();
     let mut x = Exchange::new(Protocol::Ascii, 1, 1 << 20);
     let (key, value) = store_one(&mut x, &mut g, &mut c, b"STORED\r\n");
@@ -138,7 +138,7 @@ fn ascii_set_then_verified_get() {
 #[test]
 fn ascii_corrupt_value_and_miss_are_counted() {
     let w = workload(1);
-    let mut g = w.generator(0).unwrap();
+    let mut g = w.source(0).unwrap();
     let mut c = Counters::default();
     let mut x = Exchange::new(Protocol::Ascii, 1, 1 << 20).with_details(true);
     let (key, mut value) = store_one(&mut x, &mut g, &mut c, b"STORED\r\n");
@@ -166,7 +166,7 @@ fn ascii_corrupt_value_and_miss_are_counted() {
 #[test]
 fn ascii_unasked_key_is_a_protocol_error_the_stream_survives() {
     let w = workload(1);
-    let mut g = w.generator(0).unwrap();
+    let mut g = w.source(0).unwrap();
     let mut c = Counters::default();
     let mut x = Exchange::new(Protocol::Ascii, 1, 1 << 20);
     let (key, value) = store_one(&mut x, &mut g, &mut c, b"STORED\r\n");
@@ -192,7 +192,7 @@ fn ascii_unasked_key_is_a_protocol_error_the_stream_survives() {
 #[test]
 fn ascii_error_replies() {
     let w = workload(1);
-    let mut g = w.generator(0).unwrap();
+    let mut g = w.source(0).unwrap();
     let mut c = Counters::default();
     let mut x = Exchange::new(Protocol::Ascii, 1, 1 << 20);
     let (id, Task::Set(set)) = g.issue().unwrap() else {
@@ -233,7 +233,7 @@ fn ascii_error_replies() {
 #[test]
 fn ascii_garbage_is_a_desync() {
     let w = workload(1);
-    let mut g = w.generator(0).unwrap();
+    let mut g = w.source(0).unwrap();
     let mut c = Counters::default();
     let mut x = Exchange::new(Protocol::Ascii, 1, 1 << 20);
     let (id, Task::Set(set)) = g.issue().unwrap() else {
@@ -254,7 +254,7 @@ fn ascii_garbage_is_a_desync() {
 #[test]
 fn ascii_multi_get_counts_each_key() {
     let w = workload(4);
-    let mut g = w.generator(0).unwrap();
+    let mut g = w.source(0).unwrap();
     let mut c = Counters::default();
     let mut x = Exchange::new(Protocol::Ascii, 4, 1 << 20);
     let mut stored = Vec::new();
@@ -338,7 +338,7 @@ pub(super) fn bin_reply(
 #[test]
 fn binary_set_get_hit_and_miss() {
     let w = workload(1);
-    let mut g = w.generator(0).unwrap();
+    let mut g = w.source(0).unwrap();
     let mut c = Counters::default();
     let mut x = Exchange::new(Protocol::Binary, 1, 1 << 20);
     let (key, value) = store_one(
@@ -389,7 +389,7 @@ fn binary_set_get_hit_and_miss() {
 #[test]
 fn binary_multi_get_matches_by_opaque_and_key() {
     let w = workload(3);
-    let mut g = w.generator(0).unwrap();
+    let mut g = w.source(0).unwrap();
     let mut c = Counters::default();
     let mut x = Exchange::new(Protocol::Binary, 3, 1 << 20);
     let stored_reply = bin_reply(0x01, 0, 0, &[], &[], &[]);

@@ -93,7 +93,7 @@ fn connection<'w>(
     start: Instant,
 ) -> Result<Conn<'w>, RunError> {
     let generator = workload
-        .generator(index)
+        .source(index)
         .map_err(RunError::Workload)?
         .with_depth(config.depth);
     let exchange = Exchange::new(

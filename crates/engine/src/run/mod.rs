@@ -36,10 +36,8 @@ pub fn run(
         server.endpoints().map_err(RunError::Transport)?;
     }
     let threads = config.threads as usize;
-    let gate = workload
-        .config()
-        .mix
-        .has_no_sets()
+    // The window model stores its windows before a run without sets.
+    let gate = (workload.keyspace().is_none() && workload.config().mix.has_no_sets())
         .then(|| Arc::new(AtomicUsize::new(config.concurrency as usize)));
     // Every connection is set up (its connect under way) before the clock
     // starts, as memaslap connects before it starts timing: with many

@@ -126,6 +126,28 @@ impl Memcached {
         stream
     }
 
+    /// The keys the server holds, from `lru_crawler metadump all`
+    /// (URL-decoded for `:`).
+    pub fn keys(&self) -> Vec<String> {
+        let mut stream = self.connect();
+        stream
+            .write_all(b"lru_crawler metadump all\r\n")
+            .expect("ask for a metadump");
+        let mut dump = Vec::new();
+        let mut chunk = [0u8; 65536];
+        while !dump.ends_with(b"END\r\n") {
+            let n = stream.read(&mut chunk).expect("read the metadump");
+            assert!(n > 0, "metadump ended early");
+            dump.extend_from_slice(chunk.get(..n).unwrap_or_default());
+        }
+        String::from_utf8_lossy(&dump)
+            .lines()
+            .filter_map(|l| l.strip_prefix("key="))
+            .filter_map(|l| l.split(' ').next())
+            .map(|k| k.replace("%3A", ":"))
+            .collect()
+    }
+
     /// A UDP socket connected to the server.
     pub fn udp(&self) -> UdpSocket {
         let socket = UdpSocket::bind("127.0.0.1:0").expect("bind udp");

@@ -1,0 +1,164 @@
+//! Every workload source behind one type, for dispatch without boxing: the
+//! engine holds an [`AnySource`] per connection, whichever model the run
+//! uses.
+
+use std::time::Instant;
+
+use crate::error::ConfigError;
+use crate::generator::{Generator, GetBatch};
+use crate::source::Source;
+use crate::space::{KeyspaceBatch, KeyspaceSource};
+use crate::task::{GetEntry, GetKeys, SetOutcome, Task, TaskId, Verdict};
+use crate::workload::Workload;
+
+/// One connection's source, of either model.
+#[derive(Debug)]
+pub enum AnySource<'w> {
+    /// memaslap's window model.
+    Window(Generator<'w>),
+    /// A keyspace with a popularity distribution (`--keys`).
+    Keyspace(KeyspaceSource<'w>),
+}
+
+/// The keys of an [`AnySource`]'s get.
+#[derive(Debug, Clone, Copy)]
+pub enum AnyKeys<'g, 'w> {
+    /// A window-model get.
+    Window(GetBatch<'g, 'w>),
+    /// A keyspace get.
+    Keyspace(KeyspaceBatch<'g, 'w>),
+}
+
+impl<'w> GetKeys<'w> for AnyKeys<'_, 'w> {
+    #[inline]
+    fn len(&self) -> usize {
+        match self {
+            AnyKeys::Window(b) => b.len(),
+            AnyKeys::Keyspace(b) => b.len(),
+        }
+    }
+
+    #[inline]
+    fn get(&self, index: usize) -> Option<GetEntry<'w>> {
+        match self {
+            AnyKeys::Window(b) => b.get(index),
+            AnyKeys::Keyspace(b) => b.get(index),
+        }
+    }
+}
+
+macro_rules! dispatch {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self {
+            AnySource::Window($s) => $e,
+            AnySource::Keyspace($s) => $e,
+        }
+    };
+}
+
+impl<'w> AnySource<'w> {
+    /// The same source allowing up to `depth` outstanding tasks; call it
+    /// before the first task.
+    pub fn with_depth(self, depth: usize) -> AnySource<'w> {
+        match self {
+            AnySource::Window(g) => AnySource::Window(g.with_depth(depth)),
+            AnySource::Keyspace(s) => AnySource::Keyspace(s.with_depth(depth)),
+        }
+    }
+}
+
+impl<'w> Source<'w> for AnySource<'w> {
+    type Keys<'g>
+        = AnyKeys<'g, 'w>
+    where
+        Self: 'g;
+
+    #[inline]
+    fn issue(&mut self) -> Option<(TaskId, Task<'w, AnyKeys<'_, 'w>>)> {
+        match self {
+            AnySource::Window(g) => g
+                .issue()
+                .map(|(id, task)| (id, wrap(task, AnyKeys::Window))),
+            AnySource::Keyspace(s) => s
+                .issue()
+                .map(|(id, task)| (id, wrap(task, AnyKeys::Keyspace))),
+        }
+    }
+
+    #[inline]
+    fn complete_set(&mut self, id: TaskId, outcome: SetOutcome, now: Instant) {
+        dispatch!(self, s => s.complete_set(id, outcome, now));
+    }
+
+    #[inline]
+    fn check_get(
+        &self,
+        id: TaskId,
+        index: usize,
+        answer: Option<&[u8]>,
+        now: Instant,
+    ) -> Option<Verdict> {
+        dispatch!(self, s => s.check_get(id, index, answer, now))
+    }
+
+    #[inline]
+    fn finish_get(&mut self, id: TaskId) {
+        dispatch!(self, s => s.finish_get(id));
+    }
+
+    #[inline]
+    fn batch(&self, id: TaskId) -> AnyKeys<'_, 'w> {
+        match self {
+            AnySource::Window(g) => AnyKeys::Window(g.batch(id)),
+            AnySource::Keyspace(s) => AnyKeys::Keyspace(s.batch(id)),
+        }
+    }
+
+    fn depth(&self) -> usize {
+        dispatch!(self, s => s.depth())
+    }
+
+    fn outstanding(&self) -> usize {
+        dispatch!(self, s => s.outstanding())
+    }
+
+    fn is_warming_up(&self) -> bool {
+        dispatch!(self, s => s.is_warming_up())
+    }
+}
+
+#[inline]
+fn wrap<'w, B, C>(task: Task<'w, B>, keys: impl FnOnce(B) -> C) -> Task<'w, C> {
+    match task {
+        Task::Set(set) => Task::Set(set),
+        Task::Get(batch) => Task::Get(keys(batch)),
+    }
+}
+
+impl Workload {
+    /// The source of connection `connection` (0-based, over all threads):
+    /// a keyspace source when the workload has a keyspace (`--keys`),
+    /// else memaslap's window-model [`Generator`].
+    ///
+    /// # Errors
+    /// [`ConfigError::ConnectionIndex`] when `connection` is not below the
+    /// number of connections the workload was built for.
+    pub fn source(&self, connection: u32) -> Result<AnySource<'_>, ConfigError> {
+        match self.keyspace() {
+            Some(space) => {
+                if connection >= self.connections() {
+                    return Err(ConfigError::ConnectionIndex {
+                        index: connection,
+                        connections: self.connections(),
+                    });
+                }
+                Ok(AnySource::Keyspace(KeyspaceSource::new(
+                    space,
+                    self.seed(),
+                    connection,
+                )))
+            }
+            None => self.generator(connection).map(AnySource::Window),
+        }
+    }
+}
