@@ -3,6 +3,7 @@
 
 use crate::json;
 use crate::options::Options;
+use crate::prefill::Prefilled;
 use crate::provenance::Provenance;
 use crate::repeat::RunLine;
 use crate::report::{self, Banner};
@@ -48,8 +49,17 @@ pub fn main(options: &Options) -> ExitCode {
         terminal: std::io::stdout().is_terminal(),
         disconnects: setup.engine.reconnect || setup.engine.replicate_writes.is_some(),
     };
+    let prefilled = match crate::prefill::prefill(&setup, &stop) {
+        Ok(prefilled) => prefilled,
+        Err(e) => return fail(FAILED, &format!("prefill: {e}")),
+    };
+    if let Some(prefilled) = &prefilled {
+        print(&prefilled.line());
+    }
+    let prefilled = prefilled.as_ref();
     if let Some(scan) = &options.scan {
-        return scan_main(options, &setup, &workload, &stop, &provenance, scan);
+        let run = (&setup, &workload, stop.as_ref(), &provenance);
+        return scan_main(options, run, scan, prefilled);
     }
     let runs = options.runs.max(1);
     let mut lines = Vec::new();
@@ -82,7 +92,7 @@ pub fn main(options: &Options) -> ExitCode {
         &provenance,
         (&outcome, failure.as_deref()),
         lines,
-        (setup.engine.open_loop, None),
+        (setup.engine.open_loop, None, prefilled),
     );
     if let Err(message) = written {
         return fail(FAILED, &message);
@@ -96,11 +106,9 @@ pub fn main(options: &Options) -> ExitCode {
 /// `--scan`: the steps, their table, and the JSON document.
 fn scan_main(
     options: &Options,
-    setup: &Setup,
-    workload: &Workload,
-    stop: &AtomicBool,
-    provenance: &Provenance,
+    (setup, workload, stop, provenance): (&Setup, &Workload, &AtomicBool, &Provenance),
     scan: &crate::scan::Scan,
+    prefilled: Option<&Prefilled>,
 ) -> ExitCode {
     let slo = options
         .slo
@@ -118,7 +126,7 @@ fn scan_main(
         provenance,
         (&scanned.outcome, failure),
         Vec::new(),
-        (scanned.last_open_loop, Some(scanned.json)),
+        (scanned.last_open_loop, Some(scanned.json), prefilled),
     );
     if let Err(message) = written {
         return fail(FAILED, &message);
@@ -137,7 +145,11 @@ fn write_json(
     provenance: &Provenance,
     (outcome, failure): (&Outcome, Option<&str>),
     lines: Vec<RunLine>,
-    (open_loop, scan): (Option<OpenLoopConfig>, Option<json::ScanJson>),
+    (open_loop, scan, prefilled): (
+        Option<OpenLoopConfig>,
+        Option<json::ScanJson>,
+        Option<&Prefilled>,
+    ),
 ) -> Result<(), String> {
     let Some(path) = &options.json else {
         return Ok(());
@@ -148,6 +160,7 @@ fn write_json(
     doc.runs = lines;
     doc.open_loop = open_loop.map(|open| json::OpenLoopJson::new(&open, &outcome.stats));
     doc.scan = scan;
+    doc.prefill = prefilled.cloned();
     serde_json::to_vec_pretty(&doc)
         .map_err(|e| e.to_string())
         .and_then(|bytes| std::fs::write(path, bytes).map_err(|e| e.to_string()))

@@ -58,6 +58,9 @@ pub struct Document<'a> {
     /// `--scan`: every step (the rest of the document is the last step's).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scan: Option<ScanJson>,
+    /// `--prefill`: what storing the keyspace before the run did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefill: Option<crate::prefill::Prefilled>,
     /// One entry per interval.
     pub series: Vec<IntervalJson>,
     /// Connections that ended dead, and in all.
@@ -393,6 +396,7 @@ pub fn document<'a>(
         send_lag,
         open_loop: None,
         scan: None,
+        prefill: None,
         series: outcome.series.iter().map(IntervalJson::from).collect(),
         connections: ConnectionsJson {
             total: outcome.connections,

@@ -11,6 +11,7 @@ pub mod json;
 pub mod open_loop;
 pub mod options;
 pub mod outages;
+pub mod prefill;
 pub mod private_server;
 pub mod provenance;
 pub mod rejections;

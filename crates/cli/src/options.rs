@@ -189,6 +189,12 @@ pub struct Options {
     #[arg(long = "key-dist", value_name = "DIST", value_parser = parse_key_dist, requires = "keys")]
     pub key_dist: Option<KeyDist>,
 
+    /// Store every key of --keys once before the measured run (all
+    /// connections, pipelined), reported apart, so that hit ratios mean
+    /// something.
+    #[arg(long = "prefill", requires = "keys")]
+    pub prefill: bool,
+
     /// Key sizes, value sizes and get:set mix of a published workload:
     /// etc (Facebook's ETC pool, SIGMETRICS 2012). --key-size,
     /// --value-size and --ratio override its parts.

@@ -24,6 +24,8 @@ pub struct Setup {
     pub private: Option<PrivateServer>,
     /// The percentiles the latency table shows.
     pub percentiles: Vec<f64>,
+    /// `--prefill`: store every key of the keyspace before the run.
+    pub prefill: bool,
 }
 
 /// Why the options cannot make a run.
@@ -127,6 +129,7 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
         seed_drawn,
         private,
         percentiles: options.percentiles.0.clone(),
+        prefill: options.prefill,
     })
 }
 

@@ -42,6 +42,7 @@ pub fn apply(options: &Options, config: &mut WorkloadConfig) -> Result<(), Setup
         config.keyspace = Some(KeyspaceConfig {
             keys,
             dist: options.key_dist.unwrap_or(KeyDist::Uniform),
+            prefill: false,
         });
     }
     Ok(())

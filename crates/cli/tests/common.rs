@@ -134,3 +134,20 @@ pub fn memaslap(args: &[&str]) -> Run {
     }
     run
 }
+
+/// Runs memaslap with `args` and `--json`, returning the report and the
+/// document.
+pub fn run_json(args: &[&str]) -> (Run, serde_json::Value) {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "memaslap-test-{}-{}.json",
+        std::process::id(),
+        RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    let mut full = args.to_vec();
+    full.extend_from_slice(&["--json", path.to_str().unwrap()]);
+    let run = memaslap(&full);
+    let doc = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    (run, doc)
+}

@@ -8,7 +8,7 @@ mod support;
 
 mod common;
 
-use common::memaslap;
+use common::{memaslap, run_json};
 use memaslap_workload::{KeyNames, SizeDist};
 use std::collections::HashSet;
 use support::Memcached;
@@ -184,11 +184,63 @@ fn bad_keyspace_flags_are_usage_errors_naming_the_flag() {
         (&["--key-size", "gev:1,0,1"][..], "--key-size"),
         (&["--value-size", "lognormal:1,2,3"][..], "gpareto"),
         (&["--preset", "tao"][..], "etc"),
+        (&["--prefill"][..], "--keys"),
     ] {
         let mut all = vec!["-s", "127.0.0.1:1", "-t", "1s"];
         all.extend_from_slice(args);
         let run = memaslap(&all);
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
         assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn a_prefill_stores_every_key_once_and_is_reported_apart() {
+    for transport in ["tcp", "udp"] {
+        let server = Memcached::start();
+        let addr = format!("127.0.0.1:{}", server.port());
+        let before = server.stats();
+        let mut args = vec![
+            "-s",
+            &addr,
+            "--keys",
+            "3001",
+            "--prefill",
+            "--ratio",
+            "0:1",
+            "-x",
+            "6000",
+            "-v",
+            "1",
+            "-T",
+            "2",
+            "-c",
+            "4",
+        ];
+        if transport == "udp" {
+            args.push("-U");
+        }
+        let (run, doc) = run_json(&args);
+        assert_eq!(run.code, 0, "{transport}: {}{}", run.stdout, run.stderr);
+        let after = server.stats();
+        let delta = |name: &str| after[name] - before[name];
+        // The prefill's sets, and no other; the run after it only gets,
+        // and every one hits.
+        assert_eq!(delta("cmd_set"), 3001, "{transport}");
+        assert_eq!(after["curr_items"], 3001, "{transport}");
+        assert_eq!(server.keys().len(), 3001);
+        assert!(
+            run.stdout
+                .contains("prefill: 3001 keys: stored 3001 failed 0 timed_out 0 in "),
+            "{}",
+            run.stdout
+        );
+        assert_eq!(run.counter("cmd_set"), 0);
+        assert_eq!(run.counter("cmd_get"), 6000);
+        assert_eq!(run.counter("get_misses"), 0, "{transport}");
+        assert_eq!(run.counter("verify_failed"), 0);
+        assert_eq!(doc["prefill"]["stored"], 3001);
+        assert_eq!(doc["prefill"]["keys"], 3001);
+        assert_eq!(doc["counters"]["cmd_set"], 0);
     }
 }

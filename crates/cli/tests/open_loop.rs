@@ -11,29 +11,11 @@ mod support;
 mod common;
 mod fault_server;
 
-use common::{Run, memaslap};
+use common::{memaslap, run_json};
 use fault_server::{Accept, Fault, FaultServer, Plan};
 use serde_json::Value;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use support::Memcached;
-
-/// Runs memaslap with `args` and `--json`, returning the report and the
-/// document.
-fn run_json(args: &[&str]) -> (Run, Value) {
-    static RUNS: AtomicUsize = AtomicUsize::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "memaslap-open-{}-{}.json",
-        std::process::id(),
-        RUNS.fetch_add(1, Ordering::SeqCst)
-    ));
-    let mut full = args.to_vec();
-    full.extend_from_slice(&["--json", path.to_str().unwrap()]);
-    let run = memaslap(&full);
-    let doc = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    std::fs::remove_file(&path).unwrap();
-    (run, doc)
-}
 
 fn n(doc: &Value, pointer: &str) -> u64 {
     doc.pointer(pointer)

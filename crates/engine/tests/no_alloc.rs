@@ -179,6 +179,7 @@ fn main() {
         keyspace: Some(KeyspaceConfig {
             keys: 100_000,
             dist: KeyDist::Zipf { exponent: 0.99 },
+            prefill: false,
         }),
         ..WorkloadConfig::default()
     };

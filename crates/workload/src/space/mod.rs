@@ -44,6 +44,12 @@ pub struct KeyspaceConfig {
     pub keys: u64,
     /// How a request picks its key.
     pub dist: KeyDist,
+    /// `--prefill`: instead of the mix, every connection stores its share
+    /// of the keys once, in order (connection `c` of `C` the ids `c`,
+    /// `c + C`, …), and then has nothing more to issue. Give connection
+    /// `c` exactly its share as a budget: `keys / C`, one more when
+    /// `c < keys % C`.
+    pub prefill: bool,
 }
 
 /// The shared part of a keyspace run, built once and read by every

@@ -36,6 +36,9 @@ pub struct KeyspaceSource<'w> {
     /// The slot the next task takes.
     next: usize,
     outstanding: usize,
+    /// Prefilling: the id the next set stores, and the step to the one
+    /// after (the number of connections).
+    prefill: Option<(u64, u64)>,
 }
 
 impl<'w> KeyspaceSource<'w> {
@@ -50,6 +53,10 @@ impl<'w> KeyspaceSource<'w> {
             ids: Box::default(),
             next: 0,
             outstanding: 0,
+            prefill: space
+                .config()
+                .prefill
+                .then(|| (u64::from(connection), u64::from(space.connections))),
         };
         source.resize(1);
         source
@@ -121,9 +128,21 @@ impl<'w> Source<'w> for KeyspaceSource<'w> {
         if self.slots.get(index) != Some(&Slot::Free) {
             return None;
         }
-        let is_set = unit(self.rng.next_u64()) < self.space.set_share;
+        let prefill = match &mut self.prefill {
+            Some((next, _)) if *next >= self.space.keys() => return None,
+            Some((next, step)) => {
+                let id = *next;
+                *next = next.saturating_add(*step);
+                Some(id)
+            }
+            None => None,
+        };
+        let is_set = prefill.is_some() || unit(self.rng.next_u64()) < self.space.set_share;
         let slot = if is_set {
-            let id = self.popularity.draw(&mut self.rng);
+            let id = match prefill {
+                Some(id) => id,
+                None => self.popularity.draw(&mut self.rng),
+            };
             if let Some(first) = self.ids.get_mut(index * self.space.division) {
                 *first = id;
             }

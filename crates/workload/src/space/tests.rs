@@ -5,7 +5,11 @@ use std::time::Instant;
 
 fn config(keys: u64, dist: KeyDist) -> WorkloadConfig {
     WorkloadConfig {
-        keyspace: Some(KeyspaceConfig { keys, dist }),
+        keyspace: Some(KeyspaceConfig {
+            keys,
+            dist,
+            prefill: false,
+        }),
         ..WorkloadConfig::default()
     }
 }
@@ -101,6 +105,7 @@ fn an_item_is_a_function_of_its_id_alone() {
     c.keyspace = Some(KeyspaceConfig {
         keys: 10_000,
         dist: KeyDist::Sequential,
+        prefill: false,
     });
     let b = Keyspace::new(&c, c.keyspace.unwrap(), 9).unwrap();
     for id in [0, 1, 77, 9999] {
@@ -168,4 +173,38 @@ fn window_flags_are_refused_with_a_keyspace() {
     let c = config(0, KeyDist::Uniform);
     let e = Keyspace::new(&c, c.keyspace.unwrap(), 1).unwrap_err();
     assert!(e.to_string().contains("--keys"), "{e}");
+}
+
+#[test]
+fn a_prefill_stores_every_key_once_over_all_connections() {
+    let mut c = config(1003, KeyDist::Zipf { exponent: 1.0 });
+    c.keyspace.as_mut().unwrap().prefill = true;
+    c.mix.set = 0.0;
+    c.mix.get = 1.0;
+    let space = Keyspace::new(&c, c.keyspace.unwrap(), 4).unwrap();
+    let now = Instant::now();
+    let mut stored = Vec::new();
+    for connection in 0..4u32 {
+        let mut source = KeyspaceSource::new(&space, 9, connection).with_depth(16);
+        let share = 1003 / 4 + u64::from(u64::from(connection) < 1003 % 4);
+        let mut issued = 0;
+        while let Some((id, task)) = source.issue() {
+            let Task::Set(set) = task else {
+                panic!("a get while prefilling")
+            };
+            stored.push(bytes(set.key));
+            assert_eq!(
+                set.value.len(),
+                space.value_len(connection as u64 + 4 * issued)
+            );
+            issued += 1;
+            source.complete_set(id, SetOutcome::Stored, now);
+        }
+        assert_eq!(issued, share, "connection {connection}");
+    }
+    let all: Vec<Vec<u8>> = (0..1003).map(|id| bytes(space.key(id))).collect();
+    stored.sort();
+    let mut want = all.clone();
+    want.sort();
+    assert_eq!(stored, want);
 }
