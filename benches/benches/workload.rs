@@ -1,45 +1,66 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
-//! Task generation cost: one task issued plus its completion, in ns/task.
+//! Task generation cost: one task issued plus its completion, in ns/task,
+//! for memaslap's window model and for the keyspace source (uniform and
+//! zipf popularity, the ETC sizes, a mix of every command).
 
 use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use memaslap_workload::{Generator, GetKeys, SetOutcome, Source, Task, Workload, WorkloadConfig};
+use memaslap_workload::{
+    GetKeys, KeyDist, KeyOutcome, KeyspaceConfig, SetOutcome, SizeDist, Source, Task, Workload,
+    WorkloadConfig,
+};
 
 /// One task: generate it, then report it stored or check every key of it
 /// against its expected value.
-fn step(generator: &mut Generator<'_>, now: Instant) {
-    let (id, task) = generator.issue().expect("a closed loop always has a task");
+fn step<'w>(source: &mut impl Source<'w>, now: Instant) {
+    let (id, task) = source.issue().expect("a closed loop always has a task");
     match task {
         Task::Set(set) => {
             black_box(set);
-            generator.complete_set(id, SetOutcome::Stored, now);
+            source.complete_set(id, SetOutcome::Stored, now);
+        }
+        Task::Key(key) => {
+            black_box(key);
+            source.complete_key(id, KeyOutcome::Hit, now);
         }
         Task::Get(batch) => {
             black_box(batch);
-            let batch = generator.batch(id);
+            let batch = source.batch(id);
             for i in 0..batch.len() {
                 let answer = batch.get(i).map(|entry| entry.expected);
-                black_box(generator.check_get(id, i, answer, now));
+                black_box(source.check_get(id, i, answer, now));
             }
-            generator.finish_get(id);
+            source.finish_get(id);
         }
     }
 }
 
 fn bench_config(c: &mut Criterion, name: &str, config: &WorkloadConfig) {
     let workload = Workload::new(config, 1, 1).expect("valid config");
-    let mut generator = workload.generator(0).expect("connection 0");
+    let mut source = workload.source(0).expect("connection 0");
     let now = Instant::now();
     // Fill the window so the measurement sees steady state.
     for _ in 0..config.window * 20 {
-        step(&mut generator, now);
+        step(&mut source, now);
     }
     let mut group = c.benchmark_group("workload");
     group.throughput(Throughput::Elements(1));
-    group.bench_function(name, |b| b.iter(|| step(&mut generator, now)));
+    group.bench_function(name, |b| b.iter(|| step(&mut source, now)));
     group.finish();
+}
+
+fn keyspace(dist: KeyDist) -> WorkloadConfig {
+    WorkloadConfig {
+        window: 1,
+        keyspace: Some(KeyspaceConfig {
+            keys: 1_000_000,
+            dist,
+            prefill: false,
+        }),
+        ..WorkloadConfig::default()
+    }
 }
 
 fn generation(c: &mut Criterion) {
@@ -57,6 +78,25 @@ fn generation(c: &mut Criterion) {
         ..WorkloadConfig::default()
     };
     bench_config(c, "multi_get_10", &multi);
+    bench_config(c, "keyspace_uniform", &keyspace(KeyDist::Uniform));
+    let zipf = keyspace(KeyDist::Zipf { exponent: 0.99 });
+    bench_config(c, "keyspace_zipf", &zipf);
+    let etc = WorkloadConfig {
+        key_sizes: Some(SizeDist::ETC_KEYS),
+        value_sizes: Some(SizeDist::ETC_VALUES),
+        verify: 1.0,
+        ..zipf.clone()
+    };
+    bench_config(c, "keyspace_zipf_etc_verified", &etc);
+    let every = WorkloadConfig {
+        commands: Some(
+            "get=50,gets=5,gat=5,gats=5,set=5,add=5,replace=5,cas=5,delete=5,incr=5,decr=5,touch=5"
+                .parse()
+                .unwrap(),
+        ),
+        ..zipf
+    };
+    bench_config(c, "keyspace_zipf_every_command", &every);
 }
 
 criterion_group!(benches, generation);

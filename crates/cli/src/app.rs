@@ -161,6 +161,7 @@ fn write_json(
     doc.open_loop = open_loop.map(|open| json::OpenLoopJson::new(&open, &outcome.stats));
     doc.scan = scan;
     doc.prefill = prefilled.cloned();
+    doc.commands = crate::commands::json(&outcome.stats);
     serde_json::to_vec_pretty(&doc)
         .map_err(|e| e.to_string())
         .and_then(|bytes| std::fs::write(path, bytes).map_err(|e| e.to_string()))
@@ -369,6 +370,7 @@ fn print_final(setup: &Setup, outcome: &Outcome) {
     report::percentile_line(&mut out, "Set", &stats.set, shown);
     report::percentile_line(&mut out, "Total", &total, shown);
     out.push('\n');
+    crate::commands::table(&mut out, stats, shown);
     if let Some(open) = &setup.engine.open_loop {
         crate::open_loop::summary(&mut out, open, stats, outcome.elapsed, shown);
     }

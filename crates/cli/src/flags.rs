@@ -3,7 +3,7 @@
 //! prefixes. Each parser names what it accepts in its error.
 
 use crate::units::parse_count;
-use memaslap_workload::{KeyDist, SizeDist};
+use memaslap_workload::{KeyDist, Mix, SizeDist};
 
 /// `SET:GET`, two non-negative numbers not both 0, as proportions of sets
 /// and gets that add up to 1 (`1:9` is 10 % sets).
@@ -49,6 +49,11 @@ pub fn parse_size_range(text: &str) -> Result<SizeDist, String> {
         std::cmp::Ordering::Equal => Ok(SizeDist::Fixed(min)),
         std::cmp::Ordering::Less => Ok(SizeDist::Uniform { min, max }),
     }
+}
+
+/// A command mix, as `--mix` names it.
+pub fn parse_mix(text: &str) -> Result<Mix, String> {
+    text.parse::<Mix>().map_err(|e| e.to_string())
 }
 
 /// A key distribution, as `--key-dist` names it.

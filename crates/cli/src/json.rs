@@ -58,6 +58,9 @@ pub struct Document<'a> {
     /// `--scan`: every step (the rest of the document is the last step's).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scan: Option<ScanJson>,
+    /// `--mix`: each command's counts and latency, by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commands: Option<std::collections::BTreeMap<&'static str, crate::commands::CommandJson>>,
     /// `--prefill`: what storing the keyspace before the run did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prefill: Option<crate::prefill::Prefilled>,
@@ -397,6 +400,7 @@ pub fn document<'a>(
         open_loop: None,
         scan: None,
         prefill: None,
+        commands: None,
         series: outcome.series.iter().map(IntervalJson::from).collect(),
         connections: ConnectionsJson {
             total: outcome.connections,

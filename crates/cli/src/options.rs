@@ -4,12 +4,13 @@
 //! engine configuration.
 
 use crate::flags::{
-    Percentiles, parse_key_dist, parse_key_prefix, parse_percentiles, parse_ratio, parse_size_range,
+    Percentiles, parse_key_dist, parse_key_prefix, parse_mix, parse_percentiles, parse_ratio,
+    parse_size_range,
 };
 use crate::scan::{Objective, Scan, parse_scan, parse_slo};
 use crate::units::{parse_count, parse_proportion, parse_rate, parse_time};
 use clap::{Parser, ValueEnum};
-use memaslap_workload::{KeyDist, SizeDist};
+use memaslap_workload::{KeyDist, Mix, SizeDist};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -188,6 +189,13 @@ pub struct Options {
     /// [default: uniform].
     #[arg(long = "key-dist", value_name = "DIST", value_parser = parse_key_dist, requires = "keys")]
     pub key_dist: Option<KeyDist>,
+
+    /// Every command's share with --keys, COMMAND=WEIGHT comma-separated,
+    /// e.g. get=90,set=5,delete=2,incr=1,decr=1,touch=1; commands: get gets
+    /// gat gats set add replace append prepend cas delete incr decr touch.
+    /// Instead of --ratio.
+    #[arg(long = "mix", value_name = "MIX", value_parser = parse_mix, requires = "keys", conflicts_with = "ratio")]
+    pub mix: Option<Mix>,
 
     /// Store every key of --keys once before the measured run (all
     /// connections, pipelined), reported apart, so that hit ratios mean

@@ -70,9 +70,10 @@ pub fn prefill(setup: &Setup, stop: &AtomicBool) -> Result<Option<Prefilled>, Ru
         return Ok(None);
     };
     space.prefill = true;
-    let keys = space.keys;
     let workload = Workload::new(&workload, setup.seed, setup.engine.concurrency)
         .map_err(RunError::Workload)?;
+    // The keys, and their counters when incr or decr is in the mix.
+    let keys = workload.keyspace().map_or(0, |space| space.stored_ids());
     let mut engine = setup.engine.clone();
     engine.stop = Stop::Operations(keys);
     engine.open_loop = None;

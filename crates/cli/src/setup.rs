@@ -6,7 +6,7 @@ use crate::private_server::PrivateServer;
 use memaslap_engine::{
     ArrivalKind, EngineConfig, Mode, OpenLoopConfig, Protocol, Server, Stop, longest_value,
 };
-use memaslap_workload::{WorkloadConfig, random_seed};
+use memaslap_workload::{Command, MAX_VALUE_LEN, WorkloadConfig, random_seed};
 use std::fmt;
 
 /// Everything a run needs, checked.
@@ -109,6 +109,14 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     engine.udp_timeout = options.udp_timeout;
     engine.tcp_timeout = options.tcp_timeout;
     engine.max_value = longest_value(&workload);
+    if workload
+        .commands
+        .is_some_and(|mix| mix.has(Command::Append) || mix.has(Command::Prepend))
+    {
+        // Appends make values grow past the sizes stored, up to memcached's
+        // item size.
+        engine.max_value = engine.max_value.max(MAX_VALUE_LEN as usize);
+    }
     engine.verbose = options.verbose;
     engine.depth = usize::from(options.depth);
     engine

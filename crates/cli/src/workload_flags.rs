@@ -38,6 +38,7 @@ pub fn apply(options: &Options, config: &mut WorkloadConfig) -> Result<(), Setup
         }
         value_sizes(config, dist)?;
     }
+    config.commands = options.mix;
     if let Some(keys) = options.keys {
         config.keyspace = Some(KeyspaceConfig {
             keys,

@@ -13,7 +13,7 @@ use fault_server::{Fault, Plan, Replies};
 use fuzz_workload::workload;
 use memaslap_engine::Counters;
 use memaslap_engine::{Exchange, MAX_SLICES, Protocol};
-use memaslap_workload::{Source, Task};
+use memaslap_workload::Source;
 use std::path::Path;
 use std::time::Instant;
 
@@ -34,10 +34,7 @@ fn stream(fault: Fault, protocol: Protocol, division: usize) -> Vec<u8> {
         let Some((id, task)) = generator.issue() else {
             break;
         };
-        match task {
-            Task::Set(set) => exchange.begin_set(id, &set, now).unwrap(),
-            Task::Get(batch) => exchange.begin_get(id, &batch, now).unwrap(),
-        }
+        exchange.begin(id, &task, now).unwrap();
         let mut slices = [&[][..]; MAX_SLICES];
         let n = exchange.write_slices(&mut slices);
         let request = slices[..n].concat();

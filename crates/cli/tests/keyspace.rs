@@ -244,3 +244,137 @@ fn a_prefill_stores_every_key_once_and_is_reported_apart() {
         assert_eq!(doc["counters"]["cmd_set"], 0);
     }
 }
+
+/// A command's counts in the JSON.
+fn counts(doc: &serde_json::Value, command: &str, field: &str) -> u64 {
+    doc["commands"][command][field].as_u64().unwrap_or(0)
+}
+
+/// Every command against memcached in each protocol: the tool's counts by
+/// command add up to the server's own statistics.
+#[test]
+fn every_command_counts_as_the_server_counts_it() {
+    let mix = "get=25,gets=10,gat=5,gats=5,set=5,add=5,replace=5,append=5,prepend=5,cas=10,\
+               delete=5,incr=5,decr=5,touch=5";
+    for protocol in ["ascii", "binary", "meta"] {
+        let server = Memcached::start();
+        let addr = format!("127.0.0.1:{}", server.port());
+        let (prefill, _) = run_json(&[
+            "-s",
+            &addr,
+            "--keys",
+            "2000",
+            "--prefill",
+            "--mix",
+            mix,
+            "-x",
+            "1",
+            "--protocol",
+            protocol,
+        ]);
+        assert_eq!(
+            prefill.code, 0,
+            "{protocol}: {}{}",
+            prefill.stdout, prefill.stderr
+        );
+        let before = server.stats();
+        let (run, doc) = run_json(&[
+            "-s",
+            &addr,
+            "--protocol",
+            protocol,
+            "--keys",
+            "2000",
+            "--key-dist",
+            "zipf:0.9",
+            "--mix",
+            mix,
+            "-x",
+            "30000",
+            "-d",
+            "2",
+            "-T",
+            "2",
+            "-c",
+            "4",
+            "--depth",
+            "4",
+            "--seed",
+            "5",
+        ]);
+        assert_eq!(run.code, 0, "{protocol}: {}{}", run.stdout, run.stderr);
+        let after = server.stats();
+        let delta = |name: &str| after[name] - before[name];
+        let c = |command: &str, field: &str| counts(&doc, command, field);
+        let sum =
+            |commands: &[&str], field: &str| commands.iter().map(|k| c(k, field)).sum::<u64>();
+        // Nothing failed or was lost, and every command ran.
+        for command in mix.split(',').map(|p| p.split('=').next().unwrap()) {
+            assert!(
+                c(command, "completed") > 0,
+                "{protocol}: {command} never ran"
+            );
+            assert_eq!(
+                c(command, "errors") + c(command, "lost"),
+                0,
+                "{protocol} {command}"
+            );
+        }
+        let storage = ["set", "add", "replace", "append", "prepend", "cas"];
+        assert_eq!(delta("cmd_set"), sum(&storage, "completed"), "{protocol}");
+        assert_eq!(delta("cas_hits"), c("cas", "hits"), "{protocol}");
+        assert_eq!(delta("cas_badval"), c("cas", "refused"), "{protocol}");
+        assert_eq!(delta("cas_misses"), c("cas", "misses"), "{protocol}");
+        for command in ["delete", "incr", "decr"] {
+            assert_eq!(
+                delta(&format!("{command}_hits")),
+                c(command, "hits"),
+                "{protocol}"
+            );
+            assert_eq!(
+                delta(&format!("{command}_misses")),
+                c(command, "misses"),
+                "{protocol}"
+            );
+        }
+        // Get-and-touch and touch count as touches; in the meta protocol a
+        // touch that misses counts as a get that missed (memcached's `mg`).
+        let touches = ["gat", "gats", "touch"];
+        let touch_misses = sum(&touches, "misses");
+        let (moved, kept) = if protocol == "meta" {
+            (touch_misses, 0)
+        } else {
+            (0, touch_misses)
+        };
+        assert_eq!(
+            delta("cmd_get"),
+            sum(&["get", "gets"], "keys") + moved,
+            "{protocol}"
+        );
+        assert_eq!(
+            delta("get_hits"),
+            sum(&["get", "gets"], "hits"),
+            "{protocol}"
+        );
+        assert_eq!(
+            delta("get_misses"),
+            sum(&["get", "gets"], "misses") + moved,
+            "{protocol}"
+        );
+        assert_eq!(
+            delta("cmd_touch"),
+            sum(&touches, "keys") - moved,
+            "{protocol}"
+        );
+        assert_eq!(delta("touch_hits"), sum(&touches, "hits"), "{protocol}");
+        assert_eq!(delta("touch_misses"), kept, "{protocol}");
+        // The counters were stored by the prefill: incr and decr hit.
+        assert_eq!(c("incr", "misses") + c("decr", "misses"), 0, "{protocol}");
+        // The report has the table.
+        assert!(
+            run.stdout.contains("Commands (latency in us)"),
+            "{}",
+            run.stdout
+        );
+    }
+}

@@ -154,8 +154,14 @@ impl EngineConfig {
         } else {
             0
         };
-        let largest = largest_requests(self.protocol, key, value, workload.division, exptime)
-            .map_err(|_| ConfigError::Unencodable { key })?;
+        let largest = largest_requests(
+            self.protocol,
+            (key, value),
+            workload.division,
+            exptime,
+            workload.commands.as_ref(),
+        )
+        .map_err(|_| ConfigError::Unencodable { key })?;
         let largest = if sets {
             largest.set.max(largest.get)
         } else {

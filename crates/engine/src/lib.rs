@@ -42,4 +42,4 @@ pub use outage::{During, MAX_OUTAGES, Outage};
 pub use rejection::Rejections;
 pub use run::{IntervalSummary, Outcome, Report, RunError, run};
 pub use schedule::{ArrivalKind, Arrivals, OpenLoop, Pace, Pacer, Schedule};
-pub use stats::{Counters, Errors, OpenLatency, Stats};
+pub use stats::{CommandCounts, CommandLatency, Counters, Errors, OpenLatency, Stats};

@@ -3,6 +3,7 @@
 //! [`Stats`] per reporting interval; the reporter merges them.
 
 use crate::latency::Latency;
+use memaslap_workload::{COMMANDS, Command};
 
 /// Counters of one interval (or of a whole run once merged).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -60,6 +61,59 @@ pub struct Counters {
     pub backlog_at_end: u64,
     /// Errors by kind.
     pub errors: Errors,
+    /// What became of the requests of each command, in
+    /// [`Command::index`] order.
+    pub commands: [CommandCounts; COMMANDS],
+}
+
+/// What became of the requests of one command. A request ends once: as
+/// `completed` (its reply in, whatever it said), `errors` (an error
+/// reply) or `lost` (timed out, or its connection lost). `hits`,
+/// `misses` and `refused` divide what the completed replies said: for a
+/// retrieval in keys (a multi-get of `d` keys counts `d`), for the others
+/// in requests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommandCounts {
+    /// Requests whose reply came in without an error.
+    pub completed: u64,
+    /// Keys asked for (retrievals; 1 per request for the others).
+    pub keys: u64,
+    /// Found: a value returned, `STORED`, `DELETED`, `TOUCHED`, a number.
+    pub hits: u64,
+    /// Not found: a retrieval's miss, `NOT_FOUND`.
+    pub misses: u64,
+    /// Refused by its condition: `NOT_STORED`, `EXISTS`.
+    pub refused: u64,
+    /// Requests answered with an error.
+    pub errors: u64,
+    /// Requests that timed out or whose connection was lost.
+    pub lost: u64,
+}
+
+impl CommandCounts {
+    fn combine(&mut self, other: &CommandCounts, f: impl Fn(&mut u64, u64)) {
+        let CommandCounts {
+            completed,
+            keys,
+            hits,
+            misses,
+            refused,
+            errors,
+            lost,
+        } = other;
+        f(&mut self.completed, *completed);
+        f(&mut self.keys, *keys);
+        f(&mut self.hits, *hits);
+        f(&mut self.misses, *misses);
+        f(&mut self.refused, *refused);
+        f(&mut self.errors, *errors);
+        f(&mut self.lost, *lost);
+    }
+
+    /// Requests that ended: completed, errors and lost.
+    pub fn requests(&self) -> u64 {
+        self.completed + self.errors + self.lost
+    }
 }
 
 /// Errors by kind.
@@ -120,6 +174,7 @@ impl Counters {
             requests_dropped,
             backlog_at_end,
             errors,
+            commands,
         } = other;
         f(&mut self.cmd_get, *cmd_get);
         f(&mut self.cmd_set, *cmd_set);
@@ -146,6 +201,24 @@ impl Counters {
         f(&mut self.requests_dropped, *requests_dropped);
         f(&mut self.backlog_at_end, *backlog_at_end);
         self.errors.combine(errors, f);
+        for (mine, theirs) in self.commands.iter_mut().zip(commands) {
+            mine.combine(theirs, f);
+        }
+    }
+
+    /// The counts of `command`.
+    #[inline]
+    #[allow(clippy::indexing_slicing)] // the index is reduced below the length
+    pub fn command(&mut self, command: Command) -> &mut CommandCounts {
+        &mut self.commands[command.index() % COMMANDS]
+    }
+
+    /// The counts of `command`, read.
+    pub fn of(&self, command: Command) -> CommandCounts {
+        self.commands
+            .get(command.index())
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Requests sent that have not ended yet:
@@ -194,6 +267,47 @@ pub struct Stats {
     pub counters: Counters,
     /// The open loop's other latencies (absent in the closed loop).
     pub open: Option<Box<OpenLatency>>,
+    /// Latencies by command (kept only when the run asks for them).
+    pub commands: Option<Box<CommandLatency>>,
+}
+
+/// Latencies by command, in [`Command::index`] order.
+#[derive(Debug, Clone)]
+pub struct CommandLatency {
+    by: Box<[Latency]>,
+}
+
+impl Default for CommandLatency {
+    fn default() -> CommandLatency {
+        CommandLatency {
+            by: (0..COMMANDS).map(|_| Latency::new()).collect(),
+        }
+    }
+}
+
+impl CommandLatency {
+    /// Records one request of `command`.
+    #[inline]
+    pub fn record(&mut self, command: Command, latency: std::time::Duration) {
+        if let Some(l) = self.by.get_mut(command.index()) {
+            l.record(latency);
+        }
+    }
+
+    /// The latencies of `command`.
+    pub fn of(&self, command: Command) -> Option<&Latency> {
+        self.by.get(command.index())
+    }
+
+    fn merge(&mut self, other: &CommandLatency) {
+        for (mine, theirs) in self.by.iter_mut().zip(other.by.iter()) {
+            mine.merge(theirs);
+        }
+    }
+
+    fn reset(&mut self) {
+        self.by.iter_mut().for_each(Latency::reset);
+    }
 }
 
 /// What the open loop measures beside the response time.
@@ -256,6 +370,9 @@ impl Stats {
         if let Some(theirs) = &other.open {
             self.open.get_or_insert_default().merge(theirs);
         }
+        if let Some(theirs) = &other.commands {
+            self.commands.get_or_insert_default().merge(theirs);
+        }
     }
 
     /// Forgets everything, keeping allocated memory.
@@ -266,6 +383,15 @@ impl Stats {
         if let Some(open) = &mut self.open {
             open.reset();
         }
+        if let Some(commands) = &mut self.commands {
+            commands.reset();
+        }
+    }
+
+    /// The same statistics, also keeping latencies by command.
+    pub fn by_command(mut self, on: bool) -> Stats {
+        self.commands = on.then(Box::default);
+        self
     }
 
     /// Latencies of every request, gets and sets together.

@@ -181,10 +181,15 @@ fn main() {
             dist: KeyDist::Zipf { exponent: 0.99 },
             prefill: false,
         }),
+        commands: Some(
+            "get=40,gets=10,gat=5,gats=5,set=10,add=5,replace=5,cas=10,delete=3,incr=3,decr=2,touch=2"
+                .parse()
+                .unwrap(),
+        ),
         ..WorkloadConfig::default()
     };
     assert_no_allocation(
-        "keyspace zipf, ETC sizes, meta, depth 8",
+        "keyspace zipf, ETC sizes, every command, meta, depth 8",
         count_allocations(
             |c| {
                 c.protocol = Protocol::Meta;

@@ -8,7 +8,7 @@ use crate::error::ConfigError;
 use crate::generator::{Generator, GetBatch};
 use crate::source::Source;
 use crate::space::{KeyspaceBatch, KeyspaceSource};
-use crate::task::{GetEntry, GetKeys, SetOutcome, Task, TaskId, Verdict};
+use crate::task::{GetEntry, GetKeys, KeyOutcome, Retrieve, SetOutcome, Task, TaskId, Verdict};
 use crate::workload::Workload;
 
 /// One connection's source, of either model.
@@ -43,6 +43,14 @@ impl<'w> GetKeys<'w> for AnyKeys<'_, 'w> {
         match self {
             AnyKeys::Window(b) => b.get(index),
             AnyKeys::Keyspace(b) => b.get(index),
+        }
+    }
+
+    #[inline]
+    fn retrieve(&self) -> Retrieve {
+        match self {
+            AnyKeys::Window(b) => b.retrieve(),
+            AnyKeys::Keyspace(b) => b.retrieve(),
         }
     }
 }
@@ -107,6 +115,16 @@ impl<'w> Source<'w> for AnySource<'w> {
     }
 
     #[inline]
+    fn saw_cas(&mut self, id: TaskId, index: usize, cas: u64) {
+        dispatch!(self, s => s.saw_cas(id, index, cas));
+    }
+
+    #[inline]
+    fn complete_key(&mut self, id: TaskId, outcome: KeyOutcome, now: Instant) {
+        dispatch!(self, s => s.complete_key(id, outcome, now));
+    }
+
+    #[inline]
     fn batch(&self, id: TaskId) -> AnyKeys<'_, 'w> {
         match self {
             AnySource::Window(g) => AnyKeys::Window(g.batch(id)),
@@ -132,6 +150,7 @@ fn wrap<'w, B, C>(task: Task<'w, B>, keys: impl FnOnce(B) -> C) -> Task<'w, C> {
     match task {
         Task::Set(set) => Task::Set(set),
         Task::Get(batch) => Task::Get(keys(batch)),
+        Task::Key(task) => Task::Key(task),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The workload configuration: memaslap's flags and `-F` distributions.
 
+use crate::command::{Command, Mix};
 use crate::error::{ConfigError, Problem, Section};
 use crate::size_dist::SizeDist;
 use crate::space::KeyspaceConfig;
@@ -109,6 +110,9 @@ pub struct WorkloadConfig {
     pub value_sizes: Option<SizeDist>,
     /// `--keys`: a keyspace source instead of memaslap's windows.
     pub keyspace: Option<KeyspaceConfig>,
+    /// `--mix`: every command's share, instead of `mix` (needs a
+    /// keyspace).
+    pub commands: Option<Mix>,
 }
 
 impl Default for WorkloadConfig {
@@ -128,6 +132,7 @@ impl Default for WorkloadConfig {
             key_sizes: None,
             value_sizes: None,
             keyspace: None,
+            commands: None,
         }
     }
 }
@@ -183,6 +188,15 @@ impl WorkloadConfig {
                 if value > 0.0 {
                     return Err(ConfigError::NotWithKeyspace { flag });
                 }
+            }
+        }
+        if let Some(mix) = &self.commands {
+            if self.keyspace.is_none() {
+                return Err(ConfigError::MixWithoutKeyspace);
+            }
+            let changes = [Command::Append, Command::Prepend];
+            if self.verify > 0.0 && changes.iter().any(|&c| mix.has(c)) {
+                return Err(ConfigError::MixUnverifiable);
             }
         }
         Ok(())

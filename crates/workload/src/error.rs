@@ -273,4 +273,10 @@ pub enum ConfigError {
         /// The flag, e.g. `-e`.
         flag: &'static str,
     },
+    /// `--mix` with memaslap's window model.
+    #[error("--mix needs a keyspace: give --keys N")]
+    MixWithoutKeyspace,
+    /// `-v` with commands that change values.
+    #[error("append and prepend change the values -v checks; give -v or those commands, not both")]
+    MixUnverifiable,
 }

@@ -86,6 +86,7 @@
 //!             }
 //!             generator.finish_get(id);
 //!         }
+//!         Task::Key(_) => unreachable!("the window model issues only sets and gets"),
 //!     }
 //! }
 //! let counts = generator.counts();
@@ -96,6 +97,7 @@
 
 mod any;
 mod bytes;
+mod command;
 mod config;
 mod config_file;
 mod error;
@@ -116,6 +118,7 @@ mod workload;
 
 pub use any::{AnyKeys, AnySource};
 pub use bytes::{ALPHABET, PREFIX_SPACE};
+pub use command::{COMMANDS, Command, Mix, MixError};
 pub use config::{
     CommandMix, DEFAULT_WINDOW, MAX_DIVISION, MAX_KEY_LEN, MAX_KEY_PREFIX, MAX_VALUE_LEN,
     MAX_WINDOW, MIN_KEY_LEN, PREFIX_LEN, PROPORTION_TOLERANCE, SizeRange, WorkloadConfig,
@@ -130,7 +133,8 @@ pub use sizes::TABLE_LEN;
 pub use source::Source;
 pub use space::{Keyspace, KeyspaceBatch, KeyspaceConfig, KeyspaceSource};
 pub use task::{
-    Check, GetEntry, GetKeys, Key, MAX_DEPTH, SetKind, SetOutcome, SetTask, Task, TaskId, Verdict,
+    Check, GetEntry, GetKeys, Key, KeyOp, KeyOutcome, KeyTask, MAX_DEPTH, Retrieve, SetKind,
+    SetOutcome, SetTask, Store, Task, TaskId, Verdict,
 };
 pub use verify::{EXPIRE_MARGIN, EXPIRE_TTL};
 pub use workload::Workload;

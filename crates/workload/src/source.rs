@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use crate::task::{GetKeys, SetOutcome, Task, TaskId, Verdict};
+use crate::task::{GetKeys, KeyOutcome, SetOutcome, Task, TaskId, Verdict};
 
 /// One connection's source of tasks, by task id: **issue** a task, send
 /// it, then **complete** it with the server's answer — a set's outcome, or
@@ -68,6 +68,16 @@ pub trait Source<'w> {
 
     /// Ends get `id` once all its keys are judged.
     fn finish_get(&mut self, id: TaskId);
+
+    /// Key `index` of get `id` came back with cas unique `cas` (`gets`,
+    /// `gats`), for a later `cas`. Sources that issue no `cas` ignore it.
+    fn saw_cas(&mut self, id: TaskId, index: usize, cas: u64) {
+        let _ = (id, index, cas);
+    }
+
+    /// Reports how key task `id` (delete, incr, decr, touch) ended. Does
+    /// nothing when `id` is not an outstanding key task.
+    fn complete_key(&mut self, id: TaskId, outcome: KeyOutcome, now: Instant);
 
     /// The keys of get `id` (none when `id` is not an outstanding get), e.g.
     /// to match returned keys with [`GetKeys::position`].

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::time::Instant;
 
+use crate::command::Command;
 use crate::config::PREFIX_LEN;
 
 /// A key: the run's key prefix (`--key-prefix`, often empty), its unique
@@ -98,7 +99,124 @@ pub enum SetKind {
     Overwrite,
 }
 
-/// One set: `set <key> 0 <exptime> <value.len()>` and the value.
+/// Which storage command a [`SetTask`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Store {
+    /// `set`.
+    Set,
+    /// `add`: only if the key is absent.
+    Add,
+    /// `replace`: only if the key is present.
+    Replace,
+    /// `append`: the value after the stored one.
+    Append,
+    /// `prepend`: the value before the stored one.
+    Prepend,
+    /// `cas`: only if the item is unchanged since the `gets` that returned
+    /// this cas unique.
+    Cas(u64),
+}
+
+impl Store {
+    /// The command.
+    pub const fn command(self) -> Command {
+        match self {
+            Store::Set => Command::Set,
+            Store::Add => Command::Add,
+            Store::Replace => Command::Replace,
+            Store::Append => Command::Append,
+            Store::Prepend => Command::Prepend,
+            Store::Cas(_) => Command::Cas,
+        }
+    }
+}
+
+/// Which retrieval a get is ([`GetKeys::retrieve`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Retrieve {
+    /// `get`.
+    Get,
+    /// `gets`: each hit with its cas unique.
+    Gets,
+    /// `gat`: get and touch with this expiry.
+    Gat(u32),
+    /// `gats`: get and touch with this expiry, each hit with its cas
+    /// unique.
+    Gats(u32),
+}
+
+impl Retrieve {
+    /// The command.
+    pub const fn command(self) -> Command {
+        match self {
+            Retrieve::Get => Command::Get,
+            Retrieve::Gets => Command::Gets,
+            Retrieve::Gat(_) => Command::Gat,
+            Retrieve::Gats(_) => Command::Gats,
+        }
+    }
+
+    /// Whether hits come with their cas unique.
+    pub const fn wants_cas(self) -> bool {
+        matches!(self, Retrieve::Gets | Retrieve::Gats(_))
+    }
+
+    /// The new expiry of a get-and-touch.
+    pub const fn touch(self) -> Option<u32> {
+        match self {
+            Retrieve::Gat(exptime) | Retrieve::Gats(exptime) => Some(exptime),
+            Retrieve::Get | Retrieve::Gets => None,
+        }
+    }
+}
+
+/// A single-key command beside retrievals and storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyOp {
+    /// `delete`.
+    Delete,
+    /// `incr` by this much.
+    Incr(u64),
+    /// `decr` by this much.
+    Decr(u64),
+    /// `touch` with this expiry.
+    Touch(u32),
+}
+
+impl KeyOp {
+    /// The command.
+    pub const fn command(self) -> Command {
+        match self {
+            KeyOp::Delete => Command::Delete,
+            KeyOp::Incr(_) => Command::Incr,
+            KeyOp::Decr(_) => Command::Decr,
+            KeyOp::Touch(_) => Command::Touch,
+        }
+    }
+}
+
+/// One `delete`, `incr`, `decr` or `touch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyTask<'w> {
+    /// The key.
+    pub key: Key<'w>,
+    /// What to do to it.
+    pub op: KeyOp,
+}
+
+/// What the server said to a [`KeyTask`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyOutcome {
+    /// The key was there (`DELETED`, `TOUCHED`, the new number).
+    Hit,
+    /// The key was absent (`NOT_FOUND`).
+    Miss,
+    /// An error or no answer.
+    Lost,
+}
+
+/// One storage command: `set <key> 0 <exptime> <value.len()>` (or `add`,
+/// `replace`, `append`, `prepend`, `cas … <unique>`) and the value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SetTask<'w> {
     /// The key to store.
@@ -111,6 +229,8 @@ pub struct SetTask<'w> {
     pub kind: SetKind,
     /// Whether this set stores the window before a run without sets.
     pub warmup: bool,
+    /// Which storage command (memaslap's window model: always `set`).
+    pub store: Store,
 }
 
 /// What to check when a get's answer comes back.
@@ -154,14 +274,17 @@ pub enum SetOutcome {
     Lost,
 }
 
-/// The next thing to send: a set, or a get of the keys `B` lists
-/// ([`GetKeys`]; each source has its own, borrowed from it).
+/// The next thing to send: a storage command, a retrieval of the keys `B`
+/// lists ([`GetKeys`]; each source has its own, borrowed from it), or
+/// another single-key command.
 #[derive(Debug, Clone, Copy)]
 pub enum Task<'w, B> {
     /// Store one item.
     Set(SetTask<'w>),
     /// Get one or more items (a multi-get when `-d` > 1).
     Get(B),
+    /// Delete, increment, decrement or touch one item.
+    Key(KeyTask<'w>),
 }
 
 /// Names one outstanding task of a [`crate::Source`], from its issue until
@@ -194,6 +317,11 @@ pub trait GetKeys<'w>: Copy {
 
     /// The key at `index`, with what to expect.
     fn get(&self, index: usize) -> Option<GetEntry<'w>>;
+
+    /// Which retrieval to send (memaslap's window model: `get`).
+    fn retrieve(&self) -> Retrieve {
+        Retrieve::Get
+    }
 
     /// Whether there are no keys (never the case for a task).
     fn is_empty(&self) -> bool {

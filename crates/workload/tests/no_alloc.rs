@@ -10,7 +10,8 @@ use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use memaslap_workload::{
-    CommandMix, GetKeys, SetOutcome, SizeRange, Source, Task, Workload, WorkloadConfig,
+    CommandMix, GetKeys, KeyDist, KeyOutcome, KeyspaceConfig, SetOutcome, SizeDist, SizeRange,
+    Source, Task, Workload, WorkloadConfig,
 };
 
 thread_local! {
@@ -36,7 +37,7 @@ static GLOBAL: Counting = Counting(note);
 /// miss for every seventh key), time moving a second per task.
 fn run(config: &WorkloadConfig, tasks: u32) -> (u64, u64) {
     let workload = Workload::new(config, 99, 1).unwrap();
-    let mut g = workload.generator(0).unwrap();
+    let mut g = workload.source(0).unwrap().with_depth(4);
     let t0 = Instant::now();
     let mut checked = 0u64;
     let before = allocations();
@@ -54,12 +55,16 @@ fn run(config: &WorkloadConfig, tasks: u32) -> (u64, u64) {
                 std::hint::black_box(set);
                 g.complete_set(id, outcome, now);
             }
+            Task::Key(key) => {
+                std::hint::black_box(key);
+                g.complete_key(id, KeyOutcome::Hit, now);
+            }
             Task::Get(_) => {
-                let batch = g.batch(id);
-                for i in 0..batch.len() {
-                    let expected = batch.get(i).unwrap().expected;
+                for i in 0..g.batch(id).len() {
+                    let expected = g.batch(id).get(i).unwrap().expected;
                     let answer = (i % 7 != 0).then_some(expected);
                     std::hint::black_box(g.check_get(id, i, answer, now));
+                    g.saw_cas(id, i, u64::from(n));
                     checked += 1;
                 }
                 g.finish_get(id);
@@ -92,6 +97,23 @@ fn generating_tasks_allocates_nothing() {
             window: 300,
             verify: 1.0,
             mix: CommandMix { set: 0.0, get: 1.0 },
+            ..WorkloadConfig::default()
+        },
+        WorkloadConfig {
+            verify: 1.0,
+            division: 4,
+            key_sizes: Some(SizeDist::ETC_KEYS),
+            value_sizes: Some(SizeDist::ETC_VALUES),
+            keyspace: Some(KeyspaceConfig {
+                keys: 100_000,
+                dist: KeyDist::Zipf { exponent: 0.99 },
+                prefill: false,
+            }),
+            commands: Some(
+                "get=40,gets=10,gat=5,gats=5,set=5,add=5,replace=5,cas=10,delete=5,incr=5,decr=2,touch=3"
+                    .parse()
+                    .unwrap(),
+            ),
             ..WorkloadConfig::default()
         },
     ];

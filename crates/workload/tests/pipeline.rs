@@ -68,6 +68,7 @@ fn drive(config: &WorkloadConfig, depth: usize, fault: Fault, fail_every: u64) -
                         .collect();
                     replies.push_back(Reply::Get(id, answers));
                 }
+                Task::Key(_) => panic!("the window model issues no key tasks"),
             }
         }
         seen.max_outstanding = seen.max_outstanding.max(g.outstanding());

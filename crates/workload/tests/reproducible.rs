@@ -60,6 +60,7 @@ fn steps(workload: &Workload, connection: u32, tasks: usize) -> Vec<Step> {
                     });
                 }
             }
+            Task::Key(_) => panic!("the window model issues no key tasks"),
         }
         g.finish_get(id);
     }

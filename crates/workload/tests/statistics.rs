@@ -25,6 +25,7 @@ fn mix_counts(config: &WorkloadConfig) -> (u64, u64) {
                 g.complete_set(id, SetOutcome::Stored, now);
             }
             Task::Get(batch) => gets += batch.len() as u64,
+            Task::Key(_) => panic!("the window model issues no key tasks"),
         }
         g.finish_get(id);
     }
@@ -101,6 +102,7 @@ fn sizes_stay_in_range_and_follow_proportions() {
                         range_index(&values, entry.expected.len());
                     }
                 }
+                Task::Key(_) => panic!("the window model issues no key tasks"),
             }
             g.finish_get(id);
         }
@@ -164,6 +166,7 @@ fn prefixes_never_repeat_across_64_connections() {
                     g.complete_set(id, SetOutcome::Stored, now);
                 }
                 Task::Get(_) => {}
+                Task::Key(_) => panic!("the window model issues no key tasks"),
             }
             g.finish_get(id);
         }

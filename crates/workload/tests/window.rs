@@ -92,6 +92,7 @@ fn overwrite_changes_the_expected_value() {
     let first = match task {
         Task::Set(set) => (set.key.prefix().to_owned(), set.value.to_vec()),
         Task::Get(_) => panic!("first task must be a set"),
+        Task::Key(_) => panic!("the window model issues no key tasks"),
     };
     g.complete_set(id, SetOutcome::Stored, now);
     // Every later set overwrites the only stored item, one offset further.
@@ -120,6 +121,7 @@ fn overwrite_changes_the_expected_value() {
                     }
                 });
             }
+            Task::Key(_) => panic!("the window model issues no key tasks"),
         }
         g.finish_get(id);
     }
@@ -275,6 +277,7 @@ fn multi_gets_have_distinct_stored_keys() {
                 }
                 assert_eq!(batch.position_from(b"not asked", 3), None);
             }
+            Task::Key(_) => panic!("the window model issues no key tasks"),
         }
         g.finish_get(id);
     }

@@ -2,8 +2,9 @@
 //! a hostile server would send them, for a run of requests drawn from a
 //! small workload. Input: a flags byte (bit 0: binary protocol, else bit 3:
 //! meta protocol, else the text protocol; bits 1-2: keys per multi-get
-//! minus one), a byte seeding the chunk sizes, then the byte stream the
-//! server sends.
+//! minus one; bit 4: a keyspace issuing every command instead of
+//! memaslap's windows), a byte seeding the chunk sizes, then the byte
+//! stream the server sends.
 //!
 //! Nothing may panic; no call consumes more than it was given; every request
 //! ends at most once, in exactly one of completed or failed; and the bytes
@@ -17,11 +18,11 @@
 use libfuzzer_sys::fuzz_target;
 use memaslap_engine::{Done, Exchange, MAX_SLICES, Protocol};
 use memaslap_engine::Counters;
-use memaslap_workload::{Source, Task, Workload};
+use memaslap_workload::{Source, Workload};
 
 #[path = "../workload.rs"]
 mod fuzz_workload;
-use fuzz_workload::workload;
+use fuzz_workload::{every_command, workload};
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -42,8 +43,14 @@ fuzz_target!(|data: &[u8]| {
     let division = 1 + usize::from((flags >> 1) & 3);
     // Building a workload costs far more than a run: one per division.
     static WORKLOADS: OnceLock<Vec<Workload>> = OnceLock::new();
-    let workloads = WORKLOADS.get_or_init(|| (1..=4).map(workload).collect());
-    let workload = &workloads[division - 1];
+    let workloads = WORKLOADS.get_or_init(|| {
+        (1..=4)
+            .map(workload)
+            .chain((1..=4).map(every_command))
+            .collect()
+    });
+    let commands = if flags & 16 != 0 { 4 } else { 0 };
+    let workload = &workloads[commands + division - 1];
     let now = Instant::now();
     let whole = drive(workload, protocol, division, stream, None, now);
     let chunked = drive(workload, protocol, division, stream, Some(*seed), now);
@@ -82,10 +89,7 @@ fn drive(
         let Some((id, task)) = generator.issue() else {
             break;
         };
-        let begun = match task {
-            Task::Set(set) => exchange.begin_set(id, &set, now),
-            Task::Get(batch) => exchange.begin_get(id, &batch, now),
-        };
+        let begun = exchange.begin(id, &task, now);
         if begun.is_err() {
             break;
         }
@@ -107,7 +111,7 @@ fn drive(
             avail = (avail + grow).min(rest.len());
             let Ok(received) = exchange.receive(&rest[..avail], &mut generator, &mut counters, now)
             else {
-                exchange.abandon(&mut generator, now);
+                exchange.abandon(&mut generator, &mut counters, now);
                 ran.desync = true;
                 break 'requests;
             };
@@ -129,7 +133,7 @@ fn drive(
         }
         ran.ends.push(end);
         if end.is_none() {
-            exchange.abandon(&mut generator, now);
+            exchange.abandon(&mut generator, &mut counters, now);
             break;
         }
     }

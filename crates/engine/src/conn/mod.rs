@@ -15,7 +15,7 @@ use memaslap_transport::{
     Access, AnyTransport, Event, ResetReason, Status, Transport, TransportError, TransportEvent,
     UdpCounters,
 };
-use memaslap_workload::{AnySource, GetKeys, SetOutcome, Source, Task, mix64};
+use memaslap_workload::{AnySource, GetKeys, KeyOutcome, SetOutcome, Source, Task, mix64};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
@@ -351,19 +351,17 @@ impl<'w, T: Transport> Conn<'w, T> {
         let Some((id, task)) = self.generator.issue() else {
             return false;
         };
-        let (access, ops, encoded) = match task {
-            Task::Set(set) => (Access::Write, 1, self.exchange.begin_set(id, &set, now)),
-            Task::Get(batch) => (
-                Access::Read,
-                batch.len() as u64,
-                self.exchange.begin_get(id, &batch, now),
-            ),
+        let (access, ops) = match &task {
+            Task::Get(batch) => (Access::Read, batch.len() as u64),
+            Task::Set(_) | Task::Key(_) => (Access::Write, 1),
         };
+        let encoded = self.exchange.begin(id, &task, now);
         if encoded.is_err() {
             // The workload only makes keys the protocols accept; a key that
             // is refused means this connection cannot go on.
             self.generator.complete_set(id, SetOutcome::Lost, now);
             self.generator.finish_get(id);
+            self.generator.complete_key(id, KeyOutcome::Lost, now);
             ctx.stats.counters.errors.client_error += 1;
             self.close();
             return false;
@@ -425,8 +423,10 @@ impl<'w, T: Transport> Conn<'w, T> {
 
     /// Ends the requests in flight without a reply: sets' items are no
     /// longer known, the exchange and buffer are reset. Returns how many.
-    fn give_up(&mut self, now: Instant) -> u64 {
-        let count = self.exchange.abandon(&mut self.generator, now);
+    fn give_up(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> u64 {
+        let count = self
+            .exchange
+            .abandon(&mut self.generator, &mut ctx.stats.counters, now);
         self.spill.clear();
         self.deadline = None;
         self.access = None;
@@ -438,14 +438,14 @@ impl<'w, T: Transport> Conn<'w, T> {
 
     /// Ends the requests in flight as failed.
     fn abandon(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
-        ctx.stats.counters.requests_failed += self.give_up(now);
+        ctx.stats.counters.requests_failed += self.give_up(now, ctx);
     }
 
     /// The transport lost the socket, or the network refused a datagram
     /// (either counted when its `Disconnected` event is collected), or the
     /// transport refused the request.
     fn lost(&mut self, error: TransportError, now: Instant, ctx: &mut Ctx<'_>) {
-        let failed = self.give_up(now);
+        let failed = self.give_up(now, ctx);
         ctx.stats.counters.requests_failed += failed;
         self.failed_by_loss += failed;
         self.lost_since_collect = true;
@@ -471,7 +471,7 @@ impl<'w, T: Transport> Conn<'w, T> {
     /// the run being over).
     fn time_out(&mut self, now: Instant, ctx: &mut Ctx<'_>, all: bool) {
         let udp = self.transport.is_datagram();
-        let given_up = self.give_up(now);
+        let given_up = self.give_up(now, ctx);
         let late = if all { given_up } else { given_up.min(1) };
         let c = &mut ctx.stats.counters;
         c.requests_timed_out += late;

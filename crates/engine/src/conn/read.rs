@@ -152,6 +152,9 @@ impl<T: Transport> Conn<'_, T> {
                     }
                 }
             }
+            if let Some(commands) = ctx.stats.commands.as_deref_mut().filter(|_| recorded) {
+                commands.record(done.command, latency);
+            }
             ctx.sightings.record(latency);
             self.deadline = self.exchange.oldest_start().map(|t| t + self.timeout);
             if self.exchange.outstanding() > 0 {

@@ -1,12 +1,14 @@
 //! memcached's text protocol as an exchange's codec.
 
 use super::codec::Codec;
+use super::reply::Answer;
 use super::{Blame, Desync, KeyList, Pending, Results, State, Unencodable};
 use memaslap_proto::ascii::{self, Limits, Parser, Response, Storage, StorageCommand};
-use memaslap_workload::SetOutcome;
+use memaslap_workload::{KeyOp, Retrieve, SetOutcome, Store};
 
-/// The text protocol: `set` with the value and `\r\n` after the command
-/// line, `get` with every key of a multi-get on one line.
+/// The text protocol: a storage command with the value and `\r\n` after
+/// the command line, a retrieval with every key of a multi-get on one
+/// line.
 #[derive(Debug)]
 pub(super) struct Text {
     parser: Parser,
@@ -35,12 +37,21 @@ impl Codec for Text {
         key: &[u8],
         exptime: u32,
         value_len: usize,
+        store: Store,
         _tag: u32,
     ) -> Result<(), Unencodable> {
+        let command = match store {
+            Store::Set => StorageCommand::Set,
+            Store::Add => StorageCommand::Add,
+            Store::Replace => StorageCommand::Replace,
+            Store::Append => StorageCommand::Append,
+            Store::Prepend => StorageCommand::Prepend,
+            Store::Cas(unique) => StorageCommand::Cas(unique),
+        };
         ascii::encode_storage(
             out,
             &Storage {
-                command: StorageCommand::Set,
+                command,
                 key,
                 flags: 0,
                 exptime,
@@ -55,9 +66,33 @@ impl Codec for Text {
         &self,
         out: &mut Vec<u8>,
         keys: KeyList<'_>,
+        retrieve: Retrieve,
         _tag: u32,
     ) -> Result<(), Unencodable> {
-        ascii::encode_get(out, keys.iter()).map_err(|_| Unencodable)
+        let keys = keys.iter();
+        match retrieve {
+            Retrieve::Get => ascii::encode_get(out, keys),
+            Retrieve::Gets => ascii::encode_gets(out, keys),
+            Retrieve::Gat(exptime) => ascii::encode_gat(out, exptime, keys),
+            Retrieve::Gats(exptime) => ascii::encode_gats(out, exptime, keys),
+        }
+        .map_err(|_| Unencodable)
+    }
+
+    fn encode_key(
+        &self,
+        out: &mut Vec<u8>,
+        key: &[u8],
+        op: KeyOp,
+        _tag: u32,
+    ) -> Result<(), Unencodable> {
+        match op {
+            KeyOp::Delete => ascii::encode_delete(out, key, false),
+            KeyOp::Incr(delta) => ascii::encode_incr(out, key, delta, false),
+            KeyOp::Decr(delta) => ascii::encode_decr(out, key, delta, false),
+            KeyOp::Touch(exptime) => ascii::encode_touch(out, key, exptime, false),
+        }
+        .map_err(|_| Unencodable)
     }
 
     fn receive(
@@ -86,11 +121,17 @@ fn receive(
         };
         consumed += used;
         match (pending, response) {
-            (Pending::Get { .. }, Response::Value(value)) => {
+            (Pending::Get { retrieve, .. }, Response::Value(value)) => {
                 let index = ctx.position(value.key);
+                match (retrieve.wants_cas(), value.cas) {
+                    (true, Some(cas)) => ctx.saw_cas(index, cas),
+                    (false, None) => {}
+                    // A unique where none was asked for, or none where one was.
+                    _ => return Err(Desync),
+                }
                 ctx.hit(index, value.data);
             }
-            (Pending::Get { keys, blame }, Response::End) => {
+            (Pending::Get { keys, blame, .. }, Response::End) => {
                 return Ok((consumed, ctx.finish_get(keys, blame)));
             }
             (Pending::Get { keys, .. }, error) => {
@@ -98,26 +139,46 @@ fn receive(
                 let blame = error_blame(&error).ok_or(Desync)?;
                 return Ok((consumed, ctx.finish_get(keys, Some(blame))));
             }
-            (Pending::Set { object_bytes }, response) => {
-                let (outcome, blame) = set_result(&response).ok_or(Desync)?;
-                return Ok((consumed, ctx.finish_set(outcome, object_bytes, blame)));
+            (Pending::Set { object_bytes, .. }, response) => {
+                let (outcome, answer, blame) = set_result(&response).ok_or(Desync)?;
+                return Ok((
+                    consumed,
+                    ctx.finish_set(outcome, answer, object_bytes, blame),
+                ));
+            }
+            (Pending::Key { op }, response) => {
+                let (answer, blame) = key_result(op, &response).ok_or(Desync)?;
+                return Ok((consumed, ctx.finish_key(answer, blame)));
             }
         }
     }
 }
 
-/// What a reply to a set means, or `None` when it is no reply to a set.
-fn set_result(response: &Response<'_>) -> Option<(SetOutcome, Option<Blame>)> {
+/// What a reply to a storage command means, or `None` when it is no reply
+/// to one.
+fn set_result(response: &Response<'_>) -> Option<(SetOutcome, Answer, Option<Blame>)> {
     match response {
-        Response::Stored => Some((SetOutcome::Stored, None)),
-        Response::NotStored | Response::Exists | Response::NotFound => {
-            Some((SetOutcome::NotStored, None))
+        Response::Stored => Some((SetOutcome::Stored, Answer::Hit, None)),
+        Response::NotStored | Response::Exists => {
+            Some((SetOutcome::NotStored, Answer::Refused, None))
         }
-        Response::ServerError(_) => Some((SetOutcome::Lost, Some(Blame::Server))),
+        Response::NotFound => Some((SetOutcome::NotStored, Answer::Miss, None)),
+        Response::ServerError(_) => Some((SetOutcome::Lost, Answer::Miss, Some(Blame::Server))),
         Response::ClientError(_) | Response::Error => {
-            Some((SetOutcome::NotStored, Some(Blame::Client)))
+            Some((SetOutcome::NotStored, Answer::Miss, Some(Blame::Client)))
         }
         _ => None,
+    }
+}
+
+/// What a reply to `op` means, or `None` when it is no reply to it.
+fn key_result(op: KeyOp, response: &Response<'_>) -> Option<(Answer, Option<Blame>)> {
+    match (op, response) {
+        (KeyOp::Delete, Response::Deleted)
+        | (KeyOp::Touch(_), Response::Touched)
+        | (KeyOp::Incr(_) | KeyOp::Decr(_), Response::Number(_)) => Some((Answer::Hit, None)),
+        (_, Response::NotFound) => Some((Answer::Miss, None)),
+        (_, error) => error_blame(error).map(|blame| (Answer::Miss, Some(blame))),
     }
 }
 

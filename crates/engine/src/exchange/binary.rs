@@ -1,13 +1,23 @@
-//! The binary protocol's side of an exchange. A single get is a GET; a
-//! multi-get is one GETKQ per key, each with its index in the opaque's lower
-//! half, closed by a NOOP whose reply marks the end: hits come back with
-//! their key and index, misses stay silent. The opaque's upper half names
-//! the request (`tag`), so a reply to any other than the oldest is caught.
+//! The binary protocol's side of an exchange. A single get is a GET (a
+//! GAT for `gat` and `gats`); a multi-get is one GETKQ (GATKQ) per key,
+//! each with its index in the opaque's lower half, closed by a NOOP whose
+//! reply marks the end: hits come back with their key and index, misses
+//! stay silent. Every hit carries its cas unique, which `gets` and `gats`
+//! hand to the source. A storage command is SET, ADD, REPLACE, APPEND or
+//! PREPEND (`cas` a SET with the unique); `incr` and `decr` are INCREMENT
+//! and DECREMENT with the expiry 0xffffffff, so a missing counter is
+//! NOT_FOUND rather than created. The opaque's upper half names the
+//! request (`tag`), so a reply to any other than the oldest is caught.
 
 use super::codec::Codec;
+use super::reply::Answer;
 use super::{Blame, Desync, KeyList, Pending, Results, State, Unencodable};
 use memaslap_proto::binary::{self, EncodeError, Limits, Opcode, Parser, Response, Status};
-use memaslap_workload::SetOutcome;
+use memaslap_workload::{KeyOp, Retrieve, SetOutcome, Store};
+
+/// The expiry of INCREMENT and DECREMENT that makes a missing counter
+/// NOT_FOUND instead of creating it.
+const NO_CREATE: u32 = u32::MAX;
 
 /// The opaque's bits holding a key's index in a multi-get.
 const INDEX_MASK: u32 = 0xffff;
@@ -34,16 +44,27 @@ impl Codec for Binary {
         false
     }
 
-    /// A SET with flags 0.
+    /// A SET (ADD, REPLACE, APPEND, PREPEND) with flags 0.
     fn encode_set(
         &self,
         out: &mut Vec<u8>,
         key: &[u8],
         exptime: u32,
         value_len: usize,
+        store: Store,
         tag: u32,
     ) -> Result<(), Unencodable> {
-        binary::encode_store(out, Opcode::Set, key, 0, exptime, value_len, tag, 0)
+        let (opcode, cas) = match store {
+            Store::Set => (Opcode::Set, 0),
+            Store::Add => (Opcode::Add, 0),
+            Store::Replace => (Opcode::Replace, 0),
+            Store::Cas(unique) => (Opcode::Set, unique),
+            Store::Append | Store::Prepend => {
+                return binary::encode_append(out, store_opcode(store), key, value_len, tag, 0)
+                    .map_err(|_| Unencodable);
+            }
+        };
+        binary::encode_store(out, opcode, key, 0, exptime, value_len, tag, cas)
             .map_err(|_| Unencodable)
     }
 
@@ -51,9 +72,30 @@ impl Codec for Binary {
         &self,
         out: &mut Vec<u8>,
         keys: KeyList<'_>,
+        retrieve: Retrieve,
         tag: u32,
     ) -> Result<(), Unencodable> {
-        encode_get(out, keys, tag).map_err(|_| Unencodable)
+        encode_get(out, keys, retrieve, tag).map_err(|_| Unencodable)
+    }
+
+    fn encode_key(
+        &self,
+        out: &mut Vec<u8>,
+        key: &[u8],
+        op: KeyOp,
+        tag: u32,
+    ) -> Result<(), Unencodable> {
+        match op {
+            KeyOp::Delete => binary::encode_delete(out, key, tag, 0, false),
+            KeyOp::Incr(delta) => {
+                binary::encode_counter(out, Opcode::Increment, key, delta, 0, NO_CREATE, tag)
+            }
+            KeyOp::Decr(delta) => {
+                binary::encode_counter(out, Opcode::Decrement, key, delta, 0, NO_CREATE, tag)
+            }
+            KeyOp::Touch(exptime) => binary::encode_touch(out, key, exptime, tag),
+        }
+        .map_err(|_| Unencodable)
     }
 
     fn receive(
@@ -67,21 +109,60 @@ impl Codec for Binary {
     }
 }
 
-/// A GET for one key; GETKQ per key and a NOOP for several.
-fn encode_get(out: &mut Vec<u8>, keys: KeyList<'_>, tag: u32) -> Result<(), EncodeError> {
+/// The opcodes of a retrieval: alone, and one key of a multi-get.
+fn get_opcodes(retrieve: Retrieve) -> (Opcode, Opcode) {
+    match retrieve.touch() {
+        Some(_) => (Opcode::Gat, Opcode::GatKQ),
+        None => (Opcode::Get, Opcode::GetKQ),
+    }
+}
+
+/// A GET (GAT) for one key; GETKQ (GATKQ) per key and a NOOP for several.
+fn encode_get(
+    out: &mut Vec<u8>,
+    keys: KeyList<'_>,
+    retrieve: Retrieve,
+    tag: u32,
+) -> Result<(), EncodeError> {
+    let (single, each) = get_opcodes(retrieve);
+    let encode = |out: &mut Vec<u8>, opcode, key, opaque| match retrieve.touch() {
+        Some(exptime) => binary::encode_gat(out, opcode, key, exptime, opaque),
+        None => binary::encode_get(out, opcode, key, opaque),
+    };
     if keys.ends.len() == 1 {
         for key in keys.iter() {
-            binary::encode_get(out, Opcode::Get, key, tag)?;
+            encode(out, single, key, tag)?;
         }
         return Ok(());
     }
     let mut opaque = tag;
     for key in keys.iter() {
-        binary::encode_get(out, Opcode::GetKQ, key, opaque)?;
+        encode(out, each, key, opaque)?;
         opaque += 1;
     }
     binary::encode_noop(out, opaque);
     Ok(())
+}
+
+/// The opcode of the reply to storage command `store`.
+fn store_opcode(store: Store) -> Opcode {
+    match store {
+        Store::Set | Store::Cas(_) => Opcode::Set,
+        Store::Add => Opcode::Add,
+        Store::Replace => Opcode::Replace,
+        Store::Append => Opcode::Append,
+        Store::Prepend => Opcode::Prepend,
+    }
+}
+
+/// The opcode of the reply to `op`.
+fn key_opcode(op: KeyOp) -> Opcode {
+    match op {
+        KeyOp::Delete => Opcode::Delete,
+        KeyOp::Incr(_) => Opcode::Increment,
+        KeyOp::Decr(_) => Opcode::Decrement,
+        KeyOp::Touch(_) => Opcode::Touch,
+    }
 }
 
 /// Consumes replies until the request's end or the end of `buf`.
@@ -101,20 +182,39 @@ fn receive(
         consumed += used;
         let opcode = response.opcode().map_err(|_| Desync)?;
         match pending {
-            Pending::Set { object_bytes } => {
-                if opcode != Opcode::Set || response.opaque() != tag {
+            Pending::Set {
+                object_bytes,
+                store,
+            } => {
+                if opcode != store_opcode(store) || response.opaque() != tag {
                     return Err(Desync);
                 }
-                let (outcome, blame) = set_result(&response);
-                return Ok((consumed, ctx.finish_set(outcome, object_bytes, blame)));
+                let (outcome, answer, blame) = set_result(&response);
+                return Ok((
+                    consumed,
+                    ctx.finish_set(outcome, answer, object_bytes, blame),
+                ));
             }
-            Pending::Get { keys: 1, .. } => {
-                if opcode != Opcode::Get || response.opaque() != tag {
+            Pending::Key { op } => {
+                if opcode != key_opcode(op) || response.opaque() != tag {
+                    return Err(Desync);
+                }
+                let (answer, blame) = match response.status() {
+                    Ok(Status::NoError) => (Answer::Hit, None),
+                    Ok(Status::KeyNotFound) => (Answer::Miss, None),
+                    _ => (Answer::Miss, Some(status_blame(&response))),
+                };
+                return Ok((consumed, ctx.finish_key(answer, blame)));
+            }
+            Pending::Get {
+                keys: 1, retrieve, ..
+            } => {
+                if opcode != get_opcodes(retrieve).0 || response.opaque() != tag {
                     return Err(Desync);
                 }
                 let blame = match response.value_if_hit() {
                     Some(data) => {
-                        ctx.hit(Some(0), data);
+                        hit(ctx, Some(0), &response, retrieve, data);
                         None
                     }
                     None if response.is_miss() => None,
@@ -122,7 +222,11 @@ fn receive(
                 };
                 return Ok((consumed, ctx.finish_get(1, blame)));
             }
-            Pending::Get { keys, blame } => {
+            Pending::Get {
+                keys,
+                blame,
+                retrieve,
+            } => {
                 let opaque = response.opaque();
                 if opaque & !INDEX_MASK != tag {
                     return Err(Desync);
@@ -132,14 +236,15 @@ fn receive(
                     Opcode::Noop if index == keys => {
                         return Ok((consumed, ctx.finish_get(keys, blame)));
                     }
-                    Opcode::GetKQ if index < keys => {
+                    each if each == get_opcodes(retrieve).1 && index < keys => {
                         if let Some(data) = response.value_if_hit() {
                             let asked = ctx.is_key(index, response.key).then_some(index);
-                            ctx.hit(asked, data);
+                            hit(ctx, asked, &response, retrieve, data);
                         } else if !response.is_miss() {
                             pending = Pending::Get {
                                 keys,
                                 blame: blame.or(Some(status_blame(&response))),
+                                retrieve,
                             };
                         }
                     }
@@ -150,16 +255,32 @@ fn receive(
     }
 }
 
-/// What a reply to a SET means.
-fn set_result(response: &Response<'_>) -> (SetOutcome, Option<Blame>) {
+/// A value for key `index`; its cas unique goes to the source when the
+/// retrieval asked for it.
+fn hit(
+    ctx: &mut Results<'_, '_>,
+    index: Option<usize>,
+    response: &Response<'_>,
+    retrieve: Retrieve,
+    data: &[u8],
+) {
+    if retrieve.wants_cas() {
+        ctx.saw_cas(index, response.cas());
+    }
+    ctx.hit(index, data);
+}
+
+/// What a reply to a storage command means.
+fn set_result(response: &Response<'_>) -> (SetOutcome, Answer, Option<Blame>) {
     match response.status() {
-        Ok(Status::NoError) => (SetOutcome::Stored, None),
-        Ok(Status::KeyExists | Status::ItemNotStored | Status::KeyNotFound) => {
-            (SetOutcome::NotStored, None)
+        Ok(Status::NoError) => (SetOutcome::Stored, Answer::Hit, None),
+        Ok(Status::KeyExists | Status::ItemNotStored) => {
+            (SetOutcome::NotStored, Answer::Refused, None)
         }
+        Ok(Status::KeyNotFound) => (SetOutcome::NotStored, Answer::Miss, None),
         _ => match status_blame(response) {
-            Blame::Server => (SetOutcome::Lost, Some(Blame::Server)),
-            Blame::Client => (SetOutcome::NotStored, Some(Blame::Client)),
+            Blame::Server => (SetOutcome::Lost, Answer::Miss, Some(Blame::Server)),
+            Blame::Client => (SetOutcome::NotStored, Answer::Miss, Some(Blame::Client)),
         },
     }
 }

@@ -10,28 +10,46 @@ use super::ascii::Text;
 use super::binary::Binary;
 use super::meta::Meta;
 use super::{Desync, KeyList, Pending, Protocol, Results, State, Unencodable};
+use memaslap_workload::{KeyOp, Retrieve, Store};
 
 /// One wire protocol's encoding of requests and reading of replies.
 pub(super) trait Codec {
     /// Whether a set's value is followed by `\r\n` on the wire.
     fn value_crlf(&self) -> bool;
 
-    /// Appends the command bytes of a set of `key` (expiring after
-    /// `exptime` seconds, 0 for never) with a value of `value_len` bytes to
-    /// `out`: every byte before the value, which is sent from the workload
-    /// without copying. `tag` names the request in protocols that echo one.
+    /// Appends the command bytes of storage command `store` of `key`
+    /// (expiring after `exptime` seconds, 0 for never) with a value of
+    /// `value_len` bytes to `out`: every byte before the value, which is
+    /// sent from the workload without copying. `tag` names the request in
+    /// protocols that echo one.
     fn encode_set(
         &self,
         out: &mut Vec<u8>,
         key: &[u8],
         exptime: u32,
         value_len: usize,
+        store: Store,
         tag: u32,
     ) -> Result<(), Unencodable>;
 
-    /// Appends a get of every key of `keys`, in order, to `out`.
-    fn encode_get(&self, out: &mut Vec<u8>, keys: KeyList<'_>, tag: u32)
-    -> Result<(), Unencodable>;
+    /// Appends retrieval `retrieve` of every key of `keys`, in order, to
+    /// `out`.
+    fn encode_get(
+        &self,
+        out: &mut Vec<u8>,
+        keys: KeyList<'_>,
+        retrieve: Retrieve,
+        tag: u32,
+    ) -> Result<(), Unencodable>;
+
+    /// Appends `op` (delete, incr, decr, touch) of `key` to `out`.
+    fn encode_key(
+        &self,
+        out: &mut Vec<u8>,
+        key: &[u8],
+        op: KeyOp,
+        tag: u32,
+    ) -> Result<(), Unencodable>;
 
     /// Consumes reply bytes from the start of `buf` for the oldest request
     /// (`pending`, named by `tag`) until its reply is complete or more bytes
@@ -90,9 +108,10 @@ impl Codec for AnyCodec {
         key: &[u8],
         exptime: u32,
         value_len: usize,
+        store: Store,
         tag: u32,
     ) -> Result<(), Unencodable> {
-        dispatch!(self, c => c.encode_set(out, key, exptime, value_len, tag))
+        dispatch!(self, c => c.encode_set(out, key, exptime, value_len, store, tag))
     }
 
     #[inline]
@@ -100,9 +119,21 @@ impl Codec for AnyCodec {
         &self,
         out: &mut Vec<u8>,
         keys: KeyList<'_>,
+        retrieve: Retrieve,
         tag: u32,
     ) -> Result<(), Unencodable> {
-        dispatch!(self, c => c.encode_get(out, keys, tag))
+        dispatch!(self, c => c.encode_get(out, keys, retrieve, tag))
+    }
+
+    #[inline]
+    fn encode_key(
+        &self,
+        out: &mut Vec<u8>,
+        key: &[u8],
+        op: KeyOp,
+        tag: u32,
+    ) -> Result<(), Unencodable> {
+        dispatch!(self, c => c.encode_key(out, key, op, tag))
     }
 
     #[inline]

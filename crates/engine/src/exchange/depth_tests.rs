@@ -113,6 +113,7 @@ fn issue<'w>(x: &mut Exchange<'w>, g: &mut AnySource<'w>, n: usize) -> Vec<(Task
                 x.begin_get(id, &batch, Instant::now()).unwrap();
                 issued.push((id, false));
             }
+            Task::Key(_) => panic!("the window model issues no key tasks"),
         }
     }
     issued
@@ -216,7 +217,10 @@ fn binary_reply_naming_a_later_request_is_a_desync() {
         x.receive(&reply, &mut g, &mut c, Instant::now()),
         Err(Desync)
     );
-    assert_eq!(x.abandon(&mut g, Instant::now()), issued.len());
+    assert_eq!(
+        x.abandon(&mut g, &mut Counters::default(), Instant::now()),
+        issued.len()
+    );
     assert_eq!((x.outstanding(), g.outstanding()), (0, 0));
     assert!(!x.has_unwritten());
 }
@@ -247,6 +251,9 @@ fn depth_bounds_what_may_begin() {
     assert!(!can_begin(&x));
     assert!(!wants_refill(&x));
     assert!(x.oldest_start().is_some());
-    assert_eq!(x.abandon(&mut g, Instant::now()), 2);
+    assert_eq!(
+        x.abandon(&mut g, &mut Counters::default(), Instant::now()),
+        2
+    );
     assert!(can_begin(&x) && wants_refill(&x));
 }

@@ -1,18 +1,25 @@
 //! memcached's meta protocol as an exchange's codec. A set is `ms <key>
-//! <len> T<ttl> F0 O<tag>`; a single get is `mg <key> v k O<tag>`,
-//! answered `VA` or `EN`; a multi-get is one quiet `mg <key> v k q O<tag+i>`
-//! per key, closed by `mn`: hits come back as `VA` with their key and
-//! index, misses stay silent, and `MN` marks the end. The opaque names the
-//! request (`tag`, its upper half) and a multi-get's key (the lower half),
-//! so a reply to any other request, or for a key not asked, is caught.
+//! <len> T<ttl> F0 O<tag>` (`add`, `replace`, `append` and `prepend` with
+//! their mode `M<E|R|A|P>`, `cas` with `C<unique>`); a single get is
+//! `mg <key> v k O<tag>` (`c` for the cas unique of `gets`, `T<ttl>` to
+//! touch for `gat`), answered `VA` or `EN`; a multi-get is one quiet `mg
+//! <key> v k q O<tag+i>` per key, closed by `mn`: hits come back as `VA`
+//! with their key and index, misses stay silent, and `MN` marks the end.
+//! `delete` is `md`, `incr` and `decr` are `ma` (`MD` to decrement, `D`
+//! the delta), `touch` is `mg <key> T<ttl>` without a value. The opaque
+//! names the request (`tag`, its upper half) and a multi-get's key (the
+//! lower half), so a reply to any other request, or for a key not asked,
+//! is caught.
 
 use super::codec::Codec;
+use super::reply::Answer;
 use super::{Blame, Desync, KeyList, Pending, Results, State, Unencodable};
 use memaslap_proto::meta::{
-    Code, Flag, Limits, Parser, Reply, Response, encode_get, encode_noop, encode_set,
+    ArithMode, Code, Flag, Limits, Parser, Reply, Response, SetMode, encode_arithmetic,
+    encode_delete, encode_get, encode_noop, encode_set,
 };
 use memaslap_proto::parse_decimal;
-use memaslap_workload::SetOutcome;
+use memaslap_workload::{KeyOp, Retrieve, SetOutcome, Store};
 
 /// The opaque's bits holding a key's index in a multi-get.
 const INDEX_MASK: u32 = 0xffff;
@@ -63,51 +70,96 @@ impl Codec for Meta {
         key: &[u8],
         exptime: u32,
         value_len: usize,
+        store: Store,
         tag: u32,
     ) -> Result<(), Unencodable> {
         let mut buf = [0; 10];
-        let flags = [
-            Flag::Ttl(exptime),
-            Flag::SetFlags(0),
-            Flag::Opaque(digits(tag, &mut buf)),
-        ];
-        encode_set(out, key, value_len, &flags).map_err(|_| Unencodable)
+        let opaque = Flag::Opaque(digits(tag, &mut buf));
+        let (ttl, client) = (Flag::Ttl(exptime), Flag::SetFlags(0));
+        let mode = |mode| Flag::SetMode(mode);
+        match store {
+            Store::Set => encode_set(out, key, value_len, &[ttl, client, opaque]),
+            Store::Add => encode_set(
+                out,
+                key,
+                value_len,
+                &[ttl, client, mode(SetMode::Add), opaque],
+            ),
+            Store::Replace => {
+                let flags = [ttl, client, mode(SetMode::Replace), opaque];
+                encode_set(out, key, value_len, &flags)
+            }
+            Store::Append => encode_set(out, key, value_len, &[mode(SetMode::Append), opaque]),
+            Store::Prepend => encode_set(out, key, value_len, &[mode(SetMode::Prepend), opaque]),
+            Store::Cas(unique) => {
+                let flags = [ttl, client, Flag::CompareCas(unique), opaque];
+                encode_set(out, key, value_len, &flags)
+            }
+        }
+        .map_err(|_| Unencodable)
     }
 
     fn encode_get(
         &self,
         out: &mut Vec<u8>,
         keys: KeyList<'_>,
+        retrieve: Retrieve,
         tag: u32,
     ) -> Result<(), Unencodable> {
         let mut buf = [0; 10];
-        if keys.ends.len() == 1 {
-            let flags = [
-                Flag::ReturnValue,
-                Flag::ReturnKey,
-                Flag::Opaque(digits(tag, &mut buf)),
-            ];
-            for key in keys.iter() {
-                encode_get(out, key, &flags).map_err(|_| Unencodable)?;
-            }
-            return Ok(());
-        }
+        let single = keys.ends.len() == 1;
         let mark = out.len();
         for (index, key) in keys.iter().enumerate() {
-            let opaque = tag | (index as u32 & INDEX_MASK);
-            let flags = [
-                Flag::ReturnValue,
-                Flag::ReturnKey,
-                Flag::Quiet,
-                Flag::Opaque(digits(opaque, &mut buf)),
+            let opaque = if single {
+                tag
+            } else {
+                tag | (index as u32 & INDEX_MASK)
+            };
+            let wanted = [
+                Some(Flag::ReturnValue),
+                Some(Flag::ReturnKey),
+                retrieve.wants_cas().then_some(Flag::ReturnCas),
+                retrieve.touch().map(Flag::Ttl),
+                (!single).then_some(Flag::Quiet),
+                Some(Flag::Opaque(digits(opaque, &mut buf))),
             ];
-            if encode_get(out, key, &flags).is_err() {
+            let mut flags = [Flag::ReturnValue; 6];
+            let mut n = 0;
+            for (slot, flag) in flags.iter_mut().zip(wanted.into_iter().flatten()) {
+                *slot = flag;
+                n += 1;
+            }
+            let flags = flags.get(..n).unwrap_or_default();
+            if encode_get(out, key, flags).is_err() {
                 out.truncate(mark);
                 return Err(Unencodable);
             }
         }
-        encode_noop(out);
+        if !single {
+            encode_noop(out);
+        }
         Ok(())
+    }
+
+    fn encode_key(
+        &self,
+        out: &mut Vec<u8>,
+        key: &[u8],
+        op: KeyOp,
+        tag: u32,
+    ) -> Result<(), Unencodable> {
+        let mut buf = [0; 10];
+        let opaque = Flag::Opaque(digits(tag, &mut buf));
+        let decrement = Flag::ArithMode(ArithMode::Decrement);
+        match op {
+            KeyOp::Delete => encode_delete(out, key, &[opaque]),
+            KeyOp::Incr(delta) => encode_arithmetic(out, key, &[Flag::Delta(delta), opaque]),
+            KeyOp::Decr(delta) => {
+                encode_arithmetic(out, key, &[decrement, Flag::Delta(delta), opaque])
+            }
+            KeyOp::Touch(exptime) => encode_get(out, key, &[Flag::Ttl(exptime), opaque]),
+        }
+        .map_err(|_| Unencodable)
     }
 
     fn receive(
@@ -149,13 +201,18 @@ fn receive(
             Response::Debug { .. } => return Err(Desync),
             error => {
                 let blame = error_blame(&error).ok_or(Desync)?;
-                if let Pending::Get { keys, blame: first } = pending
+                if let Pending::Get {
+                    keys,
+                    blame: first,
+                    retrieve,
+                } = pending
                     && keys > 1
                 {
                     // A quiet get's error; the batch still ends with MN.
                     pending = Pending::Get {
                         keys,
                         blame: first.or(Some(blame)),
+                        retrieve,
                     };
                     continue;
                 }
@@ -163,32 +220,59 @@ fn receive(
             }
         };
         match pending {
-            Pending::Set { object_bytes } => {
+            Pending::Set { object_bytes, .. } => {
                 if opaque(&reply) != Some(tag) {
                     return Err(Desync);
                 }
-                let outcome = match reply.code {
-                    Code::Stored => SetOutcome::Stored,
-                    Code::NotStored | Code::Exists | Code::NotFound => SetOutcome::NotStored,
+                let (outcome, answer) = match reply.code {
+                    Code::Stored => (SetOutcome::Stored, Answer::Hit),
+                    Code::NotStored | Code::Exists => (SetOutcome::NotStored, Answer::Refused),
+                    Code::NotFound => (SetOutcome::NotStored, Answer::Miss),
                     _ => return Err(Desync),
                 };
-                return Ok((consumed, ctx.finish_set(outcome, object_bytes, None)));
+                return Ok((
+                    consumed,
+                    ctx.finish_set(outcome, answer, object_bytes, None),
+                ));
             }
-            Pending::Get { keys: 1, blame } => {
+            Pending::Key { op } => {
+                if opaque(&reply) != Some(tag) {
+                    return Err(Desync);
+                }
+                let answer = match (op, reply.code) {
+                    (_, Code::Stored) => Answer::Hit,
+                    (KeyOp::Touch(_), Code::Miss) => Answer::Miss,
+                    (KeyOp::Delete | KeyOp::Incr(_) | KeyOp::Decr(_), Code::NotFound) => {
+                        Answer::Miss
+                    }
+                    _ => return Err(Desync),
+                };
+                return Ok((consumed, ctx.finish_key(answer, None)));
+            }
+            Pending::Get {
+                keys: 1,
+                blame,
+                retrieve,
+            } => {
                 if opaque(&reply) != Some(tag) {
                     return Err(Desync);
                 }
                 match (reply.code, reply.data) {
                     (Code::Value, Some(data)) => {
                         let key = reply.key().unwrap_or_default();
-                        ctx.hit(ctx.is_key(0, key).then_some(0), data);
+                        let index = ctx.is_key(0, key).then_some(0);
+                        hit(ctx, index, &reply, retrieve, data)?;
                     }
                     (Code::Miss, _) => {}
                     _ => return Err(Desync),
                 }
                 return Ok((consumed, ctx.finish_get(1, blame)));
             }
-            Pending::Get { keys, blame } => {
+            Pending::Get {
+                keys,
+                blame,
+                retrieve,
+            } => {
                 if reply.code == Code::NoOp {
                     return Ok((consumed, ctx.finish_get(keys, blame)));
                 }
@@ -200,14 +284,36 @@ fn receive(
                     (Code::Value, Some(data)) if index < keys => {
                         let key = reply.key().unwrap_or_default();
                         let asked = ctx.is_key(index, key).then_some(index);
-                        ctx.hit(asked, data);
+                        hit(ctx, asked, &reply, retrieve, data)?;
                     }
                     _ => return Err(Desync),
                 }
-                pending = Pending::Get { keys, blame };
             }
         }
     }
+}
+
+/// A value for key `index` of the get in flight, with its cas unique when
+/// the retrieval asked for one (a unique asked for and missing, or sent
+/// unasked, breaks the protocol).
+fn hit(
+    ctx: &mut Results<'_, '_>,
+    index: Option<usize>,
+    reply: &Reply<'_>,
+    retrieve: Retrieve,
+    data: &[u8],
+) -> Result<(), Desync> {
+    let cas = reply.flags.token(b'c');
+    match (retrieve.wants_cas(), cas) {
+        (true, Some(token)) => {
+            let unique = parse_decimal(token).ok_or(Desync)?;
+            ctx.saw_cas(index, unique);
+        }
+        (false, None) => {}
+        _ => return Err(Desync),
+    }
+    ctx.hit(index, data);
+    Ok(())
 }
 
 /// Ends a set or a single get with an error reply (memcached sends
@@ -215,13 +321,14 @@ fn receive(
 fn end_with_error(pending: Pending, blame: Blame, ctx: &mut Results<'_, '_>) -> State {
     match pending {
         Pending::Get { keys, .. } => ctx.finish_get(keys, Some(blame)),
-        Pending::Set { object_bytes } => {
+        Pending::Set { object_bytes, .. } => {
             let outcome = match blame {
                 Blame::Server => SetOutcome::Lost,
                 Blame::Client => SetOutcome::NotStored,
             };
-            ctx.finish_set(outcome, object_bytes, Some(blame))
+            ctx.finish_set(outcome, Answer::Miss, object_bytes, Some(blame))
         }
+        Pending::Key { .. } => ctx.finish_key(Answer::Miss, Some(blame)),
     }
 }
 

@@ -10,6 +10,8 @@ mod batch;
 mod binary;
 mod codec;
 #[cfg(test)]
+mod command_tests;
+#[cfg(test)]
 mod depth_tests;
 mod meta;
 mod reply;
@@ -25,7 +27,10 @@ use crate::stats::Counters;
 use batch::WriteBatch;
 use codec::{AnyCodec, Codec};
 use memaslap_proto::binary as bin;
-use memaslap_workload::{AnySource, GetKeys, SetOutcome, SetTask, Source, TaskId};
+use memaslap_workload::{
+    AnySource, Command, GetKeys, KeyOp, KeyOutcome, KeyTask, Retrieve, SetOutcome, SetTask, Source,
+    Store, Task, TaskId,
+};
 use reply::{Blame, Results, State};
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -41,12 +46,12 @@ pub enum Protocol {
     Meta,
 }
 
-/// The kind of a request.
+/// The kind of a request, as memaslap's report divides them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// A get or multi-get.
+    /// A retrieval: a get or multi-get (`get`, `gets`, `gat`, `gats`).
     Get,
-    /// A set.
+    /// An update: a storage command, `delete`, `incr`, `decr` or `touch`.
     Set,
 }
 
@@ -55,6 +60,8 @@ pub enum Kind {
 pub struct Done {
     /// What the request was.
     pub kind: Kind,
+    /// Its command.
+    pub command: Command,
     /// Whether the reply was an error (counted in [`Counters::errors`]).
     pub failed: bool,
     /// When the request was begun.
@@ -119,22 +126,40 @@ struct Request {
 /// What a request awaits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pending {
-    Get { keys: usize, blame: Option<Blame> },
-    Set { object_bytes: usize },
+    Get {
+        keys: usize,
+        blame: Option<Blame>,
+        retrieve: Retrieve,
+    },
+    Set {
+        object_bytes: usize,
+        store: Store,
+    },
+    Key {
+        op: KeyOp,
+    },
 }
 
 impl Pending {
     fn kind(self) -> Kind {
         match self {
             Pending::Get { .. } => Kind::Get,
-            Pending::Set { .. } => Kind::Set,
+            Pending::Set { .. } | Pending::Key { .. } => Kind::Set,
+        }
+    }
+
+    fn command(self) -> Command {
+        match self {
+            Pending::Get { retrieve, .. } => retrieve.command(),
+            Pending::Set { store, .. } => store.command(),
+            Pending::Key { op } => op.command(),
         }
     }
 
     fn keys(self) -> usize {
         match self {
             Pending::Get { keys, .. } => keys,
-            Pending::Set { .. } => 0,
+            Pending::Set { .. } | Pending::Key { .. } => 0,
         }
     }
 }
@@ -228,20 +253,43 @@ impl<'w> Exchange<'w> {
         !self.batch.is_empty()
     }
 
-    /// Gives up every outstanding request (its connection was lost): sets
-    /// are reported lost, gets ended, unwritten bytes dropped. Returns how
-    /// many requests were given up.
-    pub fn abandon(&mut self, generator: &mut AnySource<'_>, now: Instant) -> usize {
+    /// Gives up every outstanding request (its connection was lost or a
+    /// reply was late): sets and key tasks are reported lost, gets ended,
+    /// unwritten bytes dropped, each counted lost under its command in
+    /// `counters`. Returns how many requests were given up.
+    pub fn abandon(
+        &mut self,
+        generator: &mut AnySource<'_>,
+        counters: &mut Counters,
+        now: Instant,
+    ) -> usize {
         let count = self.outstanding.len();
         for request in self.outstanding.drain(..) {
+            counters.command(request.pending.command()).lost += 1;
             match request.pending {
                 Pending::Set { .. } => generator.complete_set(request.id, SetOutcome::Lost, now),
                 Pending::Get { .. } => generator.finish_get(request.id),
+                Pending::Key { .. } => generator.complete_key(request.id, KeyOutcome::Lost, now),
             }
         }
         self.batch.clear();
         self.answered.clear();
         count
+    }
+
+    /// Encodes task `id`, whatever it is, into the write being gathered;
+    /// it is outstanding from `now`.
+    pub fn begin(
+        &mut self,
+        id: TaskId,
+        task: &Task<'w, impl GetKeys<'w>>,
+        now: Instant,
+    ) -> Result<(), Unencodable> {
+        match task {
+            Task::Set(set) => self.begin_set(id, set, now),
+            Task::Get(batch) => self.begin_get(id, batch, now),
+            Task::Key(key) => self.begin_key(id, key, now),
+        }
     }
 
     /// Encodes set `id` into the write being gathered; it is outstanding
@@ -256,9 +304,14 @@ impl<'w> Exchange<'w> {
         set.key.append_to(&mut self.keys);
         let mark = self.batch.start();
         let out = self.batch.bytes_mut();
-        let encoded = self
-            .codec
-            .encode_set(out, &self.keys, set.exptime, set.value.len(), tag(id));
+        let encoded = self.codec.encode_set(
+            out,
+            &self.keys,
+            set.exptime,
+            set.value.len(),
+            set.store,
+            tag(id),
+        );
         if encoded.is_err() {
             self.batch.rollback(mark);
             return encoded;
@@ -266,7 +319,33 @@ impl<'w> Exchange<'w> {
         let crlf = self.codec.value_crlf();
         self.batch.finish(mark, set.value, crlf, true);
         let object_bytes = self.keys.len() + set.value.len();
-        self.push(id, Pending::Set { object_bytes }, now);
+        let pending = Pending::Set {
+            object_bytes,
+            store: set.store,
+        };
+        self.push(id, pending, now);
+        Ok(())
+    }
+
+    /// Encodes key task `id` (delete, incr, decr, touch) into the write
+    /// being gathered; it is outstanding from `now`.
+    pub fn begin_key(
+        &mut self,
+        id: TaskId,
+        task: &KeyTask<'w>,
+        now: Instant,
+    ) -> Result<(), Unencodable> {
+        self.keys.clear();
+        task.key.append_to(&mut self.keys);
+        let mark = self.batch.start();
+        let out = self.batch.bytes_mut();
+        let encoded = self.codec.encode_key(out, &self.keys, task.op, tag(id));
+        if encoded.is_err() {
+            self.batch.rollback(mark);
+            return encoded;
+        }
+        self.batch.finish(mark, &[], false, true);
+        self.push(id, Pending::Key { op: task.op }, now);
         Ok(())
     }
 
@@ -290,14 +369,20 @@ impl<'w> Exchange<'w> {
         };
         let mark = self.batch.start();
         let out = self.batch.bytes_mut();
-        let encoded = self.codec.encode_get(out, keys, tag(id));
+        let retrieve = batch.retrieve();
+        let encoded = self.codec.encode_get(out, keys, retrieve, tag(id));
         if encoded.is_err() {
             self.batch.rollback(mark);
             return encoded;
         }
         self.batch.finish(mark, &[], false, false);
         let keys = self.key_ends.len();
-        self.push(id, Pending::Get { keys, blame: None }, now);
+        let pending = Pending::Get {
+            keys,
+            blame: None,
+            retrieve,
+        };
+        self.push(id, pending, now);
         Ok(())
     }
 
@@ -363,6 +448,7 @@ impl<'w> Exchange<'w> {
         let mut results = Results {
             generator,
             counters,
+            command: request.pending.command(),
             id: request.id,
             answered: &mut self.answered,
             failures: self.verbose.then_some(&mut self.failures),
@@ -373,6 +459,7 @@ impl<'w> Exchange<'w> {
                 .receive(buf, request.pending, tag(request.id), &mut results)?;
         let done = state.done.map(|(kind, failed)| Done {
             kind,
+            command: request.pending.command(),
             failed,
             started: request.started,
             intended: request.intended,

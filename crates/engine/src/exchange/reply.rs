@@ -4,7 +4,9 @@
 use super::{Kind, Pending};
 use crate::failure::VerifyFailure;
 use crate::stats::Counters;
-use memaslap_workload::{AnySource, GetKeys, SetOutcome, Source, TaskId, Verdict};
+use memaslap_workload::{
+    AnySource, Command, GetKeys, KeyOutcome, SetOutcome, Source, TaskId, Verdict,
+};
 use std::time::Instant;
 
 /// What a protocol's reply reader leaves behind.
@@ -41,10 +43,23 @@ pub(super) enum Blame {
     Client,
 }
 
+/// What a completed reply said, for its command's counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Answer {
+    /// Found: `STORED`, `DELETED`, `TOUCHED`, a number.
+    Hit,
+    /// `NOT_FOUND`.
+    Miss,
+    /// Refused by its condition: `NOT_STORED`, `EXISTS`.
+    Refused,
+}
+
 /// Where results go while a reply is consumed.
 pub(super) struct Results<'c, 'w> {
     pub generator: &'c mut AnySource<'w>,
     pub counters: &'c mut Counters,
+    /// The request's command.
+    pub command: Command,
     /// The request whose reply is consumed.
     pub id: TaskId,
     pub answered: &'c mut Vec<bool>,
@@ -85,24 +100,37 @@ impl Results<'_, '_> {
         }
     }
 
+    /// Key `index` of a `gets` or `gats` came back with cas unique `cas`.
+    pub(super) fn saw_cas(&mut self, index: Option<usize>, cas: u64) {
+        if let Some(index) = index {
+            self.generator.saw_cas(self.id, index, cas);
+        }
+    }
+
     /// The get's reply is complete. Without an error, every key not
     /// answered is a miss; an error reply ends the get without judging the
     /// keys it did not answer.
     pub(super) fn finish_get(&mut self, keys: usize, blame: Option<Blame>) -> State {
         match blame {
             None => {
+                let mut misses = 0;
                 for index in 0..self.answered.len() {
                     if self.answered.get(index) == Some(&false) {
-                        self.counters.get_misses += 1;
+                        misses += 1;
                         self.check(index, None);
                     }
                 }
+                self.counters.get_misses += misses;
+                let counts = self.counters.command(self.command);
+                counts.misses += misses;
+                counts.hits += (keys as u64).saturating_sub(misses);
             }
             Some(blame) => self.blame(blame),
         }
         self.generator.finish_get(self.id);
         if blame != Some(Blame::Client) {
             self.counters.cmd_get += keys as u64;
+            self.counters.command(self.command).keys += keys as u64;
         }
         self.end(Kind::Get, blame.is_some())
     }
@@ -112,6 +140,7 @@ impl Results<'_, '_> {
     pub(super) fn finish_set(
         &mut self,
         outcome: SetOutcome,
+        answer: Answer,
         object_bytes: usize,
         blame: Option<Blame>,
     ) -> State {
@@ -120,10 +149,38 @@ impl Results<'_, '_> {
             self.counters.cmd_set += 1;
             self.counters.object_bytes += object_bytes as u64;
         }
-        if let Some(blame) = blame {
-            self.blame(blame);
+        match blame {
+            Some(blame) => self.blame(blame),
+            None => self.count(answer),
         }
         self.end(Kind::Set, blame.is_some())
+    }
+
+    /// A `delete`, `incr`, `decr` or `touch` reply is in: `answer` when
+    /// it is no error.
+    pub(super) fn finish_key(&mut self, answer: Answer, blame: Option<Blame>) -> State {
+        let outcome = match (blame, answer) {
+            (Some(_), _) => KeyOutcome::Lost,
+            (None, Answer::Hit) => KeyOutcome::Hit,
+            (None, Answer::Miss | Answer::Refused) => KeyOutcome::Miss,
+        };
+        self.generator.complete_key(self.id, outcome, self.now);
+        match blame {
+            Some(blame) => self.blame(blame),
+            None => self.count(answer),
+        }
+        self.end(Kind::Set, blame.is_some())
+    }
+
+    /// Counts what a single-key reply said under its command.
+    fn count(&mut self, answer: Answer) {
+        let counts = self.counters.command(self.command);
+        counts.keys += 1;
+        match answer {
+            Answer::Hit => counts.hits += 1,
+            Answer::Miss => counts.misses += 1,
+            Answer::Refused => counts.refused += 1,
+        }
     }
 
     fn blame(&mut self, blame: Blame) {
@@ -134,9 +191,12 @@ impl Results<'_, '_> {
     }
 
     fn end(&mut self, kind: Kind, failed: bool) -> State {
+        let counts = self.counters.command(self.command);
         if failed {
+            counts.errors += 1;
             self.counters.requests_failed += 1;
         } else {
+            counts.completed += 1;
             self.counters.requests_completed += 1;
         }
         State::done(kind, failed)

@@ -3,46 +3,80 @@
 
 use super::codec::{AnyCodec, Codec};
 use super::{KeyList, Protocol, Unencodable};
+use memaslap_workload::{Command, KeyOp, Mix, Retrieve, Store};
 
 /// A workload's longest requests, in bytes on the wire (the UDP frame
 /// header excluded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Largest {
-    /// The longest set: command, value and what follows it.
+    /// The longest update (a storage command with its value and what
+    /// follows it, or a delete, incr, decr or touch).
     pub set: usize,
-    /// The longest get (or multi-get).
+    /// The longest retrieval (or multi-get).
     pub get: usize,
 }
 
-/// The longest set and get in `protocol` with keys of `key_len` bytes,
-/// values of `value_len`, `division` keys per get and sets that expire
-/// after `exptime` seconds (0: never).
+/// The longest update and retrieval in `protocol` with keys of `key_len`
+/// bytes, values of `value_len`, `division` keys per get and sets (and
+/// touches) that expire after `exptime` seconds (0: never), over the
+/// commands of `mix` (without one, memaslap's `set` and `get`).
 pub fn largest_requests(
     protocol: Protocol,
-    key_len: usize,
-    value_len: usize,
+    (key_len, value_len): (usize, usize),
     division: usize,
     exptime: u32,
+    mix: Option<&Mix>,
 ) -> Result<Largest, Unencodable> {
     let codec = AnyCodec::new(protocol, value_len);
     let key = vec![b'k'; key_len];
-    let mut out = Vec::new();
-    codec.encode_set(&mut out, &key, exptime, value_len, u32::MAX)?;
+    let commands: Vec<Command> = match mix {
+        Some(mix) => mix.commands().collect(),
+        None => vec![Command::Get, Command::Set],
+    };
     let crlf = if codec.value_crlf() { 2 } else { 0 };
-    let set = out.len() + value_len + crlf;
     let division = division.max(1);
     let bytes = key.repeat(division);
     let ends: Vec<usize> = (1..=division).map(|i| i * key_len).collect();
-    out.clear();
     let keys = KeyList {
         bytes: &bytes,
         ends: &ends,
     };
-    codec.encode_get(&mut out, keys, !0xffff)?;
-    Ok(Largest {
-        set,
-        get: out.len(),
-    })
+    let tag = !0xffff;
+    let mut largest = Largest { set: 0, get: 0 };
+    let mut out = Vec::new();
+    for command in commands {
+        out.clear();
+        let store = |s| Some(s);
+        let (set, retrieve, op) = match command {
+            Command::Get => (None, Some(Retrieve::Get), None),
+            Command::Gets => (None, Some(Retrieve::Gets), None),
+            Command::Gat => (None, Some(Retrieve::Gat(exptime)), None),
+            Command::Gats => (None, Some(Retrieve::Gats(exptime)), None),
+            Command::Set => (store(Store::Set), None, None),
+            Command::Add => (store(Store::Add), None, None),
+            Command::Replace => (store(Store::Replace), None, None),
+            Command::Append => (store(Store::Append), None, None),
+            Command::Prepend => (store(Store::Prepend), None, None),
+            Command::Cas => (store(Store::Cas(u64::MAX)), None, None),
+            Command::Delete => (None, None, Some(KeyOp::Delete)),
+            Command::Incr => (None, None, Some(KeyOp::Incr(u64::MAX))),
+            Command::Decr => (None, None, Some(KeyOp::Decr(u64::MAX))),
+            Command::Touch => (None, None, Some(KeyOp::Touch(exptime))),
+        };
+        if let Some(store) = set {
+            codec.encode_set(&mut out, &key, exptime, value_len, store, tag)?;
+            largest.set = largest.set.max(out.len() + value_len + crlf);
+        }
+        if let Some(retrieve) = retrieve {
+            codec.encode_get(&mut out, keys, retrieve, tag)?;
+            largest.get = largest.get.max(out.len());
+        }
+        if let Some(op) = op {
+            codec.encode_key(&mut out, &key, op, tag)?;
+            largest.set = largest.set.max(out.len());
+        }
+    }
+    Ok(largest)
 }
 
 #[cfg(test)]
@@ -52,22 +86,38 @@ mod tests {
     #[test]
     fn text_lengths_are_those_on_the_wire() {
         // set <64 bytes> 0 0 1310\r\n, the value, \r\n
-        let l = largest_requests(Protocol::Ascii, 64, 1310, 1, 0).unwrap();
+        let l = largest_requests(Protocol::Ascii, (64, 1310), 1, 0, None).unwrap();
         assert_eq!(l.set, "set ".len() + 64 + " 0 0 1310\r\n".len() + 1310 + 2);
         assert_eq!(l.set, 1391);
         assert_eq!(l.get, "get ".len() + 64 + 2);
-        let l = largest_requests(Protocol::Ascii, 10, 5, 3, 60).unwrap();
+        let l = largest_requests(Protocol::Ascii, (10, 5), 3, 60, None).unwrap();
         assert_eq!(l.set, "set kkkkkkkkkk 0 60 5\r\n".len() + 5 + 2);
         assert_eq!(l.get, "get".len() + 3 * 11 + 2);
     }
 
     #[test]
     fn binary_lengths_are_those_on_the_wire() {
-        let l = largest_requests(Protocol::Binary, 64, 1310, 1, 0).unwrap();
+        let l = largest_requests(Protocol::Binary, (64, 1310), 1, 0, None).unwrap();
         assert_eq!(l.set, 24 + 8 + 64 + 1310);
         assert_eq!(l.get, 24 + 64);
         // GETKQ per key, then a NOOP.
-        let l = largest_requests(Protocol::Binary, 10, 5, 3, 0).unwrap();
+        let l = largest_requests(Protocol::Binary, (10, 5), 3, 0, None).unwrap();
         assert_eq!(l.get, 3 * (24 + 10) + 24);
+    }
+
+    #[test]
+    fn a_mix_takes_its_longest_command() {
+        let mix: Mix = "gats=1,cas=1,incr=1".parse().unwrap();
+        let l = largest_requests(Protocol::Ascii, (10, 5), 1, 7, Some(&mix)).unwrap();
+        let unique = u64::MAX.to_string();
+        assert_eq!(
+            l.set,
+            format!("cas kkkkkkkkkk 0 7 5 {unique}\r\n").len() + 5 + 2
+        );
+        assert_eq!(l.get, "gats 7 kkkkkkkkkk\r\n".len());
+        let counters: Mix = "incr=1".parse().unwrap();
+        let l = largest_requests(Protocol::Ascii, (10, 5), 1, 0, Some(&counters)).unwrap();
+        assert_eq!(l.set, format!("incr kkkkkkkkkk {unique}\r\n").len());
+        assert_eq!(l.get, 0);
     }
 }

@@ -1,5 +1,5 @@
 use super::*;
-use memaslap_workload::{GetKeys, Source, Task, Workload, WorkloadConfig};
+use memaslap_workload::{Command, GetKeys, Source, Task, Workload, WorkloadConfig};
 
 /// When every request of these tests begins.
 fn t0() -> Instant {
@@ -26,7 +26,7 @@ fn workload(division: usize) -> Workload {
 
 /// Feeds `reply` one byte at a time, as a slow network would, and returns
 /// the request's end.
-fn feed(
+pub(super) fn feed(
     exchange: &mut Exchange<'_>,
     reply: &[u8],
     generator: &mut AnySource<'_>,
@@ -74,6 +74,7 @@ fn store_one<'w>(
         done,
         Some(Done {
             kind: Kind::Set,
+            command: Command::Set,
             failed: false,
             started: t0(),
             intended: t0()
@@ -85,7 +86,7 @@ fn store_one<'w>(
 fn next_get<'w>(exchange: &mut Exchange<'w>, generator: &mut AnySource<'w>) {
     match generator.issue().unwrap() {
         (id, Task::Get(batch)) => exchange.begin_get(id, &batch, t0()).unwrap(),
-        (_, Task::Set(_)) => panic!("expected a get"),
+        (_, Task::Set(_) | Task::Key(_)) => panic!("expected a get"),
     }
 }
 
@@ -123,6 +124,7 @@ fn ascii_set_then_verified_get() {
         done,
         Some(Done {
             kind: Kind::Get,
+            command: Command::Get,
             failed: false,
             started: t0(),
             intended: t0()
@@ -180,6 +182,7 @@ fn ascii_unasked_key_is_a_protocol_error_the_stream_survives() {
         done,
         Some(Done {
             kind: Kind::Get,
+            command: Command::Get,
             failed: false,
             started: t0(),
             intended: t0()
@@ -209,6 +212,7 @@ fn ascii_error_replies() {
         done,
         Ok(Some(Done {
             kind: Kind::Set,
+            command: Command::Set,
             failed: true,
             started: t0(),
             intended: t0()
@@ -242,7 +246,7 @@ fn ascii_garbage_is_a_desync() {
     x.begin_set(id, &set, t0()).unwrap();
     assert_eq!(feed(&mut x, b"END\r\n", &mut g, &mut c), Err(Desync));
     assert_eq!(feed(&mut x, b"HELLO\r\n", &mut g, &mut c), Err(Desync));
-    x.abandon(&mut g, Instant::now());
+    x.abandon(&mut g, &mut Counters::default(), Instant::now());
     assert_eq!(x.pending(), None);
     assert_eq!(
         x.receive(b"STORED\r\n", &mut g, &mut c, Instant::now()),
@@ -271,6 +275,7 @@ fn ascii_multi_get_counts_each_key() {
                 x.begin_get(id, &batch, t0()).unwrap();
                 feed(&mut x, b"END\r\n", &mut g, &mut c).unwrap();
             }
+            (_, Task::Key(_)) => panic!("the window model issues no key tasks"),
         }
     }
     let before = c;
@@ -355,6 +360,7 @@ fn binary_set_get_hit_and_miss() {
         feed(&mut x, &hit, &mut g, &mut c),
         Ok(Some(Done {
             kind: Kind::Get,
+            command: Command::Get,
             failed: false,
             started: t0(),
             intended: t0()
@@ -374,6 +380,7 @@ fn binary_set_get_hit_and_miss() {
         feed(&mut x, &busy, &mut g, &mut c),
         Ok(Some(Done {
             kind: Kind::Get,
+            command: Command::Get,
             failed: true,
             started: t0(),
             intended: t0()
@@ -417,6 +424,7 @@ fn binary_multi_get_matches_by_opaque_and_key() {
                 };
                 feed(&mut x, &reply, &mut g, &mut c).unwrap();
             }
+            (_, Task::Key(_)) => panic!("the window model issues no key tasks"),
         }
     };
     assert_eq!(
@@ -450,6 +458,7 @@ fn binary_multi_get_matches_by_opaque_and_key() {
         done,
         Some(Done {
             kind: Kind::Get,
+            command: Command::Get,
             failed: false,
             started: t0(),
             intended: t0()

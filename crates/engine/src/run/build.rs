@@ -64,7 +64,8 @@ pub(super) fn build_worker<'w>(
     Ok(
         Worker::new(poller, conns, keys_per_conn, gate.cloned(), recv)
             .with_udp_hub(hub)
-            .with_open_loop(open_loop(config, workload.seed(), id, start)),
+            .with_open_loop(open_loop(config, workload.seed(), id, start))
+            .with_command_latency(workload.config().commands.is_some()),
     )
 }
 

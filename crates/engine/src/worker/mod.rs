@@ -133,12 +133,18 @@ impl<'w> Worker<'w> {
         }
     }
 
+    /// Keeps latencies by command as well (`--mix`).
+    pub fn with_command_latency(mut self, on: bool) -> Worker<'w> {
+        self.stats = std::mem::take(&mut self.stats).by_command(on);
+        self
+    }
+
     /// Makes the connections send the requests `open` lets fall due (their
     /// schedules must be open), measuring the open loop's latencies.
     pub fn with_open_loop(mut self, open: Option<OpenLoop>) -> Worker<'w> {
         if let Some(open) = open {
             self.open = Some(Dispatch::new(open, self.conns.len()));
-            self.stats = Stats::open_loop();
+            self.stats.open = Some(Box::default());
         }
         self
     }

@@ -13,7 +13,7 @@ use crate::keyspace::KeySpace;
 use crate::seed::{below, derive_rng};
 use crate::sizes::TABLE_LEN;
 use crate::source::Source;
-use crate::task::{SetKind, SetOutcome, SetTask, Task, TaskId, Verdict};
+use crate::task::{KeyOutcome, SetKind, SetOutcome, SetTask, Store, Task, TaskId, Verdict};
 use crate::verify::judge;
 use crate::workload::Workload;
 
@@ -179,6 +179,7 @@ impl<'w> Generator<'w> {
                 exptime: pending.item.exptime(),
                 kind: pending.kind,
                 warmup: pending.warmup,
+                store: Store::Set,
             }),
             _ => Task::Get(self.batch(id)),
         }
@@ -245,6 +246,9 @@ impl<'w> Source<'w> for Generator<'w> {
             self.flights.release(id);
         }
     }
+
+    /// The window model issues no key tasks: nothing to complete.
+    fn complete_key(&mut self, _id: TaskId, _outcome: KeyOutcome, _now: Instant) {}
 
     #[inline]
     fn batch(&self, id: TaskId) -> GetBatch<'_, 'w> {

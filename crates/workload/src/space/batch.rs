@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::Keyspace;
-use crate::task::{Check, GetEntry, GetKeys};
+use crate::task::{Check, GetEntry, GetKeys, Retrieve};
 
 /// The keys of a [`crate::KeyspaceSource`]'s get, distinct, in the order
 /// to send them.
@@ -13,11 +13,22 @@ pub struct KeyspaceBatch<'g, 'w> {
     space: &'w Keyspace,
     ids: &'g [u64],
     check: Check,
+    retrieve: Retrieve,
 }
 
 impl<'g, 'w> KeyspaceBatch<'g, 'w> {
-    pub(crate) const fn new(space: &'w Keyspace, ids: &'g [u64], check: Check) -> Self {
-        Self { space, ids, check }
+    pub(crate) const fn new(
+        space: &'w Keyspace,
+        ids: &'g [u64],
+        check: Check,
+        retrieve: Retrieve,
+    ) -> Self {
+        Self {
+            space,
+            ids,
+            check,
+            retrieve,
+        }
     }
 
     /// The key ids, in order.
@@ -42,6 +53,11 @@ impl<'w> GetKeys<'w> for KeyspaceBatch<'_, 'w> {
             exptime: 0,
             set_at: None,
         })
+    }
+
+    #[inline]
+    fn retrieve(&self) -> Retrieve {
+        self.retrieve
     }
 }
 

@@ -17,7 +17,8 @@ mod source;
 
 use std::fmt;
 
-use crate::bytes::{OFFSET_SPAN, printable_block};
+use crate::bytes::{OFFSET_SPAN, PREFIX_SPACE, printable_block};
+use crate::command::{Command, Mix};
 use crate::config::{MAX_VALUE_LEN, WorkloadConfig};
 use crate::error::ConfigError;
 use crate::names::KeyNames;
@@ -36,6 +37,11 @@ const VALUE_SEED: u64 = 0x7661_6c75_652d_626c;
 const VALUE_LEN_SALT: u64 = 0x7661_6c6c_656e_0002;
 /// Mixed into an id to place its value in the block.
 const VALUE_AT_SALT: u64 = 0x7661_6c61_7400_0003;
+
+/// What a counter holds when stored.
+const COUNTER_START: &[u8] = b"0";
+/// Bytes `append` and `prepend` add.
+const CHUNK: usize = 16;
 
 /// `--keys` and `--key-dist`: how many keys, and how requests pick them.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -60,8 +66,12 @@ pub struct Keyspace {
     names: KeyNames,
     values: SizeDist,
     block: Box<[u8]>,
-    /// The share of requests that are sets.
-    set_share: f64,
+    /// Each command's share of the requests.
+    mix: Mix,
+    /// Counters for `incr` and `decr`: ids `keys..2 × keys`.
+    counters: bool,
+    /// The expiry `touch`, `gat` and `gats` set.
+    touch_exptime: u32,
     verify: f64,
     division: usize,
     connections: u32,
@@ -94,18 +104,31 @@ impl Keyspace {
             &mut derive_rng(VALUE_SEED, 0),
             OFFSET_SPAN as usize + longest,
         );
-        let total = config.mix.set + config.mix.get;
+        let mix = match config.commands {
+            Some(mix) => mix,
+            None => Mix::new(&[
+                (Command::Get, config.mix.get),
+                (Command::Set, config.mix.set),
+            ])
+            .map_err(|e| refuse(&e))?,
+        };
+        let counters = mix.has(Command::Incr) || mix.has(Command::Decr);
+        if counters && space.keys > PREFIX_SPACE / 2 {
+            return Err(ConfigError::Keyspace(format!(
+                "{} keys and their counters (incr/decr) need more than 2^48 key names; \
+                 with incr or decr, --keys takes at most 2^47",
+                space.keys
+            )));
+        }
         Ok(Keyspace {
             config: space,
             popularity,
             names,
             values,
             block,
-            set_share: if total > 0.0 {
-                config.mix.set / total
-            } else {
-                0.0
-            },
+            mix,
+            counters,
+            touch_exptime: 0,
             verify: config.verify,
             division: config.division.max(1),
             connections: connections.max(1),
@@ -132,9 +155,45 @@ impl Keyspace {
         &self.values
     }
 
-    /// The key of id `id` (taken modulo the number of keys).
+    /// The commands and their shares.
+    pub fn mix(&self) -> &Mix {
+        &self.mix
+    }
+
+    /// Whether the keyspace has counters (`incr` or `decr` in the mix).
+    pub fn has_counters(&self) -> bool {
+        self.counters
+    }
+
+    /// The id of the counter of key `id`: counters are ids `keys..2 ×
+    /// keys`, named as keys are, each holding a decimal number.
+    pub fn counter(&self, id: u64) -> u64 {
+        self.keys() + id % self.keys()
+    }
+
+    /// The ids a prefill stores: the keys, then the counters if any.
+    pub fn stored_ids(&self) -> u64 {
+        if self.counters {
+            self.keys() * 2
+        } else {
+            self.keys()
+        }
+    }
+
+    /// The key of id `id`: a key below `keys`, a counter above.
     pub fn key(&self, id: u64) -> Key<'_> {
-        self.names.key(id)
+        if id < self.keys() {
+            self.names.key(id)
+        } else {
+            let own = id - self.keys();
+            self.names.key_of_len(id, self.names.len_of(own))
+        }
+    }
+
+    /// What `append` and `prepend` add: a few bytes, the same for every
+    /// key.
+    pub fn chunk(&self) -> &[u8] {
+        self.block.get(..CHUNK).unwrap_or_default()
     }
 
     /// The length of the value of key `id`.
@@ -143,8 +202,12 @@ impl Keyspace {
         self.values.size(u, 1, MAX_VALUE_LEN) as usize
     }
 
-    /// The value of key `id`: every client stores the same bytes under it.
+    /// The value of key `id`: every client stores the same bytes under it
+    /// (a counter: `0`).
     pub fn value(&self, id: u64) -> &[u8] {
+        if id >= self.keys() {
+            return COUNTER_START;
+        }
         let at = (mix64(id ^ VALUE_AT_SALT) % u64::from(OFFSET_SPAN)) as usize;
         self.block
             .get(at..at + self.value_len(id))

@@ -7,25 +7,40 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::Rng;
 
 use super::{Keyspace, KeyspaceBatch};
+use crate::command::Command;
 use crate::popularity::Popularity;
 use crate::seed::{derive_rng, unit};
 use crate::source::Source;
-use crate::task::{Check, MAX_DEPTH, SetKind, SetOutcome, SetTask, Task, TaskId, Verdict};
+use crate::task::{
+    Check, GetKeys, KeyOp, KeyOutcome, KeyTask, MAX_DEPTH, Retrieve, SetKind, SetOutcome, SetTask,
+    Store, Task, TaskId, Verdict,
+};
 use crate::verify::judge;
+
+/// Cas uniques a connection remembers from its `gets`, for its `cas`.
+const TOKENS: usize = 64;
 
 /// What one task slot holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Slot {
     Free,
-    Set,
-    Get { keys: usize, check: Check },
+    Set(Store),
+    Get {
+        keys: usize,
+        check: Check,
+        retrieve: Retrieve,
+    },
+    Key(KeyOp),
 }
 
-/// One connection's source of tasks over a [`Keyspace`]: each task a set
-/// or a get by the mix (`--ratio` or the `cmd` section), its keys drawn by
-/// the keyspace's popularity from the connection's own random stream. A
-/// multi-get (`-d`) asks for distinct keys: a key drawn twice for one get
-/// is asked once. Nothing is allocated after construction.
+/// One connection's source of tasks over a [`Keyspace`]: each task a
+/// command drawn by the keyspace's mix (`--mix`, or the get:set ratio),
+/// its keys drawn by the keyspace's popularity from the connection's own
+/// random stream. A multi-get (`-d`) asks for distinct keys: a key drawn
+/// twice for one get is asked once. `incr` and `decr` act on the
+/// keyspace's counters, `cas` on the unique of the connection's latest
+/// `gets` hit; with none in hand, a `gets` goes instead (and fetches
+/// one). Nothing is allocated after construction.
 pub struct KeyspaceSource<'w> {
     space: &'w Keyspace,
     rng: Xoshiro256PlusPlus,
@@ -39,6 +54,9 @@ pub struct KeyspaceSource<'w> {
     /// Prefilling: the id the next set stores, and the step to the one
     /// after (the number of connections).
     prefill: Option<(u64, u64)>,
+    /// (key id, cas unique) of recent `gets` hits, the latest last.
+    tokens: Box<[(u64, u64)]>,
+    token_count: usize,
 }
 
 impl<'w> KeyspaceSource<'w> {
@@ -57,6 +75,8 @@ impl<'w> KeyspaceSource<'w> {
                 .config()
                 .prefill
                 .then(|| (u64::from(connection), u64::from(space.connections))),
+            tokens: vec![(0, 0); TOKENS].into_boxed_slice(),
+            token_count: 0,
         };
         source.resize(1);
         source
@@ -86,6 +106,12 @@ impl<'w> KeyspaceSource<'w> {
         self.ids.get(start..start + keys).unwrap_or_default()
     }
 
+    fn set_first(&mut self, index: usize, id: u64) {
+        if let Some(first) = self.ids.get_mut(index * self.space.division) {
+            *first = id;
+        }
+    }
+
     /// Draws the keys of a get into slot `index`; returns how many.
     fn draw_get(&mut self, index: usize) -> usize {
         let division = self.space.division;
@@ -107,12 +133,102 @@ impl<'w> KeyspaceSource<'w> {
         keys
     }
 
+    /// The next prefill id, `None` when not prefilling; `Some(None)` when
+    /// the connection's share is stored.
+    fn next_prefill(&mut self) -> Option<Option<u64>> {
+        let total = self.space.stored_ids();
+        let (next, step) = self.prefill.as_mut()?;
+        if *next >= total {
+            return Some(None);
+        }
+        let id = *next;
+        *next = next.saturating_add(*step);
+        Some(Some(id))
+    }
+
+    /// Fills slot `index` with a task of `command`.
+    fn draw(&mut self, index: usize, command: Command) -> Slot {
+        let space = self.space;
+        // A cas needs a unique from an earlier gets: without one in hand,
+        // the gets that fetches one goes first.
+        let command = match command {
+            Command::Cas if self.token_count == 0 => Command::Gets,
+            other => other,
+        };
+        let id = self.popularity.draw(&mut self.rng);
+        let (slot, key) = match command {
+            Command::Get | Command::Gets | Command::Gat | Command::Gats => {
+                let check = if space.verify > 0.0 && unit(self.rng.next_u64()) < space.verify {
+                    Check::Data
+                } else {
+                    Check::None
+                };
+                let retrieve = match command {
+                    Command::Gets => Retrieve::Gets,
+                    Command::Gat => Retrieve::Gat(space.touch_exptime),
+                    Command::Gats => Retrieve::Gats(space.touch_exptime),
+                    _ => Retrieve::Get,
+                };
+                let keys = self.draw_get(index);
+                return Slot::Get {
+                    keys,
+                    check,
+                    retrieve,
+                };
+            }
+            Command::Set => (Slot::Set(Store::Set), id),
+            Command::Add => (Slot::Set(Store::Add), id),
+            Command::Replace => (Slot::Set(Store::Replace), id),
+            Command::Append => (Slot::Set(Store::Append), id),
+            Command::Prepend => (Slot::Set(Store::Prepend), id),
+            Command::Cas => match self.take_token() {
+                Some((key, cas)) => (Slot::Set(Store::Cas(cas)), key),
+                None => (Slot::Set(Store::Set), id),
+            },
+            Command::Delete => (Slot::Key(KeyOp::Delete), id),
+            Command::Touch => (Slot::Key(KeyOp::Touch(space.touch_exptime)), id),
+            Command::Incr => (Slot::Key(KeyOp::Incr(1)), space.counter(id)),
+            Command::Decr => (Slot::Key(KeyOp::Decr(1)), space.counter(id)),
+        };
+        self.set_first(index, key);
+        slot
+    }
+
+    fn take_token(&mut self) -> Option<(u64, u64)> {
+        self.token_count = self.token_count.checked_sub(1)?;
+        self.tokens.get(self.token_count).copied()
+    }
+
     fn release(&mut self, id: TaskId) {
         if let Some(slot) = self.slots.get_mut(id.index())
             && *slot != Slot::Free
         {
             *slot = Slot::Free;
             self.outstanding -= 1;
+        }
+    }
+
+    /// The task in slot `index`.
+    fn task(&self, index: usize) -> Task<'w, KeyspaceBatch<'_, 'w>> {
+        let space = self.space;
+        let key_id = self.ids_of(index, 1).first().copied().unwrap_or(0);
+        match self.slots.get(index).copied().unwrap_or(Slot::Free) {
+            Slot::Set(store) => Task::Set(SetTask {
+                key: space.key(key_id),
+                value: match store {
+                    Store::Append | Store::Prepend => space.chunk(),
+                    _ => space.value(key_id),
+                },
+                exptime: 0,
+                kind: SetKind::Overwrite,
+                warmup: false,
+                store,
+            }),
+            Slot::Key(op) => Task::Key(KeyTask {
+                key: space.key(key_id),
+                op,
+            }),
+            Slot::Get { .. } | Slot::Free => Task::Get(self.batch(TaskId::new(index))),
         }
     }
 }
@@ -128,59 +244,27 @@ impl<'w> Source<'w> for KeyspaceSource<'w> {
         if self.slots.get(index) != Some(&Slot::Free) {
             return None;
         }
-        let prefill = match &mut self.prefill {
-            Some((next, _)) if *next >= self.space.keys() => return None,
-            Some((next, step)) => {
-                let id = *next;
-                *next = next.saturating_add(*step);
-                Some(id)
+        let slot = match self.next_prefill() {
+            Some(Some(id)) => {
+                self.set_first(index, id);
+                Slot::Set(Store::Set)
             }
-            None => None,
-        };
-        let is_set = prefill.is_some() || unit(self.rng.next_u64()) < self.space.set_share;
-        let slot = if is_set {
-            let id = match prefill {
-                Some(id) => id,
-                None => self.popularity.draw(&mut self.rng),
-            };
-            if let Some(first) = self.ids.get_mut(index * self.space.division) {
-                *first = id;
+            Some(None) => return None,
+            None => {
+                let command = self.space.mix.pick(unit(self.rng.next_u64()));
+                self.draw(index, command)
             }
-            Slot::Set
-        } else {
-            let check = if self.space.verify > 0.0 && unit(self.rng.next_u64()) < self.space.verify
-            {
-                Check::Data
-            } else {
-                Check::None
-            };
-            let keys = self.draw_get(index);
-            Slot::Get { keys, check }
         };
         if let Some(at) = self.slots.get_mut(index) {
             *at = slot;
         }
         self.next = (index + 1) % self.slots.len();
         self.outstanding += 1;
-        let id = TaskId::new(index);
-        let task = match slot {
-            Slot::Set => {
-                let key_id = self.ids_of(index, 1).first().copied().unwrap_or(0);
-                Task::Set(SetTask {
-                    key: self.space.key(key_id),
-                    value: self.space.value(key_id),
-                    exptime: 0,
-                    kind: SetKind::Overwrite,
-                    warmup: false,
-                })
-            }
-            _ => Task::Get(self.batch(id)),
-        };
-        Some((id, task))
+        Some((TaskId::new(index), self.task(index)))
     }
 
     fn complete_set(&mut self, id: TaskId, _outcome: SetOutcome, _now: Instant) {
-        if self.slots.get(id.index()) == Some(&Slot::Set) {
+        if matches!(self.slots.get(id.index()), Some(Slot::Set(_))) {
             self.release(id);
         }
     }
@@ -194,7 +278,7 @@ impl<'w> Source<'w> for KeyspaceSource<'w> {
         answer: Option<&[u8]>,
         now: Instant,
     ) -> Option<Verdict> {
-        let entry = crate::task::GetKeys::get(&self.batch(id), index)?;
+        let entry = self.batch(id).get(index)?;
         Some(match answer {
             None if entry.check == Check::Data => Verdict::Ok,
             _ => judge(entry.check, entry.expected, 0, None, answer, now),
@@ -207,12 +291,34 @@ impl<'w> Source<'w> for KeyspaceSource<'w> {
         }
     }
 
+    fn saw_cas(&mut self, id: TaskId, index: usize, cas: u64) {
+        let Some(&key) = self.batch(id).ids().get(index) else {
+            return;
+        };
+        if self.token_count == TOKENS {
+            self.tokens.copy_within(1.., 0);
+            self.token_count -= 1;
+        }
+        if let Some(slot) = self.tokens.get_mut(self.token_count) {
+            *slot = (key, cas);
+            self.token_count += 1;
+        }
+    }
+
+    fn complete_key(&mut self, id: TaskId, _outcome: KeyOutcome, _now: Instant) {
+        if matches!(self.slots.get(id.index()), Some(Slot::Key(_))) {
+            self.release(id);
+        }
+    }
+
     fn batch(&self, id: TaskId) -> KeyspaceBatch<'_, 'w> {
         match self.slots.get(id.index()) {
-            Some(&Slot::Get { keys, check }) => {
-                KeyspaceBatch::new(self.space, self.ids_of(id.index(), keys), check)
-            }
-            _ => KeyspaceBatch::new(self.space, &[], Check::None),
+            Some(&Slot::Get {
+                keys,
+                check,
+                retrieve,
+            }) => KeyspaceBatch::new(self.space, self.ids_of(id.index(), keys), check, retrieve),
+            _ => KeyspaceBatch::new(self.space, &[], Check::None, Retrieve::Get),
         }
     }
 

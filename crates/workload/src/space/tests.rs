@@ -208,3 +208,90 @@ fn a_prefill_stores_every_key_once_over_all_connections() {
     want.sort();
     assert_eq!(stored, want);
 }
+
+#[test]
+fn every_command_of_the_mix_is_issued_in_its_share() {
+    use crate::command::Command;
+    use crate::task::{KeyOp, KeyOutcome, Retrieve, Store};
+    let mut c = config(1000, KeyDist::Uniform);
+    c.commands = Some(
+        "get=2,gat=1,set=1,add=1,cas=1,delete=1,incr=1,decr=1,touch=1"
+            .parse()
+            .unwrap(),
+    );
+    let space = space(&c);
+    assert!(space.has_counters());
+    assert_eq!(space.stored_ids(), 2000);
+    let mut source = KeyspaceSource::new(&space, 4, 0);
+    let now = Instant::now();
+    let mut seen = [0u32; crate::command::COMMANDS];
+    let counters: Vec<Vec<u8>> = (1000..2000).map(|id| bytes(space.key(id))).collect();
+    let mut last_unique = None;
+    for n in 0..50_000u64 {
+        let (id, task) = source.issue().unwrap();
+        match task {
+            Task::Get(batch) => {
+                let retrieve = batch.retrieve();
+                seen[retrieve.command().index()] += 1;
+                assert!(matches!(
+                    retrieve,
+                    Retrieve::Get | Retrieve::Gets | Retrieve::Gat(0)
+                ));
+                assert!(batch.ids().iter().all(|&k| k < 1000));
+                if retrieve == Retrieve::Gets {
+                    last_unique = Some((n, batch.ids()[0]));
+                    source.saw_cas(id, 0, n);
+                }
+                source.finish_get(id);
+            }
+            Task::Set(set) => {
+                seen[set.store.command().index()] += 1;
+                if let Store::Cas(unique) = set.store {
+                    // The unique of the gets just before, for its key.
+                    let (want, key) = last_unique.take().unwrap();
+                    assert_eq!(unique, want);
+                    assert_eq!(bytes(set.key), bytes(space.key(key)));
+                }
+                source.complete_set(id, SetOutcome::Stored, now);
+            }
+            Task::Key(key) => {
+                seen[key.op.command().index()] += 1;
+                let is_counter = counters.contains(&bytes(key.key));
+                assert_eq!(
+                    is_counter,
+                    matches!(key.op, KeyOp::Incr(1) | KeyOp::Decr(1))
+                );
+                source.complete_key(id, KeyOutcome::Hit, now);
+            }
+        }
+    }
+    // A cas without a unique in hand goes as a gets: cas and gets share
+    // cas's tenth.
+    let share = |command: Command| f64::from(seen[command.index()]) / 50_000.0;
+    assert!((share(Command::Cas) + share(Command::Gets) - 0.1).abs() < 0.01);
+    assert!(share(Command::Cas) > 0.04, "{seen:?}");
+    assert!((share(Command::Get) - 0.2).abs() < 0.01, "{seen:?}");
+    for command in [
+        Command::Gat,
+        Command::Set,
+        Command::Delete,
+        Command::Incr,
+        Command::Touch,
+    ] {
+        assert!((share(command) - 0.1).abs() < 0.01, "{command}: {seen:?}");
+    }
+}
+
+#[test]
+fn a_mix_needs_a_keyspace_and_no_verify_with_appends() {
+    let mut c = WorkloadConfig {
+        commands: Some("get=1,delete=1".parse().unwrap()),
+        ..WorkloadConfig::default()
+    };
+    assert!(c.validate().unwrap_err().to_string().contains("--keys"));
+    c.keyspace = config(10, KeyDist::Uniform).keyspace;
+    c.validate().unwrap();
+    c.commands = Some("get=1,append=1".parse().unwrap());
+    c.verify = 0.5;
+    assert!(c.validate().unwrap_err().to_string().contains("append"));
+}

@@ -168,6 +168,7 @@ pub fn run(
                 }
                 generator.finish_get(id);
             }
+            Task::Key(_) => panic!("the window model issues no key tasks"),
         }
     }
 }
