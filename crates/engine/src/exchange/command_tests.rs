@@ -102,6 +102,25 @@ type Case = (
     &'static str,
 );
 
+/// Runs text-like `cases` in `protocol`: the request (then its value and
+/// `\r\n`), the counts of its reply, and the desync of the wrong reply.
+fn run_cases(protocol: Protocol, cases: &[Case]) {
+    for &(mix, request, reply, counts, wrong) in cases {
+        let expect = |s: &Sent| {
+            let mut bytes = text(&request(s));
+            if !s.value.is_empty() {
+                bytes.extend_from_slice(&s.value);
+                bytes.extend_from_slice(b"\r\n");
+            }
+            bytes
+        };
+        let got = exchange(protocol, mix, expect, |_| text(reply)).unwrap();
+        assert_eq!(said(got), counts, "{mix} {reply:?}");
+        let broken = exchange(protocol, mix, expect, |_| text(wrong));
+        assert_eq!(broken, Err(Desync), "{mix} {wrong:?}");
+    }
+}
+
 const HIT: (u64, u64, u64) = (1, 0, 0);
 const MISS: (u64, u64, u64) = (0, 1, 0);
 const REFUSED: (u64, u64, u64) = (0, 0, 1);
@@ -174,23 +193,7 @@ fn text_protocol_commands() {
             "DELETED\r\n",
         ),
     ];
-    for (mix, request, reply, counts, wrong) in cases {
-        let expect = |s: &Sent| {
-            let mut bytes = text(&request(s));
-            if !s.value.is_empty() {
-                bytes.extend_from_slice(&s.value);
-                bytes.extend_from_slice(b"\r\n");
-            }
-            bytes
-        };
-        let got = exchange(p, mix, expect, |_| text(reply)).unwrap();
-        assert_eq!(said(got), counts, "{mix} {reply:?}");
-        assert_eq!(
-            exchange(p, mix, expect, |_| text(wrong)),
-            Err(Desync),
-            "{mix} {wrong:?}"
-        );
-    }
+    run_cases(p, &cases);
     // A get-and-touch of one key, a hit; a unique where none was asked for
     // breaks the protocol.
     let gat = |s: &Sent| text(&format!("gat 0 {}\r\n", s.key));
@@ -336,23 +339,7 @@ fn meta_protocol_commands() {
             "HD\r\n",
         ),
     ];
-    for (mix, request, reply, counts, wrong) in cases {
-        let expect = |s: &Sent| {
-            let mut bytes = text(&request(s));
-            if !s.value.is_empty() {
-                bytes.extend_from_slice(&s.value);
-                bytes.extend_from_slice(b"\r\n");
-            }
-            bytes
-        };
-        let got = exchange(p, mix, expect, |_| text(reply)).unwrap();
-        assert_eq!(said(got), counts, "{mix} {reply:?}");
-        assert_eq!(
-            exchange(p, mix, expect, |_| text(wrong)),
-            Err(Desync),
-            "{mix} {wrong:?}"
-        );
-    }
+    run_cases(p, &cases);
     // gat: a value without its unique is right; a unique unasked is not.
     let gat = |s: &Sent| text(&format!("mg {} v k T0 O0\r\n", s.key));
     let value = |s: &Sent, cas: &str| {
