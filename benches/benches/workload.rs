@@ -1,15 +1,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 //! Task generation cost: one task issued plus its completion, in ns/task,
-//! for memaslap's window model and for the keyspace source (uniform and
-//! zipf popularity, the ETC sizes, a mix of every command).
+//! for memaslap's window model, the keyspace source (uniform and zipf
+//! popularity, the ETC sizes, a mix of every command) and trace replay
+//! (the source, and the reader's cost per CSV line).
 
 use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use memaslap_workload::{
-    GetKeys, KeyDist, KeyOutcome, KeyspaceConfig, SetOutcome, SizeDist, Source, Task, Workload,
-    WorkloadConfig,
+    Delivery, GetKeys, KeyDist, KeyOutcome, KeyspaceConfig, SetOutcome, SizeDist, Source, Task,
+    TraceConfig, TraceFormat, TraceReader, Workload, WorkloadConfig,
 };
 
 /// One task: generate it, then report it stored or check every key of it
@@ -99,5 +100,76 @@ fn generation(c: &mut Criterion) {
     bench_config(c, "keyspace_zipf_every_command", &every);
 }
 
-criterion_group!(benches, generation);
+/// A CSV trace of `lines` requests (gets and sets over 16 clients) in a
+/// temporary file.
+fn trace_file(lines: u64) -> std::path::PathBuf {
+    let mut text = String::new();
+    for i in 0..lines {
+        let (op, value) = if i % 10 == 0 {
+            ("set", 100 + i % 900)
+        } else {
+            ("get", 0)
+        };
+        text.push_str(&format!(
+            "{},key:{},{},{value},{},{op},0\n",
+            i / 10_000,
+            (i * 7919) % 100_000,
+            20 + i % 40,
+            i % 16
+        ));
+    }
+    let path = std::env::temp_dir().join(format!("bench-trace-{}.csv", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The trace source: a record handed over, turned into a task and
+/// completed; and the reader: one CSV line parsed into a record.
+fn replay(c: &mut Criterion) {
+    let path = trace_file(1_000_000);
+    let config = TraceConfig {
+        path: path.clone(),
+        format: TraceFormat::Csv,
+        skip_bad: false,
+    };
+    let workload = Workload::new(
+        &WorkloadConfig {
+            trace: Some((config.clone(), 0.0)),
+            ..WorkloadConfig::default()
+        },
+        1,
+        1,
+    )
+    .unwrap();
+    let mut reader = TraceReader::open(&config).unwrap();
+    let records: Vec<_> = (0..10_000)
+        .map(|_| reader.next_record().unwrap().unwrap())
+        .collect();
+    let mut source = workload.source(0).unwrap();
+    let now = Instant::now();
+    let mut group = c.benchmark_group("workload");
+    group.throughput(Throughput::Elements(1));
+    let mut i = 0;
+    group.bench_function("trace_source", |b| {
+        b.iter(|| {
+            i = (i + 1) % records.len();
+            source.deliver(Delivery::Record(records[i]));
+            step(&mut source, now);
+        })
+    });
+    let mut reader = TraceReader::open(&config).unwrap();
+    group.bench_function("trace_read_csv_line", |b| {
+        b.iter(|| match reader.next_record().unwrap() {
+            Some(record) => black_box(record),
+            None => {
+                reader = TraceReader::open(&config).unwrap();
+                reader.next_record().unwrap().unwrap()
+            }
+        })
+    });
+    group.finish();
+    let _ = std::fs::remove_file(&path);
+}
+
+criterion_group!(benches, generation, replay);
 criterion_main!(benches);

@@ -162,6 +162,10 @@ fn write_json(
     doc.scan = scan;
     doc.prefill = prefilled.cloned();
     doc.commands = crate::commands::json(&outcome.stats);
+    doc.trace = setup
+        .trace
+        .as_ref()
+        .map(|summary| crate::replay::ReplayJson::new(summary, &outcome.stats));
     serde_json::to_vec_pretty(&doc)
         .map_err(|e| e.to_string())
         .and_then(|bytes| std::fs::write(path, bytes).map_err(|e| e.to_string()))
@@ -279,6 +283,9 @@ fn print_banner(options: &Options, setup: &Setup) {
         },
     );
     everyday_flags(&mut out, options, setup);
+    if let Some(summary) = &setup.trace {
+        crate::replay::banner(&mut out, options, summary);
+    }
     if let Some(private) = &setup.private {
         out.push_str(&format!(
             "private server: memcached started on {} for this run\n",
@@ -371,6 +378,9 @@ fn print_final(setup: &Setup, outcome: &Outcome) {
     report::percentile_line(&mut out, "Total", &total, shown);
     out.push('\n');
     crate::commands::table(&mut out, stats, shown);
+    if let Some(summary) = &setup.trace {
+        crate::replay::ReplayJson::new(summary, stats).lines(&mut out, outcome.elapsed);
+    }
     if let Some(open) = &setup.engine.open_loop {
         crate::open_loop::summary(&mut out, open, stats, outcome.elapsed, shown);
     }

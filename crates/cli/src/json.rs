@@ -61,6 +61,9 @@ pub struct Document<'a> {
     /// `--mix`: each command's counts and latency, by name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commands: Option<std::collections::BTreeMap<&'static str, crate::commands::CommandJson>>,
+    /// `--trace`: the trace and what its replay did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<crate::replay::ReplayJson>,
     /// `--prefill`: what storing the keyspace before the run did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prefill: Option<crate::prefill::Prefilled>,
@@ -401,6 +404,7 @@ pub fn document<'a>(
         scan: None,
         prefill: None,
         commands: None,
+        trace: None,
         series: outcome.series.iter().map(IntervalJson::from).collect(),
         connections: ConnectionsJson {
             total: outcome.connections,

@@ -17,6 +17,7 @@ pub mod private_server;
 pub mod provenance;
 pub mod rejections;
 pub mod repeat;
+pub mod replay;
 pub mod report;
 pub mod scan;
 pub mod scan_run;

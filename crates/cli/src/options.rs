@@ -7,6 +7,7 @@ use crate::flags::{
     Percentiles, parse_key_dist, parse_key_prefix, parse_mix, parse_percentiles, parse_ratio,
     parse_size_range,
 };
+use crate::replay::{Speed, parse_speed};
 use crate::scan::{Objective, Scan, parse_scan, parse_slo};
 use crate::units::{parse_count, parse_proportion, parse_rate, parse_time};
 use clap::{Parser, ValueEnum};
@@ -197,6 +198,34 @@ pub struct Options {
     #[arg(long = "mix", value_name = "MIX", value_parser = parse_mix, requires = "keys", conflicts_with = "ratio")]
     pub mix: Option<Mix>,
 
+    /// Replay the requests of a trace FILE (plain, or zstd-compressed when
+    /// its name ends in .zst): each client's requests on one connection, in
+    /// order, at the trace's times (--trace-speed). The run lasts the trace.
+    #[arg(long = "trace", value_name = "FILE", conflicts_with_all = ["keys", "mix", "rate", "scan", "tps", "execute_number", "time", "verify", "exp_verify", "overwrite", "ratio", "cfg_cmd", "udp", "facebook", "prefill"])]
+    pub trace: Option<PathBuf>,
+
+    /// The layout of --trace: csv (the open Twitter cache trace format:
+    /// timestamp,key,key size,value size,client id,operation,TTL) or
+    /// oracle-general (libCacheSim's 24-byte records; gets, with a demand
+    /// fill after each miss).
+    #[arg(
+        long = "trace-format",
+        value_enum,
+        default_value = "csv",
+        requires = "trace"
+    )]
+    pub trace_format: TraceFormatName,
+
+    /// How fast to replay --trace: a factor on the trace's clock (2 = twice
+    /// as fast), or max (as fast as the connections and --depth allow).
+    #[arg(long = "trace-speed", value_name = "X|max", default_value = "1", value_parser = parse_speed, requires = "trace")]
+    pub trace_speed: Speed,
+
+    /// Skip malformed lines of --trace, counting them, instead of refusing
+    /// the trace.
+    #[arg(long = "trace-skip-bad", requires = "trace")]
+    pub trace_skip_bad: bool,
+
     /// Store every key of --keys once before the measured run (all
     /// connections, pipelined), reported apart, so that hit ratios mean
     /// something.
@@ -242,6 +271,15 @@ fn parse_slo_arg(text: &str) -> Result<Slo, String> {
         text: text.to_owned(),
         objectives: parse_slo(text)?,
     })
+}
+
+/// A trace's layout, as `--trace-format` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormatName {
+    /// The open Twitter cache trace format (CSV).
+    Csv,
+    /// libCacheSim's oracleGeneral binary records.
+    OracleGeneral,
 }
 
 /// A published workload, as `--preset` names it.

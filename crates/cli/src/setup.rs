@@ -6,7 +6,7 @@ use crate::private_server::PrivateServer;
 use memaslap_engine::{
     ArrivalKind, EngineConfig, Mode, OpenLoopConfig, Protocol, Server, Stop, longest_value,
 };
-use memaslap_workload::{Command, MAX_VALUE_LEN, WorkloadConfig, random_seed};
+use memaslap_workload::{Command, MAX_VALUE_LEN, TraceSummary, WorkloadConfig, random_seed};
 use std::fmt;
 
 /// Everything a run needs, checked.
@@ -26,6 +26,8 @@ pub struct Setup {
     pub percentiles: Vec<f64>,
     /// `--prefill`: store every key of the keyspace before the run.
     pub prefill: bool,
+    /// `--trace`: what the trace holds, read before the run.
+    pub trace: Option<TraceSummary>,
 }
 
 /// Why the options cannot make a run.
@@ -48,7 +50,7 @@ impl fmt::Display for SetupError {
 /// Builds and checks a run from `options`; `env_servers` is
 /// `$MEMCACHED_SERVERS`.
 pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, SetupError> {
-    let workload = workload_config(options)?;
+    let mut workload = workload_config(options)?;
     let mut private = None;
     let servers = match options
         .servers
@@ -117,6 +119,11 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
         // item size.
         engine.max_value = engine.max_value.max(MAX_VALUE_LEN as usize);
     }
+    let trace = crate::replay::apply(options, &mut workload, &mut engine)?;
+    if trace.is_some() {
+        // A trace's values are up to memcached's item size.
+        engine.max_value = MAX_VALUE_LEN as usize;
+    }
     engine.verbose = options.verbose;
     engine.depth = usize::from(options.depth);
     engine
@@ -138,6 +145,7 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
         private,
         percentiles: options.percentiles.0.clone(),
         prefill: options.prefill,
+        trace,
     })
 }
 

@@ -81,6 +81,9 @@ pub struct EngineConfig {
     /// The latencies of requests meant to start this soon after the start
     /// are not recorded (their counters are): a settling time.
     pub settle: Duration,
+    /// Trace replay: each record due at its time on the trace's clock
+    /// divided by this speed; `None`: as fast as the depth allows.
+    pub replay_speed: Option<f64>,
 }
 
 /// How requests fall due in the open loop.
@@ -135,6 +138,7 @@ impl EngineConfig {
             depth: 1,
             open_loop: None,
             settle: Duration::ZERO,
+            replay_speed: None,
         }
     }
 

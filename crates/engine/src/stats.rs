@@ -57,8 +57,11 @@ pub struct Counters {
     /// Open loop: requests dropped unsent because the backlog was full.
     pub requests_dropped: u64,
     /// Open loop: requests still waiting in the backlog when the run
-    /// stopped issuing.
+    /// stopped issuing (in a replay, records still queued).
     pub backlog_at_end: u64,
+    /// Trace replay: sets of objects a replayed get missed (demand
+    /// fills), answered; part of the `set` command's counts.
+    pub fills: u64,
     /// Errors by kind.
     pub errors: Errors,
     /// What became of the requests of each command, in
@@ -173,6 +176,7 @@ impl Counters {
             requests_due,
             requests_dropped,
             backlog_at_end,
+            fills,
             errors,
             commands,
         } = other;
@@ -200,6 +204,7 @@ impl Counters {
         f(&mut self.requests_due, *requests_due);
         f(&mut self.requests_dropped, *requests_dropped);
         f(&mut self.backlog_at_end, *backlog_at_end);
+        f(&mut self.fills, *fills);
         self.errors.combine(errors, f);
         for (mine, theirs) in self.commands.iter_mut().zip(commands) {
             mine.combine(theirs, f);

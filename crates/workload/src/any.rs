@@ -2,13 +2,14 @@
 //! engine holds an [`AnySource`] per connection, whichever model the run
 //! uses.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::error::ConfigError;
 use crate::generator::{Generator, GetBatch};
 use crate::source::Source;
 use crate::space::{KeyspaceBatch, KeyspaceSource};
 use crate::task::{GetEntry, GetKeys, KeyOutcome, Retrieve, SetOutcome, Task, TaskId, Verdict};
+use crate::trace::{Delivery, TraceBatch, TraceSource};
 use crate::workload::Workload;
 
 /// One connection's source, of either model.
@@ -18,6 +19,8 @@ pub enum AnySource<'w> {
     Window(Generator<'w>),
     /// A keyspace with a popularity distribution (`--keys`).
     Keyspace(KeyspaceSource<'w>),
+    /// A trace replayed (`--trace`).
+    Trace(TraceSource<'w>),
 }
 
 /// The keys of an [`AnySource`]'s get.
@@ -27,6 +30,8 @@ pub enum AnyKeys<'g, 'w> {
     Window(GetBatch<'g, 'w>),
     /// A keyspace get.
     Keyspace(KeyspaceBatch<'g, 'w>),
+    /// A replayed get.
+    Trace(TraceBatch<'g, 'w>),
 }
 
 impl<'w> GetKeys<'w> for AnyKeys<'_, 'w> {
@@ -35,6 +40,7 @@ impl<'w> GetKeys<'w> for AnyKeys<'_, 'w> {
         match self {
             AnyKeys::Window(b) => b.len(),
             AnyKeys::Keyspace(b) => b.len(),
+            AnyKeys::Trace(b) => b.len(),
         }
     }
 
@@ -43,6 +49,7 @@ impl<'w> GetKeys<'w> for AnyKeys<'_, 'w> {
         match self {
             AnyKeys::Window(b) => b.get(index),
             AnyKeys::Keyspace(b) => b.get(index),
+            AnyKeys::Trace(b) => b.get(index),
         }
     }
 
@@ -51,6 +58,7 @@ impl<'w> GetKeys<'w> for AnyKeys<'_, 'w> {
         match self {
             AnyKeys::Window(b) => b.retrieve(),
             AnyKeys::Keyspace(b) => b.retrieve(),
+            AnyKeys::Trace(b) => b.retrieve(),
         }
     }
 }
@@ -60,6 +68,7 @@ macro_rules! dispatch {
         match $self {
             AnySource::Window($s) => $e,
             AnySource::Keyspace($s) => $e,
+            AnySource::Trace($s) => $e,
         }
     };
 }
@@ -71,6 +80,16 @@ impl<'w> AnySource<'w> {
         match self {
             AnySource::Window(g) => AnySource::Window(g.with_depth(depth)),
             AnySource::Keyspace(s) => AnySource::Keyspace(s.with_depth(depth)),
+            AnySource::Trace(s) => AnySource::Trace(s.with_depth(depth)),
+        }
+    }
+
+    /// Hands a replayed trace's record (or its end) to the source; false
+    /// when its queue is full. Other sources take nothing (true).
+    pub fn deliver(&mut self, delivery: Delivery) -> bool {
+        match self {
+            AnySource::Trace(s) => s.deliver(delivery),
+            AnySource::Window(_) | AnySource::Keyspace(_) => true,
         }
     }
 }
@@ -90,6 +109,7 @@ impl<'w> Source<'w> for AnySource<'w> {
             AnySource::Keyspace(s) => s
                 .issue()
                 .map(|(id, task)| (id, wrap(task, AnyKeys::Keyspace))),
+            AnySource::Trace(s) => s.issue().map(|(id, task)| (id, wrap(task, AnyKeys::Trace))),
         }
     }
 
@@ -129,6 +149,7 @@ impl<'w> Source<'w> for AnySource<'w> {
         match self {
             AnySource::Window(g) => AnyKeys::Window(g.batch(id)),
             AnySource::Keyspace(s) => AnyKeys::Keyspace(s.batch(id)),
+            AnySource::Trace(s) => AnyKeys::Trace(s.batch(id)),
         }
     }
 
@@ -142,6 +163,16 @@ impl<'w> Source<'w> for AnySource<'w> {
 
     fn is_warming_up(&self) -> bool {
         dispatch!(self, s => s.is_warming_up())
+    }
+
+    #[inline]
+    fn next_due(&self) -> Option<Duration> {
+        dispatch!(self, s => s.next_due())
+    }
+
+    #[inline]
+    fn is_done(&self) -> bool {
+        dispatch!(self, s => s.is_done())
     }
 }
 
@@ -163,6 +194,15 @@ impl Workload {
     /// [`ConfigError::ConnectionIndex`] when `connection` is not below the
     /// number of connections the workload was built for.
     pub fn source(&self, connection: u32) -> Result<AnySource<'_>, ConfigError> {
+        if let Some(trace) = self.trace() {
+            if connection >= self.connections() {
+                return Err(ConfigError::ConnectionIndex {
+                    index: connection,
+                    connections: self.connections(),
+                });
+            }
+            return Ok(AnySource::Trace(TraceSource::new(trace)));
+        }
         match self.keyspace() {
             Some(space) => {
                 if connection >= self.connections() {

@@ -4,6 +4,7 @@ use crate::command::{Command, Mix};
 use crate::error::{ConfigError, Problem, Section};
 use crate::size_dist::SizeDist;
 use crate::space::KeyspaceConfig;
+use crate::trace::TraceConfig;
 
 /// Length of the unique key prefix; every key is this prefix plus a suffix.
 pub const PREFIX_LEN: usize = 8;
@@ -113,6 +114,9 @@ pub struct WorkloadConfig {
     /// `--mix`: every command's share, instead of `mix` (needs a
     /// keyspace).
     pub commands: Option<Mix>,
+    /// `--trace`: a trace replayed instead of any other source, its first
+    /// request at this time (seconds on its clock) due at the start.
+    pub trace: Option<(TraceConfig, f64)>,
 }
 
 impl Default for WorkloadConfig {
@@ -133,6 +137,7 @@ impl Default for WorkloadConfig {
             value_sizes: None,
             keyspace: None,
             commands: None,
+            trace: None,
         }
     }
 }

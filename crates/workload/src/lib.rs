@@ -113,6 +113,7 @@ mod sizes;
 mod source;
 mod space;
 mod task;
+mod trace;
 mod verify;
 mod workload;
 
@@ -135,6 +136,10 @@ pub use space::{Keyspace, KeyspaceBatch, KeyspaceConfig, KeyspaceSource};
 pub use task::{
     Check, GetEntry, GetKeys, Key, KeyOp, KeyOutcome, KeyTask, MAX_DEPTH, Retrieve, SetKind,
     SetOutcome, SetTask, Store, Task, TaskId, Verdict,
+};
+pub use trace::{
+    Delivery, Record, Trace, TraceBatch, TraceConfig, TraceError, TraceFeed, TraceFormat,
+    TraceReader, TraceSource, TraceSummary, scan,
 };
 pub use verify::{EXPIRE_MARGIN, EXPIRE_TTL};
 pub use workload::Workload;

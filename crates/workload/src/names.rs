@@ -93,6 +93,23 @@ impl KeyNames {
         })
     }
 
+    /// Names for a trace's objects: any id below 2^48, keys of 8 to 250
+    /// bytes after `common` (their 8 naming characters, then filler).
+    pub fn for_trace(common: &[u8]) -> KeyNames {
+        let max = (MAX_KEY_LEN as usize)
+            .saturating_sub(common.len())
+            .max(PREFIX_LEN);
+        let mut rng = derive_rng(FILLER_SEED, 0);
+        KeyNames {
+            common: common.into(),
+            keys: PREFIX_SPACE,
+            lens: SizeDist::Fixed(max as u32),
+            min: PREFIX_LEN as u32,
+            max: max as u32,
+            filler: printable_block(&mut rng, FILLER_SPAN + max - PREFIX_LEN),
+        }
+    }
+
     /// How many keys there are.
     pub fn keys(&self) -> u64 {
         self.keys

@@ -3,7 +3,7 @@
 //! one source; a keyspace with a popularity distribution or a trace replay
 //! is another, behind the same trait.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::task::{GetKeys, KeyOutcome, SetOutcome, Task, TaskId, Verdict};
 
@@ -92,4 +92,17 @@ pub trait Source<'w> {
     /// Whether the next task stores data that the run needs before it
     /// starts timing (a warm-up); once false, it stays false.
     fn is_warming_up(&self) -> bool;
+
+    /// When the next task is due, as a time after the run's start on the
+    /// source's own clock (a trace's), for a schedule that keeps to it;
+    /// `None` when no task waits for a time.
+    fn next_due(&self) -> Option<Duration> {
+        None
+    }
+
+    /// Whether the source has nothing more to issue, ever (a replayed
+    /// trace that ended).
+    fn is_done(&self) -> bool {
+        false
+    }
 }

@@ -97,6 +97,9 @@ pub enum SetKind {
     /// Stores a new value under a key already stored (`-o`); the expected
     /// value changes.
     Overwrite,
+    /// Stores an object a replayed get missed (a demand fill), counted
+    /// apart from the trace's own sets.
+    Fill,
 }
 
 /// Which storage command a [`SetTask`] is.

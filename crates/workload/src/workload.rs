@@ -8,6 +8,7 @@ use crate::error::ConfigError;
 use crate::seed::{WORKLOAD_STREAM, derive_rng};
 use crate::sizes::{TABLE_LEN, dist_table, size_table};
 use crate::space::Keyspace;
+use crate::trace::Trace;
 
 /// The shared part of a run: validated configuration, the block of printable
 /// bytes and the shuffled size tables, all derived from one master seed.
@@ -23,6 +24,7 @@ pub struct Workload {
     key_lens: Box<[u32]>,
     value_lens: Box<[u32]>,
     space: Option<Keyspace>,
+    trace: Option<Trace>,
 }
 
 impl Workload {
@@ -53,6 +55,10 @@ impl Workload {
             Some(space) => Some(Keyspace::new(config, space, connections)?),
             None => None,
         };
+        let trace = config
+            .trace
+            .as_ref()
+            .map(|(trace, first)| Trace::new(trace, &config.key_prefix, *first, connections));
         let mut rng = derive_rng(seed, WORKLOAD_STREAM);
         let key_room = MAX_KEY_LEN.saturating_sub(config.key_prefix.len() as u32);
         let key_lens = match &config.key_sizes {
@@ -76,7 +82,13 @@ impl Workload {
             key_lens,
             value_lens,
             space,
+            trace,
         })
+    }
+
+    /// The trace replayed, when the workload is one (`--trace`).
+    pub fn trace(&self) -> Option<&Trace> {
+        self.trace.as_ref()
     }
 
     /// The keyspace, when the workload has one (`--keys`).

@@ -15,7 +15,9 @@ use memaslap_transport::{
     Access, AnyTransport, Event, ResetReason, Status, Transport, TransportError, TransportEvent,
     UdpCounters,
 };
-use memaslap_workload::{AnySource, GetKeys, KeyOutcome, SetOutcome, Source, Task, mix64};
+use memaslap_workload::{
+    AnySource, Delivery, GetKeys, KeyOutcome, SetOutcome, Source, Task, mix64,
+};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
@@ -30,6 +32,17 @@ mod read;
 mod tests;
 mod udp;
 mod warmup;
+
+/// What became of a trace record handed to a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivered {
+    /// Queued (or the end noted).
+    Taken,
+    /// The queue is full: hand it again later.
+    Full,
+    /// The connection is dead: the record will never be sent.
+    Dropped,
+}
 
 /// Where a connection is in its cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,7 +202,37 @@ impl<'w, T: Transport> Conn<'w, T> {
     /// Whether the connection can still do work: not dead, and with budget
     /// left or a request in flight.
     pub fn has_work(&self) -> bool {
-        self.is_busy() || (self.phase != Phase::Dead && self.budget > 0)
+        self.is_busy()
+            || (self.phase != Phase::Dead && self.budget > 0 && !self.generator.is_done())
+    }
+
+    /// Starts a timed schedule's clock at `start` (the run's start).
+    pub fn start_clock(&mut self, start: Instant) {
+        self.schedule.start_clock(start);
+    }
+
+    /// Hands a replayed trace's record (or its end) to the source; a
+    /// connection that died takes and drops it.
+    pub fn deliver(&mut self, delivery: Delivery) -> Delivered {
+        if self.phase == Phase::Dead {
+            return match delivery {
+                Delivery::Record(_) => Delivered::Dropped,
+                Delivery::End => Delivered::Taken,
+            };
+        }
+        if self.generator.deliver(delivery) {
+            Delivered::Taken
+        } else {
+            Delivered::Full
+        }
+    }
+
+    /// Records of a replayed trace waiting to be sent.
+    pub fn queued(&self) -> usize {
+        match &self.generator {
+            AnySource::Trace(source) => source.queued(),
+            AnySource::Window(_) | AnySource::Keyspace(_) => 0,
+        }
     }
 
     /// Whether the connection can send a request of the open loop now.
@@ -220,7 +263,8 @@ impl<'w, T: Transport> Conn<'w, T> {
             Phase::Idle | Phase::Reading
                 if issuing && self.budget > 0 && self.exchange.has_room() =>
             {
-                self.schedule.next_due(self.exchange.outstanding())
+                self.schedule
+                    .next_due(self.exchange.outstanding(), self.generator.next_due())
             }
             _ => None,
         };
@@ -326,7 +370,9 @@ impl<'w, T: Transport> Conn<'w, T> {
             && self.budget > 0
             && self.transport.status() == Status::Ready
             && self.exchange.has_room()
-            && self.schedule.may_begin(self.exchange.outstanding(), now)
+            && self
+                .schedule
+                .may_begin(self.exchange.outstanding(), now, self.generator.next_due())
             && !self.held_by_warmup()
     }
 
@@ -348,6 +394,7 @@ impl<'w, T: Transport> Conn<'w, T> {
     /// Takes the next task and adds it to the write being gathered; false
     /// when the generator has none to give now.
     fn issue(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> bool {
+        let due = self.generator.next_due();
         let Some((id, task)) = self.generator.issue() else {
             return false;
         };
@@ -367,7 +414,7 @@ impl<'w, T: Transport> Conn<'w, T> {
             return false;
         }
         self.access.get_or_insert(access);
-        let intended = self.schedule.sent(now);
+        let intended = self.schedule.sent(now, due);
         let recorded = ctx.records(intended);
         if ctx.stats.open.is_some() {
             self.exchange.intend(intended);

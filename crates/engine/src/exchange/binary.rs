@@ -185,6 +185,7 @@ fn receive(
             Pending::Set {
                 object_bytes,
                 store,
+                ..
             } => {
                 if opcode != store_opcode(store) || response.opaque() != tag {
                     return Err(Desync);

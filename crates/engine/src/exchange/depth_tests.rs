@@ -89,7 +89,7 @@ fn reply_for(protocol: Protocol, g: &AnySource<'_>, id: TaskId, is_set: bool) ->
 /// depth may begin another request.
 fn can_begin(x: &Exchange<'_>) -> bool {
     let schedule = Schedule::new(x.depth(), Pace::Unpaced);
-    x.has_room() && schedule.may_begin(x.outstanding(), Instant::now())
+    x.has_room() && schedule.may_begin(x.outstanding(), Instant::now(), None)
 }
 
 /// Whether that connection would gather a new write.

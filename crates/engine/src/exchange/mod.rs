@@ -28,8 +28,8 @@ use batch::WriteBatch;
 use codec::{AnyCodec, Codec};
 use memaslap_proto::binary as bin;
 use memaslap_workload::{
-    AnySource, Command, GetKeys, KeyOp, KeyOutcome, KeyTask, Retrieve, SetOutcome, SetTask, Source,
-    Store, Task, TaskId,
+    AnySource, Command, GetKeys, KeyOp, KeyOutcome, KeyTask, Retrieve, SetKind, SetOutcome,
+    SetTask, Source, Store, Task, TaskId,
 };
 use reply::{Blame, Results, State};
 use std::collections::VecDeque;
@@ -134,6 +134,7 @@ enum Pending {
     Set {
         object_bytes: usize,
         store: Store,
+        fill: bool,
     },
     Key {
         op: KeyOp,
@@ -322,6 +323,7 @@ impl<'w> Exchange<'w> {
         let pending = Pending::Set {
             object_bytes,
             store: set.store,
+            fill: set.kind == SetKind::Fill,
         };
         self.push(id, pending, now);
         Ok(())
@@ -449,6 +451,7 @@ impl<'w> Exchange<'w> {
             generator,
             counters,
             command: request.pending.command(),
+            fill: matches!(request.pending, Pending::Set { fill: true, .. }),
             id: request.id,
             answered: &mut self.answered,
             failures: self.verbose.then_some(&mut self.failures),

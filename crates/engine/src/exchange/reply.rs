@@ -60,6 +60,8 @@ pub(super) struct Results<'c, 'w> {
     pub counters: &'c mut Counters,
     /// The request's command.
     pub command: Command,
+    /// Whether the request is a demand fill.
+    pub fill: bool,
     /// The request whose reply is consumed.
     pub id: TaskId,
     pub answered: &'c mut Vec<bool>,
@@ -151,7 +153,10 @@ impl Results<'_, '_> {
         }
         match blame {
             Some(blame) => self.blame(blame),
-            None => self.count(answer),
+            None => {
+                self.count(answer);
+                self.counters.fills += u64::from(self.fill);
+            }
         }
         self.end(Kind::Set, blame.is_some())
     }

@@ -7,7 +7,7 @@ use crate::config::{EngineConfig, Stop};
 use crate::conn::{Conn, ConnSetup, WarmupGate};
 use crate::exchange::Exchange;
 use crate::inbuf::RecvArea;
-use crate::schedule::{Arrivals, OpenLoop, Pace, Pacer, Schedule};
+use crate::schedule::{Arrivals, OpenLoop, Pace, Pacer, Schedule, TraceClock};
 use crate::worker::Worker;
 use memaslap_transport::{AnyTransport, Transport};
 use memaslap_workload::{OTHER_STREAMS, Workload, derive_seed};
@@ -61,11 +61,22 @@ pub(super) fn build_worker<'w>(
     }
     let max = config.max_value + (64 << 10);
     let recv = RecvArea::new(SHARED_RECV, SPILL, max, READY_SPILLS.min(per_thread));
+    let replay = match workload.trace() {
+        Some(trace) => {
+            let first = u32::try_from(id * per_thread).unwrap_or(u32::MAX);
+            let count = u32::try_from(per_thread).unwrap_or(u32::MAX);
+            let feed = trace.feed(first, count).map_err(RunError::Trace)?;
+            Some((feed, trace))
+        }
+        None => None,
+    };
+    let by_command = workload.config().commands.is_some() || replay.is_some();
     Ok(
         Worker::new(poller, conns, keys_per_conn, gate.cloned(), recv)
             .with_udp_hub(hub)
             .with_open_loop(open_loop(config, workload.seed(), id, start))
-            .with_command_latency(workload.config().commands.is_some()),
+            .with_replay(replay, config.replay_speed.is_some())
+            .with_command_latency(by_command),
     )
 }
 
@@ -104,9 +115,10 @@ fn connection<'w>(
     )
     .with_depth(config.depth)
     .with_details(config.verbose);
-    let pace = match config.open_loop {
-        Some(_) => Pace::Open(None),
-        None => config
+    let pace = match (config.open_loop, workload.trace(), config.replay_speed) {
+        (Some(_), _, _) => Pace::Open(None),
+        (None, Some(_), Some(speed)) => Pace::Timed(TraceClock { start, speed }),
+        (None, _, _) => config
             .rate
             .and_then(|rate| Pacer::new(rate, config.concurrency, index, start))
             .map_or(Pace::Unpaced, Pace::Paced),

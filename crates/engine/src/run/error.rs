@@ -13,6 +13,8 @@ pub enum RunError {
     System(std::io::Error),
     /// The workload cannot serve this many connections.
     Workload(memaslap_workload::ConfigError),
+    /// The trace to replay cannot be opened.
+    Trace(memaslap_workload::TraceError),
 }
 
 impl std::fmt::Display for RunError {
@@ -22,6 +24,7 @@ impl std::fmt::Display for RunError {
             RunError::Transport(e) => e.fmt(f),
             RunError::System(e) => write!(f, "system error: {e}"),
             RunError::Workload(e) => e.fmt(f),
+            RunError::Trace(e) => e.fmt(f),
         }
     }
 }

@@ -37,7 +37,8 @@ pub fn run(
     }
     let threads = config.threads as usize;
     // The window model stores its windows before a run without sets.
-    let gate = (workload.keyspace().is_none() && workload.config().mix.has_no_sets())
+    let windows = workload.keyspace().is_none() && workload.trace().is_none();
+    let gate = (windows && workload.config().mix.has_no_sets())
         .then(|| Arc::new(AtomicUsize::new(config.concurrency as usize)));
     // Every connection is set up (its connect under way) before the clock
     // starts, as memaslap connects before it starts timing: with many

@@ -3,7 +3,9 @@
 //! A [`Schedule`] combines how many requests a connection keeps in flight
 //! (`--depth`; 1 is memaslap's closed loop) with when the next one is due:
 //! at once, at even gaps for `-P` ([`Pacer`]), or when its thread's open
-//! loop ([`OpenLoop`]) hands it a request that fell due. The connection
+//! loop ([`OpenLoop`]) hands it a request that fell due, or when its
+//! source says its next task is due (a trace replayed at its own times,
+//! [`TraceClock`]). The connection
 //! asks it whether to gather a write, whether one more request may begin,
 //! and when to wake up for the next; it tells it when a request went out.
 //! A new way of sending is a new variant of [`Pace`].
@@ -18,7 +20,7 @@ pub use open::OpenLoop;
 pub use pacer::Pacer;
 pub use wakeup::WakeMargin;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// When requests are due, apart from how many may be in flight.
 #[derive(Debug, Clone)]
@@ -30,6 +32,27 @@ pub enum Pace {
     /// When the thread's open loop grants a request that fell due at the
     /// time held here (`--rate`).
     Open(Option<Instant>),
+    /// When the source's next task is due on its own clock, scaled
+    /// (`--trace-speed`).
+    Timed(TraceClock),
+}
+
+/// A source's clock mapped onto the run's: a task due `offset` after the
+/// start on the source's clock is due `offset / speed` after `start`.
+#[derive(Debug, Clone, Copy)]
+pub struct TraceClock {
+    /// When the source's clock reads zero.
+    pub start: Instant,
+    /// How many times faster than recorded (above 0).
+    pub speed: f64,
+}
+
+impl TraceClock {
+    /// When a task due `offset` after the start on the source's clock is
+    /// due.
+    pub fn due(&self, offset: Duration) -> Instant {
+        self.start + offset.div_f64(self.speed)
+    }
 }
 
 /// When one connection may send its next request.
@@ -60,8 +83,15 @@ impl Schedule {
     pub fn gathers(&self, outstanding: usize) -> bool {
         match self.pace {
             // A request that fell due goes out at once.
-            Pace::Open(_) => outstanding < self.depth,
+            Pace::Open(_) | Pace::Timed(_) => outstanding < self.depth,
             _ => outstanding <= self.depth / 2,
+        }
+    }
+
+    /// A timed schedule's clock reads zero at `start`.
+    pub fn start_clock(&mut self, start: Instant) {
+        if let Pace::Timed(clock) = &mut self.pace {
+            clock.start = start;
         }
     }
 
@@ -81,28 +111,37 @@ impl Schedule {
     }
 
     /// Whether one more request may begin at `now` with `outstanding` in
-    /// flight.
-    pub fn may_begin(&self, outstanding: usize, now: Instant) -> bool {
+    /// flight; `source_due` is when the source says its next task is due
+    /// ([`Pace::Timed`] keeps to it).
+    pub fn may_begin(
+        &self,
+        outstanding: usize,
+        now: Instant,
+        source_due: Option<Duration>,
+    ) -> bool {
         outstanding < self.depth
             && match &self.pace {
                 Pace::Unpaced => true,
                 Pace::Paced(pacer) => pacer.ready(now),
                 Pace::Open(granted) => granted.is_some(),
+                Pace::Timed(clock) => source_due.is_some_and(|d| now >= clock.due(d)),
             }
     }
 
     /// When the next request falls due, if it waits for its time rather
     /// than for replies (`outstanding` in flight).
-    pub fn next_due(&self, outstanding: usize) -> Option<Instant> {
+    pub fn next_due(&self, outstanding: usize, source_due: Option<Duration>) -> Option<Instant> {
         match &self.pace {
             Pace::Paced(pacer) if self.gathers(outstanding) => Some(pacer.next_send()),
+            Pace::Timed(clock) if self.gathers(outstanding) => source_due.map(|d| clock.due(d)),
             _ => None,
         }
     }
 
-    /// A request began at `now`; returns when it was meant to (`now`,
-    /// except in the open loop).
-    pub fn sent(&mut self, now: Instant) -> Instant {
+    /// A request began at `now`, due (in a timed schedule) `source_due`;
+    /// returns when it was meant to begin (`now`, except in the open loop
+    /// and a timed schedule).
+    pub fn sent(&mut self, now: Instant, source_due: Option<Duration>) -> Instant {
         match &mut self.pace {
             Pace::Unpaced => now,
             Pace::Paced(pacer) => {
@@ -110,6 +149,7 @@ impl Schedule {
                 now
             }
             Pace::Open(granted) => granted.take().unwrap_or(now),
+            Pace::Timed(clock) => source_due.map_or(now, |d| clock.due(d).min(now)),
         }
     }
 }
@@ -123,9 +163,9 @@ mod tests {
     fn a_closed_loop_sends_one_at_a_time_whenever_idle() {
         let s = Schedule::new(1, Pace::Unpaced);
         let now = Instant::now();
-        assert!(s.gathers(0) && s.may_begin(0, now));
-        assert!(!s.gathers(1) && !s.may_begin(1, now));
-        assert_eq!(s.next_due(0), None);
+        assert!(s.gathers(0) && s.may_begin(0, now, None));
+        assert!(!s.gathers(1) && !s.may_begin(1, now, None));
+        assert_eq!(s.next_due(0, None), None);
     }
 
     #[test]
@@ -134,7 +174,7 @@ mod tests {
         let now = Instant::now();
         assert!((0..=3).all(|n| s.gathers(n)));
         assert!((4..=6).all(|n| !s.gathers(n)));
-        assert!(s.may_begin(5, now) && !s.may_begin(6, now));
+        assert!(s.may_begin(5, now, None) && !s.may_begin(6, now, None));
         assert_eq!(Schedule::new(0, Pace::Unpaced).depth(), 1);
     }
 
@@ -143,30 +183,52 @@ mod tests {
         let t0 = Instant::now();
         let pacer = Pacer::new(100, 1, 0, t0).unwrap();
         let mut s = Schedule::new(1, Pace::Paced(pacer));
-        assert!(s.may_begin(0, t0));
-        s.sent(t0);
+        assert!(s.may_begin(0, t0, None));
+        s.sent(t0, None);
         let next = t0 + Duration::from_millis(10);
-        assert!(!s.may_begin(0, t0 + Duration::from_millis(9)));
-        assert_eq!(s.next_due(0), Some(next));
+        assert!(!s.may_begin(0, t0 + Duration::from_millis(9), None));
+        assert_eq!(s.next_due(0, None), Some(next));
         // Waiting for a reply, not for its time: no wake-up.
-        assert_eq!(s.next_due(1), None);
-        assert!(s.may_begin(0, next));
+        assert_eq!(s.next_due(1, None), None);
+        assert!(s.may_begin(0, next, None));
     }
 
     #[test]
     fn the_open_loop_sends_what_it_is_granted_at_once() {
         let t0 = Instant::now();
         let mut s = Schedule::new(4, Pace::Open(None));
-        assert!(!s.may_begin(0, t0));
+        assert!(!s.may_begin(0, t0, None));
         assert!(s.gathers(3) && !s.gathers(4));
         s.grant(t0);
-        assert!(s.may_begin(3, t0) && !s.may_begin(4, t0));
+        assert!(s.may_begin(3, t0, None) && !s.may_begin(4, t0, None));
         let later = t0 + Duration::from_millis(3);
-        assert_eq!(s.sent(later), t0);
-        assert!(!s.may_begin(0, later));
+        assert_eq!(s.sent(later, None), t0);
+        assert!(!s.may_begin(0, later, None));
         s.grant(later);
         assert_eq!(s.revoke(), Some(later));
-        assert_eq!(s.next_due(0), None);
-        assert_eq!(Schedule::new(1, Pace::Unpaced).sent(later), later);
+        assert_eq!(s.next_due(0, None), None);
+        assert_eq!(Schedule::new(1, Pace::Unpaced).sent(later, None), later);
+    }
+
+    #[test]
+    fn a_timed_schedule_keeps_to_the_sources_clock_scaled() {
+        let t0 = Instant::now();
+        let clock = TraceClock {
+            start: t0,
+            speed: 2.0,
+        };
+        let mut s = Schedule::new(2, Pace::Timed(clock));
+        let due = Some(Duration::from_secs(4));
+        // Four seconds on the trace at twice the speed: two seconds in.
+        let at = t0 + Duration::from_secs(2);
+        assert_eq!(s.next_due(0, due), Some(at));
+        assert!(!s.may_begin(0, at - Duration::from_millis(1), due));
+        assert!(s.may_begin(1, at, due) && !s.may_begin(2, at, due));
+        // Nothing queued: nothing may begin, nothing to wake for.
+        assert!(!s.may_begin(0, at, None));
+        assert_eq!(s.next_due(0, None), None);
+        // Sent late: meant for when it was due.
+        let late = at + Duration::from_millis(3);
+        assert_eq!(s.sent(late, due), at);
     }
 }

@@ -18,10 +18,12 @@ use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
 mod open;
+mod replay;
 mod udp;
 
 use crate::schedule::{OpenLoop, WakeMargin};
 use open::Dispatch;
+use replay::Replay;
 use udp::{Flushed, MAX_REFUSALS, SharedSocket};
 
 /// The longest the worker sleeps in one wait, so that a stop request is
@@ -99,6 +101,8 @@ pub struct Worker<'w> {
     open: Option<Dispatch>,
     /// See [`Timing::record_from`].
     record_from: Option<Instant>,
+    /// The trace replayed (`--trace`), if one is.
+    replay: Option<Replay<'w>>,
 }
 
 impl<'w> Worker<'w> {
@@ -130,6 +134,7 @@ impl<'w> Worker<'w> {
             udp: None,
             open: None,
             record_from: None,
+            replay: None,
         }
     }
 
@@ -168,8 +173,11 @@ impl<'w> Worker<'w> {
     ) {
         let mut ready = Ready::with_capacity(READY_CAPACITY);
         self.record_from = timing.record_from;
-        if self.open.is_some() {
+        if self.keeps_time() {
             memaslap_transport::precise_timers();
+        }
+        for conn in &mut self.conns {
+            conn.start_clock(timing.start);
         }
         let mut next_report = timing.start + timing.interval;
         let mut report_index = 0;
@@ -184,6 +192,7 @@ impl<'w> Worker<'w> {
         }
         // The open loop starts now if a connection can already send.
         self.dispatch(now, now, true);
+        self.feed(now, true);
         loop {
             let now = Instant::now();
             if stopping_at.is_none()
@@ -193,6 +202,7 @@ impl<'w> Worker<'w> {
             {
                 stopping_at = Some(now);
                 self.close_backlog();
+                self.close_queues();
             }
             let issuing = stopping_at.is_none();
             if let Some(since) = stopping_at {
@@ -241,6 +251,7 @@ impl<'w> Worker<'w> {
             // No request falls due after issuing stops.
             let due_by = timing.stop_at.map_or(now, |t| now.min(t));
             self.dispatch(now, due_by, issuing);
+            self.feed(now, issuing);
             if self
                 .warmup
                 .as_ref()

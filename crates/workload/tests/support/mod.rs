@@ -139,6 +139,7 @@ pub fn run(
                         tally.unchanged_overwrites +=
                             u64::from(before.as_deref() == Some(set.value));
                     }
+                    SetKind::Fill => panic!("the window model makes no demand fills"),
                 }
                 let result = outcome(&set);
                 if result == SetOutcome::Stored {

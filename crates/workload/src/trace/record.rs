@@ -1,0 +1,213 @@
+//! One request of a trace, and the two formats it is read from: the open
+//! Twitter cache trace's CSV lines and libCacheSim's `oracleGeneral`
+//! binary records.
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::command::Command;
+use crate::seed::mix64;
+
+/// One request of a trace.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Record {
+    /// When it was sent, in seconds on the trace's clock.
+    pub time: f64,
+    /// The object: its key (a hash of an anonymized key, or an object id).
+    pub object: u64,
+    /// The key's size in bytes, as the trace gives it.
+    pub key_size: u32,
+    /// The value's size in bytes (0 for a request without a value).
+    pub value_size: u32,
+    /// Which client sent it (the object id for `oracleGeneral`): requests
+    /// of one client stay on one connection, in order.
+    pub client: u64,
+    /// The command.
+    pub command: Command,
+    /// The expiry the request sets, in seconds (0: none).
+    pub ttl: u32,
+}
+
+/// The fields of a Twitter trace line, for errors.
+pub(crate) const CSV_FIELDS: &str = "timestamp,key,key size,value size,client id,operation,TTL";
+
+/// Parses one line of the open Twitter cache trace format:
+/// `timestamp,key,key size,value size,client id,operation,TTL`. The
+/// timestamp is in seconds (a fraction is allowed); the anonymized key may
+/// hold commas (the five fields after it are read from the right).
+pub(crate) fn parse_csv(line: &[u8]) -> Result<Record, String> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let mut right = line.rsplitn(6, |&b| b == b',');
+    let (Some(ttl), Some(op), Some(client), Some(value), Some(key_size), Some(rest)) = (
+        right.next(),
+        right.next(),
+        right.next(),
+        right.next(),
+        right.next(),
+        right.next(),
+    ) else {
+        let found = line.split(|&b| b == b',').count();
+        return Err(format!(
+            "expected 7 comma-separated fields ({CSV_FIELDS}), found {found}"
+        ));
+    };
+    let Some(comma) = rest.iter().position(|&b| b == b',') else {
+        return Err(format!(
+            "expected 7 comma-separated fields ({CSV_FIELDS}), found 6"
+        ));
+    };
+    let (time, key) = rest.split_at(comma);
+    let key = key.get(1..).unwrap_or_default();
+    let text = |field: &[u8]| String::from_utf8_lossy(field).into_owned();
+    let number = |field: &[u8], what: &str| {
+        std::str::from_utf8(field)
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .ok_or_else(|| format!("'{}' is not a {what} (a whole number)", text(field)))
+    };
+    let time = std::str::from_utf8(time)
+        .ok()
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .filter(|t| t.is_finite() && *t >= 0.0)
+        .ok_or_else(|| {
+            format!(
+                "'{}' is not a timestamp (seconds, not negative)",
+                text(time)
+            )
+        })?;
+    if key.is_empty() {
+        return Err("the key is empty".into());
+    }
+    let op = std::str::from_utf8(op).unwrap_or("").trim();
+    let command = op.parse::<Command>().map_err(|_| {
+        let names: Vec<&str> = Command::ALL.iter().map(|c| c.name()).collect();
+        format!(
+            "'{}' is not an operation; accepted: {}",
+            text(op.as_bytes()),
+            names.join(" ")
+        )
+    })?;
+    let small = |n: u64, what: &str| {
+        u32::try_from(n).map_err(|_| format!("{what} {n} is larger than {}", u32::MAX))
+    };
+    Ok(Record {
+        time,
+        object: key_hash(key),
+        key_size: small(number(key_size, "key size")?, "key size")?,
+        value_size: small(number(value, "value size")?, "value size")?,
+        client: number(client, "client id")?,
+        command,
+        ttl: small(number(ttl, "TTL")?, "TTL")?,
+    })
+}
+
+/// A 64-bit hash of an anonymized key (FNV-1a, then mixed).
+fn key_hash(key: &[u8]) -> u64 {
+    let fnv = key.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    mix64(fnv)
+}
+
+/// One `oracleGeneral` record as stored: 24 bytes, little-endian, packed.
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+#[repr(C, packed)]
+pub(crate) struct OracleRecord {
+    /// Time in seconds.
+    time: u32,
+    /// The object's id.
+    id: u64,
+    /// The object's size in bytes (0: skip the record).
+    size: u32,
+    /// The virtual time of the object's next access (unused here).
+    next: i64,
+}
+
+/// Bytes of one `oracleGeneral` record.
+pub(crate) const ORACLE_LEN: usize = size_of::<OracleRecord>();
+
+impl OracleRecord {
+    /// The request the record stands for: a get of its object, `None` for
+    /// a record of size 0 (skipped).
+    pub(crate) fn record(&self) -> Option<Record> {
+        let (time, id, size) = (self.time, self.id, self.size);
+        let (time, id, size) = (u32::from_le(time), u64::from_le(id), u32::from_le(size));
+        (size > 0).then_some(Record {
+            time: f64::from(time),
+            object: id,
+            key_size: 0,
+            value_size: size,
+            client: id,
+            command: Command::Get,
+            ttl: 0,
+        })
+    }
+
+    /// A record of these fields, as a test writes one.
+    #[cfg(test)]
+    pub(crate) fn new(time: u32, id: u64, size: u32) -> OracleRecord {
+        OracleRecord {
+            time: time.to_le(),
+            id: id.to_le(),
+            size: size.to_le(),
+            next: (-1i64).to_le(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_lines_parse() {
+        let r = parse_csv(b"12.5,q:abc,20,300,7,set,3600").unwrap();
+        assert_eq!(r.time, 12.5);
+        assert_eq!((r.key_size, r.value_size, r.client), (20, 300, 7));
+        assert_eq!((r.command, r.ttl), (Command::Set, 3600));
+        // A key with commas; a line with CR LF.
+        let c = parse_csv(b"0,a,b,c,3,0,1,get,0\r").unwrap();
+        assert_eq!(c.command, Command::Get);
+        assert_eq!(c.object, key_hash(b"a,b,c"));
+        assert_ne!(
+            parse_csv(b"0,k1,3,0,1,get,0").unwrap().object,
+            parse_csv(b"0,k2,3,0,1,get,0").unwrap().object
+        );
+    }
+
+    #[test]
+    fn bad_csv_lines_say_what_is_wrong() {
+        for (line, needle) in [
+            (&b"0,k,3,0,1,get"[..], "found 6"),
+            (b"", "found 1"),
+            (b"x,k,3,0,1,get,0", "timestamp"),
+            (b"-1,k,3,0,1,get,0", "timestamp"),
+            (b"0,,3,0,1,get,0", "key is empty"),
+            (b"0,k,big,0,1,get,0", "key size"),
+            (b"0,k,3,-2,1,get,0", "value size"),
+            (b"0,k,3,0,x,get,0", "client id"),
+            (b"0,k,3,0,1,fetch,0", "accepted: get gets"),
+            (b"0,k,3,0,1,get,9999999999", "TTL"),
+        ] {
+            let e = parse_csv(line).unwrap_err();
+            assert!(
+                e.contains(needle),
+                "{:?}: {e}",
+                line.escape_ascii().to_string()
+            );
+        }
+    }
+
+    #[test]
+    fn oracle_records_are_24_little_endian_bytes() {
+        assert_eq!(ORACLE_LEN, 24);
+        let r = OracleRecord::new(5, 0x0102_0304_0506_0708, 1000);
+        let bytes = bytemuck::bytes_of(&r);
+        assert_eq!(bytes[..4], 5u32.to_le_bytes());
+        assert_eq!(bytes[4..12], 0x0102_0304_0506_0708u64.to_le_bytes());
+        assert_eq!(bytes[12..16], 1000u32.to_le_bytes());
+        let record = r.record().unwrap();
+        assert_eq!((record.time, record.value_size), (5.0, 1000));
+        assert_eq!(record.object, 0x0102_0304_0506_0708);
+        assert!(OracleRecord::new(5, 1, 0).record().is_none());
+    }
+}

@@ -1,0 +1,326 @@
+//! One connection's replay: the records its thread's feed handed it, in
+//! order, each turned into a task when it falls due.
+
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use super::Trace;
+use super::feed::Delivery;
+use super::record::Record;
+use crate::command::Command;
+use crate::source::Source;
+use crate::task::{
+    Check, GetEntry, GetKeys, KeyOp, KeyOutcome, KeyTask, MAX_DEPTH, Retrieve, SetKind, SetOutcome,
+    SetTask, Store, Task, TaskId, Verdict,
+};
+
+/// Records a connection holds before its feed waits.
+const QUEUE: usize = 1024;
+/// Cas uniques a connection remembers from its `gets`.
+const TOKENS: usize = 64;
+/// The unique of a `cas` whose object's unique is unknown: it matches
+/// nothing memcached hands out, so the cas is refused as memcached
+/// refuses a stale one.
+const UNKNOWN_UNIQUE: u64 = u64::MAX;
+
+/// What one task slot holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Slot {
+    Free,
+    Get(Record, Retrieve),
+    Set(Record, Store, SetKind),
+    Key(Record, KeyOp),
+}
+
+/// One connection's source of a trace replay: a bounded queue its feed
+/// fills ([`TraceSource::deliver`]), the records turned into tasks in
+/// order. A record's time is when it is due ([`Source::next_due`]); the
+/// engine's schedule decides whether to wait for it.
+pub struct TraceSource<'w> {
+    trace: &'w Trace,
+    queue: VecDeque<Record>,
+    ended: bool,
+    slots: Box<[Slot]>,
+    next: usize,
+    outstanding: usize,
+    /// (object, cas unique) of recent `gets` hits, the latest last.
+    tokens: Box<[(u64, u64)]>,
+    token_count: usize,
+    /// Whether the get being answered missed (for its demand fill).
+    missed: Cell<bool>,
+    /// A demand fill to send before the next record.
+    fill: Option<Record>,
+}
+
+impl<'w> TraceSource<'w> {
+    /// An empty source of `trace`, one task outstanding at a time.
+    pub fn new(trace: &'w Trace) -> TraceSource<'w> {
+        TraceSource {
+            trace,
+            queue: VecDeque::with_capacity(QUEUE),
+            ended: false,
+            slots: vec![Slot::Free].into_boxed_slice(),
+            next: 0,
+            outstanding: 0,
+            tokens: vec![(0, 0); TOKENS].into_boxed_slice(),
+            token_count: 0,
+            missed: Cell::new(false),
+            fill: None,
+        }
+    }
+
+    /// The same source allowing up to `depth` outstanding tasks
+    /// (1..=[`MAX_DEPTH`], clamped); call it before the first task.
+    pub fn with_depth(mut self, depth: usize) -> TraceSource<'w> {
+        self.slots = vec![Slot::Free; depth.clamp(1, MAX_DEPTH)].into_boxed_slice();
+        self
+    }
+
+    /// Takes what the feed hands over; false (and nothing taken) when the
+    /// queue is full.
+    pub fn deliver(&mut self, delivery: Delivery) -> bool {
+        match delivery {
+            Delivery::End => {
+                self.ended = true;
+                true
+            }
+            Delivery::Record(_) if self.queue.len() >= QUEUE => false,
+            Delivery::Record(record) => {
+                self.queue.push_back(record);
+                true
+            }
+        }
+    }
+
+    /// Records waiting.
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// The slot a record becomes.
+    fn slot(&mut self, record: Record) -> Slot {
+        match record.command {
+            Command::Get => Slot::Get(record, Retrieve::Get),
+            Command::Gets => Slot::Get(record, Retrieve::Gets),
+            Command::Gat => Slot::Get(record, Retrieve::Gat(record.ttl)),
+            Command::Gats => Slot::Get(record, Retrieve::Gats(record.ttl)),
+            Command::Set => Slot::Set(record, Store::Set, SetKind::Overwrite),
+            Command::Add => Slot::Set(record, Store::Add, SetKind::Overwrite),
+            Command::Replace => Slot::Set(record, Store::Replace, SetKind::Overwrite),
+            Command::Append => Slot::Set(record, Store::Append, SetKind::Overwrite),
+            Command::Prepend => Slot::Set(record, Store::Prepend, SetKind::Overwrite),
+            Command::Cas => {
+                let unique = self.take_token(record.object).unwrap_or(UNKNOWN_UNIQUE);
+                Slot::Set(record, Store::Cas(unique), SetKind::Overwrite)
+            }
+            Command::Delete => Slot::Key(record, KeyOp::Delete),
+            Command::Incr => Slot::Key(record, KeyOp::Incr(1)),
+            Command::Decr => Slot::Key(record, KeyOp::Decr(1)),
+            Command::Touch => Slot::Key(record, KeyOp::Touch(record.ttl)),
+        }
+    }
+
+    /// The latest unique of `object`, taken.
+    fn take_token(&mut self, object: u64) -> Option<u64> {
+        let held = self.tokens.get(..self.token_count)?;
+        let at = held.iter().rposition(|&(o, _)| o == object)?;
+        let unique = held.get(at).map(|&(_, u)| u)?;
+        self.tokens.copy_within(at + 1..self.token_count, at);
+        self.token_count -= 1;
+        Some(unique)
+    }
+
+    fn task(&self, index: usize) -> Task<'w, TraceBatch<'_, 'w>> {
+        let trace = self.trace;
+        match self.slots.get(index).copied().unwrap_or(Slot::Free) {
+            Slot::Set(record, store, kind) => Task::Set(SetTask {
+                key: trace.key(&record),
+                value: trace.value(&record),
+                exptime: record.ttl,
+                kind,
+                warmup: false,
+                store,
+            }),
+            Slot::Key(record, op) => Task::Key(KeyTask {
+                key: match op {
+                    KeyOp::Incr(_) | KeyOp::Decr(_) => trace.counter_key(&record),
+                    KeyOp::Delete | KeyOp::Touch(_) => trace.key(&record),
+                },
+                op,
+            }),
+            Slot::Get(..) | Slot::Free => Task::Get(self.batch(TaskId::new(index))),
+        }
+    }
+
+    fn release(&mut self, id: TaskId) {
+        if let Some(slot) = self.slots.get_mut(id.index())
+            && *slot != Slot::Free
+        {
+            *slot = Slot::Free;
+            self.outstanding -= 1;
+        }
+    }
+}
+
+impl<'w> Source<'w> for TraceSource<'w> {
+    type Keys<'g>
+        = TraceBatch<'g, 'w>
+    where
+        Self: 'g;
+
+    fn issue(&mut self) -> Option<(TaskId, Task<'w, TraceBatch<'_, 'w>>)> {
+        let index = self.next;
+        if self.slots.get(index) != Some(&Slot::Free) {
+            return None;
+        }
+        let slot = match self.fill.take() {
+            Some(record) => Slot::Set(record, Store::Set, SetKind::Fill),
+            None => {
+                let record = self.queue.pop_front()?;
+                self.slot(record)
+            }
+        };
+        if let Some(at) = self.slots.get_mut(index) {
+            *at = slot;
+        }
+        self.next = (index + 1) % self.slots.len();
+        self.outstanding += 1;
+        Some((TaskId::new(index), self.task(index)))
+    }
+
+    fn complete_set(&mut self, id: TaskId, _outcome: SetOutcome, _now: Instant) {
+        if matches!(self.slots.get(id.index()), Some(Slot::Set(..))) {
+            self.release(id);
+        }
+    }
+
+    /// Replayed values are not checked; a miss is noted for the demand
+    /// fill of `oracleGeneral` traces.
+    fn check_get(
+        &self,
+        id: TaskId,
+        index: usize,
+        answer: Option<&[u8]>,
+        _now: Instant,
+    ) -> Option<Verdict> {
+        self.batch(id).get(index)?;
+        if answer.is_none() {
+            self.missed.set(true);
+        }
+        Some(Verdict::Unchecked)
+    }
+
+    fn finish_get(&mut self, id: TaskId) {
+        let missed = self.missed.replace(false);
+        if let Some(&Slot::Get(record, _)) = self.slots.get(id.index()) {
+            if missed && self.trace.fills() {
+                self.fill = Some(record);
+            }
+            self.release(id);
+        }
+    }
+
+    fn saw_cas(&mut self, id: TaskId, _index: usize, cas: u64) {
+        let Some(&Slot::Get(record, _)) = self.slots.get(id.index()) else {
+            return;
+        };
+        if self.token_count == TOKENS {
+            self.tokens.copy_within(1.., 0);
+            self.token_count -= 1;
+        }
+        if let Some(slot) = self.tokens.get_mut(self.token_count) {
+            *slot = (record.object, cas);
+            self.token_count += 1;
+        }
+    }
+
+    fn complete_key(&mut self, id: TaskId, _outcome: KeyOutcome, _now: Instant) {
+        if matches!(self.slots.get(id.index()), Some(Slot::Key(..))) {
+            self.release(id);
+        }
+    }
+
+    fn batch(&self, id: TaskId) -> TraceBatch<'_, 'w> {
+        let (record, retrieve) = match self.slots.get(id.index()) {
+            Some(Slot::Get(record, retrieve)) => (Some(record), *retrieve),
+            _ => (None, Retrieve::Get),
+        };
+        TraceBatch {
+            trace: self.trace,
+            record,
+            retrieve,
+        }
+    }
+
+    fn depth(&self) -> usize {
+        self.slots.len()
+    }
+
+    fn outstanding(&self) -> usize {
+        self.outstanding
+    }
+
+    fn is_warming_up(&self) -> bool {
+        false
+    }
+
+    /// A demand fill is due at once; a record at its time in the trace.
+    fn next_due(&self) -> Option<Duration> {
+        if self.fill.is_some() {
+            return Some(Duration::ZERO);
+        }
+        let record = self.queue.front()?;
+        Some(Duration::from_secs_f64(self.trace.offset(record)))
+    }
+
+    fn is_done(&self) -> bool {
+        self.ended && self.queue.is_empty() && self.fill.is_none()
+    }
+}
+
+/// The key of a replayed get (one key per get).
+#[derive(Clone, Copy)]
+pub struct TraceBatch<'g, 'w> {
+    trace: &'w Trace,
+    record: Option<&'g Record>,
+    retrieve: Retrieve,
+}
+
+impl<'w> GetKeys<'w> for TraceBatch<'_, 'w> {
+    fn len(&self) -> usize {
+        usize::from(self.record.is_some())
+    }
+
+    fn get(&self, index: usize) -> Option<GetEntry<'w>> {
+        let record = self.record.filter(|_| index == 0)?;
+        Some(GetEntry {
+            key: self.trace.key(record),
+            expected: &[],
+            check: Check::None,
+            exptime: 0,
+            set_at: None,
+        })
+    }
+
+    fn retrieve(&self) -> Retrieve {
+        self.retrieve
+    }
+}
+
+impl fmt::Debug for TraceBatch<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter().map(|e| e.key)).finish()
+    }
+}
+
+impl fmt::Debug for TraceSource<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TraceSource")
+            .field("queued", &self.queue.len())
+            .field("ended", &self.ended)
+            .field("outstanding", &self.outstanding)
+            .finish_non_exhaustive()
+    }
+}
