@@ -10,7 +10,7 @@ use std::time::Instant;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use memaslap_workload::{
     Delivery, GetKeys, KeyDist, KeyOutcome, KeyspaceConfig, SetOutcome, SizeDist, Source, Task,
-    TraceConfig, TraceFormat, TraceReader, Workload, WorkloadConfig,
+    TraceConfig, TraceFormat, TracePlan, TraceReader, Workload, WorkloadConfig, scan,
 };
 
 /// One task: generate it, then report it stored or check every key of it
@@ -134,7 +134,7 @@ fn replay(c: &mut Criterion) {
     };
     let workload = Workload::new(
         &WorkloadConfig {
-            trace: Some((config.clone(), 0.0)),
+            trace: Some(TracePlan::new(config.clone(), &scan(&config).unwrap()).unwrap()),
             ..WorkloadConfig::default()
         },
         1,

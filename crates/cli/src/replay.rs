@@ -5,7 +5,9 @@
 use crate::options::{Options, TraceFormatName};
 use crate::setup::SetupError;
 use memaslap_engine::{EngineConfig, Latency, Stats, Stop};
-use memaslap_workload::{Command, TraceConfig, TraceFormat, TraceSummary, WorkloadConfig, scan};
+use memaslap_workload::{
+    Command, TraceConfig, TraceFormat, TracePlan, TraceSummary, WorkloadConfig, scan,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -53,7 +55,8 @@ pub fn apply(
         skip_bad: options.trace_skip_bad,
     };
     let summary = scan(&config).map_err(|e| SetupError::Usage(e.to_string()))?;
-    workload.trace = Some((config, summary.first));
+    workload.trace =
+        Some(TracePlan::new(config, &summary).map_err(|e| SetupError::Usage(e.to_string()))?);
     engine.stop = Stop::Operations(u64::MAX);
     engine.replay_speed = match options.trace_speed {
         Speed::Times(speed) => Some(speed),

@@ -121,7 +121,7 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     }
     let trace = crate::replay::apply(options, &mut workload, &mut engine)?;
     if trace.is_some() {
-        // A trace's values are up to memcached's item size.
+        // Values replayed may be appended to, up to memcached's item size.
         engine.max_value = MAX_VALUE_LEN as usize;
     }
     engine.verbose = options.verbose;

@@ -254,3 +254,45 @@ fn an_oracle_general_trace_fills_each_object_once_and_then_hits() {
     assert_eq!(count(&doc, "get", "misses"), 0);
     assert_eq!(doc["trace"]["fills"], 0);
 }
+
+#[test]
+fn a_trace_replays_over_udp_when_its_requests_fit_a_datagram() {
+    let mut text = String::new();
+    for i in 0..3000u64 {
+        let op = if i % 4 == 0 { "set" } else { "get" };
+        let value = if op == "set" { 10 + i % 900 } else { 0 };
+        text.push_str(&format!(
+            "{},k{},20,{value},{},{op},0\n",
+            i / 1000,
+            i % 200,
+            i % 5
+        ));
+    }
+    let small = TempFile::new("udp.csv", text.as_bytes());
+    let server = Memcached::start();
+    let addr = format!("127.0.0.1:{}", server.port());
+    for protocol in ["ascii", "binary", "meta"] {
+        let before = server.stats();
+        let (run, doc) = run_json(&[
+            "-s",
+            &addr,
+            "-U",
+            "--trace",
+            small.path(),
+            "--trace-speed",
+            "max",
+            "--protocol",
+            protocol,
+        ]);
+        assert_eq!(run.code, 0, "{protocol}: {}{}", run.stdout, run.stderr);
+        let after = server.stats();
+        let sent = count(&doc, "get", "completed") + count(&doc, "set", "completed");
+        assert_eq!(sent, 3000, "{protocol}");
+        assert_eq!(after["cmd_set"] - before["cmd_set"], 750, "{protocol}");
+        assert_eq!(after["cmd_get"] - before["cmd_get"], 2250, "{protocol}");
+    }
+    let large = TempFile::new("udp-large.csv", b"0,k,20,5000,1,set,0\n");
+    let run = memaslap(&["-s", &addr, "-U", "--trace", large.path()]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("one datagram"), "{}", run.stderr);
+}

@@ -7,7 +7,7 @@ use crate::exchange::largest_requests;
 use crate::schedule::ArrivalKind;
 use memaslap_transport::MAX_REQUEST;
 use memaslap_transport::Server;
-use memaslap_workload::{EXPIRE_TTL, MAX_DEPTH, WorkloadConfig};
+use memaslap_workload::{MAX_DEPTH, WorkloadConfig};
 use std::fmt;
 use std::time::Duration;
 
@@ -153,17 +153,12 @@ impl EngineConfig {
         };
         let key = workload.longest_key();
         let value = longest_value(workload);
-        let exptime = if workload.exp_verify > 0.0 {
-            EXPIRE_TTL
-        } else {
-            0
-        };
         let largest = largest_requests(
             self.protocol,
             (key, value),
             workload.division,
-            exptime,
-            workload.commands.as_ref(),
+            workload.longest_exptime(),
+            workload.command_mix(),
         )
         .map_err(|_| ConfigError::Unencodable { key })?;
         let largest = if sets {

@@ -20,7 +20,8 @@ use memaslap_engine::Server;
 use memaslap_engine::run;
 use memaslap_engine::{ArrivalKind, EngineConfig, Mode, OpenLoopConfig, Stop};
 use memaslap_workload::{
-    KeyDist, KeyspaceConfig, SizeDist, TraceConfig, TraceFormat, Workload, WorkloadConfig,
+    KeyDist, KeyspaceConfig, SizeDist, TraceConfig, TraceFormat, TracePlan, Workload,
+    WorkloadConfig, scan,
 };
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -220,15 +221,14 @@ fn main() {
     }
     let path = std::env::temp_dir().join(format!("no-alloc-{}.csv.zst", std::process::id()));
     std::fs::write(&path, zstd::encode_all(text.as_bytes(), 1).unwrap()).unwrap();
+    let trace = TraceConfig {
+        path: path.clone(),
+        format: TraceFormat::Csv,
+        skip_bad: false,
+    };
+    let summary = scan(&trace).unwrap();
     let replay = WorkloadConfig {
-        trace: Some((
-            TraceConfig {
-                path: path.clone(),
-                format: TraceFormat::Csv,
-                skip_bad: false,
-            },
-            0.0,
-        )),
+        trace: Some(TracePlan::new(trace, &summary).unwrap()),
         ..WorkloadConfig::default()
     };
     let counted = count_allocations(|c| c.depth = 4, &replay);

@@ -4,7 +4,7 @@ use crate::command::{Command, Mix};
 use crate::error::{ConfigError, Problem, Section};
 use crate::size_dist::SizeDist;
 use crate::space::KeyspaceConfig;
-use crate::trace::TraceConfig;
+use crate::trace::TracePlan;
 
 /// Length of the unique key prefix; every key is this prefix plus a suffix.
 pub const PREFIX_LEN: usize = 8;
@@ -114,9 +114,8 @@ pub struct WorkloadConfig {
     /// `--mix`: every command's share, instead of `mix` (needs a
     /// keyspace).
     pub commands: Option<Mix>,
-    /// `--trace`: a trace replayed instead of any other source, its first
-    /// request at this time (seconds on its clock) due at the start.
-    pub trace: Option<(TraceConfig, f64)>,
+    /// `--trace`: a trace replayed instead of any other source.
+    pub trace: Option<TracePlan>,
 }
 
 impl Default for WorkloadConfig {
@@ -207,12 +206,34 @@ impl WorkloadConfig {
         Ok(())
     }
 
-    /// The longest key part after `--key-prefix` the sizes give.
+    /// The longest key part after `--key-prefix` the sizes give (or the
+    /// trace holds).
     pub fn longest_key_part(&self) -> usize {
+        if let Some(trace) = &self.trace {
+            return trace.longest_key;
+        }
         let room = (MAX_KEY_LEN as usize).saturating_sub(self.key_prefix.len()) as u32;
         match &self.key_sizes {
             Some(dist) => dist.largest(MIN_KEY_LEN, room.max(MIN_KEY_LEN)) as usize,
             None => self.keys.iter().map(|r| r.max).max().unwrap_or(0) as usize,
+        }
+    }
+
+    /// The commands the workload issues, in their shares, when it is not
+    /// memaslap's get and set: `--mix`, or a trace's.
+    pub fn command_mix(&self) -> Option<&Mix> {
+        self.trace
+            .as_ref()
+            .map(|trace| &trace.commands)
+            .or(self.commands.as_ref())
+    }
+
+    /// The longest expiry a request sets.
+    pub fn longest_exptime(&self) -> u32 {
+        match &self.trace {
+            Some(trace) => trace.longest_ttl,
+            None if self.exp_verify > 0.0 => crate::EXPIRE_TTL,
+            None => 0,
         }
     }
 
@@ -221,8 +242,11 @@ impl WorkloadConfig {
         self.key_prefix.len() + self.longest_key_part()
     }
 
-    /// The longest value the sizes give.
+    /// The longest value the sizes give (or the trace holds).
     pub fn longest_value(&self) -> usize {
+        if let Some(trace) = &self.trace {
+            return trace.longest_value;
+        }
         crate::space::value_sizes(self).largest(1, MAX_VALUE_LEN) as usize
     }
 }

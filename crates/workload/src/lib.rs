@@ -139,7 +139,7 @@ pub use task::{
 };
 pub use trace::{
     Delivery, Record, Trace, TraceBatch, TraceConfig, TraceError, TraceFeed, TraceFormat,
-    TraceReader, TraceSource, TraceSummary, scan,
+    TracePlan, TraceReader, TraceSource, TraceSummary, scan,
 };
 pub use verify::{EXPIRE_MARGIN, EXPIRE_TTL};
 pub use workload::Workload;

@@ -58,7 +58,7 @@ impl Workload {
         let trace = config
             .trace
             .as_ref()
-            .map(|(trace, first)| Trace::new(trace, &config.key_prefix, *first, connections));
+            .map(|plan| Trace::new(&plan.config, &config.key_prefix, plan.first, connections));
         let mut rng = derive_rng(seed, WORKLOAD_STREAM);
         let key_room = MAX_KEY_LEN.saturating_sub(config.key_prefix.len() as u32);
         let key_lens = match &config.key_sizes {

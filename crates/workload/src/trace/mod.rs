@@ -36,7 +36,7 @@ pub use record::Record;
 pub use source::{TraceBatch, TraceSource};
 
 use crate::bytes::{OFFSET_SPAN, printable_block};
-use crate::command::COMMANDS;
+use crate::command::{COMMANDS, Command, Mix};
 use crate::config::{MAX_KEY_LEN, MAX_VALUE_LEN};
 use crate::names::KeyNames;
 use crate::seed::{derive_rng, mix64};
@@ -141,6 +141,55 @@ pub struct TraceSummary {
     /// Requests whose key size lay outside 8..=250 or value size outside
     /// 0..=1 MiB, replayed at the nearest size allowed.
     pub clamped: u64,
+    /// The longest key replayed (the key prefix excluded), in bytes.
+    pub longest_key: usize,
+    /// The longest value replayed, in bytes.
+    pub longest_value: usize,
+    /// The longest TTL, in seconds.
+    pub longest_ttl: u32,
+}
+
+/// A trace to replay, as a workload configuration holds it: the file and
+/// what reading it once found, for the checks made before a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TracePlan {
+    /// The file and its options.
+    pub config: TraceConfig,
+    /// Its first request's time (due at the run's start).
+    pub first: f64,
+    /// The longest key sent (the key prefix excluded).
+    pub longest_key: usize,
+    /// The longest value sent.
+    pub longest_value: usize,
+    /// The longest expiry sent.
+    pub longest_ttl: u32,
+    /// Its commands, in their shares.
+    pub commands: Mix,
+}
+
+impl TracePlan {
+    /// The plan of `config`, which [`scan`] summarised as `summary`.
+    ///
+    /// # Errors
+    /// [`TraceError::Empty`] when the summary has no request.
+    pub fn new(config: TraceConfig, summary: &TraceSummary) -> Result<TracePlan, TraceError> {
+        let weights: Vec<(Command, f64)> = Command::ALL
+            .iter()
+            .zip(summary.by_command)
+            .map(|(&c, n)| (c, n as f64))
+            .collect();
+        let commands = Mix::new(&weights).map_err(|_| TraceError::Empty {
+            path: config.path.display().to_string(),
+        })?;
+        Ok(TracePlan {
+            first: summary.first,
+            longest_key: summary.longest_key,
+            longest_value: summary.longest_value,
+            longest_ttl: summary.longest_ttl,
+            commands,
+            config,
+        })
+    }
 }
 
 impl TraceSummary {
@@ -165,6 +214,9 @@ pub fn scan(config: &TraceConfig) -> Result<TraceSummary, TraceError> {
         last: 0.0,
         skipped: 0,
         clamped: 0,
+        longest_key: 0,
+        longest_value: 0,
+        longest_ttl: 0,
     };
     while let Some(record) = reader.next_record()? {
         if summary.requests == 0 {
@@ -178,6 +230,14 @@ pub fn scan(config: &TraceConfig) -> Result<TraceSummary, TraceError> {
         let key_ok = config.format == TraceFormat::OracleGeneral
             || (MIN_TRACE_KEY..=MAX_KEY_LEN).contains(&record.key_size);
         summary.clamped += u64::from(!key_ok || record.value_size > MAX_VALUE_LEN);
+        let key = match config.format {
+            TraceFormat::Csv => record.key_size.clamp(MIN_TRACE_KEY, MAX_KEY_LEN) as usize,
+            TraceFormat::OracleGeneral => ORACLE_KEY,
+        };
+        summary.longest_key = summary.longest_key.max(key);
+        let value = record.value_size.min(MAX_VALUE_LEN) as usize;
+        summary.longest_value = summary.longest_value.max(value);
+        summary.longest_ttl = summary.longest_ttl.max(record.ttl);
     }
     summary.skipped = reader.skipped();
     if summary.requests == 0 {
