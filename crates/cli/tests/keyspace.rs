@@ -426,3 +426,56 @@ fn the_keyspace_works_with_every_way_of_sending() {
         assert!(c("incr", "completed") > 0, "{extra:?}");
     }
 }
+
+/// The issue's own check: a zipf keyspace with a mix of gets, sets,
+/// deletes and increments, prefilled, for three seconds in each protocol.
+#[test]
+fn a_prefilled_zipf_mix_for_three_seconds_counts_as_the_server_does() {
+    for protocol in ["ascii", "binary", "meta"] {
+        let server = Memcached::start();
+        let addr = format!("127.0.0.1:{}", server.port());
+        let before = server.stats();
+        let (run, doc) = run_json(&[
+            "-s",
+            &addr,
+            "--protocol",
+            protocol,
+            "--keys",
+            "10000",
+            "--key-dist",
+            "zipf:0.99",
+            "--mix",
+            "get=80,set=10,delete=5,incr=5",
+            "--prefill",
+            "-t",
+            "3s",
+        ]);
+        assert_eq!(run.code, 0, "{protocol}: {}{}", run.stdout, run.stderr);
+        let after = server.stats();
+        let delta = |name: &str| after[name] - before[name];
+        let c = |command: &str, field: &str| counts(&doc, command, field);
+        // The prefill stored 10,000 keys and 10,000 counters.
+        assert_eq!(doc["prefill"]["stored"], 20_000, "{protocol}");
+        assert_eq!(delta("cmd_get"), c("get", "keys"), "{protocol}");
+        assert_eq!(delta("get_misses"), c("get", "misses"), "{protocol}");
+        assert_eq!(
+            delta("cmd_set"),
+            c("set", "completed") + 20_000,
+            "{protocol}"
+        );
+        assert_eq!(delta("delete_hits"), c("delete", "hits"), "{protocol}");
+        assert_eq!(delta("delete_misses"), c("delete", "misses"), "{protocol}");
+        assert_eq!(delta("incr_hits"), c("incr", "hits"), "{protocol}");
+        assert_eq!(delta("incr_misses"), c("incr", "misses"), "{protocol}");
+        assert_eq!(
+            c("incr", "misses"),
+            0,
+            "{protocol}: counters were prefilled"
+        );
+        let requests = c("get", "completed")
+            + c("set", "completed")
+            + c("delete", "completed")
+            + c("incr", "completed");
+        assert!(requests > 1000, "{protocol}: {requests}");
+    }
+}

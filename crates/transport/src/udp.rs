@@ -79,7 +79,7 @@ pub struct UdpCounters {
 /// every datagram of it has arrived. Datagrams of other (abandoned)
 /// requests are discarded and counted. Errors (an ICMP "port unreachable"
 /// surfacing as a refused send or receive) fail the request and hold the
-/// socket until its retry policy tries again ([`crate::refusal`]).
+/// socket until its retry policy tries again (the `refusal` module).
 #[derive(Debug)]
 pub struct Udp {
     server: Server,

@@ -31,7 +31,14 @@
 //! - [`SizeDist`]: key and value sizes as a fixed size, a uniform range,
 //!   the `-F` ranges or a named distribution (GEV, generalized Pareto; the
 //!   ETC pool's fits), with the share clamped to memcached's limits.
-//! - [`AnySource`]: either source behind one type, which the engine holds
+//! - [`Command`] and [`Mix`] (`--mix`): every memcached command and its
+//!   share; tasks are sets ([`Store`]), gets ([`Retrieve`]) or single-key
+//!   commands ([`KeyTask`]).
+//! - Trace replay ([`TraceReader`], [`TraceFeed`], [`TraceSource`]): the
+//!   open Twitter trace format and libCacheSim's `oracleGeneral`, plain or
+//!   zstd, streamed; each record handed to its connection's source and
+//!   due at its time ([`Source::next_due`]).
+//! - [`AnySource`]: every source behind one type, which the engine holds
 //!   per connection ([`Workload::source`]).
 //!
 //! Keys are an 8-byte printable prefix, unique across all connections of a
@@ -40,8 +47,10 @@
 //! tasks on every connection.
 //!
 //! It does not know sockets, protocols, clocks or statistics: time is passed
-//! in as an [`Instant`](std::time::Instant), and the engine counts what the
-//! returned [`Verdict`]s say.
+//! in as an [`Instant`](std::time::Instant), a trace's times are offsets on
+//! its own clock that the engine's schedule keeps to, and the engine counts
+//! what the returned [`Verdict`]s say. It reads files (`-F`, traces), never
+//! the network.
 //!
 //! # Example
 //!

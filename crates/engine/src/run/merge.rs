@@ -28,7 +28,7 @@ pub enum Report<'a> {
     },
     /// A socket was lost or came back.
     Event(&'a TransportEvent),
-    /// A get failed its check (only with [`EngineConfig::verbose`]).
+    /// A get failed its check (only with [`crate::EngineConfig::verbose`]).
     VerifyFailure(&'a VerifyFailure),
 }
 

@@ -162,7 +162,7 @@ impl SharedUdp {
 
     /// The thread's socket reported a refusal at `now` that this
     /// connection takes: it waits for its next attempt, as a socket of its
-    /// own would ([`crate::refusal`]).
+    /// own would (the `refusal` module).
     pub fn refused(&mut self, error: TransportError, now: Instant) {
         self.refusals.refused(error, now);
     }
