@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # What the open loop (--rate) costs and how far one thread takes it.
 #
-# 1. Client CPU per request of the open loop (--rate R) against the closed
-#    loop paced to the same rate (-P R): same workload (-T 1 -c 32, get:set
-#    9:1, 1 KiB values), runs alternating, each against a fresh memcached;
-#    requests counted by memcached (cmd_get + cmd_set), CPU by GNU time.
-#    Prints the medians, the spread and the ratio open / closed.
+# 1. Client CPU per request of the open loop (--rate R), with each way of
+#    waiting (--wake spin, the default, and --wake sleep), against the
+#    closed loop paced to the same rate (-P R): same workload (-T 1 -c 32,
+#    get:set 9:1, 1 KiB values), runs alternating, each against a fresh
+#    memcached; requests counted by memcached (cmd_get + cmd_set), CPU by
+#    GNU time. Prints the medians, the spread and the ratios to closed.
 # 2. The highest rate one thread sustains with a send lag p99 of at most
 #    1 ms and nothing dropped: a --scan on -T 1 -c 32, read from its table.
 #
@@ -82,16 +83,20 @@ echo "memcached $(memcached -V | cut -d' ' -f2) -t 1 on cpu $server_cpu, client 
     "-T 1 -c 32 -t ${seconds}s"
 echo
 echo "1. CPU per request at $rate requests/s, $runs runs each, alternating:"
-: >"$work/open.runs"
-: >"$work/closed.runs"
+loops="spin sleep closed"
+for loop in $loops; do : >"$work/$loop.runs"; done
 for _ in $(seq "$runs"); do
-    run_loop --rate "$rate" | tee -a "$work/open.runs" |
-        awk '{ printf "  run open    %9d requests %7.2f s cpu %7.3f us/request\n", $1, $2 + $3, ($2 + $3) * 1e6 / $1 }' >&2
-    run_loop -P "$rate" | tee -a "$work/closed.runs" |
-        awk '{ printf "  run closed  %9d requests %7.2f s cpu %7.3f us/request\n", $1, $2 + $3, ($2 + $3) * 1e6 / $1 }' >&2
+    for loop in $loops; do
+        case "$loop" in
+            closed) flags=(-P "$rate") ;;
+            *) flags=(--rate "$rate" --wake "$loop") ;;
+        esac
+        run_loop "${flags[@]}" | tee -a "$work/$loop.runs" |
+            awk -v l="$loop" '{ printf "  run %-7s %9d requests %7.2f s cpu %7.3f us/request\n", l, $1, $2 + $3, ($2 + $3) * 1e6 / $1 }' >&2
+    done
 done
 printf '%-8s %11s %11s %11s %11s\n' loop requests us/req min max
-for loop in open closed; do
+for loop in $loops; do
     ops="$(awk '{ print $1 }' "$work/$loop.runs" | median)"
     med="$(per_request "$work/$loop.runs" | median)"
     min="$(per_request "$work/$loop.runs" | sort -g | head -1)"
@@ -99,8 +104,17 @@ for loop in open closed; do
     printf '%-8s %11.0f %11.3f %11.3f %11.3f\n' "$loop" "$ops" "$med" "$min" "$max"
     eval "${loop}_usreq=$med"
 done
-awk -v a="$open_usreq" -v b="$closed_usreq" \
-    'BEGIN { printf "ratio open / closed (medians): %.3f / %.3f = %.3f\n", a, b, a / b }'
+for loop in spin sleep; do
+    eval "open_usreq=\$${loop}_usreq"
+    awk -v l="$loop" -v a="$open_usreq" -v b="$closed_usreq" \
+        'BEGIN { printf "ratio open (--wake %s) / closed (medians): %.3f / %.3f = %.3f\n", l, a, b, a / b }'
+done
+# Each open run's ratio to the closed run beside it, for the spread.
+for loop in spin sleep; do
+    paste <(per_request "$work/$loop.runs") <(per_request "$work/closed.runs") |
+        awk -v l="$loop" '{ r = $1 / $2; if (NR == 1 || r < lo) lo = r; if (NR == 1 || r > hi) hi = r }
+            END { printf "pairwise ratio --wake %s: %.3f to %.3f\n", l, lo, hi }'
+done
 
 if [ "$scan" != none ]; then
     echo

@@ -164,6 +164,7 @@ mod tests {
             rate: 100.0,
             arrival: ArrivalKind::Uniform,
             max_backlog: None,
+            wake: memaslap_engine::Wake::Spin,
         };
         let mut out = String::new();
         summary(

@@ -114,6 +114,13 @@ pub struct Options {
     #[arg(long = "arrival", value_enum)]
     pub arrival: Option<ArrivalName>,
 
+    /// How an open-loop thread waits for its next request: spin (sleep
+    /// until a few µs before it is due, then poll: sent on time, for the
+    /// CPU the polling takes) or sleep (wake at its time: less CPU, sent
+    /// as late as the thread takes to wake) [default: spin].
+    #[arg(long = "wake", value_enum)]
+    pub wake: Option<WakeName>,
+
     /// Open loop: the most due requests waiting per thread for a
     /// connection with room; past it they are dropped and counted
     /// [default: one second of the thread's rate].
@@ -297,6 +304,15 @@ pub enum ArrivalName {
     Poisson,
     /// Even gaps.
     Uniform,
+}
+
+/// How an open-loop thread waits, as `--wake` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WakeName {
+    /// Sleep, then poll from a few µs before the due time.
+    Spin,
+    /// Sleep until the due time.
+    Sleep,
 }
 
 /// A wire protocol, as `--protocol` names it.

@@ -1,10 +1,10 @@
 //! From command-line options to what the engine runs: the workload
 //! configuration, the engine configuration, the seed and the servers.
 
-use crate::options::{ArrivalName, Options, ProtocolName};
+use crate::options::{ArrivalName, Options, ProtocolName, WakeName};
 use crate::private_server::PrivateServer;
 use memaslap_engine::{
-    ArrivalKind, EngineConfig, Mode, OpenLoopConfig, Protocol, Server, Stop, longest_value,
+    ArrivalKind, EngineConfig, Mode, OpenLoopConfig, Protocol, Server, Stop, Wake, longest_value,
 };
 use memaslap_workload::{Command, MAX_VALUE_LEN, TraceSummary, WorkloadConfig, random_seed};
 use std::fmt;
@@ -95,9 +95,12 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     engine.replicate_writes = options.rep_write;
     engine.rate = options.tps;
     let rate = options.rate.or(options.scan.map(|scan| scan.from));
-    if rate.is_none() && (options.arrival.is_some() || options.max_backlog.is_some()) {
+    if rate.is_none()
+        && (options.arrival.is_some() || options.max_backlog.is_some() || options.wake.is_some())
+    {
         return Err(SetupError::Usage(
-            "--arrival and --max-backlog shape the open loop: give --rate or --scan too".into(),
+            "--arrival, --max-backlog and --wake shape the open loop: give --rate or --scan too"
+                .into(),
         ));
     }
     engine.open_loop = rate.map(|rate| OpenLoopConfig {
@@ -107,6 +110,10 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
             Some(ArrivalName::Uniform) => ArrivalKind::Uniform,
         },
         max_backlog: options.max_backlog,
+        wake: match options.wake {
+            Some(WakeName::Spin) | None => Wake::Spin,
+            Some(WakeName::Sleep) => Wake::Sleep,
+        },
     });
     engine.udp_timeout = options.udp_timeout;
     engine.tcp_timeout = options.tcp_timeout;

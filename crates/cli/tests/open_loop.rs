@@ -85,7 +85,7 @@ fn at_2000_per_second(extra: &[&str]) {
 #[test]
 fn every_due_request_is_sent_and_counted_over_tcp() {
     at_2000_per_second(&[]);
-    at_2000_per_second(&["--arrival", "uniform"]);
+    at_2000_per_second(&["--arrival", "uniform", "--wake", "sleep"]);
 }
 
 #[test]
@@ -198,6 +198,8 @@ fn rate_flags_are_checked() {
         (&["--arrival", "uniform"], "--rate"),
         (&["--rate", "10", "--arrival", "bursty"], "poisson"),
         (&["--rate", "10", "--max-backlog", "0"], "--max-backlog"),
+        (&["--wake", "sleep"], "--rate"),
+        (&["--rate", "10", "--wake", "nap"], "spin"),
     ] {
         let mut full = vec!["-s", "127.0.0.1:1"];
         full.extend_from_slice(args);

@@ -4,7 +4,7 @@
 
 use crate::exchange::Protocol;
 use crate::exchange::largest_requests;
-use crate::schedule::ArrivalKind;
+use crate::schedule::{ArrivalKind, Wake};
 use memaslap_transport::MAX_REQUEST;
 use memaslap_transport::Server;
 use memaslap_workload::{MAX_DEPTH, WorkloadConfig};
@@ -96,6 +96,8 @@ pub struct OpenLoopConfig {
     /// The most requests waiting per thread (`--max-backlog`); `None` is
     /// one second of the thread's rate.
     pub max_backlog: Option<u64>,
+    /// How a thread waits for its next request (`--wake`).
+    pub wake: Wake,
 }
 
 impl OpenLoopConfig {

@@ -41,5 +41,5 @@ pub use memaslap_transport::{
 pub use outage::{During, MAX_OUTAGES, Outage};
 pub use rejection::Rejections;
 pub use run::{IntervalSummary, Outcome, Report, RunError, run};
-pub use schedule::{ArrivalKind, Arrivals, OpenLoop, Pace, Pacer, Schedule, TraceClock};
+pub use schedule::{ArrivalKind, Arrivals, OpenLoop, Pace, Pacer, Schedule, TraceClock, Wake};
 pub use stats::{CommandCounts, CommandLatency, Counters, Errors, OpenLatency, Stats};

@@ -18,7 +18,7 @@ use counting_alloc::Counting;
 use memaslap_engine::Protocol;
 use memaslap_engine::Server;
 use memaslap_engine::run;
-use memaslap_engine::{ArrivalKind, EngineConfig, Mode, OpenLoopConfig, Stop};
+use memaslap_engine::{ArrivalKind, EngineConfig, Mode, OpenLoopConfig, Stop, Wake};
 use memaslap_workload::{
     KeyDist, KeyspaceConfig, SizeDist, TraceConfig, TraceFormat, TracePlan, Workload,
     WorkloadConfig, scan,
@@ -169,6 +169,7 @@ fn main() {
                     rate: 60_000.0,
                     arrival: ArrivalKind::Poisson,
                     max_backlog: None,
+                    wake: Wake::Spin,
                 });
             },
             &verified,

@@ -7,7 +7,7 @@ use crate::config::{EngineConfig, Stop};
 use crate::conn::{Conn, ConnSetup, WarmupGate};
 use crate::exchange::Exchange;
 use crate::inbuf::RecvArea;
-use crate::schedule::{Arrivals, OpenLoop, Pace, Pacer, Schedule, TraceClock};
+use crate::schedule::{Arrivals, OpenLoop, Pace, Pacer, Schedule, TraceClock, Wake};
 use crate::worker::Worker;
 use memaslap_transport::{AnyTransport, Transport};
 use memaslap_workload::{OTHER_STREAMS, Workload, derive_seed};
@@ -82,7 +82,12 @@ pub(super) fn build_worker<'w>(
 
 /// Thread `id`'s open loop, if the run has one: its share of the rate,
 /// drawn from its own seed stream, the threads' uniform arrivals staggered.
-fn open_loop(config: &EngineConfig, seed: u64, id: usize, start: Instant) -> Option<OpenLoop> {
+fn open_loop(
+    config: &EngineConfig,
+    seed: u64,
+    id: usize,
+    start: Instant,
+) -> Option<(OpenLoop, Wake)> {
     let open = config.open_loop?;
     let threads = config.threads.max(1);
     let offset = id as f64 / f64::from(threads);
@@ -93,7 +98,8 @@ fn open_loop(config: &EngineConfig, seed: u64, id: usize, start: Instant) -> Opt
         derive_seed(seed, stream),
         offset,
     )?;
-    Some(OpenLoop::new(arrivals, open.thread_backlog(threads), start))
+    let backlog = open.thread_backlog(threads);
+    Some((OpenLoop::new(arrivals, backlog, start), open.wake))
 }
 
 /// Connection `index` of the run over `transport`.

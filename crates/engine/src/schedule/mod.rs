@@ -18,7 +18,7 @@ mod wakeup;
 pub use arrival::{ArrivalKind, Arrivals};
 pub use open::OpenLoop;
 pub use pacer::Pacer;
-pub use wakeup::WakeMargin;
+pub use wakeup::{Wake, WakeMargin};
 
 use std::time::{Duration, Instant};
 

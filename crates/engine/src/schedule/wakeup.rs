@@ -14,6 +14,19 @@ const MIN: Duration = Duration::from_micros(10);
 /// The most margin: polling longer costs more than the lag it saves.
 const MAX: Duration = Duration::from_micros(50);
 
+/// How an open-loop thread waits for its next request (`--wake`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Wake {
+    /// Sleep until a margin before the due time, then poll: the request
+    /// goes out within a µs of its time, for the CPU the polling takes.
+    #[default]
+    Spin,
+    /// Sleep until the due time: no polling, but each request goes out as
+    /// late as the thread takes to wake (tens of µs on a virtual machine),
+    /// which the send lag shows and the response time includes.
+    Sleep,
+}
+
 /// The observed lateness of timed waits, and the margin it calls for.
 #[derive(Debug, Clone, Copy)]
 pub struct WakeMargin {
@@ -22,19 +35,26 @@ pub struct WakeMargin {
     /// Exponentially weighted mean absolute deviation, in ns.
     dev_ns: f64,
     observed: bool,
+    wake: Wake,
 }
 
 impl Default for WakeMargin {
     fn default() -> Self {
-        WakeMargin {
-            mean_ns: 0.0,
-            dev_ns: 0.0,
-            observed: false,
-        }
+        WakeMargin::new(Wake::Spin)
     }
 }
 
 impl WakeMargin {
+    /// The margin of a thread that waits as `wake` says.
+    pub fn new(wake: Wake) -> WakeMargin {
+        WakeMargin {
+            mean_ns: 0.0,
+            dev_ns: 0.0,
+            observed: false,
+            wake,
+        }
+    }
+
     /// A timed wait ended `late` after the time it was set for.
     pub fn observe(&mut self, late: Duration) {
         let ns = late.as_nanos() as f64;
@@ -50,6 +70,9 @@ impl WakeMargin {
     /// How long before a due time to stop sleeping: the mean lateness and
     /// its deviation, within 10 to 50 µs.
     pub fn margin(&self) -> Duration {
+        if self.wake == Wake::Sleep {
+            return Duration::ZERO;
+        }
         if !self.observed {
             return INITIAL;
         }
@@ -85,5 +108,10 @@ mod tests {
             m.observe(Duration::from_millis(5));
         }
         assert_eq!(m.margin(), MAX);
+        // A thread that sleeps never polls.
+        let mut sleeping = WakeMargin::new(Wake::Sleep);
+        assert_eq!(sleeping.margin(), Duration::ZERO);
+        sleeping.observe(Duration::from_micros(40));
+        assert_eq!(sleeping.margin(), Duration::ZERO);
     }
 }

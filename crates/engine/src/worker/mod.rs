@@ -21,7 +21,7 @@ mod open;
 mod replay;
 mod udp;
 
-use crate::schedule::{OpenLoop, WakeMargin};
+use crate::schedule::{OpenLoop, Wake, WakeMargin};
 use open::Dispatch;
 use replay::Replay;
 use udp::{Flushed, MAX_REFUSALS, SharedSocket};
@@ -103,6 +103,8 @@ pub struct Worker<'w> {
     record_from: Option<Instant>,
     /// The trace replayed (`--trace`), if one is.
     replay: Option<Replay<'w>>,
+    /// How the open loop waits for its next request.
+    wake: Wake,
 }
 
 impl<'w> Worker<'w> {
@@ -135,6 +137,7 @@ impl<'w> Worker<'w> {
             open: None,
             record_from: None,
             replay: None,
+            wake: Wake::Spin,
         }
     }
 
@@ -146,8 +149,9 @@ impl<'w> Worker<'w> {
 
     /// Makes the connections send the requests `open` lets fall due (their
     /// schedules must be open), measuring the open loop's latencies.
-    pub fn with_open_loop(mut self, open: Option<OpenLoop>) -> Worker<'w> {
-        if let Some(open) = open {
+    pub fn with_open_loop(mut self, open: Option<(OpenLoop, Wake)>) -> Worker<'w> {
+        if let Some((open, wake)) = open {
+            self.wake = wake;
             self.open = Some(Dispatch::new(open, self.conns.len()));
             self.stats.open = Some(Box::default());
         }
@@ -182,7 +186,7 @@ impl<'w> Worker<'w> {
         let mut next_report = timing.start + timing.interval;
         let mut report_index = 0;
         let mut stopping_at: Option<Instant> = None;
-        let mut margin = WakeMargin::default();
+        let mut margin = WakeMargin::new(self.wake);
         // Start every connection that can start at once (UDP needs no
         // connect) and schedule the others' connect timeouts.
         let now = Instant::now();
