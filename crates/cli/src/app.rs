@@ -286,6 +286,19 @@ fn print_banner(options: &Options, setup: &Setup) {
     if let Some(summary) = &setup.trace {
         crate::replay::banner(&mut out, options, summary);
     }
+    let instance = setup.workload.instance;
+    if instance.count > 1 {
+        out.push_str(&format!(
+            "instance: {} of {} ({} connections of {} in the run)\n",
+            instance.index,
+            instance.count,
+            setup.engine.concurrency,
+            setup.engine.concurrency.saturating_mul(instance.count)
+        ));
+    }
+    if let Some(at) = setup.engine.start_at {
+        out.push_str(&format!("start at: {}\n", crate::provenance::rfc3339(at)));
+    }
     if let Some(private) = &setup.private {
         out.push_str(&format!(
             "private server: memcached started on {} for this run\n",
@@ -350,6 +363,13 @@ fn print_final(setup: &Setup, outcome: &Outcome) {
     let stats = &outcome.stats;
     let total = stats.total();
     let mut out = String::new();
+    if setup.engine.start_at.is_some() {
+        out.push_str(&format!(
+            "started at {} after waiting {:.3}s\n",
+            crate::provenance::rfc3339(outcome.started_at),
+            outcome.waited.as_secs_f64()
+        ));
+    }
     report::latency_block(&mut out, "Get", &stats.get);
     report::latency_block(&mut out, "Set", &stats.set);
     report::latency_block(&mut out, "Total", &total);
@@ -438,6 +458,8 @@ fn config_json(options: &Options, setup: &Setup) -> serde_json::Value {
         "tcp_timeout_s": e.tcp_timeout.as_secs_f64(),
         "depth": e.depth,
         "rate": e.open_loop.map(|o| o.rate),
+        "instance": [w.instance.index, w.instance.count],
+        "start_at": e.start_at.map(crate::provenance::rfc3339),
         "arrival": e.open_loop.map(|o| o.arrival.name()),
         "max_backlog": e.open_loop.map(|o| o.thread_backlog(e.threads)),
         "win_size": w.window,

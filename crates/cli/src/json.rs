@@ -275,6 +275,9 @@ pub struct LatencyJson {
 #[derive(Debug, Serialize)]
 pub struct IntervalJson {
     elapsed_s: f64,
+    /// The interval's end on the wall clock, Unix seconds (to line up
+    /// instances of one run).
+    time_unix_s: f64,
     gets: u64,
     sets: u64,
     get_misses: u64,
@@ -360,10 +363,15 @@ impl From<&Counters> for CountersJson {
     }
 }
 
-impl From<&IntervalSummary> for IntervalJson {
-    fn from(s: &IntervalSummary) -> IntervalJson {
+impl IntervalJson {
+    /// Interval `s` of a run that started at `started_at`.
+    fn new(s: &IntervalSummary, started_at: std::time::SystemTime) -> IntervalJson {
+        let start = started_at
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
         IntervalJson {
             elapsed_s: secs(s.elapsed),
+            time_unix_s: secs(start + s.elapsed),
             gets: s.gets,
             sets: s.sets,
             get_misses: s.get_misses,
@@ -405,7 +413,11 @@ pub fn document<'a>(
         prefill: None,
         commands: None,
         trace: None,
-        series: outcome.series.iter().map(IntervalJson::from).collect(),
+        series: outcome
+            .series
+            .iter()
+            .map(|s| IntervalJson::new(s, outcome.started_at))
+            .collect(),
         connections: ConnectionsJson {
             total: outcome.connections,
             dead: outcome.dead,

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod commands;
 pub mod flags;
+pub mod instance;
 pub mod json;
 pub mod open_loop;
 pub mod options;

@@ -7,13 +7,14 @@ use crate::flags::{
     Percentiles, parse_key_dist, parse_key_prefix, parse_mix, parse_percentiles, parse_ratio,
     parse_size_range,
 };
+use crate::instance::{parse_instance, parse_start_at};
 use crate::replay::{Speed, parse_speed};
 use crate::scan::{Objective, Scan, parse_scan, parse_slo};
 use crate::units::{parse_count, parse_proportion, parse_rate, parse_time};
 use clap::{Parser, ValueEnum};
-use memaslap_workload::{KeyDist, Mix, SizeDist};
+use memaslap_workload::{Instance, KeyDist, Mix, SizeDist};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// memaslap: generates load against memcached servers and reports
 /// throughput, latency, misses and verification failures.
@@ -232,6 +233,23 @@ pub struct Options {
     /// the trace.
     #[arg(long = "trace-skip-bad", requires = "trace")]
     pub trace_skip_bad: bool,
+
+    /// This process is instance I of N of one run over several machines:
+    /// its connections, seeds and key prefixes are its share of N times
+    /// -c, and --rate and -x are the whole run's.
+    #[arg(long = "instance", value_name = "I/N", value_parser = parse_instance, conflicts_with = "instances")]
+    pub instance: Option<Instance>,
+
+    /// As --instance, the index I read from $JOB_COMPLETION_INDEX (a
+    /// Kubernetes Indexed Job sets it).
+    #[arg(long = "instances", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub instances: Option<u32>,
+
+    /// Connect, then wait until this wall-clock time (RFC 3339 or Unix
+    /// seconds) to start, so that instances' intervals line up; a time
+    /// more than 1 s past is refused.
+    #[arg(long = "start-at", value_name = "TIME", value_parser = parse_start_at)]
+    pub start_at: Option<SystemTime>,
 
     /// Store every key of --keys once before the measured run (all
     /// connections, pipelined), reported apart, so that hit ratios mean

@@ -4,7 +4,8 @@
 use crate::options::{ArrivalName, Options, ProtocolName, WakeName};
 use crate::private_server::PrivateServer;
 use memaslap_engine::{
-    ArrivalKind, EngineConfig, Mode, OpenLoopConfig, Protocol, Server, Stop, Wake, longest_value,
+    ArrivalKind, ConfigError, EngineConfig, Mode, OpenLoopConfig, Protocol, START_SLACK, Server,
+    Stop, Wake, longest_value,
 };
 use memaslap_workload::{Command, MAX_VALUE_LEN, TraceSummary, WorkloadConfig, random_seed};
 use std::fmt;
@@ -51,6 +52,8 @@ impl fmt::Display for SetupError {
 /// `$MEMCACHED_SERVERS`.
 pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, SetupError> {
     let mut workload = workload_config(options)?;
+    let index_variable = std::env::var(crate::instance::INDEX_VARIABLE).ok();
+    workload.instance = crate::instance::instance(options, index_variable)?;
     let mut private = None;
     let servers = match options
         .servers
@@ -133,6 +136,18 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     }
     engine.verbose = options.verbose;
     engine.depth = usize::from(options.depth);
+    engine.start_at = options.start_at;
+    if let Some(at) = options.start_at
+        && let Err(past) = at.duration_since(std::time::SystemTime::now())
+        && past.duration() > START_SLACK
+    {
+        return Err(SetupError::Usage(
+            ConfigError::StartPast {
+                by: past.duration(),
+            }
+            .to_string(),
+        ));
+    }
     engine
         .validate()
         .map_err(|e| SetupError::Usage(e.to_string()))?;

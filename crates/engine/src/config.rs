@@ -9,7 +9,7 @@ use memaslap_transport::MAX_REQUEST;
 use memaslap_transport::Server;
 use memaslap_workload::{MAX_DEPTH, WorkloadConfig};
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// How requests travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +84,10 @@ pub struct EngineConfig {
     /// Trace replay: each record due at its time on the trace's clock
     /// divided by this speed; `None`: as fast as the depth allows.
     pub replay_speed: Option<f64>,
+    /// `--start-at`: connect, then wait until this wall-clock time to
+    /// start, so that several instances' intervals line up; a time more
+    /// than [`START_SLACK`] past is refused.
+    pub start_at: Option<SystemTime>,
 }
 
 /// How requests fall due in the open loop.
@@ -141,6 +145,7 @@ impl EngineConfig {
             open_loop: None,
             settle: Duration::ZERO,
             replay_speed: None,
+            start_at: None,
         }
     }
 
@@ -251,11 +256,20 @@ pub fn longest_value(workload: &WorkloadConfig) -> usize {
     workload.longest_value()
 }
 
+/// How far in the past `--start-at` may be: instances started together
+/// reach it a little apart.
+pub const START_SLACK: Duration = Duration::from_secs(1);
+
 /// A configuration the engine cannot run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigError {
     /// No server to send to.
     NoServers,
+    /// `--start-at` more than [`START_SLACK`] in the past.
+    StartPast {
+        /// How long ago it was.
+        by: Duration,
+    },
     /// A count that must be at least 1 (its flag named) is 0.
     Zero(&'static str),
     /// `-c` is not a multiple of `-T`.
@@ -310,6 +324,12 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConfigError::NoServers => f.write_str("no server given"),
+            ConfigError::StartPast { by } => write!(
+                f,
+                "--start-at is {:.3}s in the past; give a time at most {}s ago, or later",
+                by.as_secs_f64(),
+                START_SLACK.as_secs()
+            ),
             ConfigError::Zero(flag) => write!(f, "{flag} must be at least 1, not 0"),
             ConfigError::NotMultiple {
                 concurrency,

@@ -31,7 +31,9 @@ mod schedule;
 mod stats;
 mod worker;
 
-pub use config::{ConfigError, EngineConfig, Mode, OpenLoopConfig, Stop, longest_value};
+pub use config::{
+    ConfigError, EngineConfig, Mode, OpenLoopConfig, START_SLACK, Stop, longest_value,
+};
 pub use exchange::{Done, Exchange, Largest, MAX_SLICES, Protocol, largest_requests};
 pub use failure::VerifyFailure;
 pub use latency::Latency;

@@ -214,7 +214,7 @@ impl Workload {
                 Ok(AnySource::Keyspace(KeyspaceSource::new(
                     space,
                     self.seed(),
-                    connection,
+                    self.global(connection),
                 )))
             }
             None => self.generator(connection).map(AnySource::Window),

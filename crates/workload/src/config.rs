@@ -49,6 +49,23 @@ impl SizeRange {
     }
 }
 
+/// Which of several client processes (machines) of one run this is
+/// (`--instance I/N`): the run's connections are all instances'
+/// connections together, instance `index` holding the `index`-th share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Instance {
+    /// This instance, below `count`.
+    pub index: u32,
+    /// Instances in the run, at least 1.
+    pub count: u32,
+}
+
+impl Default for Instance {
+    fn default() -> Self {
+        Instance { index: 0, count: 1 }
+    }
+}
+
 /// The `cmd` section: proportions of sets and gets.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CommandMix {
@@ -116,6 +133,8 @@ pub struct WorkloadConfig {
     pub commands: Option<Mix>,
     /// `--trace`: a trace replayed instead of any other source.
     pub trace: Option<TracePlan>,
+    /// `--instance`: this process's share of a run of several.
+    pub instance: Instance,
 }
 
 impl Default for WorkloadConfig {
@@ -137,6 +156,7 @@ impl Default for WorkloadConfig {
             keyspace: None,
             commands: None,
             trace: None,
+            instance: Instance::default(),
         }
     }
 }
@@ -193,6 +213,12 @@ impl WorkloadConfig {
                     return Err(ConfigError::NotWithKeyspace { flag });
                 }
             }
+        }
+        if self.instance.count == 0 || self.instance.index >= self.instance.count {
+            return Err(ConfigError::Instance {
+                index: self.instance.index,
+                count: self.instance.count,
+            });
         }
         if let Some(mix) = &self.commands {
             if self.keyspace.is_none() {

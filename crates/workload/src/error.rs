@@ -279,4 +279,22 @@ pub enum ConfigError {
     /// `-v` with commands that change values.
     #[error("append and prepend change the values -v checks; give -v or those commands, not both")]
     MixUnverifiable,
+    /// `--instance I/N` with I not below N, or N of 0.
+    #[error(
+        "--instance {index}/{count}: the instance must be below the count, which is at least 1"
+    )]
+    Instance {
+        /// The instance given.
+        index: u32,
+        /// The count given.
+        count: u32,
+    },
+    /// More connections over all instances than a run can name.
+    #[error("{count} instances of {connections} connections: too many connections for one run")]
+    TooManyConnections {
+        /// Instances.
+        count: u32,
+        /// Connections per instance.
+        connections: u32,
+    },
 }

@@ -130,7 +130,7 @@ pub use any::{AnyKeys, AnySource};
 pub use bytes::{ALPHABET, PREFIX_SPACE};
 pub use command::{COMMANDS, Command, Mix, MixError};
 pub use config::{
-    CommandMix, DEFAULT_WINDOW, MAX_DIVISION, MAX_KEY_LEN, MAX_KEY_PREFIX, MAX_VALUE_LEN,
+    CommandMix, DEFAULT_WINDOW, Instance, MAX_DIVISION, MAX_KEY_LEN, MAX_KEY_PREFIX, MAX_VALUE_LEN,
     MAX_WINDOW, MIN_KEY_LEN, PREFIX_LEN, PROPORTION_TOLERANCE, SizeRange, WorkloadConfig,
 };
 pub use error::{ConfigError, Problem, Section};

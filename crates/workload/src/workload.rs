@@ -44,7 +44,15 @@ impl Workload {
         if connections == 0 {
             return Err(ConfigError::NoConnections);
         }
-        let prefixes_per_connection = PREFIX_SPACE / u64::from(connections);
+        let instance = config.instance;
+        let all =
+            connections
+                .checked_mul(instance.count)
+                .ok_or(ConfigError::TooManyConnections {
+                    count: instance.count,
+                    connections,
+                })?;
+        let prefixes_per_connection = PREFIX_SPACE / u64::from(all);
         if prefixes_per_connection < config.window as u64 {
             return Err(ConfigError::PrefixSpace {
                 connections,
@@ -52,13 +60,13 @@ impl Workload {
             });
         }
         let space = match config.keyspace {
-            Some(space) => Some(Keyspace::new(config, space, connections)?),
+            Some(space) => Some(Keyspace::new(config, space, all)?),
             None => None,
         };
         let trace = config
             .trace
             .as_ref()
-            .map(|plan| Trace::new(&plan.config, &config.key_prefix, plan.first, connections));
+            .map(|plan| Trace::new(&plan.config, &config.key_prefix, plan.first, all));
         let mut rng = derive_rng(seed, WORKLOAD_STREAM);
         let key_room = MAX_KEY_LEN.saturating_sub(config.key_prefix.len() as u32);
         let key_lens = match &config.key_sizes {
@@ -106,7 +114,23 @@ impl Workload {
         self.seed
     }
 
-    /// Connections the workload was built for.
+    /// The index over all instances of this instance's connection
+    /// `connection`: seeds, key prefixes and trace clients follow it, so
+    /// that instances of one run behave as one run.
+    pub fn global(&self, connection: u32) -> u32 {
+        self.config
+            .instance
+            .index
+            .saturating_mul(self.connections)
+            .saturating_add(connection)
+    }
+
+    /// Connections over all instances.
+    pub fn all_connections(&self) -> u32 {
+        self.connections.saturating_mul(self.config.instance.count)
+    }
+
+    /// Connections the workload was built for (this instance's).
     pub fn connections(&self) -> u32 {
         self.connections
     }

@@ -63,7 +63,7 @@ pub(super) fn build_worker<'w>(
     let recv = RecvArea::new(SHARED_RECV, SPILL, max, READY_SPILLS.min(per_thread));
     let replay = match workload.trace() {
         Some(trace) => {
-            let first = u32::try_from(id * per_thread).unwrap_or(u32::MAX);
+            let first = workload.global(u32::try_from(id * per_thread).unwrap_or(u32::MAX));
             let count = u32::try_from(per_thread).unwrap_or(u32::MAX);
             let feed = trace.feed(first, count).map_err(RunError::Trace)?;
             Some((feed, trace))
@@ -74,31 +74,34 @@ pub(super) fn build_worker<'w>(
     Ok(
         Worker::new(poller, conns, keys_per_conn, gate.cloned(), recv)
             .with_udp_hub(hub)
-            .with_open_loop(open_loop(config, workload.seed(), id, start))
+            .with_open_loop(open_loop(config, workload, id, start))
             .with_replay(replay, config.replay_speed.is_some())
             .with_command_latency(by_command),
     )
 }
 
-/// Thread `id`'s open loop, if the run has one: its share of the rate,
-/// drawn from its own seed stream, the threads' uniform arrivals staggered.
+/// Thread `id`'s open loop, if the run has one: its share of the rate
+/// over every thread of every instance, drawn from its own seed stream,
+/// the threads' uniform arrivals staggered.
 fn open_loop(
     config: &EngineConfig,
-    seed: u64,
+    workload: &Workload,
     id: usize,
     start: Instant,
 ) -> Option<(OpenLoop, Wake)> {
     let open = config.open_loop?;
+    let instance = workload.config().instance;
     let threads = config.threads.max(1);
-    let offset = id as f64 / f64::from(threads);
-    let stream = ARRIVAL_STREAMS + id as u64;
+    let all = threads.saturating_mul(instance.count.max(1));
+    let thread = u64::from(instance.index) * u64::from(threads) + id as u64;
+    let offset = thread as f64 / f64::from(all);
     let arrivals = Arrivals::new(
         open.arrival,
-        open.thread_rate(threads),
-        derive_seed(seed, stream),
+        open.thread_rate(all),
+        derive_seed(workload.seed(), ARRIVAL_STREAMS + thread),
         offset,
     )?;
-    let backlog = open.thread_backlog(threads);
+    let backlog = open.thread_backlog(all);
     Some((OpenLoop::new(arrivals, backlog, start), open.wake))
 }
 
@@ -121,19 +124,21 @@ fn connection<'w>(
     )
     .with_depth(config.depth)
     .with_details(config.verbose);
+    // Pacing, budgets and seeds count every instance's connections.
+    let (global, all) = (workload.global(index), workload.all_connections());
     let pace = match (config.open_loop, workload.trace(), config.replay_speed) {
         (Some(_), _, _) => Pace::Open(None),
         (None, Some(_), Some(speed)) => Pace::Timed(TraceClock { start, speed }),
         (None, _, _) => config
             .rate
-            .and_then(|rate| Pacer::new(rate, config.concurrency, index, start))
+            .and_then(|rate| Pacer::new(rate, all, global, start))
             .map_or(Pace::Unpaced, Pace::Paced),
     };
     let setup = ConnSetup {
         stream_timeout: config.tcp_timeout,
         datagram_timeout: config.udp_timeout,
-        budget: budget(config.stop, config.concurrency, index),
-        seed: derive_seed(workload.seed(), REPLICATION_STREAMS + u64::from(index)),
+        budget: budget(config.stop, all, global),
+        seed: derive_seed(workload.seed(), REPLICATION_STREAMS + u64::from(global)),
     };
     let schedule = Schedule::new(config.depth, pace);
     Ok(Conn::new(

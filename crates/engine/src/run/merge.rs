@@ -10,7 +10,7 @@ use crate::worker::{Message, Timing};
 use memaslap_transport::TransportEvent;
 use std::collections::BTreeMap;
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Something to report while the run goes on.
 #[derive(Debug)]
@@ -62,6 +62,10 @@ pub struct Outcome {
     pub stats: Stats,
     /// How long the run took, drain included.
     pub elapsed: Duration,
+    /// The wall-clock time the run started (its intervals count from it).
+    pub started_at: SystemTime,
+    /// How long the run waited for `--start-at` after connecting.
+    pub waited: Duration,
     /// Connections that ended dead.
     pub dead: usize,
     /// Connections in all.
@@ -203,6 +207,8 @@ impl Merge {
         Outcome {
             stats: self.global,
             elapsed: end.saturating_duration_since(self.start),
+            started_at: SystemTime::UNIX_EPOCH,
+            waited: Duration::ZERO,
             outages,
             outages_more,
             dead: self.dead,

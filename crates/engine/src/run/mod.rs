@@ -10,7 +10,7 @@ mod merge;
 pub use error::RunError;
 pub use merge::{IntervalSummary, Outcome, Report};
 
-use crate::config::{EngineConfig, Stop};
+use crate::config::{ConfigError, EngineConfig, START_SLACK, Stop};
 use crate::worker::Timing;
 use build::build_worker;
 use memaslap_workload::Workload;
@@ -18,7 +18,7 @@ use merge::collect;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Runs the load described by `config` and `workload` until it ends or
 /// `stop` is set, calling `on_report` for every interval and socket event.
@@ -47,7 +47,9 @@ pub fn run(
     let workers = (0..threads)
         .map(|id| build_worker(config, workload, id, setup, gate.as_ref()))
         .collect::<Result<Vec<_>, _>>()?;
+    let waited = wait_until(config.start_at, stop)?;
     let start = Instant::now();
+    let started_at = SystemTime::now();
     let timing = Timing {
         start,
         stop_at: match config.stop {
@@ -68,6 +70,33 @@ pub fn run(
                 .map_err(RunError::System)?;
         }
         drop(tx);
-        Ok(collect(&rx, threads, timing, &mut on_report))
+        let mut outcome = collect(&rx, threads, timing, &mut on_report);
+        outcome.started_at = started_at;
+        outcome.waited = waited;
+        Ok(outcome)
     })
+}
+
+/// Waits until `at` (unless `stop` is set first); returns how long. A
+/// time more than [`START_SLACK`] past is refused.
+fn wait_until(at: Option<SystemTime>, stop: &AtomicBool) -> Result<Duration, RunError> {
+    let Some(at) = at else {
+        return Ok(Duration::ZERO);
+    };
+    if let Err(past) = at.duration_since(SystemTime::now()) {
+        if past.duration() > START_SLACK {
+            return Err(RunError::Config(ConfigError::StartPast {
+                by: past.duration(),
+            }));
+        }
+        return Ok(Duration::ZERO);
+    }
+    let began = Instant::now();
+    while let Ok(left) = at.duration_since(SystemTime::now()) {
+        if left.is_zero() || stop.load(std::sync::atomic::Ordering::Relaxed) {
+            break;
+        }
+        std::thread::sleep(left.min(Duration::from_millis(50)));
+    }
+    Ok(began.elapsed())
 }

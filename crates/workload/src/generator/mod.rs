@@ -88,7 +88,8 @@ pub struct Generator<'w> {
 impl<'w> Generator<'w> {
     pub(crate) fn new(workload: &'w Workload, connection: u32) -> Self {
         let config = workload.config();
-        let mut rng = derive_rng(workload.seed(), u64::from(connection));
+        let global = workload.global(connection);
+        let mut rng = derive_rng(workload.seed(), u64::from(global));
         let size_start = below(&mut rng, TABLE_LEN as u64) as usize;
         let mut generator = Self {
             workload,
@@ -96,7 +97,7 @@ impl<'w> Generator<'w> {
             rng,
             window: Box::default(),
             cursor: 0,
-            space: KeySpace::new(workload, connection, size_start),
+            space: KeySpace::new(workload, global, size_start),
             next_number: 0,
             warmup_left: if config.mix.has_no_sets() {
                 config.window

@@ -1,0 +1,132 @@
+//! Several instances of one run (`--instance I/N`, `--start-at`) against
+//! one memcached: their counts add up to the server's, their key prefixes
+//! never meet, and they start together.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+#[path = "../../proto/tests/support/mod.rs"]
+mod support;
+
+mod common;
+
+use common::memaslap;
+use serde_json::Value;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use support::Memcached;
+
+/// Starts instance `index` of 3 with `args`, writing its JSON to a file.
+fn spawn(index: u32, args: &[&str]) -> (Child, std::path::PathBuf) {
+    let json = std::env::temp_dir().join(format!("instances-{}-{index}.json", std::process::id()));
+    let instance = format!("{index}/3");
+    let child = Command::new(env!("CARGO_BIN_EXE_memaslap"))
+        .args(args)
+        .args(["--instance", &instance, "--json", json.to_str().unwrap()])
+        .env_remove("MEMCACHED_SERVERS")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    (child, json)
+}
+
+/// Runs three instances at once; returns their JSON documents.
+fn three(args: &[&str]) -> Vec<Value> {
+    let started: Vec<_> = (0..3).map(|i| spawn(i, args)).collect();
+    started
+        .into_iter()
+        .map(|(child, json)| {
+            let out = child.wait_with_output().unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{stdout}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let doc = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+            std::fs::remove_file(&json).unwrap();
+            doc
+        })
+        .collect()
+}
+
+fn sum(docs: &[Value], counter: &str) -> u64 {
+    docs.iter()
+        .map(|d| d["counters"][counter].as_u64().unwrap())
+        .sum()
+}
+
+#[test]
+fn three_instances_add_up_to_the_server_and_start_together() {
+    let server = Memcached::start();
+    let addr = format!("127.0.0.1:{}", server.port());
+    let at = SystemTime::now() + Duration::from_secs(2);
+    let unix = format!(
+        "{:.3}",
+        at.duration_since(UNIX_EPOCH).unwrap().as_secs_f64()
+    );
+    let before = server.stats();
+    let docs = three(&[
+        "-s",
+        &addr,
+        "-c",
+        "8",
+        "--start-at",
+        &unix,
+        "-t",
+        "3s",
+        "-S",
+        "1s",
+    ]);
+    let after = server.stats();
+    for name in ["cmd_get", "cmd_set", "get_misses"] {
+        assert_eq!(sum(&docs, name), after[name] - before[name], "{name}");
+    }
+    // Every instance waited for the shared start, and their intervals end
+    // at the same wall-clock times.
+    let firsts: Vec<f64> = docs
+        .iter()
+        .map(|d| d["series"][0]["time_unix_s"].as_f64().unwrap())
+        .collect();
+    let spread = firsts.iter().cloned().fold(f64::MIN, f64::max)
+        - firsts.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(spread < 0.5, "first intervals end at {firsts:?}");
+    let start = at.duration_since(UNIX_EPOCH).unwrap().as_secs_f64();
+    assert!(
+        firsts.iter().all(|&t| t >= start + 0.9),
+        "{firsts:?} vs {start}"
+    );
+    for (i, doc) in docs.iter().enumerate() {
+        assert_eq!(doc["config"]["instance"], serde_json::json!([i, 3]));
+    }
+}
+
+#[test]
+fn instances_store_disjoint_keys() {
+    let server = Memcached::start_with(&["-m", "512"]);
+    let addr = format!("127.0.0.1:{}", server.port());
+    // -x is the whole run's: 3 instances x 8 connections x 100 items,
+    // each connection storing exactly its window once.
+    let docs = three(&[
+        "-s", &addr, "-c", "8", "-w", "100", "--ratio", "1:0", "-x", "2400",
+    ]);
+    assert_eq!(sum(&docs, "cmd_set"), 2400);
+    assert_eq!(server.stat("curr_items"), 2400);
+}
+
+#[test]
+fn instance_flags_are_checked() {
+    let past = SystemTime::now() - Duration::from_secs(5);
+    let past = format!("{}", past.duration_since(UNIX_EPOCH).unwrap().as_secs());
+    for (args, says) in [
+        (&["--start-at", past.as_str()][..], "in the past"),
+        (&["--start-at", "tomorrow"], "RFC 3339"),
+        (&["--instance", "3/3"], "I/N"),
+        (&["--instances", "3"], "JOB_COMPLETION_INDEX"),
+    ] {
+        let mut all = vec!["-s", "127.0.0.1:1", "-t", "1s"];
+        all.extend_from_slice(args);
+        let run = memaslap(&all);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+    }
+}
