@@ -269,14 +269,17 @@ pub struct LatencyJson {
     /// Counts per log2 bucket (bucket i: at most 2^i µs), up to the last
     /// non-empty one.
     log2_buckets: Vec<u64>,
+    /// Every latency, as HdrHistogram's V2 compressed format in base64
+    /// (values in ns): histograms of several instances merge exactly.
+    hdr_v2: String,
 }
 
 /// One interval.
 #[derive(Debug, Serialize)]
 pub struct IntervalJson {
     elapsed_s: f64,
-    /// The interval's end on the wall clock, Unix seconds (to line up
-    /// instances of one run).
+    /// The interval's end on the wall clock, Unix seconds to the
+    /// millisecond (to line up instances of one run).
     time_unix_s: f64,
     gets: u64,
     sets: u64,
@@ -320,6 +323,7 @@ impl From<&Latency> for LatencyJson {
             p999_us: us(l.quantile(0.999)),
             p9999_us: us(l.quantile(0.9999)),
             log2_buckets: buckets.iter().take(last).copied().collect(),
+            hdr_v2: l.to_v2_base64(),
         }
     }
 }
@@ -371,7 +375,7 @@ impl IntervalJson {
             .unwrap_or_default();
         IntervalJson {
             elapsed_s: secs(s.elapsed),
-            time_unix_s: secs(start + s.elapsed),
+            time_unix_s: round((start + s.elapsed).as_secs_f64(), 1e3),
             gets: s.gets,
             sets: s.sets,
             get_misses: s.get_misses,

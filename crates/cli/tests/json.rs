@@ -63,6 +63,12 @@ fn json_result_matches_the_report() {
         .map(|b| b.as_u64().unwrap())
         .sum();
     assert_eq!(buckets, completed);
+    // The whole histogram, in HdrHistogram's V2 compressed format (whose
+    // cookie reads "HISTFAAA" in base64).
+    for kind in ["get", "set", "total"] {
+        let hdr = doc["latency"][kind]["hdr_v2"].as_str().unwrap();
+        assert!(hdr.starts_with("HISTFAAA"), "{kind}: {hdr}");
+    }
     assert_eq!(doc["connections"]["total"], 16);
     assert_eq!(doc["connections"]["dead"], 0);
     assert!(doc["series"].is_array());
@@ -124,6 +130,10 @@ fn json_says_what_run_it_was_and_rounds_its_numbers() {
         .collect();
     assert!(line[0].ends_with("memaslap"));
     assert_eq!(line[1..], args);
+    // Interval rows carry their wall-clock end beside their elapsed time.
+    let first = &doc["series"][0];
+    let wall = first["time_unix_s"].as_f64().unwrap() - first["elapsed_s"].as_f64().unwrap();
+    assert!(wall > 1.7e9, "{first}");
     let mut checked = 0;
     for (key, value) in doc.as_object().unwrap() {
         if key != "config" {
