@@ -92,7 +92,7 @@ pub fn main(options: &Options) -> ExitCode {
         &provenance,
         (&outcome, failure.as_deref()),
         lines,
-        (setup.engine.open_loop, None, prefilled),
+        (instance_share(&setup), None, prefilled),
     );
     if let Err(message) = written {
         return fail(FAILED, &message);
@@ -401,13 +401,24 @@ fn print_final(setup: &Setup, outcome: &Outcome) {
     if let Some(summary) = &setup.trace {
         crate::replay::ReplayJson::new(summary, stats).lines(&mut out, outcome.elapsed);
     }
-    if let Some(open) = &setup.engine.open_loop {
-        crate::open_loop::summary(&mut out, open, stats, outcome.elapsed, shown);
+    if let Some(open) = instance_share(setup) {
+        crate::open_loop::summary(&mut out, &open, stats, outcome.elapsed, shown);
     }
     report::accounting(&mut out, c);
     crate::outages::outages(&mut out, &outcome.outages, outcome.outages_more);
     crate::rejections::report(&mut out, &outcome.rejections, outcome.connections);
     print(&out);
+}
+
+/// The open loop as this instance runs it: its share of the whole run's
+/// rate (`--instance`).
+fn instance_share(setup: &Setup) -> Option<OpenLoopConfig> {
+    let open = setup.engine.open_loop?;
+    let count = setup.workload.instance.count.max(1);
+    Some(OpenLoopConfig {
+        rate: open.rate / f64::from(count),
+        ..open
+    })
 }
 
 /// How long the run took, the request accounting and the outages alone,

@@ -130,3 +130,32 @@ fn instance_flags_are_checked() {
         assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
     }
 }
+
+#[test]
+fn an_instance_sends_its_share_of_the_rate() {
+    let server = Memcached::start();
+    let addr = format!("127.0.0.1:{}", server.port());
+    let (run, doc) = common::run_json(&[
+        "-s",
+        &addr,
+        "--instance",
+        "1/4",
+        "--rate",
+        "4000",
+        "--arrival",
+        "uniform",
+        "-t",
+        "2s",
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(doc["open_loop"]["rate"], 1000.0);
+    // Uniform arrivals: 1,000/s for 2 s, within 1 % (the loop starts
+    // when the first connection is up), not the whole run's 8,000.
+    let due = doc["open_loop"]["due"].as_u64().unwrap();
+    assert!(due.abs_diff(2000) <= 20, "{due}");
+    assert!(
+        run.stdout.contains("Open loop: rate 1000 per second"),
+        "{}",
+        run.stdout
+    );
+}
