@@ -123,6 +123,7 @@ mod source;
 mod space;
 mod task;
 mod trace;
+mod uniques;
 mod verify;
 mod workload;
 

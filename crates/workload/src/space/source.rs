@@ -15,10 +15,8 @@ use crate::task::{
     Check, GetKeys, KeyOp, KeyOutcome, KeyTask, MAX_DEPTH, Retrieve, SetKind, SetOutcome, SetTask,
     Store, Task, TaskId, Verdict,
 };
+use crate::uniques::Uniques;
 use crate::verify::judge;
-
-/// Cas uniques a connection remembers from its `gets`, for its `cas`.
-const TOKENS: usize = 64;
 
 /// What one task slot holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,8 +53,7 @@ pub struct KeyspaceSource<'w> {
     /// after (the number of connections).
     prefill: Option<(u64, u64)>,
     /// (key id, cas unique) of recent `gets` hits, the latest last.
-    tokens: Box<[(u64, u64)]>,
-    token_count: usize,
+    uniques: Uniques,
 }
 
 impl<'w> KeyspaceSource<'w> {
@@ -75,8 +72,7 @@ impl<'w> KeyspaceSource<'w> {
                 .config()
                 .prefill
                 .then(|| (u64::from(connection), u64::from(space.connections))),
-            tokens: vec![(0, 0); TOKENS].into_boxed_slice(),
-            token_count: 0,
+            uniques: Uniques::new(),
         };
         source.resize(1);
         source
@@ -152,7 +148,7 @@ impl<'w> KeyspaceSource<'w> {
         // A cas needs a unique from an earlier gets: without one in hand,
         // the gets that fetches one goes first.
         let command = match command {
-            Command::Cas if self.token_count == 0 => Command::Gets,
+            Command::Cas if self.uniques.is_empty() => Command::Gets,
             other => other,
         };
         let id = self.popularity.draw(&mut self.rng);
@@ -181,7 +177,7 @@ impl<'w> KeyspaceSource<'w> {
             Command::Replace => (Slot::Set(Store::Replace), id),
             Command::Append => (Slot::Set(Store::Append), id),
             Command::Prepend => (Slot::Set(Store::Prepend), id),
-            Command::Cas => match self.take_token() {
+            Command::Cas => match self.uniques.take_latest() {
                 Some((key, cas)) => (Slot::Set(Store::Cas(cas)), key),
                 None => (Slot::Set(Store::Set), id),
             },
@@ -192,11 +188,6 @@ impl<'w> KeyspaceSource<'w> {
         };
         self.set_first(index, key);
         slot
-    }
-
-    fn take_token(&mut self) -> Option<(u64, u64)> {
-        self.token_count = self.token_count.checked_sub(1)?;
-        self.tokens.get(self.token_count).copied()
     }
 
     fn release(&mut self, id: TaskId) {
@@ -295,14 +286,7 @@ impl<'w> Source<'w> for KeyspaceSource<'w> {
         let Some(&key) = self.batch(id).ids().get(index) else {
             return;
         };
-        if self.token_count == TOKENS {
-            self.tokens.copy_within(1.., 0);
-            self.token_count -= 1;
-        }
-        if let Some(slot) = self.tokens.get_mut(self.token_count) {
-            *slot = (key, cas);
-            self.token_count += 1;
-        }
+        self.uniques.push(key, cas);
     }
 
     fn complete_key(&mut self, id: TaskId, _outcome: KeyOutcome, _now: Instant) {

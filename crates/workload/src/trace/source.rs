@@ -15,11 +15,10 @@ use crate::task::{
     Check, GetEntry, GetKeys, KeyOp, KeyOutcome, KeyTask, MAX_DEPTH, Retrieve, SetKind, SetOutcome,
     SetTask, Store, Task, TaskId, Verdict,
 };
+use crate::uniques::Uniques;
 
 /// Records a connection holds before its feed waits.
 const QUEUE: usize = 1024;
-/// Cas uniques a connection remembers from its `gets`.
-const TOKENS: usize = 64;
 /// The unique of a `cas` whose object's unique is unknown: it matches
 /// nothing memcached hands out, so the cas is refused as memcached
 /// refuses a stale one.
@@ -46,8 +45,7 @@ pub struct TraceSource<'w> {
     next: usize,
     outstanding: usize,
     /// (object, cas unique) of recent `gets` hits, the latest last.
-    tokens: Box<[(u64, u64)]>,
-    token_count: usize,
+    uniques: Uniques,
     /// Whether the get being answered missed (for its demand fill).
     missed: Cell<bool>,
     /// A demand fill to send before the next record.
@@ -64,8 +62,7 @@ impl<'w> TraceSource<'w> {
             slots: vec![Slot::Free].into_boxed_slice(),
             next: 0,
             outstanding: 0,
-            tokens: vec![(0, 0); TOKENS].into_boxed_slice(),
-            token_count: 0,
+            uniques: Uniques::new(),
             missed: Cell::new(false),
             fill: None,
         }
@@ -112,7 +109,7 @@ impl<'w> TraceSource<'w> {
             Command::Append => Slot::Set(record, Store::Append, SetKind::Overwrite),
             Command::Prepend => Slot::Set(record, Store::Prepend, SetKind::Overwrite),
             Command::Cas => {
-                let unique = self.take_token(record.object).unwrap_or(UNKNOWN_UNIQUE);
+                let unique = self.uniques.take(record.object).unwrap_or(UNKNOWN_UNIQUE);
                 Slot::Set(record, Store::Cas(unique), SetKind::Overwrite)
             }
             Command::Delete => Slot::Key(record, KeyOp::Delete),
@@ -120,16 +117,6 @@ impl<'w> TraceSource<'w> {
             Command::Decr => Slot::Key(record, KeyOp::Decr(1)),
             Command::Touch => Slot::Key(record, KeyOp::Touch(record.ttl)),
         }
-    }
-
-    /// The latest unique of `object`, taken.
-    fn take_token(&mut self, object: u64) -> Option<u64> {
-        let held = self.tokens.get(..self.token_count)?;
-        let at = held.iter().rposition(|&(o, _)| o == object)?;
-        let unique = held.get(at).map(|&(_, u)| u)?;
-        self.tokens.copy_within(at + 1..self.token_count, at);
-        self.token_count -= 1;
-        Some(unique)
     }
 
     fn task(&self, index: usize) -> Task<'w, TraceBatch<'_, 'w>> {
@@ -226,14 +213,7 @@ impl<'w> Source<'w> for TraceSource<'w> {
         let Some(&Slot::Get(record, _)) = self.slots.get(id.index()) else {
             return;
         };
-        if self.token_count == TOKENS {
-            self.tokens.copy_within(1.., 0);
-            self.token_count -= 1;
-        }
-        if let Some(slot) = self.tokens.get_mut(self.token_count) {
-            *slot = (record.object, cas);
-            self.token_count += 1;
-        }
+        self.uniques.push(record.object, cas);
     }
 
     fn complete_key(&mut self, id: TaskId, _outcome: KeyOutcome, _now: Instant) {
