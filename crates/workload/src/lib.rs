@@ -144,7 +144,7 @@ pub use sizes::TABLE_LEN;
 pub use source::Source;
 pub use space::{Keyspace, KeyspaceBatch, KeyspaceConfig, KeyspaceSource};
 pub use task::{
-    Check, GetEntry, GetKeys, Key, KeyOp, KeyOutcome, KeyTask, MAX_DEPTH, Retrieve, SetKind,
+    Check, GetEntry, GetKeys, Key, KeyOp, KeyOutcome, KeyTask, MAX_DEPTH, Op, Retrieve, SetKind,
     SetOutcome, SetTask, Store, Task, TaskId, Verdict,
 };
 pub use trace::{

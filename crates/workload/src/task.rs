@@ -198,6 +198,42 @@ impl KeyOp {
     }
 }
 
+/// What a command sends, with its parameters: a retrieval, a storage
+/// command or a single-key command ([`Command::op`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// A [`Task::Get`].
+    Get(Retrieve),
+    /// A [`Task::Set`].
+    Set(Store),
+    /// A [`Task::Key`].
+    Key(KeyOp),
+}
+
+impl Command {
+    /// This command's [`Op`]: `gat`, `gats` and `touch` set expiry
+    /// `exptime`, `cas` sends `unique`, `incr` and `decr` add or take
+    /// `delta`.
+    pub const fn op(self, exptime: u32, unique: u64, delta: u64) -> Op {
+        match self {
+            Command::Get => Op::Get(Retrieve::Get),
+            Command::Gets => Op::Get(Retrieve::Gets),
+            Command::Gat => Op::Get(Retrieve::Gat(exptime)),
+            Command::Gats => Op::Get(Retrieve::Gats(exptime)),
+            Command::Set => Op::Set(Store::Set),
+            Command::Add => Op::Set(Store::Add),
+            Command::Replace => Op::Set(Store::Replace),
+            Command::Append => Op::Set(Store::Append),
+            Command::Prepend => Op::Set(Store::Prepend),
+            Command::Cas => Op::Set(Store::Cas(unique)),
+            Command::Delete => Op::Key(KeyOp::Delete),
+            Command::Incr => Op::Key(KeyOp::Incr(delta)),
+            Command::Decr => Op::Key(KeyOp::Decr(delta)),
+            Command::Touch => Op::Key(KeyOp::Touch(exptime)),
+        }
+    }
+}
+
 /// One `delete`, `incr`, `decr` or `touch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyTask<'w> {

@@ -3,7 +3,7 @@
 
 use super::codec::{AnyCodec, Codec};
 use super::{KeyList, Protocol, Unencodable};
-use memaslap_workload::{Command, KeyOp, Mix, Retrieve, Store};
+use memaslap_workload::{Command, Mix, Op};
 
 /// A workload's longest requests, in bytes on the wire (the UDP frame
 /// header excluded).
@@ -46,34 +46,20 @@ pub fn largest_requests(
     let mut out = Vec::new();
     for command in commands {
         out.clear();
-        let store = |s| Some(s);
-        let (set, retrieve, op) = match command {
-            Command::Get => (None, Some(Retrieve::Get), None),
-            Command::Gets => (None, Some(Retrieve::Gets), None),
-            Command::Gat => (None, Some(Retrieve::Gat(exptime)), None),
-            Command::Gats => (None, Some(Retrieve::Gats(exptime)), None),
-            Command::Set => (store(Store::Set), None, None),
-            Command::Add => (store(Store::Add), None, None),
-            Command::Replace => (store(Store::Replace), None, None),
-            Command::Append => (store(Store::Append), None, None),
-            Command::Prepend => (store(Store::Prepend), None, None),
-            Command::Cas => (store(Store::Cas(u64::MAX)), None, None),
-            Command::Delete => (None, None, Some(KeyOp::Delete)),
-            Command::Incr => (None, None, Some(KeyOp::Incr(u64::MAX))),
-            Command::Decr => (None, None, Some(KeyOp::Decr(u64::MAX))),
-            Command::Touch => (None, None, Some(KeyOp::Touch(exptime))),
-        };
-        if let Some(store) = set {
-            codec.encode_set(&mut out, &key, exptime, value_len, store, tag)?;
-            largest.set = largest.set.max(out.len() + value_len + crlf);
-        }
-        if let Some(retrieve) = retrieve {
-            codec.encode_get(&mut out, keys, retrieve, tag)?;
-            largest.get = largest.get.max(out.len());
-        }
-        if let Some(op) = op {
-            codec.encode_key(&mut out, &key, op, tag)?;
-            largest.set = largest.set.max(out.len());
+        // The longest parameters: a 20-digit unique and delta.
+        match command.op(exptime, u64::MAX, u64::MAX) {
+            Op::Set(store) => {
+                codec.encode_set(&mut out, &key, exptime, value_len, store, tag)?;
+                largest.set = largest.set.max(out.len() + value_len + crlf);
+            }
+            Op::Get(retrieve) => {
+                codec.encode_get(&mut out, keys, retrieve, tag)?;
+                largest.get = largest.get.max(out.len());
+            }
+            Op::Key(op) => {
+                codec.encode_key(&mut out, &key, op, tag)?;
+                largest.set = largest.set.max(out.len());
+            }
         }
     }
     Ok(largest)

@@ -12,8 +12,8 @@ use crate::popularity::Popularity;
 use crate::seed::{derive_rng, unit};
 use crate::source::Source;
 use crate::task::{
-    Check, GetKeys, KeyOp, KeyOutcome, KeyTask, MAX_DEPTH, Retrieve, SetKind, SetOutcome, SetTask,
-    Store, Task, TaskId, Verdict,
+    Check, GetKeys, KeyOp, KeyOutcome, KeyTask, MAX_DEPTH, Op, Retrieve, SetKind, SetOutcome,
+    SetTask, Store, Task, TaskId, Verdict,
 };
 use crate::uniques::Uniques;
 use crate::verify::judge;
@@ -152,18 +152,19 @@ impl<'w> KeyspaceSource<'w> {
             other => other,
         };
         let id = self.popularity.draw(&mut self.rng);
-        let (slot, key) = match command {
-            Command::Get | Command::Gets | Command::Gat | Command::Gats => {
+        // A cas goes to the key its unique came from; incr and decr to
+        // the key's counter.
+        let (key, unique) = match command {
+            Command::Cas => self.uniques.take_latest().unwrap_or((id, 0)),
+            Command::Incr | Command::Decr => (space.counter(id), 0),
+            _ => (id, 0),
+        };
+        let slot = match command.op(space.touch_exptime, unique, 1) {
+            Op::Get(retrieve) => {
                 let check = if space.verify > 0.0 && unit(self.rng.next_u64()) < space.verify {
                     Check::Data
                 } else {
                     Check::None
-                };
-                let retrieve = match command {
-                    Command::Gets => Retrieve::Gets,
-                    Command::Gat => Retrieve::Gat(space.touch_exptime),
-                    Command::Gats => Retrieve::Gats(space.touch_exptime),
-                    _ => Retrieve::Get,
                 };
                 let keys = self.draw_get(index);
                 return Slot::Get {
@@ -172,19 +173,8 @@ impl<'w> KeyspaceSource<'w> {
                     retrieve,
                 };
             }
-            Command::Set => (Slot::Set(Store::Set), id),
-            Command::Add => (Slot::Set(Store::Add), id),
-            Command::Replace => (Slot::Set(Store::Replace), id),
-            Command::Append => (Slot::Set(Store::Append), id),
-            Command::Prepend => (Slot::Set(Store::Prepend), id),
-            Command::Cas => match self.uniques.take_latest() {
-                Some((key, cas)) => (Slot::Set(Store::Cas(cas)), key),
-                None => (Slot::Set(Store::Set), id),
-            },
-            Command::Delete => (Slot::Key(KeyOp::Delete), id),
-            Command::Touch => (Slot::Key(KeyOp::Touch(space.touch_exptime)), id),
-            Command::Incr => (Slot::Key(KeyOp::Incr(1)), space.counter(id)),
-            Command::Decr => (Slot::Key(KeyOp::Decr(1)), space.counter(id)),
+            Op::Set(store) => Slot::Set(store),
+            Op::Key(op) => Slot::Key(op),
         };
         self.set_first(index, key);
         slot

@@ -12,8 +12,8 @@ use super::record::Record;
 use crate::command::Command;
 use crate::source::Source;
 use crate::task::{
-    Check, GetEntry, GetKeys, KeyOp, KeyOutcome, KeyTask, MAX_DEPTH, Retrieve, SetKind, SetOutcome,
-    SetTask, Store, Task, TaskId, Verdict,
+    Check, GetEntry, GetKeys, KeyOp, KeyOutcome, KeyTask, MAX_DEPTH, Op, Retrieve, SetKind,
+    SetOutcome, SetTask, Store, Task, TaskId, Verdict,
 };
 use crate::uniques::Uniques;
 
@@ -98,24 +98,14 @@ impl<'w> TraceSource<'w> {
 
     /// The slot a record becomes.
     fn slot(&mut self, record: Record) -> Slot {
-        match record.command {
-            Command::Get => Slot::Get(record, Retrieve::Get),
-            Command::Gets => Slot::Get(record, Retrieve::Gets),
-            Command::Gat => Slot::Get(record, Retrieve::Gat(record.ttl)),
-            Command::Gats => Slot::Get(record, Retrieve::Gats(record.ttl)),
-            Command::Set => Slot::Set(record, Store::Set, SetKind::Overwrite),
-            Command::Add => Slot::Set(record, Store::Add, SetKind::Overwrite),
-            Command::Replace => Slot::Set(record, Store::Replace, SetKind::Overwrite),
-            Command::Append => Slot::Set(record, Store::Append, SetKind::Overwrite),
-            Command::Prepend => Slot::Set(record, Store::Prepend, SetKind::Overwrite),
-            Command::Cas => {
-                let unique = self.uniques.take(record.object).unwrap_or(UNKNOWN_UNIQUE);
-                Slot::Set(record, Store::Cas(unique), SetKind::Overwrite)
-            }
-            Command::Delete => Slot::Key(record, KeyOp::Delete),
-            Command::Incr => Slot::Key(record, KeyOp::Incr(1)),
-            Command::Decr => Slot::Key(record, KeyOp::Decr(1)),
-            Command::Touch => Slot::Key(record, KeyOp::Touch(record.ttl)),
+        let unique = match record.command {
+            Command::Cas => self.uniques.take(record.object).unwrap_or(UNKNOWN_UNIQUE),
+            _ => 0,
+        };
+        match record.command.op(record.ttl, unique, 1) {
+            Op::Get(retrieve) => Slot::Get(record, retrieve),
+            Op::Set(store) => Slot::Set(record, store, SetKind::Overwrite),
+            Op::Key(op) => Slot::Key(record, op),
         }
     }
 
