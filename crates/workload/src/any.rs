@@ -84,6 +84,14 @@ impl<'w> AnySource<'w> {
         }
     }
 
+    /// Records handed over and not yet issued (a replayed trace's queue).
+    pub fn queued(&self) -> usize {
+        match self {
+            AnySource::Trace(s) => s.queued(),
+            AnySource::Window(_) | AnySource::Keyspace(_) => 0,
+        }
+    }
+
     /// Hands a replayed trace's record (or its end) to the source; false
     /// when its queue is full. Other sources take nothing (true).
     pub fn deliver(&mut self, delivery: Delivery) -> bool {

@@ -229,10 +229,7 @@ impl<'w, T: Transport> Conn<'w, T> {
 
     /// Records of a replayed trace waiting to be sent.
     pub fn queued(&self) -> usize {
-        match &self.generator {
-            AnySource::Trace(source) => source.queued(),
-            AnySource::Window(_) | AnySource::Keyspace(_) => 0,
-        }
+        self.generator.queued()
     }
 
     /// Whether the connection can send a request of the open loop now.
