@@ -2,11 +2,12 @@
 # What the open loop (--rate) costs and how far one thread takes it.
 #
 # 1. Client CPU per request of the open loop (--rate R), with each way of
-#    waiting (--wake spin, the default, and --wake sleep), against the
+#    waiting (--wake sleep, the default, and --wake spin), against the
 #    closed loop paced to the same rate (-P R): same workload (-T 1 -c 32,
 #    get:set 9:1, 1 KiB values), runs alternating, each against a fresh
 #    memcached; requests counted by memcached (cmd_get + cmd_set), CPU by
-#    GNU time. Prints the medians, the spread and the ratios to closed.
+#    perf's task-clock (GNU time's user + system without perf). Prints the
+#    medians, the spread and the ratios to closed.
 # 2. The highest rate one thread sustains with a send lag p99 of at most
 #    1 ms and nothing dropped: a --scan on -T 1 -c 32, read from its table.
 #
@@ -36,7 +37,7 @@ while [ $# -gt 0 ]; do
         --rate) rate="$2"; shift 2 ;;
         --scan) scan="$2"; shift 2 ;;
         --no-build) build=0; shift ;;
-        -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
 done
@@ -58,12 +59,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# run_loop FLAGS... : one run of ours; prints "ops user sys".
+# CPU time: the scheduler's own sum (perf's task-clock) where perf works;
+# otherwise GNU time's user + system, which the kernel samples at its tick
+# and which, on a VM, overstates a thread that sleeps and wakes often.
+if command -v perf >/dev/null 2>&1 && perf stat -x, -e task-clock -o /dev/null true 2>/dev/null; then
+    clock=task-clock
+    meter=(perf stat -x, -e task-clock -o "$work/time")
+else
+    clock="user+sys"
+    meter=(/usr/bin/time -f "%U %S" -o "$work/time")
+fi
+
+# run_loop FLAGS... : one run of ours; prints "ops user sys" (with
+# task-clock: "ops cpu 0").
 run_loop() {
     start_server 4096
     local before after
     before="$(server_ops)"
-    if ! /usr/bin/time -f "%U %S" -o "$work/time" taskset -c "$client_cpu" \
+    if ! "${meter[@]}" taskset -c "$client_cpu" \
         "$ours" -s "127.0.0.1:$port" -T 1 -c 32 -t "${seconds}s" --seed 1 "$@" \
         >"$work/run.out" 2>&1; then
         echo "memaslap $* failed:" >&2
@@ -71,8 +84,13 @@ run_loop() {
     fi
     after="$(server_ops)"
     stop_server
-    read -r user sys <"$work/time"
-    echo "$((after - before)) $user $sys"
+    if [ "$clock" = task-clock ]; then
+        # perf -x, prints "msec,,task-clock,...".
+        awk -F, -v ops="$((after - before))" '$3 ~ /^task-clock/ { printf "%d %.6f 0\n", ops, $1 / 1000 }' "$work/time"
+    else
+        read -r user sys <"$work/time"
+        echo "$((after - before)) $user $sys"
+    fi
 }
 
 # µs of CPU per request, one line per run of a file of "ops user sys".
@@ -80,10 +98,10 @@ per_request() { awk '$1 > 0 { printf "%.4f\n", ($2 + $3) * 1e6 / $1 }' "$1"; }
 
 echo "memaslap-rs: $("$ours" --version 2>/dev/null || echo "$ours")"
 echo "memcached $(memcached -V | cut -d' ' -f2) -t 1 on cpu $server_cpu, client on cpu $client_cpu;" \
-    "-T 1 -c 32 -t ${seconds}s"
+    "-T 1 -c 32 -t ${seconds}s; CPU time: $clock"
 echo
 echo "1. CPU per request at $rate requests/s, $runs runs each, alternating:"
-loops="spin sleep closed"
+loops="sleep spin closed"
 for loop in $loops; do : >"$work/$loop.runs"; done
 for _ in $(seq "$runs"); do
     for loop in $loops; do
@@ -104,13 +122,13 @@ for loop in $loops; do
     printf '%-8s %11.0f %11.3f %11.3f %11.3f\n' "$loop" "$ops" "$med" "$min" "$max"
     eval "${loop}_usreq=$med"
 done
-for loop in spin sleep; do
+for loop in sleep spin; do
     eval "open_usreq=\$${loop}_usreq"
     awk -v l="$loop" -v a="$open_usreq" -v b="$closed_usreq" \
         'BEGIN { printf "ratio open (--wake %s) / closed (medians): %.3f / %.3f = %.3f\n", l, a, b, a / b }'
 done
 # Each open run's ratio to the closed run beside it, for the spread.
-for loop in spin sleep; do
+for loop in sleep spin; do
     paste <(per_request "$work/$loop.runs") <(per_request "$work/closed.runs") |
         awk -v l="$loop" '{ r = $1 / $2; if (NR == 1 || r < lo) lo = r; if (NR == 1 || r > hi) hi = r }
             END { printf "pairwise ratio --wake %s: %.3f to %.3f\n", l, lo, hi }'

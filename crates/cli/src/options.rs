@@ -115,10 +115,10 @@ pub struct Options {
     #[arg(long = "arrival", value_enum)]
     pub arrival: Option<ArrivalName>,
 
-    /// How an open-loop thread waits for its next request: spin (sleep
-    /// until a few µs before it is due, then poll: sent on time, for the
-    /// CPU the polling takes) or sleep (wake at its time: less CPU, sent
-    /// as late as the thread takes to wake) [default: spin].
+    /// How an open-loop thread waits for its next request: sleep (wake at
+    /// its time: no polling, sent as late as the thread takes to wake) or
+    /// spin (sleep until a few µs before it is due, then poll: sent on
+    /// time, for the CPU the polling takes) [default: sleep].
     #[arg(long = "wake", value_enum)]
     pub wake: Option<WakeName>,
 

@@ -103,7 +103,7 @@ fn step_config(engine: &EngineConfig, rate: f64, step_time: Duration) -> EngineC
         rate,
         arrival: memaslap_engine::ArrivalKind::Poisson,
         max_backlog: None,
-        wake: memaslap_engine::Wake::Spin,
+        wake: memaslap_engine::Wake::default(),
     });
     config.open_loop = Some(OpenLoopConfig { rate, ..open });
     config.stop = Stop::After(step_time);

@@ -114,8 +114,8 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
         },
         max_backlog: options.max_backlog,
         wake: match options.wake {
-            Some(WakeName::Spin) | None => Wake::Spin,
-            Some(WakeName::Sleep) => Wake::Sleep,
+            Some(WakeName::Sleep) | None => Wake::Sleep,
+            Some(WakeName::Spin) => Wake::Spin,
         },
     });
     engine.udp_timeout = options.udp_timeout;

@@ -17,14 +17,14 @@ const MAX: Duration = Duration::from_micros(50);
 /// How an open-loop thread waits for its next request (`--wake`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Wake {
-    /// Sleep until a margin before the due time, then poll: the request
-    /// goes out within a µs of its time, for the CPU the polling takes.
-    #[default]
-    Spin,
     /// Sleep until the due time: no polling, but each request goes out as
     /// late as the thread takes to wake (tens of µs on a virtual machine),
     /// which the send lag shows and the response time includes.
+    #[default]
     Sleep,
+    /// Sleep until a margin before the due time, then poll: the request
+    /// goes out within a µs of its time, for the CPU the polling takes.
+    Spin,
 }
 
 /// The observed lateness of timed waits, and the margin it calls for.
@@ -36,12 +36,6 @@ pub struct WakeMargin {
     dev_ns: f64,
     observed: bool,
     wake: Wake,
-}
-
-impl Default for WakeMargin {
-    fn default() -> Self {
-        WakeMargin::new(Wake::Spin)
-    }
 }
 
 impl WakeMargin {
@@ -87,7 +81,7 @@ mod tests {
 
     #[test]
     fn the_margin_follows_the_lateness_within_bounds() {
-        let mut m = WakeMargin::default();
+        let mut m = WakeMargin::new(Wake::Spin);
         assert_eq!(m.margin(), INITIAL);
         // A quiet machine: waits end 3 µs late.
         for _ in 0..100 {

@@ -137,7 +137,7 @@ impl<'w> Worker<'w> {
             open: None,
             record_from: None,
             replay: None,
-            wake: Wake::Spin,
+            wake: Wake::default(),
         }
     }
 
