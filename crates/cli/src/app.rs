@@ -48,6 +48,7 @@ pub fn main(options: &Options) -> ExitCode {
         periodic: setup.engine.report_interval,
         terminal: std::io::stdout().is_terminal(),
         disconnects: setup.engine.reconnect || setup.engine.replicate_writes.is_some(),
+        wall_clock: setup.engine.start_at.is_some() || setup.workload.instance.count > 1,
     };
     let prefilled = match crate::prefill::prefill(&setup, &stop) {
         Ok(prefilled) => prefilled,
@@ -205,6 +206,9 @@ struct Shown {
     terminal: bool,
     /// `Server … disconnect` lines (with `-R` or `-p`, as memaslap).
     disconnects: bool,
+    /// Each `-S` dump says when on the wall clock its interval ended (with
+    /// `--start-at` or `--instance`, to line up instances' dumps).
+    wall_clock: bool,
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {
@@ -329,6 +333,10 @@ fn on_report(report: Report<'_>, shown: Shown) {
             if shown.terminal {
                 out.push_str("\x1b[1;1H\x1b[2J");
             }
+            if shown.wall_clock {
+                let now = crate::provenance::rfc3339(std::time::SystemTime::now());
+                out.push_str(&format!("Interval ending {now}\n"));
+            }
             // Whole seconds, as memaslap prints them: the period row covers
             // one interval, the global row the run so far.
             let secs = |d: Duration| d.as_secs_f64().round().max(1.0) as u64;
@@ -361,7 +369,6 @@ fn on_report(report: Report<'_>, shown: Shown) {
 
 fn print_final(setup: &Setup, outcome: &Outcome) {
     let stats = &outcome.stats;
-    let total = stats.total();
     let mut out = String::new();
     if setup.engine.start_at.is_some() {
         out.push_str(&format!(
@@ -370,41 +377,18 @@ fn print_final(setup: &Setup, outcome: &Outcome) {
             outcome.waited.as_secs_f64()
         ));
     }
-    report::latency_block(&mut out, "Get", &stats.get);
-    report::latency_block(&mut out, "Set", &stats.set);
-    report::latency_block(&mut out, "Total", &total);
     let workload = &setup.workload;
-    report::counters(
-        &mut out,
-        &stats.counters,
-        report::Shown {
+    let view = crate::closing::View {
+        shown: report::Shown {
             verify: workload.verify > 0.0,
             expire: workload.exp_verify > 0.0,
             udp: setup.engine.mode != Mode::Tcp,
         },
-    );
-    let c = &stats.counters;
-    report::run_line(
-        &mut out,
-        outcome.elapsed,
-        c.cmd_get + c.cmd_set,
-        c.written_bytes + c.read_bytes,
-    );
-    out.push('\n');
-    let shown = &setup.percentiles;
-    report::percentile_header(&mut out, shown);
-    report::percentile_line(&mut out, "Get", &stats.get, shown);
-    report::percentile_line(&mut out, "Set", &stats.set, shown);
-    report::percentile_line(&mut out, "Total", &total, shown);
-    out.push('\n');
-    crate::commands::table(&mut out, stats, shown);
-    if let Some(summary) = &setup.trace {
-        crate::replay::ReplayJson::new(summary, stats).lines(&mut out, outcome.elapsed);
-    }
-    if let Some(open) = instance_share(setup) {
-        crate::open_loop::summary(&mut out, &open, stats, outcome.elapsed, shown);
-    }
-    report::accounting(&mut out, c);
+        percentiles: &setup.percentiles,
+        open: instance_share(setup),
+        trace: setup.trace.as_ref(),
+    };
+    crate::closing::figures(&mut out, stats, outcome.elapsed, &view);
     crate::outages::outages(&mut out, &outcome.outages, outcome.outages_more);
     crate::rejections::report(&mut out, &outcome.rejections, outcome.connections);
     print(&out);
@@ -470,6 +454,7 @@ fn config_json(options: &Options, setup: &Setup) -> serde_json::Value {
         "depth": e.depth,
         "rate": e.open_loop.map(|o| o.rate),
         "instance": [w.instance.index, w.instance.count],
+        "percentiles": setup.percentiles,
         "start_at": e.start_at.map(crate::provenance::rfc3339),
         "arrival": e.open_loop.map(|o| o.arrival.name()),
         "max_backlog": e.open_loop.map(|o| o.thread_backlog(e.threads)),

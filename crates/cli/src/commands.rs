@@ -4,13 +4,13 @@
 use crate::json::LatencyJson;
 use memaslap_engine::{CommandCounts, Stats};
 use memaslap_workload::Command;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::time::Duration;
 
 /// One command's figures in the JSON.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct CommandJson {
     /// Requests whose reply came in without an error.
     pub completed: u64,

@@ -6,10 +6,12 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod closing;
 pub mod commands;
 pub mod flags;
 pub mod instance;
 pub mod json;
+pub mod merge;
 pub mod open_loop;
 pub mod options;
 pub mod outages;

@@ -137,6 +137,8 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     engine.verbose = options.verbose;
     engine.depth = usize::from(options.depth);
     engine.start_at = options.start_at;
+    // The JSON carries each interval's histograms, for `memaslap merge`.
+    engine.save_intervals = options.json.is_some();
     if let Some(at) = options.start_at
         && let Err(past) = at.duration_since(std::time::SystemTime::now())
         && past.duration() > START_SLACK

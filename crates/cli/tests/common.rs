@@ -151,3 +151,86 @@ pub fn run_json(args: &[&str]) -> (Run, serde_json::Value) {
     std::fs::remove_file(&path).unwrap();
     (run, doc)
 }
+
+/// Result files of instances of one run, removed when dropped.
+pub struct Results {
+    /// The directory they are in.
+    pub dir: std::path::PathBuf,
+    /// Instance `i`'s file.
+    pub files: Vec<std::path::PathBuf>,
+}
+
+impl Results {
+    /// Instance `i`'s document.
+    pub fn doc(&self, i: usize) -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(&self.files[i]).unwrap()).unwrap()
+    }
+
+    /// Every instance's document.
+    pub fn docs(&self) -> Vec<serde_json::Value> {
+        (0..self.files.len()).map(|i| self.doc(i)).collect()
+    }
+
+    /// A path in the directory.
+    pub fn path(&self, name: &str) -> String {
+        self.dir.join(name).to_str().unwrap().to_string()
+    }
+}
+
+impl Drop for Results {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Runs instances `0/n` to `n-1/n` of one run with `args`, all at once,
+/// each writing `--json` to its own file; each must succeed.
+pub fn run_instances(n: u32, args: &[&str]) -> Results {
+    static SETS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "memaslap-instances-{}-{}",
+        std::process::id(),
+        SETS.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let files: Vec<_> = (0..n)
+        .map(|i| dir.join(format!("instance-{i}.json")))
+        .collect();
+    let children: Vec<_> = files
+        .iter()
+        .enumerate()
+        .map(|(i, json)| {
+            spawn(
+                Command::new(env!("CARGO_BIN_EXE_memaslap"))
+                    .args(args)
+                    .args(["--instance", &format!("{i}/{n}")])
+                    .args(["--json", json.to_str().unwrap()])
+                    .env_remove("MEMCACHED_SERVERS"),
+            )
+        })
+        .collect();
+    all_succeed(children);
+    Results { dir, files }
+}
+
+/// Starts `command` with its output captured.
+pub fn spawn(command: &mut Command) -> std::process::Child {
+    command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for every child; each must succeed (else its output is shown).
+pub fn all_succeed(children: Vec<std::process::Child>) {
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

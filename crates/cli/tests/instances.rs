@@ -10,43 +10,12 @@ mod common;
 
 use common::memaslap;
 use serde_json::Value;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use support::Memcached;
 
-/// Starts instance `index` of 3 with `args`, writing its JSON to a file.
-fn spawn(index: u32, args: &[&str]) -> (Child, std::path::PathBuf) {
-    let json = std::env::temp_dir().join(format!("instances-{}-{index}.json", std::process::id()));
-    let instance = format!("{index}/3");
-    let child = Command::new(env!("CARGO_BIN_EXE_memaslap"))
-        .args(args)
-        .args(["--instance", &instance, "--json", json.to_str().unwrap()])
-        .env_remove("MEMCACHED_SERVERS")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    (child, json)
-}
-
 /// Runs three instances at once; returns their JSON documents.
 fn three(args: &[&str]) -> Vec<Value> {
-    let started: Vec<_> = (0..3).map(|i| spawn(i, args)).collect();
-    started
-        .into_iter()
-        .map(|(child, json)| {
-            let out = child.wait_with_output().unwrap();
-            let stdout = String::from_utf8_lossy(&out.stdout);
-            assert!(
-                out.status.success(),
-                "{stdout}{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let doc = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
-            std::fs::remove_file(&json).unwrap();
-            doc
-        })
-        .collect()
+    common::run_instances(3, args).docs()
 }
 
 fn sum(docs: &[Value], counter: &str) -> u64 {
@@ -157,5 +126,46 @@ fn an_instance_sends_its_share_of_the_rate() {
         run.stdout.contains("Open loop: rate 1000 per second"),
         "{}",
         run.stdout
+    );
+}
+
+#[test]
+fn periodic_dumps_of_an_instance_say_when_their_interval_ended() {
+    let server = Memcached::start();
+    let addr = format!("127.0.0.1:{}", server.port());
+    let at = SystemTime::now() + Duration::from_secs(1);
+    let unix = format!("{}", at.duration_since(UNIX_EPOCH).unwrap().as_secs_f64());
+    let run = memaslap(&[
+        "-s",
+        &addr,
+        "--instance",
+        "0/2",
+        "--start-at",
+        &unix,
+        "-t",
+        "2s",
+        "-S",
+        "1s",
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let stamps: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("Interval ending "))
+        .collect();
+    assert!(stamps.len() >= 2, "{}", run.stdout);
+    // RFC 3339 in UTC: 2026-12-04T10:00:01.000Z.
+    assert!(
+        stamps
+            .iter()
+            .all(|s| s.len() == 24 && s.as_bytes()[10] == b'T' && s.ends_with('Z')),
+        "{stamps:?}"
+    );
+    // Without an instance or a shared start, the dumps are memaslap's.
+    let plain = memaslap(&["-s", &addr, "-t", "1s", "-S", "1s"]);
+    assert!(
+        !plain.stdout.contains("Interval ending"),
+        "{}",
+        plain.stdout
     );
 }

@@ -88,6 +88,10 @@ pub struct EngineConfig {
     /// start, so that several instances' intervals line up; a time more
     /// than [`START_SLACK`] past is refused.
     pub start_at: Option<SystemTime>,
+    /// Keep each interval's latency histograms, saved
+    /// ([`crate::IntervalSummary::saved`]), so that the intervals of
+    /// several instances merge exactly.
+    pub save_intervals: bool,
 }
 
 /// How requests fall due in the open loop.
@@ -146,6 +150,7 @@ impl EngineConfig {
             settle: Duration::ZERO,
             replay_speed: None,
             start_at: None,
+            save_intervals: false,
         }
     }
 

@@ -36,12 +36,12 @@ pub use config::{
 };
 pub use exchange::{Done, Exchange, Largest, MAX_SLICES, Protocol, largest_requests};
 pub use failure::VerifyFailure;
-pub use latency::Latency;
+pub use latency::{Latency, Moments, RestoreError};
 pub use memaslap_transport::{
     MAX_REQUEST, ParseServerError, Server, TransportError, TransportEvent,
 };
 pub use outage::{During, MAX_OUTAGES, Outage};
 pub use rejection::Rejections;
-pub use run::{IntervalSummary, Outcome, Report, RunError, run};
+pub use run::{IntervalSummary, Outcome, Report, RunError, SavedInterval, run};
 pub use schedule::{ArrivalKind, Arrivals, OpenLoop, Pace, Pacer, Schedule, TraceClock, Wake};
 pub use stats::{CommandCounts, CommandLatency, Counters, Errors, OpenLatency, Stats};

@@ -304,6 +304,14 @@ impl CommandLatency {
         self.by.get(command.index())
     }
 
+    /// Replaces the latencies of `command` with `latency` (a saved record
+    /// read back).
+    pub fn set(&mut self, command: Command, latency: Latency) {
+        if let Some(l) = self.by.get_mut(command.index()) {
+            *l = latency;
+        }
+    }
+
     fn merge(&mut self, other: &CommandLatency) {
         for (mine, theirs) in self.by.iter_mut().zip(other.by.iter()) {
             mine.merge(theirs);

@@ -5,12 +5,16 @@
 use crate::provenance::Provenance;
 use crate::repeat::RunLine;
 use crate::scan::StepLine;
-use memaslap_engine::Latency;
 use memaslap_engine::Outage;
-use memaslap_engine::{Counters, Errors, OpenLoopConfig, Stats};
-use memaslap_engine::{IntervalSummary, Outcome};
-use serde::Serialize;
+use memaslap_engine::{IntervalSummary, Outcome, SavedInterval};
+use memaslap_engine::{OpenLoopConfig, Stats};
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
+
+mod counters;
+mod latency;
+pub use counters::{CountersJson, ErrorsJson};
+pub use latency::{LatencyByKind, LatencyJson};
 
 /// The version of this document's layout: it goes up when a field changes
 /// meaning or goes away.
@@ -23,8 +27,12 @@ pub struct Document<'a> {
     pub schema: u32,
     /// The tool's version.
     pub version: &'static str,
-    /// When the run started (RFC 3339, UTC).
+    /// When the command started (RFC 3339, UTC).
     pub start_time: &'a str,
+    /// When the measured run started, after connecting and any wait for
+    /// `--start-at`: Unix seconds to the microsecond. The intervals count
+    /// from it.
+    pub run_start_unix_s: f64,
     /// The host the run ran on.
     pub host: &'a str,
     /// The command line, one element per argument.
@@ -75,24 +83,27 @@ pub struct Document<'a> {
     pub outages: Vec<OutageJson>,
     /// Outages past the listed ones.
     pub outages_not_listed: u64,
+    /// A merged result (`memaslap merge`): each instance's own figures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<crate::merge::InstanceLine>,
 }
 
 /// One outage of one server, with what the requests of the threads that
 /// lost sockets to it looked like while they were without it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct OutageJson {
-    server: String,
-    start_s: f64,
-    length_s: f64,
-    back: bool,
-    sockets_lost: u64,
-    noticed_within_s: Option<f64>,
-    completed: u64,
-    failed: u64,
-    timed_out: u64,
-    disconnects: u64,
-    p99_us: f64,
-    max_us: f64,
+    pub(crate) server: String,
+    pub(crate) start_s: f64,
+    pub(crate) length_s: f64,
+    pub(crate) back: bool,
+    pub(crate) sockets_lost: u64,
+    pub(crate) noticed_within_s: Option<f64>,
+    pub(crate) completed: u64,
+    pub(crate) failed: u64,
+    pub(crate) timed_out: u64,
+    pub(crate) disconnects: u64,
+    pub(crate) p99_us: f64,
+    pub(crate) max_us: f64,
 }
 
 impl From<&Outage> for OutageJson {
@@ -116,7 +127,7 @@ impl From<&Outage> for OutageJson {
 }
 
 /// Dead and total connections, and those never served.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ConnectionsJson {
     /// Connections in all.
     pub total: usize,
@@ -132,51 +143,16 @@ pub struct ConnectionsJson {
     pub never_served: Vec<String>,
 }
 
-/// Every counter.
-#[derive(Debug, Serialize)]
-pub struct CountersJson {
-    cmd_get: u64,
-    cmd_set: u64,
-    get_misses: u64,
-    verify_misses: u64,
-    verify_failed: u64,
-    expired_get: u64,
-    unexpired_unget: u64,
-    written_bytes: u64,
-    read_bytes: u64,
-    object_bytes: u64,
-    packet_disorder: u64,
-    packet_drop: u64,
-    udp_timeout: u64,
-    packet_duplicate: u64,
-    packet_foreign: u64,
-    requests_sent: u64,
-    requests_completed: u64,
-    requests_failed: u64,
-    requests_timed_out: u64,
-    errors: ErrorsJson,
-}
-
-/// Errors by kind.
-#[derive(Debug, Serialize)]
-pub struct ErrorsJson {
-    server_error: u64,
-    client_error: u64,
-    protocol_error: u64,
-    timeout: u64,
-    disconnect: u64,
-}
-
 /// The open loop's figures: due = sent + dropped + backlog_at_end.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct OpenLoopJson {
-    rate: f64,
-    arrival: &'static str,
-    due: u64,
-    sent: u64,
-    dropped: u64,
-    backlog_at_end: u64,
-    client_limited: bool,
+    pub(crate) rate: f64,
+    pub(crate) arrival: String,
+    pub(crate) due: u64,
+    pub(crate) sent: u64,
+    pub(crate) dropped: u64,
+    pub(crate) backlog_at_end: u64,
+    pub(crate) client_limited: bool,
 }
 
 impl OpenLoopJson {
@@ -185,7 +161,7 @@ impl OpenLoopJson {
         let c = &stats.counters;
         OpenLoopJson {
             rate: config.rate,
-            arrival: config.arrival.name(),
+            arrival: config.arrival.name().to_string(),
             due: c.requests_due,
             sent: c.requests_sent,
             dropped: c.requests_dropped,
@@ -231,140 +207,55 @@ impl StepJson {
 
 /// The response (or only) latency, the service time and the send lag.
 fn latencies(stats: &Stats) -> (LatencyByKind, Option<LatencyByKind>, Option<LatencyByKind>) {
-    let by_kind = |get: &Latency, set: &Latency, total: &Latency| LatencyByKind {
-        get: LatencyJson::from(get),
-        set: LatencyJson::from(set),
-        total: LatencyJson::from(total),
-    };
     let open = stats.open.as_deref();
     (
-        by_kind(&stats.get, &stats.set, &stats.total()),
-        open.map(|o| by_kind(&o.service_get, &o.service_set, &o.service_total())),
-        open.map(|o| by_kind(&o.lag_get, &o.lag_set, &o.lag_total())),
+        LatencyByKind::new(&stats.get, &stats.set, &stats.total()),
+        open.map(|o| LatencyByKind::new(&o.service_get, &o.service_set, &o.service_total())),
+        open.map(|o| LatencyByKind::new(&o.lag_get, &o.lag_set, &o.lag_total())),
     )
 }
 
-/// Latency of gets, sets and both.
-#[derive(Debug, Serialize)]
-pub struct LatencyByKind {
-    get: LatencyJson,
-    set: LatencyJson,
-    total: LatencyJson,
-}
-
-/// One kind's latency in µs.
-#[derive(Debug, Serialize)]
-pub struct LatencyJson {
-    count: u64,
-    min_us: f64,
-    max_us: f64,
-    mean_us: f64,
-    std_dev_us: f64,
-    geo_mean_us: f64,
-    p50_us: f64,
-    p90_us: f64,
-    p99_us: f64,
-    p999_us: f64,
-    p9999_us: f64,
-    /// Counts per log2 bucket (bucket i: at most 2^i µs), up to the last
-    /// non-empty one.
-    log2_buckets: Vec<u64>,
-    /// Every latency, as HdrHistogram's V2 compressed format in base64
-    /// (values in ns): histograms of several instances merge exactly.
-    hdr_v2: String,
-}
-
 /// One interval.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct IntervalJson {
-    elapsed_s: f64,
+    pub(crate) elapsed_s: f64,
     /// The interval's end on the wall clock, Unix seconds to the
     /// millisecond (to line up instances of one run).
-    time_unix_s: f64,
-    gets: u64,
-    sets: u64,
-    get_misses: u64,
-    net_bytes: u64,
-    errors: u64,
-    p50_us: f64,
-    p99_us: f64,
-    max_us: f64,
+    pub(crate) time_unix_s: f64,
+    pub(crate) gets: u64,
+    pub(crate) sets: u64,
+    pub(crate) get_misses: u64,
+    pub(crate) net_bytes: u64,
+    pub(crate) errors: u64,
+    pub(crate) p50_us: f64,
+    pub(crate) p99_us: f64,
+    pub(crate) max_us: f64,
+    /// The interval's latency histograms (HdrHistogram V2, base64), with
+    /// `--json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) hdr_v2: Option<IntervalHdr>,
+}
+
+/// One interval's histograms, by kind.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IntervalHdr {
+    pub(crate) get: String,
+    pub(crate) set: String,
 }
 
 /// `d` in microseconds, to 0.1.
-fn us(d: Duration) -> f64 {
+pub(crate) fn us(d: Duration) -> f64 {
     round(d.as_secs_f64() * 1e6, 10.0)
 }
 
 /// `d` in seconds, to the microsecond.
-fn secs(d: Duration) -> f64 {
+pub(crate) fn secs(d: Duration) -> f64 {
     round(d.as_secs_f64(), 1e6)
 }
 
 /// `x` rounded to a multiple of `1 / per_unit`.
-fn round(x: f64, per_unit: f64) -> f64 {
+pub(crate) fn round(x: f64, per_unit: f64) -> f64 {
     (x * per_unit).round() / per_unit
-}
-
-impl From<&Latency> for LatencyJson {
-    fn from(l: &Latency) -> LatencyJson {
-        let buckets = l.log2_buckets();
-        let last = buckets.iter().rposition(|&n| n != 0).map_or(0, |i| i + 1);
-        LatencyJson {
-            count: l.count(),
-            min_us: us(l.min()),
-            max_us: us(l.max()),
-            mean_us: round(l.mean_us(), 10.0),
-            std_dev_us: round(l.std_dev_us(), 10.0),
-            geo_mean_us: round(l.geo_mean_us(), 10.0),
-            p50_us: us(l.quantile(0.5)),
-            p90_us: us(l.quantile(0.9)),
-            p99_us: us(l.quantile(0.99)),
-            p999_us: us(l.quantile(0.999)),
-            p9999_us: us(l.quantile(0.9999)),
-            log2_buckets: buckets.iter().take(last).copied().collect(),
-            hdr_v2: l.to_v2_base64(),
-        }
-    }
-}
-
-impl From<&Errors> for ErrorsJson {
-    fn from(e: &Errors) -> ErrorsJson {
-        ErrorsJson {
-            server_error: e.server_error,
-            client_error: e.client_error,
-            protocol_error: e.protocol_error,
-            timeout: e.timeout,
-            disconnect: e.disconnect,
-        }
-    }
-}
-
-impl From<&Counters> for CountersJson {
-    fn from(c: &Counters) -> CountersJson {
-        CountersJson {
-            cmd_get: c.cmd_get,
-            cmd_set: c.cmd_set,
-            get_misses: c.get_misses,
-            verify_misses: c.verify_misses,
-            verify_failed: c.verify_failed,
-            expired_get: c.expired_get,
-            unexpired_unget: c.unexpired_unget,
-            written_bytes: c.written_bytes,
-            read_bytes: c.read_bytes,
-            object_bytes: c.object_bytes,
-            packet_disorder: c.packet_disorder,
-            packet_drop: c.packet_drop,
-            udp_timeout: c.udp_timeout,
-            packet_duplicate: c.packet_duplicate,
-            packet_foreign: c.packet_foreign,
-            requests_sent: c.requests_sent,
-            requests_completed: c.requests_completed,
-            requests_failed: c.requests_failed,
-            requests_timed_out: c.requests_timed_out,
-            errors: ErrorsJson::from(&c.errors),
-        }
-    }
 }
 
 impl IntervalJson {
@@ -384,6 +275,10 @@ impl IntervalJson {
             p50_us: us(s.p50),
             p99_us: us(s.p99),
             max_us: us(s.max),
+            hdr_v2: s.saved.as_deref().map(|h: &SavedInterval| IntervalHdr {
+                get: h.get.clone(),
+                set: h.set.clone(),
+            }),
         }
     }
 }
@@ -401,6 +296,12 @@ pub fn document<'a>(
         schema: SCHEMA,
         version: env!("CARGO_PKG_VERSION"),
         start_time: &provenance.start_time,
+        run_start_unix_s: secs(
+            outcome
+                .started_at
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default(),
+        ),
         host: &provenance.host,
         command_line: &provenance.command_line,
         error: None,
@@ -432,5 +333,6 @@ pub fn document<'a>(
         },
         outages: outcome.outages.iter().map(OutageJson::from).collect(),
         outages_not_listed: outcome.outages_more,
+        instances: Vec::new(),
     }
 }

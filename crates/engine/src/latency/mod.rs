@@ -5,6 +5,9 @@
 use hdrhistogram::Histogram;
 use std::time::Duration;
 
+mod saved;
+pub use saved::{Moments, RestoreError};
+
 /// Number of log2 buckets: bucket `i` counts latencies of at most `2^i` µs.
 pub const LOG2_BUCKETS: usize = 64;
 
@@ -166,25 +169,6 @@ impl Latency {
     }
 }
 
-impl Latency {
-    /// The histogram in HdrHistogram's V2 compressed format, base64: the
-    /// interchange format other HdrHistogram tools read, values in
-    /// nanoseconds. Histograms of several runs (instances) merge exactly.
-    pub fn to_v2_base64(&self) -> String {
-        use base64::Engine;
-        use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
-        let mut bytes = Vec::new();
-        // Writing into a Vec fails only on an impossible histogram.
-        if V2DeflateSerializer::new()
-            .serialize(&self.hist, &mut bytes)
-            .is_err()
-        {
-            bytes.clear();
-        }
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    }
-}
-
 /// The log2 bucket of a latency in nanoseconds: the smallest `i` with
 /// `2^i ≥` the latency rounded up to whole µs.
 pub fn log2_bucket(ns: u64) -> usize {
@@ -288,24 +272,6 @@ mod tests {
             assert_eq!(merged.quantile(q), whole.quantile(q), "q{q}");
         }
         assert_eq!(merged.count(), whole.count());
-    }
-
-    #[test]
-    fn the_histogram_round_trips_through_its_v2_encoding() {
-        use base64::Engine;
-        use hdrhistogram::serialization::Deserializer;
-        let mut l = Latency::new();
-        for v in [3, 70, 70, 900, 12_000] {
-            l.record(us(v));
-        }
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(l.to_v2_base64())
-            .unwrap();
-        let back: Histogram<u64> = Deserializer::new()
-            .deserialize(&mut bytes.as_slice())
-            .unwrap();
-        assert_eq!(back.len(), 5);
-        assert_eq!(back, l.hist);
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub enum Report<'a> {
 }
 
 /// What one interval looked like, for the per-interval series.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct IntervalSummary {
     /// Time since the start at the interval's end.
     pub elapsed: Duration,
@@ -53,6 +53,19 @@ pub struct IntervalSummary {
     pub max: Duration,
     /// Errors and timeouts.
     pub errors: u64,
+    /// The interval's latency histograms, saved (with
+    /// [`crate::EngineConfig::save_intervals`]).
+    pub saved: Option<Box<SavedInterval>>,
+}
+
+/// One interval's latency histograms in HdrHistogram's V2 format, base64
+/// ([`crate::Latency::to_v2_base64`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedInterval {
+    /// Gets' latencies.
+    pub get: String,
+    /// Sets' latencies.
+    pub set: String,
 }
 
 /// The result of a run.
@@ -84,6 +97,7 @@ pub struct Outcome {
 struct Merge {
     start: Instant,
     threads: usize,
+    save_intervals: bool,
     outages: Outages,
     global: Stats,
     /// Intervals some thread has not reported yet: who has, and the sum.
@@ -99,13 +113,14 @@ struct Merge {
 /// calling `on_report` as intervals complete and events arrive.
 pub(super) fn collect(
     rx: &mpsc::Receiver<(usize, Message)>,
-    threads: usize,
+    (threads, save_intervals): (usize, bool),
     timing: Timing,
     on_report: &mut impl FnMut(Report<'_>),
 ) -> Outcome {
     let mut merge = Merge {
         start: timing.start,
         threads,
+        save_intervals,
         outages: Outages::new(timing.start),
         global: Stats::default(),
         open: BTreeMap::new(),
@@ -187,7 +202,8 @@ impl Merge {
             let (index, (_, period)) = entry.remove_entry();
             self.global.merge(&period);
             let elapsed = self.start.elapsed();
-            self.series.push(summary(&period, elapsed));
+            self.series
+                .push(summary(&period, elapsed, self.save_intervals));
             on_report(Report::Interval {
                 index,
                 elapsed,
@@ -219,7 +235,7 @@ impl Merge {
     }
 }
 
-fn summary(period: &Stats, elapsed: Duration) -> IntervalSummary {
+fn summary(period: &Stats, elapsed: Duration, save: bool) -> IntervalSummary {
     let total = period.total();
     let c = &period.counters;
     IntervalSummary {
@@ -232,5 +248,11 @@ fn summary(period: &Stats, elapsed: Duration) -> IntervalSummary {
         p99: total.quantile(0.99),
         max: total.max(),
         errors: c.requests_failed + c.requests_timed_out,
+        saved: save.then(|| {
+            Box::new(SavedInterval {
+                get: period.get.to_v2_base64(),
+                set: period.set.to_v2_base64(),
+            })
+        }),
     }
 }

@@ -8,7 +8,7 @@ mod error;
 mod merge;
 
 pub use error::RunError;
-pub use merge::{IntervalSummary, Outcome, Report};
+pub use merge::{IntervalSummary, Outcome, Report, SavedInterval};
 
 use crate::config::{ConfigError, EngineConfig, START_SLACK, Stop};
 use crate::worker::Timing;
@@ -70,7 +70,12 @@ pub fn run(
                 .map_err(RunError::System)?;
         }
         drop(tx);
-        let mut outcome = collect(&rx, threads, timing, &mut on_report);
+        let mut outcome = collect(
+            &rx,
+            (threads, config.save_intervals),
+            timing,
+            &mut on_report,
+        );
         outcome.started_at = started_at;
         outcome.waited = waited;
         Ok(outcome)
