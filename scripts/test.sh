@@ -6,6 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 source scripts/ensure-memcached.sh
+# The SASL tests make a password database with saslpasswd2; memcached -S
+# finds SASL PLAIN in libsasl2-modules.
+if ! command -v saslpasswd2 >/dev/null 2>&1 || ! ls /usr/lib/*/sasl2/libplain.so >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq sasl2-bin libsasl2-modules >/dev/null
+fi
 # The packaged service is not needed: tests start their own servers.
 if command -v systemctl >/dev/null 2>&1; then
     systemctl stop memcached >/dev/null 2>&1 || true

@@ -163,6 +163,7 @@ fn write_json(
     doc.scan = scan;
     doc.prefill = prefilled.cloned();
     doc.commands = crate::commands::json(&outcome.stats);
+    doc.tls = outcome.stats.tls.as_deref().map(crate::tls::TlsJson::new);
     doc.trace = setup
         .trace
         .as_ref()
@@ -303,6 +304,12 @@ fn print_banner(options: &Options, setup: &Setup) {
     if let Some(at) = setup.engine.start_at {
         out.push_str(&format!("start at: {}\n", crate::provenance::rfc3339(at)));
     }
+    if let Some(client) = &setup.engine.tls {
+        crate::tls::banner(&mut out, client, &options.tls);
+    }
+    if let Some(login) = &setup.engine.login {
+        crate::auth::banner(&mut out, login);
+    }
     if let Some(private) = &setup.private {
         out.push_str(&format!(
             "private server: memcached started on {} for this run\n",
@@ -362,7 +369,7 @@ fn on_report(report: Report<'_>, shown: Shown) {
                 let after = at.saturating_duration_since(*down_since).as_secs();
                 print(&format!("Server {server} reconnect after {after}s\n"));
             }
-            TransportEvent::RetryFailed { .. } => {}
+            TransportEvent::RetryFailed { .. } | TransportEvent::Secured { .. } => {}
         },
     }
 }

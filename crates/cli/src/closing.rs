@@ -50,4 +50,7 @@ pub fn figures(out: &mut String, stats: &Stats, elapsed: Duration, view: &View<'
         crate::open_loop::summary(out, open, stats, elapsed, shown);
     }
     report::accounting(out, c);
+    if let Some(tls) = stats.tls.as_deref() {
+        crate::tls::report(out, tls);
+    }
 }

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod auth;
 pub mod closing;
 pub mod commands;
 pub mod flags;
@@ -25,5 +26,6 @@ pub mod report;
 pub mod scan;
 pub mod scan_run;
 pub mod setup;
+pub mod tls;
 pub mod units;
 pub mod workload_flags;

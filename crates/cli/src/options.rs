@@ -251,6 +251,14 @@ pub struct Options {
     #[arg(long = "start-at", value_name = "TIME", value_parser = parse_start_at)]
     pub start_at: Option<SystemTime>,
 
+    /// TLS (--tls and its files).
+    #[command(flatten)]
+    pub tls: crate::tls::TlsFlags,
+
+    /// Authentication (--user and its password).
+    #[command(flatten)]
+    pub auth: crate::auth::AuthFlags,
+
     /// Store every key of --keys once before the measured run (all
     /// connections, pipelined), reported apart, so that hit ratios mean
     /// something.

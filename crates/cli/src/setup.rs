@@ -137,6 +137,9 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     engine.verbose = options.verbose;
     engine.depth = usize::from(options.depth);
     engine.start_at = options.start_at;
+    engine.tls = crate::tls::client(&options.tls, engine.mode, &engine.servers)?;
+    let password = std::env::var(crate::auth::PASSWORD_VARIABLE).ok();
+    engine.login = crate::auth::login(&options.auth, (engine.protocol, engine.mode), password)?;
     // The JSON carries each interval's histograms, for `memaslap merge`.
     engine.save_intervals = options.json.is_some();
     if let Some(at) = options.start_at

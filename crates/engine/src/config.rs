@@ -92,6 +92,10 @@ pub struct EngineConfig {
     /// ([`crate::IntervalSummary::saved`]), so that the intervals of
     /// several instances merge exactly.
     pub save_intervals: bool,
+    /// TLS over every TCP socket (`--tls`); `None`: plaintext.
+    pub tls: Option<std::sync::Arc<memaslap_transport::TlsClient>>,
+    /// A login on every TCP socket before its first request (`--user`).
+    pub login: Option<std::sync::Arc<memaslap_transport::Login>>,
 }
 
 /// How requests fall due in the open loop.
@@ -151,6 +155,8 @@ impl EngineConfig {
             replay_speed: None,
             start_at: None,
             save_intervals: false,
+            tls: None,
+            login: None,
         }
     }
 

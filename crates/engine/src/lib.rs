@@ -38,10 +38,11 @@ pub use exchange::{Done, Exchange, Largest, MAX_SLICES, Protocol, largest_reques
 pub use failure::VerifyFailure;
 pub use latency::{Latency, Moments, RestoreError};
 pub use memaslap_transport::{
-    MAX_REQUEST, ParseServerError, Server, TransportError, TransportEvent,
+    Login, MAX_REQUEST, ParseServerError, Scheme, Server, TlsClient, TlsOptions, TlsSetupError,
+    TransportError, TransportEvent, Trust,
 };
 pub use outage::{During, MAX_OUTAGES, Outage};
 pub use rejection::Rejections;
 pub use run::{IntervalSummary, Outcome, Report, RunError, SavedInterval, run};
 pub use schedule::{ArrivalKind, Arrivals, OpenLoop, Pace, Pacer, Schedule, TraceClock, Wake};
-pub use stats::{CommandCounts, CommandLatency, Counters, Errors, OpenLatency, Stats};
+pub use stats::{CommandCounts, CommandLatency, Counters, Errors, OpenLatency, Stats, TlsStats};

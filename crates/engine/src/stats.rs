@@ -274,6 +274,34 @@ pub struct Stats {
     pub open: Option<Box<OpenLatency>>,
     /// Latencies by command (kept only when the run asks for them).
     pub commands: Option<Box<CommandLatency>>,
+    /// TLS handshakes (with `--tls`).
+    pub tls: Option<Box<TlsStats>>,
+}
+
+/// What the TLS handshakes took, and how many failed.
+#[derive(Debug, Clone, Default)]
+pub struct TlsStats {
+    /// Each handshake's time, from the TCP connect to its end.
+    pub handshakes: Latency,
+    /// Handshakes that resumed an earlier session.
+    pub resumed: u64,
+    /// Sockets lost to a TLS failure (a handshake refused or cut short, a
+    /// certificate not trusted, an alert).
+    pub failed: u64,
+}
+
+impl TlsStats {
+    fn merge(&mut self, other: &TlsStats) {
+        self.handshakes.merge(&other.handshakes);
+        self.resumed += other.resumed;
+        self.failed += other.failed;
+    }
+
+    fn reset(&mut self) {
+        self.handshakes.reset();
+        self.resumed = 0;
+        self.failed = 0;
+    }
 }
 
 /// Latencies by command, in [`Command::index`] order.
@@ -386,6 +414,9 @@ impl Stats {
         if let Some(theirs) = &other.commands {
             self.commands.get_or_insert_default().merge(theirs);
         }
+        if let Some(theirs) = &other.tls {
+            self.tls.get_or_insert_default().merge(theirs);
+        }
     }
 
     /// Forgets everything, keeping allocated memory.
@@ -398,6 +429,9 @@ impl Stats {
         }
         if let Some(commands) = &mut self.commands {
             commands.reset();
+        }
+        if let Some(tls) = &mut self.tls {
+            tls.reset();
         }
     }
 

@@ -14,6 +14,8 @@
 //!   parser for every response line.
 //! - [`binary`]: the binary protocol — 24-byte headers as zero-copy
 //!   big-endian structs, opcodes, statuses, encoders and a parser.
+//! - [`auth`]: logging in before the first request (SASL PLAIN, and the
+//!   text protocol's auth file scheme).
 //! - [`udp`]: the 8-byte UDP frame header and a reassembler for responses
 //!   that span several datagrams.
 //!
@@ -60,6 +62,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ascii;
+pub mod auth;
 pub mod binary;
 mod key;
 mod line;

@@ -125,6 +125,28 @@ pub enum TransportError {
         /// Why the stream was given up.
         reason: ResetReason,
     },
+    /// The TLS handshake or session failed: the server's certificate was
+    /// not trusted, its name did not match, the server does not speak TLS,
+    /// it refused this client, or the handshake did not finish in time.
+    #[error("TLS with {server} failed: {reason}")]
+    Tls {
+        /// The server as given.
+        server: Server,
+        /// Why, in words (`unknown certificate authority`, `name mismatch`,
+        /// …, and rustls's own account).
+        reason: String,
+    },
+    /// The server refused the login (`--user`), or answered it with
+    /// something else.
+    #[error("login to {server} as {user} refused: {reason}")]
+    Login {
+        /// The server as given.
+        server: Server,
+        /// Who tried to log in.
+        user: String,
+        /// What the server said.
+        reason: String,
+    },
     /// No socket of the transport is connected.
     #[error("no connected socket (servers: {servers})")]
     NotConnected {
@@ -165,7 +187,9 @@ impl TransportError {
     pub fn operation(&self) -> Operation {
         match self {
             TransportError::Resolve { .. } | TransportError::NoAddress { .. } => Operation::Resolve,
-            TransportError::Connect { .. } => Operation::Connect,
+            TransportError::Connect { .. }
+            | TransportError::Tls { .. }
+            | TransportError::Login { .. } => Operation::Connect,
             TransportError::ConnectTimeout { .. } => Operation::Timeout,
             TransportError::Send { .. } | TransportError::RequestTooLarge { .. } => Operation::Send,
             TransportError::Receive { .. }
@@ -186,6 +210,8 @@ impl TransportError {
             | TransportError::Receive { server, .. }
             | TransportError::Closed { server }
             | TransportError::Reset { server, .. }
+            | TransportError::Tls { server, .. }
+            | TransportError::Login { server, .. }
             | TransportError::RequestTooLarge { server, .. } => Some(server),
             TransportError::NotConnected { .. } => None,
         }

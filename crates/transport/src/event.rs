@@ -2,7 +2,7 @@
 //! down and coming back, with the times the engine needs to print them.
 
 use std::fmt;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::{Server, TransportError};
 
@@ -51,6 +51,17 @@ pub enum TransportEvent {
         /// When it will be tried again, if it will.
         retry_at: Option<Instant>,
     },
+    /// A socket finished its TLS handshake (each connect and reconnect).
+    Secured {
+        /// The socket, as for [`TransportEvent::Disconnected`].
+        socket: usize,
+        /// Its server.
+        server: Server,
+        /// From the TCP connect to the end of the handshake.
+        took: Duration,
+        /// Whether it resumed an earlier session.
+        resumed: bool,
+    },
 }
 
 impl TransportEvent {
@@ -59,7 +70,8 @@ impl TransportEvent {
         match self {
             TransportEvent::Disconnected { socket, .. }
             | TransportEvent::Reconnected { socket, .. }
-            | TransportEvent::RetryFailed { socket, .. } => *socket,
+            | TransportEvent::RetryFailed { socket, .. }
+            | TransportEvent::Secured { socket, .. } => *socket,
         }
     }
 
@@ -68,7 +80,8 @@ impl TransportEvent {
         match &mut self {
             TransportEvent::Disconnected { socket, .. }
             | TransportEvent::Reconnected { socket, .. }
-            | TransportEvent::RetryFailed { socket, .. } => *socket = index,
+            | TransportEvent::RetryFailed { socket, .. }
+            | TransportEvent::Secured { socket, .. } => *socket = index,
         }
         self
     }
@@ -78,7 +91,8 @@ impl TransportEvent {
         match self {
             TransportEvent::Disconnected { server, .. }
             | TransportEvent::Reconnected { server, .. }
-            | TransportEvent::RetryFailed { server, .. } => server,
+            | TransportEvent::RetryFailed { server, .. }
+            | TransportEvent::Secured { server, .. } => server,
         }
     }
 }
@@ -98,6 +112,15 @@ impl fmt::Display for TransportEvent {
             }
             TransportEvent::RetryFailed { server, error, .. } => {
                 write!(f, "Server {server} still down: {error}")
+            }
+            TransportEvent::Secured {
+                server,
+                took,
+                resumed,
+                ..
+            } => {
+                let how = if *resumed { "resumed" } else { "full" };
+                write!(f, "Server {server} TLS handshake ({how}) in {took:?}")
             }
         }
     }

@@ -7,9 +7,11 @@
 //! timeout through every resolved address, vectored send that resumes after
 //! partial writes, receive into a caller buffer, UDP framing and reassembly
 //! (through `memaslap_proto::udp`, the only part of `proto` it uses), and
-//! reconnect with back-off that never blocks the thread. It does not know workloads, statistics or
-//! what a request means, and it reads no clock: every method that deals with
-//! deadlines takes `now`.
+//! reconnect with back-off that never blocks the thread, and TLS over TCP
+//! ([`TlsClient`], rustls driven by the same readiness). It does not know
+//! workloads, statistics or what a request means, and it schedules by no
+//! clock of its own: every method that deals with deadlines takes `now`
+//! (the clock is read only to time TLS handshakes, a measurement).
 //!
 //! # Driving a transport
 //!
@@ -140,6 +142,7 @@ mod endpoint;
 mod error;
 mod event;
 mod hub;
+mod login;
 mod pool;
 mod refusal;
 mod registration;
@@ -150,6 +153,7 @@ mod slot;
 mod sock;
 mod split;
 mod tcp;
+mod tls;
 mod udp;
 mod wait;
 
@@ -159,12 +163,14 @@ pub use endpoint::Endpoint;
 pub use error::{Operation, ResetReason, TransportError};
 pub use event::TransportEvent;
 pub use hub::{HUB_BATCH, HUB_WAIT, HubCounters, RequestIds, SharedUdp, UdpHub};
+pub use login::{Login, Scheme};
 pub use polling::Event;
 pub use retry::Retry;
 pub use server::{ParseServerError, Server};
 pub use sock::TcpConfig;
 pub use split::Split;
 pub use tcp::{MultiSocket, Replicated, Tcp};
+pub use tls::{TlsClient, TlsOptions, TlsSetupError, Trust};
 pub use udp::{MAX_REQUEST, Udp, UdpConfig, UdpCounters};
 pub use wait::{Ready, precise_timers, wait};
 

@@ -49,7 +49,7 @@ impl Pool {
             .enumerate()
             .map(|(index, (server, addrs))| {
                 let key = base_key.wrapping_add(index);
-                let slot = Slot::new(index, key, server, addrs, options, retry, poller);
+                let slot = Slot::new(index, key, server, addrs, options.clone(), retry, poller);
                 slot.connected(now, &mut events)
             })
             .collect();

@@ -9,9 +9,11 @@ use std::time::Instant;
 
 use polling::{Event, Poller};
 
+use crate::login::{self, Progress, Step};
 use crate::registration::Registered;
 use crate::retry::{Retry, RetryState};
 use crate::sock::{self, Connect, TcpConfig};
+use crate::tls::{Fault, Session};
 use crate::{Endpoint, Readiness, ResetReason, Sent, Server, TransportError, TransportEvent};
 
 #[derive(Debug)]
@@ -24,8 +26,25 @@ enum State {
         addr: usize,
         deadline: Instant,
     },
-    /// Connected.
-    Up { socket: Registered },
+    /// Connected; shaking hands over TLS until `deadline`.
+    Handshaking {
+        socket: Registered,
+        session: Box<Session>,
+        started: Instant,
+        deadline: Instant,
+    },
+    /// Connected (and secured), logging in until `deadline`.
+    LoggingIn {
+        socket: Registered,
+        session: Option<Box<Session>>,
+        progress: Progress,
+        deadline: Instant,
+    },
+    /// Connected (and secured, over TLS).
+    Up {
+        socket: Registered,
+        session: Option<Box<Session>>,
+    },
 }
 
 /// One TCP socket to one server, registered under one poller key.
@@ -81,7 +100,10 @@ impl Slot {
     /// Whether the slot is connected or on its way there.
     pub(crate) fn is_pending(&self) -> bool {
         match self.state {
-            State::Up { .. } | State::Connecting { .. } => true,
+            State::Up { .. }
+            | State::Connecting { .. }
+            | State::Handshaking { .. }
+            | State::LoggingIn { .. } => true,
             State::Down => self.retry.poll_deadline().is_some(),
         }
     }
@@ -99,7 +121,9 @@ impl Slot {
     /// The next time `handle_timeout` has work.
     pub(crate) fn poll_deadline(&self) -> Option<Instant> {
         match &self.state {
-            State::Connecting { deadline, .. } => Some(*deadline),
+            State::Connecting { deadline, .. }
+            | State::Handshaking { deadline, .. }
+            | State::LoggingIn { deadline, .. } => Some(*deadline),
             State::Down => self.retry.poll_deadline(),
             State::Up { .. } => None,
         }
@@ -116,6 +140,21 @@ impl Slot {
                     timeout,
                 };
                 self.next_address(addr, error, now, events);
+            }
+            State::Handshaking { deadline, .. } if *deadline <= now => {
+                let error = TransportError::Tls {
+                    server: self.server.clone(),
+                    reason: format!(
+                        "the handshake did not finish within {:?}",
+                        self.options.connect_timeout
+                    ),
+                };
+                self.fail(error, now, events);
+            }
+            State::LoggingIn { deadline, .. } if *deadline <= now => {
+                let reason = format!("no reply within {:?}", self.options.connect_timeout);
+                let error = self.login_error(reason);
+                self.fail(error, now, events);
             }
             State::Down if self.retry.handle_timeout(now) => self.try_from(0, now, events),
             _ => {}
@@ -140,16 +179,13 @@ impl Slot {
                 match sock::finish_connect(socket.socket()) {
                     Ok(false) => Readiness::NONE,
                     Ok(true) => {
-                        if let State::Connecting { socket, .. } =
-                            std::mem::replace(&mut self.state, State::Down)
+                        if let State::Connecting {
+                            socket, deadline, ..
+                        } = std::mem::replace(&mut self.state, State::Down)
                         {
-                            self.state = State::Up { socket };
+                            self.connected_socket(socket, deadline, now, events);
                         }
-                        self.set_up(now, events);
-                        Readiness {
-                            readable: false,
-                            writable: true,
-                        }
+                        self.ready_to_send()
                     }
                     Err(e) => {
                         let error = self.connect_error(addr, e);
@@ -158,7 +194,160 @@ impl Slot {
                     }
                 }
             }
+            State::Handshaking { .. } => {
+                self.shake(now, events);
+                self.ready_to_send()
+            }
+            State::LoggingIn { .. } => {
+                self.log_in(now, events);
+                self.ready_to_send()
+            }
             State::Down => Readiness::NONE,
+        }
+    }
+
+    /// Writable once the slot is up (a connect or a handshake that just
+    /// finished), nothing otherwise.
+    fn ready_to_send(&self) -> Readiness {
+        Readiness {
+            readable: false,
+            writable: self.is_up(),
+        }
+    }
+
+    /// A socket whose connect finished: up, or shaking hands over TLS
+    /// until `deadline`.
+    fn connected_socket(
+        &mut self,
+        socket: Registered,
+        deadline: Instant,
+        now: Instant,
+        events: &mut VecDeque<TransportEvent>,
+    ) {
+        let Some(tls) = self.options.tls.clone() else {
+            self.established(socket, None, deadline, now, events);
+            return;
+        };
+        match tls.session(&self.server) {
+            Ok(session) => {
+                self.state = State::Handshaking {
+                    socket,
+                    session: Box::new(session),
+                    // The handshake's time is measured, not scheduled: read
+                    // the clock, as the `now` of a batch of events may
+                    // precede this socket's turn in it.
+                    started: Instant::now(),
+                    deadline,
+                };
+                self.shake(now, events);
+            }
+            Err(error) => {
+                self.fail(error, now, events);
+            }
+        }
+    }
+
+    /// Moves a handshake on; the slot is up when it is done.
+    fn shake(&mut self, now: Instant, events: &mut VecDeque<TransportEvent>) {
+        let State::Handshaking {
+            socket, session, ..
+        } = &mut self.state
+        else {
+            return;
+        };
+        match session.handshake(socket.socket()) {
+            Ok(false) => {}
+            Ok(true) => {
+                if let State::Handshaking {
+                    socket,
+                    session,
+                    started,
+                    deadline,
+                } = std::mem::replace(&mut self.state, State::Down)
+                {
+                    events.push_back(TransportEvent::Secured {
+                        socket: self.index,
+                        server: self.server.clone(),
+                        took: started.elapsed(),
+                        resumed: session.resumed(),
+                    });
+                    self.established(socket, Some(session), deadline, now, events);
+                }
+            }
+            Err(fault) => {
+                let error = self.fault_error(fault, true);
+                self.fail(error, now, events);
+            }
+        }
+    }
+
+    /// A socket connected (and secured): up, or logging in first.
+    fn established(
+        &mut self,
+        socket: Registered,
+        session: Option<Box<Session>>,
+        deadline: Instant,
+        now: Instant,
+        events: &mut VecDeque<TransportEvent>,
+    ) {
+        if self.options.login.is_none() {
+            self.state = State::Up { socket, session };
+            self.set_up(now, events);
+            return;
+        }
+        self.state = State::LoggingIn {
+            socket,
+            session,
+            progress: Progress::default(),
+            deadline,
+        };
+        self.log_in(now, events);
+    }
+
+    /// Moves a login on; the slot is up when the server takes it.
+    fn log_in(&mut self, now: Instant, events: &mut VecDeque<TransportEvent>) {
+        let Some(login) = self.options.login.clone() else {
+            return;
+        };
+        let State::LoggingIn {
+            socket,
+            session,
+            progress,
+            ..
+        } = &mut self.state
+        else {
+            return;
+        };
+        let error = match login::step(&login, socket.socket(), session.as_deref_mut(), progress) {
+            Step::Waiting => return,
+            Step::Done => {
+                if let State::LoggingIn {
+                    socket, session, ..
+                } = std::mem::replace(&mut self.state, State::Down)
+                {
+                    self.state = State::Up { socket, session };
+                    self.set_up(now, events);
+                }
+                return;
+            }
+            Step::Refused(reason) => self.login_error(reason),
+            Step::Failed(Fault::Closed) => {
+                self.login_error("the server closed the connection".into())
+            }
+            Step::Failed(fault) => self.fault_error(fault, true),
+        };
+        self.fail(error, now, events);
+    }
+
+    fn login_error(&self, reason: String) -> TransportError {
+        TransportError::Login {
+            server: self.server.clone(),
+            user: self
+                .options
+                .login
+                .as_ref()
+                .map_or_else(String::new, |l| l.user().to_string()),
+            reason,
         }
     }
 
@@ -166,7 +355,7 @@ impl Slot {
     /// a server that closed or reset it makes the slot fail now rather than
     /// on the next request.
     pub(crate) fn check_idle(&mut self, now: Instant, events: &mut VecDeque<TransportEvent>) {
-        let State::Up { socket } = &self.state else {
+        let State::Up { socket, .. } = &self.state else {
             return;
         };
         let error = match sock::peer_closed(socket.socket()) {
@@ -196,9 +385,25 @@ impl Slot {
         now: Instant,
         events: &mut VecDeque<TransportEvent>,
     ) -> Result<Sent, TransportError> {
-        let State::Up { socket } = &self.state else {
+        let State::Up { socket, session } = &mut self.state else {
             return Err(self.not_connected());
         };
+        if let Some(session) = session {
+            let before = self.written;
+            return match session.send(socket.socket(), bufs, &mut self.written) {
+                Ok(done) => {
+                    let bytes = self.written - before;
+                    if done {
+                        self.written = 0;
+                    }
+                    Ok(Sent { bytes, done })
+                }
+                Err(fault) => {
+                    let error = self.fault_error(fault, true);
+                    Err(self.fail(error, now, events))
+                }
+            };
+        }
         let total: usize = bufs.iter().map(|b| b.len()).sum();
         let mut bytes = 0;
         while self.written < total {
@@ -226,11 +431,20 @@ impl Slot {
         now: Instant,
         events: &mut VecDeque<TransportEvent>,
     ) -> Result<Option<usize>, TransportError> {
-        let State::Up { socket } = &self.state else {
+        let State::Up { socket, session } = &mut self.state else {
             return Err(self.not_connected());
         };
         if buf.is_empty() {
             return Ok(Some(0));
+        }
+        if let Some(session) = session {
+            return match session.recv(socket.socket(), buf) {
+                Ok(read) => Ok(read),
+                Err(fault) => {
+                    let error = self.fault_error(fault, false);
+                    Err(self.fail(error, now, events))
+                }
+            };
         }
         loop {
             let error = match sock::recv(socket.socket(), buf) {
@@ -266,6 +480,13 @@ impl Slot {
     /// Closes the socket for good: no retry follows.
     pub(crate) fn close(&mut self) {
         self.retry.stop();
+        if let State::Up {
+            socket,
+            session: Some(session),
+        } = &mut self.state
+        {
+            session.close(socket.socket());
+        }
         self.state = State::Down;
     }
 
@@ -280,8 +501,8 @@ impl Slot {
                 .and_then(|socket| Ok((sock::start_connect(socket.socket(), addr)?, socket)));
             match started {
                 Ok((Connect::Done, socket)) => {
-                    self.state = State::Up { socket };
-                    self.set_up(now, events);
+                    let deadline = now.checked_add(self.options.connect_timeout).unwrap_or(now);
+                    self.connected_socket(socket, deadline, now, events);
                     return;
                 }
                 Ok((Connect::InProgress, socket)) => {
@@ -375,6 +596,20 @@ impl Slot {
             server: self.server.clone(),
             addr: self.addr(index),
             source: Arc::new(e),
+        }
+    }
+
+    /// The error a failed TLS call stands for.
+    fn fault_error(&self, fault: Fault, sending: bool) -> TransportError {
+        match fault {
+            Fault::Io(e) => self.io_error(e, sending),
+            Fault::Tls(e) => TransportError::Tls {
+                server: self.server.clone(),
+                reason: crate::tls::words(&e),
+            },
+            Fault::Closed => TransportError::Closed {
+                server: self.server.clone(),
+            },
         }
     }
 

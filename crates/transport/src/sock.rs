@@ -9,7 +9,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 use crate::{Endpoint, Retry};
 
 /// How TCP sockets are built and brought back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct TcpConfig {
     /// How long a connect may take before the next address is tried.
     pub connect_timeout: Duration,
@@ -21,6 +21,12 @@ pub struct TcpConfig {
     /// [`Retry::RECONNECT`]). Replication retries dead sockets on its own
     /// schedule; see [`crate::Replicated`].
     pub reconnect: Retry,
+    /// TLS over every socket (`--tls`), the handshake within the connect
+    /// timeout; `None`: plaintext.
+    pub tls: Option<std::sync::Arc<crate::TlsClient>>,
+    /// A login on every socket before its first request (`--user`), and
+    /// after every reconnect, within the connect timeout.
+    pub login: Option<std::sync::Arc<crate::Login>>,
 }
 
 impl Default for TcpConfig {
@@ -31,6 +37,8 @@ impl Default for TcpConfig {
             send_buffer: None,
             recv_buffer: None,
             reconnect: Retry::Never,
+            tls: None,
+            login: None,
         }
     }
 }
@@ -93,12 +101,29 @@ pub(crate) fn finish_connect(socket: &Socket) -> io::Result<bool> {
 }
 
 /// The most slices handed to one `sendmsg`; a request has three or four.
-const MAX_SLICES: usize = 16;
+pub(crate) const MAX_SLICES: usize = 16;
 
 /// Writes `bufs` from byte `skip` of their concatenation with one send
 /// (vectored when more than one slice is left). Returns the bytes written, 0 when nothing is left to write.
 pub(crate) fn send_from(socket: &Socket, bufs: &[&[u8]], skip: usize) -> io::Result<usize> {
     let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+    let count = slices_from(bufs, skip, &mut slices);
+    match slices.get(..count) {
+        // One slice (a get) goes with `send`, which spares the kernel
+        // copying and checking a message header.
+        Some([one]) => socket.send(one),
+        Some(ready) if !ready.is_empty() => socket.send_vectored(ready),
+        _ => Ok(0),
+    }
+}
+
+/// Fills `slices` with what is left of `bufs` after its first `skip`
+/// bytes (empty parts left out); returns how many it filled.
+pub(crate) fn slices_from<'a, const N: usize>(
+    bufs: &[&'a [u8]],
+    skip: usize,
+    slices: &mut [IoSlice<'a>; N],
+) -> usize {
     let mut count = 0;
     let mut skip = skip;
     for buf in bufs {
@@ -113,13 +138,7 @@ pub(crate) fn send_from(socket: &Socket, bufs: &[&[u8]], skip: usize) -> io::Res
         *slot = IoSlice::new(rest);
         count += 1;
     }
-    match slices.get(..count) {
-        // One slice (a get) goes with `send`, which spares the kernel
-        // copying and checking a message header.
-        Some([one]) => socket.send(one),
-        Some(ready) if !ready.is_empty() => socket.send_vectored(ready),
-        _ => Ok(0),
-    }
+    count
 }
 
 /// Reads into `buf`; `Ok(0)` is the end of the stream (or an empty `buf`).

@@ -120,7 +120,7 @@ fn server_pool(
     let targets = (0..sockets.max(1)).map(|_| target.clone());
     Ok(Pool::connect(
         targets,
-        *config,
+        config.clone(),
         config.reconnect,
         false,
         poller,
@@ -212,7 +212,15 @@ impl Replicated {
         let targets = servers.iter().map(target).collect::<Result<Vec<_>, _>>()?;
         let give_up = config.reconnect == Retry::Never;
         let retry = Retry::Every(dead_retry);
-        let pool = Pool::connect(targets, *config, retry, give_up, poller, base_key, now);
+        let pool = Pool::connect(
+            targets,
+            config.clone(),
+            retry,
+            give_up,
+            poller,
+            base_key,
+            now,
+        );
         Ok(Replicated { pool, writable })
     }
 }

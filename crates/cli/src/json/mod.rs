@@ -69,6 +69,9 @@ pub struct Document<'a> {
     /// `--mix`: each command's counts and latency, by name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commands: Option<std::collections::BTreeMap<&'static str, crate::commands::CommandJson>>,
+    /// `--tls`: the handshakes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<crate::tls::TlsJson>,
     /// `--trace`: the trace and what its replay did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<crate::replay::ReplayJson>,
@@ -317,6 +320,7 @@ pub fn document<'a>(
         scan: None,
         prefill: None,
         commands: None,
+        tls: None,
         trace: None,
         series: outcome
             .series

@@ -40,6 +40,7 @@ pub struct RunFile {
     pub(crate) scan: Option<serde_json::Value>,
     pub(crate) commands: Option<BTreeMap<String, CommandJson>>,
     pub(crate) trace: Option<serde_json::Value>,
+    pub(crate) tls: Option<crate::tls::TlsJson>,
     pub(crate) series: Vec<IntervalJson>,
     pub(crate) connections: ConnectionsJson,
     pub(crate) outages: Vec<OutageJson>,
@@ -153,6 +154,12 @@ impl Input {
                 }
             }
             stats.commands = Some(Box::new(latencies));
+        }
+        if let Some(tls) = &run.tls {
+            let restored = tls
+                .stats()
+                .map_err(|e| format!("{name}: tls.handshake_time: {e}"))?;
+            stats.tls = Some(Box::new(restored));
         }
         Ok(stats)
     }

@@ -218,6 +218,7 @@ pub fn write_json(path: &Path, whole: &Whole<'_>, now: &Provenance) -> Result<()
         .open_loop()
         .map(|open| crate::json::OpenLoopJson::new(&open, &outcome.stats));
     doc.commands = crate::commands::json(&outcome.stats);
+    doc.tls = outcome.stats.tls.as_deref().map(crate::tls::TlsJson::new);
     doc.connections.never_served = whole.merged.never_served.clone();
     doc.instances = whole.instances.to_vec();
     serde_json::to_vec_pretty(&doc)

@@ -30,6 +30,7 @@ mod mock;
 mod read;
 #[cfg(test)]
 mod tests;
+mod tls;
 mod udp;
 mod warmup;
 
@@ -331,6 +332,9 @@ impl<'w, T: Transport> Conn<'w, T> {
     fn collect(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
         self.lost_since_collect = false;
         while let Some(event) = self.transport.poll_event() {
+            if tls::counted(&event, ctx.stats) {
+                continue;
+            }
             if !self.completed_any
                 && let Some(why) = Rejection::of(&event, self.exchange.take_error_line())
             {

@@ -142,6 +142,7 @@ impl Outages {
                     t.refused = Some(*at);
                 }
             }
+            TransportEvent::Secured { .. } => {}
         }
     }
 

@@ -84,6 +84,8 @@ fn open(
     let tcp = TcpConfig {
         connect_timeout: config.connect_timeout,
         reconnect: retry_policy(config),
+        tls: config.tls.clone(),
+        login: config.login.clone(),
         ..TcpConfig::default()
     };
     let udp = udp_config(config);

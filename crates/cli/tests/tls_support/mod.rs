@@ -1,0 +1,176 @@
+//! Certificates made for a test (a CA, a server's, a client's, and a CA
+//! nobody trusts), and a memcached speaking TLS on one port with a
+//! plaintext port beside it for reading its stats.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// PEM files in a directory of their own, removed when dropped.
+pub struct Pki {
+    pub dir: PathBuf,
+}
+
+impl Pki {
+    /// A CA, a server certificate for `localhost` and 127.0.0.1 and a
+    /// client certificate, both signed by it; and a second CA.
+    pub fn new(name: &str) -> Pki {
+        let dir = std::env::temp_dir().join(format!("memaslap-pki-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (ca, ca_key) = authority("memaslap test CA");
+        let (other, _) = authority("a CA nobody trusts");
+        let pki = Pki { dir };
+        pki.write("ca.pem", &ca.pem());
+        pki.write("other-ca.pem", &other.pem());
+        for (name, sans) in [
+            (
+                "server",
+                vec!["localhost".to_string(), "127.0.0.1".to_string()],
+            ),
+            ("client", vec!["memaslap-client".to_string()]),
+        ] {
+            let key = KeyPair::generate().unwrap();
+            let mut params = CertificateParams::new(sans).unwrap();
+            params.distinguished_name.push(DnType::CommonName, name);
+            let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
+            pki.write(&format!("{name}.pem"), &cert.pem());
+            pki.write(&format!("{name}.key"), &key.serialize_pem());
+        }
+        pki
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.dir.join(name), text).unwrap();
+    }
+
+    /// The path of one of the files.
+    pub fn path(&self, name: &str) -> String {
+        self.dir.join(name).to_str().unwrap().to_string()
+    }
+}
+
+impl Drop for Pki {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn authority(name: &str) -> (rcgen::Certificate, KeyPair) {
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.distinguished_name.push(DnType::CommonName, name);
+    (params.self_signed(&key).unwrap(), key)
+}
+
+/// A memcached with TLS on `port` and plaintext on `plain`.
+pub struct TlsMemcached {
+    child: Child,
+    pub port: u16,
+    pub plain: u16,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl TlsMemcached {
+    /// Starts memcached with the server certificate of `pki` and the
+    /// `-o` settings `more` (e.g. `ssl_verify_mode=2`).
+    pub fn start(pki: &Pki, more: &[&str]) -> TlsMemcached {
+        Self::start_on(pki, more, free_port(), free_port())
+    }
+
+    /// As [`TlsMemcached::start`], on given ports (a restart).
+    pub fn start_on(pki: &Pki, more: &[&str], port: u16, plain: u16) -> TlsMemcached {
+        let mut settings = vec![
+            format!("ssl_chain_cert={}", pki.path("server.pem")),
+            format!("ssl_key={}", pki.path("server.key")),
+        ];
+        settings.extend(more.iter().map(ToString::to_string));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let mut child = Command::new("memcached")
+                .args(["-Z", "-o", &settings.join(",")])
+                .args(["-l", &format!("127.0.0.1:{port}")])
+                .args(["-l", &format!("notls:127.0.0.1:{plain}")])
+                .args(["-U", "0", "-u", "root", "-t", "2", "-m", "1024"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("memcached on PATH");
+            if answers(plain, &mut child, deadline) {
+                return TlsMemcached { child, port, plain };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            assert!(Instant::now() < deadline, "memcached -Z did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Every numeric line of `stats`, read on the plaintext port.
+    pub fn stats(&self) -> std::collections::HashMap<String, u64> {
+        let mut conn = TcpStream::connect(("127.0.0.1", self.plain)).unwrap();
+        conn.write_all(b"stats\r\n").unwrap();
+        let mut text = String::new();
+        let mut buf = [0u8; 4096];
+        while !text.ends_with("END\r\n") {
+            let n = conn.read(&mut buf).unwrap();
+            assert!(n > 0, "memcached closed the stats connection");
+            text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        text.lines()
+            .filter_map(|line| {
+                let mut parts = line.split(' ');
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some("STAT"), Some(name), Some(value)) => {
+                        value.parse().ok().map(|v| (name.to_string(), v))
+                    }
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
+    /// `127.0.0.1:port`, the TLS address.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+/// Whether memcached answers `version` on `port` before `deadline`.
+fn answers(port: u16, child: &mut Child, deadline: Instant) -> bool {
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return false;
+        }
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+            let mut reply = [0u8; 64];
+            if stream.write_all(b"version\r\n").is_ok()
+                && matches!(stream.read(&mut reply), Ok(n) if reply[..n].starts_with(b"VERSION "))
+            {
+                return true;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+impl Drop for TlsMemcached {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
