@@ -50,9 +50,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A CA, and the server's certificate signed by it (a CA's own certificate
+# is refused as a server's).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
-    -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 \
-    -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+    -subj "/CN=memaslap bench CA" -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -subj /CN=localhost -keyout "$work/key.pem" -out "$work/cert.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$work/ext"
+openssl x509 -req -in "$work/cert.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" \
+    -CAcreateserial -days 1 -extfile "$work/ext" -out "$work/cert.pem" 2>/dev/null
 
 if command -v perf >/dev/null 2>&1 && perf stat -x, -e task-clock -o /dev/null true 2>/dev/null; then
     clock=task-clock
@@ -85,7 +91,7 @@ run_one() {
     start_tls_server
     port="$plain_port"
     if [ "$kind" = tls ]; then
-        args=(-s "127.0.0.1:$tls_port" --tls --tls-ca "$work/cert.pem" --depth "$depth")
+        args=(-s "127.0.0.1:$tls_port" --tls --tls-ca "$work/ca.pem" --depth "$depth")
     else
         args=(-s "127.0.0.1:$plain_port" --depth "$depth")
     fi

@@ -49,6 +49,7 @@ pub fn main(options: &Options) -> ExitCode {
         terminal: std::io::stdout().is_terminal(),
         disconnects: setup.engine.reconnect || setup.engine.replicate_writes.is_some(),
         wall_clock: setup.engine.start_at.is_some() || setup.workload.instance.count > 1,
+        progress: progress_goal(options, &setup),
     };
     let prefilled = match crate::prefill::prefill(&setup, &stop) {
         Ok(prefilled) => prefilled,
@@ -189,6 +190,7 @@ fn run_once(
         on_report(r, shown)
     })?;
     let failure = failure(setup, &outcome, first_error.as_ref());
+    print(cleared(shown));
     if outcome.stats.counters.requests_completed == 0 {
         // Nothing to report but what was sent and how it failed.
         print_accounting(&outcome);
@@ -210,6 +212,20 @@ struct Shown {
     /// Each `-S` dump says when on the wall clock its interval ended (with
     /// `--start-at` or `--instance`, to line up instances' dumps).
     wall_clock: bool,
+    /// The live progress line, on a terminal without `-S` or `--quiet`.
+    progress: Option<crate::progress::Goal>,
+}
+
+/// The progress line's goal, when the line is shown: only on a terminal,
+/// and neither with `-S` (whose tables it would break) nor `--quiet`.
+fn progress_goal(options: &Options, setup: &Setup) -> Option<crate::progress::Goal> {
+    use crate::progress::Goal;
+    let shown =
+        std::io::stdout().is_terminal() && setup.engine.report_interval.is_none() && !options.quiet;
+    shown.then_some(match setup.engine.stop {
+        Stop::After(d) => Goal::Time(d),
+        Stop::Operations(n) => Goal::Operations(n),
+    })
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {
@@ -353,11 +369,27 @@ fn on_report(report: Report<'_>, shown: Shown) {
             }
             print(&out);
         }
-        Report::Interval { .. } => {}
-        Report::VerifyFailure(failure) => eprintln!("{failure}"),
+        Report::Interval {
+            elapsed,
+            period,
+            global,
+            ..
+        } => {
+            if let Some(goal) = shown.progress {
+                let secs = shown
+                    .periodic
+                    .unwrap_or(Duration::from_secs(1))
+                    .as_secs_f64();
+                print(&crate::progress::line(goal, elapsed, secs, period, global));
+            }
+        }
+        Report::VerifyFailure(failure) => {
+            print(cleared(shown));
+            eprintln!("{failure}");
+        }
         Report::Event(event) => match event {
             TransportEvent::Disconnected { server, .. } if shown.disconnects => {
-                print(&format!("Server {server} disconnect\n"));
+                print(&format!("{}Server {server} disconnect\n", cleared(shown)));
             }
             TransportEvent::Disconnected { .. } => {}
             TransportEvent::Reconnected {
@@ -367,10 +399,22 @@ fn on_report(report: Report<'_>, shown: Shown) {
                 ..
             } => {
                 let after = at.saturating_duration_since(*down_since).as_secs();
-                print(&format!("Server {server} reconnect after {after}s\n"));
+                print(&format!(
+                    "{}Server {server} reconnect after {after}s\n",
+                    cleared(shown)
+                ));
             }
             TransportEvent::RetryFailed { .. } | TransportEvent::Secured { .. } => {}
         },
+    }
+}
+
+/// What clears the progress line before other output, when it is shown.
+fn cleared(shown: Shown) -> &'static str {
+    if shown.progress.is_some() {
+        crate::progress::CLEAR
+    } else {
+        ""
     }
 }
 

@@ -18,6 +18,7 @@ pub mod options;
 pub mod outages;
 pub mod prefill;
 pub mod private_server;
+pub mod progress;
 pub mod provenance;
 pub mod rejections;
 pub mod repeat;

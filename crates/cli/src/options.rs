@@ -251,6 +251,10 @@ pub struct Options {
     #[arg(long = "start-at", value_name = "TIME", value_parser = parse_start_at)]
     pub start_at: Option<SystemTime>,
 
+    /// No live progress line (shown on a terminal without -S).
+    #[arg(long = "quiet")]
+    pub quiet: bool,
+
     /// TLS (--tls and its files).
     #[command(flatten)]
     pub tls: crate::tls::TlsFlags,
