@@ -96,12 +96,20 @@ pub fn main(options: &Options) -> ExitCode {
         lines,
         (instance_share(&setup), None, prefilled),
     );
-    if let Err(message) = written {
+    if let Err(message) = written.and_then(|()| write_hdr_log(options, &outcome)) {
         return fail(FAILED, &message);
     }
     match failure {
         Some(message) => fail(FAILED, &message),
         None => ExitCode::from(OK),
+    }
+}
+
+/// Writes the interval log (`--hdr-log`), if asked for.
+fn write_hdr_log(options: &Options, outcome: &Outcome) -> Result<(), String> {
+    match &options.hdr_log {
+        Some(path) => crate::hdr_log::write(path, outcome),
+        None => Ok(()),
     }
 }
 
@@ -130,7 +138,7 @@ fn scan_main(
         Vec::new(),
         (scanned.last_open_loop, Some(scanned.json), prefilled),
     );
-    if let Err(message) = written {
+    if let Err(message) = written.and_then(|()| write_hdr_log(options, &scanned.outcome)) {
         return fail(FAILED, &message);
     }
     match failure {
@@ -235,7 +243,8 @@ fn fail(code: u8, message: &str) -> ExitCode {
 
 /// Why the run failed (exit status 1), if it did: no request completed,
 /// some connections never completed one (refused, closed or rejected by
-/// the server), every connection was lost, or verification found wrong
+/// the server), every connection ended (stalled, closed, refused, … by
+/// cause), or verification found wrong
 /// data.
 /// `first_error` is the first socket failure, said once as the cause.
 fn failure(
@@ -262,7 +271,8 @@ fn failure(
         return Some(line);
     }
     if outcome.connections > 0 && outcome.dead == outcome.connections {
-        return Some(format!("every connection was lost{cause}"));
+        let words = outcome.deaths.words();
+        return Some(format!("every connection ended: {words}{cause}"));
     }
     if c.verify_failed > 0 || c.verify_misses > 0 || c.expired_get > 0 || c.unexpired_unget > 0 {
         return Some(format!(

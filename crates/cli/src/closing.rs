@@ -8,6 +8,15 @@ use memaslap_engine::{OpenLoopConfig, Stats};
 use memaslap_workload::TraceSummary;
 use std::time::Duration;
 
+/// What each count of operations in the report counts, printed under the
+/// percentile table (the README and the JSON's field docs use the same
+/// words).
+pub const LEGEND: &str = "\
+Ops on the Run time line: keys of gets, and sets, the server answered, server errors included (memaslap's count).
+Ops in this table: requests answered, by any reply, errors included (a multi-get is one request).
+The requests line: every request sent, by how it ended (completed: answered without an error).
+";
+
 /// What shapes the figures besides the statistics.
 #[derive(Debug, Clone, Copy)]
 pub struct View<'a> {
@@ -41,6 +50,7 @@ pub fn figures(out: &mut String, stats: &Stats, elapsed: Duration, view: &View<'
     report::percentile_line(out, "Get", &stats.get, shown);
     report::percentile_line(out, "Set", &stats.set, shown);
     report::percentile_line(out, "Total", &total, shown);
+    out.push_str(LEGEND);
     out.push('\n');
     crate::commands::table(out, stats, shown);
     if let Some(summary) = view.trace {

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod closing;
 pub mod commands;
 pub mod flags;
+pub mod hdr_log;
 pub mod instance;
 pub mod json;
 pub mod merge;

@@ -251,6 +251,11 @@ pub struct Options {
     #[arg(long = "start-at", value_name = "TIME", value_parser = parse_start_at)]
     pub start_at: Option<SystemTime>,
 
+    /// Write every interval's latency histograms (per kind, and per
+    /// command of --mix) to FILE in HdrHistogram's interval log format.
+    #[arg(long = "hdr-log", value_name = "FILE")]
+    pub hdr_log: Option<PathBuf>,
+
     /// No live progress line (shown on a terminal without -S).
     #[arg(long = "quiet")]
     pub quiet: bool,

@@ -210,6 +210,23 @@ fn requests_never_answered() {
     o.code(0);
 }
 
+/// A server that stops answering each connection in turn, without `-R`:
+/// every connection ends stalled, and the closing line says so rather
+/// than that connections were lost (none was closed).
+#[test]
+fn every_connection_stalled_is_named_so() {
+    let server = FaultServer::start(Fault::NoReply, Plan::Every(100));
+    let o = hostile(&server, false, &["--tcp-timeout", "200ms"]);
+    assert_eq!(o.dead, 4, "{o}");
+    o.code(1);
+    assert!(
+        o.run
+            .stderr
+            .contains("every connection ended: 4 stalled (no reply in time"),
+        "{o}"
+    );
+}
+
 /// A connection closed or reset mid-reply: the request fails, the loss
 /// counts as a disconnect, `-R` reconnects.
 #[test]

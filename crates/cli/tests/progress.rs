@@ -41,8 +41,9 @@ fn the_progress_line_is_rewritten_on_a_terminal_only() {
     assert!(lines.iter().all(|l| l.contains("errors 0")), "{lines:?}");
     // The line is cleared before the report, which follows as on a pipe.
     assert!(terminal.contains("\r\x1b[KGet Statistics"), "{terminal:?}");
-    let counted = on_a_terminal(&format!("-s {addr} -x 30000 -c 2"));
-    assert!(counted.contains(" / 30000 ops  "), "{counted:?}");
+    // Paced, so that the run lasts past its first second.
+    let counted = on_a_terminal(&format!("-s {addr} -x 40000 -P 20000 -c 2"));
+    assert!(counted.contains(" / 40000 ops  "), "{counted:?}");
 
     let piped = common::memaslap(&["-s", &addr, "-t", "2s", "-c", "2"]);
     assert_eq!(piped.code, 0);

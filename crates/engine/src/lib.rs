@@ -20,6 +20,7 @@
 
 mod config;
 mod conn;
+mod death;
 mod exchange;
 mod failure;
 mod inbuf;
@@ -34,6 +35,7 @@ mod worker;
 pub use config::{
     ConfigError, EngineConfig, Mode, OpenLoopConfig, START_SLACK, Stop, longest_value,
 };
+pub use death::{Death, Deaths};
 pub use exchange::{Done, Exchange, Largest, MAX_SLICES, Protocol, largest_requests};
 pub use failure::VerifyFailure;
 pub use latency::{Latency, Moments, RestoreError};

@@ -67,6 +67,7 @@ pub fn merge(inputs: &[Input]) -> Result<Merged, String> {
         started_at: wall_clock(start),
         waited: Duration::ZERO,
         dead,
+        deaths: memaslap_engine::Deaths::default(),
         connections,
         series: series(inputs, start, interval)?,
         outages,
@@ -162,6 +163,7 @@ fn series(inputs: &[Input], start: f64, interval: f64) -> Result<Vec<IntervalSum
                 saved: Some(Box::new(SavedInterval {
                     get: slot.get.to_v2_base64(),
                     set: slot.set.to_v2_base64(),
+                    commands: Vec::new(),
                 })),
             }
         })

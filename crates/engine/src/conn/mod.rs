@@ -137,6 +137,8 @@ pub struct Conn<'w, T = AnyTransport> {
     unserved: bool,
     /// Why the connection was last lost, while it had completed nothing.
     rejection: Option<Rejection>,
+    /// What its last lost socket died of.
+    last_loss: Option<crate::death::Death>,
 }
 
 impl<'w, T: Transport> Conn<'w, T> {
@@ -174,6 +176,7 @@ impl<'w, T: Transport> Conn<'w, T> {
             completed_any: false,
             unserved: true,
             rejection: None,
+            last_loss: None,
         }
     }
 
@@ -186,6 +189,11 @@ impl<'w, T: Transport> Conn<'w, T> {
 
     /// Why the connection was lost while it had completed no request, if
     /// it never completed one.
+    /// What ended the connection, when it ended dead.
+    pub(crate) fn death(&self) -> Option<crate::death::Death> {
+        self.last_loss.filter(|_| self.phase == Phase::Dead)
+    }
+
     pub(crate) fn rejection(&self) -> Option<&Rejection> {
         self.rejection.as_ref().filter(|_| !self.completed_any)
     }
@@ -334,6 +342,11 @@ impl<'w, T: Transport> Conn<'w, T> {
         while let Some(event) = self.transport.poll_event() {
             if tls::counted(&event, ctx.stats) {
                 continue;
+            }
+            if let TransportEvent::Disconnected { error, .. }
+            | TransportEvent::RetryFailed { error, .. } = &event
+            {
+                self.last_loss = Some(crate::death::Death::of(error));
             }
             if !self.completed_any
                 && let Some(why) = Rejection::of(&event, self.exchange.take_error_line())

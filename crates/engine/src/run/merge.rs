@@ -66,6 +66,9 @@ pub struct SavedInterval {
     pub get: String,
     /// Sets' latencies.
     pub set: String,
+    /// Each command's latencies (with `--mix`), by name, for the commands
+    /// that completed a request in the interval.
+    pub commands: Vec<(&'static str, String)>,
 }
 
 /// The result of a run.
@@ -81,6 +84,8 @@ pub struct Outcome {
     pub waited: Duration,
     /// Connections that ended dead.
     pub dead: usize,
+    /// Of them, by what ended them.
+    pub deaths: crate::death::Deaths,
     /// Connections in all.
     pub connections: usize,
     /// Every interval, in order.
@@ -100,11 +105,14 @@ struct Merge {
     save_intervals: bool,
     outages: Outages,
     global: Stats,
+    /// What came after the threads' last whole intervals (and the drain).
+    tail: Stats,
     /// Intervals some thread has not reported yet: who has, and the sum.
     open: BTreeMap<u64, (Vec<bool>, Stats)>,
     finished: Vec<bool>,
     series: Vec<IntervalSummary>,
     dead: usize,
+    deaths: crate::death::Deaths,
     connections: usize,
     rejections: Rejections,
 }
@@ -123,10 +131,12 @@ pub(super) fn collect(
         save_intervals,
         outages: Outages::new(timing.start),
         global: Stats::default(),
+        tail: Stats::default(),
         open: BTreeMap::new(),
         finished: vec![false; threads],
         series: Vec::new(),
         dead: 0,
+        deaths: crate::death::Deaths::default(),
         connections: 0,
         rejections: Rejections::default(),
     };
@@ -172,11 +182,14 @@ impl Merge {
             Message::Finished {
                 stats,
                 dead,
+                deaths,
                 connections,
                 rejections,
             } => {
+                self.deaths.merge(&deaths);
                 self.rejections.merge(rejections);
                 self.global.merge(&stats);
+                self.tail.merge(&stats);
                 self.dead += dead;
                 self.connections += connections;
                 if let Some(f) = self.finished.get_mut(id) {
@@ -217,8 +230,16 @@ impl Merge {
     fn finish(mut self) -> Outcome {
         for (_, (_, period)) in std::mem::take(&mut self.open) {
             self.global.merge(&period);
+            self.tail.merge(&period);
         }
         let end = Instant::now();
+        // A last, partial row, so that the rows add up to the whole run.
+        if self.tail.get.count() + self.tail.set.count() > 0 || self.tail.counters.requests_sent > 0
+        {
+            let elapsed = end.saturating_duration_since(self.start);
+            self.series
+                .push(summary(&self.tail, elapsed, self.save_intervals));
+        }
         let (outages, outages_more) = self.outages.finish(end);
         Outcome {
             stats: self.global,
@@ -228,6 +249,7 @@ impl Merge {
             outages,
             outages_more,
             dead: self.dead,
+            deaths: self.deaths,
             connections: self.connections,
             series: self.series,
             rejections: self.rejections,
@@ -252,7 +274,22 @@ fn summary(period: &Stats, elapsed: Duration, save: bool) -> IntervalSummary {
             Box::new(SavedInterval {
                 get: period.get.to_v2_base64(),
                 set: period.set.to_v2_base64(),
+                commands: saved_commands(period),
             })
         }),
     }
+}
+
+/// The histograms of each command of `period` that completed a request.
+fn saved_commands(period: &Stats) -> Vec<(&'static str, String)> {
+    let Some(latencies) = period.commands.as_deref() else {
+        return Vec::new();
+    };
+    memaslap_workload::Command::ALL
+        .into_iter()
+        .filter_map(|command| {
+            let latency = latencies.of(command).filter(|l| l.count() > 0)?;
+            Some((command.name(), latency.to_v2_base64()))
+        })
+        .collect()
 }

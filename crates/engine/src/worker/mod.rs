@@ -57,6 +57,8 @@ pub enum Message {
         stats: Box<Stats>,
         /// Connections that ended dead.
         dead: usize,
+        /// Of them, by what ended them.
+        deaths: crate::death::Deaths,
         /// Connections the worker had.
         connections: usize,
         /// Its connections that never completed a request, by why.
@@ -420,9 +422,13 @@ impl<'w> Worker<'w> {
             .count();
         let connections = self.conns.len();
         let mut rejections = Rejections::default();
+        let mut deaths = crate::death::Deaths::default();
         for conn in &mut self.conns {
             if let Some(why) = conn.rejection() {
                 rejections.add(why);
+            }
+            if conn.phase() == crate::conn::Phase::Dead {
+                deaths.add(conn.death());
             }
             conn.close();
         }
@@ -433,6 +439,7 @@ impl<'w> Worker<'w> {
             Message::Finished {
                 stats: Box::new(self.stats),
                 dead,
+                deaths,
                 connections,
                 rejections,
             },
