@@ -13,6 +13,13 @@ if ! command -v saslpasswd2 >/dev/null 2>&1 || ! ls /usr/lib/*/sasl2/libplain.so
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq sasl2-bin libsasl2-modules >/dev/null
 fi
+# The browser test renders the HTML report in headless Chromium; it is
+# skipped, saying so, where Chromium cannot be installed.
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+    { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium; } \
+        >/dev/null 2>&1 || echo "chromium could not be installed: the browser test will be skipped" >&2
+fi
 # The packaged service is not needed: tests start their own servers.
 if command -v systemctl >/dev/null 2>&1; then
     systemctl stop memcached >/dev/null 2>&1 || true

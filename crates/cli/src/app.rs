@@ -147,8 +147,8 @@ fn scan_main(
     }
 }
 
-/// Writes the JSON document (`--json`), if asked for, of the last
-/// `outcome` and why the run failed.
+/// Writes the JSON document (`--json`) and the HTML report (`--report`),
+/// if asked for, of the last `outcome` and why the run failed.
 fn write_json(
     options: &Options,
     setup: &Setup,
@@ -161,9 +161,9 @@ fn write_json(
         Option<&Prefilled>,
     ),
 ) -> Result<(), String> {
-    let Some(path) = &options.json else {
+    if options.json.is_none() && options.report.is_none() {
         return Ok(());
-    };
+    }
     let config = config_json(options, setup);
     let mut doc = json::document(outcome, setup.seed, &config, provenance);
     doc.error = failure;
@@ -177,10 +177,17 @@ fn write_json(
         .trace
         .as_ref()
         .map(|summary| crate::replay::ReplayJson::new(summary, &outcome.stats));
-    serde_json::to_vec_pretty(&doc)
-        .map_err(|e| e.to_string())
-        .and_then(|bytes| std::fs::write(path, bytes).map_err(|e| e.to_string()))
-        .map_err(|e| format!("cannot write --json {}: {e}", path.display()))
+    if let Some(path) = &options.json {
+        serde_json::to_vec_pretty(&doc)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| std::fs::write(path, bytes).map_err(|e| e.to_string()))
+            .map_err(|e| format!("cannot write --json {}: {e}", path.display()))?;
+    }
+    if let Some(path) = &options.report {
+        let value = serde_json::to_value(&doc).map_err(|e| e.to_string())?;
+        crate::report_command::write_page(path, &[("run", &value)])?;
+    }
+    Ok(())
 }
 
 /// One run: its report printed, its outcome and why it failed, if it did.

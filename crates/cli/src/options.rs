@@ -251,6 +251,11 @@ pub struct Options {
     #[arg(long = "start-at", value_name = "TIME", value_parser = parse_start_at)]
     pub start_at: Option<SystemTime>,
 
+    /// Write the result as one self-contained HTML page with charts (no
+    /// script, nothing loaded from anywhere).
+    #[arg(long = "report", value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+
     /// Write every interval's latency histograms (per kind, and per
     /// command of --mix) to FILE in HdrHistogram's interval log format.
     #[arg(long = "hdr-log", value_name = "FILE")]

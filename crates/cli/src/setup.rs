@@ -141,7 +141,8 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     let password = std::env::var(crate::auth::PASSWORD_VARIABLE).ok();
     engine.login = crate::auth::login(&options.auth, (engine.protocol, engine.mode), password)?;
     // The JSON carries each interval's histograms, for `memaslap merge`.
-    engine.save_intervals = options.json.is_some() || options.hdr_log.is_some();
+    engine.save_intervals =
+        options.json.is_some() || options.hdr_log.is_some() || options.report.is_some();
     if let Some(at) = options.start_at
         && let Err(past) = at.duration_since(std::time::SystemTime::now())
         && past.duration() > START_SLACK

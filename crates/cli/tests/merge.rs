@@ -195,7 +195,14 @@ fn merge_refuses_what_is_not_one_run() {
             run.stderr
         );
     }
-    // Two of two merge; a usage error is exit 2 too.
-    assert_eq!(memaslap(&["merge", &f[0], &f[1]]).code, 0);
+    // Two of two merge, and draw; a usage error is exit 2 too.
+    let page = results.path("merged.html");
+    assert_eq!(
+        memaslap(&["merge", &f[0], &f[1], "--report", &page]).code,
+        0
+    );
+    let drawn = std::fs::read_to_string(&page).unwrap();
+    assert!(drawn.contains("<title>memaslap report: merged</title>"));
+    assert!(drawn.contains("<th>instance</th>") && drawn.contains("<td>1/2</td>"));
     assert_eq!(memaslap(&["merge"]).code, 2);
 }

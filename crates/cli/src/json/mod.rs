@@ -244,6 +244,9 @@ pub struct IntervalJson {
 pub struct IntervalHdr {
     pub(crate) get: String,
     pub(crate) set: String,
+    /// `--mix`: each command's histogram, by name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub(crate) commands: std::collections::BTreeMap<String, String>,
 }
 
 /// `d` in microseconds, to 0.1.
@@ -281,6 +284,11 @@ impl IntervalJson {
             hdr_v2: s.saved.as_deref().map(|h: &SavedInterval| IntervalHdr {
                 get: h.get.clone(),
                 set: h.set.clone(),
+                commands: h
+                    .commands
+                    .iter()
+                    .map(|(name, hdr)| ((*name).to_string(), hdr.clone()))
+                    .collect(),
             }),
         }
     }

@@ -35,6 +35,10 @@ pub struct MergeOptions {
     #[arg(long = "json", value_name = "FILE")]
     pub json: Option<PathBuf>,
 
+    /// Draw the merged run as one self-contained HTML page.
+    #[arg(long = "report", value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+
     /// The percentiles the latency table shows, comma-separated
     /// [default: the run's].
     #[arg(long = "percentiles", value_name = "LIST", value_parser = parse_percentiles)]
@@ -99,9 +103,8 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let mut out = String::new();
     report::print(&mut out, &whole);
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
-    if let Some(path) = &options.json
-        && let Err(e) = report::write_json(path, &whole, &Provenance::now())
-    {
+    let outputs = (options.json.as_deref(), options.report.as_deref());
+    if let Err(e) = report::write_outputs(outputs, &whole, &Provenance::now()) {
         return fail(FAILED, &e);
     }
     match instances.iter().find_map(|i| Some((i, i.error.as_ref()?))) {

@@ -185,11 +185,16 @@ fn instance_table(out: &mut String, instances: &[InstanceLine]) {
     }
 }
 
-/// Writes the merged result to `path` in the format of `--json`.
+/// Writes the merged result in the format of `--json` to `json`, and as
+/// an HTML page to `page`, as asked.
 ///
 /// # Errors
 /// A message naming the file when it cannot be written.
-pub fn write_json(path: &Path, whole: &Whole<'_>, now: &Provenance) -> Result<(), String> {
+pub fn write_outputs(
+    (json, page): (Option<&Path>, Option<&Path>),
+    whole: &Whole<'_>,
+    now: &Provenance,
+) -> Result<(), String> {
     let outcome = &whole.merged.outcome;
     let mut config = whole.config().clone();
     if let Some(fields) = config.as_object_mut() {
@@ -221,8 +226,15 @@ pub fn write_json(path: &Path, whole: &Whole<'_>, now: &Provenance) -> Result<()
     doc.tls = outcome.stats.tls.as_deref().map(crate::tls::TlsJson::new);
     doc.connections.never_served = whole.merged.never_served.clone();
     doc.instances = whole.instances.to_vec();
-    serde_json::to_vec_pretty(&doc)
-        .map_err(|e| e.to_string())
-        .and_then(|bytes| std::fs::write(path, bytes).map_err(|e| e.to_string()))
-        .map_err(|e| format!("cannot write --json {}: {e}", path.display()))
+    if let Some(path) = json {
+        serde_json::to_vec_pretty(&doc)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| std::fs::write(path, bytes).map_err(|e| e.to_string()))
+            .map_err(|e| format!("cannot write --json {}: {e}", path.display()))?;
+    }
+    if let Some(path) = page {
+        let value = serde_json::to_value(&doc).map_err(|e| e.to_string())?;
+        crate::report_command::write_page(path, &[("merged", &value)])?;
+    }
+    Ok(())
 }

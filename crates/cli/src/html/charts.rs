@@ -1,0 +1,262 @@
+//! The report's charts, from the runs' JSON documents: throughput, errors
+//! and latency over time (outages shaded), the percentile spectrum of
+//! every kind, command and open-loop latency, and a scan's curve.
+// serde_json::Value's `[]` gives Null for a missing key or index (it never
+// panics, unlike slices); the pages read the documents through it.
+#![allow(clippy::indexing_slicing)]
+
+use super::Run;
+use super::svg::{Chart, Scale, Series};
+use memaslap_engine::Latency;
+use serde_json::Value;
+
+/// The percentiles of a spectrum.
+const SPECTRUM: [f64; 8] = [0.0, 50.0, 75.0, 90.0, 99.0, 99.9, 99.99, 99.999];
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(0.0)
+}
+
+/// The record a saved histogram holds.
+fn record(hdr: &Value) -> Option<Latency> {
+    Latency::from_histogram(hdr.as_str()?).ok()
+}
+
+/// `(percentile, µs)` of `latency`, as far as its count resolves.
+fn spectrum(latency: &Latency) -> Vec<(f64, f64)> {
+    let count = latency.count() as f64;
+    SPECTRUM
+        .iter()
+        .filter(|&&p| p == 0.0 || count * (1.0 - p / 100.0) >= 1.0)
+        .map(|&p| (p, latency.quantile(p / 100.0).as_secs_f64() * 1e6))
+        .collect()
+}
+
+/// Throughput, errors and latency per interval.
+pub(super) fn over_time(runs: &[Run<'_>]) -> Vec<Chart> {
+    let mut rate = Vec::new();
+    let mut errors = Vec::new();
+    let mut latency = Vec::new();
+    let mut shaded = Vec::new();
+    for run in runs {
+        let rows = run.doc["series"].as_array().cloned().unwrap_or_default();
+        // The last row may be a sliver (the drain): too short for a rate.
+        let interval = run.doc["config"]["stat_freq_s"].as_f64().unwrap_or(1.0);
+        let mut gets = Vec::new();
+        let mut sets = Vec::new();
+        let mut failed = Vec::new();
+        let mut commands: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+        let mut quantiles: [Vec<(f64, f64)>; 4] = Default::default();
+        let mut before = 0.0;
+        for row in &rows {
+            let at = num(&row["elapsed_s"]);
+            let length = at - before;
+            before = at;
+            if length < interval / 2.0 {
+                continue;
+            }
+            gets.push((at, num(&row["gets"]) / length));
+            sets.push((at, num(&row["sets"]) / length));
+            for (command, hdr) in row["hdr_v2"]["commands"].as_object().into_iter().flatten() {
+                let count = record(hdr).map_or(0, |l| l.count());
+                if !commands.iter().any(|(name, _)| name == command) {
+                    commands.push((command.clone(), Vec::new()));
+                }
+                if let Some((_, points)) = commands.iter_mut().find(|(name, _)| name == command) {
+                    points.push((at, count as f64 / length));
+                }
+            }
+            failed.push((at, num(&row["errors"])));
+            let mut total = record(&row["hdr_v2"]["get"]).unwrap_or_default();
+            if let Some(set) = record(&row["hdr_v2"]["set"]) {
+                total.merge(&set);
+            }
+            let p999 = total.quantile(0.999).as_secs_f64() * 1e6;
+            for (series, y) in quantiles.iter_mut().zip([
+                num(&row["p50_us"]),
+                num(&row["p99_us"]),
+                p999,
+                num(&row["max_us"]),
+            ]) {
+                series.push((at, y));
+            }
+        }
+        let name = |what: &str| {
+            if runs.len() > 1 {
+                format!("{} {what}", run.name)
+            } else {
+                what.to_string()
+            }
+        };
+        rate.push(Series {
+            name: name("gets/s"),
+            points: gets,
+        });
+        rate.push(Series {
+            name: name("sets/s"),
+            points: sets,
+        });
+        for (command, points) in commands {
+            rate.push(Series {
+                name: name(&format!("{command}/s")),
+                points,
+            });
+        }
+        errors.push(Series {
+            name: name("errors"),
+            points: failed,
+        });
+        for (label, points) in ["p50", "p99", "p99.9", "max"].into_iter().zip(quantiles) {
+            latency.push(Series {
+                name: name(label),
+                points,
+            });
+        }
+        for outage in run.doc["outages"].as_array().into_iter().flatten() {
+            let start = num(&outage["start_s"]);
+            shaded.push((start, start + num(&outage["length_s"])));
+        }
+    }
+    let chart = |title: &str, y: (&str, Scale), series: Vec<Series>| Chart {
+        title: title.to_string(),
+        x: ("seconds".to_string(), Scale::Linear),
+        y: (y.0.to_string(), y.1),
+        series,
+        shaded: shaded.clone(),
+        rule: None,
+    };
+    vec![
+        chart(
+            "Throughput per interval (outages shaded)",
+            ("requests/s", Scale::Linear),
+            rate,
+        ),
+        chart("Errors per interval", ("errors", Scale::Linear), errors),
+        chart("Latency per interval", ("µs", Scale::Log), latency),
+    ]
+}
+
+/// One spectrum chart per run: every kind, command and open-loop latency.
+pub(super) fn spectra(runs: &[Run<'_>]) -> Vec<Chart> {
+    let mut by_kind = Vec::new();
+    let mut by_command = Vec::new();
+    for run in runs {
+        let prefix = if runs.len() > 1 {
+            format!("{} ", run.name)
+        } else {
+            String::new()
+        };
+        let open = run.doc["service_time"].is_object();
+        for kind in ["get", "set", "total"] {
+            // The open loop's service time and send lag, for all requests.
+            let mut curves = vec![("response", &run.doc["latency"][kind])];
+            if open && kind == "total" {
+                curves.push(("service", &run.doc["service_time"][kind]));
+                curves.push(("send lag", &run.doc["send_lag"][kind]));
+            }
+            for (what, latency) in curves {
+                let Some(l) = record(&latency["hdr_v2"]).filter(|l| l.count() > 0) else {
+                    continue;
+                };
+                let name = if open && kind == "total" {
+                    format!("{prefix}{kind} {what}")
+                } else {
+                    format!("{prefix}{kind}")
+                };
+                by_kind.push(Series {
+                    name,
+                    points: spectrum(&l),
+                });
+            }
+        }
+        for (command, figures) in run.doc["commands"].as_object().into_iter().flatten() {
+            if let Some(l) = record(&figures["latency"]["hdr_v2"]).filter(|l| l.count() > 0) {
+                by_command.push(Series {
+                    name: format!("{prefix}{command}"),
+                    points: spectrum(&l),
+                });
+            }
+        }
+    }
+    let chart = |title: &str, series| Chart {
+        title: title.to_string(),
+        x: ("percentile".to_string(), Scale::Nines),
+        y: ("µs".to_string(), Scale::Log),
+        series,
+        shaded: Vec::new(),
+        rule: None,
+    };
+    let mut charts = vec![chart("Latency by kind", by_kind)];
+    if !by_command.is_empty() {
+        charts.push(chart("Latency by command (--mix)", by_command));
+    }
+    charts
+}
+
+/// A scan's latency against achieved rate, with its objective's line.
+pub(super) fn scan(runs: &[Run<'_>]) -> Option<Chart> {
+    let mut series = Vec::new();
+    let mut rule = None;
+    for run in runs {
+        let scan = &run.doc["scan"];
+        let steps = scan["steps"].as_array()?;
+        for (i, label) in ["p50", "p90", "p99", "p99.9"].into_iter().enumerate() {
+            let points = steps
+                .iter()
+                .map(|s| (num(&s["achieved_per_s"]), num(&s["response_us"][i])))
+                .collect();
+            let name = if runs.len() > 1 {
+                format!("{} {label}", run.name)
+            } else {
+                label.to_string()
+            };
+            series.push(Series { name, points });
+        }
+        if rule.is_none() {
+            rule = scan["slo"].as_str().and_then(objective);
+        }
+    }
+    Some(Chart {
+        title: "Response time against achieved rate".to_string(),
+        x: ("achieved requests/s".to_string(), Scale::Linear),
+        y: ("µs".to_string(), Scale::Log),
+        series,
+        shaded: Vec::new(),
+        rule,
+    })
+}
+
+/// The first objective of `--slo` (`p99=1ms,…`) as µs and its label.
+fn objective(slo: &str) -> Option<(f64, String)> {
+    let first = slo.split(',').next()?;
+    let (name, time) = first.split_once('=')?;
+    let time = time.trim();
+    let (number, unit) = time
+        .find(|c: char| c.is_ascii_alphabetic())
+        .map_or((time, "us"), |i| time.split_at(i));
+    let value: f64 = number.parse().ok()?;
+    let us = value
+        * match unit {
+            "ns" => 1e-3,
+            "us" | "µs" => 1.0,
+            "ms" => 1e3,
+            "s" => 1e6,
+            _ => return None,
+        };
+    Some((us, format!("{name} objective")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objectives_read_as_microseconds() {
+        assert_eq!(objective("p99=1ms"), Some((1000.0, "p99 objective".into())));
+        assert_eq!(
+            objective("p999=250us,p50=1ms"),
+            Some((250.0, "p999 objective".into()))
+        );
+        assert_eq!(objective("p99=fast"), None);
+    }
+}

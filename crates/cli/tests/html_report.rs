@@ -1,0 +1,222 @@
+//! `--report`: the HTML page of a run and of a scan parses cleanly, has a
+//! chart per plot whose points match the JSON, and loads nothing from
+//! anywhere; `memaslap report` overlays saved runs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+#[path = "../../proto/tests/support/mod.rs"]
+mod support;
+
+mod common;
+
+use scraper::{Html, Selector};
+use serde_json::Value;
+use std::path::PathBuf;
+use support::Memcached;
+
+fn scratch(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("memaslap-html-{}-{name}", std::process::id()))
+}
+
+/// The page at `path`, parsed; it must parse without an error and load
+/// nothing external.
+fn parse(path: &PathBuf) -> Html {
+    let text = std::fs::read_to_string(path).unwrap();
+    let html = Html::parse_document(&text);
+    assert!(html.errors.is_empty(), "{:?}", html.errors);
+    for external in ["<script", "<link", "src=", "url(", "http://", "https://"] {
+        let outside_svg_namespace = text.replace("http://www.w3.org/2000/svg", "");
+        assert!(
+            !outside_svg_namespace.contains(external),
+            "the page has {external}"
+        );
+    }
+    html
+}
+
+/// A chart drawn: its title, and its series by name with the points kept
+/// in `data-points`.
+type Drawn = (String, Vec<(String, Vec<(f64, f64)>)>);
+
+/// Every chart of the page.
+fn charts(html: &Html) -> Vec<Drawn> {
+    let svg = Selector::parse("svg").unwrap();
+    let title = Selector::parse("title").unwrap();
+    let line = Selector::parse("polyline.series").unwrap();
+    html.select(&svg)
+        .map(|chart| {
+            let name = chart
+                .select(&title)
+                .next()
+                .unwrap()
+                .text()
+                .collect::<String>();
+            let series = chart
+                .select(&line)
+                .map(|l| {
+                    let points = l
+                        .value()
+                        .attr("data-points")
+                        .unwrap()
+                        .split(' ')
+                        .filter(|p| !p.is_empty())
+                        .map(|p| {
+                            let (x, y) = p.split_once(',').unwrap();
+                            (x.parse().unwrap(), y.parse().unwrap())
+                        })
+                        .collect();
+                    (l.value().attr("data-name").unwrap().to_string(), points)
+                })
+                .collect();
+            (name, series)
+        })
+        .collect()
+}
+
+fn series<'a>(charts: &'a [Drawn], chart: &str, name: &str) -> &'a [(f64, f64)] {
+    let (_, lines) = charts.iter().find(|(t, _)| t.starts_with(chart)).unwrap();
+    &lines.iter().find(|(n, _)| n == name).unwrap().1
+}
+
+#[test]
+fn a_run_draws_its_figures_as_its_json_has_them() {
+    let server = Memcached::start();
+    let addr = format!("127.0.0.1:{}", server.port());
+    let page = scratch("run.html");
+    let (run, doc) = common::run_json(&[
+        "-s",
+        &addr,
+        "-t",
+        "2s",
+        "-c",
+        "4",
+        "--keys",
+        "1000",
+        "--mix",
+        "get=8,set=1,delete=1",
+        "--report",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let html = parse(&page);
+    let drawn = charts(&html);
+    let titles: Vec<&str> = drawn.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Throughput per interval (outages shaded)",
+            "Errors per interval",
+            "Latency per interval",
+            "Latency by kind",
+            "Latency by command (--mix)"
+        ]
+    );
+    // Throughput: one point per whole interval row (not the drain's
+    // sliver), at its end, its gets per second of the row.
+    let rows = doc["series"].as_array().unwrap();
+    let mut before = 0.0;
+    let mut whole = Vec::new();
+    for row in rows {
+        let at = row["elapsed_s"].as_f64().unwrap();
+        if at - before >= 0.5 {
+            whole.push((at, row["gets"].as_f64().unwrap() / (at - before)));
+        }
+        before = at;
+    }
+    let gets = series(&drawn, "Throughput", "gets/s");
+    assert!(
+        gets.len() >= 2 && gets.len() == whole.len(),
+        "{gets:?} {whole:?}"
+    );
+    for (point, (at, rate)) in gets.iter().zip(&whole) {
+        assert_eq!(point.0, *at);
+        assert!(
+            (point.1 - rate).abs() < 1e-6 * rate.max(1.0),
+            "{point:?} {rate}"
+        );
+    }
+    // The spectrum's p99 is the JSON's (rounded there to 0.1 µs).
+    for kind in ["get", "set", "total"] {
+        let points = series(&drawn, "Latency by kind", kind);
+        let p99 = points.iter().find(|p| p.0 == 99.0).unwrap().1;
+        let want = doc["latency"][kind]["p99_us"].as_f64().unwrap();
+        assert!((p99 - want).abs() <= 0.051, "{kind}: {p99} vs {want}");
+    }
+    let deletes = series(&drawn, "Latency by command", "delete");
+    assert!(!deletes.is_empty());
+    // Every command of the mix has its throughput over time.
+    for command in ["get", "set", "delete"] {
+        let rate = series(&drawn, "Throughput", &format!("{command}/s"));
+        assert_eq!(rate.len(), gets.len(), "{command}");
+    }
+    let title = Selector::parse("head > title").unwrap();
+    assert_eq!(
+        html.select(&title)
+            .next()
+            .unwrap()
+            .text()
+            .collect::<String>(),
+        "memaslap report: run"
+    );
+    std::fs::remove_file(&page).unwrap();
+}
+
+#[test]
+fn a_scan_draws_its_curve_and_saved_runs_overlay() {
+    let server = Memcached::start();
+    let addr = format!("127.0.0.1:{}", server.port());
+    let (page, saved) = (scratch("scan.html"), scratch("scan.json"));
+    let run = common::memaslap(&[
+        "-s",
+        &addr,
+        "--scan",
+        "1000:3000:2000",
+        "-t",
+        "1s",
+        "--slo",
+        "p99=1ms",
+        "--report",
+        page.to_str().unwrap(),
+        "--json",
+        saved.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let doc: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+    let drawn = charts(&parse(&page));
+    let p99 = series(&drawn, "Response time against achieved rate", "p99");
+    let steps = doc["scan"]["steps"].as_array().unwrap();
+    assert_eq!(p99.len(), steps.len());
+    for (point, step) in p99.iter().zip(steps) {
+        assert_eq!(point.0, step["achieved_per_s"].as_f64().unwrap());
+        assert_eq!(point.1, step["response_us"][2].as_f64().unwrap());
+    }
+    let text = std::fs::read_to_string(&page).unwrap();
+    assert!(text.contains("p99 objective"), "the SLO line is drawn");
+
+    // Two saved runs, overlaid.
+    let other = scratch("other.json");
+    std::fs::copy(&saved, &other).unwrap();
+    let both = scratch("both.html");
+    let report = common::memaslap(&[
+        "report",
+        saved.to_str().unwrap(),
+        other.to_str().unwrap(),
+        "--report",
+        both.to_str().unwrap(),
+    ]);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    let drawn = charts(&parse(&both));
+    let stem = |p: &PathBuf| p.file_stem().unwrap().to_str().unwrap().to_string();
+    for name in [stem(&saved), stem(&other)] {
+        assert!(!series(&drawn, "Response time", &format!("{name} p99")).is_empty());
+    }
+    let bad = common::memaslap(&["report", page.to_str().unwrap(), "--report", "/tmp/x.html"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("not a memaslap --json result"),
+        "{}",
+        bad.stderr
+    );
+    for path in [page, saved, other, both] {
+        std::fs::remove_file(path).unwrap();
+    }
+}
