@@ -29,7 +29,7 @@
 #                   their CPU per operation; 0 skips (default 16)
 #   --conns N       also run N connections on one thread (memcached -c 2N)
 #                   and report RSS per connection; 0 skips (default 10000)
-#   --floor         also run the floor probe (ascii, udp, --depth)
+#   --floor         also run the floor probe (ascii, binary, udp, --depth)
 #   --no-build      use target/release/memaslap (and floor) as they are
 #
 # Every profile uses -T 1 -c 32 (one request in flight per connection) and
@@ -131,6 +131,7 @@ flags_of() {
 floor_flags_of() {
     case "$1" in
         ascii) echo "" ;;
+        binary) echo "--binary" ;;
         udp) echo "--udp" ;;
         *) echo none ;;
     esac

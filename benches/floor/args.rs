@@ -4,7 +4,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 /// What to run, from `-s host:port -c N -t SECONDS [--depth D] [--udp]
-/// [--keys K]`.
+/// [--binary] [--keys K]`.
 pub struct Args {
     /// The memcached server.
     pub server: SocketAddr,
@@ -16,6 +16,8 @@ pub struct Args {
     pub depth: usize,
     /// Datagrams instead of TCP.
     pub udp: bool,
+    /// The binary protocol instead of the text protocol (TCP only).
+    pub binary: bool,
     /// Keys per connection, stored before the measured run (default 1,000:
     /// 32 connections then hold about as many items in memcached as
     /// memaslap's 5-second run stores, and the prepared requests stay small).
@@ -24,15 +26,20 @@ pub struct Args {
 
 /// The usage text.
 pub const USAGE: &str =
-    "usage: floor -s HOST:PORT [-c CONNS] [-t SECONDS] [--depth D] [--udp] [--keys K]";
+    "usage: floor -s HOST:PORT [-c CONNS] [-t SECONDS] [--depth D] [--udp | --binary] [--keys K]";
 
 /// Parses the arguments after the program name.
 pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut server = None;
     let (mut conns, mut seconds, mut depth, mut keys, mut udp) = (32, 5.0, 1, 1_000, false);
+    let mut binary = false;
     while let Some(flag) = args.next() {
         if flag == "--udp" {
             udp = true;
+            continue;
+        }
+        if flag == "--binary" {
+            binary = true;
             continue;
         }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -52,6 +59,9 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     if udp && depth != 1 {
         return Err("--udp runs one request in flight per slot".into());
     }
+    if udp && binary {
+        return Err("--binary runs over TCP".into());
+    }
     let time = Duration::try_from_secs_f64(seconds).map_err(|e| format!("-t: {e}"))?;
     Ok(Args {
         server,
@@ -59,6 +69,7 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         time,
         depth,
         udp,
+        binary,
         keys,
     })
 }

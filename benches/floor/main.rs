@@ -3,11 +3,12 @@
 //!
 //! It sends requests prepared before the run (get:set 9:1, 64-byte keys,
 //! 1 KiB values, 1,000 keys per connection by default, every key stored
-//! first so that gets hit) and finds where each reply ends; nothing else:
+//! first so that gets hit), in the text or the binary protocol, and finds
+//! where each reply ends (by the binary header's body length); nothing else:
 //! no statistics, no timers, no key choice.
 //!
 //! ```text
-//! floor -s HOST:PORT [-c CONNS] [-t SECONDS] [--depth D] [--udp] [--keys K]
+//! floor -s HOST:PORT [-c CONNS] [-t SECONDS] [--depth D] [--udp | --binary] [--keys K]
 //! ```
 //!
 //! It prints one line of `name value` pairs: `ops` completed in the measured
@@ -39,7 +40,7 @@ fn run() -> Result<(), String> {
         args::parse(std::env::args().skip(1)).map_err(|e| format!("{e}\n{}", args::USAGE))?;
     let header = if args.udp { 8 } else { 0 };
     let streams: Vec<_> = (0..args.conns)
-        .map(|c| prepare::Stream::new(c, args.keys, header))
+        .map(|c| prepare::Stream::new(c, args.keys, header, args.binary))
         .collect();
     let setup_ops = prepare::store_keys(args.server, args.conns, args.keys)?;
     let setup_cpu = cpu_us()?;
@@ -51,7 +52,11 @@ fn run() -> Result<(), String> {
     };
     println!(
         "mode {} conns {} depth {} ops {ops} lost {lost} setup_ops {setup_ops} setup_cpu_us {setup_cpu}",
-        if args.udp { "udp" } else { "tcp" },
+        match (args.udp, args.binary) {
+            (true, _) => "udp",
+            (false, true) => "tcp-binary",
+            (false, false) => "tcp",
+        },
         args.conns,
         args.depth
     );

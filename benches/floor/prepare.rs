@@ -20,14 +20,18 @@ pub struct Stream {
 
 impl Stream {
     /// The requests of connection `conn`: one per key in order, every tenth
-    /// a set, each preceded by `header` reserved bytes (UDP's frame header).
-    pub fn new(conn: usize, keys: usize, header: usize) -> Stream {
+    /// a set, each preceded by `header` reserved bytes (UDP's frame header),
+    /// in the binary protocol when `binary`.
+    pub fn new(conn: usize, keys: usize, header: usize, binary: bool) -> Stream {
         let value = vec![b'v'; VALUE_LEN];
         let mut bytes = Vec::new();
         let mut ends = Vec::with_capacity(keys);
         for k in 0..keys {
             bytes.resize(bytes.len() + header, 0);
-            if k % SET_EVERY == SET_EVERY - 1 {
+            let set = k % SET_EVERY == SET_EVERY - 1;
+            if binary {
+                push_binary(&mut bytes, &key(conn, k), set.then_some(&value[..]));
+            } else if set {
                 push_set(&mut bytes, &key(conn, k), &value);
             } else {
                 bytes.extend_from_slice(b"get ");
@@ -65,6 +69,25 @@ fn key(conn: usize, k: usize) -> [u8; KEY_LEN] {
         *dst = src;
     }
     key
+}
+
+/// A binary GET of `key`, or a SET of `key` to `value` (flags and
+/// expiry 0).
+fn push_binary(bytes: &mut Vec<u8>, key: &[u8], value: Option<&[u8]>) {
+    let (opcode, extras) = if value.is_some() {
+        (0x01, 8)
+    } else {
+        (0x00, 0)
+    };
+    let body = extras + key.len() + value.map_or(0, <[u8]>::len);
+    bytes.extend_from_slice(&[0x80, opcode]);
+    bytes.extend_from_slice(&(key.len() as u16).to_be_bytes());
+    bytes.extend_from_slice(&[extras as u8, 0, 0, 0]);
+    bytes.extend_from_slice(&(body as u32).to_be_bytes());
+    bytes.extend_from_slice(&[0; 12]);
+    bytes.resize(bytes.len() + extras, 0);
+    bytes.extend_from_slice(key);
+    bytes.extend_from_slice(value.unwrap_or_default());
 }
 
 fn push_set(bytes: &mut Vec<u8>, key: &[u8], value: &[u8]) {
@@ -119,7 +142,7 @@ mod tests {
 
     #[test]
     fn batches_stay_within_the_cycle() {
-        let s = Stream::new(3, 25, 0);
+        let s = Stream::new(3, 25, 0, false);
         let (r, n, next) = s.batch(0, 16);
         assert_eq!((r.start, n, next), (0, 16, 16));
         assert!(s.bytes[r.clone()].starts_with(b"get floor:00003:00000000:"));
@@ -128,5 +151,10 @@ mod tests {
         let text = String::from_utf8_lossy(&s.bytes);
         assert_eq!(text.matches("\r\nget ").count() + 1, 23);
         assert_eq!(text.matches("set ").count(), 2);
+        let b = Stream::new(3, 10, 0, true);
+        // Nine GETs of 24 + 64 bytes, one SET of 24 + 8 + 64 + 1024.
+        assert_eq!(b.bytes.len(), 9 * 88 + 1120);
+        assert_eq!(&b.bytes[..2], [0x80, 0x00]);
+        assert_eq!(&b.bytes[9 * 88..9 * 88 + 2], [0x80, 0x01]);
     }
 }

@@ -30,13 +30,57 @@ pub fn reply_end(buf: &[u8]) -> Result<Option<usize>, String> {
     }
 }
 
+/// As [`reply_end`], for the binary protocol: a 24-byte header whose
+/// body length says where the reply ends; only success is expected.
+pub fn binary_reply_end(buf: &[u8]) -> Result<Option<usize>, String> {
+    let Some(header) = buf.first_chunk::<24>() else {
+        return Ok(None);
+    };
+    let [
+        magic,
+        opcode,
+        _,
+        _,
+        _,
+        _,
+        status_hi,
+        status_lo,
+        b0,
+        b1,
+        b2,
+        b3,
+        ..,
+    ] = *header;
+    if magic != 0x81 || (status_hi, status_lo) != (0, 0) {
+        return Err(format!(
+            "unexpected binary reply: magic {magic:#04x} opcode {opcode:#04x} status {:#06x}",
+            u16::from_be_bytes([status_hi, status_lo])
+        ));
+    }
+    let end = 24 + u32::from_be_bytes([b0, b1, b2, b3]) as usize;
+    Ok((buf.len() >= end).then_some(end))
+}
+
 fn unexpected(line: &[u8]) -> String {
     format!("unexpected reply: {:?}", String::from_utf8_lossy(line))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::reply_end;
+    use super::{binary_reply_end, reply_end};
+
+    #[test]
+    fn finds_the_end_of_a_binary_reply() {
+        let mut hit = vec![0x81, 0x00, 0, 0, 4, 0, 0, 0, 0, 0, 0, 7];
+        hit.extend([0; 12]);
+        hit.extend([0, 0, 0, 0, b'a', b'b', b'c']);
+        assert_eq!(binary_reply_end(&hit), Ok(Some(31)));
+        assert_eq!(binary_reply_end(&hit[..30]), Ok(None));
+        assert_eq!(binary_reply_end(&hit[..10]), Ok(None));
+        let mut miss = hit.clone();
+        miss[7] = 1;
+        assert!(binary_reply_end(&miss).is_err());
+    }
 
     #[test]
     fn finds_the_end_of_each_reply_kind() {

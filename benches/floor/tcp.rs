@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::args::Args;
 use crate::prepare::Stream;
-use crate::reply::reply_end;
+use crate::reply::{binary_reply_end, reply_end};
 
 /// Receive buffer per connection; a batch of replies must fit.
 const BUF: usize = 64 * 1024;
@@ -98,7 +98,12 @@ pub fn run(args: &Args, streams: Vec<Stream>) -> Result<u64, String> {
         for ev in events.iter().take(n as usize) {
             let key = ev.u64 as usize;
             let conn = conns.get_mut(key).ok_or("unknown epoll key")?;
-            ops += on_readable(conn, running, args.depth)?;
+            let end = if args.binary {
+                binary_reply_end
+            } else {
+                reply_end
+            };
+            ops += on_readable(conn, running, args.depth, end)?;
         }
     }
     Ok(ops)
@@ -107,7 +112,12 @@ pub fn run(args: &Args, streams: Vec<Stream>) -> Result<u64, String> {
 /// Reads what has arrived (a read that fills the buffer is followed by
 /// another, as the socket is edge-triggered), counts the replies that ended,
 /// and sends the next batch when the last one ended.
-fn on_readable(conn: &mut Conn, running: bool, depth: usize) -> Result<u64, String> {
+fn on_readable(
+    conn: &mut Conn,
+    running: bool,
+    depth: usize,
+    reply_end: fn(&[u8]) -> Result<Option<usize>, String>,
+) -> Result<u64, String> {
     let mut done = 0;
     loop {
         let room = conn.buf.get_mut(conn.filled..).unwrap_or_default();
