@@ -17,7 +17,8 @@
 # before the run (it reports both; they are subtracted).
 #
 # Usage: benches/compare.sh [--runs N] [--time SECONDS] [--profiles LIST]
-#                           [--depth N] [--conns N] [--floor] [--no-build]
+#                           [--depth N] [--conns N] [--floor] [--csv FILE]
+#                           [--no-build]
 #   --runs N        runs per client and profile (default 3, at least 1)
 #   --time S        seconds per run (default 5)
 #   --profiles L    comma-separated among ascii,binary,udp,multiget,meta
@@ -30,7 +31,13 @@
 #   --conns N       also run N connections on one thread (memcached -c 2N)
 #                   and report RSS per connection; 0 skips (default 10000)
 #   --floor         also run the floor probe (ascii, binary, udp, --depth)
+#   --csv FILE      also write every median row, with its spread, to FILE
+#                   (section,profile,client,runs,ops,cpu_s,us_op,us_op_min,
+#                   us_op_max,rss_kb), for comparing later runs
 #   --no-build      use target/release/memaslap (and floor) as they are
+#
+# Each median row has the spread of its runs' µs/op (min and max) beside it;
+# take --runs 7 when a few percent matter.
 #
 # Every profile uses -T 1 -c 32 (one request in flight per connection) and
 # the default workload of both tools: get:set 9:1, 64-byte keys, 1 KiB
@@ -41,6 +48,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs=3
+csv=""
 seconds=5
 profiles="ascii,binary,udp,multiget"
 many=10000
@@ -50,13 +58,14 @@ floor=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs="$2"; shift 2 ;;
+        --csv) csv="$2"; shift 2 ;;
         --time) seconds="$2"; shift 2 ;;
         --profiles) profiles="$2"; shift 2 ;;
         --conns) many="$2"; shift 2 ;;
         --depth) depth="$2"; shift 2 ;;
         --floor) floor=1; shift ;;
         --no-build) build=0; shift ;;
-        -h|--help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,45p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
 done
@@ -137,15 +146,27 @@ floor_flags_of() {
     esac
 }
 
-# Prints the median ops, CPU seconds, µs/op and RSS of a file of runs.
+# Prints the median ops, CPU seconds, µs/op and RSS of a file of runs, and
+# the least and most µs/op.
 medians() {
     local f="$1"
-    printf '%s %s %s %s\n' \
+    printf '%s %s %s %s %s %s\n' \
         "$(awk '{ print $1 }' "$f" | median)" \
         "$(awk '{ print $2 + $3 }' "$f" | median)" \
         "$(awk '$1 > 0 { printf "%.4f\n", ($2 + $3) * 1e6 / $1 }' "$f" | median)" \
-        "$(awk '{ print $4 }' "$f" | median)"
+        "$(awk '{ print $4 }' "$f" | median)" \
+        "$(awk '$1 > 0 { printf "%.4f\n", ($2 + $3) * 1e6 / $1 }' "$f" | sort -g | head -1)" \
+        "$(awk '$1 > 0 { printf "%.4f\n", ($2 + $3) * 1e6 / $1 }' "$f" | sort -g | tail -1)"
 }
+
+# csv_row SECTION PROFILE CLIENT OPS CPU USOP RSS MIN MAX: one row of --csv.
+csv_row() {
+    [ -n "$csv" ] || return 0
+    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$1" "$2" "$3" "$runs" "$4" "$5" "$6" "$8" "$9" "$7" >>"$csv"
+}
+if [ -n "$csv" ]; then
+    echo "section,profile,client,runs,ops,cpu_s,us_op,us_op_min,us_op_max,rss_kb" >"$csv"
+fi
 
 echo "memaslap-rs: $("$ours" --version 2>/dev/null || echo "$ours")"
 echo "original:    $original ($(dpkg-query -W -f '${Version}' libmemcached-tools 2>/dev/null || echo '?'))"
@@ -156,7 +177,7 @@ if [ "$floor" -eq 1 ]; then
 fi
 echo
 
-printf '%-9s %-9s %11s %9s %9s %9s\n' profile client ops cpu_s us/op rss_kb
+printf '%-9s %-9s %11s %9s %9s %9s %17s\n' profile client ops cpu_s us/op rss_kb "us/op min-max"
 summary=()
 IFS=',' read -r -a wanted <<<"$profiles"
 for profile in "${wanted[@]}"; do
@@ -181,8 +202,9 @@ for profile in "${wanted[@]}"; do
     done
     floor_usop=""
     for client in "${clients[@]}"; do
-        read -r ops cpu usop rss <<<"$(medians "$work/$client.runs")"
-        printf '%-9s %-9s %11.0f %9.2f %9.3f %9.0f\n' "$profile" "$client" "$ops" "$cpu" "$usop" "$rss"
+        read -r ops cpu usop rss lo hi <<<"$(medians "$work/$client.runs")"
+        printf '%-9s %-9s %11.0f %9.2f %9.3f %9.0f %8.3f-%-8.3f\n' "$profile" "$client" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi"
+        csv_row profile "$profile" "$client" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi"
         eval "${client}_usop=$usop ${client}_rss=$rss"
     done
     if [ "$profile" = meta ]; then
@@ -207,7 +229,7 @@ fi
 if [ "$depth" -gt 1 ]; then
     echo
     echo "pipelining: --depth $depth against --depth 1 (ASCII, -T 1 -c 32, ${seconds}s):"
-    printf '%-9s %-9s %11s %9s %9s %9s\n' client depth ops cpu_s us/op rss_kb
+    printf '%-9s %-9s %11s %9s %9s %9s %17s\n' client depth ops cpu_s us/op rss_kb "us/op min-max"
     clients=(ours)
     [ "$floor" -eq 1 ] && clients=(floor ours)
     for client in "${clients[@]}"; do : >"$work/$client.d1.runs"; : >"$work/$client.dn.runs"; done
@@ -219,10 +241,11 @@ if [ "$depth" -gt 1 ]; then
     done
     for client in "${clients[@]}"; do
         for f in d1 dn; do
-            read -r ops cpu usop rss <<<"$(medians "$work/$client.$f.runs")"
+            read -r ops cpu usop rss lo hi <<<"$(medians "$work/$client.$f.runs")"
             label=1
             [ "$f" = dn ] && label="$depth"
-            printf '%-9s %-9s %11.0f %9.2f %9.3f %9.0f\n' "$client" "$label" "$ops" "$cpu" "$usop" "$rss"
+            printf '%-9s %-9s %11.0f %9.2f %9.3f %9.0f %8.3f-%-8.3f\n' "$client" "$label" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi"
+            csv_row "depth-$label" ascii "$client" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi"
             eval "${client}_${f}_usop=$usop"
         done
     done
