@@ -4,6 +4,9 @@
 //! password in no output.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+#[path = "../../proto/tests/support/mod.rs"]
+mod support;
+
 mod common;
 
 use common::Run;
@@ -113,30 +116,17 @@ impl Server {
         conn.set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
         let cred = format!("alice {TEXT_PASSWORD}");
-        let login = format!(
-            "set memaslap-auth 0 0 {}\r\n{cred}\r\nstats\r\n",
-            cred.len()
-        );
+        let login = format!("set memaslap-auth 0 0 {}\r\n{cred}\r\n", cred.len());
         conn.write_all(login.as_bytes()).unwrap();
-        let mut text = String::new();
-        let mut buf = [0u8; 4096];
-        while !text.ends_with("END\r\n") {
-            let n = conn.read(&mut buf).unwrap();
-            assert!(n > 0, "memcached closed the stats connection: {text}");
-            text.push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-        assert!(text.starts_with("STORED\r\n"), "{text}");
-        text.lines()
-            .filter_map(|line| {
-                let mut parts = line.split(' ');
-                match (parts.next(), parts.next(), parts.next()) {
-                    (Some("STAT"), Some(name), Some(value)) => {
-                        value.parse().ok().map(|v| (name.to_string(), v))
-                    }
-                    _ => None,
-                }
-            })
-            .collect()
+        let mut stored = [0u8; 8];
+        conn.read_exact(&mut stored).unwrap();
+        assert_eq!(
+            &stored,
+            b"STORED\r\n",
+            "{}",
+            String::from_utf8_lossy(&stored)
+        );
+        support::stats_of(&mut conn)
     }
 
     /// `stats` in the binary protocol, after a SASL PLAIN login.
@@ -197,22 +187,12 @@ impl Drop for Server {
 
 /// Runs memaslap with `args`, and `password` in $MEMASLAP_PASSWORD.
 fn run(args: &[&str], password: Option<&str>) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_memaslap"));
-    command.args(args).env_remove("MEMCACHED_SERVERS");
+    let mut command = common::command(args);
     match password {
         Some(p) => command.env("MEMASLAP_PASSWORD", p),
         None => command.env_remove("MEMASLAP_PASSWORD"),
     };
-    let out = command.output().unwrap();
-    let run = Run {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        code: out.status.code().unwrap_or(-1),
-    };
-    if run.stdout.lines().any(|l| l.starts_with("requests: ")) {
-        run.check_identity();
-    }
-    run
+    common::run(&mut command)
 }
 
 /// Checks that no output of `run`, nor the file `json`, holds the password.
@@ -389,24 +369,15 @@ fn the_text_auth_file_logs_in_every_connection_and_again_after_a_restart() {
 
     // Under -R, every connection logs in again on the restarted server.
     let port = server.port;
-    let child = Command::new(env!("CARGO_BIN_EXE_memaslap"))
-        .args(["-s", &addr, "--user", "alice", "-R", "-t", "3s", "-c", "4"])
-        .env("MEMASLAP_PASSWORD", TEXT_PASSWORD)
-        .env_remove("MEMCACHED_SERVERS")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = common::spawn(
+        common::command(&["-s", &addr, "--user", "alice", "-R", "-t", "3s", "-c", "4"])
+            .env("MEMASLAP_PASSWORD", TEXT_PASSWORD),
+    );
     std::thread::sleep(Duration::from_millis(1000));
     drop(server);
     std::thread::sleep(Duration::from_millis(500));
     let back = Server::start_on(port, &["-Y", &users], None);
-    let out = child.wait_with_output().unwrap();
-    let restarted = Run {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        code: out.status.code().unwrap_or(-1),
-    };
+    let restarted = common::finished(child);
     restarted.check_identity();
     assert_eq!(
         restarted.code, 0,

@@ -115,24 +115,45 @@ impl Run {
     }
 }
 
-/// Runs the binary with `args` and no `MEMCACHED_SERVERS`. When the run
-/// printed its accounting, the identity sent = completed + failed + timed
-/// out is checked.
-pub fn memaslap(args: &[&str]) -> Run {
-    let output: Output = Command::new(env!("CARGO_BIN_EXE_memaslap"))
-        .args(args)
-        .env_remove("MEMCACHED_SERVERS")
-        .output()
-        .expect("run memaslap");
-    let run = Run {
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        code: output.status.code().unwrap_or(-1),
-    };
+impl From<Output> for Run {
+    /// What a finished binary printed, and its exit status (-1 when a
+    /// signal ended it).
+    fn from(output: Output) -> Run {
+        Run {
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            code: output.status.code().unwrap_or(-1),
+        }
+    }
+}
+
+/// The binary with `args`, without `MEMCACHED_SERVERS`.
+pub fn command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_memaslap"));
+    command.args(args).env_remove("MEMCACHED_SERVERS");
+    command
+}
+
+/// Runs `command` to its end. When the run printed its accounting, the
+/// identity sent = completed + failed + timed out is checked.
+pub fn run(command: &mut Command) -> Run {
+    let run = Run::from(command.output().expect("run memaslap"));
     if run.stdout.lines().any(|l| l.starts_with("requests: ")) {
         run.check_identity();
     }
     run
+}
+
+/// Runs the binary with `args` and no `MEMCACHED_SERVERS`, checking the
+/// accounting identity as [`run`] does.
+pub fn memaslap(args: &[&str]) -> Run {
+    run(&mut command(args))
+}
+
+/// Waits for a binary started with [`spawn`]: what it printed, and its
+/// exit status.
+pub fn finished(child: std::process::Child) -> Run {
+    Run::from(child.wait_with_output().expect("wait for memaslap"))
 }
 
 /// Runs memaslap with `args` and `--json`, returning the report and the
@@ -201,11 +222,9 @@ pub fn run_instances(n: u32, args: &[&str]) -> Results {
         .enumerate()
         .map(|(i, json)| {
             spawn(
-                Command::new(env!("CARGO_BIN_EXE_memaslap"))
-                    .args(args)
+                command(args)
                     .args(["--instance", &format!("{i}/{n}")])
-                    .args(["--json", json.to_str().unwrap()])
-                    .env_remove("MEMCACHED_SERVERS"),
+                    .args(["--json", json.to_str().unwrap()]),
             )
         })
         .collect();

@@ -9,8 +9,7 @@ mod support;
 
 mod common;
 
-use common::{Run, memaslap};
-use std::process::{Command, Stdio};
+use common::memaslap;
 use std::time::Duration;
 use support::Memcached;
 
@@ -66,24 +65,13 @@ fn under_retry_rejected_connections_back_off_and_come_back_when_there_is_room() 
     let server = Memcached::start_with(&["-c", "32"]);
     let port = server.port();
     let addr = format!("127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_memaslap"))
-        .args([
-            "-s", &addr, "-R", "-t", "4s", "-c", "64", "-w", "1k", "--seed", "3",
-        ])
-        .env_remove("MEMCACHED_SERVERS")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = common::spawn(&mut common::command(&[
+        "-s", &addr, "-R", "-t", "4s", "-c", "64", "-w", "1k", "--seed", "3",
+    ]));
     std::thread::sleep(Duration::from_millis(1500));
     drop(server);
     let _roomy = Memcached::start_on(port, &["-c", "1024"]);
-    let output = child.wait_with_output().unwrap();
-    let run = Run {
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        code: output.status.code().unwrap_or(-1),
-    };
+    let run = common::finished(child);
     run.check_identity();
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(!run.stdout.contains(" were rejected by "), "{}", run.stdout);

@@ -7,8 +7,6 @@ mod support;
 
 mod common;
 
-use common::Run;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 use support::Memcached;
 
@@ -26,24 +24,14 @@ fn restarted(extra: &[&str]) {
     let server = Memcached::start();
     let port = server.port();
     let addr = format!("127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_memaslap"))
-        .args(["-s", &addr, "-R", "-t", "3s", "-c", "4", "--seed", "3"])
-        .args(extra)
-        .env_remove("MEMCACHED_SERVERS")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = common::spawn(
+        common::command(&["-s", &addr, "-R", "-t", "3s", "-c", "4", "--seed", "3"]).args(extra),
+    );
     std::thread::sleep(Duration::from_millis(1000));
     drop(server);
     std::thread::sleep(Duration::from_millis(500));
     let back = Memcached::start_on(port, &[]);
-    let output = child.wait_with_output().unwrap();
-    let run = Run {
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        code: output.status.code().unwrap_or(-1),
-    };
+    let run = common::finished(child);
     run.check_identity();
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     // Every connection saw the server go and come back.

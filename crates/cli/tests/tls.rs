@@ -9,8 +9,7 @@ mod support;
 mod common;
 mod tls_support;
 
-use common::{Run, memaslap, run_json};
-use std::process::{Command, Stdio};
+use common::{memaslap, run_json};
 use std::time::Duration;
 use tls_support::{Pki, TlsMemcached};
 
@@ -188,24 +187,15 @@ fn a_restarted_tls_server_gets_every_connection_back() {
     let pki = Pki::new("restart");
     let server = TlsMemcached::start(&pki, &[]);
     let (port, plain, addr) = (server.port, server.plain, server.addr());
-    let child = Command::new(env!("CARGO_BIN_EXE_memaslap"))
-        .args(["-s", &addr, "--tls", "--tls-ca", &pki.path("ca.pem")])
-        .args(["-R", "-t", "3s", "-c", "4", "--seed", "3"])
-        .env_remove("MEMCACHED_SERVERS")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = common::spawn(
+        common::command(&["-s", &addr, "--tls", "--tls-ca", &pki.path("ca.pem")])
+            .args(["-R", "-t", "3s", "-c", "4", "--seed", "3"]),
+    );
     std::thread::sleep(Duration::from_millis(1000));
     drop(server);
     std::thread::sleep(Duration::from_millis(500));
     let back = TlsMemcached::start_on(&pki, &[], port, plain);
-    let output = child.wait_with_output().unwrap();
-    let run = Run {
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        code: output.status.code().unwrap_or(-1),
-    };
+    let run = common::finished(child);
     run.check_identity();
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let reconnects = run

@@ -121,26 +121,7 @@ impl TlsMemcached {
 
     /// Every numeric line of `stats`, read on the plaintext port.
     pub fn stats(&self) -> std::collections::HashMap<String, u64> {
-        let mut conn = TcpStream::connect(("127.0.0.1", self.plain)).unwrap();
-        conn.write_all(b"stats\r\n").unwrap();
-        let mut text = String::new();
-        let mut buf = [0u8; 4096];
-        while !text.ends_with("END\r\n") {
-            let n = conn.read(&mut buf).unwrap();
-            assert!(n > 0, "memcached closed the stats connection");
-            text.push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-        text.lines()
-            .filter_map(|line| {
-                let mut parts = line.split(' ');
-                match (parts.next(), parts.next(), parts.next()) {
-                    (Some("STAT"), Some(name), Some(value)) => {
-                        value.parse().ok().map(|v| (name.to_string(), v))
-                    }
-                    _ => None,
-                }
-            })
-            .collect()
+        crate::support::stats_of(&mut TcpStream::connect(("127.0.0.1", self.plain)).unwrap())
     }
 
     /// `127.0.0.1:port`, the TLS address.

@@ -60,26 +60,7 @@ impl Memcached {
 
     /// Every numeric line of `stats`, by name, read over a new connection.
     pub fn stats(&self) -> std::collections::HashMap<String, u64> {
-        let mut conn = self.connect();
-        conn.write_all(b"stats\r\n").expect("send stats");
-        let mut text = String::new();
-        let mut buf = [0u8; 4096];
-        while !text.ends_with("END\r\n") {
-            let n = conn.read(&mut buf).expect("read stats");
-            assert!(n > 0, "memcached closed the stats connection");
-            text.push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-        text.lines()
-            .filter_map(|line| {
-                let mut parts = line.split(' ');
-                match (parts.next(), parts.next(), parts.next()) {
-                    (Some("STAT"), Some(name), Some(value)) => {
-                        value.parse().ok().map(|v| (name.to_string(), v))
-                    }
-                    _ => None,
-                }
-            })
-            .collect()
+        stats_of(&mut self.connect())
     }
 
     /// The value of one numeric line of `stats`, read over a new connection
@@ -227,4 +208,28 @@ fn wait_ready(child: &mut Child, port: u16) -> Result<(), String> {
         }
         thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Every numeric line of `stats`, by name, asked for and read on `conn`
+/// (a text-protocol connection, already logged in where the server asks).
+pub fn stats_of(conn: &mut TcpStream) -> std::collections::HashMap<String, u64> {
+    conn.write_all(b"stats\r\n").expect("send stats");
+    let mut text = String::new();
+    let mut buf = [0u8; 4096];
+    while !text.ends_with("END\r\n") {
+        let n = conn.read(&mut buf).expect("read stats");
+        assert!(n > 0, "memcached closed the stats connection: {text}");
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    text.lines()
+        .filter_map(|line| {
+            let mut parts = line.split(' ');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some("STAT"), Some(name), Some(value)) => {
+                    value.parse().ok().map(|v| (name.to_string(), v))
+                }
+                _ => None,
+            }
+        })
+        .collect()
 }
