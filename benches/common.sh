@@ -70,3 +70,33 @@ server_ops() {
 
 # The median of the numbers on standard input, one per line.
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# CPU time charged to a client: the scheduler's own sum (perf's task-clock)
+# where perf works; otherwise GNU time's user + system, which the kernel
+# samples at its tick and which, on a VM, overstates a thread that sleeps
+# and wakes often. `clock` names the one in use.
+if command -v perf >/dev/null 2>&1 && perf stat -x, -e task-clock -o /dev/null true 2>/dev/null; then
+    clock=task-clock
+else
+    clock="user+sys"
+fi
+
+# cpu_meter FILE: the command prefix that charges the command after it to
+# FILE (read back with cpu_seconds).
+cpu_meter() {
+    if [ "$clock" = task-clock ]; then
+        echo perf stat -x, -e task-clock -o "$1"
+    else
+        echo /usr/bin/time -f "%U,%S" -o "$1"
+    fi
+}
+
+# cpu_seconds FILE: the CPU seconds cpu_meter wrote to FILE.
+cpu_seconds() {
+    if [ "$clock" = task-clock ]; then
+        # perf -x, prints "msec,,task-clock,...".
+        awk -F, '$3 ~ /^task-clock/ { printf "%.6f\n", $1 / 1000 }' "$1"
+    else
+        awk -F, '{ printf "%.6f\n", $1 + $2 }' "$1"
+    fi
+}

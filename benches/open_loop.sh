@@ -59,22 +59,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# CPU time: the scheduler's own sum (perf's task-clock) where perf works;
-# otherwise GNU time's user + system, which the kernel samples at its tick
-# and which, on a VM, overstates a thread that sleeps and wakes often.
-if command -v perf >/dev/null 2>&1 && perf stat -x, -e task-clock -o /dev/null true 2>/dev/null; then
-    clock=task-clock
-    meter=(perf stat -x, -e task-clock -o "$work/time")
-else
-    clock="user+sys"
-    meter=(/usr/bin/time -f "%U %S" -o "$work/time")
-fi
-
-# run_loop FLAGS... : one run of ours; prints "ops user sys" (with
-# task-clock: "ops cpu 0").
+# run_loop FLAGS... : one run of ours; prints "ops cpu_seconds" (CPU by
+# common.sh's cpu_meter).
 run_loop() {
     start_server 4096
-    local before after
+    local before after meter
+    read -r -a meter <<<"$(cpu_meter "$work/time")"
     before="$(server_ops)"
     if ! "${meter[@]}" taskset -c "$client_cpu" \
         "$ours" -s "127.0.0.1:$port" -T 1 -c 32 -t "${seconds}s" --seed 1 "$@" \
@@ -84,17 +74,11 @@ run_loop() {
     fi
     after="$(server_ops)"
     stop_server
-    if [ "$clock" = task-clock ]; then
-        # perf -x, prints "msec,,task-clock,...".
-        awk -F, -v ops="$((after - before))" '$3 ~ /^task-clock/ { printf "%d %.6f 0\n", ops, $1 / 1000 }' "$work/time"
-    else
-        read -r user sys <"$work/time"
-        echo "$((after - before)) $user $sys"
-    fi
+    echo "$((after - before)) $(cpu_seconds "$work/time")"
 }
 
-# µs of CPU per request, one line per run of a file of "ops user sys".
-per_request() { awk '$1 > 0 { printf "%.4f\n", ($2 + $3) * 1e6 / $1 }' "$1"; }
+# µs of CPU per request, one line per run of a file of "ops cpu_seconds".
+per_request() { awk '$1 > 0 { printf "%.4f\n", $2 * 1e6 / $1 }' "$1"; }
 
 echo "memaslap-rs: $("$ours" --version 2>/dev/null || echo "$ours")"
 echo "memcached $(memcached -V | cut -d' ' -f2) -t 1 on cpu $server_cpu, client on cpu $client_cpu;" \
@@ -110,7 +94,7 @@ for _ in $(seq "$runs"); do
             *) flags=(--rate "$rate" --wake "$loop") ;;
         esac
         run_loop "${flags[@]}" | tee -a "$work/$loop.runs" |
-            awk -v l="$loop" '{ printf "  run %-7s %9d requests %7.2f s cpu %7.3f us/request\n", l, $1, $2 + $3, ($2 + $3) * 1e6 / $1 }' >&2
+            awk -v l="$loop" '{ printf "  run %-7s %9d requests %7.2f s cpu %7.3f us/request\n", l, $1, $2, $2 * 1e6 / $1 }' >&2
     done
 done
 printf '%-8s %11s %11s %11s %11s\n' loop requests us/req min max

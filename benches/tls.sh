@@ -60,11 +60,6 @@ printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$work/ext"
 openssl x509 -req -in "$work/cert.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" \
     -CAcreateserial -days 1 -extfile "$work/ext" -out "$work/cert.pem" 2>/dev/null
 
-if command -v perf >/dev/null 2>&1 && perf stat -x, -e task-clock -o /dev/null true 2>/dev/null; then
-    clock=task-clock
-else
-    clock="user+sys"
-fi
 
 tls_port="" plain_port=""
 start_tls_server() {
@@ -95,14 +90,9 @@ run_one() {
     else
         args=(-s "127.0.0.1:$plain_port" --depth "$depth")
     fi
-    local before after
+    local before after meter
+    read -r -a meter <<<"$(cpu_meter "$work/time")"
     before="$(server_ops)"
-    local meter
-    if [ "$clock" = task-clock ]; then
-        meter=(perf stat -x, -e task-clock -o "$work/time")
-    else
-        meter=(/usr/bin/time -f "%U %S" -o "$work/time")
-    fi
     if ! "${meter[@]}" taskset -c "$client_cpu" "$ours" -T 1 -c 32 -t "${seconds}s" --seed 1 "${args[@]}" \
         >"$work/run.out" 2>&1; then
         echo "memaslap ${args[*]} failed:" >&2
@@ -110,11 +100,7 @@ run_one() {
     fi
     after="$(server_ops)"
     stop_server
-    if [ "$clock" = task-clock ]; then
-        awk -F, -v ops="$((after - before))" '$3 ~ /^task-clock/ { printf "%d %.6f\n", ops, $1 / 1000 }' "$work/time"
-    else
-        awk -v ops="$((after - before))" '{ printf "%d %.6f\n", ops, $1 + $2 }' "$work/time"
-    fi
+    echo "$((after - before)) $(cpu_seconds "$work/time")"
 }
 
 us_per_request() { awk '$1 > 0 { printf "%.4f\n", $2 * 1e6 / $1 }' "$1"; }
