@@ -5,7 +5,9 @@
 //!
 //! The run's report interval is far longer than the run, so the only
 //! per-interval work (a snapshot of the statistics) does not happen while
-//! allocations are counted. Requests are counted by the server.
+//! allocations are counted. Requests are counted by the server. Over TLS
+//! the handshakes come before counting starts; the requests after them
+//! must not allocate either.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 #[path = "../../proto/tests/support/mod.rs"]
@@ -19,11 +21,14 @@ use memaslap_engine::Protocol;
 use memaslap_engine::Server;
 use memaslap_engine::run;
 use memaslap_engine::{ArrivalKind, EngineConfig, Mode, OpenLoopConfig, Stop, Wake};
+use memaslap_engine::{TlsClient, TlsOptions};
 use memaslap_workload::{
     KeyDist, KeyspaceConfig, SizeDist, TraceConfig, TraceFormat, TracePlan, Workload,
     WorkloadConfig, scan,
 };
+use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair, SanType};
 use std::cell::Cell;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use support::Memcached;
@@ -56,9 +61,73 @@ const MEASURED: u64 = 100_000;
 
 /// Requests the server has answered (one `cmd_get` per get request, as
 /// long as multi-gets are not used).
-fn served(server: &Memcached, keys_per_get: u64) -> u64 {
-    let stats = server.stats();
+fn served(stats_port: u16, keys_per_get: u64) -> u64 {
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", stats_port)).unwrap();
+    let stats = support::stats_of(&mut conn);
     stats["cmd_get"] / keys_per_get + stats["cmd_set"]
+}
+
+/// A memcached started here, killed when dropped.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A memcached whose port speaks TLS, with a plaintext port beside it for
+/// the stats, and the client configuration that trusts its certificate.
+fn tls_server(dir: &std::path::Path) -> (Child, u16, u16, Arc<TlsClient>) {
+    let ca_key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = params.self_signed(&ca_key).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    leaf.subject_alt_names
+        .push(SanType::IpAddress([127, 0, 0, 1].into()));
+    let leaf = leaf.signed_by(&key, &ca, &ca_key).unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let path = |name: &str| dir.join(name);
+    std::fs::write(path("ca.pem"), ca.pem()).unwrap();
+    std::fs::write(path("server.pem"), leaf.pem()).unwrap();
+    std::fs::write(path("server.key"), key.serialize_pem()).unwrap();
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (port, plain) = (free(), free());
+    let settings = format!(
+        "ssl_chain_cert={},ssl_key={}",
+        path("server.pem").display(),
+        path("server.key").display()
+    );
+    let server = Child(
+        std::process::Command::new("memcached")
+            .args(["-Z", "-o", &settings, "-U", "0", "-u", "root", "-t", "1"])
+            .args(["-m", "1024", "-l", &format!("127.0.0.1:{port}")])
+            .args(["-l", &format!("notls:127.0.0.1:{plain}")])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("memcached starts"),
+    );
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", plain)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let client = TlsClient::new(&TlsOptions {
+        ca: Some(path("ca.pem")),
+        ..TlsOptions::default()
+    })
+    .unwrap();
+    (server, port, plain, Arc::new(client))
 }
 
 /// Runs the engine against a fresh memcached and returns the allocations
@@ -70,7 +139,18 @@ fn count_allocations(
 ) -> (u64, u64) {
     EXEMPT.with(|e| e.set(true));
     let server = Memcached::start_with(&["-m", "1024"]);
-    let mut config = EngineConfig::new(vec![Server::new("127.0.0.1", server.port())]);
+    count_allocations_on(server.port(), server.port(), tune, workload)
+}
+
+/// As [`count_allocations`], against the memcached on `port`, whose
+/// stats are read on `stats_port`.
+fn count_allocations_on(
+    port: u16,
+    stats_port: u16,
+    tune: impl FnOnce(&mut EngineConfig),
+    workload: &WorkloadConfig,
+) -> (u64, u64) {
+    let mut config = EngineConfig::new(vec![Server::new("127.0.0.1", port)]);
     config.concurrency = 16;
     config.stop = Stop::After(Duration::from_secs(3600));
     config.report_interval = Some(Duration::from_secs(3600));
@@ -81,13 +161,13 @@ fn count_allocations(
     let watch = || {
         EXEMPT.with(|e| e.set(true));
         let wait_for = |target: u64| loop {
-            let now = served(&server, keys_per_get);
+            let now = served(stats_port, keys_per_get);
             if now >= target {
                 return now;
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        let base = served(&server, keys_per_get);
+        let base = served(stats_port, keys_per_get);
         let from = wait_for(base + WARM_UP);
         ALLOCATIONS.store(0, Ordering::SeqCst);
         MEASURING.store(true, Ordering::SeqCst);
@@ -235,5 +315,27 @@ fn main() {
     let counted = count_allocations(|c| c.depth = 4, &replay);
     let _ = std::fs::remove_file(&path);
     assert_no_allocation("trace replay, zstd, depth 4", counted);
-    println!("no_alloc: 10 passed, 0 failed");
+    // TLS: after the handshake, records are sealed and opened in place.
+    let dir = std::env::temp_dir().join(format!("no-alloc-tls-{}", std::process::id()));
+    let (server, port, plain, tls) = tls_server(&dir);
+    for (name, protocol, depth) in [
+        ("tls, ascii", Protocol::Ascii, 1),
+        ("tls, binary, depth 16", Protocol::Binary, 16),
+        ("tls, meta multi-get, depth 4", Protocol::Meta, 4),
+    ] {
+        let workload = if protocol == Protocol::Meta {
+            &multi_get
+        } else {
+            &verified
+        };
+        let tune = |c: &mut EngineConfig| {
+            c.protocol = protocol;
+            c.depth = depth;
+            c.tls = Some(Arc::clone(&tls));
+        };
+        assert_no_allocation(name, count_allocations_on(port, plain, tune, workload));
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+    println!("no_alloc: 13 passed, 0 failed");
 }

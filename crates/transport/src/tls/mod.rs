@@ -5,9 +5,16 @@
 //! handed). Sessions resume across reconnects: every socket of a run
 //! shares the configuration and so its session cache.
 
+mod handshake;
 mod insecure;
 mod reason;
+mod record;
 mod session;
+mod traffic;
+mod wire;
+
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -144,6 +151,10 @@ impl TlsClient {
             ),
             None => None,
         };
+        // The record layer takes the traffic keys once the handshake is
+        // done (`traffic.rs`).
+        let mut config = config;
+        config.enable_secret_extraction = true;
         Ok(TlsClient {
             config: Arc::new(config),
             sni,
