@@ -55,13 +55,40 @@ impl core::error::Error for KeyError {}
 /// ```
 pub fn check_text_key(key: &[u8]) -> Result<(), KeyError> {
     check_binary_key(key)?;
-    match key.iter().position(|&b| b <= b' ' || b == 0x7f) {
+    if !has_refused_byte(key) {
+        return Ok(());
+    }
+    match key.iter().position(|&b| refused(b)) {
         Some(position) => Err(KeyError::InvalidByte {
             position,
             byte: key.get(position).copied().unwrap_or_default(),
         }),
         None => Ok(()),
     }
+}
+
+/// Whether the text protocol refuses `b` in a key.
+fn refused(b: u8) -> bool {
+    b <= b' ' || b == 0x7f
+}
+
+/// Whether any byte of `key` is refused, eight bytes a step: a byte below
+/// 0x21 (ASCII bytes only; those of 0x80 and up are accepted) or equal to
+/// 0x7f sets its high bit in `below | del`.
+fn has_refused_byte(key: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let words = key.chunks_exact(8);
+    let tail = words.remainder();
+    let word_refused = |chunk: &[u8]| {
+        let x = u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let below = x.wrapping_sub(ONES * 0x21) & !x & HIGH;
+        let y = x ^ (ONES * 0x7f);
+        let del = y.wrapping_sub(ONES) & !y & HIGH;
+        below | del != 0
+    };
+    let mut words = words;
+    words.any(word_refused) || tail.iter().any(|&b| refused(b))
 }
 
 /// Checks a key for the binary protocol: 1 to 250 bytes of any value.
@@ -84,6 +111,24 @@ pub fn check_binary_key(key: &[u8]) -> Result<(), KeyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_refused_byte_is_found_in_every_position() {
+        for len in 1..=40 {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    let mut key = vec![b'k'; len];
+                    key[at] = byte;
+                    let want = if refused(byte) {
+                        Err(KeyError::InvalidByte { position: at, byte })
+                    } else {
+                        Ok(())
+                    };
+                    assert_eq!(check_text_key(&key), want, "{key:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn text_keys() {

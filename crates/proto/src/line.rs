@@ -18,7 +18,7 @@ pub(crate) enum LineEnd {
 /// `max` bytes (`\r\n` included).
 pub(crate) fn line_end(buf: &[u8], max: usize) -> LineEnd {
     let window = buf.get(..max).unwrap_or(buf);
-    let Some(at) = window.iter().position(|&b| b == b'\r' || b == b'\n') else {
+    let Some(at) = find_line_end(window) else {
         return if window.len() == max && !buf.is_empty() {
             LineEnd::TooLong
         } else {
@@ -36,4 +36,18 @@ pub(crate) fn line_end(buf: &[u8], max: usize) -> LineEnd {
         Some(b'\n') => LineEnd::At(at),
         Some(_) => LineEnd::BadEnding,
     }
+}
+
+/// The index of the first `\r` or `\n`: short lines (`STORED`, `END`,
+/// `HD`) byte by byte, long ones (`VALUE <key> …`) with memchr, which
+/// costs more to start than a short line takes.
+fn find_line_end(window: &[u8]) -> Option<usize> {
+    const SHORT: usize = 8;
+    let is_end = |&b: &u8| b == b'\r' || b == b'\n';
+    let head = window.get(..SHORT).unwrap_or(window);
+    if let Some(at) = head.iter().position(is_end) {
+        return Some(at);
+    }
+    let rest = window.get(SHORT..)?;
+    memchr::memchr2(b'\r', b'\n', rest).map(|at| at + SHORT)
 }

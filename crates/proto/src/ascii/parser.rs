@@ -146,11 +146,15 @@ impl<'a> ValueHeader<'a> {
     /// Reads `<key> <flags> <bytes> [<cas>]`, fields separated by one space.
     fn parse(header: &'a [u8]) -> Result<ValueHeader<'a>, ParseError> {
         let bad = ParseError::BadValueLine;
-        let mut fields = header.split(|&b| b == b' ');
-        let key = fields
-            .next()
+        // The key is the long field: its end is found several bytes a step.
+        let (key, rest) = match memchr::memchr(b' ', header) {
+            Some(at) => (header.get(..at), header.get(at + 1..)),
+            None => (Some(header), None),
+        };
+        let key = key
             .filter(|k| !k.is_empty() && k.len() <= MAX_KEY_LEN)
             .ok_or(bad)?;
+        let mut fields = rest.unwrap_or_default().split(|&b| b == b' ');
         let flags = fields
             .next()
             .and_then(parse_decimal)
