@@ -5,8 +5,10 @@
 # memcached runs pinned to one core, each client pinned to another. For every
 # profile the two clients run in turn (A B A B ...), each against a fresh
 # memcached. Per run: operations from memcached's own `stats` (cmd_get +
-# cmd_set delta, so a multi-get counts its keys), the client's user+sys CPU
-# and peak RSS from GNU time. Per client the medians are printed, with the
+# cmd_set delta, so a multi-get counts its keys), the client's CPU time
+# (perf's task-clock where perf works, else GNU time's user + system, which
+# is sampled at the kernel's tick and overstates a client that sleeps and
+# wakes often) and peak RSS from GNU time. Per client the medians are printed, with the
 # ratio ours / original.
 #
 # With --floor, `floor` (benches/floor: a minimal client that only sends
@@ -21,10 +23,20 @@
 #                           [--no-build]
 #   --runs N        runs per client and profile (default 3, at least 1)
 #   --time S        seconds per run (default 5)
-#   --profiles L    comma-separated among ascii,binary,udp,multiget,meta
-#                   (default all but meta); "none" runs only the --depth and
-#                   --conns tests; meta runs ours with --protocol meta
-#                   against ours in the text protocol
+#   --profiles L    comma-separated among ascii,binary,udp,multiget and the
+#                   modes meta,zipf,trace,rate (default ascii,binary,udp,
+#                   multiget); "none" runs only the --depth and --conns
+#                   tests. A mode runs ours in it against ours without it
+#                   (the client "base"), same workload otherwise:
+#                     meta   --protocol meta, against the text protocol
+#                     zipf   --keys 10000 --key-dist zipf:0.99 --prefill,
+#                            against memaslap's window model (the prefill,
+#                            10,000 sets, counts in both ops and CPU)
+#                     trace  --trace of a CSV trace made here (64-byte keys,
+#                            1 KiB values, get:set 9:1, 32 clients) at
+#                            --trace-speed max, against the window model
+#                     rate   --rate 20000 (open loop), against -P 20000
+#                            (closed loop at the same throughput)
 #   --depth N       also run ours with --depth N against ours with --depth 1
 #                   (ASCII, alternating, --runs each) and print the ratio of
 #                   their CPU per operation; 0 skips (default 16)
@@ -95,26 +107,33 @@ trap cleanup EXIT
 
 # --- one run ---------------------------------------------------------------
 # run_client CLIENT CONNS EXTRA... : prints "ops user sys rss_kb".
-# CLIENT is ours, original, text (ours in the text protocol, what the meta
-# profile compares with) or floor; floor's setup (storing its keys) is
-# taken out of ops and of user CPU.
+# CLIENT is ours, original, base (ours without the mode a mode profile
+# measures) or floor; floor's setup (storing its keys) is taken out of ops
+# and of user CPU. A trace replay lasts its trace, so it gets no -t.
 run_client() {
     local client="$1" conns="$2"
     shift 2
     start_server $((conns * 2 > 4096 ? conns * 2 : 4096))
     local cmd=("$ours" -s "127.0.0.1:$port" -T 1 -c "$conns" -t "${seconds}s")
+    case " $* " in *" --trace "*) cmd=("$ours" -s "127.0.0.1:$port" -T 1 -c "$conns") ;; esac
     [ "$client" = original ] && cmd[0]="$original"
     [ "$client" = floor ] && cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds")
     local before after
     before="$(server_ops)"
+    read -r -a meter <<<"$(cpu_meter "$work/cpu")"
     if ! /usr/bin/time -f "%U %S %M" -o "$work/time" \
-        taskset -c "$client_cpu" "${cmd[@]}" "$@" >"$work/$client.out" 2>&1; then
+        "${meter[@]}" taskset -c "$client_cpu" "${cmd[@]}" "$@" >"$work/$client.out" 2>&1; then
         echo "$client $* failed:" >&2
         tail -5 "$work/$client.out" >&2
     fi
     after="$(server_ops)"
     stop_server
     read -r user sys rss <"$work/time"
+    # The CPU charged: task-clock where perf works (all of it in "user").
+    if [ "$clock" = task-clock ]; then
+        user="$(cpu_seconds "$work/cpu")"
+        sys=0
+    fi
     local setup_ops=0 setup_cpu_us=0
     if [ "$client" = floor ]; then
         setup_ops="$(awk '{ for (i = 1; i < NF; i++) if ($i == "setup_ops") print $(i + 1) }' "$work/floor.out")"
@@ -132,8 +151,37 @@ flags_of() {
         udp) echo "-U" ;;
         multiget) echo "-d 10" ;;
         meta) echo "--protocol meta" ;;
+        zipf) echo "--keys 10000 --key-dist zipf:0.99 --prefill" ;;
+        trace) echo "--trace $(trace_file) --trace-speed max" ;;
+        rate) echo "--rate 20000" ;;
         *) echo "unknown profile: $1" >&2; exit 2 ;;
     esac
+}
+
+# What a mode profile's base client runs with, or "none" for the
+# profiles that compare with the original.
+base_flags_of() {
+    case "$1" in
+        meta|zipf|trace) echo "" ;;
+        rate) echo "-P 20000" ;;
+        *) echo none ;;
+    esac
+}
+
+# A CSV trace of about as many requests as a --time run makes: 64-byte
+# keys, 1 KiB values, a set and then nine gets of each key, 32 clients.
+trace_file() {
+    local file="$work/trace.csv" lines=$((seconds * 150000))
+    if [ ! -s "$file" ]; then
+        awk -v n="$lines" 'BEGIN {
+            for (i = 0; i < n; i++) {
+                set = (i % 10 == 0)
+                printf "%d,key:%d,64,%d,%d,%s,0\n", i / 100000, int(i / 10) % 5000,
+                    set ? 1024 : 0, i % 32, set ? "set" : "get"
+            }
+        }' >"$file"
+    fi
+    echo "$file"
 }
 
 # The floor probe's flags for a profile, or "none" when it has no such mode.
@@ -171,7 +219,7 @@ fi
 echo "memaslap-rs: $("$ours" --version 2>/dev/null || echo "$ours")"
 echo "original:    $original ($(dpkg-query -W -f '${Version}' libmemcached-tools 2>/dev/null || echo '?'))"
 echo "memcached $(memcached -V | cut -d' ' -f2) -t 1 on cpu $server_cpu, clients on cpu $client_cpu;" \
-    "-T 1 -c 32 -t ${seconds}s, $runs runs each, alternating"
+    "-T 1 -c 32 -t ${seconds}s, $runs runs each, alternating; CPU time: $clock"
 if [ "$floor" -eq 1 ]; then
     echo "floor:       $floor_bin -c 32 -t $seconds (ops and CPU without its key setup)"
 fi
@@ -184,7 +232,8 @@ for profile in "${wanted[@]}"; do
     [ "$profile" = none ] && continue
     read -r -a flags <<<"$(flags_of "$profile")"
     clients=(ours original)
-    [ "$profile" = meta ] && clients=(ours text)
+    base_flags="$(base_flags_of "$profile")"
+    [ "$base_flags" != none ] && clients=(ours base)
     read -r -a floor_flags <<<"$(floor_flags_of "$profile")"
     if [ "$floor" -eq 1 ] && [ "${floor_flags[*]}" != none ]; then
         clients=(floor original ours)
@@ -194,7 +243,7 @@ for profile in "${wanted[@]}"; do
         for client in "${clients[@]}"; do
             extra=("${flags[@]}")
             [ "$client" = floor ] && extra=("${floor_flags[@]}")
-            [ "$client" = text ] && extra=()
+            [ "$client" = base ] && read -r -a extra <<<"$base_flags"
             run_client "$client" 32 "${extra[@]}" | tee -a "$work/$client.runs" |
                 awk -v p="$profile" -v c="$client" \
                     '{ printf "  run %-9s %-9s %11d %9.2f %9.3f %9d\n", p, c, $1, $2 + $3, $1 ? ($2 + $3) * 1e6 / $1 : 0, $4 }' >&2
@@ -207,9 +256,9 @@ for profile in "${wanted[@]}"; do
         csv_row profile "$profile" "$client" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi"
         eval "${client}_usop=$usop ${client}_rss=$rss"
     done
-    if [ "$profile" = meta ]; then
-        summary+=("$(awk -v a="$ours_usop" -v b="$text_usop" \
-            'BEGIN { printf "meta      us/op %.3f / %.3f = %.2f   (ours, meta against text protocol)", a, b, a / b }')")
+    if [ "$base_flags" != none ]; then
+        summary+=("$(awk -v p="$profile" -v a="$ours_usop" -v b="$base_usop" -v f="${flags[*]}" -v g="${base_flags:-the text protocol, window model}" \
+            'BEGIN { printf "%-9s us/op %.3f / %.3f = %.2f   (ours %s against ours %s)", p, a, b, a / b, f, g }')")
         continue
     fi
     summary+=("$(awk -v p="$profile" -v a="$ours_usop" -v b="$original_usop" -v r="$ours_rss" -v s="$original_rss" \
@@ -221,7 +270,7 @@ for profile in "${wanted[@]}"; do
 done
 if [ ${#summary[@]} -gt 0 ]; then
     echo
-    echo "ratio ours / original (medians):"
+    echo "ratios (medians): ours / original, ours / floor, ours in a mode / ours without it:"
     printf '  %s\n' "${summary[@]}"
 fi
 
