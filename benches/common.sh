@@ -22,16 +22,45 @@ install_tools() {
     fi
 }
 
+# A CA and a server certificate for 127.0.0.1 and localhost signed by it,
+# in DIR (ca.pem, cert.pem, key.pem), made by openssl.
+make_certs() {
+    local dir="$1"
+    command -v openssl >/dev/null 2>&1 || { echo "TLS benchmarks need openssl" >&2; exit 1; }
+    mkdir -p "$dir"
+    # A CA's own certificate is refused as a server's: the server's is
+    # signed by it.
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+        -subj "/CN=memaslap bench CA" -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -subj /CN=localhost -keyout "$dir/key.pem" -out "$dir/cert.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$dir/ext"
+    openssl x509 -req -in "$dir/cert.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+        -CAcreateserial -days 1 -extfile "$dir/ext" -out "$dir/cert.pem" 2>/dev/null
+}
+
 port=""
+tls_port=""
+# With server_tls set to a directory of make_certs, start_server's memcached
+# speaks TLS on $tls_port, and plaintext still on $port (for the stats and
+# for plaintext clients).
+server_tls=""
 # Starts a fresh memcached on a free port with `-c $1` connections.
 start_server() {
-    local conns="$1" user=()
+    local conns="$1" user=() listen
     [ "$(id -u)" -eq 0 ] && user=(-u root)
     for _ in $(seq 20); do
         port=$((20000 + RANDOM % 30000))
         if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
+        if (exec 3<>"/dev/tcp/127.0.0.1/$((port + 1))") 2>/dev/null; then continue; fi
+        listen=(-l 127.0.0.1 -p "$port" -U "$port")
+        if [ -n "$server_tls" ]; then
+            tls_port=$((port + 1))
+            listen=(-Z -o "ssl_chain_cert=$server_tls/cert.pem,ssl_key=$server_tls/key.pem"
+                -l "127.0.0.1:$tls_port" -l "notls:127.0.0.1:$port" -U 0)
+        fi
         taskset -c "$server_cpu" memcached -t 1 -m 1024 -c "$conns" \
-            -l 127.0.0.1 -p "$port" -U "$port" "${user[@]}" 2>"$work/memcached.err" &
+            "${listen[@]}" "${user[@]}" 2>"$work/memcached.err" &
         server_pid=$!
         for _ in $(seq 100); do
             if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi

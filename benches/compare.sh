@@ -37,6 +37,8 @@
 #                            --trace-speed max, against the window model
 #                     rate   --rate 20000 (open loop), against -P 20000
 #                            (closed loop at the same throughput)
+#                     tls    --tls (a certificate made here by openssl),
+#                            against plaintext to the same memcached -Z
 #   --depth N       also run ours with --depth N against ours with --depth 1
 #                   (ASCII, alternating, --runs each) and print the ratio of
 #                   their CPU per operation; 0 skips (default 16)
@@ -116,6 +118,7 @@ run_client() {
     start_server $((conns * 2 > 4096 ? conns * 2 : 4096))
     local cmd=("$ours" -s "127.0.0.1:$port" -T 1 -c "$conns" -t "${seconds}s")
     case " $* " in *" --trace "*) cmd=("$ours" -s "127.0.0.1:$port" -T 1 -c "$conns") ;; esac
+    case " $* " in *" --tls "*) cmd[2]="127.0.0.1:$tls_port" ;; esac
     [ "$client" = original ] && cmd[0]="$original"
     [ "$client" = floor ] && cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds")
     local before after
@@ -154,6 +157,7 @@ flags_of() {
         zipf) echo "--keys 10000 --key-dist zipf:0.99 --prefill" ;;
         trace) echo "--trace $(trace_file) --trace-speed max" ;;
         rate) echo "--rate 20000" ;;
+        tls) echo "--tls --tls-ca $(tls_certs)/ca.pem" ;;
         *) echo "unknown profile: $1" >&2; exit 2 ;;
     esac
 }
@@ -162,10 +166,16 @@ flags_of() {
 # profiles that compare with the original.
 base_flags_of() {
     case "$1" in
-        meta|zipf|trace) echo "" ;;
+        meta|zipf|trace|tls) echo "" ;;
         rate) echo "-P 20000" ;;
         *) echo none ;;
     esac
+}
+
+# The certificates of the tls profile (made once).
+tls_certs() {
+    [ -s "$work/certs/cert.pem" ] || make_certs "$work/certs"
+    echo "$work/certs"
 }
 
 # A CSV trace of about as many requests as a --time run makes: 64-byte
@@ -233,6 +243,8 @@ for profile in "${wanted[@]}"; do
     read -r -a flags <<<"$(flags_of "$profile")"
     clients=(ours original)
     base_flags="$(base_flags_of "$profile")"
+    server_tls=""
+    [ "$profile" = tls ] && server_tls="$(tls_certs)"
     [ "$base_flags" != none ] && clients=(ours base)
     read -r -a floor_flags <<<"$(floor_flags_of "$profile")"
     if [ "$floor" -eq 1 ] && [ "${floor_flags[*]}" != none ]; then
@@ -273,6 +285,8 @@ if [ ${#summary[@]} -gt 0 ]; then
     echo "ratios (medians): ours / original, ours / floor, ours in a mode / ours without it:"
     printf '  %s\n' "${summary[@]}"
 fi
+
+server_tls=""
 
 # --- pipelining --------------------------------------------------------------
 if [ "$depth" -gt 1 ]; then

@@ -36,7 +36,6 @@ client_cpu="${CLIENT_CPU:-1}"
 
 source benches/common.sh
 install_tools
-command -v openssl >/dev/null 2>&1 || { echo "benches/tls.sh needs openssl" >&2; exit 1; }
 if [ "$build" -eq 1 ]; then
     cargo build --release --locked -p memaslap-cli >&2
 fi
@@ -50,45 +49,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A CA, and the server's certificate signed by it (a CA's own certificate
-# is refused as a server's).
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
-    -subj "/CN=memaslap bench CA" -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -subj /CN=localhost -keyout "$work/key.pem" -out "$work/cert.csr" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$work/ext"
-openssl x509 -req -in "$work/cert.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" \
-    -CAcreateserial -days 1 -extfile "$work/ext" -out "$work/cert.pem" 2>/dev/null
-
-
-tls_port="" plain_port=""
-start_tls_server() {
-    local user=()
-    [ "$(id -u)" -eq 0 ] && user=(-u root)
-    tls_port=$((20000 + RANDOM % 15000))
-    plain_port=$((tls_port + 15000))
-    taskset -c "$server_cpu" memcached -t 1 -m 1024 -c 4096 -U 0 "${user[@]}" \
-        -Z -o "ssl_chain_cert=$work/cert.pem,ssl_key=$work/key.pem" \
-        -l "127.0.0.1:$tls_port" -l "notls:127.0.0.1:$plain_port" 2>"$work/memcached.err" &
-    server_pid=$!
-    for _ in $(seq 100); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$plain_port") 2>/dev/null; then return 0; fi
-        sleep 0.05
-    done
-    echo "memcached -Z did not start: $(cat "$work/memcached.err")" >&2
-    exit 1
-}
+make_certs "$work"
+server_tls="$work"
 
 # run_one KIND DEPTH: one run of ours (plain or tls) against a fresh
 # server; prints "ops cpu".
 run_one() {
     local kind="$1" depth="$2" args
-    start_tls_server
-    port="$plain_port"
+    start_server 4096
     if [ "$kind" = tls ]; then
         args=(-s "127.0.0.1:$tls_port" --tls --tls-ca "$work/ca.pem" --depth "$depth")
     else
-        args=(-s "127.0.0.1:$plain_port" --depth "$depth")
+        args=(-s "127.0.0.1:$port" --depth "$depth")
     fi
     local before after meter
     read -r -a meter <<<"$(cpu_meter "$work/time")"
