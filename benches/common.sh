@@ -59,7 +59,7 @@ start_server() {
             listen=(-Z -o "ssl_chain_cert=$server_tls/cert.pem,ssl_key=$server_tls/key.pem"
                 -l "127.0.0.1:$tls_port" -l "notls:127.0.0.1:$port" -U 0)
         fi
-        taskset -c "$server_cpu" memcached -t 1 -m 1024 -c "$conns" \
+        taskset -c "$server_cpu" memcached -t "${server_threads:-1}" -m 1024 -c "$conns" \
             "${listen[@]}" "${user[@]}" 2>"$work/memcached.err" &
         server_pid=$!
         for _ in $(seq 100); do
