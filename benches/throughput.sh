@@ -7,7 +7,10 @@
 # client gets one, and memcached -t 2 runs both its threads on the other.
 # So each row also gives the client's CPU use (task-clock / wall time):
 # near 100 % the client is the limit and ops/s is what one core of it
-# drives; well below, the server is, and the figure is a lower bound.
+# drives; well below, the server is, and the figure is a lower bound. The
+# last column, requests per second of client CPU (1 / its CPU per
+# request), is what one client core would drive against a server fast
+# enough: how many client cores a target rate needs.
 # Workload: -c 32, get:set 9:1, 64-byte keys, 1 KiB values (both tools'
 # default); requests are counted by memcached (cmd_get + cmd_set). Runs
 # alternate ours and the floor, each against a fresh memcached.
@@ -94,7 +97,7 @@ run_one() {
 echo "memaslap-rs: $("$ours" --version)"
 echo "memcached $(memcached -V | cut -d' ' -f2) -t $server_threads on cpu $server_cpu (this machine's other core)," \
     "client on cpu $client_cpu; -T 1 -c $conns -t ${seconds}s; CPU time: $clock; $runs runs each, alternating"
-printf '%-6s %-7s %12s %12s %10s %9s\n' depth client ops/s "min-max" us/op cpu_use
+printf '%-6s %-7s %12s %12s %10s %9s %12s\n' depth client ops/s "min-max" us/op cpu_use ops/cpu_s
 IFS=',' read -r -a wanted <<<"$depths"
 for depth in "${wanted[@]}"; do
     for client in ours floor; do : >"$work/$client.runs"; done
@@ -106,9 +109,10 @@ for depth in "${wanted[@]}"; do
     for client in ours floor; do
         f="$work/$client.runs"
         rate() { awk '$3 > 0 { printf "%.0f\n", $1 / $3 }' "$f"; }
-        printf '%-6s %-7s %12.0f %5.0f-%-6.0f %10.3f %8.0f%%\n' "$depth" "$client" \
-            "$(rate | median)" "$(rate | sort -g | head -1)" "$(rate | sort -g | tail -1)" \
-            "$(awk '$1 > 0 { printf "%.4f\n", $2 * 1e6 / $1 }' "$f" | median)" \
-            "$(awk '$3 > 0 { printf "%.4f\n", 100 * $2 / $3 }' "$f" | median)"
+        usop="$(awk '$1 > 0 { printf "%.4f\n", $2 * 1e6 / $1 }' "$f" | median)"
+        printf '%-6s %-7s %12.0f %5.0f-%-6.0f %10.3f %8.0f%% %12.0f\n' "$depth" "$client" \
+            "$(rate | median)" "$(rate | sort -g | head -1)" "$(rate | sort -g | tail -1)" "$usop" \
+            "$(awk '$3 > 0 { printf "%.4f\n", 100 * $2 / $3 }' "$f" | median)" \
+            "$(awk -v u="$usop" 'BEGIN { print (u > 0) ? 1e6 / u : 0 }')"
     done
 done
