@@ -332,9 +332,51 @@ fn trace_replay((mut source, records, now): (AnySource<'static>, Vec<Record>, In
     }
 }
 
+/// A reader of a CSV trace of [`N`] lines like [`trace_source`]'s.
+fn csv_reader() -> TraceReader {
+    let mut text = String::new();
+    for i in 0..N as u64 {
+        let (op, value) = if i % 10 == 0 {
+            ("set", 100 + i % 900)
+        } else {
+            ("get", 0)
+        };
+        text.push_str(&format!(
+            "{},key:{},{},{value},{},{op},0\n",
+            i / 100,
+            (i * 7919) % 100_000,
+            20 + i % 40,
+            i % 16
+        ));
+    }
+    let path = std::env::temp_dir().join(format!("instructions-read-{}.csv", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    let trace = TraceConfig {
+        path: path.clone(),
+        format: TraceFormat::Csv,
+        skip_bad: false,
+    };
+    let reader = TraceReader::open(&trace).unwrap();
+    let _ = std::fs::remove_file(&path);
+    reader
+}
+
+// The trace reader: one CSV line found and parsed into a record (the file
+// is read in large blocks, a few for the whole benchmark).
+#[library_benchmark]
+#[bench::csv(setup = csv_reader)]
+fn trace_read(mut reader: TraceReader) -> usize {
+    let mut n = 0;
+    while let Some(record) = reader.next_record().unwrap() {
+        black_box(record);
+        n += 1;
+    }
+    n
+}
+
 library_benchmark_group!(
     name = workload;
-    benchmarks = generate, trace_replay
+    benchmarks = generate, trace_replay, trace_read
 );
 
 // ---- engine: one request through the exchange ----

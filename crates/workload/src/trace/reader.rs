@@ -111,7 +111,7 @@ impl TraceReader {
         let mut searched = self.start;
         loop {
             let window = self.buf.get(searched..self.end).unwrap_or_default();
-            if let Some(at) = window.iter().position(|&b| b == b'\n') {
+            if let Some(at) = memchr::memchr(b'\n', window) {
                 let line = (self.start, searched + at);
                 self.start = searched + at + 1;
                 return Ok(Some(line));
