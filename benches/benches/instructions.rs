@@ -20,6 +20,9 @@
     clippy::indexing_slicing
 )]
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -288,23 +291,7 @@ fn generate((mut source, now): (AnySource<'static>, Instant)) {
 
 /// A CSV trace's source and [`N`] of its records, read beforehand.
 fn trace_source() -> (AnySource<'static>, Vec<Record>, Instant) {
-    let mut text = String::new();
-    for i in 0..(4 * N as u64) {
-        let (op, value) = if i % 10 == 0 {
-            ("set", 100 + i % 900)
-        } else {
-            ("get", 0)
-        };
-        text.push_str(&format!(
-            "{},key:{},{},{value},{},{op},0\n",
-            i / 1000,
-            (i * 7919) % 100_000,
-            20 + i % 40,
-            i % 16
-        ));
-    }
-    let path = std::env::temp_dir().join(format!("instructions-{}.csv", std::process::id()));
-    std::fs::write(&path, text).unwrap();
+    let path = support::trace_file("replay", 4 * N as u64, 1000);
     let trace = TraceConfig {
         path: path.clone(),
         format: TraceFormat::Csv,
@@ -334,23 +321,7 @@ fn trace_replay((mut source, records, now): (AnySource<'static>, Vec<Record>, In
 
 /// A reader of a CSV trace of [`N`] lines like [`trace_source`]'s.
 fn csv_reader() -> TraceReader {
-    let mut text = String::new();
-    for i in 0..N as u64 {
-        let (op, value) = if i % 10 == 0 {
-            ("set", 100 + i % 900)
-        } else {
-            ("get", 0)
-        };
-        text.push_str(&format!(
-            "{},key:{},{},{value},{},{op},0\n",
-            i / 100,
-            (i * 7919) % 100_000,
-            20 + i % 40,
-            i % 16
-        ));
-    }
-    let path = std::env::temp_dir().join(format!("instructions-read-{}.csv", std::process::id()));
-    std::fs::write(&path, text).unwrap();
+    let path = support::trace_file("read", N as u64, 100);
     let trace = TraceConfig {
         path: path.clone(),
         format: TraceFormat::Csv,

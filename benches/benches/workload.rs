@@ -4,6 +4,9 @@
 //! popularity, the ETC sizes, a mix of every command) and trace replay
 //! (the source, and the reader's cost per CSV line).
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -100,33 +103,10 @@ fn generation(c: &mut Criterion) {
     bench_config(c, "keyspace_zipf_every_command", &every);
 }
 
-/// A CSV trace of `lines` requests (gets and sets over 16 clients) in a
-/// temporary file.
-fn trace_file(lines: u64) -> std::path::PathBuf {
-    let mut text = String::new();
-    for i in 0..lines {
-        let (op, value) = if i % 10 == 0 {
-            ("set", 100 + i % 900)
-        } else {
-            ("get", 0)
-        };
-        text.push_str(&format!(
-            "{},key:{},{},{value},{},{op},0\n",
-            i / 10_000,
-            (i * 7919) % 100_000,
-            20 + i % 40,
-            i % 16
-        ));
-    }
-    let path = std::env::temp_dir().join(format!("bench-trace-{}.csv", std::process::id()));
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 /// The trace source: a record handed over, turned into a task and
 /// completed; and the reader: one CSV line parsed into a record.
 fn replay(c: &mut Criterion) {
-    let path = trace_file(1_000_000);
+    let path = support::trace_file("criterion", 1_000_000, 10_000);
     let config = TraceConfig {
         path: path.clone(),
         format: TraceFormat::Csv,
