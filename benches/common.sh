@@ -39,6 +39,21 @@ make_certs() {
         -CAcreateserial -days 1 -extfile "$dir/ext" -out "$dir/cert.pem" 2>/dev/null
 }
 
+# make_work: a temporary directory in $work, removed with the memcached
+# still running when the script exits.
+make_work() {
+    work="$(mktemp -d)"
+    server_pid=""
+    trap 'stop_server; rm -rf "$work"' EXIT
+}
+
+# floor_setup FILE: "ops cpu_us" the floor probe spent storing its keys
+# before its run, from its output FILE ("0 0" for another client's).
+floor_setup() {
+    awk '{ for (i = 1; i < NF; i++) { if ($i == "setup_ops") o = $(i + 1); if ($i == "setup_cpu_us") c = $(i + 1) } }
+         END { printf "%d %d\n", o, c }' "$1"
+}
+
 port=""
 tls_port=""
 # With server_tls set to a directory of make_certs, start_server's memcached

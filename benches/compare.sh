@@ -99,13 +99,7 @@ ours="$PWD/target/release/memaslap"
 floor_bin="$PWD/target/release/floor"
 original="${ORIGINAL:-$(command -v memcaslap)}"
 
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+make_work
 
 # --- one run ---------------------------------------------------------------
 # run_client CLIENT CONNS EXTRA... : prints "ops user sys rss_kb".
@@ -116,9 +110,10 @@ run_client() {
     local client="$1" conns="$2"
     shift 2
     start_server $((conns * 2 > 4096 ? conns * 2 : 4096))
-    local cmd=("$ours" -s "127.0.0.1:$port" -T 1 -c "$conns" -t "${seconds}s")
-    case " $* " in *" --trace "*) cmd=("$ours" -s "127.0.0.1:$port" -T 1 -c "$conns") ;; esac
-    case " $* " in *" --tls "*) cmd[2]="127.0.0.1:$tls_port" ;; esac
+    local target="127.0.0.1:$port" length=(-t "${seconds}s")
+    case " $* " in *" --tls "*) target="127.0.0.1:$tls_port" ;; esac
+    case " $* " in *" --trace "*) length=() ;; esac
+    local cmd=("$ours" -s "$target" -T 1 -c "$conns" "${length[@]}")
     [ "$client" = original ] && cmd[0]="$original"
     [ "$client" = floor ] && cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds")
     local before after
@@ -139,11 +134,10 @@ run_client() {
     fi
     local setup_ops=0 setup_cpu_us=0
     if [ "$client" = floor ]; then
-        setup_ops="$(awk '{ for (i = 1; i < NF; i++) if ($i == "setup_ops") print $(i + 1) }' "$work/floor.out")"
-        setup_cpu_us="$(awk '{ for (i = 1; i < NF; i++) if ($i == "setup_cpu_us") print $(i + 1) }' "$work/floor.out")"
-        user="$(awk -v u="$user" -v c="${setup_cpu_us:-0}" 'BEGIN { printf "%.3f", u - c / 1e6 }')"
+        read -r setup_ops setup_cpu_us <<<"$(floor_setup "$work/floor.out")"
+        user="$(awk -v u="$user" -v c="$setup_cpu_us" 'BEGIN { printf "%.3f", u - c / 1e6 }')"
     fi
-    echo "$((after - before - ${setup_ops:-0})) $user $sys $rss"
+    echo "$((after - before - setup_ops)) $user $sys $rss"
 }
 
 

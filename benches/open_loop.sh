@@ -51,13 +51,7 @@ if [ "$build" -eq 1 ]; then
 fi
 ours="$PWD/target/release/memaslap"
 
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+make_work
 
 # run_loop FLAGS... : one run of ours; prints "ops cpu_seconds" (CPU by
 # common.sh's cpu_meter).

@@ -55,13 +55,7 @@ fi
 ours="$PWD/target/release/memaslap"
 floor_bin="$PWD/target/release/floor"
 
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-    stop_server
-    rm -rf "$work"
-}
-trap cleanup EXIT
+make_work
 
 # run_one CLIENT DEPTH: prints "ops cpu_seconds wall_seconds".
 run_one() {
@@ -81,16 +75,13 @@ run_one() {
     fi
     end="$(date +%s.%N)"
     after="$(server_ops)"
-    local setup=0 setup_cpu=0
     # The floor stores its keys before its run and reports what that took;
     # its requests and CPU are taken out (its wall time, about 1 %, is not).
-    if [ "$client" = floor ]; then
-        setup="$(awk '{ for (i = 1; i < NF; i++) if ($i == "setup_ops") print $(i + 1) }' "$work/run.out")"
-        setup_cpu="$(awk '{ for (i = 1; i < NF; i++) if ($i == "setup_cpu_us") print $(i + 1) }' "$work/run.out")"
-    fi
+    local setup setup_cpu
+    read -r setup setup_cpu <<<"$(floor_setup "$work/run.out")"
     stop_server
-    awk -v ops="$((after - before - ${setup:-0}))" -v cpu="$(cpu_seconds "$work/cpu")" \
-        -v sc="${setup_cpu:-0}" -v wall="$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" \
+    awk -v ops="$((after - before - setup))" -v cpu="$(cpu_seconds "$work/cpu")" \
+        -v sc="$setup_cpu" -v wall="$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" \
         'BEGIN { printf "%d %.4f %.4f\n", ops, cpu - sc / 1e6, wall }'
 }
 
