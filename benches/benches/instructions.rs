@@ -24,15 +24,16 @@
 mod support;
 
 use std::hint::black_box;
+
 use std::time::Instant;
+use support::step;
 
 use gungraun::{library_benchmark, library_benchmark_group, main};
 use memaslap_engine::{Counters, Exchange, MAX_SLICES, Protocol};
 use memaslap_proto::{ascii, binary, meta};
 use memaslap_workload::{
-    AnySource, Delivery, GetKeys, KeyDist, KeyOutcome, KeyspaceConfig, Record, SetOutcome,
-    SizeDist, Source, Task, TraceConfig, TraceFormat, TracePlan, TraceReader, Workload,
-    WorkloadConfig, scan,
+    AnySource, Delivery, Record, Source, TraceConfig, TraceFormat, TracePlan, TraceReader,
+    Workload, WorkloadConfig, scan,
 };
 
 /// Operations per benchmark.
@@ -190,82 +191,9 @@ library_benchmark_group!(
 
 // ---- workload: task generation ----
 
-/// One task: generate it, then report it stored or check every key of it
-/// against its expected value.
-fn step<'w>(source: &mut impl Source<'w>, now: Instant) {
-    let (id, task) = source.issue().expect("a closed loop always has a task");
-    match task {
-        Task::Set(set) => {
-            black_box(set);
-            source.complete_set(id, SetOutcome::Stored, now);
-        }
-        Task::Key(key) => {
-            black_box(key);
-            source.complete_key(id, KeyOutcome::Hit, now);
-        }
-        Task::Get(batch) => {
-            black_box(batch.len());
-            let batch = source.batch(id);
-            for i in 0..batch.len() {
-                let answer = batch.get(i).map(|entry| entry.expected);
-                black_box(source.check_get(id, i, answer, now));
-            }
-            source.finish_get(id);
-        }
-    }
-}
-
-fn keyspace(dist: KeyDist) -> WorkloadConfig {
-    WorkloadConfig {
-        window: 1,
-        keyspace: Some(KeyspaceConfig {
-            keys: 1_000_000,
-            dist,
-            prefill: false,
-        }),
-        ..WorkloadConfig::default()
-    }
-}
-
-/// The workload `name` names, for as long as the benchmark runs.
-fn config(name: &str) -> WorkloadConfig {
-    let zipf = keyspace(KeyDist::Zipf { exponent: 0.99 });
-    match name {
-        "default" => WorkloadConfig::default(),
-        "verify_all" => WorkloadConfig {
-            verify: 1.0,
-            overwrite: 0.5,
-            exp_verify: 0.1,
-            ..WorkloadConfig::default()
-        },
-        "multi_get_10" => WorkloadConfig {
-            division: 10,
-            ..WorkloadConfig::default()
-        },
-        "keyspace_uniform" => keyspace(KeyDist::Uniform),
-        "keyspace_zipf" => zipf,
-        "keyspace_zipf_etc" => WorkloadConfig {
-            key_sizes: Some(SizeDist::ETC_KEYS),
-            value_sizes: Some(SizeDist::ETC_VALUES),
-            verify: 1.0,
-            ..zipf
-        },
-        "every_command" => WorkloadConfig {
-            commands: Some(
-                "get=50,gets=5,gat=5,gats=5,set=5,add=5,replace=5,cas=5,delete=5,incr=5,decr=5,\
-                 touch=5"
-                    .parse()
-                    .unwrap(),
-            ),
-            ..zipf
-        },
-        other => panic!("no workload {other}"),
-    }
-}
-
 /// A source of workload `name` in steady state (its window filled).
 fn warm_source(name: &str) -> (AnySource<'static>, Instant) {
-    let config = config(name);
+    let config = support::workload_config(name);
     let workload: &'static Workload = Box::leak(Box::new(Workload::new(&config, 1, 1).unwrap()));
     let mut source = workload.source(0).unwrap();
     let now = Instant::now();
@@ -281,8 +209,8 @@ fn warm_source(name: &str) -> (AnySource<'static>, Instant) {
 #[bench::multi_get_10(args = ("multi_get_10"), setup = warm_source)]
 #[bench::keyspace_uniform(args = ("keyspace_uniform"), setup = warm_source)]
 #[bench::keyspace_zipf(args = ("keyspace_zipf"), setup = warm_source)]
-#[bench::keyspace_zipf_etc(args = ("keyspace_zipf_etc"), setup = warm_source)]
-#[bench::every_command(args = ("every_command"), setup = warm_source)]
+#[bench::keyspace_zipf_etc_verified(args = ("keyspace_zipf_etc_verified"), setup = warm_source)]
+#[bench::keyspace_zipf_every_command(args = ("keyspace_zipf_every_command"), setup = warm_source)]
 fn generate((mut source, now): (AnySource<'static>, Instant)) {
     for _ in 0..N {
         step(&mut source, now);

@@ -8,38 +8,14 @@
 mod support;
 
 use std::hint::black_box;
+
 use std::time::Instant;
+use support::step;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use memaslap_workload::{
-    Delivery, GetKeys, KeyDist, KeyOutcome, KeyspaceConfig, SetOutcome, SizeDist, Source, Task,
-    TraceConfig, TraceFormat, TracePlan, TraceReader, Workload, WorkloadConfig, scan,
+    Delivery, TraceConfig, TraceFormat, TracePlan, TraceReader, Workload, WorkloadConfig, scan,
 };
-
-/// One task: generate it, then report it stored or check every key of it
-/// against its expected value.
-fn step<'w>(source: &mut impl Source<'w>, now: Instant) {
-    let (id, task) = source.issue().expect("a closed loop always has a task");
-    match task {
-        Task::Set(set) => {
-            black_box(set);
-            source.complete_set(id, SetOutcome::Stored, now);
-        }
-        Task::Key(key) => {
-            black_box(key);
-            source.complete_key(id, KeyOutcome::Hit, now);
-        }
-        Task::Get(batch) => {
-            black_box(batch);
-            let batch = source.batch(id);
-            for i in 0..batch.len() {
-                let answer = batch.get(i).map(|entry| entry.expected);
-                black_box(source.check_get(id, i, answer, now));
-            }
-            source.finish_get(id);
-        }
-    }
-}
 
 fn bench_config(c: &mut Criterion, name: &str, config: &WorkloadConfig) {
     let workload = Workload::new(config, 1, 1).expect("valid config");
@@ -55,52 +31,10 @@ fn bench_config(c: &mut Criterion, name: &str, config: &WorkloadConfig) {
     group.finish();
 }
 
-fn keyspace(dist: KeyDist) -> WorkloadConfig {
-    WorkloadConfig {
-        window: 1,
-        keyspace: Some(KeyspaceConfig {
-            keys: 1_000_000,
-            dist,
-            prefill: false,
-        }),
-        ..WorkloadConfig::default()
-    }
-}
-
 fn generation(c: &mut Criterion) {
-    let default = WorkloadConfig::default();
-    bench_config(c, "default", &default);
-    let verified = WorkloadConfig {
-        verify: 1.0,
-        overwrite: 0.5,
-        exp_verify: 0.1,
-        ..WorkloadConfig::default()
-    };
-    bench_config(c, "verify_all", &verified);
-    let multi = WorkloadConfig {
-        division: 10,
-        ..WorkloadConfig::default()
-    };
-    bench_config(c, "multi_get_10", &multi);
-    bench_config(c, "keyspace_uniform", &keyspace(KeyDist::Uniform));
-    let zipf = keyspace(KeyDist::Zipf { exponent: 0.99 });
-    bench_config(c, "keyspace_zipf", &zipf);
-    let etc = WorkloadConfig {
-        key_sizes: Some(SizeDist::ETC_KEYS),
-        value_sizes: Some(SizeDist::ETC_VALUES),
-        verify: 1.0,
-        ..zipf.clone()
-    };
-    bench_config(c, "keyspace_zipf_etc_verified", &etc);
-    let every = WorkloadConfig {
-        commands: Some(
-            "get=50,gets=5,gat=5,gats=5,set=5,add=5,replace=5,cas=5,delete=5,incr=5,decr=5,touch=5"
-                .parse()
-                .unwrap(),
-        ),
-        ..zipf
-    };
-    bench_config(c, "keyspace_zipf_every_command", &every);
+    for name in support::WORKLOADS {
+        bench_config(c, name, &support::workload_config(name));
+    }
 }
 
 /// The trace source: a record handed over, turned into a task and
