@@ -113,17 +113,7 @@ pub(crate) fn parse_csv(line: &[u8]) -> Result<Record, String> {
 /// anything else (a sign, other whitespace, an overflow), which the caller
 /// reads the general way.
 fn digits(field: &[u8]) -> Option<u64> {
-    let field = field.trim_ascii();
-    if field.is_empty() {
-        return None;
-    }
-    field.iter().try_fold(0u64, |n, &b| {
-        let digit = b.wrapping_sub(b'0');
-        if digit > 9 {
-            return None;
-        }
-        n.checked_mul(10)?.checked_add(u64::from(digit))
-    })
+    memaslap_proto::parse_decimal(field.trim_ascii())
 }
 
 /// A 64-bit hash of an anonymized key (FNV-1a, then mixed).
