@@ -16,8 +16,8 @@ use super::wire::{Inbox, Outbox};
 
 /// What a handshake step came to.
 pub(super) enum Step {
-    /// The socket has nothing more for now.
-    Waiting,
+    /// The socket has nothing more for now: the handshake, to go on with.
+    Waiting(Box<Handshake>),
     /// Done: the keys and what rustls keeps for the session's life.
     Done(Box<Finished>),
 }
@@ -61,10 +61,10 @@ impl Handshake {
         socket: &Socket,
         inbox: &mut Inbox,
         outbox: &mut Outbox,
-    ) -> Result<(Option<Box<Handshake>>, Step), Fault> {
+    ) -> Result<Step, Fault> {
         loop {
             if !outbox.flush(socket).map_err(Fault::Io)? {
-                return Ok((Some(self), Step::Waiting));
+                return Ok(Step::Waiting(self));
             }
             match self.advance(inbox, outbox)? {
                 Progress::Again => {}
@@ -72,7 +72,7 @@ impl Handshake {
                     Ok(0) => return Err(Fault::Closed),
                     Ok(_) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                        return Ok((Some(self), Step::Waiting));
+                        return Ok(Step::Waiting(self));
                     }
                     Err(e) => return Err(Fault::Io(e)),
                 },
@@ -93,7 +93,7 @@ impl Handshake {
             tls13,
             resumed,
         };
-        Ok((None, Step::Done(Box::new(finished))))
+        Ok(Step::Done(Box::new(finished)))
     }
 
     /// One turn of rustls's state machine.

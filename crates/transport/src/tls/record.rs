@@ -16,13 +16,15 @@ use rustls::ConnectionTrafficSecrets;
 pub(super) const HEADER: usize = 5;
 /// The most plaintext one record carries.
 pub(super) const MAX_PLAINTEXT: usize = 1 << 14;
-/// The most a record's body may be: plaintext, content type, padding and
-/// tag (RFC 8446 §5.2 allows 256 bytes over the plaintext).
-pub(super) const MAX_BODY: usize = MAX_PLAINTEXT + 256;
 /// An AEAD tag.
 const TAG: usize = 16;
 /// TLS 1.2 AES-GCM's explicit nonce, sent before each record's ciphertext.
 const EXPLICIT_NONCE: usize = 8;
+/// The longest record body opened: the plaintext with what TLS 1.3 may
+/// add to it (content type, padding and tag: 256 bytes, RFC 8446 §5.2),
+/// with room for TLS 1.2's explicit nonce and tag besides. Longer is not
+/// a record.
+pub(super) const MAX_BODY: usize = MAX_PLAINTEXT + 256 + TAG + EXPLICIT_NONCE;
 
 /// A record's content type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,7 +240,7 @@ impl Keys {
         body: &mut [u8],
     ) -> Result<(Content, std::ops::Range<usize>), Bad> {
         let [outer, major, _, ..] = header;
-        if major != 3 || body.len() > MAX_BODY + TAG + EXPLICIT_NONCE {
+        if major != 3 || body.len() > MAX_BODY {
             return Err(Bad::Header);
         }
         let result = match self.format {

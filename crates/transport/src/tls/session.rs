@@ -65,23 +65,20 @@ impl Session {
     /// Moves the handshake on as far as the socket allows: true once it is
     /// done and its last flight written (the next call can send).
     pub(crate) fn handshake(&mut self, socket: &Socket) -> Result<bool, Fault> {
-        if let Phase::Handshaking(_) = self.phase {
-            let Phase::Handshaking(handshake) = std::mem::replace(&mut self.phase, Phase::Failed)
-            else {
-                return Err(Fault::Closed);
-            };
-            let (handshake, step) = handshake.step(socket, &mut self.inbox, &mut self.outbox)?;
-            match (handshake, step) {
-                (_, Step::Done(finished)) => {
-                    self.resumed = finished.resumed;
-                    self.phase = Phase::Traffic(Box::new(Traffic::new(*finished)?));
+        match std::mem::replace(&mut self.phase, Phase::Failed) {
+            Phase::Handshaking(handshake) => {
+                match handshake.step(socket, &mut self.inbox, &mut self.outbox)? {
+                    Step::Waiting(handshake) => {
+                        self.phase = Phase::Handshaking(handshake);
+                        return Ok(false);
+                    }
+                    Step::Done(finished) => {
+                        self.resumed = finished.resumed;
+                        self.phase = Phase::Traffic(Box::new(Traffic::new(*finished)?));
+                    }
                 }
-                (Some(handshake), Step::Waiting) => {
-                    self.phase = Phase::Handshaking(handshake);
-                    return Ok(false);
-                }
-                (None, Step::Waiting) => return Err(Fault::Closed),
             }
+            other => self.phase = other,
         }
         self.outbox.flush(socket).map_err(Fault::Io)
     }

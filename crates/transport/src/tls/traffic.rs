@@ -188,7 +188,7 @@ impl Traffic {
         };
         let total = HEADER + record::body_len(header);
         let Some(body) = filled.get_mut(HEADER..total) else {
-            if total > HEADER + record::MAX_BODY + 64 {
+            if total > HEADER + record::MAX_BODY {
                 return Err(bad(Bad::Header));
             }
             return Ok(false);

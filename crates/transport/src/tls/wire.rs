@@ -10,7 +10,7 @@ use socket2::Socket;
 use super::record::{HEADER, MAX_BODY};
 
 /// Room for two whole records: one being read, the start of the next.
-pub(super) const CAPACITY: usize = 2 * (HEADER + MAX_BODY + 64);
+pub(super) const CAPACITY: usize = 2 * (HEADER + MAX_BODY);
 /// The most a handshake may need (a long certificate chain in one message).
 pub(super) const MAX_CAPACITY: usize = 1 << 20;
 
