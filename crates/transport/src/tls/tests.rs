@@ -26,6 +26,12 @@ struct Pki {
     key: Vec<u8>,
 }
 
+impl Drop for Pki {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.ca);
+    }
+}
+
 fn pki(tag: &str) -> Pki {
     let ca_key = KeyPair::generate().unwrap();
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -197,6 +203,19 @@ fn echo(socket: &Socket, session: &mut Session, bufs: &[&[u8]]) {
     assert!(got == want, "the echo differs");
 }
 
+/// Sends `count` one-line requests, each echoed back before the next.
+fn requests(socket: &Socket, session: &mut Session, count: usize) {
+    for i in 0..count {
+        echo(socket, session, &[format!("request {i}\r\n").as_bytes()]);
+    }
+}
+
+/// Ends the session (`close_notify`) and the client's half of the stream.
+fn close(socket: &Socket, session: &mut Session) {
+    session.close(socket);
+    socket.shutdown(std::net::Shutdown::Write).unwrap();
+}
+
 /// Many small slices and one large one: a batch of more than 64 slices,
 /// and more than one record.
 fn batch() -> Vec<Vec<u8>> {
@@ -232,8 +251,7 @@ fn every_suite_carries_batches_resumes_and_closes_cleanly() {
             let (socket, mut session) = connect(&client, port);
             echo(&socket, &mut session, &bufs);
             echo(&socket, &mut session, &[b"get k\r\n"]);
-            session.close(&socket);
-            socket.shutdown(std::net::Shutdown::Write).unwrap();
+            close(&socket, &mut session);
         }
         let seen = server.join().unwrap();
         // The second connection resumes the first's session (from a
@@ -241,7 +259,6 @@ fn every_suite_carries_batches_resumes_and_closes_cleanly() {
         let kinds: Vec<(bool, bool)> = seen.iter().map(|s| (s.resumed, s.clean)).collect();
         assert_eq!(kinds, vec![(false, true), (true, true)], "{suite:?}");
     }
-    let _ = std::fs::remove_file(&pki.ca);
 }
 
 #[test]
@@ -259,15 +276,8 @@ fn a_key_update_the_server_asks_for_is_answered_and_followed() {
     echo(&socket, &mut session, &[b"0123456789"]);
     // Replies now come under the server's new key, and the server reads
     // this request under the client's new one.
-    for i in 0..3 {
-        echo(
-            &socket,
-            &mut session,
-            &[format!("request {i}\r\n").as_bytes()],
-        );
-    }
-    session.close(&socket);
-    socket.shutdown(std::net::Shutdown::Write).unwrap();
+    requests(&socket, &mut session, 3);
+    close(&socket, &mut session);
     // Three requests and close_notify under the new key; without the
     // update, the first request would be counted too.
     let seen = server.join().unwrap();
@@ -279,7 +289,6 @@ fn a_key_update_the_server_asks_for_is_answered_and_followed() {
             records: 4
         }]
     );
-    let _ = std::fs::remove_file(&pki.ca);
 }
 
 #[test]
@@ -289,19 +298,11 @@ fn the_sending_key_is_replaced_at_its_record_limit() {
     let (port, server) = serve(config, 1, Script::Echo { update_after: None });
     let (socket, mut session) = connect(&client(&pki), port);
     session.set_record_limit(3);
-    for i in 0..10 {
-        echo(
-            &socket,
-            &mut session,
-            &[format!("request {i}\r\n").as_bytes()],
-        );
-    }
-    session.close(&socket);
-    socket.shutdown(std::net::Shutdown::Write).unwrap();
+    requests(&socket, &mut session, 10);
+    close(&socket, &mut session);
     // 11 records (10 requests, close_notify), a new key after every 3.
     let seen = server.join().unwrap();
     assert_eq!(seen.first().map(|s| (s.clean, s.records)), Some((true, 2)));
-    let _ = std::fs::remove_file(&pki.ca);
 }
 
 #[test]
@@ -319,7 +320,6 @@ fn tls12_ends_the_connection_at_the_record_limit() {
     assert!(matches!(end, Err(Fault::Tls(_))), "{end:?}");
     drop(socket);
     server.join().unwrap();
-    let _ = std::fs::remove_file(&pki.ca);
 }
 
 #[test]
@@ -340,7 +340,6 @@ fn the_servers_close_notify_ends_the_stream_after_its_data() {
     assert_eq!(got, b"bye");
     assert!(matches!(end, Fault::Closed), "{end:?}");
     server.join().unwrap();
-    let _ = std::fs::remove_file(&pki.ca);
 }
 
 /// A server that finishes the handshake, then writes `garbage` on the
@@ -391,6 +390,5 @@ proptest::proptest! {
         }
         proptest::prop_assert!(ended);
         server.join().unwrap();
-        let _ = std::fs::remove_file(&pki.ca);
     }
 }
