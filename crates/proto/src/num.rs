@@ -22,6 +22,9 @@ pub fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
     out.extend_from_slice(digits.get(start..).unwrap_or_default());
 }
 
+/// The most decimal digits that always fit a `u64`.
+const SAFE_DIGITS: usize = 19;
+
 /// Reads an unsigned decimal number that fills all of `digits`.
 ///
 /// Returns `None` for an empty input, any byte that is not an ASCII digit,
@@ -32,9 +35,22 @@ pub fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
 /// assert_eq!(memaslap_proto::parse_decimal(b"18446744073709551616"), None);
 /// assert_eq!(memaslap_proto::parse_decimal(b"-1"), None);
 /// ```
+#[inline]
 pub fn parse_decimal(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() {
         return None;
+    }
+    if digits.len() <= SAFE_DIGITS {
+        let mut n = 0u64;
+        for &b in digits {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            // At most 19 digits: below 10^19, so no overflow.
+            n = n * 10 + u64::from(d);
+        }
+        return Some(n);
     }
     digits.iter().try_fold(0u64, |acc, &b| {
         let d = b.wrapping_sub(b'0');
@@ -70,6 +86,14 @@ mod tests {
             let expected = n.to_string();
             prop_assert_eq!(&out, expected.as_bytes());
             prop_assert_eq!(parse_decimal(&out), Some(n));
+        }
+
+        /// Any bytes: a number exactly when the standard library reads
+        /// one without a sign, and the same number.
+        #[test]
+        fn agrees_with_std(text in "[0-9a+ -]{0,22}|[0-9]{17,21}") {
+            let std = if text.starts_with('+') { None } else { text.parse::<u64>().ok() };
+            prop_assert_eq!(parse_decimal(text.as_bytes()), std);
         }
     }
 }

@@ -4,6 +4,8 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use memaslap_proto::parse_decimal;
+
 use crate::command::Command;
 use crate::seed::mix64;
 
@@ -36,27 +38,38 @@ pub(crate) const CSV_FIELDS: &str = "timestamp,key,key size,value size,client id
 /// hold commas (the five fields after it are read from the right).
 pub(crate) fn parse_csv(line: &[u8]) -> Result<Record, String> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let mut right = line.rsplitn(6, |&b| b == b',');
-    let (Some(ttl), Some(op), Some(client), Some(value), Some(key_size), Some(rest)) = (
-        right.next(),
-        right.next(),
-        right.next(),
-        right.next(),
-        right.next(),
-        right.next(),
-    ) else {
-        let found = line.split(|&b| b == b',').count();
-        return Err(format!(
-            "expected 7 comma-separated fields ({CSV_FIELDS}), found {found}"
-        ));
-    };
-    let Some(comma) = rest.iter().position(|&b| b == b',') else {
-        return Err(format!(
-            "expected 7 comma-separated fields ({CSV_FIELDS}), found 6"
-        ));
-    };
-    let (time, key) = rest.split_at(comma);
-    let key = key.get(1..).unwrap_or_default();
+    let fields = split_csv(line).map_err(|found| {
+        format!("expected 7 comma-separated fields ({CSV_FIELDS}), found {found}")
+    })?;
+    quick_csv(&fields).map_or_else(|| general_csv(fields), Ok)
+}
+
+/// The common line, read without building errors: whole seconds, plain
+/// digits, an operation spelt exactly. `None` sends the line the general
+/// way, which reads what else is allowed or says what is wrong.
+#[inline]
+fn quick_csv(&[time, key, key_size, value, client, op, ttl]: &[&[u8]; 7]) -> Option<Record> {
+    let small = |field: &[u8]| u32::try_from(parse_decimal(field)?).ok();
+    let time = parse_decimal(time).filter(|&t| t < 1 << 53)?;
+    if key.is_empty() {
+        return None;
+    }
+    Some(Record {
+        time: time as f64,
+        object: key_hash(key),
+        key_size: small(key_size)?,
+        value_size: small(value)?,
+        client: parse_decimal(client)?,
+        command: Command::from_name(op)?,
+        ttl: small(ttl)?,
+    })
+}
+
+/// A line read with everything the format allows (spaces around fields,
+/// fractional timestamps), or what is wrong with it.
+fn general_csv(
+    [time, key, key_size, value, client, op, ttl]: [&[u8]; 7],
+) -> Result<Record, String> {
     let text = |field: &[u8]| String::from_utf8_lossy(field).into_owned();
     let number = |field: &[u8], what: &str| {
         digits(field)
@@ -85,15 +98,19 @@ pub(crate) fn parse_csv(line: &[u8]) -> Result<Record, String> {
     if key.is_empty() {
         return Err("the key is empty".into());
     }
-    let op = std::str::from_utf8(op).unwrap_or("").trim();
-    let command = op.parse::<Command>().map_err(|_| {
-        let names: Vec<&str> = Command::ALL.iter().map(|c| c.name()).collect();
-        format!(
-            "'{}' is not an operation; accepted: {}",
-            text(op.as_bytes()),
-            names.join(" ")
-        )
-    })?;
+    let command = Command::from_name(op.trim_ascii())
+        .or_else(|| {
+            let op = std::str::from_utf8(op).ok()?;
+            Command::from_name(op.trim().as_bytes())
+        })
+        .ok_or_else(|| {
+            let names: Vec<&str> = Command::ALL.iter().map(|c| c.name()).collect();
+            format!(
+                "'{}' is not an operation; accepted: {}",
+                text(op).trim(),
+                names.join(" ")
+            )
+        })?;
     let small = |n: u64, what: &str| {
         u32::try_from(n).map_err(|_| format!("{what} {n} is larger than {}", u32::MAX))
     };
@@ -108,12 +125,99 @@ pub(crate) fn parse_csv(line: &[u8]) -> Result<Record, String> {
     })
 }
 
+/// The seven fields of a line: the five after the key found from the
+/// right, the timestamp from the left, the key (commas and all) between.
+/// On a line with fewer than seven, the number of fields it has.
+fn split_csv(line: &[u8]) -> Result<[&[u8]; 7], usize> {
+    let commas = Commas::of(line);
+    if commas.count < 6 {
+        return Err(commas.count + 1);
+    }
+    let field = |from: usize, to: usize| line.get(from + 1..to).unwrap_or_default();
+    let [c1, c2, c3, c4, c5] = commas.last();
+    Ok([
+        line.get(..commas.first).unwrap_or_default(),
+        field(commas.first, c1),
+        field(c1, c2),
+        field(c2, c3),
+        field(c3, c4),
+        field(c4, c5),
+        line.get(c5 + 1..).unwrap_or_default(),
+    ])
+}
+
+/// Where a line's commas are: the first, and the last few.
+struct Commas {
+    count: usize,
+    first: usize,
+    /// Comma `i` at `ring[i % 8]`: the last eight.
+    ring: [usize; 8],
+}
+
+impl Commas {
+    /// Finds them eight bytes at a time.
+    fn of(line: &[u8]) -> Commas {
+        let mut commas = Commas {
+            count: 0,
+            first: 0,
+            ring: [0; 8],
+        };
+        let mut words = line.chunks_exact(8);
+        let mut base = 0;
+        for word in words.by_ref() {
+            let mut bits =
+                <[u8; 8]>::try_from(word).map_or(0, |w| comma_bits(u64::from_le_bytes(w)));
+            while bits != 0 {
+                commas.push(base + bits.trailing_zeros() as usize / 8);
+                bits &= bits - 1;
+            }
+            base += 8;
+        }
+        for (i, &b) in words.remainder().iter().enumerate() {
+            if b == b',' {
+                commas.push(base + i);
+            }
+        }
+        commas
+    }
+
+    fn push(&mut self, at: usize) {
+        if self.count == 0 {
+            self.first = at;
+        }
+        if let Some(slot) = self.ring.get_mut(self.count % 8) {
+            *slot = at;
+        }
+        self.count += 1;
+    }
+
+    /// The last five, in order (with at least five found).
+    fn last(&self) -> [usize; 5] {
+        let from = self.count.wrapping_sub(5);
+        std::array::from_fn(|i| {
+            self.ring
+                .get(from.wrapping_add(i) % 8)
+                .copied()
+                .unwrap_or_default()
+        })
+    }
+}
+
+/// The high bit of each byte of `word` (little-endian) that is a comma.
+fn comma_bits(word: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let x = word ^ 0x2c2c_2c2c_2c2c_2c2c;
+    // A byte's high bit ends up set exactly when the byte of x is zero; no
+    // carry crosses bytes, as (b & 0x7f) + 0x7f < 0x100.
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
+}
+
 /// The value of a field of ASCII digits, with ASCII spaces around it
 /// allowed: the common case, read without UTF-8 checks. `None` for
 /// anything else (a sign, other whitespace, an overflow), which the caller
 /// reads the general way.
 fn digits(field: &[u8]) -> Option<u64> {
-    memaslap_proto::parse_decimal(field.trim_ascii())
+    parse_decimal(field.trim_ascii())
 }
 
 /// A 64-bit hash of an anonymized key (FNV-1a, then mixed).
@@ -183,6 +287,42 @@ mod tests {
             if let Some(n) = digits(field.as_bytes()) {
                 proptest::prop_assert_eq!(Some(n), general);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The fields found eight bytes at a time are those a plain split
+        /// finds: five from the right, the timestamp from the left.
+        #[test]
+        fn fields_agree_with_a_plain_split(line in "[a,1\r]{0,40}") {
+            let line = line.as_bytes();
+            let mut right: Vec<&[u8]> = line.rsplitn(6, |&b| b == b',').collect();
+            let found = split_csv(line);
+            if right.len() < 6 || !right[5].contains(&b',') {
+                let count = line.iter().filter(|&&b| b == b',').count() + 1;
+                proptest::prop_assert_eq!(found, Err(count));
+            } else {
+                let rest = right.pop().unwrap();
+                let (time, key) = rest.split_at(rest.iter().position(|&b| b == b',').unwrap());
+                right.reverse();
+                let mut expected = vec![time, &key[1..]];
+                expected.extend(right);
+                proptest::prop_assert_eq!(found.unwrap().to_vec(), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn comma_bits_mark_commas_only() {
+        for byte in 0..=255u8 {
+            let word = u64::from_le_bytes([b'a', byte, b',', 0, 0xac, 0x2d, 0x2b, byte]);
+            let expected = (1u64 << 23)
+                | if byte == b',' {
+                    (1 << 15) | (1 << 63)
+                } else {
+                    0
+                };
+            assert_eq!(comma_bits(word), expected, "{byte:#x}");
         }
     }
 
