@@ -16,7 +16,13 @@
 # the other two, for the ascii and udp profiles and the --depth test, and the
 # ratios floor / original and ours / floor are printed: what the machine
 # leaves to gain. Its ops and CPU exclude the sets that store its keys
-# before the run (it reports both; they are subtracted).
+# before the run (it reports both; they are subtracted). For the ascii and
+# binary profiles and the --depth test, `floor --work` (the client "work")
+# runs as well: the floor plus, done the plainest way, what a latency
+# benchmark of this workload cannot leave out (requests made as they are
+# sent with random keys, each timed into a histogram, hits told from
+# misses); work / floor is what that work costs, ours / work what ours
+# costs beyond it.
 #
 # Usage: benches/compare.sh [--runs N] [--time SECONDS] [--profiles LIST]
 #                           [--depth N] [--conns N] [--floor] [--csv FILE]
@@ -116,6 +122,7 @@ run_client() {
     local cmd=("$ours" -s "$target" -T 1 -c "$conns" "${length[@]}")
     [ "$client" = original ] && cmd[0]="$original"
     [ "$client" = floor ] && cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds")
+    [ "$client" = work ] && cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds" --work)
     local before after
     before="$(server_ops)"
     read -r -a meter <<<"$(cpu_meter "$work/cpu")"
@@ -133,8 +140,8 @@ run_client() {
         sys=0
     fi
     local setup_ops=0 setup_cpu_us=0
-    if [ "$client" = floor ]; then
-        read -r setup_ops setup_cpu_us <<<"$(floor_setup "$work/floor.out")"
+    if [ "$client" = floor ] || [ "$client" = work ]; then
+        read -r setup_ops setup_cpu_us <<<"$(floor_setup "$work/$client.out")"
         user="$(awk -v u="$user" -v c="$setup_cpu_us" 'BEGIN { printf "%.3f", u - c / 1e6 }')"
     fi
     echo "$((after - before - setup_ops)) $user $sys $rss"
@@ -243,12 +250,13 @@ for profile in "${wanted[@]}"; do
     read -r -a floor_flags <<<"$(floor_flags_of "$profile")"
     if [ "$floor" -eq 1 ] && [ "${floor_flags[*]}" != none ]; then
         clients=(floor original ours)
+        [ "$profile" != udp ] && clients=(floor work original ours)
     fi
     for client in "${clients[@]}"; do : >"$work/$client.runs"; done
     for _ in $(seq "$runs"); do
         for client in "${clients[@]}"; do
             extra=("${flags[@]}")
-            [ "$client" = floor ] && extra=("${floor_flags[@]}")
+            [ "$client" = floor ] || [ "$client" = work ] && extra=("${floor_flags[@]}")
             [ "$client" = base ] && read -r -a extra <<<"$base_flags"
             run_client "$client" 32 "${extra[@]}" | tee -a "$work/$client.runs" |
                 awk -v p="$profile" -v c="$client" \
@@ -256,6 +264,7 @@ for profile in "${wanted[@]}"; do
         done
     done
     floor_usop=""
+    work_usop=""
     for client in "${clients[@]}"; do
         read -r ops cpu usop rss lo hi <<<"$(medians "$work/$client.runs")"
         printf '%-9s %-9s %11.0f %9.2f %9.3f %9.0f %8.3f-%-8.3f\n' "$profile" "$client" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi"
@@ -273,6 +282,10 @@ for profile in "${wanted[@]}"; do
         summary+=("$(awk -v p="$profile" -v f="$floor_usop" -v a="$ours_usop" -v b="$original_usop" \
             'BEGIN { printf "%-9s floor %.3f us/op: floor / original %.2f, ours / floor %.2f", p, f, f / b, a / f }')")
     fi
+    if [ -n "$work_usop" ]; then
+        summary+=("$(awk -v p="$profile" -v w="$work_usop" -v f="$floor_usop" -v a="$ours_usop" \
+            'BEGIN { printf "%-9s floor --work %.3f us/op: work / floor %.2f, ours / work %.2f", p, w, w / f, a / w }')")
+    fi
 done
 if [ ${#summary[@]} -gt 0 ]; then
     echo
@@ -288,7 +301,7 @@ if [ "$depth" -gt 1 ]; then
     echo "pipelining: --depth $depth against --depth 1 (ASCII, -T 1 -c 32, ${seconds}s):"
     printf '%-9s %-9s %11s %9s %9s %9s %17s\n' client depth ops cpu_s us/op rss_kb "us/op min-max"
     clients=(ours)
-    [ "$floor" -eq 1 ] && clients=(floor ours)
+    [ "$floor" -eq 1 ] && clients=(floor work ours)
     for client in "${clients[@]}"; do : >"$work/$client.d1.runs"; : >"$work/$client.dn.runs"; done
     for _ in $(seq "$runs"); do
         for client in "${clients[@]}"; do
@@ -314,6 +327,8 @@ if [ "$depth" -gt 1 ]; then
     if [ "$floor" -eq 1 ]; then
         awk -v n="$depth" -v a="$ours_dn_usop" -v f="$floor_dn_usop" \
             'BEGIN { printf "ratio ours / floor at --depth %d (medians): us/op %.3f / %.3f = %.2f\n", n, a, f, a / f }'
+        awk -v n="$depth" -v w="$work_dn_usop" -v f="$floor_dn_usop" -v a="$ours_dn_usop" \
+            'BEGIN { printf "ratio floor --work / floor at --depth %d: %.2f; ours / floor --work: %.2f\n", n, w / f, a / w }'
     fi
 fi
 

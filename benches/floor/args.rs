@@ -4,7 +4,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 /// What to run, from `-s host:port -c N -t SECONDS [--depth D] [--udp]
-/// [--binary] [--keys K]`.
+/// [--binary] [--keys K] [--work]`.
 pub struct Args {
     /// The memcached server.
     pub server: SocketAddr,
@@ -22,18 +22,23 @@ pub struct Args {
     /// 32 connections then hold about as many items in memcached as
     /// memaslap's 5-second run stores, and the prepared requests stay small).
     pub keys: usize,
+    /// Requests made, timed and read as they go (see `work`), TCP only.
+    pub work: bool,
 }
 
 /// The usage text.
-pub const USAGE: &str =
-    "usage: floor -s HOST:PORT [-c CONNS] [-t SECONDS] [--depth D] [--udp | --binary] [--keys K]";
+pub const USAGE: &str = "usage: floor -s HOST:PORT [-c CONNS] [-t SECONDS] [--depth D] [--udp | --binary] [--keys K] [--work]";
 
 /// Parses the arguments after the program name.
 pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut server = None;
     let (mut conns, mut seconds, mut depth, mut keys, mut udp) = (32, 5.0, 1, 1_000, false);
-    let mut binary = false;
+    let (mut binary, mut work) = (false, false);
     while let Some(flag) = args.next() {
+        if flag == "--work" {
+            work = true;
+            continue;
+        }
         if flag == "--udp" {
             udp = true;
             continue;
@@ -59,8 +64,8 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     if udp && depth != 1 {
         return Err("--udp runs one request in flight per slot".into());
     }
-    if udp && binary {
-        return Err("--binary runs over TCP".into());
+    if udp && (binary || work) {
+        return Err("--binary and --work run over TCP".into());
     }
     let time = Duration::try_from_secs_f64(seconds).map_err(|e| format!("-t: {e}"))?;
     Ok(Args {
@@ -71,6 +76,7 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         udp,
         binary,
         keys,
+        work,
     })
 }
 

@@ -5,23 +5,28 @@
 //! 1 KiB values, 1,000 keys per connection by default, every key stored
 //! first so that gets hit), in the text or the binary protocol, and finds
 //! where each reply ends (by the binary header's body length); nothing else:
-//! no statistics, no timers, no key choice.
+//! no statistics, no timers, no key choice. With `--work` (TCP) it also
+//! does, the plainest way, what a latency benchmark of that workload cannot
+//! leave out (see `work`): requests made as they are sent, with random
+//! keys, timed into a histogram, hits told from misses.
 //!
 //! ```text
-//! floor -s HOST:PORT [-c CONNS] [-t SECONDS] [--depth D] [--udp | --binary] [--keys K]
+//! floor -s HOST:PORT [-c CONNS] [-t SECONDS] [--depth D] [--udp | --binary] [--keys K] [--work]
 //! ```
 //!
 //! It prints one line of `name value` pairs: `ops` completed in the measured
 //! run (including the replies still due at its end, which it waits for),
 //! `lost` UDP requests, and `setup_ops` / `setup_cpu_us`, the sets that
 //! stored the keys and the CPU used before the run, to subtract from
-//! memcached's counters and the process's CPU.
+//! memcached's counters and the process's CPU. With `--work` the line
+//! also has the median latency (`p50_us`) and the gets that missed.
 
 mod args;
 mod prepare;
 mod reply;
 mod tcp;
 mod udp;
+mod work;
 
 use std::process::ExitCode;
 
@@ -44,19 +49,28 @@ fn run() -> Result<(), String> {
         .collect();
     let setup_ops = prepare::store_keys(args.server, args.conns, args.keys)?;
     let setup_cpu = cpu_us()?;
-    let (ops, lost) = if args.udp {
+    let (ops, lost, timing) = if args.udp {
         let out = udp::run(&args, streams)?;
-        (out.ops, out.lost)
+        (out.ops, out.lost, None)
     } else {
-        (tcp::run(&args, streams)?, 0)
+        let (ops, timing) = tcp::run(&args, streams)?;
+        (ops, 0, timing)
     };
+    let work = timing.map_or(String::new(), |t| {
+        format!(
+            " p50_us {:.1} misses {}",
+            t.hist.value_at_quantile(0.5) as f64 / 1000.0,
+            t.misses
+        )
+    });
     println!(
-        "mode {} conns {} depth {} ops {ops} lost {lost} setup_ops {setup_ops} setup_cpu_us {setup_cpu}",
+        "mode {}{} conns {} depth {} ops {ops} lost {lost} setup_ops {setup_ops} setup_cpu_us {setup_cpu}{work}",
         match (args.udp, args.binary) {
             (true, _) => "udp",
             (false, true) => "tcp-binary",
             (false, false) => "tcp",
         },
+        if args.work { "-work" } else { "" },
         args.conns,
         args.depth
     );

@@ -62,7 +62,7 @@ impl Stream {
 }
 
 /// Key `k` of connection `conn`, 64 bytes.
-fn key(conn: usize, k: usize) -> [u8; KEY_LEN] {
+pub fn key(conn: usize, k: usize) -> [u8; KEY_LEN] {
     let mut key = [b'k'; KEY_LEN];
     let name = format!("floor:{conn:05}:{k:08}:");
     for (dst, src) in key.iter_mut().zip(name.bytes()) {
@@ -73,7 +73,7 @@ fn key(conn: usize, k: usize) -> [u8; KEY_LEN] {
 
 /// A binary GET of `key`, or a SET of `key` to `value` (flags and
 /// expiry 0).
-fn push_binary(bytes: &mut Vec<u8>, key: &[u8], value: Option<&[u8]>) {
+pub fn push_binary(bytes: &mut Vec<u8>, key: &[u8], value: Option<&[u8]>) {
     let (opcode, extras) = if value.is_some() {
         (0x01, 8)
     } else {

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use crate::args::Args;
 use crate::prepare::Stream;
 use crate::reply::{binary_reply_end, reply_end};
+use crate::work::{Timing, Work};
 
 /// Receive buffer per connection; a batch of replies must fit.
 const BUF: usize = 64 * 1024;
@@ -23,11 +24,19 @@ struct Conn {
     buf: Vec<u8>,
     filled: usize,
     waiting: usize,
+    /// With `--work`: the requests made as they are sent, instead of the
+    /// prepared stream.
+    work: Option<Work>,
 }
 
 /// Runs for `args.time`, then waits for the replies still due. Returns the
-/// number of completed requests.
-pub fn run(args: &Args, streams: Vec<Stream>) -> Result<u64, String> {
+/// number of completed requests, and with `--work` the latencies.
+pub fn run(args: &Args, streams: Vec<Stream>) -> Result<(u64, Option<Timing>), String> {
+    let mut timing = if args.work {
+        Some(Timing::new()?)
+    } else {
+        None
+    };
     // SAFETY: plain system call; the descriptor is owned right away.
     let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
     if ep < 0 {
@@ -66,6 +75,9 @@ pub fn run(args: &Args, streams: Vec<Stream>) -> Result<u64, String> {
             buf: vec![0; BUF],
             filled: 0,
             waiting: 0,
+            work: args
+                .work
+                .then(|| Work::new(i, args.keys, args.depth, args.binary)),
         });
     }
     for conn in &mut conns {
@@ -103,10 +115,10 @@ pub fn run(args: &Args, streams: Vec<Stream>) -> Result<u64, String> {
             } else {
                 reply_end
             };
-            ops += on_readable(conn, running, args.depth, end)?;
+            ops += on_readable(conn, running, args.depth, end, timing.as_mut())?;
         }
     }
-    Ok(ops)
+    Ok((ops, timing))
 }
 
 /// Reads what has arrived (a read that fills the buffer is followed by
@@ -117,6 +129,7 @@ fn on_readable(
     running: bool,
     depth: usize,
     reply_end: fn(&[u8]) -> Result<Option<usize>, String>,
+    mut timing: Option<&mut Timing>,
 ) -> Result<u64, String> {
     let mut done = 0;
     loop {
@@ -133,10 +146,20 @@ fn on_readable(
             Err(e) => return Err(format!("recv: {e}")),
         };
         conn.filled += n;
+        let now = conn.work.as_ref().map(|_| Instant::now());
         let mut start = 0;
         while let Some(len) = reply_end(conn.buf.get(start..conn.filled).unwrap_or_default())? {
             if conn.waiting == 0 {
                 return Err("a reply to no request".into());
+            }
+            if let (Some(work), Some(timing), Some(now)) =
+                (&mut conn.work, timing.as_deref_mut(), now)
+            {
+                work.reply(
+                    conn.buf.get(start..start + len).unwrap_or_default(),
+                    now,
+                    timing,
+                );
             }
             start += len;
             conn.waiting -= 1;
@@ -159,6 +182,10 @@ fn on_readable(
 fn send_batch(conn: &mut Conn, depth: usize) -> Result<(), String> {
     let (range, count, next) = conn.stream.batch(conn.pos, depth);
     let mut bytes = conn.stream.bytes.get(range).unwrap_or_default();
+    if let Some(work) = &mut conn.work {
+        work.fill(count, Instant::now());
+        bytes = &work.out;
+    }
     while !bytes.is_empty() {
         match conn.sock.write(bytes) {
             Ok(n) => bytes = bytes.get(n..).unwrap_or_default(),
