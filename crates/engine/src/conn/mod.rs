@@ -27,6 +27,7 @@ use warmup::Warmup;
 mod datagram_tests;
 #[cfg(test)]
 mod mock;
+mod prefetch;
 mod read;
 #[cfg(test)]
 mod tests;

@@ -83,6 +83,8 @@ pub struct Generator<'w> {
     warmup_left: usize,
     counts: Counts,
     flights: Flights,
+    /// The next single-key get's pick, drawn ahead (see `plan::stage`).
+    staged: Option<usize>,
 }
 
 impl<'w> Generator<'w> {
@@ -106,6 +108,7 @@ impl<'w> Generator<'w> {
             },
             counts: Counts::default(),
             flights: Flights::new(1, config.division),
+            staged: None,
         };
         let window: Box<[Item]> = (0..config.window)
             .map(|slot| generator.fresh_item(has_ttl(slot, config.exp_verify)))
@@ -262,6 +265,15 @@ impl<'w> Source<'w> for Generator<'w> {
 
     fn outstanding(&self) -> usize {
         self.flights.outstanding()
+    }
+
+    /// Prefetches the window item of the next get's pick, when it is drawn
+    /// already (see `plan::stage`).
+    #[inline]
+    fn prefetch(&self) {
+        if let Some(item) = self.staged.and_then(|pick| self.window.get(pick)) {
+            plan::prefetch(item);
+        }
     }
 
     /// Whether the next task is a warm-up set (the mix has no sets and the

@@ -75,8 +75,12 @@ impl Generator<'_> {
         let mut batch = std::mem::take(self.flights.batch_mut(id)?);
         batch.clear();
         let n = self.workload.config().division.min(filled);
+        let staged = self.staged.take();
         for j in filled - n..filled {
-            let pick = below(&mut self.rng, j as u64 + 1) as usize;
+            let pick = match staged {
+                Some(pick) if n == 1 && pick <= j => pick,
+                _ => below(&mut self.rng, j as u64 + 1) as usize,
+            };
             let taken = batch.iter().any(|e| e.slot as usize == pick);
             let slot = if taken { j } else { pick };
             if self.is_setting(slot) {
@@ -97,11 +101,29 @@ impl Generator<'_> {
         if let Some(place) = self.flights.batch_mut(id) {
             *place = batch;
         }
+        self.stage(filled);
         if empty {
             return None;
         }
         self.flights.take(id, Record::Get);
         Some(id)
+    }
+
+    /// Draws the next single-key get's pick now, among the items stored
+    /// now, and prefetches its item, so that loading it (a cache miss: the
+    /// windows of all connections are larger than the cache) overlaps the
+    /// work done before that get is issued. Items are only added to the
+    /// stored ones, so the pick is still among them then (a pick past them,
+    /// after a failed first set, is drawn again).
+    fn stage(&mut self, filled: usize) {
+        if self.workload.config().division != 1 || filled == 0 {
+            return;
+        }
+        let pick = below(&mut self.rng, filled as u64) as usize;
+        self.staged = Some(pick);
+        if let Some(item) = self.window.get(pick) {
+            prefetch(item);
+        }
     }
 
     /// memaslap's verification plan: items with a TTL are always checked for
@@ -132,3 +154,14 @@ impl Generator<'_> {
         item
     }
 }
+
+/// Starts loading the cache line of `item` without waiting for it.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(super) fn prefetch(item: &Item) {
+    safe_arch::prefetch_t0(item);
+}
+
+/// No prefetch here: the item is loaded when it is read.
+#[cfg(not(target_arch = "x86_64"))]
+pub(super) fn prefetch(_item: &Item) {}
