@@ -8,7 +8,9 @@ use crate::error::ConfigError;
 use crate::generator::{Generator, GetBatch};
 use crate::source::Source;
 use crate::space::{KeyspaceBatch, KeyspaceSource};
-use crate::task::{GetEntry, GetKeys, KeyOutcome, Retrieve, SetOutcome, Task, TaskId, Verdict};
+use crate::task::{
+    GetEntry, GetKeys, Key, KeyOutcome, Retrieve, SetOutcome, Task, TaskId, Verdict,
+};
 use crate::trace::{Delivery, TraceBatch, TraceSource};
 use crate::workload::Workload;
 
@@ -50,6 +52,15 @@ impl<'w> GetKeys<'w> for AnyKeys<'_, 'w> {
             AnyKeys::Window(b) => b.get(index),
             AnyKeys::Keyspace(b) => b.get(index),
             AnyKeys::Trace(b) => b.get(index),
+        }
+    }
+
+    #[inline]
+    fn key(&self, index: usize) -> Option<Key<'w>> {
+        match self {
+            AnyKeys::Window(b) => b.key(index),
+            AnyKeys::Keyspace(b) => b.key(index),
+            AnyKeys::Trace(b) => b.key(index),
         }
     }
 

@@ -357,6 +357,18 @@ pub trait GetKeys<'w>: Copy {
     /// The key at `index`, with what to expect.
     fn get(&self, index: usize) -> Option<GetEntry<'w>>;
 
+    /// Only the key at `index` (what [`GetKeys::get`] gives, without the
+    /// rest): for sending it and for matching a returned one.
+    fn key(&self, index: usize) -> Option<Key<'w>> {
+        self.get(index).map(|entry| entry.key)
+    }
+
+    /// The keys in order (what [`GetKeys::iter`] gives, without the rest).
+    fn keys(&self) -> impl Iterator<Item = Key<'w>> {
+        let keys = *self;
+        (0..self.len()).filter_map(move |i| keys.key(i))
+    }
+
     /// Which retrieval to send (memaslap's window model: `get`).
     fn retrieve(&self) -> Retrieve {
         Retrieve::Get
@@ -383,9 +395,15 @@ pub trait GetKeys<'w>: Copy {
     /// its keys, so the key after the last one answered is usually the one.
     fn position_from(&self, key: &[u8], start: usize) -> Option<usize> {
         let n = self.len();
-        (0..n)
-            .map(|k| (start + k) % n)
-            .find(|&i| self.get(i).is_some_and(|entry| entry.key.matches(key)))
+        // The division only when `start` is past the end (callers rarely).
+        let start = if start < n {
+            start
+        } else {
+            start.checked_rem(n)?
+        };
+        (start..n)
+            .chain(0..start)
+            .find(|&i| self.key(i).is_some_and(|k| k.matches(key)))
     }
 }
 

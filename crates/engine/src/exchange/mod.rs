@@ -361,8 +361,8 @@ impl<'w> Exchange<'w> {
     ) -> Result<(), Unencodable> {
         self.keys.clear();
         self.key_ends.clear();
-        for entry in batch.iter() {
-            entry.key.append_to(&mut self.keys);
+        for key in batch.keys() {
+            key.append_to(&mut self.keys);
             self.key_ends.push(self.keys.len());
         }
         let keys = KeyList {

@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::item::Entry;
 use crate::keyspace::KeySpace;
-use crate::task::{GetEntry, GetKeys};
+use crate::task::{GetEntry, GetKeys, Key};
 
 /// The keys of a [`crate::Generator`]'s get, distinct, in the order to send
 /// them.
@@ -38,6 +38,13 @@ impl<'g, 'w: 'g> GetKeys<'w> for GetBatch<'g, 'w> {
             exptime: item.exptime(),
             set_at: self.space.set_at(item),
         })
+    }
+
+    #[inline]
+    fn key(&self, index: usize) -> Option<Key<'w>> {
+        self.entries
+            .get(index)
+            .map(|entry| self.space.key(entry.item))
     }
 }
 

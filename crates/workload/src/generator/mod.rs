@@ -13,7 +13,7 @@ use crate::keyspace::KeySpace;
 use crate::seed::{below, derive_rng};
 use crate::sizes::TABLE_LEN;
 use crate::source::Source;
-use crate::task::{KeyOutcome, SetKind, SetOutcome, SetTask, Store, Task, TaskId, Verdict};
+use crate::task::{Check, KeyOutcome, SetKind, SetOutcome, SetTask, Store, Task, TaskId, Verdict};
 use crate::verify::judge;
 use crate::workload::Workload;
 
@@ -234,6 +234,9 @@ impl<'w> Source<'w> for Generator<'w> {
         now: Instant,
     ) -> Option<Verdict> {
         let entry = self.flights.batch(id).get(index)?;
+        if entry.check == Check::None {
+            return Some(Verdict::Unchecked);
+        }
         let item = entry.item;
         Some(judge(
             entry.check,

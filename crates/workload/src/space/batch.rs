@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::Keyspace;
-use crate::task::{Check, GetEntry, GetKeys, Retrieve};
+use crate::task::{Check, GetEntry, GetKeys, Key, Retrieve};
 
 /// The keys of a [`crate::KeyspaceSource`]'s get, distinct, in the order
 /// to send them.
@@ -53,6 +53,11 @@ impl<'w> GetKeys<'w> for KeyspaceBatch<'_, 'w> {
             exptime: 0,
             set_at: None,
         })
+    }
+
+    #[inline]
+    fn key(&self, index: usize) -> Option<Key<'w>> {
+        self.ids.get(index).map(|&id| self.space.key(id))
     }
 
     #[inline]
