@@ -6,7 +6,8 @@
 //! - `proto`: encoding requests and parsing replies in every protocol;
 //! - `workload`: one task issued and completed, for every workload source;
 //! - `engine`: one request through the engine's exchange, encoded and its
-//!   reply read back (the text and binary protocols).
+//!   reply read back (the text and binary protocols), and one latency
+//!   recorded.
 //!
 //! Needs `valgrind` and `gungraun-runner` of the same version as the
 //! `gungraun` crate (`cargo install gungraun-runner --version 0.20.0`);
@@ -29,7 +30,7 @@ use std::time::Instant;
 use support::step;
 
 use gungraun::{library_benchmark, library_benchmark_group, main};
-use memaslap_engine::{Counters, Exchange, MAX_SLICES, Protocol};
+use memaslap_engine::{Counters, Exchange, Latency, MAX_SLICES, Protocol};
 use memaslap_proto::{ascii, binary, meta};
 use memaslap_workload::{
     AnySource, Delivery, Record, Source, TraceConfig, TraceFormat, TracePlan, TraceReader,
@@ -401,9 +402,27 @@ fn exchange((mut exchange, mut source, replies, now): Prepared) -> u64 {
     counters.requests_completed
 }
 
+/// [`N`] latencies spread over 50 µs to 5 ms, made beforehand.
+fn latencies() -> (Latency, Vec<std::time::Duration>) {
+    let spread = (0..N as u64)
+        .map(|i| std::time::Duration::from_nanos(50_000 + (i * 2_654_435_761) % 5_000_000))
+        .collect();
+    (Latency::new(), spread)
+}
+
+// One latency recorded: moments, log2 bucket and HDR histogram.
+#[library_benchmark]
+#[bench::spread(setup = latencies)]
+fn latency_record((mut latency, spread): (Latency, Vec<std::time::Duration>)) -> u64 {
+    for d in &spread {
+        latency.record(*d);
+    }
+    latency.count()
+}
+
 library_benchmark_group!(
     name = engine;
-    benchmarks = exchange
+    benchmarks = exchange, latency_record
 );
 
 main!(library_benchmark_groups = proto, workload, engine);

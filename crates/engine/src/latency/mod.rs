@@ -5,7 +5,9 @@
 use hdrhistogram::Histogram;
 use std::time::Duration;
 
+mod fresh;
 mod saved;
+use fresh::{FOLD, Fresh, combine};
 pub use saved::{Moments, RestoreError};
 
 /// Number of log2 buckets: bucket `i` counts latencies of at most `2^i` µs.
@@ -25,12 +27,15 @@ pub struct Latency {
     count: u64,
     min_ns: u64,
     max_ns: u64,
-    /// Welford's running mean of the latency in µs.
+    /// The mean latency in µs of those folded from `fresh` (all but
+    /// `fresh.n`).
     mean_us: f64,
-    /// Welford's running sum of squared deviations, in µs².
+    /// Their sum of squared deviations, in µs².
     m2_us: f64,
-    /// Sum of the natural logarithms of the latencies in µs.
+    /// Their sum of the natural logarithms of the latencies in µs.
     ln_sum: f64,
+    /// The latest latencies, as exact sums, folded in every [`FOLD`].
+    fresh: Fresh,
     log2: [u64; LOG2_BUCKETS],
     hist: Histogram<u64>,
 }
@@ -54,6 +59,7 @@ impl Latency {
             mean_us: 0.0,
             m2_us: 0.0,
             ln_sum: 0.0,
+            fresh: Fresh::default(),
             log2: [0; LOG2_BUCKETS],
             hist,
         }
@@ -62,18 +68,49 @@ impl Latency {
     /// Records one latency.
     pub fn record(&mut self, latency: Duration) {
         let ns = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX).max(1);
-        self.count += 1;
+        if ns > HIST_MAX_NS {
+            self.record_long(ns);
+        } else {
+            self.count += 1;
+            self.fresh.push(ns);
+            if self.fresh.n == FOLD {
+                self.fold();
+            }
+        }
         self.min_ns = self.min_ns.min(ns);
         self.max_ns = self.max_ns.max(ns);
+        if let Some(bucket) = self.log2.get_mut(log2_bucket(ns)) {
+            *bucket += 1;
+        }
+        self.hist.saturating_record(ns.min(HIST_MAX_NS));
+    }
+
+    /// The count, mean (µs), sum of squared deviations (µs²) and sum of
+    /// logarithms of everything recorded, fresh latencies included.
+    fn settled(&self) -> (u64, f64, f64, f64) {
+        let (n, mean, m2, ln) = self.fresh.moments();
+        let folded = self.count - n;
+        let (mean_us, m2_us) = combine((folded, self.mean_us, self.m2_us), (n, mean, m2));
+        (self.count, mean_us, m2_us, self.ln_sum + ln)
+    }
+
+    /// Adds a latency longer than the fresh sums take straight to the
+    /// moments (Welford's update).
+    fn record_long(&mut self, ns: u64) {
+        self.fold();
+        self.count += 1;
         let us = ns as f64 / 1000.0;
         let delta = us - self.mean_us;
         self.mean_us += delta / self.count as f64;
         self.m2_us += delta * (us - self.mean_us);
         self.ln_sum += us.ln();
-        if let Some(bucket) = self.log2.get_mut(log2_bucket(ns)) {
-            *bucket += 1;
-        }
-        self.hist.saturating_record(ns.min(HIST_MAX_NS));
+    }
+
+    /// Folds the fresh latencies into the moments.
+    fn fold(&mut self) {
+        let (_, mean_us, m2_us, ln_sum) = self.settled();
+        (self.mean_us, self.m2_us, self.ln_sum) = (mean_us, m2_us, ln_sum);
+        self.fresh = Fresh::default();
     }
 
     /// Adds every latency recorded in `other` to this record.
@@ -81,15 +118,14 @@ impl Latency {
         if other.count == 0 {
             return;
         }
-        let n = self.count + other.count;
-        let delta = other.mean_us - self.mean_us;
-        let weight = other.count as f64 / n as f64;
-        self.m2_us += other.m2_us + delta * delta * self.count as f64 * weight;
-        self.mean_us += delta * weight;
-        self.count = n;
+        self.fold();
+        let (n, mean_us, m2_us, ln_sum) = other.settled();
+        (self.mean_us, self.m2_us) =
+            combine((self.count, self.mean_us, self.m2_us), (n, mean_us, m2_us));
+        self.count += n;
         self.min_ns = self.min_ns.min(other.min_ns);
         self.max_ns = self.max_ns.max(other.max_ns);
-        self.ln_sum += other.ln_sum;
+        self.ln_sum += ln_sum;
         for (mine, theirs) in self.log2.iter_mut().zip(other.log2.iter()) {
             *mine += theirs;
         }
@@ -105,6 +141,7 @@ impl Latency {
         self.mean_us = 0.0;
         self.m2_us = 0.0;
         self.ln_sum = 0.0;
+        self.fresh = Fresh::default();
         self.log2 = [0; LOG2_BUCKETS];
         self.hist.reset();
     }
@@ -130,7 +167,7 @@ impl Latency {
 
     /// The arithmetic mean in µs (zero when empty).
     pub fn mean_us(&self) -> f64 {
-        self.mean_us
+        self.settled().1
     }
 
     /// The population standard deviation in µs (zero when empty).
@@ -138,7 +175,7 @@ impl Latency {
         if self.count == 0 {
             0.0
         } else {
-            (self.m2_us / self.count as f64).max(0.0).sqrt()
+            (self.settled().2 / self.count as f64).max(0.0).sqrt()
         }
     }
 
@@ -147,7 +184,7 @@ impl Latency {
         if self.count == 0 {
             0.0
         } else {
-            (self.ln_sum / self.count as f64).exp()
+            (self.settled().3 / self.count as f64).exp()
         }
     }
 
@@ -285,6 +322,27 @@ mod tests {
             assert!((got - want).abs() / want < 1e-3, "q{q}: {got} vs {want}");
         }
         assert_eq!(l.quantile(1.0).as_micros(), 10_000);
+    }
+
+    #[test]
+    fn moments_over_many_folds_and_past_an_hour_match_a_direct_sum() {
+        let mut l = Latency::new();
+        let values: Vec<u64> = (0..3 * FOLD + 17)
+            .map(|i| 1 + (i * 2_654_435_761) % 50_000_000)
+            .chain([7_200_000_000_000, 5])
+            .collect();
+        for &v in &values {
+            l.record(Duration::from_nanos(v));
+        }
+        let us: Vec<f64> = values.iter().map(|&v| v as f64 / 1000.0).collect();
+        let n = us.len() as f64;
+        let mean = us.iter().sum::<f64>() / n;
+        let var = us.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
+        let geo = (us.iter().map(|x| x.ln()).sum::<f64>() / n).exp();
+        assert_eq!(l.count(), values.len() as u64);
+        assert!((l.mean_us() - mean).abs() / mean < 1e-12);
+        assert!((l.std_dev_us() - var.sqrt()).abs() / var.sqrt() < 1e-9);
+        assert!((l.geo_mean_us() - geo).abs() / geo < 1e-12);
     }
 
     #[test]

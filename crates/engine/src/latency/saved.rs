@@ -78,13 +78,14 @@ impl Latency {
 
     /// The running moments, exactly.
     pub fn moments(&self) -> Moments {
+        let (count, mean_us, m2_us, ln_sum) = self.settled();
         Moments {
-            count: self.count,
+            count,
             min_ns: self.min_ns,
             max_ns: self.max_ns,
-            mean_us: self.mean_us,
-            m2_us: self.m2_us,
-            ln_sum: self.ln_sum,
+            mean_us,
+            m2_us,
+            ln_sum,
         }
     }
 
