@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every fuzz target of crates/proto/fuzz and crates/engine/fuzz for a
+# Runs every fuzz target of crates/{proto,engine,workload}/fuzz for a
 # bounded time, growing the corpora kept in the repository
 # (crates/<crate>/fuzz/corpus/<target>), then minimises them. Meant for a scheduled job, not for every CI run.
 #
@@ -17,7 +17,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 failed=0
-for crate in proto engine; do
+for crate in proto engine workload; do
     cd "$root/crates/$crate/fuzz"
     for target in $(cargo +nightly fuzz list); do
         mkdir -p "corpus/$target"

@@ -46,18 +46,44 @@ impl TraceReader {
         } else {
             Box::new(BufReader::new(file))
         };
-        Ok(TraceReader {
+        Ok(TraceReader::from_reader(
             input,
             path,
-            format: config.format,
-            skip_bad: config.skip_bad,
+            config.format,
+            config.skip_bad,
+        ))
+    }
+
+    /// Reads a trace of `format` from `input` (not decompressed), named
+    /// `name` in errors; `skip_bad` as [`TraceConfig::skip_bad`].
+    ///
+    /// ```
+    /// use memaslap_workload::{TraceFormat, TraceReader};
+    /// let lines = &b"0,k1,3,10,1,set,0\n1,k1,3,0,1,get,0\n"[..];
+    /// let mut reader = TraceReader::from_reader(Box::new(lines), "lines".into(), TraceFormat::Csv, false);
+    /// assert_eq!(reader.next_record()?.map(|r| r.value_size), Some(10));
+    /// assert_eq!(reader.next_record()?.map(|r| r.time), Some(1.0));
+    /// assert_eq!(reader.next_record()?, None);
+    /// # Ok::<(), memaslap_workload::TraceError>(())
+    /// ```
+    pub fn from_reader(
+        input: Box<dyn Read + Send>,
+        name: String,
+        format: TraceFormat,
+        skip_bad: bool,
+    ) -> TraceReader {
+        TraceReader {
+            input,
+            path: name,
+            format,
+            skip_bad,
             buf: vec![0; BUFFER].into_boxed_slice(),
             start: 0,
             end: 0,
             eof: false,
             position: 0,
             skipped: 0,
-        })
+        }
     }
 
     /// Malformed lines skipped so far (`--trace-skip-bad`).
