@@ -305,6 +305,7 @@ fn encode(
     value_len: Option<usize>,
     flags: &[Flag<'_>],
 ) -> Result<(), EncodeError> {
+    let mut base64 = false;
     for flag in flags {
         if !flag.allowed_in(command) {
             return Err(EncodeError::FlagNotAllowed {
@@ -312,15 +313,18 @@ fn encode(
                 flag: flag.letter(),
             });
         }
-        if let Flag::Opaque(token) = flag
-            && (token.is_empty()
-                || token.len() > MAX_OPAQUE_LEN
-                || !token.iter().all(u8::is_ascii_graphic))
-        {
-            return Err(EncodeError::BadOpaque);
+        match flag {
+            Flag::Base64 => base64 = true,
+            Flag::Opaque(token)
+                if token.is_empty()
+                    || token.len() > MAX_OPAQUE_LEN
+                    || !token.iter().all(u8::is_ascii_graphic) =>
+            {
+                return Err(EncodeError::BadOpaque);
+            }
+            _ => {}
         }
     }
-    let base64 = flags.contains(&Flag::Base64);
     if base64 {
         let len = base64_len(key.len());
         if key.is_empty() {
