@@ -6,8 +6,8 @@
 //! - `proto`: encoding requests and parsing replies in every protocol;
 //! - `workload`: one task issued and completed, for every workload source;
 //! - `engine`: one request through the engine's exchange, encoded and its
-//!   reply read back (the text and binary protocols), and one latency
-//!   recorded.
+//!   reply read back (the text, binary and meta protocols), and one
+//!   latency recorded.
 //!
 //! Needs `valgrind` and `gungraun-runner` of the same version as the
 //! `gungraun` crate (`cargo install gungraun-runner --version 0.20.0`);
@@ -307,6 +307,26 @@ fn answer(protocol: Protocol, bytes: &[u8]) -> Vec<u8> {
             reply.extend_from_slice(&body);
             reply
         }
+        Protocol::Meta => {
+            let line = bytes.split(|&b| b == b'\r').next().unwrap();
+            let words: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+            let opaque = words.iter().find(|w| w.first() == Some(&b'O')).unwrap();
+            let mut reply = Vec::new();
+            if words[0] == b"mg" {
+                reply.extend_from_slice(b"VA 1024 k");
+                reply.extend_from_slice(words[1]);
+                reply.push(b' ');
+                reply.extend_from_slice(opaque);
+                reply.extend_from_slice(b"\r\n");
+                reply.extend_from_slice(&data);
+                reply.extend_from_slice(b"\r\n");
+            } else {
+                reply.extend_from_slice(b"HD ");
+                reply.extend_from_slice(opaque);
+                reply.extend_from_slice(b"\r\n");
+            }
+            reply
+        }
         _ => {
             let line = bytes.split(|&b| b == b'\r').next().unwrap();
             let mut words = line.split(|&b| b == b' ');
@@ -389,6 +409,7 @@ fn exchange_of(protocol: Protocol) -> Prepared {
 #[library_benchmark]
 #[bench::ascii(args = (Protocol::Ascii), setup = exchange_of)]
 #[bench::binary(args = (Protocol::Binary), setup = exchange_of)]
+#[bench::meta(args = (Protocol::Meta), setup = exchange_of)]
 fn exchange((mut exchange, mut source, replies, now): Prepared) -> u64 {
     let mut counters = Counters::default();
     for reply in &replies {

@@ -79,11 +79,7 @@ impl<'a> Flags<'a> {
     /// The flags in `raw`, or `None` when a token is not a flag (or two
     /// spaces leave an empty one).
     pub fn new(raw: &'a [u8]) -> Option<Flags<'a>> {
-        if !raw.is_empty()
-            && !raw
-                .split(|&b| b == b' ')
-                .all(|t| ReturnFlag::parse(t).is_some())
-        {
+        if !raw.is_empty() && !tokens(raw).all(|t| ReturnFlag::parse(t).is_some()) {
             return None;
         }
         Some(Flags { raw })
@@ -101,19 +97,62 @@ impl<'a> Flags<'a> {
 
     /// The flags, typed, in order.
     pub fn iter(&self) -> impl Iterator<Item = ReturnFlag<'a>> + 'a {
-        let raw = self.raw;
-        raw.split(|&b| b == b' ')
+        tokens(self.raw)
             .filter(|t| !t.is_empty())
             .filter_map(ReturnFlag::parse)
     }
 
     /// The token of the first flag `letter`, if returned.
     pub fn token(&self, letter: u8) -> Option<&'a [u8]> {
-        let raw = self.raw;
-        raw.split(|&b| b == b' ').find_map(|t| {
+        tokens(self.raw).find_map(|t| {
             t.split_first()
                 .filter(|(l, _)| **l == letter)
                 .map(|(_, v)| v)
         })
+    }
+}
+
+/// The space-separated tokens of `raw`, exactly as `raw.split(|&b| b ==
+/// b' ')` gives them (an empty one between two spaces and at either end),
+/// each space found with memchr: a returned key (`k`) is long.
+fn tokens(raw: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(raw);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match memchr::memchr(b' ', r) {
+            Some(at) => {
+                rest = r.get(at + 1..);
+                r.get(..at)
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn tokens_are_those_split_gives(raw in "[ ab]{0,40}") {
+            let raw = raw.as_bytes();
+            let split: Vec<&[u8]> = raw.split(|&b| b == b' ').collect();
+            proptest::prop_assert_eq!(tokens(raw).collect::<Vec<_>>(), split);
+        }
+
+        /// The first token starting with the letter, as a plain split
+        /// finds it.
+        #[test]
+        fn token_is_the_first_with_its_letter(raw in "[ abk]{0,40}", letter in "[abk]") {
+            let (raw, letter) = (raw.as_bytes(), letter.as_bytes()[0]);
+            let split = raw
+                .split(|&b| b == b' ')
+                .find_map(|t| t.split_first().filter(|(l, _)| **l == letter).map(|(_, v)| v));
+            proptest::prop_assert_eq!(Flags { raw }.token(letter), split);
+        }
     }
 }
