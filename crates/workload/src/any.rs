@@ -180,11 +180,6 @@ impl<'w> Source<'w> for AnySource<'w> {
         dispatch!(self, s => s.outstanding())
     }
 
-    #[inline]
-    fn prefetch(&self) {
-        dispatch!(self, s => s.prefetch())
-    }
-
     fn is_warming_up(&self) -> bool {
         dispatch!(self, s => s.is_warming_up())
     }

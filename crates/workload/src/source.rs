@@ -89,11 +89,6 @@ pub trait Source<'w> {
     /// How many tasks are outstanding.
     fn outstanding(&self) -> usize;
 
-    /// A hint that [`Source::issue`] may be called soon (an answer is
-    /// about to be read): a source may start loading into the cache what
-    /// its next task reads. It changes nothing else.
-    fn prefetch(&self) {}
-
     /// Whether the next task stores data that the run needs before it
     /// starts timing (a warm-up); once false, it stays false.
     fn is_warming_up(&self) -> bool;

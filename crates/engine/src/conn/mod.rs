@@ -27,7 +27,6 @@ use warmup::Warmup;
 mod datagram_tests;
 #[cfg(test)]
 mod mock;
-mod prefetch;
 mod read;
 #[cfg(test)]
 mod tests;

@@ -285,14 +285,7 @@ impl<'w> Worker<'w> {
         // A failed wait is retried by the loop.
         let _ = memaslap_transport::wait(&self.poller, ready, Some(timeout));
         let now = Instant::now();
-        let mut events = ready.iter().peekable();
-        while let Some(event) = events.next() {
-            // The next connection's state loads while this one is handled.
-            if let Some(next) = events.peek()
-                && let Some(conn) = self.conns.get(next.key / self.keys_per_conn)
-            {
-                conn.prefetch();
-            }
+        for event in ready.iter() {
             if self.udp.as_ref().is_some_and(|udp| udp.key() == event.key) {
                 // Writable only matters to the flush before the next wait.
                 if event.readable {

@@ -270,15 +270,6 @@ impl<'w> Source<'w> for Generator<'w> {
         self.flights.outstanding()
     }
 
-    /// Prefetches the window item of the next get's pick, when it is drawn
-    /// already (see `plan::stage`).
-    #[inline]
-    fn prefetch(&self) {
-        if let Some(item) = self.staged.and_then(|pick| self.window.get(pick)) {
-            plan::prefetch(item);
-        }
-    }
-
     /// Whether the next task is a warm-up set (the mix has no sets and the
     /// window is not stored yet). Once it turns false, memaslap waits for
     /// all connections before the timed run starts.

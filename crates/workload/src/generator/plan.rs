@@ -158,10 +158,10 @@ impl Generator<'_> {
 /// Starts loading the cache line of `item` without waiting for it.
 #[cfg(target_arch = "x86_64")]
 #[inline]
-pub(super) fn prefetch(item: &Item) {
+fn prefetch(item: &Item) {
     safe_arch::prefetch_t0(item);
 }
 
 /// No prefetch here: the item is loaded when it is read.
 #[cfg(not(target_arch = "x86_64"))]
-pub(super) fn prefetch(_item: &Item) {}
+fn prefetch(_item: &Item) {}
