@@ -260,10 +260,10 @@ impl Transport for Udp {
             return Err(self.error(io::Error::other("more than 15 request slices"), true));
         }
         loop {
-            match socket
-                .socket()
-                .send_vectored(slices.get(..count).unwrap_or_default())
-            {
+            match crate::sock::send_vectored(
+                socket.socket(),
+                slices.get(..count).unwrap_or_default(),
+            ) {
                 Ok(bytes) => {
                     self.sent += 1;
                     return Ok(Sent { bytes, done: true });

@@ -3,7 +3,7 @@
 //! yet written ([`Outbox`]). Both are sized when the session starts and
 //! grow only during the handshake, so no request allocates.
 
-use std::io::{self, Read};
+use std::io;
 
 use socket2::Socket;
 
@@ -64,9 +64,8 @@ impl Inbox {
             }
             self.buf.resize(self.buf.len() * 2, 0);
         }
-        let mut reader: &Socket = socket;
         loop {
-            match reader.read(self.buf.get_mut(self.end..).unwrap_or_default()) {
+            match crate::sock::recv(socket, self.buf.get_mut(self.end..).unwrap_or_default()) {
                 Ok(n) => {
                     self.end += n;
                     return Ok(n);
@@ -122,7 +121,10 @@ impl Outbox {
     /// the socket would block first.
     pub(super) fn flush(&mut self, socket: &Socket) -> io::Result<bool> {
         while self.sent < self.len {
-            match socket.send(self.buf.get(self.sent..self.len).unwrap_or_default()) {
+            match crate::sock::send(
+                socket,
+                self.buf.get(self.sent..self.len).unwrap_or_default(),
+            ) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => self.sent += n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
