@@ -30,7 +30,7 @@ use std::time::Instant;
 use support::step;
 
 use gungraun::{library_benchmark, library_benchmark_group, main};
-use memaslap_engine::{Counters, Exchange, Latency, MAX_SLICES, Protocol};
+use memaslap_engine::{Counters, Exchange, Latency, Protocol};
 use memaslap_proto::{ascii, binary, meta};
 use memaslap_workload::{
     AnySource, Delivery, Record, Source, TraceConfig, TraceFormat, TracePlan, TraceReader,
@@ -357,9 +357,7 @@ fn send(
 ) {
     let (id, task) = source.issue().unwrap();
     exchange.begin(id, &task, now).unwrap();
-    let mut slices = [&[][..]; MAX_SLICES];
-    let count = exchange.write_slices(&mut slices);
-    seen(&slices[..count]);
+    exchange.with_slices(seen);
     exchange.written();
 }
 

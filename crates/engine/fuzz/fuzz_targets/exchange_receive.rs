@@ -16,7 +16,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use memaslap_engine::{Done, Exchange, MAX_SLICES, Protocol};
+use memaslap_engine::{Done, Exchange, Protocol};
 use memaslap_engine::Counters;
 use memaslap_workload::{Source, Workload};
 
@@ -93,8 +93,7 @@ fn drive(
         if begun.is_err() {
             break;
         }
-        let mut slices = [&[][..]; MAX_SLICES];
-        exchange.write_slices(&mut slices);
+        exchange.with_slices(|_| ());
         exchange.written();
         let before = counters.requests_completed + counters.requests_failed;
         let end = loop {

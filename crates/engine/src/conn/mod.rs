@@ -4,7 +4,7 @@
 //! memaslap, or up to `--depth` written together and answered in order.
 //! Every method takes the current time; nothing here reads a clock.
 
-use crate::exchange::{Exchange, MAX_SLICES};
+use crate::exchange::Exchange;
 use crate::failure::VerifyFailure;
 use crate::inbuf::{InBuf, RecvArea};
 use crate::outage::Sightings;
@@ -465,10 +465,8 @@ impl<'w, T: Transport> Conn<'w, T> {
 
     /// Writes what is left of the requests gathered.
     fn send(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
-        let mut slices = [&[][..]; MAX_SLICES];
-        let count = self.exchange.write_slices(&mut slices);
-        let bufs = slices.get(..count).unwrap_or_default();
-        match self.transport.send(bufs, now) {
+        let transport = &mut self.transport;
+        match self.exchange.with_slices(|bufs| transport.send(bufs, now)) {
             Ok(sent) => {
                 ctx.stats.counters.written_bytes += sent.bytes as u64;
                 if sent.done {

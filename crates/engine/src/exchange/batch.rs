@@ -90,6 +90,19 @@ impl<'w> WriteBatch<'w> {
         self.pay_crlf();
     }
 
+    /// Hands the slices to send, in order, to `write`: the command bytes
+    /// alone when no set is in the batch (most writes), without filling a
+    /// list of [`MAX_SLICES`].
+    #[inline]
+    pub fn with_slices<R>(&self, write: impl FnOnce(&[&[u8]]) -> R) -> R {
+        if self.values.is_empty() {
+            return write(&[self.bytes.as_slice()]);
+        }
+        let mut out = [&[][..]; MAX_SLICES];
+        let count = self.fill(&mut out);
+        write(out.get(..count).unwrap_or_default())
+    }
+
     /// The slices to send, in order, into `out`; returns how many.
     pub fn fill<'a>(&'a self, out: &mut [&'a [u8]; MAX_SLICES]) -> usize {
         let mut count = 0;

@@ -408,12 +408,13 @@ impl<'w> Exchange<'w> {
         }
     }
 
-    /// Closes the write being gathered and puts its slices (command bytes
-    /// and values, in order) into `out`; returns how many. Send exactly
-    /// those slices until written, then call [`Exchange::written`].
-    pub fn write_slices<'a>(&'a mut self, out: &mut [&'a [u8]; MAX_SLICES]) -> usize {
+    /// Closes the write being gathered and hands its slices (command bytes
+    /// and values, in order) to `write`. Send exactly those slices until
+    /// written, then call [`Exchange::written`].
+    #[inline]
+    pub fn with_slices<R>(&mut self, write: impl FnOnce(&[&[u8]]) -> R) -> R {
         self.batch.seal();
-        self.batch.fill(out)
+        self.batch.with_slices(write)
     }
 
     /// The gathered write has been sent; returns its bytes by kind.

@@ -9,9 +9,7 @@ fn t0() -> Instant {
 
 /// What a write would send now.
 pub(super) fn wire(exchange: &mut Exchange<'_>) -> Vec<u8> {
-    let mut slices = [&[][..]; MAX_SLICES];
-    let n = exchange.write_slices(&mut slices);
-    slices[..n].concat()
+    exchange.with_slices(|slices| slices.concat())
 }
 
 fn workload(division: usize) -> Workload {
