@@ -135,20 +135,21 @@ impl<T: Transport> Conn<'_, T> {
             }
             // The response time: from when the request was meant to go.
             let latency = now.saturating_duration_since(done.intended);
-            let service = now.saturating_duration_since(done.started);
+            // The service time (from when it went), in open loop only.
+            let service = || now.saturating_duration_since(done.started);
             let recorded = ctx.records(done.intended);
             match (done.kind, ctx.stats.open.as_deref_mut()) {
                 _ if !recorded => {}
                 (Kind::Get, open) => {
                     ctx.stats.get.record(latency);
                     if let Some(open) = open {
-                        open.service_get.record(service);
+                        open.service_get.record(service());
                     }
                 }
                 (Kind::Set, open) => {
                     ctx.stats.set.record(latency);
                     if let Some(open) = open {
-                        open.service_set.record(service);
+                        open.service_set.record(service());
                     }
                 }
             }
