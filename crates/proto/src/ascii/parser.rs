@@ -75,6 +75,15 @@ impl Parser {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn parse<'a>(&self, buf: &'a [u8]) -> Result<Option<(Response<'a>, usize)>, ParseError> {
+        match self.quick(buf) {
+            Some(parsed) => parsed,
+            None => self.general(buf),
+        }
+    }
+
+    /// Any response, one step at a time: the line's end, then its kind,
+    /// then its fields.
+    fn general<'a>(&self, buf: &'a [u8]) -> Result<Option<(Response<'a>, usize)>, ParseError> {
         let Some(cr) = self.line_end(buf)? else {
             return Ok(None);
         };
@@ -111,6 +120,20 @@ impl Parser {
             len,
             cas,
         } = ValueHeader::parse(header)?;
+        self.value_data(key, flags, len, cas, buf, data_start)
+    }
+
+    /// A `VALUE` line's data block, after its line's `\r\n` at
+    /// `data_start`: the value once the block and its `\r\n` are in `buf`.
+    fn value_data<'a>(
+        &self,
+        key: &'a [u8],
+        flags: u32,
+        len: u64,
+        cas: Option<u64>,
+        buf: &'a [u8],
+        data_start: usize,
+    ) -> Result<Option<(Response<'a>, usize)>, ParseError> {
         let too_large = ParseError::ValueTooLarge { len };
         let data_len = usize::try_from(len).map_err(|_| too_large)?;
         if data_len > self.limits.max_value {
@@ -236,5 +259,6 @@ fn parse_stat(stat: &[u8]) -> Result<Response<'_>, ParseError> {
     Ok(Response::Stat { name, value })
 }
 
+mod quick;
 #[cfg(test)]
 mod tests;
