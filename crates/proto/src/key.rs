@@ -72,23 +72,19 @@ fn refused(b: u8) -> bool {
     b <= b' ' || b == 0x7f
 }
 
-/// Whether any byte of `key` is refused, eight bytes a step: a byte below
-/// 0x21 (ASCII bytes only; those of 0x80 and up are accepted) or equal to
-/// 0x7f sets its high bit in `below | del`.
+/// Whether any byte of `key` is refused, sixteen bytes a step: a step ORs
+/// the verdicts of a fixed-size block without branching, which the compiler
+/// turns into a few vector instructions (SSE2 on every x86_64). The last
+/// block ends at the key's end, overlapping the one before it.
 fn has_refused_byte(key: &[u8]) -> bool {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
-    let words = key.chunks_exact(8);
-    let tail = words.remainder();
-    let word_refused = |chunk: &[u8]| {
-        let x = u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8]));
-        let below = x.wrapping_sub(ONES * 0x21) & !x & HIGH;
-        let y = x ^ (ONES * 0x7f);
-        let del = y.wrapping_sub(ONES) & !y & HIGH;
-        below | del != 0
+    let block_refused =
+        |block: &[u8; 16]| block.iter().fold(0u8, |acc, &b| acc | u8::from(refused(b))) != 0;
+    let Some(last) = key.last_chunk::<16>() else {
+        return key.iter().any(|&b| refused(b));
     };
-    let mut words = words;
-    words.any(word_refused) || tail.iter().any(|&b| refused(b))
+    key.chunks_exact(16)
+        .any(|chunk| chunk.first_chunk::<16>().is_some_and(block_refused))
+        || block_refused(last)
 }
 
 /// Checks a key for the binary protocol: 1 to 250 bytes of any value.
@@ -114,7 +110,7 @@ mod tests {
 
     #[test]
     fn every_refused_byte_is_found_in_every_position() {
-        for len in 1..=40 {
+        for len in 1..=70 {
             for at in 0..len {
                 for byte in 0..=255u8 {
                     let mut key = vec![b'k'; len];
