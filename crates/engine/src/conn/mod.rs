@@ -15,9 +15,7 @@ use memaslap_transport::{
     Access, AnyTransport, Event, ResetReason, Status, Transport, TransportError, TransportEvent,
     UdpCounters,
 };
-use memaslap_workload::{
-    AnySource, Delivery, GetKeys, KeyOutcome, SetOutcome, Source, Task, mix64,
-};
+use memaslap_workload::{AnySource, Delivery, Source};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
@@ -33,6 +31,7 @@ mod tests;
 mod tls;
 mod udp;
 mod warmup;
+mod write;
 
 /// What became of a trace record handed to a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -376,107 +375,6 @@ impl<'w, T: Transport> Conn<'w, T> {
         }
         if self.budget == 0 {
             self.leave_warmup();
-        }
-    }
-
-    fn may_issue(&mut self, now: Instant, ctx: &Ctx<'_>) -> bool {
-        ctx.issuing
-            && self.budget > 0
-            && self.transport.status() == Status::Ready
-            && self.exchange.has_room()
-            && self
-                .schedule
-                .may_begin(self.exchange.outstanding(), now, self.generator.next_due())
-            && !self.held_by_warmup()
-    }
-
-    /// Begins tasks while the depth, the generator and the pacing allow,
-    /// then writes them together.
-    fn fill(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
-        while matches!(self.phase, Phase::Idle | Phase::Reading)
-            && self.exchange.has_room()
-            && self.schedule.gathers(self.exchange.outstanding())
-        {
-            while self.may_issue(now, ctx) && self.issue(now, ctx) {}
-            if !self.exchange.has_unwritten() {
-                return;
-            }
-            self.write(now, ctx);
-        }
-    }
-
-    /// Takes the next task and adds it to the write being gathered; false
-    /// when the generator has none to give now.
-    fn issue(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> bool {
-        let due = self.generator.next_due();
-        let Some((id, task)) = self.generator.issue() else {
-            return false;
-        };
-        let (access, ops) = match &task {
-            Task::Get(batch) => (Access::Read, batch.len() as u64),
-            Task::Set(_) | Task::Key(_) => (Access::Write, 1),
-        };
-        let encoded = self.exchange.begin(id, &task, now);
-        if encoded.is_err() {
-            // The workload only makes keys the protocols accept; a key that
-            // is refused means this connection cannot go on.
-            self.generator.complete_set(id, SetOutcome::Lost, now);
-            self.generator.finish_get(id);
-            self.generator.complete_key(id, KeyOutcome::Lost, now);
-            ctx.stats.counters.errors.client_error += 1;
-            self.close();
-            return false;
-        }
-        self.access.get_or_insert(access);
-        let intended = self.schedule.sent(now, due);
-        let recorded = ctx.records(intended);
-        if ctx.stats.open.is_some() {
-            self.exchange.intend(intended);
-        }
-        if let Some(open) = ctx.stats.open.as_deref_mut().filter(|_| recorded) {
-            let lag = now.saturating_duration_since(intended);
-            match access {
-                Access::Read => open.lag_get.record(lag),
-                Access::Write => open.lag_set.record(lag),
-            }
-        }
-        self.budget = self.budget.saturating_sub(ops);
-        ctx.stats.counters.requests_sent += 1;
-        true
-    }
-
-    /// Starts writing the requests gathered.
-    fn write(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
-        self.rng = self.rng.wrapping_add(1);
-        let access = self.access.take().unwrap_or(Access::Read);
-        if let Err(error) = self.transport.begin(access, mix64(self.rng)) {
-            self.lost(error, now, ctx);
-            return;
-        }
-        self.timeout = if self.transport.is_datagram() {
-            self.datagram_timeout
-        } else {
-            self.stream_timeout
-        };
-        self.deadline = self.exchange.oldest_start().map(|t| t + self.timeout);
-        self.phase = Phase::Writing;
-        self.send(now, ctx);
-    }
-
-    /// Writes what is left of the requests gathered.
-    fn send(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
-        let transport = &mut self.transport;
-        match self.exchange.with_slices(|bufs| transport.send(bufs, now)) {
-            Ok(sent) => {
-                ctx.stats.counters.written_bytes += sent.bytes as u64;
-                if sent.done {
-                    let net = self.exchange.written();
-                    ctx.stats.counters.get_net_bytes += net.get as u64;
-                    ctx.stats.counters.set_net_bytes += net.set as u64;
-                    self.phase = Phase::Reading;
-                }
-            }
-            Err(error) => self.lost(error, now, ctx),
         }
     }
 
