@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# User-space instructions per request of the whole client, under Valgrind's
+# callgrind: ours (memaslap -T 1 -c 32), the floor and `floor --work`
+# (benches/floor), against a fresh memcached each run. Where compare.sh's
+# CPU times move by ±10 % with the machine's load, these counts move by
+# well under 1 %, so they show a change of the client's own work that the
+# times cannot.
+#
+# Each client runs twice, a short and a long run; the figure is
+# (instructions of the long run - of the short) / (requests of the long -
+# of the short), which leaves out what a run spends once (start-up, the
+# floor's key setup, the final report). What a run does once a second (the
+# reporter's merge of the workers' statistics) is counted at Valgrind's
+# pace, some 50 times slower than a native run's, so it weighs more here
+# than it does in a native run. Only instructions are counted: not cache
+# misses, nor what the kernel does for the client's system calls (in
+# compare.sh's times, most of a request at depth 1).
+#
+# Usage: benches/client_instructions.sh [--depth N] [--binary] [--requests N]
+#                                       [--no-build]
+#   --depth N     requests in flight per connection (default 1)
+#   --binary      the binary protocol (ours -B, floor --binary)
+#   --requests N  ours: requests of the short run; the long run makes
+#                 twice as many (default 50000). The floor runs for
+#                 4 and 8 seconds.
+#   --no-build    use target/release/memaslap and floor as they are
+#
+# Installs valgrind when it is missing. Environment: SERVER_CPU (default
+# 0), CLIENT_CPU (default 1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+depth=1
+binary=0
+requests=50000
+build=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --depth) depth="$2"; shift 2 ;;
+        --binary) binary=1; shift ;;
+        --requests) requests="$2"; shift 2 ;;
+        --no-build) build=0; shift ;;
+        *) echo "unknown option $1 (see the usage at the top of $0)" >&2; exit 2 ;;
+    esac
+done
+case "$depth$requests" in
+    *[!0-9]*) echo "--depth and --requests take whole numbers" >&2; exit 2 ;;
+esac
+[ "$depth" -ge 1 ] && [ "$requests" -ge 1 ] || { echo "--depth and --requests must be at least 1" >&2; exit 2; }
+
+source benches/common.sh
+server_cpu="${SERVER_CPU:-0}"
+client_cpu="${CLIENT_CPU:-1}"
+install_tools
+if ! command -v valgrind >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq valgrind >/dev/null
+fi
+if [ "$build" -eq 1 ]; then
+    cargo build --release --locked -p memaslap-cli -p memaslap-benches --bin memaslap --bin floor >&2
+fi
+make_work
+
+ours_flags=(-T 1 -c 32 --depth "$depth")
+floor_flags=(-c 32 --depth "$depth")
+if [ "$binary" -eq 1 ]; then
+    ours_flags+=(-B)
+    floor_flags+=(--binary)
+fi
+
+# measure CLIENT SIZE: prints "instructions requests" of one run under
+# callgrind. SIZE is ours' request count or the floor's seconds.
+measure() {
+    local client="$1" size="$2" cmd
+    start_server 4096
+    case "$client" in
+        ours) cmd=(target/release/memaslap -s "127.0.0.1:$port" "${ours_flags[@]}" -x "$size") ;;
+        floor) cmd=(target/release/floor -s "127.0.0.1:$port" "${floor_flags[@]}" -t "$size") ;;
+        work) cmd=(target/release/floor -s "127.0.0.1:$port" "${floor_flags[@]}" -t "$size" --work) ;;
+    esac
+    taskset -c "$client_cpu" valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        "${cmd[@]}" >"$work/out" 2>&1 || { tail -5 "$work/out" >&2; exit 1; }
+    stop_server
+    local instructions done
+    instructions="$(awk '/Collected :/ { print $NF }' "$work/out")"
+    if [ "$client" = ours ]; then
+        done="$(grep -o 'completed [0-9]*' "$work/out" | awk '{ print $2; exit }')"
+    else
+        done="$(grep -o ' ops [0-9]*' "$work/out" | awk '{ print $2; exit }')"
+    fi
+    echo "$instructions $done"
+}
+
+echo "depth $depth, $([ "$binary" -eq 1 ] && echo binary || echo text) protocol, 32 connections; instructions per request:"
+declare -A per_request
+for client in floor work ours; do
+    if [ "$client" = ours ]; then
+        short="$requests"; long=$((2 * requests))
+    else
+        short=4; long=8
+    fi
+    read -r i1 n1 <<<"$(measure "$client" "$short")"
+    read -r i2 n2 <<<"$(measure "$client" "$long")"
+    if [ "$n2" -le "$n1" ]; then
+        echo "$client: the long run made no more requests than the short ($n2, $n1)" >&2
+        exit 1
+    fi
+    per_request[$client]="$(awk -v a="$i1" -v b="$i2" -v m="$n1" -v n="$n2" 'BEGIN { printf "%.0f", (b - a) / (n - m) }')"
+    printf '%-6s %6d   (%d - %d instructions over %d - %d requests)\n' \
+        "$client" "${per_request[$client]}" "$i2" "$i1" "$n2" "$n1"
+done
+awk -v f="${per_request[floor]}" -v w="${per_request[work]}" -v o="${per_request[ours]}" \
+    'BEGIN { printf "work / floor %.2f, ours / work %.2f, ours / floor %.2f\n", w / f, o / w, o / f }'
