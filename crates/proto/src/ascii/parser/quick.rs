@@ -54,7 +54,7 @@ impl Parser {
 /// The number whose digits start at `from` in `buf` (1 to [`MAX_DIGITS`] of
 /// them), and where they end; `None` when there is no digit there, too many,
 /// or `buf` ends within them.
-#[inline]
+#[inline(always)]
 fn decimal(buf: &[u8], from: usize) -> Option<(u64, usize)> {
     let mut n = 0u64;
     let mut at = from;
