@@ -379,6 +379,7 @@ impl Transport for AnyTransport {
     fn key_count(&self) -> usize {
         dispatch!(self, t => t.key_count())
     }
+    #[inline]
     fn status(&self) -> Status {
         dispatch!(self, t => t.status())
     }
@@ -402,12 +403,14 @@ impl Transport for AnyTransport {
     fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, TransportError> {
         dispatch!(self, t => t.recv(buf, now))
     }
+    #[inline]
     fn poll_deadline(&self) -> Option<Instant> {
         dispatch!(self, t => t.poll_deadline())
     }
     fn handle_timeout(&mut self, now: Instant) {
         dispatch!(self, t => t.handle_timeout(now))
     }
+    #[inline]
     fn poll_event(&mut self) -> Option<TransportEvent> {
         dispatch!(self, t => t.poll_event())
     }
