@@ -23,7 +23,7 @@ pub fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
 }
 
 /// The most decimal digits that always fit a `u64`.
-const SAFE_DIGITS: usize = 19;
+pub(crate) const SAFE_DIGITS: usize = 19;
 
 /// Reads an unsigned decimal number that fills all of `digits`.
 ///

@@ -6,9 +6,7 @@
 use super::Parser;
 use crate::MAX_KEY_LEN;
 use crate::ascii::{ParseError, Response};
-
-/// The most digits a field may have here: below 10^19, so no overflow.
-const MAX_DIGITS: usize = 19;
+use crate::num::SAFE_DIGITS;
 
 impl Parser {
     /// What [`Parser::general`] returns for `buf`, when `buf` starts with
@@ -51,9 +49,9 @@ impl Parser {
     }
 }
 
-/// The number whose digits start at `from` in `buf` (1 to [`MAX_DIGITS`] of
-/// them), and where they end; `None` when there is no digit there, too many,
-/// or `buf` ends within them.
+/// The number whose digits start at `from` in `buf` (1 to [`SAFE_DIGITS`]
+/// of them, so no overflow), and where they end; `None` when there is no
+/// digit there, too many, or `buf` ends within them.
 #[inline(always)]
 fn decimal(buf: &[u8], from: usize) -> Option<(u64, usize)> {
     let mut n = 0u64;
@@ -63,7 +61,7 @@ fn decimal(buf: &[u8], from: usize) -> Option<(u64, usize)> {
         if digit > 9 {
             break;
         }
-        if at - from == MAX_DIGITS {
+        if at - from == SAFE_DIGITS {
             return None;
         }
         n = n * 10 + u64::from(digit);
