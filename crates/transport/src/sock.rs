@@ -114,9 +114,10 @@ pub(crate) const MAX_SLICES: usize = 16;
 /// Writes `bufs` from byte `skip` of their concatenation with one send
 /// (vectored when more than one slice is left). Returns the bytes written, 0 when nothing is left to write.
 pub(crate) fn send_from(socket: &Socket, bufs: &[&[u8]], skip: usize) -> io::Result<usize> {
+    // A single slice goes with `send`, which spares the kernel copying and
+    // checking a message header. A write of gets alone is one slice from
+    // the start, and needs no list of slices built.
     if let [one] = bufs {
-        // One slice (a write of gets) goes with `send`, which spares the
-        // kernel copying and checking a message header.
         return match one.get(skip..) {
             Some(rest) if !rest.is_empty() => send(socket, rest),
             _ => Ok(0),
@@ -125,8 +126,7 @@ pub(crate) fn send_from(socket: &Socket, bufs: &[&[u8]], skip: usize) -> io::Res
     let mut slices = [IoSlice::new(&[]); MAX_SLICES];
     let count = slices_from(bufs, skip, &mut slices);
     match slices.get(..count) {
-        // One slice (a get) goes with `send`, which spares the kernel
-        // copying and checking a message header.
+        // What is left of a partly written set may be one slice too.
         Some([one]) => send(socket, one),
         Some(ready) if !ready.is_empty() => send_vectored(socket, ready),
         _ => Ok(0),
