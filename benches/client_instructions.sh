@@ -52,11 +52,7 @@ source benches/common.sh
 server_cpu="${SERVER_CPU:-0}"
 client_cpu="${CLIENT_CPU:-1}"
 install_tools
-if ! command -v valgrind >/dev/null 2>&1; then
-    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq valgrind >/dev/null
-fi
+install_valgrind
 if [ "$build" -eq 1 ]; then
     cargo build --release --locked -p memaslap-cli -p memaslap-benches --bin memaslap --bin floor >&2
 fi

@@ -22,6 +22,15 @@ install_tools() {
     fi
 }
 
+# Installs Valgrind when it is missing (the instruction-count benchmarks).
+install_valgrind() {
+    if ! command -v valgrind >/dev/null 2>&1; then
+        if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq valgrind >/dev/null
+    fi
+}
+
 # A CA and a server certificate for 127.0.0.1 and localhost signed by it,
 # in DIR (ca.pem, cert.pem, key.pem), made by openssl.
 make_certs() {
