@@ -2,9 +2,10 @@
 # User-space instructions per request of the whole client, under Valgrind's
 # callgrind: ours (memaslap -T 1 -c 32), the floor and `floor --work`
 # (benches/floor), against a fresh memcached each run. Where compare.sh's
-# CPU times move by ±10 % with the machine's load, these counts move by
-# well under 1 %, so they show a change of the client's own work that the
-# times cannot.
+# CPU times move by ±10 % with the machine's load, a build's count repeats
+# within 0.1 % when run back to back (hours apart it has moved by up to
+# 5 %: compare builds in one sitting), so it shows a change of the
+# client's own work that the times cannot.
 #
 # Each client runs twice, a short and a long run; the figure is
 # (instructions of the long run - of the short) / (requests of the long -
