@@ -33,15 +33,32 @@ fn letter(bits: u64) -> u8 {
     ALPHABET.get((bits & 63) as usize).copied().unwrap_or(b'0')
 }
 
+/// Each byte of a `u64` set to `b`.
+const fn lanes(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
 /// The 8 printable characters naming prefix number `n` (`n` < 2^48; higher
 /// bits are ignored), most significant first.
+///
+/// The 6-bit digits are spread one per byte and mapped to [`ALPHABET`] by
+/// arithmetic on all eight bytes at once: `'0' + d`, plus 7 from digit 10
+/// (`A`), 6 more from 36 (`a`), and the last two letters moved down to
+/// `.` and `-`. No byte ever carries into the next.
 pub(crate) fn encode_prefix(n: u64) -> [u8; PREFIX_LEN] {
-    let mut out = [0u8; PREFIX_LEN];
-    for (i, byte) in out.iter_mut().enumerate() {
-        let shift = 6 * (PREFIX_LEN - 1 - i);
-        *byte = letter(n >> shift);
-    }
-    out
+    let n = n & (PREFIX_SPACE - 1);
+    // 24-bit halves in 32-bit lanes, 12-bit quarters in 16-bit lanes, then
+    // 6-bit digits in bytes, the least significant digit in the low byte.
+    let d = ((n & 0xFFFF_FF00_0000) << 8) | (n & 0xFF_FFFF);
+    let d = ((d & 0x00FF_F000_00FF_F000) << 4) | (d & 0x0000_0FFF_0000_0FFF);
+    let d = ((d & 0x0FC0_0FC0_0FC0_0FC0) << 2) | (d & 0x003F_003F_003F_003F);
+    // The high bit of each byte of `d + (128 - k)` says whether its digit
+    // is at least k (digits are below 64: no carry out of a byte).
+    let at_least = |k: u8| ((d + lanes(128 - k)) & lanes(0x80)) >> 7;
+    let letters = d + lanes(b'0') + 7 * at_least(10) + 6 * at_least(36);
+    // Digit 62 was '0' + 62 + 13 = '{': down 77 to '.'; 63 was '|': down 79 to '-'.
+    let letters = letters - 77 * at_least(62) - 2 * at_least(63);
+    letters.to_be_bytes()
 }
 
 #[cfg(test)]
@@ -71,6 +88,35 @@ mod tests {
             PREFIX_SPACE - 1,
         ] {
             assert_eq!(decode(encode_prefix(n)), n);
+        }
+    }
+
+    /// The prefix by table lookups, one digit at a time.
+    fn by_table(n: u64) -> [u8; 8] {
+        let mut out = [0u8; 8];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = letter(n >> (6 * (7 - i)));
+        }
+        out
+    }
+
+    #[test]
+    fn every_digit_in_every_place_maps_as_the_table_does() {
+        for place in 0..8 {
+            for digit in 0..64u64 {
+                for background in [0, 9, 10, 35, 36, 61, 62, 63] {
+                    let mut n = 0;
+                    for p in 0..8 {
+                        n |= if p == place { digit } else { background } << (6 * p);
+                    }
+                    assert_eq!(encode_prefix(n), by_table(n), "{n:#x}");
+                }
+            }
+        }
+        let mut x = 1u64;
+        for _ in 0..100_000 {
+            x = crate::seed::mix64(x);
+            assert_eq!(encode_prefix(x), by_table(x), "{x:#x}");
         }
     }
 
