@@ -9,6 +9,7 @@
 //! suffix follow from its number (the connection's key space, in `keyspace`).
 
 use crate::bytes::OFFSET_SPAN;
+use crate::keyspace::KeyParts;
 use crate::task::Check;
 use crate::verify::EXPIRE_TTL;
 
@@ -138,7 +139,7 @@ impl Item {
 }
 
 /// One key of the get in flight: its window slot, the item there when the
-/// get was issued, and what to check.
+/// get was issued, what its key is made of, and what to check.
 ///
 /// The item cannot change before the reply: gets leave out items with a set
 /// in flight, and a set issued later is answered after the get (replies
@@ -149,6 +150,7 @@ impl Item {
 pub(crate) struct Entry {
     pub slot: u32,
     pub item: Item,
+    pub key: KeyParts,
     pub check: Check,
 }
 

@@ -36,6 +36,17 @@ pub(crate) const KEY_SUFFIX_SPAN: u32 = 8 << 10;
 /// draws of its random generator.
 const OFFSETS_TAG: u64 = 0x6b65_7973_7061_6365;
 
+/// What an item's key is made of besides the run's common prefix: its
+/// printed prefix and where its suffix lies in the block. A get keeps them
+/// from when it is planned, so neither encoding it nor checking its reply
+/// derives the key again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyParts {
+    prefix: [u8; PREFIX_LEN],
+    suffix_offset: u32,
+    suffix_len: u32,
+}
+
 /// A connection's keys and the clock its set times count from.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct KeySpace<'w> {
@@ -76,15 +87,32 @@ impl<'w> KeySpace<'w> {
 
     /// The key of `item`, borrowing its suffix from the block.
     pub fn key(&self, item: Item) -> Key<'w> {
+        self.key_of(&self.key_parts(item))
+    }
+
+    /// What the key of `item` is made of, for [`KeySpace::key_of`].
+    pub fn key_parts(&self, item: Item) -> KeyParts {
         let number = item.number();
         let (key_len, _) = self.lens(number);
         let (suffix_offset, _) = self.offsets(number);
-        let suffix_len = (key_len as usize).saturating_sub(PREFIX_LEN);
-        let prefix = encode_prefix(self.first_prefix + number);
+        KeyParts {
+            prefix: encode_prefix(self.first_prefix + number),
+            suffix_offset,
+            suffix_len: key_len.saturating_sub(PREFIX_LEN as u32),
+        }
+    }
+
+    /// The key made of `parts`.
+    #[inline]
+    pub fn key_of(&self, parts: &KeyParts) -> Key<'w> {
         Key::new(
             &self.workload.config().key_prefix,
-            prefix,
-            slice(self.workload.block(), suffix_offset, suffix_len),
+            parts.prefix,
+            slice(
+                self.workload.block(),
+                parts.suffix_offset,
+                parts.suffix_len as usize,
+            ),
         )
     }
 

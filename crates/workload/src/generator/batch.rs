@@ -32,7 +32,7 @@ impl<'g, 'w: 'g> GetKeys<'w> for GetBatch<'g, 'w> {
         let entry = self.entries.get(index)?;
         let item = entry.item;
         Some(GetEntry {
-            key: self.space.key(item),
+            key: self.space.key_of(&entry.key),
             expected: self.space.value(item),
             check: entry.check,
             exptime: item.exptime(),
@@ -44,7 +44,7 @@ impl<'g, 'w: 'g> GetKeys<'w> for GetBatch<'g, 'w> {
     fn key(&self, index: usize) -> Option<Key<'w>> {
         self.entries
             .get(index)
-            .map(|entry| self.space.key(entry.item))
+            .map(|entry| self.space.key_of(&entry.key))
     }
 }
 

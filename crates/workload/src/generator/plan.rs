@@ -94,6 +94,7 @@ impl Generator<'_> {
             batch.push(Entry {
                 slot: slot as u32,
                 item,
+                key: self.space.key_parts(item),
                 check,
             });
         }
