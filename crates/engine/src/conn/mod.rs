@@ -57,6 +57,15 @@ pub enum Phase {
     Dead,
 }
 
+/// The earlier of two optional times; `None` when both are.
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
 /// What the worker lends a connection while it runs.
 pub struct Ctx<'a> {
     /// The interval's statistics.
@@ -273,10 +282,10 @@ impl<'w, T: Transport> Conn<'w, T> {
             }
             _ => None,
         };
-        [self.transport.poll_deadline(), self.deadline, pace]
-            .into_iter()
-            .flatten()
-            .min()
+        earliest(
+            earliest(self.transport.poll_deadline(), self.deadline),
+            pace,
+        )
     }
 
     /// Handles a poller event for one of the connection's sockets.
