@@ -25,10 +25,11 @@ impl Parser {
             return (max >= 8).then_some(Ok(Some((Response::Stored, 8))));
         }
         let header = buf.strip_prefix(b"VALUE ")?;
-        // The key ends at the first space, which must come before the
-        // line's end.
-        let key_end = memchr::memchr3(b' ', b'\r', b'\n', header)?;
-        if key_end == 0 || key_end > MAX_KEY_LEN || header.get(key_end) != Some(&b' ') {
+        // The key ends at its first space or control byte, which must be a
+        // space: a line's end there, or a control byte inside the key, is
+        // left to the general parser.
+        let key_end = first_space_or_control(header)?;
+        if key_end == 0 || header.get(key_end) != Some(&b' ') {
             return None;
         }
         let key = header.get(..key_end)?;
@@ -47,6 +48,42 @@ impl Parser {
         let flags = u32::try_from(flags).ok()?;
         Some(self.value_data(key, flags, len, None, buf, data_start))
     }
+}
+
+/// Each byte of a `u64` set to `b`.
+const fn lanes(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// Where the first byte of `buf` below `!` (a space or a control byte) is,
+/// looking no further than a key's longest length; `None` when there is
+/// none that early.
+///
+/// Sixteen bytes a step, as two words: in `w - 0x21…21` a byte below `0x21`
+/// borrows, and with `!w` its high bit set marks it. A borrow only ever
+/// marks bytes after a true one, so the lowest mark is exact.
+#[inline(always)]
+fn first_space_or_control(buf: &[u8]) -> Option<usize> {
+    let marks = |w: u64| w.wrapping_sub(lanes(0x21)) & !w & lanes(0x80);
+    let window = buf.get(..=MAX_KEY_LEN).unwrap_or(buf);
+    let mut blocks = window.chunks_exact(16);
+    let mut at = 0;
+    for block in blocks.by_ref() {
+        let (low, high) = block.split_first_chunk::<8>()?;
+        let low = marks(u64::from_le_bytes(*low));
+        let high = marks(u64::from_le_bytes(*high.first_chunk::<8>()?));
+        if low | high != 0 {
+            let bits = if low != 0 {
+                low.trailing_zeros()
+            } else {
+                64 + high.trailing_zeros()
+            };
+            return Some(at + (bits / 8) as usize);
+        }
+        at += 16;
+    }
+    let tail = blocks.remainder().iter().position(|&b| b < 0x21)?;
+    Some(at + tail)
 }
 
 /// The number whose digits start at `from` in `buf` (1 to [`SAFE_DIGITS`]
@@ -98,6 +135,22 @@ mod tests {
     }
 
     #[test]
+    fn a_key_ends_at_its_first_space_or_control_byte() {
+        for len in 0..=MAX_KEY_LEN + 1 {
+            for (at, byte) in [(len, b' '), (len, b'\r'), (len, 0x1f), (len, 0)] {
+                let mut buf = vec![b'k'; len];
+                buf.push(byte);
+                buf.extend_from_slice(b" 0 1\r\n");
+                let want = (at <= MAX_KEY_LEN).then_some(at);
+                assert_eq!(first_space_or_control(&buf), want, "{len} {byte}");
+            }
+            // Every byte from `!` up belongs to the key.
+            let printable: Vec<u8> = (0..len).map(|i| 0x21 + (i % 0xdf) as u8).collect();
+            assert_eq!(first_space_or_control(&printable), None);
+        }
+    }
+
+    #[test]
     fn the_rest_is_left_to_the_general_parser() {
         let p = Parser::default();
         for buf in [
@@ -109,6 +162,7 @@ mod tests {
             b"VALUE k 4294967296 2\r\nhi\r\n",
             b"VALUE k 0 12345678901234567890\r\n",
             b"VALUE k\r\n0 2\r\n",
+            b"VALUE k\tk 0 2\r\nhi\r\n",
             b"VALUE k 0 2",
             b"NOT_FOUND\r\n",
         ] {
@@ -134,7 +188,7 @@ mod tests {
         let key = proptest::collection::vec(
             prop_oneof![
                 16 => proptest::sample::select(b"abcxyz:_".to_vec()),
-                1 => proptest::sample::select(b" \r\n".to_vec()),
+                1 => proptest::sample::select(b" \r\n\t\x01\x7f\xff".to_vec()),
             ],
             0..260,
         );
