@@ -1,7 +1,7 @@
 //! How a generator plans its tasks: which window item a set stores, which
 //! items a get reads and what it checks, and new items for fresh keys.
 
-use super::Generator;
+use super::{Generator, real};
 use crate::flight::{PendingSet, Record};
 use crate::item::{Entry, Item};
 use crate::seed::below;
@@ -139,8 +139,8 @@ impl Generator<'_> {
         if item.has_ttl() {
             return Check::Expiry;
         }
-        let due = (self.counts.gets + 1) as f64 * self.workload.config().verify;
-        if (self.counts.data_checks as f64) < due {
+        let due = real(self.counts.gets + 1) * self.workload.config().verify;
+        if real(self.counts.data_checks) < due {
             self.counts.data_checks += 1;
             return Check::Data;
         }
