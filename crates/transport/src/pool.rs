@@ -160,8 +160,12 @@ impl Pool {
         result
     }
 
+    #[inline]
     pub(crate) fn poll_deadline(&self) -> Option<Instant> {
-        self.slots.iter().filter_map(Slot::poll_deadline).min()
+        match self.slots.as_slice() {
+            [slot] => slot.poll_deadline(),
+            slots => slots.iter().filter_map(Slot::poll_deadline).min(),
+        }
     }
 
     pub(crate) fn handle_timeout(&mut self, now: Instant) {

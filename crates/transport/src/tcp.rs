@@ -42,6 +42,7 @@ macro_rules! forward_to_pool {
         fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, TransportError> {
             self.pool.recv(buf, now)
         }
+        #[inline]
         fn poll_deadline(&self) -> Option<Instant> {
             self.pool.poll_deadline()
         }
