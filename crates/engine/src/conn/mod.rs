@@ -288,6 +288,17 @@ impl<'w, T: Transport> Conn<'w, T> {
         )
     }
 
+    /// Whether a wake-up already set for `at` is early enough: true only
+    /// when [`Conn::poll_deadline`] is certainly no earlier (a request
+    /// awaits its reply, due after `at`, with nothing else timed). A cheap
+    /// test for the common case after each event; false says nothing.
+    pub fn keeps_wake(&self, at: Instant) -> bool {
+        self.phase == Phase::Reading
+            && self.deadline.is_some_and(|d| d >= at)
+            && self.schedule.is_unpaced()
+            && self.transport.poll_deadline().is_none()
+    }
+
     /// Handles a poller event for one of the connection's sockets.
     pub fn handle_event(&mut self, event: &Event, now: Instant, ctx: &mut Ctx<'_>) {
         let readiness = self.transport.handle_event(event, now);

@@ -446,3 +446,41 @@ fn under_retry_a_lost_socket_and_a_reset_reconnect_and_go_on() {
     assert_eq!(c.errors.disconnect, 1);
     rig.assert_accounted();
 }
+
+/// The worker skips recomputing a connection's deadline when it keeps the
+/// wake-up already set: that must never leave a deadline before it.
+#[test]
+fn a_kept_wake_up_is_never_after_the_deadline() {
+    let w = workload(1);
+    let mut transport = MockTransport::stream();
+    transport.reconnect = Some(RETRY);
+    let mut rig = Rig::new(&w, transport);
+    let ms = Duration::from_millis(1);
+    let check = |rig: &Rig<'_>| {
+        let deadline = rig.conn.poll_deadline(true);
+        for at in [
+            rig.now,
+            rig.now + STREAM_TIMEOUT - ms,
+            rig.now + 2 * STREAM_TIMEOUT,
+        ] {
+            if rig.conn.keeps_wake(at) {
+                assert!(deadline.is_some_and(|d| d >= at), "{at:?} {deadline:?}");
+            }
+        }
+    };
+    rig.timers();
+    assert!(rig.conn.keeps_wake(rig.now + STREAM_TIMEOUT));
+    assert!(!rig.conn.keeps_wake(rig.now + STREAM_TIMEOUT + ms));
+    for _ in 0..3 {
+        check(&rig);
+        rig.now += ms;
+        rig.answer();
+    }
+    // A lost socket leaves a retry to wake for, not a reply.
+    let error = rig.conn.transport.closed();
+    rig.transport().fail_next_recv(error);
+    rig.readable();
+    check(&rig);
+    assert!(!rig.conn.keeps_wake(rig.now));
+    rig.assert_accounted();
+}

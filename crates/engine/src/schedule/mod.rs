@@ -88,6 +88,12 @@ impl Schedule {
         }
     }
 
+    /// Whether requests wait for nothing but replies (no pacing, no grants,
+    /// no trace clock): such a schedule sets no time of its own.
+    pub fn is_unpaced(&self) -> bool {
+        matches!(self.pace, Pace::Unpaced)
+    }
+
     /// A timed schedule's clock reads zero at `start`.
     pub fn start_clock(&mut self, start: Instant) {
         if let Pace::Timed(clock) = &mut self.pace {
@@ -166,6 +172,7 @@ mod tests {
         assert!(s.gathers(0) && s.may_begin(0, now, None));
         assert!(!s.gathers(1) && !s.may_begin(1, now, None));
         assert_eq!(s.next_due(0, None), None);
+        assert!(s.is_unpaced());
     }
 
     #[test]
@@ -183,6 +190,7 @@ mod tests {
         let t0 = Instant::now();
         let pacer = Pacer::new(100, 1, 0, t0).unwrap();
         let mut s = Schedule::new(1, Pace::Paced(pacer));
+        assert!(!s.is_unpaced());
         assert!(s.may_begin(0, t0, None));
         s.sent(t0, None);
         let next = t0 + Duration::from_millis(10);

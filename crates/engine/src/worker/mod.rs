@@ -342,6 +342,11 @@ impl<'w> Worker<'w> {
         let Some(conn) = self.conns.get(index) else {
             return;
         };
+        if let Some(Some(at)) = self.scheduled.get(index)
+            && conn.keeps_wake(*at)
+        {
+            return;
+        }
         let Some(deadline) = conn.poll_deadline(issuing) else {
             return;
         };
