@@ -36,6 +36,7 @@ impl<T: Transport> Conn<'_, T> {
 
     /// Takes the next task and adds it to the write being gathered; false
     /// when the generator has none to give now.
+    #[inline(never)]
     fn issue(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> bool {
         let due = self.generator.next_due();
         let Some((id, task)) = self.generator.issue() else {
