@@ -17,13 +17,24 @@
 # misses, nor what the kernel does for the client's system calls (in
 # compare.sh's times, most of a request at depth 1).
 #
+# With --events, only ours runs, once, and only the instructions of its
+# per-request work are counted: the connection's event handling and the
+# worker's timer arming (callgrind --toggle-collect on Conn::handle_event
+# and Worker::arm_timer), which leaves out start-up, the reporter and what
+# runs once a second. That count repeats to the instruction from run to
+# run and does not depend on the run's length, so it shows a change of ten
+# instructions; use it to judge one change, the default to compare with the
+# floor.
+#
 # Usage: benches/client_instructions.sh [--depth N] [--binary] [--requests N]
-#                                       [--no-build]
+#                                       [--events] [--no-build]
 #   --depth N     requests in flight per connection (default 1)
 #   --binary      the binary protocol (ours -B, floor --binary)
 #   --requests N  ours: requests of the short run; the long run makes
 #                 twice as many (default 50000). The floor runs for
 #                 4 and 8 seconds.
+#   --events      ours' event handling alone (see above), one run of
+#                 --requests requests
 #   --no-build    use target/release/memaslap and floor as they are
 #
 # Installs valgrind when it is missing. Environment: SERVER_CPU (default
@@ -35,8 +46,10 @@ depth=1
 binary=0
 requests=50000
 build=1
+events=0
 while [ $# -gt 0 ]; do
     case "$1" in
+        --events) events=1; shift ;;
         --depth) depth="$2"; shift 2 ;;
         --binary) binary=1; shift ;;
         --requests) requests="$2"; shift 2 ;;
@@ -66,17 +79,19 @@ if [ "$binary" -eq 1 ]; then
     floor_flags+=(--binary)
 fi
 
-# measure CLIENT SIZE: prints "instructions requests" of one run under
-# callgrind. SIZE is ours' request count or the floor's seconds.
+# measure CLIENT SIZE [CALLGRIND_OPTION...]: prints "instructions requests"
+# of one run under callgrind. SIZE is ours' request count or the floor's
+# seconds.
 measure() {
     local client="$1" size="$2" cmd
+    shift 2
     start_server 4096
     case "$client" in
         ours) cmd=(target/release/memaslap -s "127.0.0.1:$port" "${ours_flags[@]}" -x "$size") ;;
         floor) cmd=(target/release/floor -s "127.0.0.1:$port" "${floor_flags[@]}" -t "$size") ;;
         work) cmd=(target/release/floor -s "127.0.0.1:$port" "${floor_flags[@]}" -t "$size" --work) ;;
     esac
-    taskset -c "$client_cpu" valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+    taskset -c "$client_cpu" valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" \
         "${cmd[@]}" >"$work/out" 2>&1 || { tail -5 "$work/out" >&2; exit 1; }
     stop_server
     local instructions done
@@ -90,6 +105,12 @@ measure() {
 }
 
 echo "depth $depth, $([ "$binary" -eq 1 ] && echo binary || echo text) protocol, 32 connections; instructions per request:"
+if [ "$events" -eq 1 ]; then
+    read -r i n <<<"$(measure ours "$requests" \
+        --toggle-collect='*Conn*handle_event*' --toggle-collect='*Worker*arm_timer*')"
+    awk -v i="$i" -v n="$n" 'BEGIN { printf "ours, event handling and timers: %.1f   (%d instructions over %d requests)\n", i / n, i, n }'
+    exit 0
+fi
 declare -A per_request
 for client in floor work ours; do
     if [ "$client" = ours ]; then
