@@ -68,6 +68,7 @@ mod key;
 mod line;
 pub mod meta;
 mod num;
+mod scan;
 pub mod udp;
 
 pub use key::{KeyError, MAX_KEY_LEN, check_binary_key, check_text_key};

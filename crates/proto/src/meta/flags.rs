@@ -114,12 +114,13 @@ impl<'a> Flags<'a> {
 
 /// The space-separated tokens of `raw`, exactly as `raw.split(|&b| b ==
 /// b' ')` gives them (an empty one between two spaces and at either end),
-/// each space found with memchr: a returned key (`k`) is long.
+/// each space found sixteen bytes a step: a returned key (`k`) is long,
+/// the other tokens short.
 fn tokens(raw: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut rest = Some(raw);
     std::iter::from_fn(move || {
         let r = rest?;
-        match memchr::memchr(b' ', r) {
+        match crate::scan::find_byte(r, b' ') {
             Some(at) => {
                 rest = r.get(at + 1..);
                 r.get(..at)

@@ -117,7 +117,7 @@ impl Parser {
         buf: &'a [u8],
         data_start: usize,
     ) -> Result<Option<(Response<'a>, usize)>, ParseError> {
-        let (len, flags) = match memchr::memchr(b' ', rest) {
+        let (len, flags) = match crate::scan::find_byte(rest, b' ') {
             Some(space) => (
                 rest.get(..space).unwrap_or_default(),
                 rest.get(space + 1..).unwrap_or_default(),
@@ -198,7 +198,7 @@ fn message<'a>(line: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
 
 /// `ME <key> <pairs>`.
 fn debug(rest: &[u8]) -> Result<Response<'_>, ParseError> {
-    let (key, pairs) = match memchr::memchr(b' ', rest) {
+    let (key, pairs) = match crate::scan::find_byte(rest, b' ') {
         Some(space) => (
             rest.get(..space).unwrap_or_default(),
             rest.get(space + 1..).unwrap_or_default(),
