@@ -115,18 +115,29 @@ impl Codec for Meta {
             } else {
                 tag | (index as u32 & INDEX_MASK)
             };
+            // `v k`, then what this get asks for besides, then the opaque.
+            let mut flags = [
+                Flag::ReturnValue,
+                Flag::ReturnKey,
+                Flag::Quiet,
+                Flag::Quiet,
+                Flag::Quiet,
+                Flag::Quiet,
+            ];
+            let mut n = 2;
             let wanted = [
-                Some(Flag::ReturnValue),
-                Some(Flag::ReturnKey),
                 retrieve.wants_cas().then_some(Flag::ReturnCas),
                 retrieve.touch().map(Flag::Ttl),
                 (!single).then_some(Flag::Quiet),
-                Some(Flag::Opaque(digits(opaque, &mut buf))),
             ];
-            let mut flags = [Flag::ReturnValue; 6];
-            let mut n = 0;
-            for (slot, flag) in flags.iter_mut().zip(wanted.into_iter().flatten()) {
-                *slot = flag;
+            for flag in wanted.into_iter().flatten() {
+                if let Some(slot) = flags.get_mut(n) {
+                    *slot = flag;
+                    n += 1;
+                }
+            }
+            if let Some(slot) = flags.get_mut(n) {
+                *slot = Flag::Opaque(digits(opaque, &mut buf));
                 n += 1;
             }
             let flags = flags.get(..n).unwrap_or_default();
