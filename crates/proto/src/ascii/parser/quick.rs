@@ -50,40 +50,13 @@ impl Parser {
     }
 }
 
-/// Each byte of a `u64` set to `b`.
-const fn lanes(b: u8) -> u64 {
-    u64::from_ne_bytes([b; 8])
-}
-
 /// Where the first byte of `buf` below `!` (a space or a control byte) is,
 /// looking no further than a key's longest length; `None` when there is
 /// none that early.
-///
-/// Sixteen bytes a step, as two words: in `w - 0x21…21` a byte below `0x21`
-/// borrows, and with `!w` its high bit set marks it. A borrow only ever
-/// marks bytes after a true one, so the lowest mark is exact.
 #[inline(always)]
 fn first_space_or_control(buf: &[u8]) -> Option<usize> {
-    let marks = |w: u64| w.wrapping_sub(lanes(0x21)) & !w & lanes(0x80);
     let window = buf.get(..=MAX_KEY_LEN).unwrap_or(buf);
-    let mut blocks = window.chunks_exact(16);
-    let mut at = 0;
-    for block in blocks.by_ref() {
-        let (low, high) = block.split_first_chunk::<8>()?;
-        let low = marks(u64::from_le_bytes(*low));
-        let high = marks(u64::from_le_bytes(*high.first_chunk::<8>()?));
-        if low | high != 0 {
-            let bits = if low != 0 {
-                low.trailing_zeros()
-            } else {
-                64 + high.trailing_zeros()
-            };
-            return Some(at + (bits / 8) as usize);
-        }
-        at += 16;
-    }
-    let tail = blocks.remainder().iter().position(|&b| b < 0x21)?;
-    Some(at + tail)
+    crate::scan::find_below(window, b'!')
 }
 
 /// The number whose digits start at `from` in `buf` (1 to [`SAFE_DIGITS`]
