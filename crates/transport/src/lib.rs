@@ -138,6 +138,7 @@
 //! # }
 //! ```
 
+mod confine;
 mod endpoint;
 mod error;
 mod event;
@@ -159,6 +160,7 @@ mod wait;
 
 use std::time::Instant;
 
+pub use confine::confine_descriptors;
 pub use endpoint::Endpoint;
 pub use error::{Operation, ResetReason, TransportError};
 pub use event::TransportEvent;

@@ -42,34 +42,48 @@ pub fn run(
         .then(|| Arc::new(AtomicUsize::new(config.concurrency as usize)));
     // Every connection is set up (its connect under way) before the clock
     // starts, as memaslap connects before it starts timing: with many
-    // connections that takes a noticeable part of a short run.
+    // connections that takes a noticeable part of a short run. Each
+    // worker is built on its own thread, after it takes a descriptor
+    // table of its own, so that its sockets are in that table alone.
     let setup = Instant::now();
-    let workers = (0..threads)
-        .map(|id| build_worker(config, workload, id, setup, gate.as_ref()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let waited = wait_until(config.start_at, stop)?;
-    let start = Instant::now();
-    let started_at = SystemTime::now();
-    let timing = Timing {
-        start,
-        stop_at: match config.stop {
-            Stop::After(d) => Some(start + d),
-            Stop::Operations(_) => None,
-        },
-        drain: config.drain_timeout,
-        interval: config.report_interval.unwrap_or(Duration::from_secs(1)),
-        record_from: (!config.settle.is_zero()).then(|| start + config.settle),
-    };
+    let gate = gate.as_ref();
     let (tx, rx) = mpsc::channel();
+    let (built_tx, built_rx) = mpsc::channel();
     std::thread::scope(|scope| -> Result<Outcome, RunError> {
-        for (id, worker) in workers.into_iter().enumerate() {
-            let tx = tx.clone();
+        let mut starts = Vec::with_capacity(threads);
+        for id in 0..threads {
+            let (start_tx, start_rx) = mpsc::channel::<Timing>();
+            let (tx, built_tx) = (tx.clone(), built_tx.clone());
             std::thread::Builder::new()
                 .name(format!("memaslap-{id}"))
-                .spawn_scoped(scope, move || worker.run(timing, stop, &tx, id))
+                .spawn_scoped(scope, move || {
+                    memaslap_transport::confine_descriptors();
+                    let worker = match build_worker(config, workload, id, setup, gate) {
+                        Ok(worker) => worker,
+                        Err(e) => {
+                            let _ = built_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let _ = built_tx.send(Ok(()));
+                    drop(built_tx);
+                    // No start: the run was called off.
+                    if let Ok(timing) = start_rx.recv() {
+                        worker.run(timing, stop, &tx, id);
+                    }
+                })
                 .map_err(RunError::System)?;
+            starts.push(start_tx);
         }
-        drop(tx);
+        drop((tx, built_tx));
+        // Dropping `starts` on an early return ends the built workers.
+        await_built(&built_rx, threads)?;
+        let waited = wait_until(config.start_at, stop)?;
+        let timing = timing(config);
+        let started_at = SystemTime::now();
+        for start in &starts {
+            let _ = start.send(timing);
+        }
         let mut outcome = collect(
             &rx,
             (threads, config.save_intervals),
@@ -80,6 +94,39 @@ pub fn run(
         outcome.waited = waited;
         Ok(outcome)
     })
+}
+
+/// Waits until each of `threads` workers is built; the first that could
+/// not be is the run's error.
+fn await_built(
+    built: &mpsc::Receiver<Result<(), RunError>>,
+    threads: usize,
+) -> Result<(), RunError> {
+    for _ in 0..threads {
+        match built.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(e),
+            // A worker ended without a word: it panicked, which the
+            // scope reports when it joins the thread.
+            Err(_) => break,
+        }
+    }
+    Ok(())
+}
+
+/// The run's clock, started now.
+fn timing(config: &EngineConfig) -> Timing {
+    let start = Instant::now();
+    Timing {
+        start,
+        stop_at: match config.stop {
+            Stop::After(d) => Some(start + d),
+            Stop::Operations(_) => None,
+        },
+        drain: config.drain_timeout,
+        interval: config.report_interval.unwrap_or(Duration::from_secs(1)),
+        record_from: (!config.settle.is_zero()).then(|| start + config.settle),
+    }
 }
 
 /// Waits until `at` (unless `stop` is set first); returns how long. A
