@@ -6,8 +6,11 @@ use hdrhistogram::Histogram;
 use std::time::Duration;
 
 mod fresh;
+mod pending;
 mod saved;
 use fresh::{FOLD, Fresh, combine};
+use pending::Pending;
+use std::borrow::Cow;
 pub use saved::{Moments, RestoreError};
 
 /// Number of log2 buckets: bucket `i` counts latencies of at most `2^i` µs.
@@ -22,7 +25,7 @@ const HIST_SIGFIG: u8 = 3;
 
 /// Latencies of one operation kind, recorded per request and merged across
 /// threads and intervals.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Latency {
     count: u64,
     min_ns: u64,
@@ -37,7 +40,29 @@ pub struct Latency {
     /// The latest latencies, as exact sums, folded in every [`FOLD`].
     fresh: Fresh,
     log2: [u64; LOG2_BUCKETS],
+    /// The histogram, but for the latencies in `pending`.
     hist: Histogram<u64>,
+    /// Latencies recorded since the histogram last took them (at most
+    /// [`FOLD`]), by its index.
+    pending: Pending,
+}
+
+impl Clone for Latency {
+    /// A copy whose histogram holds every latency recorded.
+    fn clone(&self) -> Latency {
+        Latency {
+            count: self.count,
+            min_ns: self.min_ns,
+            max_ns: self.max_ns,
+            mean_us: self.mean_us,
+            m2_us: self.m2_us,
+            ln_sum: self.ln_sum,
+            fresh: self.fresh,
+            log2: self.log2,
+            hist: self.histogram().into_owned(),
+            pending: Pending::new(),
+        }
+    }
 }
 
 impl Default for Latency {
@@ -62,6 +87,7 @@ impl Latency {
             fresh: Fresh::default(),
             log2: [0; LOG2_BUCKETS],
             hist,
+            pending: Pending::new(),
         }
     }
 
@@ -73,6 +99,7 @@ impl Latency {
         } else {
             self.count += 1;
             self.fresh.push(ns);
+            self.pending.push(ns);
             if self.fresh.n == FOLD {
                 self.fold();
             }
@@ -82,7 +109,17 @@ impl Latency {
         if let Some(bucket) = self.log2.get_mut(log2_bucket(ns)) {
             *bucket += 1;
         }
-        self.hist.saturating_record(ns.min(HIST_MAX_NS));
+    }
+
+    /// The histogram of every latency recorded: borrowed when none is
+    /// pending (as in every copy and every merge), else a copy with them.
+    fn histogram(&self) -> Cow<'_, Histogram<u64>> {
+        if self.pending.is_empty() {
+            return Cow::Borrowed(&self.hist);
+        }
+        let mut hist = self.hist.clone();
+        self.pending.add_to(&mut hist);
+        Cow::Owned(hist)
     }
 
     /// The count, mean (µs), sum of squared deviations (µs²) and sum of
@@ -98,6 +135,7 @@ impl Latency {
     /// moments (Welford's update).
     fn record_long(&mut self, ns: u64) {
         self.fold();
+        self.hist.saturating_record(HIST_MAX_NS);
         self.count += 1;
         let us = ns as f64 / 1000.0;
         let delta = us - self.mean_us;
@@ -106,11 +144,13 @@ impl Latency {
         self.ln_sum += us.ln();
     }
 
-    /// Folds the fresh latencies into the moments.
+    /// Folds the fresh latencies into the moments, and the pending ones
+    /// into the histogram.
     fn fold(&mut self) {
         let (_, mean_us, m2_us, ln_sum) = self.settled();
         (self.mean_us, self.m2_us, self.ln_sum) = (mean_us, m2_us, ln_sum);
         self.fresh = Fresh::default();
+        self.pending.drain_into(&mut self.hist);
     }
 
     /// Adds every latency recorded in `other` to this record.
@@ -130,7 +170,7 @@ impl Latency {
             *mine += theirs;
         }
         // Every record is built with the same bounds, so adding cannot fail.
-        let _ = self.hist.add(&other.hist);
+        let _ = self.hist.add(&*other.histogram());
     }
 
     /// Forgets everything recorded, keeping the histogram's memory.
@@ -144,6 +184,7 @@ impl Latency {
         self.fresh = Fresh::default();
         self.log2 = [0; LOG2_BUCKETS];
         self.hist.reset();
+        self.pending.clear();
     }
 
     /// How many latencies were recorded.
@@ -200,7 +241,7 @@ impl Latency {
         if self.count == 0 {
             Duration::ZERO
         } else {
-            let ns = self.hist.value_at_quantile(q.clamp(0.0, 1.0));
+            let ns = self.histogram().value_at_quantile(q.clamp(0.0, 1.0));
             Duration::from_nanos(ns.clamp(self.min_ns, self.max_ns))
         }
     }
@@ -343,6 +384,26 @@ mod tests {
         assert!((l.mean_us() - mean).abs() / mean < 1e-12);
         assert!((l.std_dev_us() - var.sqrt()).abs() / var.sqrt() < 1e-9);
         assert!((l.geo_mean_us() - geo).abs() / geo < 1e-12);
+    }
+
+    #[test]
+    fn a_copy_holds_every_latency_in_its_histogram() {
+        let mut l = Latency::new();
+        // One fold's worth went into the histogram, 100 are pending.
+        for i in 0..FOLD + 100 {
+            l.record(Duration::from_nanos(1 + (i * 7_919) % 3_000_000));
+        }
+        assert!(!l.pending.is_empty());
+        let copy = l.clone();
+        assert!(copy.pending.is_empty());
+        assert!(matches!(copy.histogram(), Cow::Borrowed(_)));
+        assert_eq!(copy.hist.len(), FOLD + 100);
+        assert_eq!(*l.histogram(), copy.hist);
+        l.reset();
+        for q in [0.0, 0.5, 0.99, 1.0] {
+            assert_eq!(copy.quantile(q), copy.clone().quantile(q));
+        }
+        assert_eq!(l.histogram().len(), 0);
     }
 
     #[test]

@@ -68,7 +68,7 @@ impl Latency {
         let mut bytes = Vec::new();
         // Writing into a Vec fails only on an impossible histogram.
         if V2DeflateSerializer::new()
-            .serialize(&self.hist, &mut bytes)
+            .serialize(&*self.histogram(), &mut bytes)
             .is_err()
         {
             bytes.clear();
@@ -240,7 +240,7 @@ mod tests {
         let l = recorded(&[3, 70, 70, 900, 12_000, 5_000_000]);
         let (moments, log2, hdr) = saved(&l);
         let back = Latency::restore(moments, &log2, &hdr).unwrap();
-        assert_eq!(back.hist, l.hist);
+        assert_eq!(back.hist, *l.histogram());
         assert_eq!(back.moments(), l.moments());
         assert_eq!(back.log2_buckets(), l.log2_buckets());
         assert_eq!(back.std_dev_us(), l.std_dev_us());
@@ -287,7 +287,7 @@ mod tests {
                 let (moments, log2, hdr) = saved(part);
                 merged.merge(&Latency::restore(moments, &log2, &hdr).unwrap());
             }
-            assert_eq!(merged.hist, whole.hist);
+            assert_eq!(*merged.histogram(), *whole.histogram());
             for q in [0.5, 0.9, 0.99, 0.999, 0.9999, 1.0] {
                 assert_eq!(merged.quantile(q), whole.quantile(q), "k {k} q {q}");
             }
