@@ -10,8 +10,8 @@ mod pending;
 mod saved;
 use fresh::{FOLD, Fresh, combine};
 use pending::Pending;
-use std::borrow::Cow;
 pub use saved::{Moments, RestoreError};
+use std::borrow::Cow;
 
 /// Number of log2 buckets: bucket `i` counts latencies of at most `2^i` µs.
 pub const LOG2_BUCKETS: usize = 64;

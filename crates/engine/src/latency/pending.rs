@@ -179,7 +179,10 @@ mod tests {
         assert!(pending.is_empty());
         assert_eq!(bulk, direct);
         assert_eq!(peek, direct);
-        assert_eq!((bulk.min(), bulk.max(), bulk.len()), (direct.min(), direct.max(), direct.len()));
+        assert_eq!(
+            (bulk.min(), bulk.max(), bulk.len()),
+            (direct.min(), direct.max(), direct.len())
+        );
         pending.drain_into(&mut bulk);
         assert_eq!(bulk, direct);
     }
