@@ -184,12 +184,27 @@ impl Codec for Meta {
     }
 }
 
-/// The opaque of `reply` as a number, if it has one.
-fn opaque(reply: &Reply<'_>) -> Option<u32> {
-    reply
-        .opaque()
-        .and_then(parse_decimal)
-        .and_then(|n| u32::try_from(n).ok())
+/// The flags of a reply the engine reads, found in one walk.
+struct Returned<'a> {
+    /// The opaque (`O`) as a number, if returned and a number.
+    opaque: Option<u32>,
+    /// The key (`k`), if returned.
+    key: Option<&'a [u8]>,
+    /// The cas unique's token (`c`), if returned.
+    cas: Option<&'a [u8]>,
+}
+
+impl<'a> Returned<'a> {
+    fn of(reply: &Reply<'a>) -> Returned<'a> {
+        let [opaque, key, cas] = reply.flags.tokens_of([b'O', b'k', b'c']);
+        Returned {
+            opaque: opaque
+                .and_then(parse_decimal)
+                .and_then(|n| u32::try_from(n).ok()),
+            key,
+            cas,
+        }
+    }
 }
 
 /// Consumes replies until the request's end or the end of `buf`.
@@ -230,9 +245,10 @@ fn receive(
                 return Ok((consumed, end_with_error(pending, blame, ctx)));
             }
         };
+        let returned = Returned::of(&reply);
         match pending {
             Pending::Set { object_bytes, .. } => {
-                if opaque(&reply) != Some(tag) {
+                if returned.opaque != Some(tag) {
                     return Err(Desync);
                 }
                 let (outcome, answer) = match reply.code {
@@ -247,7 +263,7 @@ fn receive(
                 ));
             }
             Pending::Key { op } => {
-                if opaque(&reply) != Some(tag) {
+                if returned.opaque != Some(tag) {
                     return Err(Desync);
                 }
                 let answer = match (op, reply.code) {
@@ -265,14 +281,14 @@ fn receive(
                 blame,
                 retrieve,
             } => {
-                if opaque(&reply) != Some(tag) {
+                if returned.opaque != Some(tag) {
                     return Err(Desync);
                 }
                 match (reply.code, reply.data) {
                     (Code::Value, Some(data)) => {
-                        let key = reply.key().unwrap_or_default();
+                        let key = returned.key.unwrap_or_default();
                         let index = ctx.is_key(0, key).then_some(0);
-                        hit(ctx, index, &reply, retrieve, data)?;
+                        hit(ctx, index, returned.cas, retrieve, data)?;
                     }
                     (Code::Miss, _) => {}
                     _ => return Err(Desync),
@@ -287,15 +303,15 @@ fn receive(
                 if reply.code == Code::NoOp {
                     return Ok((consumed, ctx.finish_get(keys, blame)));
                 }
-                let Some(opaque) = opaque(&reply).filter(|o| o & !INDEX_MASK == tag) else {
+                let Some(opaque) = returned.opaque.filter(|o| o & !INDEX_MASK == tag) else {
                     return Err(Desync);
                 };
                 let index = (opaque & INDEX_MASK) as usize;
                 match (reply.code, reply.data) {
                     (Code::Value, Some(data)) if index < keys => {
-                        let key = reply.key().unwrap_or_default();
+                        let key = returned.key.unwrap_or_default();
                         let asked = ctx.is_key(index, key).then_some(index);
-                        hit(ctx, asked, &reply, retrieve, data)?;
+                        hit(ctx, asked, returned.cas, retrieve, data)?;
                     }
                     _ => return Err(Desync),
                 }
@@ -304,17 +320,16 @@ fn receive(
     }
 }
 
-/// A value for key `index` of the get in flight, with its cas unique when
-/// the retrieval asked for one (a unique asked for and missing, or sent
-/// unasked, breaks the protocol).
+/// A value for key `index` of the get in flight, with its cas unique
+/// (token `cas`) when the retrieval asked for one (a unique asked for and
+/// missing, or sent unasked, breaks the protocol).
 fn hit(
     ctx: &mut Results<'_, '_>,
     index: Option<usize>,
-    reply: &Reply<'_>,
+    cas: Option<&[u8]>,
     retrieve: Retrieve,
     data: &[u8],
 ) -> Result<(), Desync> {
-    let cas = reply.flags.token(b'c');
     match (retrieve.wants_cas(), cas) {
         (true, Some(token)) => {
             let unique = parse_decimal(token).ok_or(Desync)?;

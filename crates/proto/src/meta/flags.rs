@@ -102,7 +102,39 @@ impl<'a> Flags<'a> {
             .filter_map(ReturnFlag::parse)
     }
 
+    /// The tokens of the first flags of each of `letters` (`None` for a
+    /// letter not returned), found in one walk over the flags rather than
+    /// one walk per [`Flags::token`].
+    ///
+    /// ```
+    /// use memaslap_proto::meta::Flags;
+    /// let flags = Flags::new(b"kfoo O12 c99").unwrap();
+    /// let [opaque, key, ttl] = flags.tokens_of([b'O', b'k', b't']);
+    /// assert_eq!((opaque, key, ttl), (Some(&b"12"[..]), Some(&b"foo"[..]), None));
+    /// ```
+    pub fn tokens_of<const N: usize>(&self, letters: [u8; N]) -> [Option<&'a [u8]>; N] {
+        let mut found = [None; N];
+        for token in tokens(self.raw) {
+            let Some((letter, value)) = token.split_first() else {
+                continue;
+            };
+            for (slot, wanted) in found.iter_mut().zip(letters) {
+                if slot.is_none() && *letter == wanted {
+                    *slot = Some(value);
+                }
+            }
+        }
+        found
+    }
+
     /// The token of the first flag `letter`, if returned.
+    ///
+    /// ```
+    /// use memaslap_proto::meta::Flags;
+    /// let flags = Flags::new(b"kfoo O12").unwrap();
+    /// assert_eq!(flags.token(b'O'), Some(&b"12"[..]));
+    /// assert_eq!(flags.token(b'c'), None);
+    /// ```
     pub fn token(&self, letter: u8) -> Option<&'a [u8]> {
         tokens(self.raw).find_map(|t| {
             t.split_first()
@@ -154,6 +186,15 @@ mod tests {
                 .split(|&b| b == b' ')
                 .find_map(|t| t.split_first().filter(|(l, _)| **l == letter).map(|(_, v)| v));
             proptest::prop_assert_eq!(Flags { raw }.token(letter), split);
+        }
+
+        /// Each of the tokens found in one walk is the one `token` finds.
+        #[test]
+        fn tokens_of_are_each_letters_token(raw in "[ abkO1]{0,40}", letters in "[abkO]{3}") {
+            let (flags, l) = (Flags { raw: raw.as_bytes() }, letters.as_bytes());
+            let letters = [l[0], l[1], l[2]];
+            let want = letters.map(|letter| flags.token(letter));
+            proptest::prop_assert_eq!(flags.tokens_of(letters), want);
         }
     }
 }
