@@ -81,8 +81,8 @@ impl Results<'_, '_> {
     pub(super) fn is_key(&self, index: usize, key: &[u8]) -> bool {
         self.generator
             .batch(self.id)
-            .get(index)
-            .is_some_and(|entry| entry.key.matches(key))
+            .key(index)
+            .is_some_and(|mine| mine.matches(key))
     }
 
     /// A value came back for key `index` of the get in flight. A key that
