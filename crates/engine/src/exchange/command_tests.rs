@@ -424,3 +424,33 @@ fn binary_protocol_commands() {
     let hit = |s: &Sent| bin(0x1d, 0, 0, 5, &[0, 0, 0, 0], &[], &s.value);
     assert_eq!(said(exchange(p, "gat=1", gat, hit).unwrap()), HIT);
 }
+
+/// A plain get in the meta protocol is `mg <key> v k O<tag>`; a multi-get
+/// one quiet `mg <key> v k q O<tag|i>` per key, then `mn`.
+#[test]
+fn meta_gets_ask_for_value_and_key_with_the_opaque_last() {
+    let single = |s: &Sent| text(&format!("mg {} v k O0\r\n", s.key));
+    let counts = exchange(Protocol::Meta, "get=1", single, |_| text("EN O0\r\n")).unwrap();
+    assert_eq!((counts.completed, counts.misses), (1, 1));
+    let config = WorkloadConfig {
+        division: 3,
+        ..workload("get=1").config().clone()
+    };
+    let w = Workload::new(&config, 3, 1).unwrap();
+    let mut source = w.source(0).unwrap();
+    let mut x = Exchange::new(Protocol::Meta, 3, 1 << 20);
+    let (id, task) = source.issue().unwrap();
+    let Task::Get(batch) = &task else {
+        panic!("a get")
+    };
+    assert_eq!(batch.len(), 3);
+    let mut want = String::new();
+    for (i, entry) in batch.iter().enumerate() {
+        let mut key = Vec::new();
+        entry.key.append_to(&mut key);
+        want += &format!("mg {} v k q O{i}\r\n", key.escape_ascii());
+    }
+    want += "mn\r\n";
+    x.begin(id, &task, Instant::now()).unwrap();
+    assert_eq!(String::from_utf8(wire(&mut x)).unwrap(), want);
+}

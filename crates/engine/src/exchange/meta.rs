@@ -15,8 +15,8 @@ use super::codec::Codec;
 use super::reply::Answer;
 use super::{Blame, Desync, KeyList, Pending, Results, State, Unencodable};
 use memaslap_proto::meta::{
-    ArithMode, Code, Flag, Limits, Parser, Reply, Response, SetMode, encode_arithmetic,
-    encode_delete, encode_get, encode_noop, encode_set,
+    ArithMode, Code, Command, Flag, Limits, Parser, PreparedFlags, Reply, Response, SetMode,
+    encode_arithmetic, encode_delete, encode_get, encode_noop, encode_set,
 };
 use memaslap_proto::parse_decimal;
 use memaslap_workload::{KeyOp, Retrieve, SetOutcome, Store};
@@ -28,16 +28,25 @@ const INDEX_MASK: u32 = 0xffff;
 #[derive(Debug)]
 pub(super) struct Meta {
     parser: Parser,
+    /// A plain get's flags, `v k` (`[0]`) and, in a multi-get, `v k q`
+    /// (`[1]`), checked and encoded once; `None` only if the encoder
+    /// refused them, when each get is encoded flag by flag.
+    gets: Option<[PreparedFlags; 2]>,
 }
 
 impl Meta {
     /// A codec accepting values of up to `max_value` bytes.
     pub(super) fn new(max_value: usize) -> Meta {
+        let prepare = |flags: &[Flag<'_>]| PreparedFlags::new(Command::Get, flags).ok();
+        let (v, k, q) = (Flag::ReturnValue, Flag::ReturnKey, Flag::Quiet);
         Meta {
             parser: Parser::new(Limits {
                 max_value,
                 ..Limits::default()
             }),
+            gets: prepare(&[v, k])
+                .zip(prepare(&[v, k, q]))
+                .map(<[_; 2]>::from),
         }
     }
 }
@@ -109,12 +118,23 @@ impl Codec for Meta {
         let mut buf = [0; 10];
         let single = keys.ends.len() == 1;
         let mark = out.len();
+        let prepared = match (&self.gets, retrieve) {
+            (Some([one, many]), Retrieve::Get) => Some(if single { one } else { many }),
+            _ => None,
+        };
         for (index, key) in keys.iter().enumerate() {
             let opaque = if single {
                 tag
             } else {
                 tag | (index as u32 & INDEX_MASK)
             };
+            if let Some(flags) = prepared {
+                if flags.encode(out, key, None, Some(opaque)).is_err() {
+                    out.truncate(mark);
+                    return Err(Unencodable);
+                }
+                continue;
+            }
             // `v k`, then what this get asks for besides, then the opaque.
             let mut flags = [
                 Flag::ReturnValue,

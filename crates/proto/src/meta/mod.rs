@@ -28,6 +28,7 @@
 
 mod flags;
 mod parser;
+mod prepared;
 #[cfg(test)]
 mod proptests;
 mod request;
@@ -39,6 +40,7 @@ mod tests;
 
 pub use flags::{Flags, ReturnFlag};
 pub use parser::{Limits, ParseError, Parser};
+pub use prepared::PreparedFlags;
 pub use request::{
     ArithMode, Command, EncodeError, Flag, MAX_OPAQUE_LEN, SetMode, encode_arithmetic,
     encode_debug, encode_delete, encode_get, encode_noop, encode_set,

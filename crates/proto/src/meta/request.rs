@@ -170,7 +170,7 @@ impl Flag<'_> {
     }
 
     /// Appends ` <letter><token>`.
-    fn push(&self, out: &mut Vec<u8>) {
+    pub(super) fn push(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&[b' ', self.letter()]);
         match *self {
             Flag::CompareCas(n) | Flag::Delta(n) | Flag::NewCas(n) | Flag::Initial(n) => {
@@ -220,6 +220,11 @@ pub enum EncodeError {
     },
     /// The opaque token is empty, too long or not printable.
     BadOpaque,
+    /// A value length given for a command other than `ms`, or none for
+    /// `ms` ([`PreparedFlags::encode`]).
+    ///
+    /// [`PreparedFlags::encode`]: super::PreparedFlags::encode
+    ValueLength(Command),
 }
 
 impl fmt::Display for EncodeError {
@@ -235,6 +240,11 @@ impl fmt::Display for EncodeError {
             EncodeError::BadOpaque => write!(
                 f,
                 "an opaque token is 1 to {MAX_OPAQUE_LEN} printable bytes without spaces"
+            ),
+            EncodeError::ValueLength(command) => write!(
+                f,
+                "a value length is given with ms and no other command, not {}",
+                command.name().escape_ascii()
             ),
         }
     }
@@ -305,6 +315,19 @@ fn encode(
     value_len: Option<usize>,
     flags: &[Flag<'_>],
 ) -> Result<(), EncodeError> {
+    let base64 = check_flags(command, flags)?;
+    check_key(key, base64)?;
+    push_head(out, command, key, base64, value_len);
+    for flag in flags {
+        flag.push(out);
+    }
+    out.extend_from_slice(b"\r\n");
+    Ok(())
+}
+
+/// Checks that `command` takes each of `flags` and that an opaque among
+/// them is one; returns whether the key is to be sent base64-encoded.
+pub(super) fn check_flags(command: Command, flags: &[Flag<'_>]) -> Result<bool, EncodeError> {
     let mut base64 = false;
     for flag in flags {
         if !flag.allowed_in(command) {
@@ -325,6 +348,11 @@ fn encode(
             _ => {}
         }
     }
+    Ok(base64)
+}
+
+/// Checks `key` as it is sent: base64-encoded, or as a text key.
+pub(super) fn check_key(key: &[u8], base64: bool) -> Result<(), EncodeError> {
     if base64 {
         let len = base64_len(key.len());
         if key.is_empty() {
@@ -333,9 +361,20 @@ fn encode(
         if len > MAX_KEY_LEN {
             return Err(EncodeError::Key(KeyError::TooLong { len }));
         }
+        Ok(())
     } else {
-        check_text_key(key).map_err(EncodeError::Key)?;
+        check_text_key(key).map_err(EncodeError::Key)
     }
+}
+
+/// Appends `<command> <key>` and ` <value_len>` when given.
+pub(super) fn push_head(
+    out: &mut Vec<u8>,
+    command: Command,
+    key: &[u8],
+    base64: bool,
+    value_len: Option<usize>,
+) {
     out.extend_from_slice(command.name());
     out.push(b' ');
     if base64 {
@@ -347,11 +386,6 @@ fn encode(
         out.push(b' ');
         push_decimal(out, len as u64);
     }
-    for flag in flags {
-        flag.push(out);
-    }
-    out.extend_from_slice(b"\r\n");
-    Ok(())
 }
 
 /// The length of `n` bytes base64-encoded, with padding.
