@@ -252,12 +252,16 @@ pub trait Transport {
     /// Writes what is left of the request `bufs` (the same slices on every
     /// call for one request) with vectored sends, resuming mid-slice after a
     /// partial write. On failure the socket is closed.
-    fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, TransportError>;
+    ///
+    /// The error is boxed, here and in [`Transport::recv`]: the result then
+    /// takes two registers, where a [`TransportError`] in place made it a
+    /// 104-byte value copied through every layer of every call.
+    fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, Box<TransportError>>;
 
     /// Reads into `buf`: `Ok(Some(n))` bytes, or `Ok(None)` when nothing is
     /// there yet. The end of the stream is [`TransportError::Closed`]. On
     /// failure the socket is closed.
-    fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, TransportError>;
+    fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, Box<TransportError>>;
 
     /// The next connect timeout or retry, if any (none for a datagram
     /// socket, which neither connects nor reconnects).
@@ -401,11 +405,11 @@ impl Transport for AnyTransport {
         dispatch!(self, t => t.finish())
     }
     #[inline]
-    fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, TransportError> {
+    fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, Box<TransportError>> {
         dispatch!(self, t => t.send(bufs, now))
     }
     #[inline]
-    fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, TransportError> {
+    fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, Box<TransportError>> {
         dispatch!(self, t => t.recv(buf, now))
     }
     #[inline]

@@ -138,9 +138,13 @@ impl Pool {
         }
     }
 
-    pub(crate) fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, TransportError> {
+    pub(crate) fn send(
+        &mut self,
+        bufs: &[&[u8]],
+        now: Instant,
+    ) -> Result<Sent, Box<TransportError>> {
         let Some(slot) = self.current.and_then(|index| self.slots.get_mut(index)) else {
-            return Err(self.not_connected());
+            return Err(Box::new(self.not_connected()));
         };
         let result = slot.send(bufs, now, &mut self.events);
         self.after_io(result.is_err());
@@ -151,9 +155,9 @@ impl Pool {
         &mut self,
         buf: &mut [u8],
         now: Instant,
-    ) -> Result<Option<usize>, TransportError> {
+    ) -> Result<Option<usize>, Box<TransportError>> {
         let Some(slot) = self.current.and_then(|index| self.slots.get_mut(index)) else {
-            return Err(self.not_connected());
+            return Err(Box::new(self.not_connected()));
         };
         let result = slot.recv(buf, now, &mut self.events);
         self.after_io(result.is_err());

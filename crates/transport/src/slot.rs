@@ -384,9 +384,9 @@ impl Slot {
         bufs: &[&[u8]],
         now: Instant,
         events: &mut VecDeque<TransportEvent>,
-    ) -> Result<Sent, TransportError> {
+    ) -> Result<Sent, Box<TransportError>> {
         let State::Up { socket, session } = &mut self.state else {
-            return Err(self.not_connected());
+            return Err(Box::new(self.not_connected()));
         };
         if let Some(session) = session {
             let before = self.written;
@@ -400,7 +400,7 @@ impl Slot {
                 }
                 Err(fault) => {
                     let error = self.fault_error(fault, true);
-                    Err(self.fail(error, now, events))
+                    Err(Box::new(self.fail(error, now, events)))
                 }
             };
         }
@@ -417,7 +417,7 @@ impl Slot {
                     return Ok(Sent { bytes, done: false });
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.fail(self.io_error(e, true), now, events)),
+                Err(e) => return Err(Box::new(self.fail(self.io_error(e, true), now, events))),
             }
         }
         self.written = 0;
@@ -430,9 +430,9 @@ impl Slot {
         buf: &mut [u8],
         now: Instant,
         events: &mut VecDeque<TransportEvent>,
-    ) -> Result<Option<usize>, TransportError> {
+    ) -> Result<Option<usize>, Box<TransportError>> {
         let State::Up { socket, session } = &mut self.state else {
-            return Err(self.not_connected());
+            return Err(Box::new(self.not_connected()));
         };
         if buf.is_empty() {
             return Ok(Some(0));
@@ -442,7 +442,7 @@ impl Slot {
                 Ok(read) => Ok(read),
                 Err(fault) => {
                     let error = self.fault_error(fault, false);
-                    Err(self.fail(error, now, events))
+                    Err(Box::new(self.fail(error, now, events)))
                 }
             };
         }
@@ -456,7 +456,7 @@ impl Slot {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => self.io_error(e, false),
             };
-            return Err(self.fail(error, now, events));
+            return Err(Box::new(self.fail(error, now, events)));
         }
     }
 

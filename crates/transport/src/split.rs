@@ -86,7 +86,7 @@ impl Transport for Split {
         }
     }
 
-    fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, TransportError> {
+    fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, Box<TransportError>> {
         if self.on_udp {
             self.udp.send(bufs, now)
         } else {
@@ -94,7 +94,7 @@ impl Transport for Split {
         }
     }
 
-    fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, TransportError> {
+    fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, Box<TransportError>> {
         if self.on_udp {
             self.udp.recv(buf, now)
         } else {

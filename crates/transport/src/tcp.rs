@@ -36,10 +36,14 @@ macro_rules! forward_to_pool {
         fn served(&mut self) {
             self.pool.served()
         }
-        fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, TransportError> {
+        fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, Box<TransportError>> {
             self.pool.send(bufs, now)
         }
-        fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, TransportError> {
+        fn recv(
+            &mut self,
+            buf: &mut [u8],
+            now: Instant,
+        ) -> Result<Option<usize>, Box<TransportError>> {
             self.pool.recv(buf, now)
         }
         #[inline]

@@ -244,9 +244,9 @@ impl Transport for Udp {
         self.reply.abandon();
     }
 
-    fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, TransportError> {
+    fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, Box<TransportError>> {
         let Some(socket) = &self.socket else {
-            return Err(self.not_connected());
+            return Err(Box::new(self.not_connected()));
         };
         request_len(&self.server, bufs)?;
         let mut slices = [IoSlice::new(&[]); 16];
@@ -257,7 +257,9 @@ impl Transport for Udp {
             count += 1;
         }
         if count < bufs.len() + 1 {
-            return Err(self.error(io::Error::other("more than 15 request slices"), true));
+            return Err(Box::new(
+                self.error(io::Error::other("more than 15 request slices"), true),
+            ));
         }
         loop {
             match crate::sock::send_vectored(
@@ -275,25 +277,25 @@ impl Transport for Udp {
                     });
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.refused(e, true, now)),
+                Err(e) => return Err(Box::new(self.refused(e, true, now))),
             }
         }
     }
 
-    fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, TransportError> {
+    fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, Box<TransportError>> {
         loop {
             if let Some(n) = self.reply.take(buf, self.request_id) {
                 self.refusals.answered(now);
                 return Ok(Some(n));
             }
             let Some(socket) = &self.socket else {
-                return Err(self.not_connected());
+                return Err(Box::new(self.not_connected()));
             };
             let n = match crate::sock::recv(socket.socket(), &mut self.datagram) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.refused(e, false, now)),
+                Err(e) => return Err(Box::new(self.refused(e, false, now))),
             };
             match self.datagram.get(..n) {
                 Some(datagram) if n < DATAGRAM_ROOM => {

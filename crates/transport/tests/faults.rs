@@ -120,7 +120,7 @@ fn get_until_error(d: &mut Driver, tcp: &mut Tcp) -> (Vec<u8>, TransportError) {
         match tcp.recv(&mut buf, Instant::now()) {
             Ok(Some(n)) => got.extend_from_slice(&buf[..n]),
             Ok(None) => d.turn(tcp, Duration::from_millis(50)),
-            Err(e) => return (got, e),
+            Err(e) => return (got, *e),
         }
     }
 }

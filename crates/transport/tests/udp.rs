@@ -67,7 +67,7 @@ fn a_request_larger_than_a_datagram_is_refused() {
     let error = u
         .send(&[header.as_bytes(), &data, b"\r\n"], Instant::now())
         .unwrap_err();
-    let TransportError::RequestTooLarge { len, max, .. } = &error else {
+    let TransportError::RequestTooLarge { len, max, .. } = &*error else {
         panic!("{error}")
     };
     assert_eq!((*len, *max), (header.len() + MAX_REQUEST + 2, MAX_REQUEST));

@@ -210,13 +210,13 @@ impl Transport for MockTransport {
         }
     }
 
-    fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, TransportError> {
+    fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, Box<TransportError>> {
         if self.status != Status::Ready {
-            return Err(self.not_connected());
+            return Err(Box::new(self.not_connected()));
         }
         if let Some(error) = self.fail_next_send.take() {
             self.lose(error.clone(), now);
-            return Err(error);
+            return Err(Box::new(error));
         }
         let request: Vec<u8> = bufs.concat();
         let rest = request.get(self.progress..).unwrap_or_default();
@@ -231,10 +231,10 @@ impl Transport for MockTransport {
         Ok(Sent { bytes: n, done })
     }
 
-    fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, TransportError> {
+    fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, Box<TransportError>> {
         if let Some(error) = self.fail_next_recv.take() {
             self.lose(error.clone(), now);
-            return Err(error);
+            return Err(Box::new(error));
         }
         if let Some(d) = &mut self.datagrams {
             let Some(payload) = d.reassembler.payload().filter(|_| d.active && !d.delivered) else {

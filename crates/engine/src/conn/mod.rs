@@ -421,7 +421,7 @@ impl<'w, T: Transport> Conn<'w, T> {
     /// The transport lost the socket, or the network refused a datagram
     /// (either counted when its `Disconnected` event is collected), or the
     /// transport refused the request.
-    fn lost(&mut self, error: TransportError, now: Instant, ctx: &mut Ctx<'_>) {
+    fn lost(&mut self, error: &TransportError, now: Instant, ctx: &mut Ctx<'_>) {
         let failed = self.give_up(now, ctx);
         ctx.stats.counters.requests_failed += failed;
         self.failed_by_loss += failed;

@@ -44,7 +44,7 @@ impl<T: Transport> Conn<'_, T> {
             }
             Ok(None) => false,
             Err(error) => {
-                self.lost(error, now, ctx);
+                self.lost(&error, now, ctx);
                 false
             }
         };
@@ -88,7 +88,7 @@ impl<T: Transport> Conn<'_, T> {
             }
             Ok(None) => false,
             Err(error) => {
-                self.lost(error, now, ctx);
+                self.lost(&error, now, ctx);
                 false
             }
         }

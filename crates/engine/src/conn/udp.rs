@@ -23,7 +23,7 @@ impl<T: Transport> Conn<'_, T> {
     /// fails as if its own socket had refused it, and the next one starts.
     pub fn datagram_refused(&mut self, error: TransportError, now: Instant, ctx: &mut Ctx<'_>) {
         if self.is_busy() {
-            self.lost(error, now, ctx);
+            self.lost(&error, now, ctx);
         }
         self.settle(now, ctx);
     }

@@ -80,7 +80,7 @@ impl<T: Transport> Conn<'_, T> {
         self.rng = self.rng.wrapping_add(1);
         let access = self.access.take().unwrap_or(Access::Read);
         if let Err(error) = self.transport.begin(access, mix64(self.rng)) {
-            self.lost(error, now, ctx);
+            self.lost(&error, now, ctx);
             return;
         }
         self.timeout = if self.transport.is_datagram() {
@@ -106,7 +106,7 @@ impl<T: Transport> Conn<'_, T> {
                     self.phase = Phase::Reading;
                 }
             }
-            Err(error) => self.lost(error, now, ctx),
+            Err(error) => self.lost(&error, now, ctx),
         }
     }
 }

@@ -214,9 +214,9 @@ impl Transport for SharedUdp {
 
     /// Copies the request into the datagram buffer and queues it: it is
     /// written as far as this connection is concerned.
-    fn send(&mut self, bufs: &[&[u8]], _now: Instant) -> Result<Sent, TransportError> {
+    fn send(&mut self, bufs: &[&[u8]], _now: Instant) -> Result<Sent, Box<TransportError>> {
         if !self.open {
-            return Err(TransportError::not_connected(&self.server));
+            return Err(Box::new(TransportError::not_connected(&self.server)));
         }
         let len = request_len(&self.server, bufs)?;
         self.header.clear();
@@ -224,11 +224,11 @@ impl Transport for SharedUdp {
         let mut at = 0;
         for part in std::iter::once(self.header.as_slice()).chain(bufs.iter().copied()) {
             let Some(to) = self.out.get_mut(at..at + part.len()) else {
-                return Err(TransportError::RequestTooLarge {
+                return Err(Box::new(TransportError::RequestTooLarge {
                     server: self.server.clone(),
                     len,
                     max: MAX_REQUEST,
-                });
+                }));
             };
             to.copy_from_slice(part);
             at += part.len();
@@ -244,7 +244,7 @@ impl Transport for SharedUdp {
         })
     }
 
-    fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, TransportError> {
+    fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, Box<TransportError>> {
         let taken = self.reply.take(buf, self.request_id);
         if taken.is_some() {
             self.refusals.answered(now);

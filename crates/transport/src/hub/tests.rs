@@ -84,7 +84,7 @@ fn a_request_too_large_for_a_datagram_is_refused() {
     udp.begin(Access::Write, 0).unwrap();
     let big = vec![b'x'; crate::MAX_REQUEST + 1];
     let e = udp.send(&[&big], Instant::now()).unwrap_err();
-    assert!(matches!(e, TransportError::RequestTooLarge { .. }), "{e}");
+    assert!(matches!(*e, TransportError::RequestTooLarge { .. }), "{e}");
     assert_eq!(udp.outgoing(), None);
 }
 

@@ -88,10 +88,10 @@ impl Driver {
         loop {
             let now = Instant::now();
             if !sent {
-                sent = t.send(bufs, now)?.done;
+                sent = t.send(bufs, now).map_err(|e| *e)?.done;
             }
             if sent {
-                while let Some(n) = t.recv(&mut buf, now)? {
+                while let Some(n) = t.recv(&mut buf, now).map_err(|e| *e)? {
                     reply.extend_from_slice(&buf[..n]);
                     if done(&reply) {
                         t.finish();
