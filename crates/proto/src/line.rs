@@ -38,13 +38,23 @@ pub(crate) fn line_end(buf: &[u8], max: usize) -> LineEnd {
     }
 }
 
-/// The index of the first `\r` or `\n`, sixteen bytes a step: the
-/// search stops at every byte below `\r` + 1 (a line's other control
-/// bytes are rare) and goes on past those that are neither. A general
-/// search for two bytes (memchr2) cost more to start than a reply line
-/// takes, and a first look at eight bytes one by one for short lines
-/// (`STORED`, `END`, `HD`) cost the long ones more than it saved.
+/// The index of the first `\r` or `\n`: in a window under sixteen bytes
+/// (the last line of what arrived: `STORED`, `END`) byte by byte, else
+/// sixteen bytes a step. That search stops at every byte below `\r` + 1
+/// (a line's other control bytes are rare) and goes on past those that
+/// are neither. A general search for two bytes (memchr2) cost more to
+/// start than a reply line takes, and a first look at eight bytes one by
+/// one cost the long lines more than it saved.
 fn find_line_end(window: &[u8]) -> Option<usize> {
+    if window.len() < 16 {
+        // A last short line (`STORED`, `END`): byte by byte.
+        return window.iter().position(|&b| b == b'\r' || b == b'\n');
+    }
+    find_long_line_end(window)
+}
+
+/// [`find_line_end`] in a window of sixteen bytes or more.
+fn find_long_line_end(window: &[u8]) -> Option<usize> {
     let mut from = 0;
     loop {
         let at = from + crate::scan::find_below(window.get(from..)?, b'\r' + 1)?;

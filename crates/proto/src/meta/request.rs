@@ -169,7 +169,11 @@ impl Flag<'_> {
         mode_fits && letters & (1u128 << (self.letter() & 127)) != 0
     }
 
-    /// Appends ` <letter><token>`.
+    /// Appends ` <letter><token>`. Always inlined, as are the encoders'
+    /// checks below: shared with [`super::PreparedFlags`], the compiler
+    /// left them out of line, which cost `encode_get` of three flags 452
+    /// instructions instead of 393.
+    #[inline(always)]
     pub(super) fn push(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&[b' ', self.letter()]);
         match *self {
@@ -327,6 +331,7 @@ fn encode(
 
 /// Checks that `command` takes each of `flags` and that an opaque among
 /// them is one; returns whether the key is to be sent base64-encoded.
+#[inline(always)]
 pub(super) fn check_flags(command: Command, flags: &[Flag<'_>]) -> Result<bool, EncodeError> {
     let mut base64 = false;
     for flag in flags {
@@ -352,6 +357,7 @@ pub(super) fn check_flags(command: Command, flags: &[Flag<'_>]) -> Result<bool, 
 }
 
 /// Checks `key` as it is sent: base64-encoded, or as a text key.
+#[inline(always)]
 pub(super) fn check_key(key: &[u8], base64: bool) -> Result<(), EncodeError> {
     if base64 {
         let len = base64_len(key.len());
@@ -368,6 +374,7 @@ pub(super) fn check_key(key: &[u8], base64: bool) -> Result<(), EncodeError> {
 }
 
 /// Appends `<command> <key>` and ` <value_len>` when given.
+#[inline(always)]
 pub(super) fn push_head(
     out: &mut Vec<u8>,
     command: Command,
