@@ -7,8 +7,10 @@
 //! timeout through every resolved address, vectored send that resumes after
 //! partial writes, receive into a caller buffer, UDP framing and reassembly
 //! (through `memaslap_proto::udp`, the only part of `proto` it uses), and
-//! reconnect with back-off that never blocks the thread, and TLS over TCP
-//! ([`TlsClient`], rustls driven by the same readiness). It does not know
+//! reconnect with back-off that never blocks the thread, TLS over TCP
+//! ([`TlsClient`], rustls driven by the same readiness), and the thread
+//! settings a worker's sockets want ([`confine_descriptors`],
+//! [`precise_timers`]). It does not know
 //! workloads, statistics or what a request means, and it schedules by no
 //! clock of its own: every method that deals with deadlines takes `now`
 //! (the clock is read only to time TLS handshakes, a measurement).
