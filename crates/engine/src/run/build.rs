@@ -8,11 +8,13 @@ use crate::conn::{Conn, ConnSetup, WarmupGate};
 use crate::exchange::Exchange;
 use crate::inbuf::RecvArea;
 use crate::schedule::{Arrivals, OpenLoop, Pace, Pacer, Schedule, TraceClock, Wake};
-use crate::worker::Worker;
+use crate::worker::{Message, Timing, Worker};
 use memaslap_transport::{AnyTransport, Transport};
 use memaslap_workload::{OTHER_STREAMS, Workload, derive_seed};
 use polling::Poller;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::{Receiver, Sender};
 use std::time::Instant;
 
 /// Bytes of the receive buffer a worker's connections share.
@@ -30,9 +32,46 @@ const REPLICATION_STREAMS: u64 = OTHER_STREAMS;
 /// The seed streams of the threads' arrival processes.
 const ARRIVAL_STREAMS: u64 = OTHER_STREAMS + (1 << 32);
 
+/// What every worker thread is built from.
+#[derive(Clone, Copy)]
+pub(super) struct Plan<'a> {
+    pub config: &'a EngineConfig,
+    pub workload: &'a Workload,
+    /// When the connections are set up.
+    pub setup: Instant,
+    pub gate: Option<&'a WarmupGate>,
+    pub stop: &'a AtomicBool,
+}
+
+/// Worker `id`'s thread: it takes a descriptor table of its own (its
+/// sockets and poller are in it alone), builds its worker and says so on
+/// `built` (or why it could not), then runs from the start `start` gives;
+/// none comes when the run is called off.
+pub(super) fn worker_thread(
+    plan: Plan<'_>,
+    id: usize,
+    built: Sender<Result<(), RunError>>,
+    start: Receiver<Timing>,
+    tx: Sender<(usize, Message)>,
+) {
+    memaslap_transport::confine_descriptors();
+    let worker = match build_worker(plan.config, plan.workload, id, plan.setup, plan.gate) {
+        Ok(worker) => worker,
+        Err(e) => {
+            let _ = built.send(Err(e));
+            return;
+        }
+    };
+    let _ = built.send(Ok(()));
+    drop(built);
+    if let Ok(timing) = start.recv() {
+        worker.run(timing, plan.stop, &tx, id);
+    }
+}
+
 /// Builds worker `id` with its poller and its share of the connections,
 /// set up at `start`.
-pub(super) fn build_worker<'w>(
+fn build_worker<'w>(
     config: &EngineConfig,
     workload: &'w Workload,
     id: usize,

@@ -12,7 +12,7 @@ pub use merge::{IntervalSummary, Outcome, Report, SavedInterval};
 
 use crate::config::{ConfigError, EngineConfig, START_SLACK, Stop};
 use crate::worker::Timing;
-use build::build_worker;
+use build::{Plan, worker_thread};
 use memaslap_workload::Workload;
 use merge::collect;
 use std::sync::Arc;
@@ -45,8 +45,13 @@ pub fn run(
     // connections that takes a noticeable part of a short run. Each
     // worker is built on its own thread, after it takes a descriptor
     // table of its own, so that its sockets are in that table alone.
-    let setup = Instant::now();
-    let gate = gate.as_ref();
+    let plan = Plan {
+        config,
+        workload,
+        setup: Instant::now(),
+        gate: gate.as_ref(),
+        stop,
+    };
     let (tx, rx) = mpsc::channel();
     let (built_tx, built_rx) = mpsc::channel();
     std::thread::scope(|scope| -> Result<Outcome, RunError> {
@@ -57,20 +62,7 @@ pub fn run(
             std::thread::Builder::new()
                 .name(format!("memaslap-{id}"))
                 .spawn_scoped(scope, move || {
-                    memaslap_transport::confine_descriptors();
-                    let worker = match build_worker(config, workload, id, setup, gate) {
-                        Ok(worker) => worker,
-                        Err(e) => {
-                            let _ = built_tx.send(Err(e));
-                            return;
-                        }
-                    };
-                    let _ = built_tx.send(Ok(()));
-                    drop(built_tx);
-                    // No start: the run was called off.
-                    if let Ok(timing) = start_rx.recv() {
-                        worker.run(timing, stop, &tx, id);
-                    }
+                    worker_thread(plan, id, built_tx, start_rx, tx);
                 })
                 .map_err(RunError::System)?;
             starts.push(start_tx);
