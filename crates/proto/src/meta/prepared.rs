@@ -52,7 +52,8 @@ impl PreparedFlags {
     /// in decimal when given: what the command's encoder writes with the
     /// flags and [`Flag::Opaque`] last. `value_len` is `ms`'s value length
     /// (send the value and `\r\n` after), given for `ms` and no other
-    /// command. On error the buffer is left as it was.
+    /// command; an opaque is refused as the encoder refuses it (`me`
+    /// takes none). On error the buffer is left as it was.
     pub fn encode(
         &self,
         out: &mut Vec<u8>,
@@ -62,6 +63,12 @@ impl PreparedFlags {
     ) -> Result<(), EncodeError> {
         if (self.command == Command::Set) != value_len.is_some() {
             return Err(EncodeError::ValueLength(self.command));
+        }
+        if opaque.is_some() && !Flag::Opaque(b"0").allowed_in(self.command) {
+            return Err(EncodeError::FlagNotAllowed {
+                command: self.command,
+                flag: b'O',
+            });
         }
         check_key(key, self.base64)?;
         push_head(out, self.command, key, self.base64, value_len);
@@ -166,6 +173,20 @@ mod tests {
             set.encode(&mut out, b"foo", None, None),
             Err(EncodeError::ValueLength(Command::Set))
         );
+        // `me` takes no opaque, as its encoder says.
+        let debug = PreparedFlags::new(Command::Debug, &[]).unwrap();
+        let mut plain = Vec::new();
+        assert_eq!(crate::meta::encode_debug(&mut plain, b"foo", false), Ok(()));
+        assert_eq!(
+            debug.encode(&mut out, b"foo", None, Some(1)),
+            Err(EncodeError::FlagNotAllowed {
+                command: Command::Debug,
+                flag: b'O'
+            })
+        );
+        let mut alone = Vec::new();
+        debug.encode(&mut alone, b"foo", None, None).unwrap();
+        assert_eq!(alone, plain);
         assert_eq!(out, b"kept");
     }
 }
