@@ -106,6 +106,15 @@ impl<'w> Rig<'w> {
     }
 
     fn with_depth(workload: &'w Workload, transport: MockTransport, depth: usize) -> Rig<'w> {
+        Rig::with_schedule(workload, transport, Schedule::new(depth, Pace::Unpaced))
+    }
+
+    fn with_schedule(
+        workload: &'w Workload,
+        transport: MockTransport,
+        schedule: Schedule,
+    ) -> Rig<'w> {
+        let depth = schedule.depth();
         let now = Instant::now();
         let generator = workload.source(0).unwrap().with_depth(depth);
         let exchange =
@@ -116,7 +125,6 @@ impl<'w> Rig<'w> {
             budget: u64::MAX,
             seed: 1,
         };
-        let schedule = Schedule::new(depth, Pace::Unpaced);
         Rig {
             conn: Conn::new(transport, generator, exchange, schedule, setup, now),
             server: TextServer::default(),
@@ -256,6 +264,59 @@ fn at_depth_requests_go_out_together_and_refill_at_half() {
         rig.readable();
     }
     assert!(most >= 5, "at most {most} in flight");
+    rig.assert_clean();
+    rig.assert_accounted();
+}
+
+#[test]
+fn in_batches_the_whole_depth_goes_out_when_all_is_answered() {
+    let w = workload(1);
+    let schedule = Schedule::new(8, Pace::Unpaced).in_batches();
+    let mut rig = Rig::with_schedule(&w, MockTransport::stream(), schedule);
+    rig.timers();
+    let mut most = 0;
+    for _ in 0..200 {
+        let in_flight = rig.in_flight();
+        most = most.max(in_flight);
+        let mut replies = rig.each_reply();
+        assert_eq!(replies.len() as u64, in_flight);
+        let last = replies.pop().unwrap();
+        let written = rig.conn.transport.wire.len();
+        rig.transport().deliver(&replies.concat());
+        rig.readable();
+        // Nothing more goes out while a reply of the batch is due.
+        assert_eq!(rig.in_flight(), 1);
+        assert_eq!(rig.conn.transport.wire.len(), written);
+        rig.transport().deliver(&last);
+        rig.readable();
+    }
+    assert_eq!(most, 8);
+    rig.assert_clean();
+    rig.assert_accounted();
+}
+
+#[test]
+fn a_depth_above_one_write_is_filled_whole() {
+    let config = WorkloadConfig {
+        window: 1024,
+        ..workload(1).config().clone()
+    };
+    let w = Workload::new(&config, 7, 1).unwrap();
+    let depth = 2 * crate::exchange::MAX_BATCH + 8;
+    let mut rig = Rig::with_depth(&w, MockTransport::stream(), depth);
+    rig.timers();
+    let (mut most, mut due) = (0, std::collections::VecDeque::new());
+    for _ in 0..50 {
+        let in_flight = rig.in_flight();
+        most = most.max(in_flight);
+        // Half the depth answered: the refill tops it up again.
+        due.extend(rig.each_reply());
+        assert_eq!(due.len() as u64, in_flight);
+        let answered: Vec<u8> = due.drain(..due.len().min(depth / 2)).flatten().collect();
+        rig.transport().deliver(&answered);
+        rig.readable();
+    }
+    assert_eq!(most, depth as u64);
     rig.assert_clean();
     rig.assert_accounted();
 }

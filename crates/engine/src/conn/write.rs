@@ -20,17 +20,22 @@ impl<T: Transport> Conn<'_, T> {
     }
 
     /// Begins tasks while the depth, the generator and the pacing allow,
-    /// then writes them together.
+    /// then writes them together, up to [`MAX_BATCH`] a write: a refill the
+    /// schedule starts goes on until the depth is full.
+    ///
+    /// [`MAX_BATCH`]: crate::exchange::MAX_BATCH
     pub(super) fn fill(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
+        let mut refilling = false;
         while matches!(self.phase, Phase::Idle | Phase::Reading)
             && self.exchange.has_room()
-            && self.schedule.gathers(self.exchange.outstanding())
+            && (refilling || self.schedule.gathers(self.exchange.outstanding()))
         {
             while self.may_issue(now, ctx) && self.issue(now, ctx) {}
             if !self.exchange.has_unwritten() {
                 return;
             }
             self.write(now, ctx);
+            refilling = true;
         }
     }
 

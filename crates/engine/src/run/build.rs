@@ -180,6 +180,13 @@ fn connection<'w>(
         seed: derive_seed(workload.seed(), REPLICATION_STREAMS + u64::from(global)),
     };
     let schedule = Schedule::new(config.depth, pace);
+    // Alone, a connection keeps half its depth at the server while it reads
+    // the other half's replies; with company, the others do.
+    let schedule = if all > 1 {
+        schedule.in_batches()
+    } else {
+        schedule
+    };
     Ok(Conn::new(
         transport, generator, exchange, schedule, setup, start,
     ))

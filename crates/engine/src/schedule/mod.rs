@@ -60,15 +60,37 @@ impl TraceClock {
 pub struct Schedule {
     depth: usize,
     pace: Pace,
+    /// Unpaced or paced, a new write is gathered with at most this many
+    /// requests in flight.
+    refill: usize,
 }
 
 impl Schedule {
     /// Up to `depth` requests in flight (at least 1), due as `pace` says.
+    /// Without pacing or with `-P`, a new write is gathered once half the
+    /// depth is answered: the other half keeps the server busy while the
+    /// replies are read and the next write is made.
     pub fn new(depth: usize, pace: Pace) -> Schedule {
+        let depth = depth.max(1);
         Schedule {
-            depth: depth.max(1),
+            depth,
             pace,
+            refill: depth / 2,
         }
+    }
+
+    /// Makes an unpaced schedule write whole batches: the next write is
+    /// gathered when every reply is in, and carries the whole depth. Right
+    /// when other connections share the servers: their requests keep a
+    /// server busy while this batch's replies are read, so half the depth
+    /// need not be kept in flight for that, and each write (one system
+    /// call, and the server's read and reply) serves twice the requests.
+    /// Paced and timed schedules are left as they are.
+    pub fn in_batches(mut self) -> Schedule {
+        if self.is_unpaced() {
+            self.refill = 0;
+        }
+        self
     }
 
     /// How many requests may be in flight.
@@ -77,14 +99,14 @@ impl Schedule {
     }
 
     /// Whether a new write should be gathered with `outstanding` requests
-    /// in flight: at most half the depth (none at depth 1), so that
-    /// requests go out, and are answered, several at a time rather than
-    /// one per reply.
+    /// in flight: at most half the depth, or none in batches (none at
+    /// depth 1), so that requests go out, and are answered, several at a
+    /// time rather than one per reply.
     pub fn gathers(&self, outstanding: usize) -> bool {
         match self.pace {
             // A request that fell due goes out at once.
             Pace::Open(_) | Pace::Timed(_) => outstanding < self.depth,
-            _ => outstanding <= self.depth / 2,
+            _ => outstanding <= self.refill,
         }
     }
 
@@ -183,6 +205,20 @@ mod tests {
         assert!((4..=6).all(|n| !s.gathers(n)));
         assert!(s.may_begin(5, now, None) && !s.may_begin(6, now, None));
         assert_eq!(Schedule::new(0, Pace::Unpaced).depth(), 1);
+    }
+
+    #[test]
+    fn in_batches_an_unpaced_depth_refills_when_all_is_answered() {
+        let s = Schedule::new(6, Pace::Unpaced).in_batches();
+        let now = Instant::now();
+        assert!(s.gathers(0) && !s.gathers(1) && !s.gathers(3));
+        assert!(s.may_begin(5, now, None) && !s.may_begin(6, now, None));
+        // Pacing keeps its refill at half, and the open loop its own rule.
+        let pacer = Pacer::new(100, 1, 0, now).unwrap();
+        let paced = Schedule::new(6, Pace::Paced(pacer)).in_batches();
+        assert!(paced.gathers(3) && !paced.gathers(4));
+        let open = Schedule::new(6, Pace::Open(None)).in_batches();
+        assert!(open.gathers(5) && !open.gathers(6));
     }
 
     #[test]
