@@ -28,7 +28,11 @@ impl<T: Transport> Conn<'_, T> {
         let mut refilling = false;
         while matches!(self.phase, Phase::Idle | Phase::Reading)
             && self.exchange.has_room()
-            && (refilling || self.schedule.gathers(self.exchange.outstanding()))
+            && if refilling {
+                self.exchange.outstanding() < self.schedule.depth()
+            } else {
+                self.schedule.gathers(self.exchange.outstanding())
+            }
         {
             while self.may_issue(now, ctx) && self.issue(now, ctx) {}
             if !self.exchange.has_unwritten() {
