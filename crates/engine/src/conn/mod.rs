@@ -124,6 +124,9 @@ pub struct Conn<'w, T = AnyTransport> {
     access: Option<Access>,
     /// How long replies may take on the socket written to.
     timeout: Duration,
+    /// When the oldest request in flight times out, or earlier: a reply
+    /// leaves the deadline of the request it answered, and a timeout that
+    /// falls due first moves it to the oldest's.
     deadline: Option<Instant>,
     schedule: Schedule,
     budget: u64,
@@ -316,7 +319,10 @@ impl<'w, T: Transport> Conn<'w, T> {
     pub fn handle_timeout(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
         self.transport.handle_timeout(now);
         if self.is_busy() && self.deadline.is_some_and(|d| now >= d) {
-            self.time_out(now, ctx, false);
+            self.deadline = self.exchange.oldest_start().map(|t| t + self.timeout);
+            if self.deadline.is_some_and(|d| now >= d) {
+                self.time_out(now, ctx, false);
+            }
         }
         self.settle(now, ctx);
     }

@@ -157,10 +157,12 @@ impl<T: Transport> Conn<'_, T> {
                 commands.record(done.command, latency);
             }
             ctx.sightings.record(latency);
-            self.deadline = self.exchange.oldest_start().map(|t| t + self.timeout);
             if self.exchange.outstanding() > 0 {
+                // The deadline stays the answered request's, no later than
+                // the oldest's now: a timeout first moves it on.
                 continue;
             }
+            self.deadline = None;
             self.phase = Phase::Idle;
             if used < data.len() {
                 // The server sent more than was asked for.

@@ -429,6 +429,45 @@ fn a_late_reply_is_a_timeout_that_resets_the_stream() {
     rig.assert_accounted();
 }
 
+#[test]
+fn at_depth_each_request_times_out_from_its_own_start() {
+    let w = workload(1);
+    let mut rig = Rig::with_depth(&w, MockTransport::stream(), 4);
+    rig.timers();
+    let mut due = std::collections::VecDeque::new();
+    // Until more than one request goes out together (the window fills).
+    while rig.in_flight() < 3 {
+        rig.answer();
+    }
+    due.extend(rig.each_reply());
+    let first_sent = rig.now;
+    let step = STREAM_TIMEOUT / 2 + Duration::from_millis(10);
+    rig.now += step;
+    // Half answered: the refill goes out now, a step later.
+    let half: Vec<u8> = due.drain(..due.len() - 1).flatten().collect();
+    rig.transport().deliver(&half);
+    rig.readable();
+    assert!(rig.in_flight() >= 2);
+    due.extend(rig.each_reply());
+    rig.now += step;
+    // The last of the first write is answered late but in time; the
+    // refill's requests are due a step after the first's deadline.
+    let oldest = due.pop_front().unwrap();
+    rig.transport().deliver(&oldest);
+    rig.readable();
+    assert!(rig.now >= first_sent + STREAM_TIMEOUT);
+    rig.timers();
+    assert_eq!(rig.counters().requests_timed_out, 0);
+    assert_eq!(
+        rig.conn.poll_deadline(true),
+        Some(first_sent + step + STREAM_TIMEOUT)
+    );
+    rig.now = first_sent + step + STREAM_TIMEOUT;
+    rig.timers();
+    assert_eq!(rig.counters().requests_timed_out, 1);
+    rig.assert_accounted();
+}
+
 /// memcached over its connection limit answers the first request with
 /// `ERROR Too many open connections` and closes: the next write finds the
 /// socket gone, which is counted and ends the connection at once.
