@@ -108,8 +108,14 @@ pub(crate) fn finish_connect(socket: &Socket) -> io::Result<bool> {
     }
 }
 
-/// The most slices handed to one `sendmsg`; a request has three or four.
+/// The most slices handed to one `sendmsg` from a short list; a request
+/// has three or four, a write of a few sets a few more.
 pub(crate) const MAX_SLICES: usize = 16;
+
+/// The most slices handed to one `sendmsg` from the long list, taken when
+/// more than [`MAX_SLICES`] are left (a pipelined write of many sets: two
+/// per set and one after the last).
+pub(crate) const MAX_LONG_SLICES: usize = 129;
 
 /// Writes `bufs` from byte `skip` of their concatenation with one send
 /// (vectored when more than one slice is left). Returns the bytes written, 0 when nothing is left to write.
@@ -123,7 +129,16 @@ pub(crate) fn send_from(socket: &Socket, bufs: &[&[u8]], skip: usize) -> io::Res
             _ => Ok(0),
         };
     }
-    let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+    if bufs.len() <= MAX_SLICES {
+        send_listed::<MAX_SLICES>(socket, bufs, skip)
+    } else {
+        send_listed::<MAX_LONG_SLICES>(socket, bufs, skip)
+    }
+}
+
+/// [`send_from`] with the slices left listed on an array of `N`.
+fn send_listed<const N: usize>(socket: &Socket, bufs: &[&[u8]], skip: usize) -> io::Result<usize> {
+    let mut slices = [IoSlice::new(&[]); N];
     let count = slices_from(bufs, skip, &mut slices);
     match slices.get(..count) {
         // What is left of a partly written set may be one slice too.
@@ -237,6 +252,22 @@ mod tests {
             assert_eq!(got, bufs.concat()[skip..], "skip {skip}");
         }
         assert_eq!(send_from(&socket, &bufs, total + 1).unwrap(), 0);
+    }
+
+    #[test]
+    fn many_slices_go_out_in_one_send() {
+        let (socket, mut peer) = pair();
+        let parts: Vec<Vec<u8>> = (0..40u8).map(|i| vec![b'a' + i % 26; 3]).collect();
+        let bufs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+        assert!(bufs.len() > MAX_SLICES);
+        let total: usize = bufs.iter().map(|b| b.len()).sum();
+        for skip in [0, 1, 3, 50, total - 1] {
+            let n = send_from(&socket, &bufs, skip).unwrap();
+            assert_eq!(n, total - skip, "skip {skip}");
+            let mut got = vec![0; n];
+            peer.read_exact(&mut got).unwrap();
+            assert_eq!(got, bufs.concat()[skip..], "skip {skip}");
+        }
     }
 
     #[test]

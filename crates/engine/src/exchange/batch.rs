@@ -3,8 +3,13 @@
 
 use memaslap_proto::ascii::CRLF;
 
-/// The most requests written together; more wait for the next write.
-pub const MAX_BATCH: usize = 16;
+/// The most requests written together; more wait for the next write. A
+/// whole `--depth` of 64 goes out in one write.
+pub const MAX_BATCH: usize = 64;
+
+/// Sets a write usually holds at most: their slices are listed on a short
+/// array, and only a write with more fills one of [`MAX_SLICES`].
+const FEW_SETS: usize = 4;
 
 /// The most slices a batch is sent as: command bytes around every value.
 pub const MAX_SLICES: usize = 2 * MAX_BATCH + 1;
@@ -92,19 +97,25 @@ impl<'w> WriteBatch<'w> {
 
     /// Hands the slices to send, in order, to `write`: the command bytes
     /// alone when no set is in the batch (most writes), without filling a
-    /// list of [`MAX_SLICES`].
+    /// list of [`MAX_SLICES`] unless more than a few sets are.
     #[inline]
     pub fn with_slices<R>(&self, write: impl FnOnce(&[&[u8]]) -> R) -> R {
         if self.values.is_empty() {
             return write(&[self.bytes.as_slice()]);
+        }
+        if self.values.len() <= FEW_SETS {
+            let mut out = [&[][..]; 2 * FEW_SETS + 1];
+            let count = self.fill(&mut out);
+            return write(out.get(..count).unwrap_or_default());
         }
         let mut out = [&[][..]; MAX_SLICES];
         let count = self.fill(&mut out);
         write(out.get(..count).unwrap_or_default())
     }
 
-    /// The slices to send, in order, into `out`; returns how many.
-    pub fn fill<'a>(&'a self, out: &mut [&'a [u8]; MAX_SLICES]) -> usize {
+    /// The slices to send, in order, into `out` (as many as fit); returns
+    /// how many.
+    pub fn fill<'a>(&'a self, out: &mut [&'a [u8]]) -> usize {
         let mut count = 0;
         let mut start = 0;
         let mut push = |slice: &'a [u8]| {
@@ -187,5 +198,7 @@ mod tests {
         assert!(b.is_full());
         let mut out = [&[][..]; MAX_SLICES];
         assert_eq!(b.fill(&mut out), MAX_SLICES);
+        // Every slice reaches the writer, past the short list too.
+        assert_eq!(b.with_slices(|slices| slices.len()), MAX_SLICES);
     }
 }

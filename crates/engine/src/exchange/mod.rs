@@ -189,7 +189,7 @@ impl<'w> Exchange<'w> {
     }
 
     /// Allows `depth` requests outstanding at once (at least 1), written up
-    /// to `MAX_BATCH` (16) at a time.
+    /// to `MAX_BATCH` (64) at a time.
     pub fn with_depth(mut self, depth: usize) -> Exchange<'w> {
         self.depth = depth.max(1);
         self.outstanding = VecDeque::with_capacity(self.depth);
