@@ -104,11 +104,17 @@ impl<'w> WriteBatch<'w> {
             return write(&[self.bytes.as_slice()]);
         }
         if self.values.len() <= FEW_SETS {
-            let mut out = [&[][..]; 2 * FEW_SETS + 1];
-            let count = self.fill(&mut out);
-            return write(out.get(..count).unwrap_or_default());
+            self.with_listed::<{ 2 * FEW_SETS + 1 }, R>(write)
+        } else {
+            self.with_listed::<MAX_SLICES, R>(write)
         }
-        let mut out = [&[][..]; MAX_SLICES];
+    }
+
+    /// [`WriteBatch::with_slices`] with the slices listed on an array of
+    /// `N`.
+    #[inline]
+    fn with_listed<const N: usize, R>(&self, write: impl FnOnce(&[&[u8]]) -> R) -> R {
+        let mut out = [&[][..]; N];
         let count = self.fill(&mut out);
         write(out.get(..count).unwrap_or_default())
     }
