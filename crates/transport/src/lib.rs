@@ -28,6 +28,13 @@
 //!   [`Transport::recv`] until it returns `Ok(None)` or the response is
 //!   complete; after a writable event, call [`Transport::send`] again until
 //!   it reports [`Sent::done`]. Calling either before any event is fine.
+//!   On Linux a TCP socket's read that comes back shorter than its buffer
+//!   counts as having drained it: the next `recv` answers `Ok(None)`
+//!   without a system call until a readable event comes, which saves the
+//!   read that would find nothing. The registration asks for
+//!   `EPOLLRDHUP`, and an event that reports the peer's close (which
+//!   [`wait`] passes on as [`Event::is_interrupt`]) makes reads go on until
+//!   they meet the end of the stream.
 //!
 //!   Measured with `examples/readiness.rs` (1,000,000 `get` ping-pongs per
 //!   mode over loopback, modes interleaved in ten rounds; client thread CPU
@@ -81,8 +88,8 @@
 //! use std::sync::Arc;
 //! use std::time::Instant;
 //!
-//! use memaslap_transport::{Access, Server, Status, Tcp, TcpConfig, Transport};
-//! use polling::{Events, Poller};
+//! use memaslap_transport::{Access, Ready, Server, Status, Tcp, TcpConfig, Transport};
+//! use polling::Poller;
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -97,14 +104,13 @@
 //!
 //! let poller = Arc::new(Poller::new()?);
 //! let mut tcp = Tcp::connect(&server, &TcpConfig::default(), &poller, 0, Instant::now())?;
-//! let (mut events, mut buf, mut reply) = (Events::new(), [0u8; 4096], Vec::new());
+//! let (mut ready, mut buf, mut reply) = (Ready::with_capacity(64), [0u8; 4096], Vec::new());
 //! let mut sent = None;
 //! while !reply.ends_with(b"END\r\n") {
-//!     events.clear();
 //!     let timeout = tcp.poll_deadline().map(|d| d.saturating_duration_since(Instant::now()));
-//!     poller.wait(&mut events, timeout)?;
+//!     memaslap_transport::wait(&poller, &mut ready, timeout)?;
 //!     let now = Instant::now();
-//!     for event in events.iter() {
+//!     for event in ready.iter() {
 //!         tcp.handle_event(&event, now);
 //!     }
 //!     tcp.handle_timeout(now);
@@ -238,6 +244,11 @@ pub trait Transport {
     /// what it means for the request in progress; events of other sockets
     /// (connects completing, idle sockets closed by the server) are handled
     /// here and show in [`Transport::status`] and [`Transport::poll_event`].
+    ///
+    /// The events must come from [`wait`]: it reports when the peer closed
+    /// its side, which a stream socket needs once a short read has taken
+    /// the place of a read that finds nothing (`polling`'s own
+    /// `Poller::wait` does not report it).
     fn handle_event(&mut self, event: &Event, now: Instant) -> Readiness;
 
     /// Starts a request: picks a connected socket for it (by `access` and
@@ -261,7 +272,8 @@ pub trait Transport {
     fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, Box<TransportError>>;
 
     /// Reads into `buf`: `Ok(Some(n))` bytes, or `Ok(None)` when nothing is
-    /// there yet. The end of the stream is [`TransportError::Closed`]. On
+    /// there yet (or, after a short read, until the socket's next readable
+    /// event). The end of the stream is [`TransportError::Closed`]. On
     /// failure the socket is closed.
     fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, Box<TransportError>>;
 

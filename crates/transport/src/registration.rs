@@ -1,12 +1,21 @@
 //! A socket registered in a poller. This is the only place that adds a
 //! socket to a poller and the only place that removes one: dropping a
 //! [`Registered`] deletes the socket from the poller, then closes it.
+//!
+//! On Linux the socket is registered with `epoll_ctl` on the poller's own
+//! descriptor (as `polling` would, plus `EPOLLRDHUP`), so that an event
+//! tells when the peer has closed its side. That lets a stream socket treat
+//! a short read as having drained it: more data, or the end of the stream
+//! arriving later, makes a new edge; an end that had already arrived is in
+//! the event, and then reads go on until they meet it.
 
 use std::io;
 use std::sync::Arc;
 
 use polling::{Event, PollMode, Poller};
 use socket2::Socket;
+
+use crate::sock;
 
 /// How sockets are registered: once, edge-triggered, for both directions.
 ///
@@ -22,6 +31,12 @@ pub(crate) const MODE: PollMode = PollMode::Edge;
 pub(crate) struct Registered {
     socket: Socket,
     poller: Arc<Poller>,
+    /// A read came back short since the last readable event: the socket
+    /// had nothing more then, and a new edge comes with anything later.
+    dry: bool,
+    /// An event said the peer closed (or the socket failed): reads go on
+    /// until they meet the end, whatever their length.
+    ending: bool,
 }
 
 impl Registered {
@@ -33,11 +48,8 @@ impl Registered {
         // before it is closed. `socket` moves into the returned value, which
         // only gives it out by reference, and whose `Drop` deletes it from
         // this same poller before the socket itself is dropped (closed).
-        unsafe { poller.add_with_mode(&socket, Event::all(key), MODE)? };
-        Ok(Registered {
-            socket,
-            poller: Arc::clone(poller),
-        })
+        unsafe { add(poller, &socket, Event::all(key))? };
+        Ok(Registered::owning(poller, socket))
     }
 
     /// Registers `socket` under `key` for readable events only; see
@@ -49,11 +61,17 @@ impl Registered {
     ) -> io::Result<Registered> {
         // SAFETY: as in `Registered::new`: the socket moves into the
         // returned value, whose `Drop` deletes it from this poller first.
-        unsafe { poller.add_with_mode(&socket, Event::readable(key), MODE)? };
-        Ok(Registered {
+        unsafe { add(poller, &socket, Event::readable(key))? };
+        Ok(Registered::owning(poller, socket))
+    }
+
+    fn owning(poller: &Arc<Poller>, socket: Socket) -> Registered {
+        Registered {
             socket,
             poller: Arc::clone(poller),
-        })
+            dry: false,
+            ending: false,
+        }
     }
 
     /// Changes the interest of a socket registered under `key` to readable
@@ -66,13 +84,97 @@ impl Registered {
         } else {
             Event::readable(key)
         };
-        self.poller.modify_with_mode(&self.socket, event, MODE)
+        modify(&self.poller, &self.socket, event)
+    }
+
+    /// Takes note of an event for this socket: a readable one means there
+    /// may be something to read again.
+    pub(crate) fn saw(&mut self, event: &Event) {
+        if event.readable {
+            self.dry = false;
+        }
+        if event.is_interrupt() {
+            self.ending = true;
+        }
+    }
+
+    /// Reads from a stream socket into `buf` as [`sock::recv`] does, but
+    /// answers `WouldBlock` without a system call once a short read has
+    /// drained the socket and no readable event came since. Only where
+    /// events report the peer's close (Linux); elsewhere every read is made.
+    pub(crate) fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.dry {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let n = sock::recv(&self.socket, buf)?;
+        self.dry = SHORT_READ_DRAINS && n > 0 && n < buf.len() && !self.ending;
+        Ok(n)
     }
 
     /// The socket.
     pub(crate) fn socket(&self) -> &Socket {
         &self.socket
     }
+}
+
+/// Whether a short read may be taken as a drained socket: only where the
+/// events carry the peer's close.
+const SHORT_READ_DRAINS: bool = cfg!(target_os = "linux");
+
+/// Adds `socket` to `poller` for `event`'s interest, edge-triggered, and on
+/// Linux for the peer's close too.
+///
+/// # Safety
+/// As `Poller::add`: the socket must be deleted from the poller before it
+/// is closed.
+#[cfg(target_os = "linux")]
+unsafe fn add(poller: &Poller, socket: &Socket, event: Event) -> io::Result<()> {
+    ctl(poller, libc::EPOLL_CTL_ADD, socket, event)
+}
+
+#[cfg(target_os = "linux")]
+fn modify(poller: &Poller, socket: &Socket, event: Event) -> io::Result<()> {
+    ctl(poller, libc::EPOLL_CTL_MOD, socket, event)
+}
+
+/// One `epoll_ctl` on the poller's descriptor, with the key as the event's
+/// data as `polling` does (`wait` relies on it).
+#[cfg(target_os = "linux")]
+fn ctl(poller: &Poller, op: libc::c_int, socket: &Socket, event: Event) -> io::Result<()> {
+    use std::os::fd::{AsFd, AsRawFd};
+    let mut flags = libc::EPOLLRDHUP;
+    if MODE == PollMode::Edge {
+        flags |= libc::EPOLLET;
+    }
+    if event.readable {
+        flags |= libc::EPOLLIN;
+    }
+    if event.writable {
+        flags |= libc::EPOLLOUT;
+    }
+    let mut raw = libc::epoll_event {
+        events: flags as u32,
+        u64: event.key as u64,
+    };
+    // SAFETY: both descriptors are open for the call (borrowed from their
+    // owners), and `raw` is a live epoll_event the kernel only reads.
+    let r =
+        unsafe { libc::epoll_ctl(poller.as_fd().as_raw_fd(), op, socket.as_raw_fd(), &mut raw) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+unsafe fn add(poller: &Poller, socket: &Socket, event: Event) -> io::Result<()> {
+    // SAFETY: passed on from the caller.
+    unsafe { poller.add_with_mode(socket, event, MODE) }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn modify(poller: &Poller, socket: &Socket, event: Event) -> io::Result<()> {
+    poller.modify_with_mode(socket, event, MODE)
 }
 
 impl Drop for Registered {

@@ -169,11 +169,14 @@ impl Slot {
         now: Instant,
         events: &mut VecDeque<TransportEvent>,
     ) -> Readiness {
-        match &self.state {
-            State::Up { .. } => Readiness {
-                readable: event.readable,
-                writable: event.writable,
-            },
+        match &mut self.state {
+            State::Up { socket, .. } => {
+                socket.saw(event);
+                Readiness {
+                    readable: event.readable,
+                    writable: event.writable,
+                }
+            }
             State::Connecting { socket, addr, .. } => {
                 let addr = *addr;
                 match sock::finish_connect(socket.socket()) {
@@ -447,7 +450,7 @@ impl Slot {
             };
         }
         loop {
-            let error = match sock::recv(socket.socket(), buf) {
+            let error = match socket.recv(buf) {
                 Ok(0) => TransportError::Closed {
                     server: self.server.clone(),
                 },

@@ -68,8 +68,10 @@ impl Ready {
     }
 
     /// The events of the last wait, as `polling` reports them: the key the
-    /// socket was registered under, readable (also on hang-up and error) and
-    /// writable (also on hang-up and error).
+    /// socket was registered under, readable (also on hang-up and error),
+    /// writable (also on hang-up and error), and interrupted when the peer
+    /// closed its side (`EPOLLRDHUP`, for sockets registered for it), hung
+    /// up or failed.
     pub fn iter(&self) -> impl Iterator<Item = Event> + '_ {
         #[cfg(target_os = "linux")]
         return self
@@ -89,8 +91,11 @@ impl Ready {
 fn decode(flags: u32, data: u64) -> Option<Event> {
     const READ: u32 = (libc::EPOLLIN | libc::EPOLLHUP | libc::EPOLLERR | libc::EPOLLPRI) as u32;
     const WRITE: u32 = (libc::EPOLLOUT | libc::EPOLLHUP | libc::EPOLLERR) as u32;
+    const ENDING: u32 = (libc::EPOLLRDHUP | libc::EPOLLHUP | libc::EPOLLERR) as u32;
     let key = usize::try_from(data).ok().filter(|k| *k != usize::MAX)?;
-    Some(Event::new(key, flags & READ != 0, flags & WRITE != 0))
+    let mut event = Event::new(key, flags & READ != 0, flags & WRITE != 0);
+    event.set_interrupt(flags & ENDING != 0);
+    Some(event)
 }
 
 /// Makes the calling thread's timed waits end as close to their deadline

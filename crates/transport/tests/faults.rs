@@ -10,9 +10,9 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use driver::{Driver, value};
+use driver::{Driver, GIVE_UP, value};
 use memaslap_transport::{
-    Access, Operation, ResetReason, Retry, Server, Status, Tcp, TcpConfig, Transport,
+    Access, Operation, Ready, ResetReason, Retry, Server, Status, Tcp, TcpConfig, Transport,
     TransportError, TransportEvent,
 };
 use socket2::{Domain, SockRef, Socket, Type};
@@ -94,6 +94,13 @@ fn partial_writes_resume_mid_slice() {
 
 /// A peer that reads one request line, then does `then` to the stream.
 fn one_shot_peer(then: fn(TcpStream)) -> (SocketAddr, thread::JoinHandle<()>) {
+    one_shot_peer_with(then)
+}
+
+/// As [`one_shot_peer`], for a closure.
+fn one_shot_peer_with(
+    then: impl FnOnce(TcpStream) + Send + 'static,
+) -> (SocketAddr, thread::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let peer = thread::spawn(move || {
@@ -116,13 +123,64 @@ fn get_until_error(d: &mut Driver, tcp: &mut Tcp) -> (Vec<u8>, TransportError) {
     tcp.begin(Access::Read, 0).unwrap();
     assert!(tcp.send(&[b"get k\r\n"], Instant::now()).unwrap().done);
     let (mut got, mut buf) = (Vec::new(), [0u8; 64]);
+    let start = Instant::now();
     loop {
         match tcp.recv(&mut buf, Instant::now()) {
             Ok(Some(n)) => got.extend_from_slice(&buf[..n]),
-            Ok(None) => d.turn(tcp, Duration::from_millis(50)),
+            Ok(None) => {
+                assert!(
+                    start.elapsed() < GIVE_UP,
+                    "the end of the stream went unseen"
+                );
+                d.turn(tcp, Duration::from_millis(50));
+            }
             Err(e) => return (got, *e),
         }
     }
+}
+
+#[test]
+fn a_short_read_drains_the_socket_until_its_next_event() {
+    let (go_on, next) = std::sync::mpsc::channel::<()>();
+    let (addr, peer) = one_shot_peer_with(move |mut stream| {
+        stream.write_all(b"VALUE").unwrap();
+        next.recv().unwrap();
+        stream.write_all(b" k 0 1\r\n").unwrap();
+        next.recv().unwrap();
+    });
+    let mut d = Driver::new();
+    let mut tcp = connect(&d, addr, &TcpConfig::default());
+    assert_eq!(d.settle(&mut tcp), Status::Ready);
+    tcp.begin(Access::Read, 0).unwrap();
+    assert!(tcp.send(&[b"get k\r\n"], Instant::now()).unwrap().done);
+    let mut buf = [0u8; 64];
+    let start = Instant::now();
+    let first = loop {
+        if let Some(n) = tcp.recv(&mut buf, Instant::now()).unwrap() {
+            break n;
+        }
+        assert!(start.elapsed() < GIVE_UP, "no reply");
+        d.turn(&mut tcp, Duration::from_millis(50));
+    };
+    assert_eq!(&buf[..first], b"VALUE");
+
+    // More arrives; until its event is handled, the socket counts as
+    // drained and no read is made.
+    go_on.send(()).unwrap();
+    let mut ready = Ready::with_capacity(4);
+    let event = loop {
+        memaslap_transport::wait(&d.poller, &mut ready, Some(Duration::from_millis(50))).unwrap();
+        if let Some(event) = ready.iter().find(|e| e.readable) {
+            break event;
+        }
+        assert!(start.elapsed() < GIVE_UP, "no event for the second write");
+    };
+    assert_eq!(tcp.recv(&mut buf, Instant::now()).unwrap(), None);
+    tcp.handle_event(&event, Instant::now());
+    let n = tcp.recv(&mut buf, Instant::now()).unwrap();
+    assert_eq!(n.map(|n| &buf[..n]), Some(&b" k 0 1\r\n"[..]));
+    go_on.send(()).unwrap();
+    peer.join().unwrap();
 }
 
 #[test]
@@ -255,7 +313,7 @@ fn reconnect_brings_a_refused_socket_back_with_backoff() {
     let mut tcp = connect(&d, addr, &config);
     let start = Instant::now();
     while d.reported.len() < 3 {
-        assert!(start.elapsed() < driver::GIVE_UP);
+        assert!(start.elapsed() < GIVE_UP);
         assert_eq!(tcp.status(), Status::Connecting, "retries pending");
         d.turn(&mut tcp, Duration::from_millis(50));
     }
@@ -293,7 +351,7 @@ fn reconnect_after_the_server_closes_an_idle_socket() {
     drop(first);
     let start = Instant::now();
     while d.reported.is_empty() {
-        assert!(start.elapsed() < driver::GIVE_UP, "no disconnect seen");
+        assert!(start.elapsed() < GIVE_UP, "no disconnect seen");
         d.turn(&mut tcp, Duration::from_millis(50));
     }
     let (mut second, _) = listener.accept().unwrap();

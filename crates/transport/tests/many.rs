@@ -7,8 +7,8 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use memaslap_transport::{Access, Server, Status, Tcp, TcpConfig, Transport};
-use polling::{Events, Poller};
+use memaslap_transport::{Access, Ready, Server, Status, Tcp, TcpConfig, Transport};
+use polling::Poller;
 
 const SOCKETS: usize = 1000;
 
@@ -119,15 +119,12 @@ fn a_thousand_sockets_on_one_poller() {
             expected: Vec::new(),
         })
         .collect();
-    let mut events = Events::new();
+    let mut events = Ready::with_capacity(1024);
     let mut buf = [0u8; 256];
     let start = Instant::now();
     while conns.iter().any(|c| c.step != Step::Done) {
         assert!(start.elapsed() < Duration::from_secs(120), "gave up");
-        events.clear();
-        poller
-            .wait(&mut events, Some(Duration::from_millis(100)))
-            .unwrap();
+        memaslap_transport::wait(&poller, &mut events, Some(Duration::from_millis(100))).unwrap();
         let now = Instant::now();
         for event in events.iter() {
             let conn = &mut conns[event.key];

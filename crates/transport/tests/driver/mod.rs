@@ -11,8 +11,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use memaslap_transport::{Access, Status, Transport, TransportError, TransportEvent};
-use polling::{Events, Poller};
+use memaslap_transport::{Access, Ready, Status, Transport, TransportError, TransportEvent};
+use polling::Poller;
 
 /// How long a loop may go without reaching its goal before the test fails
 /// instead of hanging. Not a performance bound.
@@ -21,7 +21,7 @@ pub const GIVE_UP: Duration = Duration::from_secs(60);
 /// A poller, its event buffer and the events the transport reported.
 pub struct Driver {
     pub poller: Arc<Poller>,
-    events: Events,
+    events: Ready,
     pub reported: Vec<TransportEvent>,
 }
 
@@ -29,7 +29,7 @@ impl Driver {
     pub fn new() -> Driver {
         Driver {
             poller: Arc::new(Poller::new().expect("poller")),
-            events: Events::new(),
+            events: Ready::with_capacity(64),
             reported: Vec::new(),
         }
     }
@@ -37,14 +37,11 @@ impl Driver {
     /// One wait (at most until the transport's deadline or `cap`), then
     /// events and timeouts handed to the transport.
     pub fn turn(&mut self, t: &mut impl Transport, cap: Duration) {
-        self.events.clear();
         let now = Instant::now();
         let timeout = t
             .poll_deadline()
             .map_or(cap, |d| d.saturating_duration_since(now).min(cap));
-        self.poller
-            .wait(&mut self.events, Some(timeout))
-            .expect("wait");
+        memaslap_transport::wait(&self.poller, &mut self.events, Some(timeout)).expect("wait");
         let now = Instant::now();
         for event in self.events.iter() {
             t.handle_event(&event, now);
