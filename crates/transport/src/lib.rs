@@ -23,8 +23,13 @@
 //!   [`SharedUdp`], `n` for [`MultiSocket`], one per server for
 //!   [`Replicated`]). The engine allocates that range and passes every
 //!   event whose key falls in it to [`Transport::handle_event`].
-//! * **Readiness.** Sockets are registered once, edge-triggered, for both
-//!   directions, and never modified. After a readable event, call
+//! * **Readiness.** Sockets are registered once, edge-triggered. A TCP
+//!   socket is watched for writable events while it connects and, once up,
+//!   only while a request waits for room (one `epoll_ctl` when a send
+//!   comes up short, one when the request is out): a socket always
+//!   watched for room is reported after every wake-up, also one whose
+//!   data an earlier read already took, which at `--depth 16` made one
+//!   wait in seven. After a readable event, call
 //!   [`Transport::recv`] until it returns `Ok(None)` or the response is
 //!   complete; after a writable event, call [`Transport::send`] again until
 //!   it reports [`Sent::done`]. Calling either before any event is fine.
@@ -45,8 +50,8 @@
 //!   µs with 32 sockets to memcached, 7.10 against 6.55 and 6.73 µs with 32
 //!   sockets to an echo peer, 6.58 against 6.35 and 6.36 µs with one socket
 //!   to an echo peer, on a 2-vCPU VM. Level and edge were within noise of
-//!   each other in repeated runs; edge is kept because it never needs a
-//!   `modify`, not even to wait for writability after a partial write.
+//!   each other in repeated runs; edge is kept because it needs a `modify`
+//!   only when the interest changes, not per request.
 //! * **A request.** [`Transport::begin`] picks the socket (by [`Access`] and
 //!   a caller-supplied random number), then [`Transport::send`] writes the
 //!   request's slices (`[header, value, b"\r\n"]`, never copied) and

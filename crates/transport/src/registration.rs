@@ -17,13 +17,14 @@ use socket2::Socket;
 
 use crate::sock;
 
-/// How sockets are registered: once, edge-triggered, for both directions.
+/// How sockets are registered: once, edge-triggered.
 ///
 /// Measured with `examples/readiness.rs` against oneshot mode (a `modify`
 /// per request, `polling`'s default) and level-triggered mode; see the crate
 /// documentation for the figures. Oneshot costs one more system call per
-/// request; level and edge cost the same, and edge never needs a `modify`,
-/// not even for partial writes, because the interest never changes.
+/// request; level and edge cost the same, and edge needs a `modify` only
+/// when the interest changes (a TCP socket's writable events, around a
+/// partial write).
 pub(crate) const MODE: PollMode = PollMode::Edge;
 
 /// A socket owned together with the poller it is registered in.
@@ -31,6 +32,10 @@ pub(crate) const MODE: PollMode = PollMode::Edge;
 pub(crate) struct Registered {
     socket: Socket,
     poller: Arc<Poller>,
+    /// The key the socket is registered under.
+    key: usize,
+    /// Whether the interest includes writable events.
+    writable: bool,
     /// A read came back short since the last readable event: the socket
     /// had nothing more then, and a new edge comes with anything later.
     dry: bool,
@@ -49,7 +54,7 @@ impl Registered {
         // only gives it out by reference, and whose `Drop` deletes it from
         // this same poller before the socket itself is dropped (closed).
         unsafe { add(poller, &socket, Event::all(key))? };
-        Ok(Registered::owning(poller, socket))
+        Ok(Registered::owning(poller, socket, key, true))
     }
 
     /// Registers `socket` under `key` for readable events only; see
@@ -62,29 +67,38 @@ impl Registered {
         // SAFETY: as in `Registered::new`: the socket moves into the
         // returned value, whose `Drop` deletes it from this poller first.
         unsafe { add(poller, &socket, Event::readable(key))? };
-        Ok(Registered::owning(poller, socket))
+        Ok(Registered::owning(poller, socket, key, false))
     }
 
-    fn owning(poller: &Arc<Poller>, socket: Socket) -> Registered {
+    fn owning(poller: &Arc<Poller>, socket: Socket, key: usize, writable: bool) -> Registered {
         Registered {
             socket,
             poller: Arc::clone(poller),
+            key,
+            writable,
             dry: false,
             ending: false,
         }
     }
 
-    /// Changes the interest of a socket registered under `key` to readable
-    /// and, when `writable`, writable events (one `epoll_ctl`). A socket
-    /// that sends only now and then asks for writable events only while it
-    /// waits for room, instead of being woken after every send.
-    pub(crate) fn watch_writable(&self, key: usize, writable: bool) -> io::Result<()> {
+    /// Changes the interest to readable and, when `writable`, writable
+    /// events (one `epoll_ctl`, none when it already is so). A socket asks
+    /// for writable events only while it waits for room: a socket that is
+    /// always writable and registered for them is reported after every
+    /// wake-up of its own, also one whose data an earlier read already took,
+    /// where a socket watched for reading alone is then left out of the wait.
+    pub(crate) fn watch_writable(&mut self, writable: bool) -> io::Result<()> {
+        if self.writable == writable {
+            return Ok(());
+        }
         let event = if writable {
-            Event::all(key)
+            Event::all(self.key)
         } else {
-            Event::readable(key)
+            Event::readable(self.key)
         };
-        modify(&self.poller, &self.socket, event)
+        modify(&self.poller, &self.socket, event)?;
+        self.writable = writable;
+        Ok(())
     }
 
     /// Takes note of an event for this socket: a readable one means there

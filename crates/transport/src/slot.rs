@@ -294,8 +294,7 @@ impl Slot {
         events: &mut VecDeque<TransportEvent>,
     ) {
         if self.options.login.is_none() {
-            self.state = State::Up { socket, session };
-            self.set_up(now, events);
+            self.up(socket, session, now, events);
             return;
         }
         self.state = State::LoggingIn {
@@ -328,8 +327,7 @@ impl Slot {
                     socket, session, ..
                 } = std::mem::replace(&mut self.state, State::Down)
                 {
-                    self.state = State::Up { socket, session };
-                    self.set_up(now, events);
+                    self.up(socket, session, now, events);
                 }
                 return;
             }
@@ -383,6 +381,22 @@ impl Slot {
 
     /// Sends the rest of the request `bufs`.
     pub(crate) fn send(
+        &mut self,
+        bufs: &[&[u8]],
+        now: Instant,
+        events: &mut VecDeque<TransportEvent>,
+    ) -> Result<Sent, Box<TransportError>> {
+        let sent = self.write(bufs, now, events)?;
+        // Writable events only while the rest of a request waits for room.
+        if let State::Up { socket, .. } = &mut self.state
+            && let Err(e) = socket.watch_writable(!sent.done)
+        {
+            return Err(Box::new(self.fail(self.io_error(e, true), now, events)));
+        }
+        Ok(sent)
+    }
+
+    fn write(
         &mut self,
         bufs: &[&[u8]],
         now: Instant,
@@ -541,6 +555,24 @@ impl Slot {
         } else {
             self.fail(error, now, events);
         }
+    }
+
+    /// The socket is up. From now on it is watched for writable events only
+    /// while a request waits for room ([`Slot::send`]).
+    fn up(
+        &mut self,
+        mut socket: Registered,
+        session: Option<Box<Session>>,
+        now: Instant,
+        events: &mut VecDeque<TransportEvent>,
+    ) {
+        if let Err(e) = socket.watch_writable(false) {
+            let error = self.io_error(e, true);
+            self.fail(error, now, events);
+            return;
+        }
+        self.state = State::Up { socket, session };
+        self.set_up(now, events);
     }
 
     fn set_up(&mut self, now: Instant, events: &mut VecDeque<TransportEvent>) {

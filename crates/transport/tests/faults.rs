@@ -184,6 +184,55 @@ fn a_short_read_drains_the_socket_until_its_next_event() {
 }
 
 #[test]
+fn a_socket_that_is_up_is_watched_for_reading_alone() {
+    let (go_on, next) = std::sync::mpsc::channel::<()>();
+    let (addr, peer) = one_shot_peer_with(move |mut stream| {
+        stream.write_all(b"abc").unwrap();
+        next.recv().unwrap();
+        stream.write_all(b"def").unwrap();
+        next.recv().unwrap();
+    });
+    let mut d = Driver::new();
+    let mut tcp = connect(&d, addr, &TcpConfig::default());
+    assert_eq!(d.settle(&mut tcp), Status::Ready);
+    tcp.begin(Access::Read, 0).unwrap();
+    assert!(tcp.send(&[b"get k\r\n"], Instant::now()).unwrap().done);
+    // Reads that fill their buffer, so that none counts as draining.
+    let mut buf = [0u8; 3];
+    let start = Instant::now();
+    let mut recv_all = |tcp: &mut Tcp, d: &mut Driver| loop {
+        if let Some(n) = tcp.recv(&mut buf, Instant::now()).unwrap() {
+            return buf[..n].to_vec();
+        }
+        assert!(start.elapsed() < GIVE_UP, "nothing came");
+        d.turn(tcp, Duration::from_millis(10));
+    };
+    assert_eq!(recv_all(&mut tcp, &mut d), b"abc");
+    // Data taken by a read before the wait that would have reported it:
+    // its wake-up finds nothing to read and no interest in room, so the
+    // wait reports nothing (a socket also watched for room would be
+    // reported writable).
+    go_on.send(()).unwrap();
+    let got = loop {
+        match tcp.recv(&mut buf, Instant::now()).unwrap() {
+            Some(n) => break buf[..n].to_vec(),
+            None => assert!(start.elapsed() < GIVE_UP, "the second write never came"),
+        }
+    };
+    assert_eq!(got, b"def");
+    let mut ready = Ready::with_capacity(4);
+    memaslap_transport::wait(&d.poller, &mut ready, Some(Duration::from_millis(20))).unwrap();
+    assert_eq!(
+        ready.iter().count(),
+        0,
+        "{:?}",
+        ready.iter().collect::<Vec<_>>()
+    );
+    go_on.send(()).unwrap();
+    peer.join().unwrap();
+}
+
+#[test]
 fn end_of_stream_mid_response_fails_the_socket() {
     let (addr, peer) = one_shot_peer(|mut stream| {
         stream.write_all(b"VALUE k 0 10\r\nhel").unwrap();

@@ -110,8 +110,6 @@ pub struct UdpHub {
     inbox: Box<[u8]>,
     lens: [usize; BATCH],
     counters: HubCounters,
-    /// The socket is watched for writable events: a send came up short.
-    watching_writable: bool,
 }
 
 impl UdpHub {
@@ -140,7 +138,6 @@ impl UdpHub {
             inbox: vec![0; BATCH * DATAGRAM_ROOM].into_boxed_slice(),
             lens: [0; BATCH],
             counters: HubCounters::default(),
-            watching_writable: false,
         })
     }
 
@@ -183,13 +180,9 @@ impl UdpHub {
             };
             self.counters.send_calls += u64::from(sent > 0);
             let short = sent < wanted;
-            if short != self.watching_writable {
-                // Without writable events a short send is retried when
-                // the next reply or timer wakes the thread.
-                if self.socket.watch_writable(self.key, short).is_ok() {
-                    self.watching_writable = short;
-                }
-            }
+            // Without writable events a short send is retried when the
+            // next reply or timer wakes the thread.
+            let _ = self.socket.watch_writable(short);
             return Ok(sent);
         }
     }
