@@ -9,12 +9,14 @@ use std::time::Instant;
 
 use polling::{Event, Poller};
 
-use crate::login::{self, Progress, Step};
+use crate::login::Progress;
 use crate::registration::Registered;
 use crate::retry::{Retry, RetryState};
-use crate::sock::{self, Connect, TcpConfig};
+use crate::sock::{self, TcpConfig};
 use crate::tls::{Fault, Session};
 use crate::{Endpoint, Readiness, ResetReason, Sent, Server, TransportError, TransportEvent};
+
+mod connect;
 
 #[derive(Debug)]
 enum State {
@@ -218,140 +220,6 @@ impl Slot {
         }
     }
 
-    /// A socket whose connect finished: up, or shaking hands over TLS
-    /// until `deadline`.
-    fn connected_socket(
-        &mut self,
-        socket: Registered,
-        deadline: Instant,
-        now: Instant,
-        events: &mut VecDeque<TransportEvent>,
-    ) {
-        let Some(tls) = self.options.tls.clone() else {
-            self.established(socket, None, deadline, now, events);
-            return;
-        };
-        match tls.session(&self.server) {
-            Ok(session) => {
-                self.state = State::Handshaking {
-                    socket,
-                    session: Box::new(session),
-                    // The handshake's time is measured, not scheduled: read
-                    // the clock, as the `now` of a batch of events may
-                    // precede this socket's turn in it.
-                    started: Instant::now(),
-                    deadline,
-                };
-                self.shake(now, events);
-            }
-            Err(error) => {
-                self.fail(error, now, events);
-            }
-        }
-    }
-
-    /// Moves a handshake on; the slot is up when it is done.
-    fn shake(&mut self, now: Instant, events: &mut VecDeque<TransportEvent>) {
-        let State::Handshaking {
-            socket, session, ..
-        } = &mut self.state
-        else {
-            return;
-        };
-        match session.handshake(socket.socket()) {
-            Ok(false) => {}
-            Ok(true) => {
-                if let State::Handshaking {
-                    socket,
-                    session,
-                    started,
-                    deadline,
-                } = std::mem::replace(&mut self.state, State::Down)
-                {
-                    events.push_back(TransportEvent::Secured {
-                        socket: self.index,
-                        server: self.server.clone(),
-                        took: started.elapsed(),
-                        resumed: session.resumed(),
-                    });
-                    self.established(socket, Some(session), deadline, now, events);
-                }
-            }
-            Err(fault) => {
-                let error = self.fault_error(fault, true);
-                self.fail(error, now, events);
-            }
-        }
-    }
-
-    /// A socket connected (and secured): up, or logging in first.
-    fn established(
-        &mut self,
-        socket: Registered,
-        session: Option<Box<Session>>,
-        deadline: Instant,
-        now: Instant,
-        events: &mut VecDeque<TransportEvent>,
-    ) {
-        if self.options.login.is_none() {
-            self.up(socket, session, now, events);
-            return;
-        }
-        self.state = State::LoggingIn {
-            socket,
-            session,
-            progress: Progress::default(),
-            deadline,
-        };
-        self.log_in(now, events);
-    }
-
-    /// Moves a login on; the slot is up when the server takes it.
-    fn log_in(&mut self, now: Instant, events: &mut VecDeque<TransportEvent>) {
-        let Some(login) = self.options.login.clone() else {
-            return;
-        };
-        let State::LoggingIn {
-            socket,
-            session,
-            progress,
-            ..
-        } = &mut self.state
-        else {
-            return;
-        };
-        let error = match login::step(&login, socket.socket(), session.as_deref_mut(), progress) {
-            Step::Waiting => return,
-            Step::Done => {
-                if let State::LoggingIn {
-                    socket, session, ..
-                } = std::mem::replace(&mut self.state, State::Down)
-                {
-                    self.up(socket, session, now, events);
-                }
-                return;
-            }
-            Step::Refused(reason) => self.login_error(reason),
-            Step::Failed(Fault::Closed) => {
-                self.login_error("the server closed the connection".into())
-            }
-            Step::Failed(fault) => self.fault_error(fault, true),
-        };
-        self.fail(error, now, events);
-    }
-
-    fn login_error(&self, reason: String) -> TransportError {
-        TransportError::Login {
-            server: self.server.clone(),
-            user: self
-                .options
-                .login
-                .as_ref()
-                .map_or_else(String::new, |l| l.user().to_string()),
-            reason,
-        }
-    }
-
     /// Checks a connected socket that is not in use after a readable event:
     /// a server that closed or reset it makes the slot fail now rather than
     /// on the next request.
@@ -507,86 +375,6 @@ impl Slot {
         self.state = State::Down;
     }
 
-    /// Tries the addresses from `first` on until one connects or is in
-    /// progress; fails the slot when none is left.
-    fn try_from(&mut self, first: usize, now: Instant, events: &mut VecDeque<TransportEvent>) {
-        self.state = State::Down;
-        let mut last_error = None;
-        for (index, addr) in self.addrs.iter().enumerate().skip(first) {
-            let started = sock::tcp_socket(addr, &self.options)
-                .and_then(|socket| Registered::new(&self.poller, socket, self.key))
-                .and_then(|socket| Ok((sock::start_connect(socket.socket(), addr)?, socket)));
-            match started {
-                Ok((Connect::Done, socket)) => {
-                    let deadline = now.checked_add(self.options.connect_timeout).unwrap_or(now);
-                    self.connected_socket(socket, deadline, now, events);
-                    return;
-                }
-                Ok((Connect::InProgress, socket)) => {
-                    let deadline = now.checked_add(self.options.connect_timeout).unwrap_or(now);
-                    self.state = State::Connecting {
-                        socket,
-                        addr: index,
-                        deadline,
-                    };
-                    return;
-                }
-                Err(e) => last_error = Some(self.connect_error(index, e)),
-            }
-        }
-        let error = last_error.unwrap_or_else(|| TransportError::NoAddress {
-            server: self.server.clone(),
-        });
-        self.fail(error, now, events);
-    }
-
-    /// The attempt on address `failed` ended with `error`: close it, then try
-    /// the next address or fail.
-    fn next_address(
-        &mut self,
-        failed: usize,
-        error: TransportError,
-        now: Instant,
-        events: &mut VecDeque<TransportEvent>,
-    ) {
-        self.state = State::Down;
-        if failed + 1 < self.addrs.len() {
-            self.try_from(failed + 1, now, events);
-        } else {
-            self.fail(error, now, events);
-        }
-    }
-
-    /// The socket is up. From now on it is watched for writable events only
-    /// while a request waits for room ([`Slot::send`]).
-    fn up(
-        &mut self,
-        mut socket: Registered,
-        session: Option<Box<Session>>,
-        now: Instant,
-        events: &mut VecDeque<TransportEvent>,
-    ) {
-        if let Err(e) = socket.watch_writable(false) {
-            let error = self.io_error(e, true);
-            self.fail(error, now, events);
-            return;
-        }
-        self.state = State::Up { socket, session };
-        self.set_up(now, events);
-    }
-
-    fn set_up(&mut self, now: Instant, events: &mut VecDeque<TransportEvent>) {
-        let Some(down_since) = self.retry.handle_up() else {
-            return;
-        };
-        events.push_back(TransportEvent::Reconnected {
-            socket: self.index,
-            server: self.server.clone(),
-            down_since,
-            at: now,
-        });
-    }
-
     /// Closes the socket, schedules the retry and reports the failure.
     fn fail(
         &mut self,
@@ -658,93 +446,4 @@ impl Slot {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use polling::Events;
-    use std::net::TcpListener;
-    use std::time::Duration;
-
-    /// Drives `slot` until it is up or has failed.
-    fn settle(slot: &mut Slot, poller: &Poller, events: &mut VecDeque<TransportEvent>) {
-        let mut ready = Events::new();
-        while matches!(slot.state, State::Connecting { .. }) {
-            ready.clear();
-            poller
-                .wait(&mut ready, Some(Duration::from_millis(100)))
-                .unwrap();
-            let now = Instant::now();
-            for event in ready.iter() {
-                slot.handle_event(&event, now, events);
-            }
-            slot.handle_timeout(now, events);
-        }
-    }
-
-    fn slot(addrs: Vec<SocketAddr>, retry: Retry, poller: &Arc<Poller>) -> Slot {
-        let server = Server::new("test.invalid", 1);
-        Slot::new(
-            0,
-            5,
-            server,
-            addrs.into_iter().map(Endpoint::Inet).collect(),
-            TcpConfig::default(),
-            retry,
-            poller,
-        )
-    }
-
-    #[test]
-    fn tries_every_address_in_turn() {
-        let live = TcpListener::bind("[::1]:0").unwrap();
-        let refused = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
-        let poller = Arc::new(Poller::new().unwrap());
-        let mut events = VecDeque::new();
-        let addrs = vec![refused, live.local_addr().unwrap()];
-        let mut s = slot(addrs, Retry::Never, &poller).connected(Instant::now(), &mut events);
-        settle(&mut s, &poller, &mut events);
-        assert!(s.is_up(), "{events:?}");
-        assert!(events.is_empty(), "a later address connected: {events:?}");
-    }
-
-    #[test]
-    fn the_last_address_error_is_reported_and_retry_scheduled() {
-        let refused = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
-        let poller = Arc::new(Poller::new().unwrap());
-        let mut events = VecDeque::new();
-        let t0 = Instant::now();
-        let mut s =
-            slot(vec![refused, refused], Retry::REPLICATION, &poller).connected(t0, &mut events);
-        settle(&mut s, &poller, &mut events);
-        assert!(!s.is_up() && s.is_pending() && !s.has_socket());
-        let Some(TransportEvent::Disconnected {
-            error, retry_at, ..
-        }) = events.pop_front()
-        else {
-            panic!("{events:?}")
-        };
-        assert!(
-            matches!(&error, TransportError::Connect { addr, .. } if *addr == Endpoint::Inet(refused)),
-            "{error}"
-        );
-        assert_eq!(retry_at, s.poll_deadline());
-        assert!(retry_at.unwrap() >= t0 + Duration::from_secs(5));
-        // Nothing happens before the retry is due; at the deadline the
-        // attempt fails again and is reported as such.
-        s.handle_timeout(retry_at.unwrap() - Duration::from_millis(1), &mut events);
-        assert!(events.is_empty() && !s.has_socket());
-        s.handle_timeout(retry_at.unwrap(), &mut events);
-        settle(&mut s, &poller, &mut events);
-        assert!(matches!(
-            events.pop_front(),
-            Some(TransportEvent::RetryFailed { .. })
-        ));
-        s.close();
-        assert!(!s.is_pending() && s.poll_deadline().is_none());
-    }
-}
+mod tests;
