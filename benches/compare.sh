@@ -57,7 +57,10 @@
 #   --no-build      use target/release/memaslap (and floor) as they are
 #
 # Each median row has the spread of its runs' µs/op (min and max) beside it;
-# take --runs 7 when a few percent matter.
+# take --runs 7 when a few percent matter. Each ratio of two clients is
+# also given paired: the median (and least and most) of the ratios of
+# their runs in the same round, which leaves out most of what the
+# machine's load does to both (a ratio of medians keeps it).
 #
 # Every profile uses -T 1 -c 32 (one request in flight per connection) and
 # the default workload of both tools: get:set 9:1, 64-byte keys, 1 KiB
@@ -223,6 +226,28 @@ medians() {
         "$(awk '$1 > 0 { printf "%.4f\n", ($2 + $3) * 1e6 / $1 }' "$f" | sort -g | tail -1)"
 }
 
+# paired A B: the median, least and most of the runs' ratios of µs/op, A's
+# run over B's run of the same round (line N of each file of runs). Runs of
+# one round follow each other within a minute, so a ratio of the same
+# round leaves out most of what the machine's load does to both, which a
+# ratio of medians taken over the whole invocation keeps.
+paired() {
+    local ratios
+    ratios="$(paste -d' ' "$1" "$2" | awk '$1 > 0 && $5 > 0 && $6 + $7 > 0 {
+        printf "%.4f\n", (($2 + $3) / $1) / (($6 + $7) / $5) }')"
+    [ -n "$ratios" ] || { echo "- - -"; return; }
+    printf '%s %s %s\n' "$(median <<<"$ratios")" "$(sort -g <<<"$ratios" | head -1)" \
+        "$(sort -g <<<"$ratios" | tail -1)"
+}
+
+# "ratio (paired: median, min-max)" of A over B, for a summary line.
+paired_text() {
+    local m lo hi
+    read -r m lo hi <<<"$(paired "$1" "$2")"
+    [ "$m" = - ] && return
+    awk -v m="$m" -v lo="$lo" -v hi="$hi" 'BEGIN { printf "paired %.2f (%.2f-%.2f)", m, lo, hi }'
+}
+
 # csv_row SECTION PROFILE CLIENT OPS CPU USOP RSS MIN MAX: one row of --csv.
 csv_row() {
     [ -n "$csv" ] || return 0
@@ -278,23 +303,28 @@ for profile in "${wanted[@]}"; do
     done
     if [ "$base_flags" != none ]; then
         summary+=("$(awk -v p="$profile" -v a="$ours_usop" -v b="$base_usop" -v f="${flags[*]}" -v g="${base_flags:-the text protocol, window model}" \
-            'BEGIN { printf "%-9s us/op %.3f / %.3f = %.2f   (ours %s against ours %s)", p, a, b, a / b, f, g }')")
+            -v q="$(paired_text "$work/ours.runs" "$work/base.runs")" \
+            'BEGIN { printf "%-9s us/op %.3f / %.3f = %.2f, %s   (ours %s against ours %s)", p, a, b, a / b, q, f, g }')")
         continue
     fi
     summary+=("$(awk -v p="$profile" -v a="$ours_usop" -v b="$original_usop" -v r="$ours_rss" -v s="$original_rss" \
-        'BEGIN { printf "%-9s us/op %.3f / %.3f = %.2f   peak RSS %d / %d KB = %.2f", p, a, b, a / b, r, s, r / s }')")
+        -v q="$(paired_text "$work/ours.runs" "$work/original.runs")" \
+        'BEGIN { printf "%-9s us/op %.3f / %.3f = %.2f, %s   peak RSS %d / %d KB = %.2f", p, a, b, a / b, q, r, s, r / s }')")
     if [ -n "$floor_usop" ]; then
         summary+=("$(awk -v p="$profile" -v f="$floor_usop" -v a="$ours_usop" -v b="$original_usop" \
-            'BEGIN { printf "%-9s floor %.3f us/op: floor / original %.2f, ours / floor %.2f", p, f, f / b, a / f }')")
+            -v q="$(paired_text "$work/ours.runs" "$work/floor.runs")" \
+            'BEGIN { printf "%-9s floor %.3f us/op: floor / original %.2f, ours / floor %.2f, %s", p, f, f / b, a / f, q }')")
     fi
     if [ -n "$work_usop" ]; then
         summary+=("$(awk -v p="$profile" -v w="$work_usop" -v f="$floor_usop" -v a="$ours_usop" \
-            'BEGIN { printf "%-9s floor --work %.3f us/op: work / floor %.2f, ours / work %.2f", p, w, w / f, a / w }')")
+            -v q="$(paired_text "$work/ours.runs" "$work/work.runs")" \
+            'BEGIN { printf "%-9s floor --work %.3f us/op: work / floor %.2f, ours / work %.2f, %s", p, w, w / f, a / w, q }')")
     fi
 done
 if [ ${#summary[@]} -gt 0 ]; then
     echo
-    echo "ratios (medians): ours / original, ours / floor, ours in a mode / ours without it:"
+    echo "ratios (medians): ours / original, ours / floor, ours in a mode / ours without it;"
+    echo "paired: the median and spread of each round's own ratio:"
     printf '  %s\n' "${summary[@]}"
 fi
 
@@ -331,7 +361,11 @@ if [ "$depth" -gt 1 ]; then
     done
     if [ "$floor" -eq 1 ]; then
         awk -v n="$depth" -v a="$ours_dn_usop" -v f="$floor_dn_usop" \
-            'BEGIN { printf "ratio ours / floor at --depth %d (medians): us/op %.3f / %.3f = %.2f\n", n, a, f, a / f }'
+            -v q="$(paired_text "$work/ours.dn.runs" "$work/floor.dn.runs")" \
+            'BEGIN { printf "ratio ours / floor at --depth %d (medians): us/op %.3f / %.3f = %.2f, %s\n", n, a, f, a / f, q }'
+        awk -v a="$ours_d1_usop" -v f="$floor_d1_usop" \
+            -v q="$(paired_text "$work/ours.d1.runs" "$work/floor.d1.runs")" \
+            'BEGIN { printf "ratio ours / floor at --depth 1 (medians): us/op %.3f / %.3f = %.2f, %s\n", a, f, a / f, q }'
         awk -v n="$depth" -v w="$work_dn_usop" -v f="$floor_dn_usop" -v a="$ours_dn_usop" \
             'BEGIN { printf "ratio floor --work / floor at --depth %d: %.2f; ours / floor --work: %.2f\n", n, w / f, a / w }'
     fi
