@@ -85,6 +85,11 @@ impl<'a> Flags<'a> {
         Some(Flags { raw })
     }
 
+    /// Flags whose tokens the caller has checked as [`Flags::new`] does.
+    pub(super) fn checked(raw: &'a [u8]) -> Flags<'a> {
+        Flags { raw }
+    }
+
     /// The tokens as sent.
     pub fn as_bytes(&self) -> &'a [u8] {
         self.raw

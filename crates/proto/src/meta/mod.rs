@@ -31,6 +31,7 @@ mod parser;
 mod prepared;
 #[cfg(test)]
 mod proptests;
+mod quick;
 mod request;
 #[cfg(test)]
 mod request_tests;

@@ -96,6 +96,17 @@ impl Parser {
     /// consumed)))`, `Ok(None)` when it is not complete yet, or why the
     /// bytes are no meta response.
     pub fn parse<'a>(&self, buf: &'a [u8]) -> Result<Option<(Response<'a>, usize)>, ParseError> {
+        if let Some(quick) = self.quick_value(buf) {
+            return quick;
+        }
+        self.general(buf)
+    }
+
+    /// [`Parser::parse`] without the quick path for common `VA` lines.
+    pub(super) fn general<'a>(
+        &self,
+        buf: &'a [u8],
+    ) -> Result<Option<(Response<'a>, usize)>, ParseError> {
         let cr = match line_end(buf, self.limits.max_line) {
             LineEnd::Incomplete => return Ok(None),
             LineEnd::At(at) => at,
@@ -129,7 +140,22 @@ impl Parser {
             return Err(ParseError::ValueTooLarge { len });
         }
         let flags = flags_of(flags)?;
+        self.value_data(len, flags, buf, data_start)
+    }
+
+    /// Completes a `VA` reply of `len` bytes with `flags`, whose data
+    /// starts at `data_start` of `buf`.
+    pub(super) fn value_data<'a>(
+        &self,
+        len: u64,
+        flags: Flags<'a>,
+        buf: &'a [u8],
+        data_start: usize,
+    ) -> Result<Option<(Response<'a>, usize)>, ParseError> {
         let too_large = ParseError::ValueTooLarge { len };
+        if len > self.limits.max_value as u64 {
+            return Err(too_large);
+        }
         let data_end = data_start.checked_add(len as usize).ok_or(too_large)?;
         let Some(tail) = data_end
             .checked_add(2)
