@@ -116,12 +116,50 @@ fn one_shot_peer_with(
     (addr, peer)
 }
 
-/// Sends `get k` and reads until the transport fails; returns what arrived
-/// and the error.
-fn get_until_error(d: &mut Driver, tcp: &mut Tcp) -> (Vec<u8>, TransportError) {
+/// A peer that reads one request line, writes `first`, and `second` once
+/// told to go on (the sender), then waits to be told once more.
+fn two_writes_peer(
+    first: &'static [u8],
+    second: &'static [u8],
+) -> (
+    SocketAddr,
+    thread::JoinHandle<()>,
+    std::sync::mpsc::Sender<()>,
+) {
+    let (go_on, next) = std::sync::mpsc::channel::<()>();
+    let (addr, peer) = one_shot_peer_with(move |mut stream| {
+        stream.write_all(first).unwrap();
+        next.recv().unwrap();
+        stream.write_all(second).unwrap();
+        next.recv().unwrap();
+    });
+    (addr, peer, go_on)
+}
+
+/// Waits for `tcp` to be up, then sends `get k`.
+fn send_get(d: &mut Driver, tcp: &mut Tcp) {
     assert_eq!(d.settle(tcp), Status::Ready);
     tcp.begin(Access::Read, 0).unwrap();
     assert!(tcp.send(&[b"get k\r\n"], Instant::now()).unwrap().done);
+}
+
+/// What one read of `tcp` into `buf` brings, turning the driver until it
+/// brings something.
+fn recv_some(d: &mut Driver, tcp: &mut Tcp, buf: &mut [u8]) -> Vec<u8> {
+    let start = Instant::now();
+    loop {
+        if let Some(n) = tcp.recv(buf, Instant::now()).unwrap() {
+            return buf[..n].to_vec();
+        }
+        assert!(start.elapsed() < GIVE_UP, "nothing came");
+        d.turn(tcp, Duration::from_millis(50));
+    }
+}
+
+/// Sends `get k` and reads until the transport fails; returns what arrived
+/// and the error.
+fn get_until_error(d: &mut Driver, tcp: &mut Tcp) -> (Vec<u8>, TransportError) {
+    send_get(d, tcp);
     let (mut got, mut buf) = (Vec::new(), [0u8; 64]);
     let start = Instant::now();
     loop {
@@ -141,33 +179,18 @@ fn get_until_error(d: &mut Driver, tcp: &mut Tcp) -> (Vec<u8>, TransportError) {
 
 #[test]
 fn a_short_read_drains_the_socket_until_its_next_event() {
-    let (go_on, next) = std::sync::mpsc::channel::<()>();
-    let (addr, peer) = one_shot_peer_with(move |mut stream| {
-        stream.write_all(b"VALUE").unwrap();
-        next.recv().unwrap();
-        stream.write_all(b" k 0 1\r\n").unwrap();
-        next.recv().unwrap();
-    });
+    let (addr, peer, go_on) = two_writes_peer(b"VALUE", b" k 0 1\r\n");
     let mut d = Driver::new();
     let mut tcp = connect(&d, addr, &TcpConfig::default());
-    assert_eq!(d.settle(&mut tcp), Status::Ready);
-    tcp.begin(Access::Read, 0).unwrap();
-    assert!(tcp.send(&[b"get k\r\n"], Instant::now()).unwrap().done);
+    send_get(&mut d, &mut tcp);
     let mut buf = [0u8; 64];
-    let start = Instant::now();
-    let first = loop {
-        if let Some(n) = tcp.recv(&mut buf, Instant::now()).unwrap() {
-            break n;
-        }
-        assert!(start.elapsed() < GIVE_UP, "no reply");
-        d.turn(&mut tcp, Duration::from_millis(50));
-    };
-    assert_eq!(&buf[..first], b"VALUE");
+    assert_eq!(recv_some(&mut d, &mut tcp, &mut buf), b"VALUE");
 
     // More arrives; until its event is handled, the socket counts as
     // drained and no read is made.
     go_on.send(()).unwrap();
     let mut ready = Ready::with_capacity(4);
+    let start = Instant::now();
     let event = loop {
         memaslap_transport::wait(&d.poller, &mut ready, Some(Duration::from_millis(50))).unwrap();
         if let Some(event) = ready.iter().find(|e| e.readable) {
@@ -185,34 +208,19 @@ fn a_short_read_drains_the_socket_until_its_next_event() {
 
 #[test]
 fn a_socket_that_is_up_is_watched_for_reading_alone() {
-    let (go_on, next) = std::sync::mpsc::channel::<()>();
-    let (addr, peer) = one_shot_peer_with(move |mut stream| {
-        stream.write_all(b"abc").unwrap();
-        next.recv().unwrap();
-        stream.write_all(b"def").unwrap();
-        next.recv().unwrap();
-    });
+    let (addr, peer, go_on) = two_writes_peer(b"abc", b"def");
     let mut d = Driver::new();
     let mut tcp = connect(&d, addr, &TcpConfig::default());
-    assert_eq!(d.settle(&mut tcp), Status::Ready);
-    tcp.begin(Access::Read, 0).unwrap();
-    assert!(tcp.send(&[b"get k\r\n"], Instant::now()).unwrap().done);
+    send_get(&mut d, &mut tcp);
     // Reads that fill their buffer, so that none counts as draining.
     let mut buf = [0u8; 3];
-    let start = Instant::now();
-    let mut recv_all = |tcp: &mut Tcp, d: &mut Driver| loop {
-        if let Some(n) = tcp.recv(&mut buf, Instant::now()).unwrap() {
-            return buf[..n].to_vec();
-        }
-        assert!(start.elapsed() < GIVE_UP, "nothing came");
-        d.turn(tcp, Duration::from_millis(10));
-    };
-    assert_eq!(recv_all(&mut tcp, &mut d), b"abc");
+    assert_eq!(recv_some(&mut d, &mut tcp, &mut buf), b"abc");
     // Data taken by a read before the wait that would have reported it:
     // its wake-up finds nothing to read and no interest in room, so the
     // wait reports nothing (a socket also watched for room would be
     // reported writable).
     go_on.send(()).unwrap();
+    let start = Instant::now();
     let got = loop {
         match tcp.recv(&mut buf, Instant::now()).unwrap() {
             Some(n) => break buf[..n].to_vec(),
