@@ -45,6 +45,44 @@ impl fmt::Display for KeyError {
 
 impl core::error::Error for KeyError {}
 
+/// A key that appends its own bytes to an encoder's buffer, so that a key
+/// kept in pieces (a common prefix, a number, a suffix) is written once,
+/// where it goes, and not joined in a buffer of its own first. Every
+/// `AsRef<[u8]>` is one; the text protocol's retrievals take any.
+///
+/// The encoder checks the bytes written as it would check a key given
+/// whole, and takes them back when they are refused.
+///
+/// ```
+/// use memaslap_proto::{ascii, WriteKey};
+///
+/// /// A key made of a name and a number, never joined.
+/// struct Numbered<'a>(&'a [u8], u32);
+///
+/// impl WriteKey for Numbered<'_> {
+///     fn write_key(&self, out: &mut Vec<u8>) {
+///         out.extend_from_slice(self.0);
+///         memaslap_proto::push_decimal(out, u64::from(self.1));
+///     }
+/// }
+///
+/// let mut out = Vec::new();
+/// ascii::encode_get(&mut out, [Numbered(b"user:", 42)])?;
+/// assert_eq!(out, b"get user:42\r\n");
+/// # Ok::<(), ascii::EncodeError>(())
+/// ```
+pub trait WriteKey {
+    /// Appends the key's bytes to `out`.
+    fn write_key(&self, out: &mut Vec<u8>);
+}
+
+impl<T: AsRef<[u8]> + ?Sized> WriteKey for T {
+    #[inline]
+    fn write_key(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.as_ref());
+    }
+}
+
 /// Checks a key for the text protocol: 1 to 250 bytes, none of them a space,
 /// a control byte (below 0x21) or DEL (0x7f).
 ///

@@ -71,7 +71,7 @@ mod num;
 mod scan;
 pub mod udp;
 
-pub use key::{KeyError, MAX_KEY_LEN, check_binary_key, check_text_key};
+pub use key::{KeyError, MAX_KEY_LEN, WriteKey, check_binary_key, check_text_key};
 pub use num::{parse_decimal, push_decimal};
 
 /// The crate README's example, compiled and run as a doctest.

@@ -76,6 +76,14 @@ impl<'w> Key<'w> {
     }
 }
 
+/// A key is written in its pieces straight into an encoder's buffer.
+impl memaslap_proto::WriteKey for Key<'_> {
+    #[inline]
+    fn write_key(&self, out: &mut Vec<u8>) {
+        self.append_to(out);
+    }
+}
+
 impl fmt::Debug for Key<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -3,8 +3,9 @@
 use super::codec::Codec;
 use super::reply::Answer;
 use super::{Blame, Desync, KeyList, Pending, Results, State, Unencodable};
+use memaslap_proto::WriteKey;
 use memaslap_proto::ascii::{self, Limits, Parser, Response, Storage, StorageCommand};
-use memaslap_workload::{KeyOp, Retrieve, SetOutcome, Store};
+use memaslap_workload::{Key, KeyOp, Retrieve, SetOutcome, Store};
 
 /// The text protocol: a storage command with the value and `\r\n` after
 /// the command line, a retrieval with every key of a multi-get on one
@@ -69,14 +70,18 @@ impl Codec for Text {
         retrieve: Retrieve,
         _tag: u32,
     ) -> Result<(), Unencodable> {
-        let keys = keys.iter();
-        match retrieve {
-            Retrieve::Get => ascii::encode_get(out, keys),
-            Retrieve::Gets => ascii::encode_gets(out, keys),
-            Retrieve::Gat(exptime) => ascii::encode_gat(out, exptime, keys),
-            Retrieve::Gats(exptime) => ascii::encode_gats(out, exptime, keys),
-        }
-        .map_err(|_| Unencodable)
+        retrieval(out, keys.iter(), retrieve)
+    }
+
+    fn encode_get_one(
+        &self,
+        out: &mut Vec<u8>,
+        key: Key<'_>,
+        _scratch: &mut Vec<u8>,
+        retrieve: Retrieve,
+        _tag: u32,
+    ) -> Result<(), Unencodable> {
+        retrieval(out, [key], retrieve)
     }
 
     fn encode_key(
@@ -104,6 +109,21 @@ impl Codec for Text {
     ) -> Result<(usize, State), Desync> {
         receive(&self.parser, buf, pending, results)
     }
+}
+
+/// Appends retrieval `retrieve` of `keys`, each written where it goes.
+fn retrieval<K: WriteKey>(
+    out: &mut Vec<u8>,
+    keys: impl IntoIterator<Item = K>,
+    retrieve: Retrieve,
+) -> Result<(), Unencodable> {
+    match retrieve {
+        Retrieve::Get => ascii::encode_get(out, keys),
+        Retrieve::Gets => ascii::encode_gets(out, keys),
+        Retrieve::Gat(exptime) => ascii::encode_gat(out, exptime, keys),
+        Retrieve::Gats(exptime) => ascii::encode_gats(out, exptime, keys),
+    }
+    .map_err(|_| Unencodable)
 }
 
 /// Consumes replies until the request's end or the end of `buf`.

@@ -13,7 +13,7 @@ use super::codec::Codec;
 use super::reply::Answer;
 use super::{Blame, Desync, KeyList, Pending, Results, State, Unencodable};
 use memaslap_proto::binary::{self, EncodeError, Limits, Opcode, Parser, Response, Status};
-use memaslap_workload::{KeyOp, Retrieve, SetOutcome, Store};
+use memaslap_workload::{Key, KeyOp, Retrieve, SetOutcome, Store};
 
 /// The expiry of INCREMENT and DECREMENT that makes a missing counter
 /// NOT_FOUND instead of creating it.
@@ -78,6 +78,20 @@ impl Codec for Binary {
         encode_get(out, keys, retrieve, tag).map_err(|_| Unencodable)
     }
 
+    fn encode_get_one(
+        &self,
+        out: &mut Vec<u8>,
+        key: Key<'_>,
+        scratch: &mut Vec<u8>,
+        retrieve: Retrieve,
+        tag: u32,
+    ) -> Result<(), Unencodable> {
+        scratch.clear();
+        key.append_to(scratch);
+        let (single, _) = get_opcodes(retrieve);
+        encode_one(out, single, scratch, retrieve, tag).map_err(|_| Unencodable)
+    }
+
     fn encode_key(
         &self,
         out: &mut Vec<u8>,
@@ -125,10 +139,8 @@ fn encode_get(
     tag: u32,
 ) -> Result<(), EncodeError> {
     let (single, each) = get_opcodes(retrieve);
-    let encode = |out: &mut Vec<u8>, opcode, key, opaque| match retrieve.touch() {
-        Some(exptime) => binary::encode_gat(out, opcode, key, exptime, opaque),
-        None => binary::encode_get(out, opcode, key, opaque),
-    };
+    let encode =
+        |out: &mut Vec<u8>, opcode, key, opaque| encode_one(out, opcode, key, retrieve, opaque);
     if keys.ends.len() == 1 {
         for key in keys.iter() {
             encode(out, single, key, tag)?;
@@ -142,6 +154,20 @@ fn encode_get(
     }
     binary::encode_noop(out, opaque);
     Ok(())
+}
+
+/// One GET or GETKQ (GAT or GATKQ for a touching `retrieve`) of `key`.
+fn encode_one(
+    out: &mut Vec<u8>,
+    opcode: Opcode,
+    key: &[u8],
+    retrieve: Retrieve,
+    opaque: u32,
+) -> Result<(), EncodeError> {
+    match retrieve.touch() {
+        Some(exptime) => binary::encode_gat(out, opcode, key, exptime, opaque),
+        None => binary::encode_get(out, opcode, key, opaque),
+    }
 }
 
 /// The opcode of the reply to storage command `store`.

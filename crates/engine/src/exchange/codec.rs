@@ -10,7 +10,7 @@ use super::ascii::Text;
 use super::binary::Binary;
 use super::meta::Meta;
 use super::{Desync, KeyList, Pending, Protocol, Results, State, Unencodable};
-use memaslap_workload::{KeyOp, Retrieve, Store};
+use memaslap_workload::{Key, KeyOp, Retrieve, Store};
 
 /// One wire protocol's encoding of requests and reading of replies.
 pub(super) trait Codec {
@@ -38,6 +38,18 @@ pub(super) trait Codec {
         &self,
         out: &mut Vec<u8>,
         keys: KeyList<'_>,
+        retrieve: Retrieve,
+        tag: u32,
+    ) -> Result<(), Unencodable>;
+
+    /// Appends retrieval `retrieve` of the one key `key` to `out`: what
+    /// [`Codec::encode_get`] appends for it, without a key list. `scratch`
+    /// is room to join the key's pieces, for a protocol that takes it whole.
+    fn encode_get_one(
+        &self,
+        out: &mut Vec<u8>,
+        key: Key<'_>,
+        scratch: &mut Vec<u8>,
         retrieve: Retrieve,
         tag: u32,
     ) -> Result<(), Unencodable>;
@@ -123,6 +135,18 @@ impl Codec for AnyCodec {
         tag: u32,
     ) -> Result<(), Unencodable> {
         dispatch!(self, c => c.encode_get(out, keys, retrieve, tag))
+    }
+
+    #[inline]
+    fn encode_get_one(
+        &self,
+        out: &mut Vec<u8>,
+        key: Key<'_>,
+        scratch: &mut Vec<u8>,
+        retrieve: Retrieve,
+        tag: u32,
+    ) -> Result<(), Unencodable> {
+        dispatch!(self, c => c.encode_get_one(out, key, scratch, retrieve, tag))
     }
 
     #[inline]

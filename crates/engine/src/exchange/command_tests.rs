@@ -454,3 +454,42 @@ fn meta_gets_ask_for_value_and_key_with_the_opaque_last() {
     x.begin(id, &task, Instant::now()).unwrap();
     assert_eq!(String::from_utf8(wire(&mut x)).unwrap(), want);
 }
+
+#[test]
+fn a_one_key_get_is_encoded_as_a_key_list_of_one() {
+    let config = WorkloadConfig {
+        key_prefix: b"app:".to_vec(),
+        ..WorkloadConfig::default()
+    };
+    let w = Workload::new(&config, 11, 1).unwrap();
+    let mut g = w.source(0).unwrap();
+    let Some((_, Task::Set(set))) = g.issue() else {
+        panic!("the first task is a set");
+    };
+    let mut joined = Vec::new();
+    set.key.append_to(&mut joined);
+    let ends = [joined.len()];
+    let list = KeyList {
+        bytes: &joined,
+        ends: &ends,
+    };
+    let retrievals = [
+        Retrieve::Get,
+        Retrieve::Gets,
+        Retrieve::Gat(7),
+        Retrieve::Gats(0),
+    ];
+    for protocol in [Protocol::Ascii, Protocol::Binary, Protocol::Meta] {
+        let codec = AnyCodec::new(protocol, 1 << 20);
+        for retrieve in retrievals {
+            let (mut one, mut listed, mut scratch) = (b"x".to_vec(), b"x".to_vec(), Vec::new());
+            let tag = 5 << 16;
+            codec
+                .encode_get_one(&mut one, set.key, &mut scratch, retrieve, tag)
+                .unwrap();
+            codec.encode_get(&mut listed, list, retrieve, tag).unwrap();
+            assert_eq!(one, listed, "{protocol:?} {retrieve:?}");
+            assert!(one.len() > 1 + joined.len());
+        }
+    }
+}

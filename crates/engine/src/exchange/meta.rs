@@ -19,7 +19,7 @@ use memaslap_proto::meta::{
     encode_arithmetic, encode_delete, encode_get, encode_noop, encode_set,
 };
 use memaslap_proto::parse_decimal;
-use memaslap_workload::{KeyOp, Retrieve, SetOutcome, Store};
+use memaslap_workload::{Key, KeyOp, Retrieve, SetOutcome, Store};
 
 /// The opaque's bits holding a key's index in a multi-get.
 const INDEX_MASK: u32 = 0xffff;
@@ -66,6 +66,60 @@ fn digits(opaque: u32, buf: &mut [u8; 10]) -> &[u8] {
         }
     }
     buf.get(at..).unwrap_or_default()
+}
+
+impl Meta {
+    /// Appends one `mg` of `key`: alone (`multi` is `None`), or quiet as
+    /// key `index` of a multi-get (`Some(index)`). Leaves `out` as it was
+    /// when the key is refused.
+    fn encode_one(
+        &self,
+        out: &mut Vec<u8>,
+        key: &[u8],
+        retrieve: Retrieve,
+        tag: u32,
+        multi: Option<usize>,
+    ) -> Result<(), Unencodable> {
+        let mut buf = [0; 10];
+        let single = multi.is_none();
+        let opaque = match multi {
+            None => tag,
+            Some(index) => tag | (index as u32 & INDEX_MASK),
+        };
+        if let (Some([one, many]), Retrieve::Get) = (&self.gets, retrieve) {
+            let flags = if single { one } else { many };
+            return flags
+                .encode(out, key, None, Some(opaque))
+                .map_err(|_| Unencodable);
+        }
+        // `v k`, then what this get asks for besides, then the opaque.
+        let mut flags = [
+            Flag::ReturnValue,
+            Flag::ReturnKey,
+            Flag::Quiet,
+            Flag::Quiet,
+            Flag::Quiet,
+            Flag::Quiet,
+        ];
+        let mut n = 2;
+        let wanted = [
+            retrieve.wants_cas().then_some(Flag::ReturnCas),
+            retrieve.touch().map(Flag::Ttl),
+            (!single).then_some(Flag::Quiet),
+        ];
+        for flag in wanted.into_iter().flatten() {
+            if let Some(slot) = flags.get_mut(n) {
+                *slot = flag;
+                n += 1;
+            }
+        }
+        if let Some(slot) = flags.get_mut(n) {
+            *slot = Flag::Opaque(digits(opaque, &mut buf));
+            n += 1;
+        }
+        let flags = flags.get(..n).unwrap_or_default();
+        encode_get(out, key, flags).map_err(|_| Unencodable)
+    }
 }
 
 impl Codec for Meta {
@@ -115,53 +169,13 @@ impl Codec for Meta {
         retrieve: Retrieve,
         tag: u32,
     ) -> Result<(), Unencodable> {
-        let mut buf = [0; 10];
         let single = keys.ends.len() == 1;
         let mark = out.len();
-        let prepared = match (&self.gets, retrieve) {
-            (Some([one, many]), Retrieve::Get) => Some(if single { one } else { many }),
-            _ => None,
-        };
         for (index, key) in keys.iter().enumerate() {
-            let opaque = if single {
-                tag
-            } else {
-                tag | (index as u32 & INDEX_MASK)
-            };
-            if let Some(flags) = prepared {
-                if flags.encode(out, key, None, Some(opaque)).is_err() {
-                    out.truncate(mark);
-                    return Err(Unencodable);
-                }
-                continue;
-            }
-            // `v k`, then what this get asks for besides, then the opaque.
-            let mut flags = [
-                Flag::ReturnValue,
-                Flag::ReturnKey,
-                Flag::Quiet,
-                Flag::Quiet,
-                Flag::Quiet,
-                Flag::Quiet,
-            ];
-            let mut n = 2;
-            let wanted = [
-                retrieve.wants_cas().then_some(Flag::ReturnCas),
-                retrieve.touch().map(Flag::Ttl),
-                (!single).then_some(Flag::Quiet),
-            ];
-            for flag in wanted.into_iter().flatten() {
-                if let Some(slot) = flags.get_mut(n) {
-                    *slot = flag;
-                    n += 1;
-                }
-            }
-            if let Some(slot) = flags.get_mut(n) {
-                *slot = Flag::Opaque(digits(opaque, &mut buf));
-                n += 1;
-            }
-            let flags = flags.get(..n).unwrap_or_default();
-            if encode_get(out, key, flags).is_err() {
+            if self
+                .encode_one(out, key, retrieve, tag, (!single).then_some(index))
+                .is_err()
+            {
                 out.truncate(mark);
                 return Err(Unencodable);
             }
@@ -170,6 +184,19 @@ impl Codec for Meta {
             encode_noop(out);
         }
         Ok(())
+    }
+
+    fn encode_get_one(
+        &self,
+        out: &mut Vec<u8>,
+        key: Key<'_>,
+        scratch: &mut Vec<u8>,
+        retrieve: Retrieve,
+        tag: u32,
+    ) -> Result<(), Unencodable> {
+        scratch.clear();
+        key.append_to(scratch);
+        self.encode_one(out, scratch, retrieve, tag, None)
     }
 
     fn encode_key(

@@ -359,26 +359,39 @@ impl<'w> Exchange<'w> {
         batch: &impl GetKeys<'w>,
         now: Instant,
     ) -> Result<(), Unencodable> {
-        self.keys.clear();
-        self.key_ends.clear();
-        for key in batch.keys() {
-            key.append_to(&mut self.keys);
-            self.key_ends.push(self.keys.len());
-        }
-        let keys = KeyList {
-            bytes: &self.keys,
-            ends: &self.key_ends,
-        };
         let mark = self.batch.start();
-        let out = self.batch.bytes_mut();
         let retrieve = batch.retrieve();
-        let encoded = self.codec.encode_get(out, keys, retrieve, tag(id));
+        let (encoded, keys) = match batch.key(0).filter(|_| batch.len() == 1) {
+            // One key, the usual get: written straight into the batch.
+            Some(key) => {
+                let out = self.batch.bytes_mut();
+                let scratch = &mut self.keys;
+                let encoded = self
+                    .codec
+                    .encode_get_one(out, key, scratch, retrieve, tag(id));
+                (encoded, 1)
+            }
+            None => {
+                self.keys.clear();
+                self.key_ends.clear();
+                for key in batch.keys() {
+                    key.append_to(&mut self.keys);
+                    self.key_ends.push(self.keys.len());
+                }
+                let keys = KeyList {
+                    bytes: &self.keys,
+                    ends: &self.key_ends,
+                };
+                let out = self.batch.bytes_mut();
+                let encoded = self.codec.encode_get(out, keys, retrieve, tag(id));
+                (encoded, self.key_ends.len())
+            }
+        };
         if encoded.is_err() {
             self.batch.rollback(mark);
             return encoded;
         }
         self.batch.finish(mark, &[], false, false);
-        let keys = self.key_ends.len();
         let pending = Pending::Get {
             keys,
             blame: None,

@@ -6,7 +6,7 @@
 //! On error the buffer is left exactly as it was.
 
 use crate::ascii::{CRLF, EncodeError};
-use crate::{check_text_key, push_decimal};
+use crate::{WriteKey, check_text_key, push_decimal};
 
 const NOREPLY: &[u8] = b" noreply";
 
@@ -58,7 +58,8 @@ pub struct Storage<'a> {
     pub noreply: bool,
 }
 
-/// Encodes `get <key>*\r\n`.
+/// Encodes `get <key>*\r\n`. A key is any [`WriteKey`]: its bytes, or a
+/// key kept in pieces, written where it goes and checked there.
 ///
 /// ```
 /// let mut out = Vec::new();
@@ -66,7 +67,7 @@ pub struct Storage<'a> {
 /// assert_eq!(out, b"get a b\r\n");
 /// # Ok::<(), memaslap_proto::ascii::EncodeError>(())
 /// ```
-pub fn encode_get<K: AsRef<[u8]>>(
+pub fn encode_get<K: WriteKey>(
     out: &mut Vec<u8>,
     keys: impl IntoIterator<Item = K>,
 ) -> Result<(), EncodeError> {
@@ -74,7 +75,7 @@ pub fn encode_get<K: AsRef<[u8]>>(
 }
 
 /// Encodes `gets <key>*\r\n`: like `get`, and each hit carries its cas unique.
-pub fn encode_gets<K: AsRef<[u8]>>(
+pub fn encode_gets<K: WriteKey>(
     out: &mut Vec<u8>,
     keys: impl IntoIterator<Item = K>,
 ) -> Result<(), EncodeError> {
@@ -82,7 +83,7 @@ pub fn encode_gets<K: AsRef<[u8]>>(
 }
 
 /// Encodes `gat <exptime> <key>*\r\n`: get and touch.
-pub fn encode_gat<K: AsRef<[u8]>>(
+pub fn encode_gat<K: WriteKey>(
     out: &mut Vec<u8>,
     exptime: u32,
     keys: impl IntoIterator<Item = K>,
@@ -91,7 +92,7 @@ pub fn encode_gat<K: AsRef<[u8]>>(
 }
 
 /// Encodes `gats <exptime> <key>*\r\n`: get and touch, with cas uniques.
-pub fn encode_gats<K: AsRef<[u8]>>(
+pub fn encode_gats<K: WriteKey>(
     out: &mut Vec<u8>,
     exptime: u32,
     keys: impl IntoIterator<Item = K>,
@@ -99,7 +100,7 @@ pub fn encode_gats<K: AsRef<[u8]>>(
     encode_retrieval(out, b"gats", Some(exptime), keys)
 }
 
-fn encode_retrieval<K: AsRef<[u8]>>(
+fn encode_retrieval<K: WriteKey>(
     out: &mut Vec<u8>,
     verb: &[u8],
     exptime: Option<u32>,
@@ -113,7 +114,7 @@ fn encode_retrieval<K: AsRef<[u8]>>(
     written
 }
 
-fn write_retrieval<K: AsRef<[u8]>>(
+fn write_retrieval<K: WriteKey>(
     out: &mut Vec<u8>,
     verb: &[u8],
     exptime: Option<u32>,
@@ -126,10 +127,10 @@ fn write_retrieval<K: AsRef<[u8]>>(
     }
     let mut any = false;
     for key in keys {
-        let key = key.as_ref();
-        check_text_key(key)?;
         out.push(b' ');
-        out.extend_from_slice(key);
+        let start = out.len();
+        key.write_key(out);
+        check_text_key(out.get(start..).unwrap_or_default())?;
         any = true;
     }
     if !any {

@@ -31,6 +31,41 @@ fn retrieval_commands() {
     assert_eq!(out, b"gats 4294967295 a bb\r\n");
 }
 
+/// A key kept in two pieces.
+struct Pieces<'a>(&'a [u8], &'a [u8]);
+
+impl WriteKey for Pieces<'_> {
+    fn write_key(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.0);
+        out.extend_from_slice(self.1);
+    }
+}
+
+#[test]
+fn keys_written_in_pieces_are_checked_where_they_are_written() {
+    let mut out = b"prefix".to_vec();
+    encode_gat(&mut out, 9, [Pieces(b"ab", b"cd"), Pieces(b"e", b"")]).unwrap();
+    assert_eq!(out, b"prefixgat 9 abcd e\r\n");
+    let mut out = b"prefix".to_vec();
+    assert_eq!(
+        encode_get(&mut out, [Pieces(b"ok", b""), Pieces(b"a", b" b")]),
+        Err(EncodeError::Key(KeyError::InvalidByte {
+            position: 1,
+            byte: b' '
+        }))
+    );
+    assert_eq!(
+        encode_gets(&mut out, [Pieces(b"", b"")]),
+        Err(EncodeError::Key(KeyError::Empty))
+    );
+    let long = [b'x'; 200];
+    assert_eq!(
+        encode_get(&mut out, [Pieces(&long, &long[..51])]),
+        Err(EncodeError::Key(KeyError::TooLong { len: 251 }))
+    );
+    assert_eq!(out, b"prefix");
+}
+
 #[test]
 fn retrieval_appends_after_existing_bytes() {
     let mut out = b"version\r\n".to_vec();
