@@ -85,6 +85,10 @@ pub struct Generator<'w> {
     flights: Flights,
     /// The next single-key get's pick, drawn ahead (see `plan::stage`).
     staged: Option<usize>,
+    /// Plan one-key gets as multi-gets are planned (to test that both
+    /// paths plan them alike).
+    #[cfg(test)]
+    plan_generally: bool,
 }
 
 impl<'w> Generator<'w> {
@@ -109,6 +113,8 @@ impl<'w> Generator<'w> {
             counts: Counts::default(),
             flights: Flights::new(1, config.division),
             staged: None,
+            #[cfg(test)]
+            plan_generally: false,
         };
         let window: Box<[Item]> = (0..config.window)
             .map(|slot| generator.fresh_item(has_ttl(slot, config.exp_verify)))

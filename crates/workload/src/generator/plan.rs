@@ -72,6 +72,13 @@ impl Generator<'_> {
     /// leaving out items with a set in flight, and decides what to check for
     /// each. `None` when every pick had a set in flight.
     pub(super) fn plan_gets(&mut self, id: TaskId, filled: usize) -> Option<TaskId> {
+        #[cfg(test)]
+        let general = self.plan_generally;
+        #[cfg(not(test))]
+        let general = false;
+        if self.workload.config().division == 1 && !general {
+            return self.plan_get(id, filled);
+        }
         let mut batch = std::mem::take(self.flights.batch_mut(id)?);
         batch.clear();
         let n = self.workload.config().division.min(filled);
@@ -106,6 +113,39 @@ impl Generator<'_> {
         if empty {
             return None;
         }
+        self.flights.take(id, Record::Get);
+        Some(id)
+    }
+
+    /// [`Generator::plan_gets`] of one key (`-d 1`, memaslap's default):
+    /// the staged pick (or a fresh one, as the general path would draw it),
+    /// written into the get's record in place.
+    fn plan_get(&mut self, id: TaskId, filled: usize) -> Option<TaskId> {
+        let last = filled.checked_sub(1)?;
+        let pick = match self.staged.take() {
+            Some(pick) if pick <= last => pick,
+            _ => below(&mut self.rng, filled as u64) as usize,
+        };
+        let item = match self.window.get(pick) {
+            Some(item) if !item.is_setting() => Some(*item),
+            _ => None,
+        };
+        let entry = item.map(|item| {
+            let check = self.plan_check(pick);
+            self.counts.gets += 1;
+            Entry {
+                slot: pick as u32,
+                item,
+                key: self.space.key_parts(item),
+                check,
+            }
+        });
+        if let Some(batch) = self.flights.batch_mut(id) {
+            batch.clear();
+            batch.extend(entry);
+        }
+        self.stage(filled);
+        entry?;
         self.flights.take(id, Record::Get);
         Some(id)
     }
@@ -166,3 +206,70 @@ fn prefetch(item: &Item) {
 /// No prefetch here: the item is loaded when it is read.
 #[cfg(not(target_arch = "x86_64"))]
 fn prefetch(_item: &Item) {}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{CommandMix, WorkloadConfig};
+    use crate::flight::Record;
+    use crate::source::Source;
+    use crate::task::{SetOutcome, Task};
+    use crate::workload::Workload;
+    use std::time::Instant;
+
+    /// The one-key path plans what the general path plans: the same
+    /// entries and random draws, through sets failing and in flight.
+    #[test]
+    fn one_key_gets_are_planned_as_the_general_path_plans_them() {
+        let config = WorkloadConfig {
+            window: 50,
+            verify: 0.3,
+            exp_verify: 0.2,
+            mix: CommandMix { set: 0.3, get: 0.7 },
+            ..WorkloadConfig::default()
+        };
+        let workload = Workload::new(&config, 9, 1).unwrap();
+        let [mut quick, mut general] = [false, true].map(|generally| {
+            let mut g = workload.generator(0).unwrap().with_depth(4);
+            g.plan_generally = generally;
+            g
+        });
+        let now = Instant::now();
+        let mut in_flight = Vec::new();
+        for step in 0..2_000u32 {
+            let a = quick
+                .issue()
+                .map(|(id, task)| (id, matches!(task, Task::Get(_))));
+            let b = general
+                .issue()
+                .map(|(id, task)| (id, matches!(task, Task::Get(_))));
+            assert_eq!(a, b, "step {step}");
+            if let Some((id, get)) = a {
+                if get {
+                    assert_eq!(quick.flights.batch(id), general.flights.batch(id));
+                    assert_eq!(quick.flights.batch(id).len(), 1);
+                }
+                in_flight.push(id);
+            }
+            assert_eq!(quick.staged, general.staged);
+            assert_eq!(quick.counts, general.counts);
+            // Complete the oldest when the depth is full or every third
+            // step; one set in seven fails.
+            if in_flight.len() == 4 || step % 3 == 0 {
+                let id = in_flight.remove(0);
+                let outcome = if step % 7 == 0 {
+                    SetOutcome::NotStored
+                } else {
+                    SetOutcome::Stored
+                };
+                for g in [&mut quick, &mut general] {
+                    match g.flights.get(id) {
+                        Some(Record::Set(_)) => g.complete_set(id, outcome, now),
+                        _ => g.finish_get(id),
+                    }
+                }
+            }
+        }
+        assert!(quick.counts.gets > 1_000, "{:?}", quick.counts);
+        assert!(quick.counts.data_checks > 0);
+    }
+}
