@@ -139,17 +139,15 @@ fn encode_get(
     tag: u32,
 ) -> Result<(), EncodeError> {
     let (single, each) = get_opcodes(retrieve);
-    let encode =
-        |out: &mut Vec<u8>, opcode, key, opaque| encode_one(out, opcode, key, retrieve, opaque);
     if keys.ends.len() == 1 {
         for key in keys.iter() {
-            encode(out, single, key, tag)?;
+            encode_one(out, single, key, retrieve, tag)?;
         }
         return Ok(());
     }
     let mut opaque = tag;
     for key in keys.iter() {
-        encode(out, each, key, opaque)?;
+        encode_one(out, each, key, retrieve, opaque)?;
         opaque += 1;
     }
     binary::encode_noop(out, opaque);
