@@ -96,25 +96,13 @@ impl Generator<'_> {
             let Some(&item) = self.window.get(slot) else {
                 continue;
             };
-            let check = self.plan_check(slot);
-            self.counts.gets += 1;
-            batch.push(Entry {
-                slot: slot as u32,
-                item,
-                key: self.space.key_parts(item),
-                check,
-            });
+            batch.push(self.plan_entry(slot, item));
         }
-        let empty = batch.is_empty();
+        let planned = !batch.is_empty();
         if let Some(place) = self.flights.batch_mut(id) {
             *place = batch;
         }
-        self.stage(filled);
-        if empty {
-            return None;
-        }
-        self.flights.take(id, Record::Get);
-        Some(id)
+        self.close_gets(id, filled, planned)
     }
 
     /// [`Generator::plan_gets`] of one key (`-d 1`, memaslap's default):
@@ -130,22 +118,36 @@ impl Generator<'_> {
             Some(item) if !item.is_setting() => Some(*item),
             _ => None,
         };
-        let entry = item.map(|item| {
-            let check = self.plan_check(pick);
-            self.counts.gets += 1;
-            Entry {
-                slot: pick as u32,
-                item,
-                key: self.space.key_parts(item),
-                check,
-            }
-        });
+        let entry = item.map(|item| self.plan_entry(pick, item));
         if let Some(batch) = self.flights.batch_mut(id) {
             batch.clear();
             batch.extend(entry);
         }
+        self.close_gets(id, filled, entry.is_some())
+    }
+
+    /// The entry of a get of `item`, in window slot `slot`: its key's parts
+    /// and what to check, counted as a key got.
+    #[inline]
+    fn plan_entry(&mut self, slot: usize, item: Item) -> Entry {
+        let check = self.plan_check(slot);
+        self.counts.gets += 1;
+        Entry {
+            slot: slot as u32,
+            item,
+            key: self.space.key_parts(item),
+            check,
+        }
+    }
+
+    /// Ends the planning of get `id`, whose keys are in its record: stages
+    /// the next pick, and takes the record when any key was `planned`.
+    #[inline]
+    fn close_gets(&mut self, id: TaskId, filled: usize, planned: bool) -> Option<TaskId> {
         self.stage(filled);
-        entry?;
+        if !planned {
+            return None;
+        }
         self.flights.take(id, Record::Get);
         Some(id)
     }
