@@ -34,13 +34,18 @@ fn slot(addrs: Vec<SocketAddr>, retry: Retry, poller: &Arc<Poller>) -> Slot {
     )
 }
 
+/// An address nothing listens on: a listener's, closed again.
+fn refused_address() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
 #[test]
 fn tries_every_address_in_turn() {
     let live = TcpListener::bind("[::1]:0").unwrap();
-    let refused = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let refused = refused_address();
     let poller = Arc::new(Poller::new().unwrap());
     let mut events = VecDeque::new();
     let addrs = vec![refused, live.local_addr().unwrap()];
@@ -52,10 +57,7 @@ fn tries_every_address_in_turn() {
 
 #[test]
 fn the_last_address_error_is_reported_and_retry_scheduled() {
-    let refused = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let refused = refused_address();
     let poller = Arc::new(Poller::new().unwrap());
     let mut events = VecDeque::new();
     let t0 = Instant::now();
