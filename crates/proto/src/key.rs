@@ -51,7 +51,9 @@ impl core::error::Error for KeyError {}
 /// `AsRef<[u8]>` is one; the text protocol's retrievals take any.
 ///
 /// The encoder checks the bytes written as it would check a key given
-/// whole, and takes them back when they are refused.
+/// whole, and takes them back when they are refused. A key whose bytes are
+/// printable by construction says so ([`WriteKey::is_printable`]), and
+/// only its length is checked.
 ///
 /// ```
 /// use memaslap_proto::{ascii, WriteKey};
@@ -74,6 +76,46 @@ impl core::error::Error for KeyError {}
 pub trait WriteKey {
     /// Appends the key's bytes to `out`.
     fn write_key(&self, out: &mut Vec<u8>);
+
+    /// Whether every byte [`WriteKey::write_key`] writes is known, without
+    /// looking, to be printable ASCII (`!` to `~`), as when the key is made
+    /// of pieces each checked once, or drawn from a printable alphabet.
+    /// The text protocol's encoders then check only the key's length
+    /// instead of every byte. The default, `false`, has every byte checked.
+    ///
+    /// Like [`ExactSizeIterator::len`], this is a promise the encoder
+    /// believes: a key that answers `true` and writes a space, a control
+    /// byte or DEL is sent as written, and the server refuses the request
+    /// (or reads the rest of the line as another key). Memory safety never
+    /// depends on it.
+    ///
+    /// ```
+    /// use memaslap_proto::{ascii, WriteKey};
+    ///
+    /// /// A key of letters from a fixed alphabet, by index.
+    /// struct Letters<'a>(&'a [u8]);
+    ///
+    /// impl WriteKey for Letters<'_> {
+    ///     fn write_key(&self, out: &mut Vec<u8>) {
+    ///         out.extend(self.0.iter().map(|&i| b'a' + i % 26));
+    ///     }
+    ///     fn is_printable(&self) -> bool {
+    ///         true
+    ///     }
+    /// }
+    ///
+    /// let mut out = Vec::new();
+    /// ascii::encode_get(&mut out, [Letters(&[7, 8])])?;
+    /// assert_eq!(out, b"get hi\r\n");
+    /// // The length is still checked.
+    /// let long = [0u8; 251];
+    /// assert!(ascii::encode_get(&mut out, [Letters(&long)]).is_err());
+    /// # Ok::<(), ascii::EncodeError>(())
+    /// ```
+    #[inline]
+    fn is_printable(&self) -> bool {
+        false
+    }
 }
 
 impl<T: AsRef<[u8]> + ?Sized> WriteKey for T {

@@ -168,6 +168,7 @@ mod tests {
     use crate::WorkloadConfig;
     use crate::bytes::PREFIX_SPACE;
     use crate::config::SizeRange;
+    use memaslap_proto::WriteKey;
 
     fn workload(connections: u32) -> Workload {
         let config = WorkloadConfig {
@@ -199,6 +200,23 @@ mod tests {
             assert_eq!(at(space.value(item)), value as usize);
             assert_eq!(space.key(item.overwritten()), key);
             assert_eq!(at(space.value(item.overwritten())), value as usize + 1);
+        }
+    }
+
+    /// Every key claims to be printable (so the text encoder checks only
+    /// its length), and every byte it writes is.
+    #[test]
+    fn keys_are_printable_as_they_claim() {
+        let w = workload(4);
+        for conn in 0..4 {
+            let space = KeySpace::new(&w, conn, 0);
+            for number in 0..20_000 {
+                let key = space.key(space.fresh(number, false));
+                assert!(key.is_printable());
+                let mut out = Vec::new();
+                key.append_to(&mut out);
+                assert!(out.iter().all(u8::is_ascii_graphic), "{key:?}");
+            }
         }
     }
 

@@ -154,6 +154,7 @@ impl KeyNames {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use memaslap_proto::WriteKey;
     use std::collections::HashSet;
 
     fn bytes(key: Key<'_>) -> Vec<u8> {
@@ -171,9 +172,31 @@ mod tests {
             assert_eq!(key.len(), 40);
             assert!(key.starts_with(b"app:"));
             assert!(key.iter().all(u8::is_ascii_graphic), "{key:?}");
+            assert!(names.key(id).is_printable(), "the claim holds: {key:?}");
             assert!(seen.insert(key), "id {id} names a key twice");
         }
         assert_eq!(bytes(names.key(50_003)), bytes(names.key(3)));
+    }
+
+    /// A key claims to be printable only when its common prefix is: a
+    /// prefix nobody validated has its bytes checked by the encoder.
+    #[test]
+    fn a_key_under_an_unprintable_common_prefix_does_not_claim_to_be_printable() {
+        // The text protocol refuses the first three; it takes bytes above
+        // ASCII, which are not printable ASCII all the same.
+        for (common, refused) in [
+            (&b"a b:"[..], true),
+            (b"\r", true),
+            (b"\x7f", true),
+            (b"\x80", false),
+        ] {
+            let names = KeyNames::new(10, SizeDist::Fixed(16), common).unwrap();
+            assert!(!names.key(1).is_printable(), "{common:?}");
+            let mut out = Vec::new();
+            let encoded = memaslap_proto::ascii::encode_get(&mut out, [names.key(1)]);
+            assert_eq!(encoded.is_err(), refused, "{common:?}");
+            assert_eq!(out.is_empty(), refused);
+        }
     }
 
     #[test]

@@ -82,6 +82,14 @@ impl memaslap_proto::WriteKey for Key<'_> {
     fn write_key(&self, out: &mut Vec<u8>) {
         self.append_to(out);
     }
+
+    /// Its prefix is drawn from the printable alphabet and its suffix cut
+    /// from a printable block, so only the common prefix (validated with
+    /// the configuration, usually empty) needs looking at.
+    #[inline]
+    fn is_printable(&self) -> bool {
+        self.common.iter().all(u8::is_ascii_graphic)
+    }
 }
 
 impl fmt::Debug for Key<'_> {

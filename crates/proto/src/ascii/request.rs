@@ -6,7 +6,7 @@
 //! On error the buffer is left exactly as it was.
 
 use crate::ascii::{CRLF, EncodeError};
-use crate::{WriteKey, check_text_key, push_decimal};
+use crate::{WriteKey, check_binary_key, check_text_key, push_decimal};
 
 const NOREPLY: &[u8] = b" noreply";
 
@@ -130,7 +130,12 @@ fn write_retrieval<K: WriteKey>(
         out.push(b' ');
         let start = out.len();
         key.write_key(out);
-        check_text_key(out.get(start..).unwrap_or_default())?;
+        let written = out.get(start..).unwrap_or_default();
+        if key.is_printable() {
+            check_binary_key(written)?;
+        } else {
+            check_text_key(written)?;
+        }
         any = true;
     }
     if !any {

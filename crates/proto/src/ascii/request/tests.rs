@@ -66,6 +66,43 @@ fn keys_written_in_pieces_are_checked_where_they_are_written() {
     assert_eq!(out, b"prefix");
 }
 
+/// A key that says its bytes are printable, whether or not they are.
+struct Claimed<'a>(&'a [u8]);
+
+impl WriteKey for Claimed<'_> {
+    fn write_key(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.0);
+    }
+
+    fn is_printable(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn keys_claimed_printable_have_only_their_length_checked() {
+    let mut out = b"prefix".to_vec();
+    encode_gets(&mut out, [Claimed(b"ab"), Claimed(b"c")]).unwrap();
+    assert_eq!(out, b"prefixgets ab c\r\n");
+    // The claim is believed: the bytes go as written.
+    let mut out = Vec::new();
+    encode_get(&mut out, [Claimed(b"a b")]).unwrap();
+    assert_eq!(out, b"get a b\r\n");
+    // Length is still checked, and a refusal takes every byte back.
+    let mut out = b"prefix".to_vec();
+    assert_eq!(
+        encode_gat(&mut out, 1, [Claimed(b"ok"), Claimed(b"")]),
+        Err(EncodeError::Key(KeyError::Empty))
+    );
+    let long = [b'x'; 251];
+    assert_eq!(
+        encode_get(&mut out, [Claimed(&long)]),
+        Err(EncodeError::Key(KeyError::TooLong { len: 251 }))
+    );
+    assert_eq!(encode_get(&mut out, [Claimed(&long[..250])]), Ok(()));
+    assert_eq!(out.len(), b"prefix".len() + b"get ".len() + 250 + 2);
+}
+
 #[test]
 fn retrieval_appends_after_existing_bytes() {
     let mut out = b"version\r\n".to_vec();
