@@ -69,6 +69,15 @@ fn digits(opaque: u32, buf: &mut [u8; 10]) -> &[u8] {
 }
 
 impl Meta {
+    /// The prepared flags of a plain get (`retrieve` is `get`): alone or
+    /// one key of a multi-get.
+    fn prepared(&self, retrieve: Retrieve, single: bool) -> Option<&PreparedFlags> {
+        match (&self.gets, retrieve) {
+            (Some([one, many]), Retrieve::Get) => Some(if single { one } else { many }),
+            _ => None,
+        }
+    }
+
     /// Appends one `mg` of `key`: alone (`multi` is `None`), or quiet as
     /// key `index` of a multi-get (`Some(index)`). Leaves `out` as it was
     /// when the key is refused.
@@ -86,8 +95,7 @@ impl Meta {
             None => tag,
             Some(index) => tag | (index as u32 & INDEX_MASK),
         };
-        if let (Some([one, many]), Retrieve::Get) = (&self.gets, retrieve) {
-            let flags = if single { one } else { many };
+        if let Some(flags) = self.prepared(retrieve, single) {
             return flags
                 .encode(out, key, None, Some(opaque))
                 .map_err(|_| Unencodable);
@@ -194,6 +202,12 @@ impl Codec for Meta {
         retrieve: Retrieve,
         tag: u32,
     ) -> Result<(), Unencodable> {
+        // A plain get writes the key in its pieces where it goes.
+        if let Some(flags) = self.prepared(retrieve, true) {
+            return flags
+                .encode(out, key, None, Some(tag))
+                .map_err(|_| Unencodable);
+        }
         scratch.clear();
         key.append_to(scratch);
         self.encode_one(out, scratch, retrieve, tag, None)

@@ -2,9 +2,9 @@
 //! times with the same flags: encoding one then checks only its key, and
 //! writes the flags as bytes instead of flag by flag.
 
-use super::request::{check_flags, check_key, push_head};
+use super::request::{base64_len, check_flags, push_base64};
 use super::{Command, EncodeError, Flag};
-use crate::push_decimal;
+use crate::{KeyError, MAX_KEY_LEN, WriteKey, check_binary_key, check_text_key, push_decimal};
 
 /// Flags for `command`, checked as its encoder checks them and encoded.
 ///
@@ -53,11 +53,13 @@ impl PreparedFlags {
     /// flags and [`Flag::Opaque`] last. `value_len` is `ms`'s value length
     /// (send the value and `\r\n` after), given for `ms` and no other
     /// command; an opaque is refused as the encoder refuses it (`me`
-    /// takes none). On error the buffer is left as it was.
-    pub fn encode(
+    /// takes none). The key is any [`WriteKey`], written where it goes
+    /// and checked there as a whole key is. On error the buffer is left
+    /// as it was.
+    pub fn encode<K: WriteKey>(
         &self,
         out: &mut Vec<u8>,
-        key: &[u8],
+        key: K,
         value_len: Option<usize>,
         opaque: Option<u32>,
     ) -> Result<(), EncodeError> {
@@ -70,14 +72,51 @@ impl PreparedFlags {
                 flag: b'O',
             });
         }
-        check_key(key, self.base64)?;
-        push_head(out, self.command, key, self.base64, value_len);
+        let mark = out.len();
+        out.extend_from_slice(self.command.name());
+        out.push(b' ');
+        if let Err(e) = self.write_key(out, &key) {
+            out.truncate(mark);
+            return Err(EncodeError::Key(e));
+        }
+        if let Some(len) = value_len {
+            out.push(b' ');
+            push_decimal(out, len as u64);
+        }
         out.extend_from_slice(&self.bytes);
         if let Some(opaque) = opaque {
             out.extend_from_slice(b" O");
             push_decimal(out, u64::from(opaque));
         }
         out.extend_from_slice(b"\r\n");
+        Ok(())
+    }
+
+    /// Writes `key` at the end of `out` and checks it as the command's
+    /// encoder checks a key: as a text key, or, with `b`, base64-encoded
+    /// in its place (the raw key moved through a buffer on the stack).
+    fn write_key<K: WriteKey>(&self, out: &mut Vec<u8>, key: &K) -> Result<(), KeyError> {
+        let start = out.len();
+        key.write_key(out);
+        let written = out.get(start..).unwrap_or_default();
+        if !self.base64 {
+            return if key.is_printable() {
+                check_binary_key(written)
+            } else {
+                check_text_key(written)
+            };
+        }
+        let len = base64_len(written.len());
+        if written.is_empty() {
+            return Err(KeyError::Empty);
+        }
+        let mut raw = [0u8; MAX_KEY_LEN];
+        let Some(place) = raw.get_mut(..written.len()).filter(|_| len <= MAX_KEY_LEN) else {
+            return Err(KeyError::TooLong { len });
+        };
+        place.copy_from_slice(written);
+        out.truncate(start);
+        push_base64(out, place);
         Ok(())
     }
 }
@@ -187,6 +226,74 @@ mod tests {
         let mut alone = Vec::new();
         debug.encode(&mut alone, b"foo", None, None).unwrap();
         assert_eq!(alone, plain);
+        assert_eq!(out, b"kept");
+    }
+
+    /// A key kept in two pieces, optionally claimed printable.
+    struct Pieces<'a>(&'a [u8], &'a [u8], bool);
+
+    impl WriteKey for Pieces<'_> {
+        fn write_key(&self, out: &mut Vec<u8>) {
+            out.extend_from_slice(self.0);
+            out.extend_from_slice(self.1);
+        }
+
+        fn is_printable(&self) -> bool {
+            self.2
+        }
+    }
+
+    #[test]
+    fn keys_written_in_pieces_encode_as_whole_keys_do() {
+        let long = [b'k'; 260];
+        let flag_sets: [&[Flag<'_>]; 2] = [&[Flag::ReturnValue], &[Flag::Base64, Flag::Quiet]];
+        for flags in flag_sets {
+            let prepared = PreparedFlags::new(Command::Get, flags).unwrap();
+            for key in [
+                &b"foo"[..],
+                b"a b",
+                b"",
+                b"\x00\xff",
+                &long[..186],
+                &long[..187],
+                &long[..250],
+                &long[..251],
+            ] {
+                let mut whole = b"kept".to_vec();
+                let want = prepared.encode(&mut whole, key, None, Some(9));
+                let all = [flags, &[Flag::Opaque(b"9")]].concat();
+                match plain(Command::Get, key, None, &all) {
+                    Ok(bytes) => assert_eq!(whole, [&b"kept"[..], &bytes].concat()),
+                    Err(e) => assert_eq!(want, Err(e), "{flags:?} {key:?}"),
+                }
+                for split in [0, key.len() / 2, key.len()] {
+                    let (a, b) = key.split_at(split);
+                    let mut out = b"kept".to_vec();
+                    let got = prepared.encode(&mut out, Pieces(a, b, false), None, Some(9));
+                    assert_eq!(got, want, "{flags:?} {key:?}");
+                    assert_eq!(out, whole, "{flags:?} {key:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_key_claimed_printable_has_only_its_length_checked() {
+        let get = PreparedFlags::new(Command::Get, &[Flag::ReturnValue]).unwrap();
+        let mut out = Vec::new();
+        get.encode(&mut out, Pieces(b"a", b" b", true), None, None)
+            .unwrap();
+        assert_eq!(out, b"mg a b v\r\n");
+        let long = [b'k'; 251];
+        let mut out = b"kept".to_vec();
+        assert_eq!(
+            get.encode(&mut out, Pieces(&long, b"", true), None, None),
+            Err(EncodeError::Key(KeyError::TooLong { len: 251 }))
+        );
+        assert_eq!(
+            get.encode(&mut out, Pieces(b"", b"", true), None, None),
+            Err(EncodeError::Key(KeyError::Empty))
+        );
         assert_eq!(out, b"kept");
     }
 }

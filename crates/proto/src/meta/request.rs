@@ -28,7 +28,7 @@ pub enum Command {
 }
 
 impl Command {
-    fn name(self) -> &'static [u8] {
+    pub(super) fn name(self) -> &'static [u8] {
         match self {
             Command::Get => b"mg",
             Command::Set => b"ms",
@@ -396,12 +396,12 @@ pub(super) fn push_head(
 }
 
 /// The length of `n` bytes base64-encoded, with padding.
-fn base64_len(n: usize) -> usize {
+pub(super) fn base64_len(n: usize) -> usize {
     n.div_ceil(3) * 4
 }
 
 /// Appends `bytes` base64-encoded (standard alphabet, with padding).
-fn push_base64(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(super) fn push_base64(out: &mut Vec<u8>, bytes: &[u8]) {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let symbol = |six: u32| ALPHABET.get((six & 63) as usize).copied().unwrap_or(b'=');
     for chunk in bytes.chunks(3) {
