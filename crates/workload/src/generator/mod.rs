@@ -21,6 +21,9 @@ pub use batch::GetBatch;
 
 mod batch;
 mod plan;
+mod staged;
+
+use staged::Staged;
 
 /// What a generator has issued so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -83,8 +86,8 @@ pub struct Generator<'w> {
     warmup_left: usize,
     counts: Counts,
     flights: Flights,
-    /// The next single-key get's pick, drawn ahead (see `plan::stage`).
-    staged: Option<usize>,
+    /// The next single-key gets' picks, drawn ahead (see `plan::stage`).
+    staged: Staged,
     /// Plan one-key gets as multi-gets are planned (to test that both
     /// paths plan them alike).
     #[cfg(test)]
@@ -112,7 +115,7 @@ impl<'w> Generator<'w> {
             },
             counts: Counts::default(),
             flights: Flights::new(1, config.division),
-            staged: None,
+            staged: Staged::default(),
             #[cfg(test)]
             plan_generally: false,
         };
@@ -127,6 +130,7 @@ impl<'w> Generator<'w> {
     /// (1..=[`crate::MAX_DEPTH`], clamped); call it before the first task.
     pub fn with_depth(mut self, depth: usize) -> Self {
         self.flights = Flights::new(depth, self.workload.config().division);
+        self.staged = Staged::new(self.flights.depth());
         self
     }
 

@@ -152,20 +152,23 @@ impl Generator<'_> {
         Some(id)
     }
 
-    /// Draws the next single-key get's pick now, among the items stored
-    /// now, and prefetches its item, so that loading it (a cache miss: the
-    /// windows of all connections are larger than the cache) overlaps the
-    /// work done before that get is issued. Items are only added to the
-    /// stored ones, so the pick is still among them then (a pick past them,
-    /// after a failed first set, is drawn again).
+    /// Draws single-key gets' picks now, as many gets ahead as the
+    /// connection's depth (at most [`staged::AHEAD`]), among the items
+    /// stored now, and prefetches their items, so that loading one (a cache
+    /// miss: the windows of all connections are larger than the cache)
+    /// overlaps the work done before its get is issued. Items are only
+    /// added to the stored ones, so a pick is still among them then (a pick
+    /// past them, after a failed first set, is drawn again).
     fn stage(&mut self, filled: usize) {
         if self.workload.config().division != 1 || filled == 0 {
             return;
         }
-        let pick = below(&mut self.rng, filled as u64) as usize;
-        self.staged = Some(pick);
-        if let Some(item) = self.window.get(pick) {
-            prefetch(item);
+        while self.staged.wants_more() {
+            let pick = below(&mut self.rng, filled as u64) as usize;
+            self.staged.push(pick);
+            if let Some(item) = self.window.get(pick) {
+                prefetch(item);
+            }
         }
     }
 
