@@ -154,6 +154,11 @@ impl<'w> Source<'w> for AnySource<'w> {
     }
 
     #[inline]
+    fn prefetch(&self, id: TaskId) {
+        dispatch!(self, s => s.prefetch(id));
+    }
+
+    #[inline]
     fn saw_cas(&mut self, id: TaskId, index: usize, cas: u64) {
         dispatch!(self, s => s.saw_cas(id, index, cas));
     }

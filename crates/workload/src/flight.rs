@@ -89,6 +89,17 @@ impl Flights {
         Some(record)
     }
 
+    /// Starts loading `id`'s record and its keys' list header.
+    #[inline]
+    pub fn prefetch(&self, id: TaskId) {
+        if let Some(record) = self.records.get(id.index()) {
+            crate::prefetch::prefetch(record);
+        }
+        if let Some(batch) = self.batches.get(id.index()) {
+            crate::prefetch::prefetch(batch);
+        }
+    }
+
     /// The keys of the get `id` (empty for another record).
     pub fn batch(&self, id: TaskId) -> &[Entry] {
         match self.records.get(id.index()) {
@@ -106,6 +117,21 @@ impl Flights {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A prefetch is a hint: of any id, in flight, free or past the
+    /// records, it changes nothing.
+    #[test]
+    fn a_prefetch_changes_nothing() {
+        let mut f = Flights::new(2, 1);
+        let a = f.next_free().unwrap();
+        f.take(a, Record::Get);
+        for index in [0, 1, 2, 500] {
+            f.prefetch(TaskId::new(index));
+        }
+        assert_eq!(f.outstanding(), 1);
+        assert!(matches!(f.get(a), Some(Record::Get)));
+        assert_eq!(f.next_free(), Some(TaskId::new(1)));
+    }
 
     #[test]
     fn records_are_reused_without_growing() {

@@ -116,6 +116,7 @@ mod item;
 mod keyspace;
 mod names;
 mod popularity;
+mod prefetch;
 mod seed;
 mod size_dist;
 mod sizes;

@@ -69,6 +69,14 @@ pub trait Source<'w> {
     /// Ends get `id` once all its keys are judged.
     fn finish_get(&mut self, id: TaskId);
 
+    /// Starts loading the state that judging task `id`'s answer reads,
+    /// without waiting for it: a hint, given before its answer is read
+    /// from the network. Does nothing by default.
+    #[inline]
+    fn prefetch(&self, id: TaskId) {
+        let _ = id;
+    }
+
     /// Key `index` of get `id` came back with cas unique `cas` (`gets`,
     /// `gats`), for a later `cas`. Sources that issue no `cas` ignore it.
     fn saw_cas(&mut self, id: TaskId, index: usize, cas: u64) {

@@ -239,6 +239,15 @@ impl<'w> Exchange<'w> {
         }
     }
 
+    /// Starts loading what the oldest request's reply will touch in
+    /// `generator`, before the reply is read: a hint.
+    #[inline]
+    pub fn prefetch_oldest(&self, generator: &AnySource<'_>) {
+        if let Some(request) = self.outstanding.front() {
+            generator.prefetch(request.id);
+        }
+    }
+
     /// When the oldest outstanding request was begun.
     pub fn oldest_start(&self) -> Option<Instant> {
         self.outstanding.front().map(|r| r.started)

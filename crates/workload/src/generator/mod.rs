@@ -264,6 +264,11 @@ impl<'w> Source<'w> for Generator<'w> {
         }
     }
 
+    #[inline]
+    fn prefetch(&self, id: TaskId) {
+        self.flights.prefetch(id);
+    }
+
     /// The window model issues no key tasks: nothing to complete.
     fn complete_key(&mut self, _id: TaskId, _outcome: KeyOutcome, _now: Instant) {}
 

@@ -4,6 +4,7 @@
 use super::{Generator, real};
 use crate::flight::{PendingSet, Record};
 use crate::item::{Entry, Item};
+use crate::prefetch::prefetch;
 use crate::seed::below;
 use crate::task::{Check, SetKind, TaskId};
 
@@ -200,17 +201,6 @@ impl Generator<'_> {
         item
     }
 }
-
-/// Starts loading the cache line of `item` without waiting for it.
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn prefetch(item: &Item) {
-    safe_arch::prefetch_t0(item);
-}
-
-/// No prefetch here: the item is loaded when it is read.
-#[cfg(not(target_arch = "x86_64"))]
-fn prefetch(_item: &Item) {}
 
 #[cfg(test)]
 mod tests {
