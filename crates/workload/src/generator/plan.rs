@@ -154,7 +154,7 @@ impl Generator<'_> {
     }
 
     /// Draws single-key gets' picks now, as many gets ahead as the
-    /// connection's depth (at most [`staged::AHEAD`]), among the items
+    /// connection's depth (at most four, `staged::AHEAD`), among the items
     /// stored now, and prefetches their items, so that loading one (a cache
     /// miss: the windows of all connections are larger than the cache)
     /// overlaps the work done before its get is issued. Items are only
