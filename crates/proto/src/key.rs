@@ -125,6 +125,21 @@ impl<T: AsRef<[u8]> + ?Sized> WriteKey for T {
     }
 }
 
+/// Checks `written`, the bytes `key` just wrote, as a text key: its length
+/// alone when the key is printable by construction
+/// ([`WriteKey::is_printable`]), else every byte too.
+#[inline]
+pub(crate) fn check_written_text_key<K: WriteKey + ?Sized>(
+    key: &K,
+    written: &[u8],
+) -> Result<(), KeyError> {
+    if key.is_printable() {
+        check_binary_key(written)
+    } else {
+        check_text_key(written)
+    }
+}
+
 /// Checks a key for the text protocol: 1 to 250 bytes, none of them a space,
 /// a control byte (below 0x21) or DEL (0x7f).
 ///

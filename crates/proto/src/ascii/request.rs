@@ -6,7 +6,8 @@
 //! On error the buffer is left exactly as it was.
 
 use crate::ascii::{CRLF, EncodeError};
-use crate::{WriteKey, check_binary_key, check_text_key, push_decimal};
+use crate::key::check_written_text_key;
+use crate::{WriteKey, check_text_key, push_decimal};
 
 const NOREPLY: &[u8] = b" noreply";
 
@@ -130,12 +131,7 @@ fn write_retrieval<K: WriteKey>(
         out.push(b' ');
         let start = out.len();
         key.write_key(out);
-        let written = out.get(start..).unwrap_or_default();
-        if key.is_printable() {
-            check_binary_key(written)?;
-        } else {
-            check_text_key(written)?;
-        }
+        check_written_text_key(&key, out.get(start..).unwrap_or_default())?;
         any = true;
     }
     if !any {

@@ -2,9 +2,10 @@
 //! times with the same flags: encoding one then checks only its key, and
 //! writes the flags as bytes instead of flag by flag.
 
-use super::request::{base64_len, check_flags, push_base64};
+use super::request::{base64_len, check_flags, check_key, push_base64};
 use super::{Command, EncodeError, Flag};
-use crate::{KeyError, MAX_KEY_LEN, WriteKey, check_binary_key, check_text_key, push_decimal};
+use crate::key::check_written_text_key;
+use crate::{KeyError, MAX_KEY_LEN, WriteKey, push_decimal};
 
 /// Flags for `command`, checked as its encoder checks them and encoded.
 ///
@@ -77,7 +78,7 @@ impl PreparedFlags {
         out.push(b' ');
         if let Err(e) = self.write_key(out, &key) {
             out.truncate(mark);
-            return Err(EncodeError::Key(e));
+            return Err(e);
         }
         if let Some(len) = value_len {
             out.push(b' ');
@@ -95,24 +96,20 @@ impl PreparedFlags {
     /// Writes `key` at the end of `out` and checks it as the command's
     /// encoder checks a key: as a text key, or, with `b`, base64-encoded
     /// in its place (the raw key moved through a buffer on the stack).
-    fn write_key<K: WriteKey>(&self, out: &mut Vec<u8>, key: &K) -> Result<(), KeyError> {
+    fn write_key<K: WriteKey>(&self, out: &mut Vec<u8>, key: &K) -> Result<(), EncodeError> {
         let start = out.len();
         key.write_key(out);
         let written = out.get(start..).unwrap_or_default();
         if !self.base64 {
-            return if key.is_printable() {
-                check_binary_key(written)
-            } else {
-                check_text_key(written)
-            };
+            return check_written_text_key(key, written).map_err(EncodeError::Key);
         }
-        let len = base64_len(written.len());
-        if written.is_empty() {
-            return Err(KeyError::Empty);
-        }
+        check_key(written, true)?;
+        // Checked: the raw key is shorter than its encoding, at most
+        // MAX_KEY_LEN bytes.
         let mut raw = [0u8; MAX_KEY_LEN];
-        let Some(place) = raw.get_mut(..written.len()).filter(|_| len <= MAX_KEY_LEN) else {
-            return Err(KeyError::TooLong { len });
+        let Some(place) = raw.get_mut(..written.len()) else {
+            let len = base64_len(written.len());
+            return Err(EncodeError::Key(KeyError::TooLong { len }));
         };
         place.copy_from_slice(written);
         out.truncate(start);
