@@ -154,8 +154,13 @@ impl<'w> Source<'w> for AnySource<'w> {
     }
 
     #[inline]
-    fn prefetch(&self, id: TaskId) {
-        dispatch!(self, s => s.prefetch(id));
+    fn prefetch(&self, ids: impl Iterator<Item = TaskId>) {
+        dispatch!(self, s => s.prefetch(ids));
+    }
+
+    #[inline]
+    fn prefetch_next(&self) {
+        dispatch!(self, s => s.prefetch_next());
     }
 
     #[inline]

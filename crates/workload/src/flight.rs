@@ -23,6 +23,10 @@ pub(crate) struct PendingSet {
 pub(crate) enum Record {
     Free,
     Set(PendingSet),
+    /// A get of one key, kept in the record: what its answer is judged by
+    /// is loaded with the record.
+    GetOne(Entry),
+    /// A get of the keys in its batch.
     Get,
 }
 
@@ -33,6 +37,8 @@ pub(crate) struct Flights {
     batches: Box<[Vec<Entry>]>,
     /// Free record indices, the next one to use last.
     free: Vec<u16>,
+    /// Whether gets may have more than one key (in a batch).
+    batched: bool,
 }
 
 impl Flights {
@@ -43,6 +49,7 @@ impl Flights {
             records: vec![Record::Free; depth].into_boxed_slice(),
             batches: (0..depth).map(|_| Vec::with_capacity(division)).collect(),
             free: (0..depth as u16).rev().collect(),
+            batched: division > 1,
         }
     }
 
@@ -89,20 +96,28 @@ impl Flights {
         Some(record)
     }
 
-    /// Starts loading `id`'s record and its keys' list header.
+    /// Starts loading `id`'s record, and when gets may have several keys,
+    /// its batch's header and first key.
     #[inline]
     pub fn prefetch(&self, id: TaskId) {
         if let Some(record) = self.records.get(id.index()) {
             crate::prefetch::prefetch(record);
         }
+        if !self.batched {
+            return;
+        }
         if let Some(batch) = self.batches.get(id.index()) {
             crate::prefetch::prefetch(batch);
+            if let Some(first) = batch.first() {
+                crate::prefetch::prefetch(first);
+            }
         }
     }
 
     /// The keys of the get `id` (empty for another record).
     pub fn batch(&self, id: TaskId) -> &[Entry] {
         match self.records.get(id.index()) {
+            Some(Record::GetOne(entry)) => std::slice::from_ref(entry),
             Some(Record::Get) => self.batches.get(id.index()).map_or(&[], |b| b.as_slice()),
             _ => &[],
         }
@@ -150,6 +165,31 @@ mod tests {
         assert_eq!(f.outstanding(), 2);
         assert_eq!(f.next_free(), Some(b));
         assert_eq!(f.free.capacity(), 3);
+    }
+
+    /// A one-key get's key is its record's, and goes with it.
+    #[test]
+    fn a_one_key_get_keeps_its_key_in_the_record() {
+        let mut f = Flights::new(2, 1);
+        let entry = Entry {
+            slot: 7,
+            item: Item::fresh(42, 3, false),
+            key: crate::keyspace::KeyParts::default(),
+            check: crate::task::Check::Data,
+        };
+        let a = f.next_free().unwrap();
+        f.take(a, Record::GetOne(entry));
+        f.prefetch(a);
+        assert_eq!(f.batch(a), &[entry]);
+        assert!(matches!(f.release(a), Some(Record::GetOne(e)) if e == entry));
+        assert_eq!(f.batch(a), &[]);
+        assert_eq!(f.outstanding(), 0);
+    }
+
+    /// A one-key get kept in its record makes no record larger than a set.
+    #[test]
+    fn a_record_takes_at_most_forty_bytes() {
+        assert!(size_of::<Record>() <= 40, "{}", size_of::<Record>());
     }
 
     #[test]

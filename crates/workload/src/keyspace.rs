@@ -41,11 +41,18 @@ const OFFSETS_TAG: u64 = 0x6b65_7973_7061_6365;
 /// from when it is planned, so neither encoding it nor checking its reply
 /// derives the key again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Default))]
 pub(crate) struct KeyParts {
     prefix: [u8; PREFIX_LEN],
-    suffix_offset: u32,
-    suffix_len: u32,
+    /// Below [`KEY_SUFFIX_SPAN`].
+    suffix_offset: u16,
+    /// At most [`crate::config::MAX_KEY_LEN`].
+    suffix_len: u16,
 }
+
+/// Key suffix offsets and lengths fit the parts' 16 bits, which keep a
+/// get's one key in its record.
+const _: () = assert!(KEY_SUFFIX_SPAN <= 1 << 16 && crate::config::MAX_KEY_LEN < 1 << 16);
 
 /// A connection's keys and the clock its set times count from.
 #[derive(Debug, Clone, Copy)]
@@ -95,10 +102,13 @@ impl<'w> KeySpace<'w> {
         let number = item.number();
         let (key_len, _) = self.lens(number);
         let (suffix_offset, _) = self.offsets(number);
+        // Both fit (see the assertion above); lengths are bounded by the
+        // configuration.
+        let suffix_len = key_len.saturating_sub(PREFIX_LEN as u32);
         KeyParts {
             prefix: encode_prefix(self.first_prefix + number),
-            suffix_offset,
-            suffix_len: key_len.saturating_sub(PREFIX_LEN as u32),
+            suffix_offset: suffix_offset as u16,
+            suffix_len: suffix_len.min(u32::from(u16::MAX)) as u16,
         }
     }
 
@@ -110,8 +120,8 @@ impl<'w> KeySpace<'w> {
             parts.prefix,
             slice(
                 self.workload.block(),
-                parts.suffix_offset,
-                parts.suffix_len as usize,
+                u32::from(parts.suffix_offset),
+                usize::from(parts.suffix_len),
             ),
         )
     }

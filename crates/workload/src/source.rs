@@ -69,13 +69,19 @@ pub trait Source<'w> {
     /// Ends get `id` once all its keys are judged.
     fn finish_get(&mut self, id: TaskId);
 
-    /// Starts loading the state that judging task `id`'s answer reads,
-    /// without waiting for it: a hint, given before its answer is read
-    /// from the network. Does nothing by default.
+    /// Starts loading the state that judging the answers of tasks `ids`
+    /// reads, without waiting for it: a hint, given before their answers
+    /// are read from the network. Does nothing by default.
     #[inline]
-    fn prefetch(&self, id: TaskId) {
-        let _ = id;
+    fn prefetch(&self, ids: impl Iterator<Item = TaskId>) {
+        let _ = ids;
     }
+
+    /// Starts loading the state that the next tasks issued read, without
+    /// waiting for it: a hint, given while the connection waits on the
+    /// network before it issues them. Does nothing by default.
+    #[inline]
+    fn prefetch_next(&self) {}
 
     /// Key `index` of get `id` came back with cas unique `cas` (`gets`,
     /// `gats`), for a later `cas`. Sources that issue no `cas` ignore it.

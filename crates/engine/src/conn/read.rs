@@ -34,7 +34,7 @@ impl<T: Transport> Conn<'_, T> {
     fn read_shared(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> bool {
         let mut shared = ctx.recv.take_shared();
         // Loaded while the receive runs in the kernel.
-        self.exchange.prefetch_oldest(&self.generator);
+        self.exchange.prefetch_ahead(&self.generator);
         let more = match self.transport.recv(&mut shared, now) {
             Ok(Some(n)) => {
                 ctx.stats.counters.read_bytes += n as u64;

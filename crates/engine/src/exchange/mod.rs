@@ -111,6 +111,10 @@ pub struct Exchange<'w> {
     error_len: usize,
 }
 
+/// The most requests whose replies' state is prefetched before a receive:
+/// about what one receive brings at depth 16 (a dozen replies of 1 KiB).
+const PREFETCH_REPLIES: usize = 16;
+
 /// The most bytes of an error line kept.
 const ERROR_LINE: usize = 80;
 
@@ -239,13 +243,17 @@ impl<'w> Exchange<'w> {
         }
     }
 
-    /// Starts loading what the oldest request's reply will touch in
-    /// `generator`, before the reply is read: a hint.
+    /// Starts loading what the replies of the oldest requests (up to
+    /// [`PREFETCH_REPLIES`]) will touch in `generator`, and what its next
+    /// tasks will, before a receive: a hint. A pipelined connection's
+    /// records are out of the cache by the time its replies come, after
+    /// a round of every connection's replies.
     #[inline]
-    pub fn prefetch_oldest(&self, generator: &AnySource<'_>) {
-        if let Some(request) = self.outstanding.front() {
-            generator.prefetch(request.id);
-        }
+    pub fn prefetch_ahead(&self, generator: &AnySource<'_>) {
+        let n = self.outstanding.len().min(PREFETCH_REPLIES);
+        generator
+            .prefetch((0..n).filter_map(|i| self.outstanding.get(i).map(|request| request.id)));
+        generator.prefetch_next();
     }
 
     /// When the oldest outstanding request was begun.

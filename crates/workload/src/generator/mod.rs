@@ -259,14 +259,28 @@ impl<'w> Source<'w> for Generator<'w> {
     }
 
     fn finish_get(&mut self, id: TaskId) {
-        if let Some(Record::Get) = self.flights.get(id) {
+        if let Some(Record::Get | Record::GetOne(_)) = self.flights.get(id) {
             self.flights.release(id);
         }
     }
 
     #[inline]
-    fn prefetch(&self, id: TaskId) {
-        self.flights.prefetch(id);
+    fn prefetch(&self, ids: impl Iterator<Item = TaskId>) {
+        for id in ids {
+            self.flights.prefetch(id);
+        }
+    }
+
+    /// The window items of the picks drawn ahead: prefetched when drawn,
+    /// they are out of the cache again after a round of every
+    /// connection's replies.
+    #[inline]
+    fn prefetch_next(&self) {
+        for pick in self.staged.iter() {
+            if let Some(item) = self.window.get(pick) {
+                crate::prefetch::prefetch(item);
+            }
+        }
     }
 
     /// The window model issues no key tasks: nothing to complete.

@@ -103,12 +103,12 @@ impl Generator<'_> {
         if let Some(place) = self.flights.batch_mut(id) {
             *place = batch;
         }
-        self.close_gets(id, filled, planned)
+        self.close_gets(id, filled, planned.then_some(Record::Get))
     }
 
     /// [`Generator::plan_gets`] of one key (`-d 1`, memaslap's default):
     /// the staged pick (or a fresh one, as the general path would draw it),
-    /// written into the get's record in place.
+    /// kept in the get's record.
     fn plan_get(&mut self, id: TaskId, filled: usize) -> Option<TaskId> {
         let last = filled.checked_sub(1)?;
         let pick = match self.staged.take() {
@@ -120,11 +120,7 @@ impl Generator<'_> {
             _ => None,
         };
         let entry = item.map(|item| self.plan_entry(pick, item));
-        if let Some(batch) = self.flights.batch_mut(id) {
-            batch.clear();
-            batch.extend(entry);
-        }
-        self.close_gets(id, filled, entry.is_some())
+        self.close_gets(id, filled, entry.map(Record::GetOne))
     }
 
     /// The entry of a get of `item`, in window slot `slot`: its key's parts
@@ -141,15 +137,13 @@ impl Generator<'_> {
         }
     }
 
-    /// Ends the planning of get `id`, whose keys are in its record: stages
-    /// the next pick, and takes the record when any key was `planned`.
+    /// Ends the planning of get `id`: stages the next pick, and takes the
+    /// record, when any key was planned, as `record`.
     #[inline]
-    fn close_gets(&mut self, id: TaskId, filled: usize, planned: bool) -> Option<TaskId> {
+    fn close_gets(&mut self, id: TaskId, filled: usize, record: Option<Record>) -> Option<TaskId> {
         self.stage(filled);
-        if !planned {
-            return None;
-        }
-        self.flights.take(id, Record::Get);
+        let record = record?;
+        self.flights.take(id, record);
         Some(id)
     }
 
@@ -231,6 +225,9 @@ mod tests {
         let now = Instant::now();
         let mut in_flight = Vec::new();
         for step in 0..2_000u32 {
+            // Hints before a receive change nothing the quick path plans.
+            quick.prefetch(in_flight.iter().copied());
+            quick.prefetch_next();
             let a = quick
                 .issue()
                 .map(|(id, task)| (id, matches!(task, Task::Get(_))));
@@ -242,6 +239,7 @@ mod tests {
                 if get {
                     assert_eq!(quick.flights.batch(id), general.flights.batch(id));
                     assert_eq!(quick.flights.batch(id).len(), 1);
+                    assert!(matches!(quick.flights.get(id), Some(Record::GetOne(_))));
                 }
                 in_flight.push(id);
             }

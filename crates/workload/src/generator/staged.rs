@@ -58,6 +58,12 @@ impl Staged {
         self.len < self.ahead
     }
 
+    /// The picks waiting, oldest first.
+    #[inline]
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.len).filter_map(|i| self.picks.get(self.head.wrapping_add(i) & MASK).copied())
+    }
+
     /// Adds `pick` as the newest, unless [`AHEAD`] wait already.
     #[inline]
     pub fn push(&mut self, pick: usize) {
@@ -90,6 +96,7 @@ mod tests {
                     next += 1;
                 }
                 assert_eq!(want.len(), ahead);
+                assert!(s.iter().eq(want.iter().copied()));
                 for _ in 0..(round % ahead + 1) {
                     assert_eq!(s.take(), want.pop_front());
                 }
