@@ -12,8 +12,9 @@ pub(super) struct Fresh {
     pub n: u64,
     sum_ns: u128,
     sum_sq_ns: u128,
-    /// The product of the latencies in µs is `mantissa · 2^exponent`,
-    /// the mantissa kept in [1, 2): its logarithm is the sum of theirs.
+    /// The product of the latencies in ns is `mantissa · 2^exponent`,
+    /// the mantissa kept in [1, 2): its logarithm is the sum of theirs
+    /// (in µs, less `n · ln 1000`).
     mantissa: f64,
     exponent: i64,
 }
@@ -41,8 +42,8 @@ impl Fresh {
         self.n += 1;
         self.sum_ns += u128::from(ns);
         self.sum_sq_ns += u128::from(ns) * u128::from(ns);
-        // A normal product in [1e-3, 2 · 3.6e9]: take its power of two out.
-        let product = (self.mantissa * (ns as f64 / 1000.0)).to_bits();
+        // A normal product in [1, 2 · 3.6e12]: take its power of two out.
+        let product = (self.mantissa * ns as f64).to_bits();
         self.exponent += ((product & EXPONENT_BITS) >> 52) as i64 - BIAS;
         self.mantissa = f64::from_bits((product & !EXPONENT_BITS) | ((BIAS as u64) << 52));
     }
@@ -58,7 +59,8 @@ impl Fresh {
         // n · Σx² - (Σx)² is exact in integers and never negative.
         let spread = (n * self.sum_sq_ns).saturating_sub(self.sum_ns * self.sum_ns);
         let m2_us = spread as f64 / self.n as f64 / 1e6;
-        let ln_sum = self.exponent as f64 * std::f64::consts::LN_2 + self.mantissa.ln();
+        let ln_sum = self.exponent as f64 * std::f64::consts::LN_2 + self.mantissa.ln()
+            - self.n as f64 * 1000f64.ln();
         (self.n, mean_us, m2_us, ln_sum)
     }
 }
