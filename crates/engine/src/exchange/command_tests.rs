@@ -6,7 +6,7 @@ use super::tests::{feed, wire};
 use super::*;
 use crate::stats::CommandCounts;
 use memaslap_workload::{
-    KeyDist, KeyspaceConfig, SizeDist, SizeRange, Source, Task, Workload, WorkloadConfig,
+    KeyDist, KeyspaceConfig, Retrieve, SizeDist, SizeRange, Source, Task, Workload, WorkloadConfig,
 };
 
 /// A keyspace of 100 keys of 16 bytes with values of 4 bytes, issuing

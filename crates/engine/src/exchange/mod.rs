@@ -13,7 +13,9 @@ mod codec;
 mod command_tests;
 #[cfg(test)]
 mod depth_tests;
+mod error_line;
 mod meta;
+mod pending;
 mod reply;
 mod size;
 #[cfg(test)]
@@ -26,11 +28,13 @@ use crate::failure::VerifyFailure;
 use crate::stats::Counters;
 use batch::WriteBatch;
 use codec::{AnyCodec, Codec};
+use error_line::ErrorLine;
 use memaslap_proto::binary as bin;
 use memaslap_workload::{
-    AnySource, Command, GetKeys, KeyOp, KeyOutcome, KeyTask, Retrieve, SetKind, SetOutcome,
-    SetTask, Source, Store, Task, TaskId,
+    AnySource, Command, GetKeys, KeyOutcome, KeyTask, SetKind, SetOutcome, SetTask, Source, Task,
+    TaskId,
 };
+use pending::Pending;
 use reply::{Blame, Results, State};
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -105,18 +109,12 @@ pub struct Exchange<'w> {
     /// Keep the details of failed checks (`-b`).
     verbose: bool,
     failures: Vec<VerifyFailure>,
-    /// The start of the last error line the server sent (`ERROR …`,
-    /// `SERVER_ERROR …`, `CLIENT_ERROR …`), and its length.
-    error_line: [u8; ERROR_LINE],
-    error_len: usize,
+    error_line: ErrorLine,
 }
 
 /// The most requests whose replies' state is prefetched before a receive:
 /// about what one receive brings at depth 16 (a dozen replies of 1 KiB).
 const PREFETCH_REPLIES: usize = 16;
-
-/// The most bytes of an error line kept.
-const ERROR_LINE: usize = 80;
 
 /// One outstanding request.
 #[derive(Debug, Clone, Copy)]
@@ -125,48 +123,6 @@ struct Request {
     pending: Pending,
     started: Instant,
     intended: Instant,
-}
-
-/// What a request awaits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Pending {
-    Get {
-        keys: usize,
-        blame: Option<Blame>,
-        retrieve: Retrieve,
-    },
-    Set {
-        object_bytes: usize,
-        store: Store,
-        fill: bool,
-    },
-    Key {
-        op: KeyOp,
-    },
-}
-
-impl Pending {
-    fn kind(self) -> Kind {
-        match self {
-            Pending::Get { .. } => Kind::Get,
-            Pending::Set { .. } | Pending::Key { .. } => Kind::Set,
-        }
-    }
-
-    fn command(self) -> Command {
-        match self {
-            Pending::Get { retrieve, .. } => retrieve.command(),
-            Pending::Set { store, .. } => store.command(),
-            Pending::Key { op } => op.command(),
-        }
-    }
-
-    fn keys(self) -> usize {
-        match self {
-            Pending::Get { keys, .. } => keys,
-            Pending::Set { .. } | Pending::Key { .. } => 0,
-        }
-    }
 }
 
 impl<'w> Exchange<'w> {
@@ -187,8 +143,7 @@ impl<'w> Exchange<'w> {
             codec: AnyCodec::new(protocol, max_value),
             verbose: false,
             failures: Vec::new(),
-            error_line: [0; ERROR_LINE],
-            error_len: 0,
+            error_line: ErrorLine::default(),
         }
     }
 
@@ -464,7 +419,7 @@ impl<'w> Exchange<'w> {
         now: Instant,
     ) -> Result<Received, Desync> {
         if matches!(buf.first_chunk::<2>(), Some(b"ER" | b"SE" | b"CL")) {
-            self.note_error_line(buf);
+            self.error_line.note(buf);
         }
         let Some(request) = self.outstanding.front().copied() else {
             // Bytes while nothing is outstanding: the server said something
@@ -509,30 +464,9 @@ impl<'w> Exchange<'w> {
 }
 
 impl Exchange<'_> {
-    /// Keeps the start of the error line `buf` begins with, if it does.
-    fn note_error_line(&mut self, buf: &[u8]) {
-        let is_error = [&b"ERROR"[..], b"SERVER_ERROR", b"CLIENT_ERROR"]
-            .iter()
-            .any(|prefix| buf.starts_with(prefix));
-        if !is_error {
-            return;
-        }
-        let end = buf
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .unwrap_or(buf.len())
-            .min(ERROR_LINE);
-        let line = buf.get(..end).unwrap_or_default();
-        if let Some(to) = self.error_line.get_mut(..line.len()) {
-            to.copy_from_slice(line);
-            self.error_len = line.len();
-        }
-    }
-
     /// The last error line the server sent, once (it is forgotten here).
     pub fn take_error_line(&mut self) -> Option<&[u8]> {
-        let len = std::mem::take(&mut self.error_len);
-        self.error_line.get(..len).filter(|line| !line.is_empty())
+        self.error_line.take()
     }
 }
 
