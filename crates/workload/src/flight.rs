@@ -47,7 +47,10 @@ impl Flights {
         let depth = depth.clamp(1, MAX_DEPTH);
         Flights {
             records: vec![Record::Free; depth].into_boxed_slice(),
-            batches: (0..depth).map(|_| Vec::with_capacity(division)).collect(),
+            // A one-key get keeps its key in its record: no batch is made.
+            batches: (0..depth)
+                .map(|_| Vec::with_capacity(if division > 1 { division } else { 0 }))
+                .collect(),
             free: (0..depth as u16).rev().collect(),
             batched: division > 1,
         }

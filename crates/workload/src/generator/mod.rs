@@ -277,9 +277,7 @@ impl<'w> Source<'w> for Generator<'w> {
     #[inline]
     fn prefetch_next(&self) {
         for pick in self.staged.iter() {
-            if let Some(item) = self.window.get(pick) {
-                crate::prefetch::prefetch(item);
-            }
+            self.prefetch_slot(pick);
         }
     }
 

@@ -161,9 +161,15 @@ impl Generator<'_> {
         while self.staged.wants_more() {
             let pick = below(&mut self.rng, filled as u64) as usize;
             self.staged.push(pick);
-            if let Some(item) = self.window.get(pick) {
-                prefetch(item);
-            }
+            self.prefetch_slot(pick);
+        }
+    }
+
+    /// Starts loading the window item in `slot`.
+    #[inline]
+    pub(super) fn prefetch_slot(&self, slot: usize) {
+        if let Some(item) = self.window.get(slot) {
+            prefetch(item);
         }
     }
 
