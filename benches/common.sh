@@ -153,3 +153,39 @@ cpu_seconds() {
         awk -F, '{ printf "%.6f\n", $1 + $2 }' "$1"
     fi
 }
+
+# memtier_benchmark, the peer the scripts measure beside ours when it is
+# found: MEMTIER names it, else the one on PATH. Sets `memtier` (empty when
+# there is none); exits 2 when MEMTIER names no executable.
+find_memtier() {
+    memtier="${MEMTIER:-$(command -v memtier_benchmark || true)}"
+    if [ -n "$memtier" ] && [ ! -x "$memtier" ]; then
+        echo "MEMTIER=$memtier is not an executable" >&2
+        exit 2
+    fi
+}
+
+# memtier's keys: a 59-byte prefix and the key number (1 to 10,000), so
+# 60 to 64 bytes, most of them 64 (memaslap's default key size).
+memtier_keys=(--key-minimum=1 --key-maximum=10000 --key-prefix="$(printf 'k%.0s' $(seq 59))")
+
+# memtier_prefill: stores memtier's keys, 1 KiB values, in the running
+# server (before the timed run, not counted).
+memtier_prefill() {
+    if ! "$memtier" -s 127.0.0.1 -p "$port" -P memcache_text -t 1 -c 1 --ratio=1:0 \
+        --key-pattern=P:P "${memtier_keys[@]}" -d 1024 --requests=allkeys --hide-histogram \
+        >"$work/prefill.out" 2>&1; then
+        echo "memtier_benchmark's prefill failed:" >&2
+        tail -5 "$work/prefill.out" >&2
+    fi
+}
+
+# memtier_cmd CONNS DEPTH SECONDS: into the array `cmd`, memtier's run of
+# memaslap's default workload (one thread, get:set 9:1, random keys among
+# those stored, 1 KiB values) against the running server's plaintext port;
+# add `-p PORT --tls ...` after it for TLS (the last -p counts).
+memtier_cmd() {
+    cmd=("$memtier" -s 127.0.0.1 -p "$port" -P memcache_text -t 1 -c "$1" --ratio=1:9
+        --key-pattern=R:R "${memtier_keys[@]}" -d 1024 --pipeline="$2" --test-time="$3"
+        --hide-histogram)
+}

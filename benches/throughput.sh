@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# How many requests per second one client thread drives: ours (-T 1) and
-# the floor probe (benches/floor), unthrottled, at --depth 1, 16 and 64,
-# the figure for "how many client machines do I need?".
+# How many requests per second one client thread drives: ours (-T 1), the
+# floor probe (benches/floor) and, when it is found, memtier_benchmark (-t
+# 1, --pipeline DEPTH; see benches/tls.sh --help for building it, MEMTIER
+# for its path), unthrottled, at --depth 1, 16 and 64, the figure for "how
+# many client machines do I need?".
 #
 # The server must not be the limit, but this machine has two cores: the
 # client gets one, and memcached -t 2 runs both its threads on the other.
@@ -23,7 +25,7 @@
 #   --depths L     comma-separated depths (default 1,16,64)
 #   --no-build     use target/release/memaslap and floor as they are
 # Environment: SERVER_CPU (default 0), CLIENT_CPU (default 1),
-# SERVER_THREADS (default 2).
+# SERVER_THREADS (default 2), MEMTIER (memtier_benchmark's path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,7 +41,7 @@ while [ $# -gt 0 ]; do
         --conns) conns="$2"; shift 2 ;;
         --depths) depths="$2"; shift 2 ;;
         --no-build) build=0; shift ;;
-        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
 done
@@ -54,6 +56,9 @@ if [ "$build" -eq 1 ]; then
 fi
 ours="$PWD/target/release/memaslap"
 floor_bin="$PWD/target/release/floor"
+find_memtier
+clients=(ours floor)
+[ -n "$memtier" ] && clients+=(memtier)
 
 make_work
 
@@ -61,11 +66,14 @@ make_work
 run_one() {
     local client="$1" depth="$2" cmd meter before after start end
     start_server 4096
-    if [ "$client" = ours ]; then
-        cmd=("$ours" -s "127.0.0.1:$port" -T 1 -c "$conns" -t "${seconds}s" --depth "$depth")
-    else
-        cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds" --depth "$depth")
-    fi
+    case "$client" in
+        ours) cmd=("$ours" -s "127.0.0.1:$port" -T 1 -c "$conns" -t "${seconds}s" --depth "$depth") ;;
+        floor) cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds" --depth "$depth") ;;
+        memtier)
+            memtier_prefill
+            memtier_cmd "$conns" "$depth" "$seconds"
+            ;;
+    esac
     read -r -a meter <<<"$(cpu_meter "$work/cpu")"
     before="$(server_ops)"
     start="$(date +%s.%N)"
@@ -86,18 +94,19 @@ run_one() {
 }
 
 echo "memaslap-rs: $("$ours" --version)"
+[ -n "$memtier" ] && echo "memtier_benchmark: $("$memtier" --version 2>&1 | head -1)"
 echo "memcached $(memcached -V | cut -d' ' -f2) -t $server_threads on cpu $server_cpu (this machine's other core)," \
     "client on cpu $client_cpu; -T 1 -c $conns -t ${seconds}s; CPU time: $clock; $runs runs each, alternating"
 printf '%-6s %-7s %12s %12s %10s %9s %12s\n' depth client ops/s "min-max" us/op cpu_use ops/cpu_s
 IFS=',' read -r -a wanted <<<"$depths"
 for depth in "${wanted[@]}"; do
-    for client in ours floor; do : >"$work/$client.runs"; done
+    for client in "${clients[@]}"; do : >"$work/$client.runs"; done
     for _ in $(seq "$runs"); do
-        for client in ours floor; do
+        for client in "${clients[@]}"; do
             run_one "$client" "$depth" >>"$work/$client.runs"
         done
     done
-    for client in ours floor; do
+    for client in "${clients[@]}"; do
         f="$work/$client.runs"
         rate() { awk '$3 > 0 { printf "%.0f\n", $1 / $3 }' "$f"; }
         usop="$(awk '$1 > 0 { printf "%.4f\n", $2 * 1e6 / $1 }' "$f" | median)"

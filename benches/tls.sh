@@ -51,30 +51,14 @@ if [ "$build" -eq 1 ]; then
     cargo build --release --locked -p memaslap-cli >&2
 fi
 ours="$PWD/target/release/memaslap"
-memtier="${MEMTIER:-$(command -v memtier_benchmark || true)}"
+find_memtier
 kinds=(plain tls)
-if [ -n "$memtier" ]; then
-    [ -x "$memtier" ] || { echo "MEMTIER=$memtier is not an executable" >&2; exit 2; }
-    kinds+=(mt-plain mt-tls)
-fi
+[ -n "$memtier" ] && kinds+=(mt-plain mt-tls)
 
 make_work
 
 make_certs "$work"
 server_tls="$work"
-
-# memtier's keys: a 59-byte prefix and the key number (1 to 10,000).
-mt_keys=(--key-minimum=1 --key-maximum=10000 --key-prefix="$(printf 'k%.0s' $(seq 59))")
-
-# memtier_prefill: stores memtier's keys in the running server (not timed).
-memtier_prefill() {
-    if ! "$memtier" -s 127.0.0.1 -p "$port" -P memcache_text -t 1 -c 1 --ratio=1:0 \
-        --key-pattern=P:P "${mt_keys[@]}" -d 1024 --requests=allkeys --hide-histogram \
-        >"$work/prefill.out" 2>&1; then
-        echo "memtier_benchmark's prefill failed:" >&2
-        tail -5 "$work/prefill.out" >&2
-    fi
-}
 
 # client_args KIND DEPTH: the command of one run of KIND (plain, tls,
 # mt-plain, mt-tls) at DEPTH, into the array `cmd`.
@@ -84,14 +68,10 @@ client_args() {
         plain) cmd=("$ours" -T 1 -c 32 -t "${seconds}s" --seed 1 -s "127.0.0.1:$port" --depth "$depth") ;;
         tls) cmd=("$ours" -T 1 -c 32 -t "${seconds}s" --seed 1 -s "127.0.0.1:$tls_port"
             --tls --tls-ca "$work/ca.pem" --depth "$depth") ;;
-        mt-*)
-            cmd=("$memtier" -s 127.0.0.1 -P memcache_text -t 1 -c 32 --ratio=1:9 --key-pattern=R:R
-                "${mt_keys[@]}" -d 1024 --pipeline="$depth" --test-time="$seconds" --hide-histogram)
-            if [ "$kind" = mt-tls ]; then
-                cmd+=(-p "$tls_port" --tls --tls-skip-verify)
-            else
-                cmd+=(-p "$port")
-            fi
+        mt-plain) memtier_cmd 32 "$depth" "$seconds" ;;
+        mt-tls)
+            memtier_cmd 32 "$depth" "$seconds"
+            cmd+=(-p "$tls_port" --tls --tls-skip-verify)
             ;;
     esac
 }
