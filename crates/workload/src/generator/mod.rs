@@ -25,6 +25,11 @@ mod staged;
 
 use staged::Staged;
 
+/// Gets planned at most in one call to [`Source::issue`] while each one's
+/// picks all have a set in flight: a bound for a window whose every stored
+/// item is being set.
+const GET_ATTEMPTS: usize = 16;
+
 /// What a generator has issued so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -181,7 +186,11 @@ impl<'w> Generator<'w> {
             self.issue_set(id, pending);
             return Some(id);
         }
-        self.plan_gets(id, filled)
+        // A get whose picks all had a set in flight is skipped. The next
+        // call would plan the next one, with nothing changed in between;
+        // planning it now keeps a pipelined connection's write whole
+        // instead of ending it at the skipped get.
+        (0..GET_ATTEMPTS).find_map(|_| self.plan_gets(id, filled))
     }
 
     /// The task outstanding as `id`.
@@ -358,6 +367,7 @@ mod tests {
     use super::*;
     use crate::bytes::encode_prefix;
     use crate::config::{CommandMix, WorkloadConfig};
+    use crate::task::GetKeys;
 
     #[test]
     fn ttl_slots_are_an_exact_even_share() {
@@ -418,6 +428,35 @@ mod tests {
         }
         use SetKind::{New, Overwrite};
         assert_eq!(kinds, [New, New, New, Overwrite, Overwrite, Overwrite]);
+    }
+
+    #[test]
+    fn a_get_whose_pick_is_being_set_gives_way_to_the_next_get() {
+        let config = WorkloadConfig {
+            window: 4,
+            ..WorkloadConfig::default()
+        };
+        let workload = Workload::new(&config, 1, 1).unwrap();
+        let mut g = workload.generator(0).unwrap();
+        // The whole window is stored, a set was issued (no set is due), and
+        // one item has a set in flight: a quarter of the picks hit it.
+        g.cursor = 4;
+        g.counts.sets = 1000;
+        g.window[0].mark_setting(true);
+        let busy = g.space.key(g.window[0]).prefix().to_vec();
+        for _ in 0..40 {
+            let (id, task) = g.issue().expect("a get of an item not being set");
+            let Task::Get(batch) = task else {
+                panic!("a set was not due");
+            };
+            assert_ne!(batch.key(0).unwrap().prefix(), &busy[..]);
+            g.finish_get(id);
+        }
+        // With every item being set, no get can be planned: none is given.
+        for slot in 1..4 {
+            g.window[slot].mark_setting(true);
+        }
+        assert!(g.issue().is_none());
     }
 
     #[test]
