@@ -46,6 +46,9 @@ pub(super) struct MockTransport {
     pub wire: Vec<u8>,
     /// Bytes of the request in progress already written.
     progress: usize,
+    /// Writes begun (each batch of requests is one, however many sends
+    /// it takes).
+    pub writes: usize,
     /// The most bytes one send writes (`None`: all it is given).
     pub write_limit: Option<usize>,
     /// Bytes the server sent and the connection has not read.
@@ -74,6 +77,7 @@ impl MockTransport {
             status: Status::Ready,
             wire: Vec::new(),
             progress: 0,
+            writes: 0,
             write_limit: None,
             inbox: VecDeque::new(),
             read_limit: usize::MAX,
@@ -194,6 +198,7 @@ impl Transport for MockTransport {
             return Err(self.not_connected());
         }
         self.progress = 0;
+        self.writes += 1;
         if let Some(d) = &mut self.datagrams {
             d.abandon();
             d.request_id = d.request_id.wrapping_add(1);

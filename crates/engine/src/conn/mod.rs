@@ -24,6 +24,8 @@ use warmup::Warmup;
 #[cfg(test)]
 mod datagram_tests;
 #[cfg(test)]
+mod depth_tests;
+#[cfg(test)]
 mod mock;
 mod read;
 #[cfg(test)]

@@ -1,0 +1,114 @@
+//! The connection with several requests in flight, driven alone: how its
+//! writes are gathered and refilled, over a scripted transport in simulated
+//! time.
+
+use super::mock::MockTransport;
+use super::tests::{Rig, workload};
+use crate::schedule::{Pace, Schedule};
+use memaslap_workload::{Workload, WorkloadConfig};
+
+#[test]
+fn at_depth_requests_go_out_together_and_refill_at_half() {
+    let w = workload(1);
+    let mut rig = Rig::with_depth(&w, MockTransport::stream(), 8);
+    rig.timers();
+    let mut most = 0;
+    for _ in 0..200 {
+        let in_flight = rig.in_flight();
+        assert!((1..=8).contains(&in_flight));
+        most = most.max(in_flight);
+        // Replies to all but the last request: more go out once at most
+        // half the depth is left in flight.
+        let mut replies = rig.each_reply();
+        assert_eq!(replies.len() as u64, in_flight);
+        let last = replies.pop().unwrap();
+        rig.transport().deliver(&replies.concat());
+        rig.readable();
+        assert!(rig.in_flight() >= 1);
+        rig.transport().deliver(&last);
+        rig.readable();
+    }
+    assert!(most >= 5, "at most {most} in flight");
+    rig.assert_clean();
+    rig.assert_accounted();
+}
+
+#[test]
+fn in_batches_the_whole_depth_goes_out_when_all_is_answered() {
+    let w = workload(1);
+    let schedule = Schedule::new(8, Pace::Unpaced).in_batches();
+    let mut rig = Rig::with_schedule(&w, MockTransport::stream(), schedule);
+    rig.timers();
+    let mut most = 0;
+    for _ in 0..200 {
+        let in_flight = rig.in_flight();
+        most = most.max(in_flight);
+        let mut replies = rig.each_reply();
+        assert_eq!(replies.len() as u64, in_flight);
+        let last = replies.pop().unwrap();
+        let written = rig.conn.transport.wire.len();
+        rig.transport().deliver(&replies.concat());
+        rig.readable();
+        // Nothing more goes out while a reply of the batch is due.
+        assert_eq!(rig.in_flight(), 1);
+        assert_eq!(rig.conn.transport.wire.len(), written);
+        rig.transport().deliver(&last);
+        rig.readable();
+    }
+    assert_eq!(most, 8);
+    rig.assert_clean();
+    rig.assert_accounted();
+}
+
+#[test]
+fn a_depth_above_one_write_is_filled_whole() {
+    let config = WorkloadConfig {
+        window: 1024,
+        ..workload(1).config().clone()
+    };
+    let w = Workload::new(&config, 7, 1).unwrap();
+    let depth = 2 * crate::exchange::MAX_BATCH + 8;
+    let mut rig = Rig::with_depth(&w, MockTransport::stream(), depth);
+    rig.timers();
+    let (mut most, mut due) = (0, std::collections::VecDeque::new());
+    for _ in 0..50 {
+        let in_flight = rig.in_flight();
+        most = most.max(in_flight);
+        // Half the depth answered: the refill tops it up again.
+        due.extend(rig.each_reply());
+        assert_eq!(due.len() as u64, in_flight);
+        let answered: Vec<u8> = due.drain(..due.len().min(depth / 2)).flatten().collect();
+        rig.transport().deliver(&answered);
+        rig.readable();
+    }
+    assert_eq!(most, depth as u64);
+    rig.assert_clean();
+    rig.assert_accounted();
+}
+
+#[test]
+fn a_batch_goes_out_in_one_write_though_a_get_picks_an_item_being_set() {
+    // A window filling as the run goes: the item a set of the batch is
+    // storing is the newest, often among a later get's picks.
+    let config = WorkloadConfig {
+        window: 256,
+        ..workload(1).config().clone()
+    };
+    let w = Workload::new(&config, 7, 1).unwrap();
+    let schedule = Schedule::new(64, Pace::Unpaced).in_batches();
+    let mut rig = Rig::with_schedule(&w, MockTransport::stream(), schedule);
+    rig.timers();
+    // While the first items are stored a batch can be short: a get whose
+    // every pick is being set has nothing else to read.
+    for _ in 0..10 {
+        rig.answer();
+    }
+    for _ in 0..50 {
+        assert_eq!(rig.in_flight(), 64);
+        let writes = rig.conn.transport.writes;
+        rig.answer();
+        assert_eq!(rig.conn.transport.writes, writes + 1, "one write a batch");
+    }
+    rig.assert_clean();
+    rig.assert_accounted();
+}
