@@ -180,12 +180,14 @@ memtier_prefill() {
     fi
 }
 
-# memtier_cmd CONNS DEPTH SECONDS: into the array `cmd`, memtier's run of
-# memaslap's default workload (one thread, get:set 9:1, random keys among
-# those stored, 1 KiB values) against the running server's plaintext port;
-# add `-p PORT --tls ...` after it for TLS (the last -p counts).
+# memtier_cmd CONNS DEPTH SECONDS [PROTOCOL]: into the array `cmd`,
+# memtier's run of memaslap's default workload (one thread, get:set 9:1,
+# random keys among those stored, 1 KiB values) against the running
+# server's plaintext port, in PROTOCOL (memtier's -P, default
+# memcache_text); add `-p PORT --tls ...` after it for TLS (the last -p
+# counts).
 memtier_cmd() {
-    cmd=("$memtier" -s 127.0.0.1 -p "$port" -P memcache_text -t 1 -c "$1" --ratio=1:9
+    cmd=("$memtier" -s 127.0.0.1 -p "$port" -P "${4:-memcache_text}" -t 1 -c "$1" --ratio=1:9
         --key-pattern=R:R "${memtier_keys[@]}" -d 1024 --pipeline="$2" --test-time="$3"
         --hide-histogram)
 }

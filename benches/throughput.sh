@@ -18,11 +18,16 @@
 # alternate ours and the floor, each against a fresh memcached.
 #
 # Usage: benches/throughput.sh [--runs N] [--time SECONDS] [--conns N]
-#                              [--depths LIST] [--no-build]
+#                              [--depths LIST] [--protocol P] [--no-build]
 #   --runs N       runs of each (default 3)
 #   --time S       seconds per run (default 5)
 #   --conns N      connections of each client (default 32)
 #   --depths L     comma-separated depths (default 1,16,64)
+#   --protocol P   text (default), binary or meta; the floor and memtier
+#                  have no meta protocol and sit that one out. Pipelined,
+#                  memcached writes each text reply on its own and a batch
+#                  of binary or meta replies at once: the protocol changes
+#                  what a client core drives several times over.
 #   --no-build     use target/release/memaslap and floor as they are
 # Environment: SERVER_CPU (default 0), CLIENT_CPU (default 1),
 # SERVER_THREADS (default 2), MEMTIER (memtier_benchmark's path).
@@ -33,6 +38,7 @@ runs=3
 seconds=5
 conns=32
 depths="1,16,64"
+protocol=text
 build=1
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -40,11 +46,18 @@ while [ $# -gt 0 ]; do
         --time) seconds="$2"; shift 2 ;;
         --conns) conns="$2"; shift 2 ;;
         --depths) depths="$2"; shift 2 ;;
+        --protocol) protocol="$2"; shift 2 ;;
         --no-build) build=0; shift ;;
-        -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
 done
+case "$protocol" in
+    text) ours_protocol=ascii; floor_protocol=(); memtier_protocol=memcache_text ;;
+    binary) ours_protocol=binary; floor_protocol=(--binary); memtier_protocol=memcache_binary ;;
+    meta) ours_protocol=meta; floor_protocol=(); memtier_protocol="" ;;
+    *) echo "--protocol: $protocol is not one of text, binary, meta" >&2; exit 2 ;;
+esac
 server_cpu="${SERVER_CPU:-0}"
 client_cpu="${CLIENT_CPU:-1}"
 server_threads="${SERVER_THREADS:-2}"
@@ -57,8 +70,9 @@ fi
 ours="$PWD/target/release/memaslap"
 floor_bin="$PWD/target/release/floor"
 find_memtier
-clients=(ours floor)
-[ -n "$memtier" ] && clients+=(memtier)
+clients=(ours)
+[ "$protocol" = meta ] || clients+=(floor)
+[ -n "$memtier" ] && [ -n "$memtier_protocol" ] && clients+=(memtier)
 
 make_work
 
@@ -67,11 +81,13 @@ run_one() {
     local client="$1" depth="$2" cmd meter before after start end
     start_server 4096
     case "$client" in
-        ours) cmd=("$ours" -s "127.0.0.1:$port" -T 1 -c "$conns" -t "${seconds}s" --depth "$depth") ;;
-        floor) cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds" --depth "$depth") ;;
+        ours) cmd=("$ours" -s "127.0.0.1:$port" -T 1 -c "$conns" -t "${seconds}s" --depth "$depth"
+            --protocol "$ours_protocol") ;;
+        floor) cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds" --depth "$depth"
+            "${floor_protocol[@]}") ;;
         memtier)
             memtier_prefill
-            memtier_cmd "$conns" "$depth" "$seconds"
+            memtier_cmd "$conns" "$depth" "$seconds" "$memtier_protocol"
             ;;
     esac
     read -r -a meter <<<"$(cpu_meter "$work/cpu")"
@@ -96,7 +112,7 @@ run_one() {
 echo "memaslap-rs: $("$ours" --version)"
 [ -n "$memtier" ] && echo "memtier_benchmark: $("$memtier" --version 2>&1 | head -1)"
 echo "memcached $(memcached -V | cut -d' ' -f2) -t $server_threads on cpu $server_cpu (this machine's other core)," \
-    "client on cpu $client_cpu; -T 1 -c $conns -t ${seconds}s; CPU time: $clock; $runs runs each, alternating"
+    "client on cpu $client_cpu; -T 1 -c $conns -t ${seconds}s, $protocol protocol; CPU time: $clock; $runs runs each, alternating"
 printf '%-6s %-7s %12s %12s %10s %9s %12s\n' depth client ops/s "min-max" us/op cpu_use ops/cpu_s
 IFS=',' read -r -a wanted <<<"$depths"
 for depth in "${wanted[@]}"; do
