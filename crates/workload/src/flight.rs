@@ -45,14 +45,14 @@ impl Flights {
     /// Room for `depth` tasks (1..=[`MAX_DEPTH`]) of up to `division` keys.
     pub fn new(depth: usize, division: usize) -> Flights {
         let depth = depth.clamp(1, MAX_DEPTH);
+        let batched = division > 1;
+        // A one-key get keeps its key in its record: no batch is made.
+        let room = if batched { division } else { 0 };
         Flights {
             records: vec![Record::Free; depth].into_boxed_slice(),
-            // A one-key get keeps its key in its record: no batch is made.
-            batches: (0..depth)
-                .map(|_| Vec::with_capacity(if division > 1 { division } else { 0 }))
-                .collect(),
+            batches: (0..depth).map(|_| Vec::with_capacity(room)).collect(),
             free: (0..depth as u16).rev().collect(),
-            batched: division > 1,
+            batched,
         }
     }
 

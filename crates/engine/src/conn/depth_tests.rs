@@ -7,6 +7,15 @@ use super::tests::{Rig, workload};
 use crate::schedule::{Pace, Schedule};
 use memaslap_workload::{Workload, WorkloadConfig};
 
+/// The tests' workload with a window of `window` items, for one connection.
+fn windowed(window: usize) -> Workload {
+    let config = WorkloadConfig {
+        window,
+        ..workload(1).config().clone()
+    };
+    Workload::new(&config, 7, 1).unwrap()
+}
+
 #[test]
 fn at_depth_requests_go_out_together_and_refill_at_half() {
     let w = workload(1);
@@ -62,11 +71,7 @@ fn in_batches_the_whole_depth_goes_out_when_all_is_answered() {
 
 #[test]
 fn a_depth_above_one_write_is_filled_whole() {
-    let config = WorkloadConfig {
-        window: 1024,
-        ..workload(1).config().clone()
-    };
-    let w = Workload::new(&config, 7, 1).unwrap();
+    let w = windowed(1024);
     let depth = 2 * crate::exchange::MAX_BATCH + 8;
     let mut rig = Rig::with_depth(&w, MockTransport::stream(), depth);
     rig.timers();
@@ -90,11 +95,7 @@ fn a_depth_above_one_write_is_filled_whole() {
 fn a_batch_goes_out_in_one_write_though_a_get_picks_an_item_being_set() {
     // A window filling as the run goes: the item a set of the batch is
     // storing is the newest, often among a later get's picks.
-    let config = WorkloadConfig {
-        window: 256,
-        ..workload(1).config().clone()
-    };
-    let w = Workload::new(&config, 7, 1).unwrap();
+    let w = windowed(256);
     let schedule = Schedule::new(64, Pace::Unpaced).in_batches();
     let mut rig = Rig::with_schedule(&w, MockTransport::stream(), schedule);
     rig.timers();
