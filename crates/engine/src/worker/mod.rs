@@ -8,7 +8,7 @@ use crate::inbuf::RecvArea;
 use crate::outage::{Sighting, Sightings};
 use crate::rejection::Rejections;
 use crate::stats::Stats;
-use memaslap_transport::{Event, HUB_BATCH, Ready, TransportError, TransportEvent, UdpHub};
+use memaslap_transport::{Ready, TransportEvent, UdpHub};
 use polling::Poller;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -24,7 +24,7 @@ mod udp;
 use crate::schedule::{OpenLoop, Wake, WakeMargin};
 use open::Dispatch;
 use replay::Replay;
-use udp::{Flushed, MAX_REFUSALS, SharedSocket};
+use udp::SharedSocket;
 
 /// The longest the worker sleeps in one wait, so that a stop request is
 /// seen promptly.
@@ -178,28 +178,11 @@ impl<'w> Worker<'w> {
         id: usize,
     ) {
         let mut ready = Ready::with_capacity(READY_CAPACITY);
-        self.record_from = timing.record_from;
-        if self.keeps_time() {
-            memaslap_transport::precise_timers();
-        }
-        for conn in &mut self.conns {
-            conn.start_clock(timing.start);
-        }
+        let mut woke = self.start(&timing);
         let mut next_report = timing.start + timing.interval;
         let mut report_index = 0;
         let mut stopping_at: Option<Instant> = None;
         let mut margin = WakeMargin::new(self.wake);
-        // Start every connection that can start at once (UDP needs no
-        // connect) and schedule the others' connect timeouts.
-        let now = Instant::now();
-        self.without_work = self.conns.iter().filter(|c| !c.has_work()).count();
-        for i in 0..self.conns.len() {
-            self.with_conn(i, true, |conn, ctx| conn.handle_timeout(now, ctx));
-        }
-        // The open loop starts now if a connection can already send.
-        self.dispatch(now, now, true);
-        self.feed(now, true);
-        let mut woke = now;
         loop {
             // The closed loop's timers (reports, the stop, timeouts) are
             // not finer than a pass: the time after the last wait serves,
@@ -210,24 +193,16 @@ impl<'w> Worker<'w> {
             } else {
                 woke
             };
-            if stopping_at.is_none()
-                && (stop.load(Ordering::Relaxed)
-                    || timing.stop_at.is_some_and(|t| now >= t)
-                    || self.without_work >= self.conns.len())
-            {
+            if stopping_at.is_none() && self.should_stop(now, &timing, stop) {
                 stopping_at = Some(now);
                 self.close_backlog();
                 self.close_queues();
             }
             let issuing = stopping_at.is_none();
-            if let Some(since) = stopping_at {
-                if !self.conns.iter().any(Conn::is_busy) {
-                    break;
-                }
-                if now >= since + timing.drain {
-                    self.expire_all(now);
-                    break;
-                }
+            if let Some(since) = stopping_at
+                && self.drained(now, since + timing.drain)
+            {
+                break;
             }
             // Everything queued during the last pass goes out together.
             self.flush_udp(now, issuing);
@@ -236,16 +211,7 @@ impl<'w> Worker<'w> {
                 self.snapshot(report_index, tx, id);
                 next_report += timing.interval;
             }
-            let mut wake = next_report.min(now + MAX_WAIT);
-            if let Some(t) = timing.stop_at.filter(|_| issuing) {
-                wake = wake.min(t);
-            }
-            if let Some(since) = stopping_at {
-                wake = wake.min(since + timing.drain);
-            }
-            if let Some(Reverse((t, _))) = self.timers.peek() {
-                wake = wake.min(*t);
-            }
+            let mut wake = self.wake_at(now, next_report, &timing, stopping_at);
             // The open loop wakes early and polls until its next request is
             // due: a sleep ends late by the time the thread takes to run.
             let early = self
@@ -263,25 +229,97 @@ impl<'w> Worker<'w> {
             if early == Some(wake) && !timeout.is_zero() && now >= wake {
                 margin.observe(now - wake);
             }
-            self.run_timers(now, issuing);
-            // No request falls due after issuing stops.
-            let due_by = timing.stop_at.map_or(now, |t| now.min(t));
-            self.dispatch(now, due_by, issuing);
-            self.feed(now, issuing);
-            if self
-                .warmup
-                .as_ref()
-                .is_some_and(|g| g.load(Ordering::Acquire) == 0)
-            {
-                // Every window is stored: wake the connections that waited.
-                self.warmup = None;
-                for i in 0..self.conns.len() {
-                    self.with_conn(i, issuing, |conn, ctx| conn.handle_timeout(now, ctx));
-                }
-            }
+            self.after_wait(now, &timing, issuing);
             self.flush_reports(tx, id);
         }
         self.finish(tx, id);
+    }
+
+    /// Starts the clocks and every connection that can start at once (UDP
+    /// needs no connect), schedules the others' connect timeouts and lets
+    /// the first requests go; returns when.
+    fn start(&mut self, timing: &Timing) -> Instant {
+        self.record_from = timing.record_from;
+        if self.keeps_time() {
+            memaslap_transport::precise_timers();
+        }
+        for conn in &mut self.conns {
+            conn.start_clock(timing.start);
+        }
+        let now = Instant::now();
+        self.without_work = self.conns.iter().filter(|c| !c.has_work()).count();
+        for i in 0..self.conns.len() {
+            self.with_conn(i, true, |conn, ctx| conn.handle_timeout(now, ctx));
+        }
+        // The open loop starts now if a connection can already send.
+        self.dispatch(now, now, true);
+        self.feed(now, true);
+        now
+    }
+
+    /// Whether issuing stops at `now`: asked to, timed out, or no
+    /// connection has work left.
+    fn should_stop(&self, now: Instant, timing: &Timing, stop: &AtomicBool) -> bool {
+        stop.load(Ordering::Relaxed)
+            || timing.stop_at.is_some_and(|t| now >= t)
+            || self.without_work >= self.conns.len()
+    }
+
+    /// Once issuing stopped: whether the run is over, every reply in or
+    /// `deadline` passed (what is still in flight then ends as a timeout).
+    fn drained(&mut self, now: Instant, deadline: Instant) -> bool {
+        if !self.conns.iter().any(Conn::is_busy) {
+            return true;
+        }
+        if now >= deadline {
+            self.expire_all(now);
+            return true;
+        }
+        false
+    }
+
+    /// The latest the next wait may end: the next report, the stop, the
+    /// drain's end or the earliest timer, and never later than
+    /// [`MAX_WAIT`] from `now`.
+    fn wake_at(
+        &self,
+        now: Instant,
+        next_report: Instant,
+        timing: &Timing,
+        stopping_at: Option<Instant>,
+    ) -> Instant {
+        let mut wake = next_report.min(now + MAX_WAIT);
+        if let Some(t) = timing.stop_at.filter(|_| stopping_at.is_none()) {
+            wake = wake.min(t);
+        }
+        if let Some(since) = stopping_at {
+            wake = wake.min(since + timing.drain);
+        }
+        if let Some(Reverse((t, _))) = self.timers.peek() {
+            wake = wake.min(*t);
+        }
+        wake
+    }
+
+    /// What follows a wait at `now`: due timers, the open loop's due
+    /// requests, the trace's, and the connections a finished warm-up frees.
+    fn after_wait(&mut self, now: Instant, timing: &Timing, issuing: bool) {
+        self.run_timers(now, issuing);
+        // No request falls due after issuing stops.
+        let due_by = timing.stop_at.map_or(now, |t| now.min(t));
+        self.dispatch(now, due_by, issuing);
+        self.feed(now, issuing);
+        if self
+            .warmup
+            .as_ref()
+            .is_some_and(|g| g.load(Ordering::Acquire) == 0)
+        {
+            // Every window is stored: wake the connections that waited.
+            self.warmup = None;
+            for i in 0..self.conns.len() {
+                self.with_conn(i, issuing, |conn, ctx| conn.handle_timeout(now, ctx));
+            }
+        }
     }
 
     /// Waits up to `timeout` and handles what happened; returns the time
@@ -459,76 +497,5 @@ impl<'w> Worker<'w> {
                 rejections,
             },
         ));
-    }
-}
-
-impl Worker<'_> {
-    /// Sends every datagram the connections queued; a refused one fails
-    /// its request. Datagrams the socket cannot take now wait for the
-    /// next pass (the socket's writable event ends the wait).
-    fn flush_udp(&mut self, now: Instant, issuing: bool) {
-        for _ in 0..MAX_REFUSALS {
-            let Some(udp) = &mut self.udp else {
-                return;
-            };
-            match udp.flush(&mut self.conns, now) {
-                Flushed::Done => return,
-                Flushed::Refused(i, error) => self.refuse(i, error, now, issuing),
-            }
-        }
-    }
-
-    /// Receives every datagram waiting on the shared socket and drives
-    /// each connection whose response is complete; the first receive waits
-    /// when `wait` is set. Returns the time after the last receive that
-    /// waited (else `now`).
-    fn receive_udp(&mut self, mut now: Instant, issuing: bool, mut wait: bool) -> Instant {
-        let Some(key) = self.udp.as_ref().map(SharedSocket::key) else {
-            return now;
-        };
-        let event = Event::readable(key);
-        let mut refusals = 0;
-        while let Some(udp) = &mut self.udp {
-            let result = udp.receive(wait);
-            if wait {
-                now = Instant::now();
-                wait = false;
-            }
-            let received = match result {
-                Ok(received) => received,
-                Err(error) => {
-                    if let Some(i) = udp.refused(&mut self.conns, &error, now) {
-                        self.refuse(i, error, now, issuing);
-                    }
-                    refusals += 1;
-                    if refusals >= MAX_REFUSALS {
-                        break;
-                    }
-                    continue;
-                }
-            };
-            for index in 0..received {
-                let complete = self
-                    .udp
-                    .as_mut()
-                    .and_then(|udp| udp.deliver(index, &mut self.conns));
-                if let Some(slot) = complete {
-                    self.with_conn(slot, issuing, |conn, ctx| {
-                        conn.handle_event(&event, now, ctx)
-                    });
-                }
-            }
-            if received < HUB_BATCH {
-                break;
-            }
-        }
-        now
-    }
-
-    /// Connection `index`'s request takes a refusal of the shared socket.
-    fn refuse(&mut self, index: usize, error: TransportError, now: Instant, issuing: bool) {
-        self.with_conn(index, issuing, |conn, ctx| {
-            conn.datagram_refused(error, now, ctx)
-        });
     }
 }

@@ -9,10 +9,11 @@
 //! settle alone (a refusal that fails a request, a response that is
 //! complete) it returns to the worker, which drives the connection.
 
+use super::Worker;
 use crate::conn::Conn;
 use crate::stats::Stats;
 use memaslap_transport::{
-    HUB_BATCH, HUB_WAIT, HubCounters, SharedUdp, Transport, TransportError, UdpHub,
+    Event, HUB_BATCH, HUB_WAIT, HubCounters, SharedUdp, Transport, TransportError, UdpHub,
 };
 use std::time::{Duration, Instant};
 
@@ -196,5 +197,82 @@ impl SharedSocket {
         let now = self.hub.counters();
         stats.counters.packet_foreign += now.foreign.saturating_sub(self.seen.foreign);
         self.seen = now;
+    }
+}
+/// The worker's side: sending what the connections queued and handing
+/// out what came in.
+impl Worker<'_> {
+    /// Sends every datagram the connections queued; a refused one fails
+    /// its request. Datagrams the socket cannot take now wait for the
+    /// next pass (the socket's writable event ends the wait).
+    pub(super) fn flush_udp(&mut self, now: Instant, issuing: bool) {
+        for _ in 0..MAX_REFUSALS {
+            let Some(udp) = &mut self.udp else {
+                return;
+            };
+            match udp.flush(&mut self.conns, now) {
+                Flushed::Done => return,
+                Flushed::Refused(i, error) => self.refuse(i, error, now, issuing),
+            }
+        }
+    }
+
+    /// Receives every datagram waiting on the shared socket and drives
+    /// each connection whose response is complete; the first receive waits
+    /// when `wait` is set. Returns the time after the last receive that
+    /// waited (else `now`).
+    pub(super) fn receive_udp(
+        &mut self,
+        mut now: Instant,
+        issuing: bool,
+        mut wait: bool,
+    ) -> Instant {
+        let Some(key) = self.udp.as_ref().map(SharedSocket::key) else {
+            return now;
+        };
+        let event = Event::readable(key);
+        let mut refusals = 0;
+        while let Some(udp) = &mut self.udp {
+            let result = udp.receive(wait);
+            if wait {
+                now = Instant::now();
+                wait = false;
+            }
+            let received = match result {
+                Ok(received) => received,
+                Err(error) => {
+                    if let Some(i) = udp.refused(&mut self.conns, &error, now) {
+                        self.refuse(i, error, now, issuing);
+                    }
+                    refusals += 1;
+                    if refusals >= MAX_REFUSALS {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            for index in 0..received {
+                let complete = self
+                    .udp
+                    .as_mut()
+                    .and_then(|udp| udp.deliver(index, &mut self.conns));
+                if let Some(slot) = complete {
+                    self.with_conn(slot, issuing, |conn, ctx| {
+                        conn.handle_event(&event, now, ctx)
+                    });
+                }
+            }
+            if received < HUB_BATCH {
+                break;
+            }
+        }
+        now
+    }
+
+    /// Connection `index`'s request takes a refusal of the shared socket.
+    fn refuse(&mut self, index: usize, error: TransportError, now: Instant, issuing: bool) {
+        self.with_conn(index, issuing, |conn, ctx| {
+            conn.datagram_refused(error, now, ctx)
+        });
     }
 }
