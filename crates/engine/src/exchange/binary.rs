@@ -224,12 +224,7 @@ fn receive(
                 if opcode != key_opcode(op) || response.opaque() != tag {
                     return Err(Desync);
                 }
-                let (answer, blame) = match response.status() {
-                    Ok(Status::NoError) => (Answer::Hit, None),
-                    Ok(Status::KeyNotFound) => (Answer::Miss, None),
-                    _ => (Answer::Miss, Some(status_blame(&response))),
-                };
-                return Ok((consumed, ctx.finish_key(answer, blame)));
+                return Ok((consumed, key_reply(&response, ctx)));
             }
             Pending::Get {
                 keys: 1, retrieve, ..
@@ -257,26 +252,50 @@ fn receive(
                     return Err(Desync);
                 }
                 let index = (opaque & INDEX_MASK) as usize;
-                match opcode {
-                    Opcode::Noop if index == keys => {
-                        return Ok((consumed, ctx.finish_get(keys, blame)));
-                    }
-                    each if each == get_opcodes(retrieve).1 && index < keys => {
-                        if let Some(data) = response.value_if_hit() {
-                            let asked = ctx.is_key(index, response.key).then_some(index);
-                            hit(ctx, asked, &response, retrieve, data);
-                        } else if !response.is_miss() {
-                            pending = Pending::Get {
-                                keys,
-                                blame: blame.or(Some(status_blame(&response))),
-                                retrieve,
-                            };
-                        }
-                    }
-                    _ => return Err(Desync),
+                if opcode == Opcode::Noop && index == keys {
+                    return Ok((consumed, ctx.finish_get(keys, blame)));
+                }
+                if opcode != get_opcodes(retrieve).1 || index >= keys {
+                    return Err(Desync);
+                }
+                if let Some(error) = batch_value(&response, index, retrieve, ctx) {
+                    pending = Pending::Get {
+                        keys,
+                        blame: blame.or(Some(error)),
+                        retrieve,
+                    };
                 }
             }
         }
+    }
+}
+
+/// The reply to a key command (delete, incr, decr, touch).
+fn key_reply(response: &Response<'_>, ctx: &mut Results<'_, '_>) -> State {
+    let (answer, blame) = match response.status() {
+        Ok(Status::NoError) => (Answer::Hit, None),
+        Ok(Status::KeyNotFound) => (Answer::Miss, None),
+        _ => (Answer::Miss, Some(status_blame(response))),
+    };
+    ctx.finish_key(answer, blame)
+}
+
+/// The reply for key `index` of a batch of quiet gets: a value, a miss, or
+/// an error, whose blame is returned (the batch still ends with its no-op).
+fn batch_value(
+    response: &Response<'_>,
+    index: usize,
+    retrieve: Retrieve,
+    ctx: &mut Results<'_, '_>,
+) -> Option<Blame> {
+    if let Some(data) = response.value_if_hit() {
+        let asked = ctx.is_key(index, response.key).then_some(index);
+        hit(ctx, asked, response, retrieve, data);
+        None
+    } else if response.is_miss() {
+        None
+    } else {
+        Some(status_blame(response))
     }
 }
 
