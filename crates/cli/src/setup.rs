@@ -54,36 +54,12 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     let mut workload = workload_config(options)?;
     let index_variable = std::env::var(crate::instance::INDEX_VARIABLE).ok();
     workload.instance = crate::instance::instance(options, index_variable)?;
-    let mut private = None;
-    let servers = match options
-        .servers
-        .clone()
-        .or(env_servers.filter(|s| !s.trim().is_empty()))
-    {
-        Some(list) => parse_servers(&list)?,
-        None => {
-            let server =
-                PrivateServer::start(options.threads, options.concurrency * options.conn_sock)
-                    .map_err(SetupError::Server)?;
-            let servers = vec![Server::from(server.addr())];
-            private = Some(server);
-            servers
-        }
-    };
+    let (servers, private) = servers(options, env_servers)?;
     let mut engine = EngineConfig::new(servers);
     engine.threads = options.threads;
     engine.concurrency = options.concurrency;
     engine.sockets_per_connection = options.conn_sock;
-    engine.protocol = match (options.protocol, options.binary) {
-        (Some(ProtocolName::Ascii | ProtocolName::Meta), true) => {
-            return Err(SetupError::Usage(
-                "-B is --protocol binary; it cannot be combined with another --protocol".into(),
-            ));
-        }
-        (Some(ProtocolName::Binary), _) | (None, true) => Protocol::Binary,
-        (Some(ProtocolName::Meta), false) => Protocol::Meta,
-        (Some(ProtocolName::Ascii), false) | (None, false) => Protocol::Ascii,
-    };
+    engine.protocol = protocol(options)?;
     engine.mode = match (options.facebook, options.udp) {
         (true, _) => Mode::Facebook,
         (false, true) => Mode::Udp,
@@ -97,27 +73,7 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     engine.reconnect = options.reconnect;
     engine.replicate_writes = options.rep_write;
     engine.rate = options.tps;
-    let rate = options.rate.or(options.scan.map(|scan| scan.from));
-    if rate.is_none()
-        && (options.arrival.is_some() || options.max_backlog.is_some() || options.wake.is_some())
-    {
-        return Err(SetupError::Usage(
-            "--arrival, --max-backlog and --wake shape the open loop: give --rate or --scan too"
-                .into(),
-        ));
-    }
-    engine.open_loop = rate.map(|rate| OpenLoopConfig {
-        rate,
-        arrival: match options.arrival {
-            Some(ArrivalName::Poisson) | None => ArrivalKind::Poisson,
-            Some(ArrivalName::Uniform) => ArrivalKind::Uniform,
-        },
-        max_backlog: options.max_backlog,
-        wake: match options.wake {
-            Some(WakeName::Sleep) | None => Wake::Sleep,
-            Some(WakeName::Spin) => Wake::Spin,
-        },
-    });
+    engine.open_loop = open_loop(options)?;
     engine.udp_timeout = options.udp_timeout;
     engine.tcp_timeout = options.tcp_timeout;
     engine.max_value = longest_value(&workload);
@@ -143,17 +99,7 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     // The JSON carries each interval's histograms, for `memaslap merge`.
     engine.save_intervals =
         options.json.is_some() || options.hdr_log.is_some() || options.report.is_some();
-    if let Some(at) = options.start_at
-        && let Err(past) = at.duration_since(std::time::SystemTime::now())
-        && past.duration() > START_SLACK
-    {
-        return Err(SetupError::Usage(
-            ConfigError::StartPast {
-                by: past.duration(),
-            }
-            .to_string(),
-        ));
-    }
+    check_start(options)?;
     engine
         .validate()
         .map_err(|e| SetupError::Usage(e.to_string()))?;
@@ -175,6 +121,80 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
         prefill: options.prefill,
         trace,
     })
+}
+
+/// The servers given (`-s`, else `$MEMCACHED_SERVERS`), or a memcached
+/// started for the run when none is.
+fn servers(
+    options: &Options,
+    env_servers: Option<String>,
+) -> Result<(Vec<Server>, Option<PrivateServer>), SetupError> {
+    let given = options
+        .servers
+        .clone()
+        .or(env_servers.filter(|s| !s.trim().is_empty()));
+    if let Some(list) = given {
+        return Ok((parse_servers(&list)?, None));
+    }
+    let server = PrivateServer::start(options.threads, options.concurrency * options.conn_sock)
+        .map_err(SetupError::Server)?;
+    Ok((vec![Server::from(server.addr())], Some(server)))
+}
+
+/// The protocol of `--protocol` and `-B`, which must agree.
+fn protocol(options: &Options) -> Result<Protocol, SetupError> {
+    Ok(match (options.protocol, options.binary) {
+        (Some(ProtocolName::Ascii | ProtocolName::Meta), true) => {
+            return Err(SetupError::Usage(
+                "-B is --protocol binary; it cannot be combined with another --protocol".into(),
+            ));
+        }
+        (Some(ProtocolName::Binary), _) | (None, true) => Protocol::Binary,
+        (Some(ProtocolName::Meta), false) => Protocol::Meta,
+        (Some(ProtocolName::Ascii), false) | (None, false) => Protocol::Ascii,
+    })
+}
+
+/// The open loop of `--rate` (or `--scan`'s first rate) and the flags that
+/// shape it, which mean nothing without one.
+fn open_loop(options: &Options) -> Result<Option<OpenLoopConfig>, SetupError> {
+    let rate = options.rate.or(options.scan.map(|scan| scan.from));
+    if rate.is_none()
+        && (options.arrival.is_some() || options.max_backlog.is_some() || options.wake.is_some())
+    {
+        return Err(SetupError::Usage(
+            "--arrival, --max-backlog and --wake shape the open loop: give --rate or --scan too"
+                .into(),
+        ));
+    }
+    Ok(rate.map(|rate| OpenLoopConfig {
+        rate,
+        arrival: match options.arrival {
+            Some(ArrivalName::Poisson) | None => ArrivalKind::Poisson,
+            Some(ArrivalName::Uniform) => ArrivalKind::Uniform,
+        },
+        max_backlog: options.max_backlog,
+        wake: match options.wake {
+            Some(WakeName::Sleep) | None => Wake::Sleep,
+            Some(WakeName::Spin) => Wake::Spin,
+        },
+    }))
+}
+
+/// `--start-at` may not be further in the past than [`START_SLACK`].
+fn check_start(options: &Options) -> Result<(), SetupError> {
+    if let Some(at) = options.start_at
+        && let Err(past) = at.duration_since(std::time::SystemTime::now())
+        && past.duration() > START_SLACK
+    {
+        return Err(SetupError::Usage(
+            ConfigError::StartPast {
+                by: past.duration(),
+            }
+            .to_string(),
+        ));
+    }
+    Ok(())
 }
 
 /// The workload from `-F` (or the built-in default) and the flags.

@@ -32,6 +32,66 @@ fn spectrum(latency: &Latency) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// One run's points per interval.
+#[derive(Default)]
+struct Intervals {
+    gets: Vec<(f64, f64)>,
+    sets: Vec<(f64, f64)>,
+    failed: Vec<(f64, f64)>,
+    /// Requests per second of each command, in the order first seen.
+    commands: Vec<(String, Vec<(f64, f64)>)>,
+    /// p50, p99, p99.9 and the maximum, in µs.
+    quantiles: [Vec<(f64, f64)>; 4],
+}
+
+impl Intervals {
+    fn of(run: &Run<'_>) -> Intervals {
+        let rows = run.doc["series"].as_array().cloned().unwrap_or_default();
+        // The last row may be a sliver (the drain): too short for a rate.
+        let interval = run.doc["config"]["stat_freq_s"].as_f64().unwrap_or(1.0);
+        let mut points = Intervals::default();
+        let mut before = 0.0;
+        for row in &rows {
+            let at = num(&row["elapsed_s"]);
+            let length = at - before;
+            before = at;
+            if length >= interval / 2.0 {
+                points.add(row, at, length);
+            }
+        }
+        points
+    }
+
+    /// Adds the interval `row`, `length` seconds long, ending at `at`.
+    fn add(&mut self, row: &Value, at: f64, length: f64) {
+        self.gets.push((at, num(&row["gets"]) / length));
+        self.sets.push((at, num(&row["sets"]) / length));
+        for (command, hdr) in row["hdr_v2"]["commands"].as_object().into_iter().flatten() {
+            let count = record(hdr).map_or(0, |l| l.count());
+            if !self.commands.iter().any(|(name, _)| name == command) {
+                self.commands.push((command.clone(), Vec::new()));
+            }
+            if let Some((_, points)) = self.commands.iter_mut().find(|(name, _)| name == command) {
+                points.push((at, count as f64 / length));
+            }
+        }
+        self.failed.push((at, num(&row["errors"])));
+        let mut total = record(&row["hdr_v2"]["get"]).unwrap_or_default();
+        if let Some(set) = record(&row["hdr_v2"]["set"]) {
+            total.merge(&set);
+        }
+        let p999 = total.quantile(0.999).as_secs_f64() * 1e6;
+        for (series, y) in self.quantiles.iter_mut().zip([
+            num(&row["p50_us"]),
+            num(&row["p99_us"]),
+            p999,
+            num(&row["max_us"]),
+        ]) {
+            series.push((at, y));
+        }
+    }
+}
+
 /// Throughput, errors and latency per interval.
 pub(super) fn over_time(runs: &[Run<'_>]) -> Vec<Chart> {
     let mut rate = Vec::new();
@@ -39,48 +99,13 @@ pub(super) fn over_time(runs: &[Run<'_>]) -> Vec<Chart> {
     let mut latency = Vec::new();
     let mut shaded = Vec::new();
     for run in runs {
-        let rows = run.doc["series"].as_array().cloned().unwrap_or_default();
-        // The last row may be a sliver (the drain): too short for a rate.
-        let interval = run.doc["config"]["stat_freq_s"].as_f64().unwrap_or(1.0);
-        let mut gets = Vec::new();
-        let mut sets = Vec::new();
-        let mut failed = Vec::new();
-        let mut commands: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
-        let mut quantiles: [Vec<(f64, f64)>; 4] = Default::default();
-        let mut before = 0.0;
-        for row in &rows {
-            let at = num(&row["elapsed_s"]);
-            let length = at - before;
-            before = at;
-            if length < interval / 2.0 {
-                continue;
-            }
-            gets.push((at, num(&row["gets"]) / length));
-            sets.push((at, num(&row["sets"]) / length));
-            for (command, hdr) in row["hdr_v2"]["commands"].as_object().into_iter().flatten() {
-                let count = record(hdr).map_or(0, |l| l.count());
-                if !commands.iter().any(|(name, _)| name == command) {
-                    commands.push((command.clone(), Vec::new()));
-                }
-                if let Some((_, points)) = commands.iter_mut().find(|(name, _)| name == command) {
-                    points.push((at, count as f64 / length));
-                }
-            }
-            failed.push((at, num(&row["errors"])));
-            let mut total = record(&row["hdr_v2"]["get"]).unwrap_or_default();
-            if let Some(set) = record(&row["hdr_v2"]["set"]) {
-                total.merge(&set);
-            }
-            let p999 = total.quantile(0.999).as_secs_f64() * 1e6;
-            for (series, y) in quantiles.iter_mut().zip([
-                num(&row["p50_us"]),
-                num(&row["p99_us"]),
-                p999,
-                num(&row["max_us"]),
-            ]) {
-                series.push((at, y));
-            }
-        }
+        let Intervals {
+            gets,
+            sets,
+            failed,
+            commands,
+            quantiles,
+        } = Intervals::of(run);
         let name = |what: &str| {
             if runs.len() > 1 {
                 format!("{} {what}", run.name)

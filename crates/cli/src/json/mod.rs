@@ -11,6 +11,7 @@ use memaslap_engine::{OpenLoopConfig, Stats};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
+pub mod config;
 mod counters;
 mod latency;
 pub use counters::{CountersJson, ErrorsJson};
