@@ -6,11 +6,16 @@
 //! handful of replies pays them on every wait. Sockets stay registered
 //! through `polling` (which keeps the poller key as the epoll event's data
 //! and never arms its own timerfd or notifier unless its `wait` or `notify`
-//! is called); [`wait`] waits on the same epoll instance with one
-//! `epoll_pwait2` call, whose timeout has nanosecond resolution, so paced
-//! runs keep their precision. Kernels older than 5.11 fall back to
-//! `epoll_wait` with the timeout rounded up to a millisecond. Other systems
-//! use `Poller::wait`.
+//! is called); [`wait`] waits on the same epoll instance with one system
+//! call. A wait of a millisecond or more is an `epoll_wait` for its whole
+//! milliseconds, which may end up to a millisecond early with no event;
+//! the wait for the rest, shorter than a millisecond, is an `epoll_pwait2`,
+//! whose timeout has nanosecond resolution, so paced runs keep their
+//! precision. (`epoll_wait` is the cheaper call: no timespec to copy in
+//! and convert, no signal mask to consider; a busy worker's waits end on
+//! events, not on their timeouts.) Kernels older than 5.11, which have no
+//! `epoll_pwait2`, wait every timeout rounded up to a millisecond. Other
+//! systems use `Poller::wait`.
 
 use std::io;
 use std::time::Duration;
@@ -112,7 +117,9 @@ pub fn precise_timers() {
 
 /// Waits until a socket registered in `poller` is ready or `timeout`
 /// passes (`None`: no limit), filling `ready`. Returns how many events came.
-/// An interrupted wait returns zero events.
+/// An interrupted wait returns zero events. A timeout of a millisecond or
+/// more may end up to a millisecond early, with no event: wait again for
+/// the rest (see the module's documentation).
 #[cfg(target_os = "linux")]
 pub fn wait(poller: &Poller, ready: &mut Ready, timeout: Option<Duration>) -> io::Result<usize> {
     use std::os::fd::{AsFd, AsRawFd};
@@ -126,24 +133,25 @@ pub fn wait(poller: &Poller, ready: &mut Ready, timeout: Option<Duration>) -> io
     let max = i32::try_from(ready.list.len()).unwrap_or(i32::MAX);
     let events = ready.list.as_mut_ptr();
     let mut n = -1;
-    if !NO_PWAIT2.load(Ordering::Relaxed) {
-        let spec = timeout.map(|t| libc::timespec {
-            tv_sec: libc::time_t::try_from(t.as_secs()).unwrap_or(libc::time_t::MAX),
+    // Under a millisecond, and not zero: only `epoll_pwait2` can wait it.
+    let fine = timeout.filter(|t| t.as_millis() == 0 && !t.is_zero());
+    if let Some(t) = fine
+        && !NO_PWAIT2.load(Ordering::Relaxed)
+    {
+        let spec = libc::timespec {
+            tv_sec: 0,
             tv_nsec: t.subsec_nanos().into(),
-        });
-        let spec_ptr = spec
-            .as_ref()
-            .map_or(std::ptr::null(), |s| s as *const libc::timespec);
+        };
         // SAFETY: `events` points to `max` writable `epoll_event`s owned by
-        // `ready`, `spec_ptr` is null or points to a live timespec, and no
-        // signal mask is passed.
+        // `ready`, the timeout points to a live timespec, and no signal
+        // mask is passed.
         let r = unsafe {
             libc::syscall(
                 libc::SYS_epoll_pwait2,
                 fd,
                 events,
                 max,
-                spec_ptr,
+                &spec as *const libc::timespec,
                 std::ptr::null::<libc::sigset_t>(),
                 0usize,
             )
@@ -153,11 +161,8 @@ pub fn wait(poller: &Poller, ready: &mut Ready, timeout: Option<Duration>) -> io
             NO_PWAIT2.store(true, Ordering::Relaxed);
         }
     }
-    if NO_PWAIT2.load(Ordering::Relaxed) {
-        let millis = timeout.map_or(-1, |t| {
-            let ms = t.as_nanos().div_ceil(1_000_000);
-            i32::try_from(ms).unwrap_or(i32::MAX)
-        });
+    if fine.is_none() || NO_PWAIT2.load(Ordering::Relaxed) {
+        let millis = timeout.map_or(-1, |t| epoll_millis(t, NO_PWAIT2.load(Ordering::Relaxed)));
         // SAFETY: `events` points to `max` writable `epoll_event`s owned by
         // `ready`.
         n = unsafe { libc::epoll_wait(fd, events, max, millis) };
@@ -176,6 +181,19 @@ pub fn wait(poller: &Poller, ready: &mut Ready, timeout: Option<Duration>) -> io
             }
         }
     }
+}
+
+/// `epoll_wait`'s timeout for `timeout`: its whole milliseconds (the rest
+/// is waited with `epoll_pwait2`), or rounded up when there is no
+/// `epoll_pwait2` (`round_up`).
+#[cfg(target_os = "linux")]
+fn epoll_millis(timeout: Duration, round_up: bool) -> i32 {
+    let ms = if round_up {
+        timeout.as_nanos().div_ceil(1_000_000)
+    } else {
+        timeout.as_millis()
+    };
+    i32::try_from(ms).unwrap_or(i32::MAX)
 }
 
 /// Waits until a socket registered in `poller` is ready or `timeout`
@@ -259,6 +277,44 @@ mod tests {
         poller.notify().unwrap();
         wait(&poller, &mut ready, Some(Duration::from_secs(10))).unwrap();
         assert_eq!(ready.iter().count(), 0);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn whole_milliseconds_go_to_epoll_wait_and_the_rest_is_left() {
+        assert_eq!(epoll_millis(Duration::from_micros(2_999), false), 2);
+        assert_eq!(epoll_millis(Duration::from_micros(2_999), true), 3);
+        assert_eq!(epoll_millis(Duration::from_millis(7), false), 7);
+        assert_eq!(epoll_millis(Duration::from_nanos(1), true), 1);
+        assert_eq!(epoll_millis(Duration::from_secs(u64::MAX), false), i32::MAX);
+    }
+
+    /// However a timeout is split between the two calls, waiting again
+    /// for the rest after a wait that ended without an event reaches the
+    /// deadline in a few waits: a rest under a millisecond is slept, not
+    /// polled.
+    #[test]
+    fn waiting_again_for_the_rest_reaches_the_deadline() {
+        let poller = Poller::new().unwrap();
+        let mut ready = Ready::with_capacity(4);
+        for timeout in [
+            Duration::from_micros(300),
+            Duration::from_micros(1_700),
+            Duration::from_millis(3),
+        ] {
+            let deadline = std::time::Instant::now() + timeout;
+            let mut waits = 0;
+            loop {
+                let now = std::time::Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                assert_eq!(wait(&poller, &mut ready, Some(deadline - now)).unwrap(), 0);
+                waits += 1;
+                assert!(waits <= 64, "{timeout:?}: {waits} waits");
+            }
+            assert!(waits >= 1);
+        }
     }
 
     #[cfg(target_os = "linux")]
