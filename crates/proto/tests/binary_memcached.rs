@@ -2,170 +2,17 @@
 //! misses, quiet variants, pipelining and a large value.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod binary_conn;
 mod support;
 
-use std::io::{IoSlice, Read, Write};
-use std::net::TcpStream;
+use std::io::{Read, Write};
 
+use binary_conn::Conn;
 use memaslap_proto::binary::{
-    Opcode, Parser, Response, Status, encode_append, encode_counter, encode_delete, encode_flush,
-    encode_gat, encode_get, encode_noop, encode_quit, encode_stat, encode_store, encode_touch,
-    encode_verbosity, encode_version,
+    Opcode, Status, encode_append, encode_counter, encode_delete, encode_flush, encode_gat,
+    encode_get, encode_noop, encode_quit, encode_store, encode_touch, encode_verbosity,
+    encode_version,
 };
-
-/// A response copied out of the receive buffer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Reply {
-    opcode: Opcode,
-    status: Status,
-    opaque: u32,
-    cas: u64,
-    key: Vec<u8>,
-    flags: Option<u32>,
-    counter: Option<u64>,
-    hit: Option<Vec<u8>>,
-    message: Option<Vec<u8>>,
-}
-
-impl Reply {
-    fn from(r: &Response<'_>) -> Reply {
-        Reply {
-            opcode: r.opcode().unwrap(),
-            status: r.status().unwrap(),
-            opaque: r.opaque(),
-            cas: r.cas(),
-            key: r.key.to_vec(),
-            flags: r.flags(),
-            counter: r.counter(),
-            hit: r.value_if_hit().map(<[u8]>::to_vec),
-            message: r.error_message().map(<[u8]>::to_vec),
-        }
-    }
-
-    fn ok(self) -> Reply {
-        assert_eq!(self.status, Status::NoError, "{self:?}");
-        self
-    }
-}
-
-/// A blocking connection: requests out, responses parsed as they arrive.
-struct Conn {
-    stream: TcpStream,
-    received: Vec<u8>,
-    parser: Parser,
-    out: Vec<u8>,
-}
-
-impl Conn {
-    fn new(server: &support::Memcached) -> Conn {
-        Conn {
-            stream: server.connect(),
-            received: Vec::new(),
-            parser: Parser::default(),
-            out: Vec::new(),
-        }
-    }
-
-    /// Sends the encoded bytes in `self.out`, then `value` as its own slice.
-    fn flush_out(&mut self, value: &[u8]) {
-        let mut slices = [IoSlice::new(&self.out), IoSlice::new(value)];
-        let mut slices = &mut slices[..];
-        while !slices.is_empty() {
-            let n = self.stream.write_vectored(slices).unwrap();
-            assert!(n > 0, "memcached closed the connection");
-            IoSlice::advance_slices(&mut slices, n);
-        }
-        self.out.clear();
-    }
-
-    fn recv(&mut self) -> Reply {
-        loop {
-            if let Some((r, consumed)) = self.parser.parse(&self.received).unwrap() {
-                let reply = Reply::from(&r);
-                self.received.drain(..consumed);
-                return reply;
-            }
-            let mut chunk = [0u8; 64 * 1024];
-            let n = self.stream.read(&mut chunk).unwrap();
-            assert!(n > 0, "EOF while waiting for a response");
-            self.received.extend_from_slice(&chunk[..n]);
-        }
-    }
-
-    fn assert_eof(&mut self) {
-        assert!(self.received.is_empty(), "{:?}", self.received);
-        let mut byte = [0u8; 1];
-        assert_eq!(self.stream.read(&mut byte).unwrap(), 0);
-    }
-
-    fn set(&mut self, key: &[u8], value: &[u8], flags: u32) -> Reply {
-        self.store(Opcode::Set, key, value, flags, 0)
-    }
-
-    fn store(&mut self, opcode: Opcode, key: &[u8], value: &[u8], flags: u32, cas: u64) -> Reply {
-        encode_store(&mut self.out, opcode, key, flags, 0, value.len(), 0, cas).unwrap();
-        self.flush_out(value);
-        let reply = self.recv();
-        assert_eq!(reply.opcode, opcode);
-        reply
-    }
-
-    fn get(&mut self, opcode: Opcode, key: &[u8], opaque: u32) -> Reply {
-        encode_get(&mut self.out, opcode, key, opaque).unwrap();
-        self.flush_out(&[]);
-        self.recv()
-    }
-
-    fn noop(&mut self, opaque: u32) -> Reply {
-        encode_noop(&mut self.out, opaque);
-        self.flush_out(&[]);
-        self.recv()
-    }
-
-    /// Sends what is encoded, then a NOOP, and returns the replies up to and
-    /// including the NOOP's.
-    fn until_noop(&mut self) -> Vec<Reply> {
-        encode_noop(&mut self.out, u32::MAX);
-        self.flush_out(&[]);
-        let mut replies = Vec::new();
-        loop {
-            let reply = self.recv();
-            let done = reply.opcode == Opcode::Noop;
-            replies.push(reply);
-            if done {
-                return replies;
-            }
-        }
-    }
-
-    fn counter(
-        &mut self,
-        opcode: Opcode,
-        key: &[u8],
-        delta: u64,
-        initial: u64,
-        exptime: u32,
-    ) -> Reply {
-        encode_counter(&mut self.out, opcode, key, delta, initial, exptime, 0).unwrap();
-        self.flush_out(&[]);
-        self.recv()
-    }
-
-    fn stats(&mut self, group: Option<&[u8]>, opaque: u32) -> Vec<(Vec<u8>, Vec<u8>)> {
-        encode_stat(&mut self.out, group, opaque).unwrap();
-        self.flush_out(&[]);
-        let mut stats = Vec::new();
-        loop {
-            let reply = self.recv().ok();
-            assert_eq!((reply.opcode, reply.opaque), (Opcode::Stat, opaque));
-            if reply.key.is_empty() {
-                assert_eq!(reply.hit, Some(Vec::new()));
-                return stats;
-            }
-            stats.push((reply.key, reply.hit.unwrap()));
-        }
-    }
-}
 
 #[test]
 fn get_family_hits_and_misses() {
