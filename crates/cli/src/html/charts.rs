@@ -46,12 +46,12 @@ struct Intervals {
 
 impl Intervals {
     fn of(run: &Run<'_>) -> Intervals {
-        let rows = run.doc["series"].as_array().cloned().unwrap_or_default();
+        let rows = run.doc["series"].as_array().into_iter().flatten();
         // The last row may be a sliver (the drain): too short for a rate.
         let interval = run.doc["config"]["stat_freq_s"].as_f64().unwrap_or(1.0);
         let mut points = Intervals::default();
         let mut before = 0.0;
-        for row in &rows {
+        for row in rows {
             let at = num(&row["elapsed_s"]);
             let length = at - before;
             before = at;

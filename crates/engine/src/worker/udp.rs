@@ -199,6 +199,7 @@ impl SharedSocket {
         self.seen = now;
     }
 }
+
 /// The worker's side: sending what the connections queued and handing
 /// out what came in.
 impl Worker<'_> {
