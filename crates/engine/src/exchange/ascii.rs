@@ -81,7 +81,10 @@ impl Codec for Text {
         retrieve: Retrieve,
         _tag: u32,
     ) -> Result<(), Unencodable> {
-        retrieval(out, [key], retrieve)
+        match retrieve {
+            Retrieve::Get => ascii::encode_get_key(out, &key).map_err(|_| Unencodable),
+            _ => retrieval(out, [key], retrieve),
+        }
     }
 
     fn encode_key(

@@ -70,8 +70,8 @@ pub use error::{EncodeError, ParseError};
 pub use parser::{Limits, Parser};
 pub use request::{
     Storage, StorageCommand, encode_decr, encode_delete, encode_flush_all, encode_gat, encode_gats,
-    encode_get, encode_gets, encode_incr, encode_quit, encode_stats, encode_storage, encode_touch,
-    encode_verbosity, encode_version,
+    encode_get, encode_get_key, encode_gets, encode_incr, encode_quit, encode_stats,
+    encode_storage, encode_touch, encode_verbosity, encode_version,
 };
 pub use response::{Response, Value};
 

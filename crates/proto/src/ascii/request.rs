@@ -75,6 +75,30 @@ pub fn encode_get<K: WriteKey>(
     encode_retrieval(out, b"get", None, keys)
 }
 
+/// Encodes `get <key>\r\n` for one key: what [`encode_get`] writes for it,
+/// without the loop over keys — a load generator's most common request.
+///
+/// ```
+/// let mut out = Vec::new();
+/// memaslap_proto::ascii::encode_get_key(&mut out, b"user:42")?;
+/// assert_eq!(out, b"get user:42\r\n");
+/// assert!(memaslap_proto::ascii::encode_get_key(&mut out, b"a b").is_err());
+/// assert_eq!(out, b"get user:42\r\n");
+/// # Ok::<(), memaslap_proto::ascii::EncodeError>(())
+/// ```
+pub fn encode_get_key<K: WriteKey + ?Sized>(out: &mut Vec<u8>, key: &K) -> Result<(), EncodeError> {
+    let mark = out.len();
+    out.extend_from_slice(b"get ");
+    key.write_key(out);
+    let written = out.get(mark + 4..).unwrap_or_default();
+    if let Err(error) = check_written_text_key(key, written) {
+        out.truncate(mark);
+        return Err(error.into());
+    }
+    out.extend_from_slice(CRLF);
+    Ok(())
+}
+
 /// Encodes `gets <key>*\r\n`: like `get`, and each hit carries its cas unique.
 pub fn encode_gets<K: WriteKey>(
     out: &mut Vec<u8>,

@@ -273,3 +273,47 @@ fn stats_groups() {
     }
     assert_eq!(out, b"stats\r\nstats settings\r\n");
 }
+
+#[test]
+fn one_key_gets_are_written_and_checked_as_encode_get_does() {
+    let mut out = b"prefix".to_vec();
+    encode_get_key(&mut out, b"k1").unwrap();
+    encode_get_key(&mut out, &Pieces(b"ab", b"cd")).unwrap();
+    encode_get_key(&mut out, &Claimed(b"a b")).unwrap();
+    assert_eq!(out, b"prefixget k1\r\nget abcd\r\nget a b\r\n");
+    let mut out = b"prefix".to_vec();
+    let long = [b'x'; 251];
+    for (key, error) in [
+        (
+            &Pieces(b"a", b" b") as &dyn WriteKey,
+            KeyError::InvalidByte {
+                position: 1,
+                byte: b' ',
+            },
+        ),
+        (&Pieces(b"", b""), KeyError::Empty),
+        (&Claimed(b""), KeyError::Empty),
+        (&Claimed(&long), KeyError::TooLong { len: 251 }),
+        (
+            &Pieces(&long[..200], &long[..51]),
+            KeyError::TooLong { len: 251 },
+        ),
+    ] {
+        assert_eq!(encode_get_key(&mut out, key), Err(EncodeError::Key(error)));
+    }
+    assert_eq!(out, b"prefix");
+}
+
+proptest::proptest! {
+    #[test]
+    fn one_key_gets_equal_encode_get_of_one_key(
+        start in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..8),
+        key in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..260),
+    ) {
+        let (mut one, mut general) = (start.clone(), start);
+        let a = encode_get_key(&mut one, &key);
+        let b = encode_get(&mut general, [&key]);
+        proptest::prop_assert_eq!(a, b);
+        proptest::prop_assert_eq!(one, general);
+    }
+}
