@@ -6,7 +6,7 @@ use super::{Conn, Ctx, Phase};
 use crate::exchange::Kind;
 use crate::inbuf::InBuf;
 use memaslap_transport::Transport;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 impl<T: Transport> Conn<'_, T> {
     /// Reads and consumes replies until the socket has nothing more or no
@@ -111,6 +111,7 @@ impl<T: Transport> Conn<'_, T> {
     /// none are to be kept: the stream broke step and was reset.
     fn consume(&mut self, data: &[u8], now: Instant, ctx: &mut Ctx<'_>) -> Option<usize> {
         let mut used = 0;
+        let mut since = Since::new(now);
         loop {
             let kind = self.exchange.pending();
             let received = self.exchange.receive(
@@ -136,7 +137,7 @@ impl<T: Transport> Conn<'_, T> {
                 }
             }
             // The response time: from when the request was meant to go.
-            let latency = now.saturating_duration_since(done.intended);
+            let latency = since.of(done.intended);
             // The service time (from when it went), in open loop only.
             let service = || now.saturating_duration_since(done.started);
             let recorded = ctx.records(done.intended);
@@ -173,6 +174,50 @@ impl<T: Transport> Conn<'_, T> {
             }
             self.transport.finish();
             return Some(used);
+        }
+    }
+}
+
+/// Durations up to one instant, the last one kept: the requests of one
+/// write were begun at the same instant, so the replies of a read mostly
+/// take one subtraction between them.
+struct Since {
+    now: Instant,
+    last: Option<(Instant, Duration)>,
+}
+
+impl Since {
+    fn new(now: Instant) -> Since {
+        Since { now, last: None }
+    }
+
+    /// The time from `from` to now (zero when `from` is later).
+    #[inline]
+    fn of(&mut self, from: Instant) -> Duration {
+        match self.last {
+            Some((at, duration)) if at == from => duration,
+            _ => {
+                let duration = self.now.saturating_duration_since(from);
+                self.last = Some((from, duration));
+                duration
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Since;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn durations_since_are_those_of_each_instant() {
+        let t0 = Instant::now();
+        let now = t0 + Duration::from_micros(900);
+        let mut since = Since::new(now);
+        let from = [0, 0, 300, 300, 0, 1000, 1000, 300].map(|us| t0 + Duration::from_micros(us));
+        for at in from {
+            assert_eq!(since.of(at), now.saturating_duration_since(at));
         }
     }
 }

@@ -20,7 +20,17 @@ pub(super) enum Warmup {
 impl<T: Transport> Conn<'_, T> {
     /// Whether the connection must wait for the others to store their
     /// windows before its next request.
+    #[inline]
     pub(super) fn held_by_warmup(&mut self) -> bool {
+        match self.warmup {
+            Warmup::Off => false,
+            _ => self.held_by_gate(),
+        }
+    }
+
+    /// [`Conn::held_by_warmup`] while the warm-up is on.
+    #[inline(never)]
+    fn held_by_gate(&mut self) -> bool {
         match &self.warmup {
             Warmup::Off => false,
             Warmup::Storing(gate) => {
