@@ -144,7 +144,14 @@ fn receive(
         };
         consumed += used;
         match (pending, response) {
-            (Pending::Get { retrieve, .. }, Response::Value(value)) => {
+            (
+                Pending::Get {
+                    keys,
+                    blame,
+                    retrieve,
+                },
+                Response::Value(value),
+            ) => {
                 let index = ctx.position(value.key);
                 match (retrieve.wants_cas(), value.cas) {
                     (true, Some(cas)) => ctx.saw_cas(index, cas),
@@ -153,6 +160,11 @@ fn receive(
                     _ => return Err(Desync),
                 }
                 ctx.hit(index, value.data);
+                // The END after the last value, read here rather than by
+                // another pass through the parser.
+                if rest.get(used..).and_then(|r| r.first_chunk::<5>()) == Some(b"END\r\n") {
+                    return Ok((consumed + 5, ctx.finish_get(keys, blame)));
+                }
             }
             (Pending::Get { keys, blame, .. }, Response::End) => {
                 return Ok((consumed, ctx.finish_get(keys, blame)));

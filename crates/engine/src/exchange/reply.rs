@@ -113,28 +113,34 @@ impl Results<'_, '_> {
     /// answered is a miss; an error reply ends the get without judging the
     /// keys it did not answer.
     pub(super) fn finish_get(&mut self, keys: usize, blame: Option<Blame>) -> State {
-        match blame {
-            None => {
-                let mut misses = 0;
-                for index in 0..self.answered.len() {
-                    if self.answered.get(index) == Some(&false) {
-                        misses += 1;
-                        self.check(index, None);
-                    }
+        let Some(blame) = blame else {
+            let mut misses = 0;
+            for index in 0..self.answered.len() {
+                if self.answered.get(index) == Some(&false) {
+                    misses += 1;
+                    self.check(index, None);
                 }
-                self.counters.get_misses += misses;
-                let counts = self.counters.command(self.command);
-                counts.misses += misses;
-                counts.hits += (keys as u64).saturating_sub(misses);
             }
-            Some(blame) => self.blame(blame),
-        }
+            self.generator.finish_get(self.id);
+            let keys = keys as u64;
+            let c = &mut *self.counters;
+            c.get_misses += misses;
+            c.cmd_get += keys;
+            c.requests_completed += 1;
+            let counts = c.command(self.command);
+            counts.misses += misses;
+            counts.hits += keys.saturating_sub(misses);
+            counts.keys += keys;
+            counts.completed += 1;
+            return State::done(Kind::Get, false);
+        };
+        self.blame(blame);
         self.generator.finish_get(self.id);
-        if blame != Some(Blame::Client) {
+        if blame != Blame::Client {
             self.counters.cmd_get += keys as u64;
             self.counters.command(self.command).keys += keys as u64;
         }
-        self.end(Kind::Get, blame.is_some())
+        self.end(Kind::Get, true)
     }
 
     /// The set's reply is in. A refused request (`CLIENT_ERROR`) never

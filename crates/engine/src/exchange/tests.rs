@@ -253,6 +253,57 @@ fn ascii_garbage_is_a_desync() {
     );
 }
 
+/// Hands `reply`, then the start of another, over in one buffer: the
+/// request must end exactly at the reply's end.
+fn feed_whole(
+    exchange: &mut Exchange<'_>,
+    reply: &[u8],
+    generator: &mut AnySource<'_>,
+    counters: &mut Counters,
+) -> Done {
+    exchange.written();
+    let mut buf = reply.to_vec();
+    buf.extend_from_slice(b"VALUE next");
+    let received = exchange
+        .receive(&buf, generator, counters, Instant::now())
+        .unwrap();
+    assert_eq!(received.consumed, reply.len());
+    received.done.unwrap()
+}
+
+#[test]
+fn ascii_replies_read_whole_count_as_byte_by_byte() {
+    let w = workload(1);
+    let mut g = w.source(0).unwrap();
+    let mut c = Counters::default();
+    let mut x = Exchange::new(Protocol::Ascii, 1, 1 << 20);
+    let (key, value) = store_one(&mut x, &mut g, &mut c, b"STORED\r\n");
+    let hit = [value_reply(&key, &value), b"END\r\n".to_vec()].concat();
+    next_get(&mut x, &mut g);
+    assert!(!feed_whole(&mut x, &hit, &mut g, &mut c).failed);
+    assert_eq!((c.cmd_get, c.get_misses, c.verify_failed), (1, 0, 0));
+    let mut corrupt = value.clone();
+    corrupt[0] ^= 1;
+    next_get(&mut x, &mut g);
+    let reply = [value_reply(&key, &corrupt), b"END\r\n".to_vec()].concat();
+    feed_whole(&mut x, &reply, &mut g, &mut c);
+    assert_eq!((c.cmd_get, c.verify_failed), (2, 1));
+    next_get(&mut x, &mut g);
+    let reply = [
+        value_reply(b"someone-else-s-key", b"xyz"),
+        value_reply(&key, &value),
+        value_reply(&key, &value),
+        b"END\r\n".to_vec(),
+    ]
+    .concat();
+    feed_whole(&mut x, &reply, &mut g, &mut c);
+    assert_eq!((c.errors.protocol_error, c.verify_failed), (2, 1));
+    next_get(&mut x, &mut g);
+    feed_whole(&mut x, b"END\r\n", &mut g, &mut c);
+    assert_eq!((c.cmd_get, c.get_misses, c.verify_misses), (4, 1, 1));
+    assert_eq!((c.requests_completed, c.requests_failed), (5, 0));
+}
+
 #[test]
 fn ascii_multi_get_counts_each_key() {
     let w = workload(4);
