@@ -167,7 +167,9 @@ impl<'w> Exchange<'w> {
 
     /// Moves the failed checks kept since the last call into `out`.
     pub fn take_failures(&mut self, out: &mut Vec<VerifyFailure>) {
-        out.append(&mut self.failures);
+        if !self.failures.is_empty() {
+            out.append(&mut self.failures);
+        }
     }
 
     /// How many requests may be outstanding.
@@ -373,6 +375,7 @@ impl<'w> Exchange<'w> {
         Ok(())
     }
 
+    #[inline]
     fn push(&mut self, id: TaskId, pending: Pending, started: Instant) {
         self.outstanding.push_back(Request {
             id,
