@@ -73,6 +73,7 @@ impl Codec for Text {
         retrieval(out, keys.iter(), retrieve)
     }
 
+    #[inline]
     fn encode_get_one(
         &self,
         out: &mut Vec<u8>,
