@@ -414,6 +414,7 @@ impl<'w> Exchange<'w> {
     /// request is complete or more bytes are needed. Results go to
     /// `generator` (set outcomes, get verdicts) and `counters`. Call again
     /// with the rest while requests are outstanding.
+    #[inline]
     pub fn receive(
         &mut self,
         buf: &[u8],
