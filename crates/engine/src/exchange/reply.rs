@@ -73,6 +73,10 @@ impl Results<'_, '_> {
     /// The index of a returned key among the request's keys, looked for
     /// first after the last key answered (values come in the keys' order).
     pub(super) fn position(&self, key: &[u8]) -> Option<usize> {
+        if self.answered.len() == 1 {
+            // One key (the usual get): it or none.
+            return self.is_key(0, key).then_some(0);
+        }
         let start = self.answered.iter().rposition(|&a| a).map_or(0, |i| i + 1);
         self.generator.batch(self.id).position_from(key, start)
     }

@@ -268,9 +268,7 @@ impl<'w> Source<'w> for Generator<'w> {
     }
 
     fn finish_get(&mut self, id: TaskId) {
-        if let Some(Record::Get | Record::GetOne(_)) = self.flights.get(id) {
-            self.flights.release(id);
-        }
+        self.flights.release_get(id);
     }
 
     #[inline]
