@@ -64,6 +64,16 @@ fn ascii_encode_get(mut out: Vec<u8>) -> usize {
 }
 
 #[library_benchmark]
+#[bench::get_key(setup = out_buffer)]
+fn ascii_encode_get_key(mut out: Vec<u8>) -> usize {
+    for _ in 0..N {
+        out.clear();
+        ascii::encode_get_key(&mut out, black_box(KEY)).unwrap();
+    }
+    out.len()
+}
+
+#[library_benchmark]
 #[bench::set_header(setup = out_buffer)]
 fn ascii_encode_set(mut out: Vec<u8>) -> usize {
     for _ in 0..N {
@@ -186,7 +196,7 @@ fn meta_parse(reply: Vec<u8>) -> usize {
 
 library_benchmark_group!(
     name = proto;
-    benchmarks = ascii_encode_get, ascii_encode_set, binary_encode_get, meta_encode_get,
+    benchmarks = ascii_encode_get, ascii_encode_get_key, ascii_encode_set, binary_encode_get, meta_encode_get,
         ascii_parse, binary_parse, meta_parse
 );
 
