@@ -8,6 +8,8 @@
 mod ascii;
 mod batch;
 mod binary;
+#[cfg(test)]
+mod binary_tests;
 mod codec;
 #[cfg(test)]
 mod command_tests;
