@@ -4,7 +4,7 @@
 
 use super::{Conn, Ctx, Phase};
 use memaslap_transport::{Access, Status, Transport};
-use memaslap_workload::{GetKeys, KeyOutcome, SetOutcome, Source, Task, mix64};
+use memaslap_workload::{GetKeys, KeyOutcome, SetOutcome, Source, Task, TaskId, mix64};
 use std::time::Instant;
 
 impl<T: Transport> Conn<'_, T> {
@@ -45,7 +45,7 @@ impl<T: Transport> Conn<'_, T> {
 
     /// Takes the next task and adds it to the write being gathered; false
     /// when the generator has none to give now.
-    #[inline(never)]
+    #[inline]
     fn issue(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> bool {
         let due = self.generator.next_due();
         let Some((id, task)) = self.generator.issue() else {
@@ -55,23 +55,39 @@ impl<T: Transport> Conn<'_, T> {
             Task::Get(batch) => (Access::Read, batch.len() as u64),
             Task::Set(_) | Task::Key(_) => (Access::Write, 1),
         };
-        let encoded = self.exchange.begin(id, &task, now);
-        if encoded.is_err() {
-            // The workload only makes keys the protocols accept; a key that
-            // is refused means this connection cannot go on.
-            self.generator.complete_set(id, SetOutcome::Lost, now);
-            self.generator.finish_get(id);
-            self.generator.complete_key(id, KeyOutcome::Lost, now);
-            ctx.stats.counters.errors.client_error += 1;
-            self.close();
+        if self.exchange.begin(id, &task, now).is_err() {
+            self.refused(id, now, ctx);
             return false;
         }
         self.access.get_or_insert(access);
         let intended = self.schedule.sent(now, due);
-        let recorded = ctx.records(intended);
         if ctx.stats.open.is_some() {
-            self.exchange.intend(intended);
+            self.late(access, now, intended, ctx);
         }
+        self.budget = self.budget.saturating_sub(ops);
+        ctx.stats.counters.requests_sent += 1;
+        true
+    }
+
+    /// The protocol refused task `id`'s encoding. The workload only makes
+    /// keys the protocols accept; a key that is refused means this
+    /// connection cannot go on.
+    #[cold]
+    #[inline(never)]
+    fn refused(&mut self, id: TaskId, now: Instant, ctx: &mut Ctx<'_>) {
+        self.generator.complete_set(id, SetOutcome::Lost, now);
+        self.generator.finish_get(id);
+        self.generator.complete_key(id, KeyOutcome::Lost, now);
+        ctx.stats.counters.errors.client_error += 1;
+        self.close();
+    }
+
+    /// In the open loop: the request begun last was meant to begin at
+    /// `intended`; its lag behind that is recorded.
+    #[inline(never)]
+    fn late(&mut self, access: Access, now: Instant, intended: Instant, ctx: &mut Ctx<'_>) {
+        self.exchange.intend(intended);
+        let recorded = ctx.records(intended);
         if let Some(open) = ctx.stats.open.as_deref_mut().filter(|_| recorded) {
             let lag = now.saturating_duration_since(intended);
             match access {
@@ -79,9 +95,6 @@ impl<T: Transport> Conn<'_, T> {
                 Access::Write => open.lag_set.record(lag),
             }
         }
-        self.budget = self.budget.saturating_sub(ops);
-        ctx.stats.counters.requests_sent += 1;
-        true
     }
 
     /// Starts writing the requests gathered.
