@@ -33,8 +33,8 @@ use codec::{AnyCodec, Codec};
 use error_line::ErrorLine;
 use memaslap_proto::binary as bin;
 use memaslap_workload::{
-    AnySource, Command, GetKeys, KeyOutcome, KeyTask, SetKind, SetOutcome, SetTask, Source, Task,
-    TaskId,
+    AnySource, Command, GetKeys, KeyOutcome, KeyTask, Retrieve, SetKind, SetOutcome, SetTask,
+    Source, Task, TaskId,
 };
 use pending::Pending;
 use reply::{Blame, Results, State};
@@ -347,21 +347,7 @@ impl<'w> Exchange<'w> {
                     .encode_get_one(out, key, scratch, retrieve, tag(id));
                 (encoded, 1)
             }
-            None => {
-                self.keys.clear();
-                self.key_ends.clear();
-                for key in batch.keys() {
-                    key.append_to(&mut self.keys);
-                    self.key_ends.push(self.keys.len());
-                }
-                let keys = KeyList {
-                    bytes: &self.keys,
-                    ends: &self.key_ends,
-                };
-                let out = self.batch.bytes_mut();
-                let encoded = self.codec.encode_get(out, keys, retrieve, tag(id));
-                (encoded, self.key_ends.len())
-            }
+            None => self.encode_multi_get(id, batch, retrieve),
         };
         if encoded.is_err() {
             self.batch.rollback(mark);
@@ -375,6 +361,30 @@ impl<'w> Exchange<'w> {
         };
         self.push(id, pending, now);
         Ok(())
+    }
+
+    /// Encodes get `id` of the keys of `batch`, several or none, through
+    /// the key list; returns how many keys it asked for.
+    #[inline(never)]
+    fn encode_multi_get(
+        &mut self,
+        id: TaskId,
+        batch: &impl GetKeys<'w>,
+        retrieve: Retrieve,
+    ) -> (Result<(), Unencodable>, usize) {
+        self.keys.clear();
+        self.key_ends.clear();
+        for key in batch.keys() {
+            key.append_to(&mut self.keys);
+            self.key_ends.push(self.keys.len());
+        }
+        let keys = KeyList {
+            bytes: &self.keys,
+            ends: &self.key_ends,
+        };
+        let out = self.batch.bytes_mut();
+        let encoded = self.codec.encode_get(out, keys, retrieve, tag(id));
+        (encoded, self.key_ends.len())
     }
 
     #[inline]
