@@ -168,29 +168,44 @@ impl<'w> Generator<'w> {
     fn issue_id(&mut self) -> Option<TaskId> {
         let id = self.flights.next_free()?;
         if self.warmup_left > 0 {
-            let pending = self.plan_set(false, true)?;
-            self.warmup_left -= 1;
-            self.counts.warmup_sets += 1;
-            self.issue_set(id, pending);
-            return Some(id);
+            return self.issue_warmup_set(id);
         }
         let filled = self.filled();
         if filled == 0 || self.set_is_due() {
-            let overwrite = real(self.counts.overwrites)
-                < real(self.counts.sets) * self.workload.config().overwrite;
-            let pending = self.plan_set(overwrite, false)?;
-            self.counts.sets += 1;
-            if pending.kind == SetKind::Overwrite {
-                self.counts.overwrites += 1;
-            }
-            self.issue_set(id, pending);
-            return Some(id);
+            return self.issue_next_set(id);
         }
         // A get whose picks all had a set in flight is skipped. The next
         // call would plan the next one, with nothing changed in between;
         // planning it now keeps a pipelined connection's write whole
         // instead of ending it at the skipped get.
         (0..GET_ATTEMPTS).find_map(|_| self.plan_gets(id, filled))
+    }
+
+    /// Issues a set of the warm-up (a run without sets stores its window
+    /// first) as `id`.
+    #[cold]
+    #[inline(never)]
+    fn issue_warmup_set(&mut self, id: TaskId) -> Option<TaskId> {
+        let pending = self.plan_set(false, true)?;
+        self.warmup_left -= 1;
+        self.counts.warmup_sets += 1;
+        self.issue_set(id, pending);
+        Some(id)
+    }
+
+    /// Issues the set the mix has due as `id`: an overwrite while
+    /// overwrites are behind their share, else the next new item.
+    #[inline(never)]
+    fn issue_next_set(&mut self, id: TaskId) -> Option<TaskId> {
+        let overwrite = real(self.counts.overwrites)
+            < real(self.counts.sets) * self.workload.config().overwrite;
+        let pending = self.plan_set(overwrite, false)?;
+        self.counts.sets += 1;
+        if pending.kind == SetKind::Overwrite {
+            self.counts.overwrites += 1;
+        }
+        self.issue_set(id, pending);
+        Some(id)
     }
 
     /// The task outstanding as `id`.
