@@ -174,6 +174,11 @@ impl<'w> Source<'w> for AnySource<'w> {
     }
 
     #[inline]
+    fn key_is(&self, id: TaskId, index: usize, bytes: &[u8]) -> bool {
+        dispatch!(self, s => s.key_is(id, index, bytes))
+    }
+
+    #[inline]
     fn batch(&self, id: TaskId) -> AnyKeys<'_, 'w> {
         match self {
             AnySource::Window(g) => AnyKeys::Window(g.batch(id)),

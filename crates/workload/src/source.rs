@@ -97,6 +97,15 @@ pub trait Source<'w> {
     /// to match returned keys with [`GetKeys::position`].
     fn batch(&self, id: TaskId) -> Self::Keys<'_>;
 
+    /// Whether `bytes` is key `index` of get `id`: what a reply's key is
+    /// checked against.
+    #[inline]
+    fn key_is(&self, id: TaskId, index: usize, bytes: &[u8]) -> bool {
+        self.batch(id)
+            .key(index)
+            .is_some_and(|key| key.matches(bytes))
+    }
+
     /// How many tasks may be outstanding at once.
     fn depth(&self) -> usize;
 

@@ -83,10 +83,7 @@ impl Results<'_, '_> {
 
     /// Whether `key` is key `index` of the request.
     pub(super) fn is_key(&self, index: usize, key: &[u8]) -> bool {
-        self.generator
-            .batch(self.id)
-            .key(index)
-            .is_some_and(|mine| mine.matches(key))
+        self.generator.key_is(self.id, index, key)
     }
 
     /// A value came back for key `index` of the get in flight. A key that
