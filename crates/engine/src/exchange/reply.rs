@@ -135,6 +135,14 @@ impl Results<'_, '_> {
             counts.completed += 1;
             return State::done(Kind::Get, false);
         };
+        self.failed_get(keys, blame)
+    }
+
+    /// An error reply ended the get: the keys it did not answer are not
+    /// judged.
+    #[cold]
+    #[inline(never)]
+    fn failed_get(&mut self, keys: usize, blame: Blame) -> State {
         self.blame(blame);
         self.generator.finish_get(self.id);
         if blame != Blame::Client {
