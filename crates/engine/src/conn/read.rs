@@ -137,20 +137,20 @@ impl<T: Transport> Conn<'_, T> {
                 }
             }
             // The response time: from when the request was meant to go.
-            let latency = since.of(done.intended);
+            let (latency, ns) = since.of(done.intended);
             // The service time (from when it went), in open loop only.
             let service = || now.saturating_duration_since(done.started);
             let recorded = ctx.records(done.intended);
             match (done.kind, ctx.stats.open.as_deref_mut()) {
                 _ if !recorded => {}
                 (Kind::Get, open) => {
-                    ctx.stats.get.record(latency);
+                    ctx.stats.get.record_ns(ns);
                     if let Some(open) = open {
                         open.service_get.record(service());
                     }
                 }
                 (Kind::Set, open) => {
-                    ctx.stats.set.record(latency);
+                    ctx.stats.set.record_ns(ns);
                     if let Some(open) = open {
                         open.service_set.record(service());
                     }
@@ -183,7 +183,7 @@ impl<T: Transport> Conn<'_, T> {
 /// take one subtraction between them.
 struct Since {
     now: Instant,
-    last: Option<(Instant, Duration)>,
+    last: Option<(Instant, Duration, u64)>,
 }
 
 impl Since {
@@ -191,15 +191,17 @@ impl Since {
         Since { now, last: None }
     }
 
-    /// The time from `from` to now (zero when `from` is later).
+    /// The time from `from` to now (zero when `from` is later), and in
+    /// nanoseconds.
     #[inline]
-    fn of(&mut self, from: Instant) -> Duration {
+    fn of(&mut self, from: Instant) -> (Duration, u64) {
         match self.last {
-            Some((at, duration)) if at == from => duration,
+            Some((at, duration, ns)) if at == from => (duration, ns),
             _ => {
                 let duration = self.now.saturating_duration_since(from);
-                self.last = Some((from, duration));
-                duration
+                let ns = crate::latency::nanos(duration);
+                self.last = Some((from, duration, ns));
+                (duration, ns)
             }
         }
     }
@@ -217,7 +219,8 @@ mod tests {
         let mut since = Since::new(now);
         let from = [0, 0, 300, 300, 0, 1000, 1000, 300].map(|us| t0 + Duration::from_micros(us));
         for at in from {
-            assert_eq!(since.of(at), now.saturating_duration_since(at));
+            let duration = now.saturating_duration_since(at);
+            assert_eq!(since.of(at), (duration, duration.as_nanos() as u64));
         }
     }
 }

@@ -92,8 +92,15 @@ impl Latency {
     }
 
     /// Records one latency.
+    #[inline]
     pub fn record(&mut self, latency: Duration) {
-        let ns = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX).max(1);
+        self.record_ns(nanos(latency));
+    }
+
+    /// Records one latency of `ns` nanoseconds (0 counts as 1: the
+    /// histogram starts there).
+    pub fn record_ns(&mut self, ns: u64) {
+        let ns = ns.max(1);
         if ns > HIST_MAX_NS {
             self.record_long(ns);
         } else {
@@ -245,6 +252,12 @@ impl Latency {
             Duration::from_nanos(ns.clamp(self.min_ns, self.max_ns))
         }
     }
+}
+
+/// `latency` in whole nanoseconds, `u64::MAX` past 584 years.
+#[inline]
+pub fn nanos(latency: Duration) -> u64 {
+    u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// The log2 bucket of a latency in nanoseconds: the smallest `i` with
