@@ -17,6 +17,7 @@ mod command_tests;
 mod depth_tests;
 mod error_line;
 mod meta;
+mod multi;
 mod pending;
 mod reply;
 mod size;
@@ -33,9 +34,10 @@ use codec::{AnyCodec, Codec};
 use error_line::ErrorLine;
 use memaslap_proto::binary as bin;
 use memaslap_workload::{
-    AnySource, Command, GetKeys, KeyOutcome, KeyTask, Retrieve, SetKind, SetOutcome, SetTask,
-    Source, Task, TaskId,
+    AnySource, Command, GetKeys, KeyOutcome, KeyTask, SetKind, SetOutcome, SetTask, Source, Task,
+    TaskId,
 };
+use multi::KeyList;
 use pending::Pending;
 use reply::{Blame, Results, State};
 use std::collections::VecDeque;
@@ -363,30 +365,6 @@ impl<'w> Exchange<'w> {
         Ok(())
     }
 
-    /// Encodes get `id` of the keys of `batch`, several or none, through
-    /// the key list; returns how many keys it asked for.
-    #[inline(never)]
-    fn encode_multi_get(
-        &mut self,
-        id: TaskId,
-        batch: &impl GetKeys<'w>,
-        retrieve: Retrieve,
-    ) -> (Result<(), Unencodable>, usize) {
-        self.keys.clear();
-        self.key_ends.clear();
-        for key in batch.keys() {
-            key.append_to(&mut self.keys);
-            self.key_ends.push(self.keys.len());
-        }
-        let keys = KeyList {
-            bytes: &self.keys,
-            ends: &self.key_ends,
-        };
-        let out = self.batch.bytes_mut();
-        let encoded = self.codec.encode_get(out, keys, retrieve, tag(id));
-        (encoded, self.key_ends.len())
-    }
-
     #[inline]
     fn push(&mut self, id: TaskId, pending: Pending, started: Instant) {
         self.outstanding.push_back(Request {
@@ -494,20 +472,4 @@ fn request_capacity(division: usize) -> usize {
 /// The binary opaque's upper half naming request `id`.
 fn tag(id: TaskId) -> u32 {
     (id.index() as u32) << 16
-}
-
-/// Keys stored one after another, with where each ends.
-#[derive(Clone, Copy)]
-struct KeyList<'a> {
-    bytes: &'a [u8],
-    ends: &'a [usize],
-}
-
-impl<'a> KeyList<'a> {
-    fn iter(self) -> impl Iterator<Item = &'a [u8]> {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts
-            .zip(self.ends.iter().copied())
-            .map(move |(start, end)| self.bytes.get(start..end).unwrap_or_default())
-    }
 }
