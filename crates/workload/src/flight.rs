@@ -99,17 +99,6 @@ impl Flights {
         Some(record)
     }
 
-    /// Frees `id`'s record if it holds a get (of one key or a batch).
-    #[inline]
-    pub fn release_get(&mut self, id: TaskId) {
-        if let Some(slot) = self.records.get_mut(id.index())
-            && matches!(slot, Record::Get | Record::GetOne(_))
-        {
-            *slot = Record::Free;
-            self.free.push(id.index() as u16);
-        }
-    }
-
     /// Starts loading `id`'s record, and when gets may have several keys,
     /// its batch's header and first key.
     #[inline]

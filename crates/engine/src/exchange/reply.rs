@@ -124,16 +124,13 @@ impl Results<'_, '_> {
             }
             self.generator.finish_get(self.id);
             let keys = keys as u64;
-            let c = &mut *self.counters;
-            c.get_misses += misses;
-            c.cmd_get += keys;
-            c.requests_completed += 1;
-            let counts = c.command(self.command);
+            self.counters.get_misses += misses;
+            self.counters.cmd_get += keys;
+            let counts = self.counters.command(self.command);
             counts.misses += misses;
             counts.hits += keys.saturating_sub(misses);
             counts.keys += keys;
-            counts.completed += 1;
-            return State::done(Kind::Get, false);
+            return self.end(Kind::Get, false);
         };
         self.failed_get(keys, blame)
     }

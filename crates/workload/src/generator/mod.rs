@@ -283,7 +283,9 @@ impl<'w> Source<'w> for Generator<'w> {
     }
 
     fn finish_get(&mut self, id: TaskId) {
-        self.flights.release_get(id);
+        if let Some(Record::Get | Record::GetOne(_)) = self.flights.get(id) {
+            self.flights.release(id);
+        }
     }
 
     #[inline]
