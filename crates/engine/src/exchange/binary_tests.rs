@@ -1,6 +1,6 @@
 //! The exchange in the binary protocol: replies matched by opaque and key.
 
-use super::tests::{bin_reply, feed, next_get, store_one, t0, wire, workload};
+use super::tests::{asked_keys, bin_reply, feed, next_get, store_one, t0, wire, workload};
 use super::*;
 use memaslap_workload::{Command, GetKeys, Source, Task};
 
@@ -96,15 +96,7 @@ fn binary_multi_get_matches_by_opaque_and_key() {
         stored[0].0.len() * batch_len
     );
     let before = c;
-    let asked: Vec<Vec<u8>> = g
-        .batch(get)
-        .iter()
-        .map(|e| {
-            let mut k = Vec::new();
-            e.key.append_to(&mut k);
-            k
-        })
-        .collect();
+    let asked = asked_keys(&g, get);
     let value_of = |k: &Vec<u8>| stored.iter().find(|(s, _)| s == k).unwrap().1.clone();
     let mut reply = bin_reply(0x0d, 0, 2, &[0; 4], &asked[2], &value_of(&asked[2]));
     // A hit whose key does not match its opaque: a protocol error.

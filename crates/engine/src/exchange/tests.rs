@@ -88,6 +88,19 @@ pub(super) fn next_get<'w>(exchange: &mut Exchange<'w>, generator: &mut AnySourc
     }
 }
 
+/// The keys get `id` asked for, in order.
+pub(super) fn asked_keys(generator: &AnySource<'_>, id: TaskId) -> Vec<Vec<u8>> {
+    generator
+        .batch(id)
+        .iter()
+        .map(|entry| {
+            let mut key = Vec::new();
+            entry.key.append_to(&mut key);
+            key
+        })
+        .collect()
+}
+
 pub(super) fn value_reply(key: &[u8], data: &[u8]) -> Vec<u8> {
     let mut reply = format!(
         "VALUE {} 0 {}\r\n",
@@ -343,15 +356,7 @@ fn ascii_multi_get_counts_each_key() {
     let before_get = c;
     // Answer two of the four keys, in the order asked.
     let mut reply = Vec::new();
-    let asked: Vec<Vec<u8>> = g
-        .batch(get)
-        .iter()
-        .map(|e| {
-            let mut k = Vec::new();
-            e.key.append_to(&mut k);
-            k
-        })
-        .collect();
+    let asked = asked_keys(&g, get);
     for key in asked.iter().take(2) {
         let (_, value) = stored.iter().find(|(k, _)| k == key).unwrap();
         reply.extend_from_slice(&value_reply(key, value));
