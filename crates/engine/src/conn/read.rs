@@ -5,6 +5,7 @@
 use super::{Conn, Ctx, Phase};
 use crate::exchange::Kind;
 use crate::inbuf::InBuf;
+use crate::latency::Latency;
 use memaslap_transport::Transport;
 use std::time::{Duration, Instant};
 
@@ -110,6 +111,22 @@ impl<T: Transport> Conn<'_, T> {
     /// many it consumed (the rest starts a partial reply), or `None` when
     /// none are to be kept: the stream broke step and was reset.
     fn consume(&mut self, data: &[u8], now: Instant, ctx: &mut Ctx<'_>) -> Option<usize> {
+        let mut runs = Runs::default();
+        let used = self.consume_replies(data, now, ctx, &mut runs);
+        runs.get.flush(&mut ctx.stats.get);
+        runs.set.flush(&mut ctx.stats.set);
+        used
+    }
+
+    /// [`Self::consume`]'s loop, the replies' latencies left in `runs`.
+    #[inline(always)]
+    fn consume_replies(
+        &mut self,
+        data: &[u8],
+        now: Instant,
+        ctx: &mut Ctx<'_>,
+        runs: &mut Runs,
+    ) -> Option<usize> {
         let mut used = 0;
         let mut since = Since::new(now);
         loop {
@@ -144,13 +161,13 @@ impl<T: Transport> Conn<'_, T> {
             match (done.kind, ctx.stats.open.as_deref_mut()) {
                 _ if !recorded => {}
                 (Kind::Get, open) => {
-                    ctx.stats.get.record_ns(ns);
+                    runs.get.add(ns, &mut ctx.stats.get);
                     if let Some(open) = open {
                         open.service_get.record(service());
                     }
                 }
                 (Kind::Set, open) => {
-                    ctx.stats.set.record_ns(ns);
+                    runs.set.add(ns, &mut ctx.stats.set);
                     if let Some(open) = open {
                         open.service_set.record(service());
                     }
@@ -175,6 +192,45 @@ impl<T: Transport> Conn<'_, T> {
             self.transport.finish();
             return Some(used);
         }
+    }
+}
+
+/// The latencies of one read's replies, recorded once per run of equal
+/// ones in each kind's record: the replies to one write's requests share
+/// theirs.
+#[derive(Default)]
+struct Runs {
+    get: Run,
+    set: Run,
+}
+
+/// `n` latencies of `ns` nanoseconds not yet recorded.
+#[derive(Default)]
+struct Run {
+    ns: u64,
+    n: u64,
+}
+
+impl Run {
+    /// Adds a latency of `ns`, recording the run before it if it differs.
+    #[inline]
+    fn add(&mut self, ns: u64, record: &mut Latency) {
+        if ns != self.ns {
+            self.flush(record);
+            self.ns = ns;
+        }
+        self.n += 1;
+    }
+
+    /// Records the run.
+    #[inline]
+    fn flush(&mut self, record: &mut Latency) {
+        match self.n {
+            0 => return,
+            1 => record.record_ns(self.ns),
+            n => record.record_ns_n(self.ns, n),
+        }
+        self.n = 0;
     }
 }
 
@@ -209,8 +265,34 @@ impl Since {
 
 #[cfg(test)]
 mod tests {
-    use super::Since;
+    use super::{Run, Since};
+    use crate::latency::Latency;
     use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_run_records_each_latency_added_once() {
+        let latencies = [5_000, 5_000, 7_000, 5_000, 5_000, 5_000, 0, 0, 9_000];
+        let mut run = Run::default();
+        let mut runs = Latency::new();
+        let mut each = Latency::new();
+        for (i, ns) in latencies.into_iter().enumerate() {
+            run.add(ns, &mut runs);
+            each.record_ns(ns);
+            // Flushed now and then, as at the end of a read.
+            if i == 4 {
+                run.flush(&mut runs);
+                assert_eq!(runs.count(), each.count());
+            }
+        }
+        run.flush(&mut runs);
+        run.flush(&mut runs);
+        assert_eq!(runs.count(), latencies.len() as u64);
+        assert_eq!((runs.min(), runs.max()), (each.min(), each.max()));
+        assert_eq!(runs.mean_us().to_bits(), each.mean_us().to_bits());
+        assert_eq!(runs.geo_mean_us().to_bits(), each.geo_mean_us().to_bits());
+        assert_eq!(runs.log2_buckets(), each.log2_buckets());
+        assert_eq!(runs.quantile(0.5), each.quantile(0.5));
+    }
 
     #[test]
     fn durations_since_are_those_of_each_instant() {

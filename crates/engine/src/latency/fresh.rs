@@ -48,6 +48,22 @@ impl Fresh {
         self.mantissa = f64::from_bits((product & !EXPONENT_BITS) | ((BIAS as u64) << 52));
     }
 
+    /// Adds `k` latencies of `ns` nanoseconds each (at least 1, at most an
+    /// hour; `n + k` at most [`FOLD`]): the sums of `k` pushes, and their
+    /// product taken one factor at a time, as `k` pushes take it.
+    #[inline]
+    pub fn push_n(&mut self, ns: u64, k: u64) {
+        self.n += k;
+        self.sum_ns += u128::from(ns) * u128::from(k);
+        self.sum_sq_ns += u128::from(ns) * u128::from(ns) * u128::from(k);
+        let factor = ns as f64;
+        for _ in 0..k {
+            let product = (self.mantissa * factor).to_bits();
+            self.exponent += ((product & EXPONENT_BITS) >> 52) as i64 - BIAS;
+            self.mantissa = f64::from_bits((product & !EXPONENT_BITS) | ((BIAS as u64) << 52));
+        }
+    }
+
     /// Their count, mean (µs), sum of squared deviations (µs²) and sum of
     /// natural logarithms (of µs).
     pub fn moments(&self) -> (u64, f64, f64, f64) {

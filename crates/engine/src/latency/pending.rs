@@ -72,15 +72,34 @@ impl Pending {
         self.n += 1;
     }
 
+    /// Counts `k` latencies of `ns` (at least 1, at most an hour; at most
+    /// [`super::FOLD`] waiting with them, so no count overflows).
+    #[inline]
+    pub fn push_n(&mut self, ns: u64, k: u64) {
+        if self.counts.is_empty() {
+            self.make_counts();
+        }
+        if let Some(count) = self.counts.get_mut(index(ns)) {
+            *count += u32::try_from(k).unwrap_or(u32::MAX);
+        }
+        self.n += k;
+    }
+
     /// Counts the first latency: the counts are made.
     #[cold]
     #[inline(never)]
     fn push_first(&mut self, ns: u64) {
-        if self.counts.is_empty() {
-            self.counts = vec![0; LEN].into_boxed_slice();
-        }
+        self.make_counts();
         if let Some(count) = self.counts.get_mut(index(ns)) {
             *count += 1;
+        }
+    }
+
+    /// Makes the counts, once.
+    #[cold]
+    fn make_counts(&mut self) {
+        if self.counts.is_empty() {
+            self.counts = vec![0; LEN].into_boxed_slice();
         }
     }
 
