@@ -153,6 +153,10 @@ impl<'w> Source<'w> for AnySource<'w> {
         dispatch!(self, s => s.finish_get(id));
     }
 
+    fn checks_gets(&self) -> bool {
+        dispatch!(self, s => s.checks_gets())
+    }
+
     #[inline]
     fn prefetch(&self, ids: impl Iterator<Item = TaskId>) {
         dispatch!(self, s => s.prefetch(ids));

@@ -69,6 +69,13 @@ pub trait Source<'w> {
     /// Ends get `id` once all its keys are judged.
     fn finish_get(&mut self, id: TaskId);
 
+    /// Whether [`Source::check_get`] may judge or note an answer: false
+    /// when it would only ever say [`Verdict::Unchecked`], so a caller may
+    /// leave it out. True by default.
+    fn checks_gets(&self) -> bool {
+        true
+    }
+
     /// Starts loading the state that judging the answers of tasks `ids`
     /// reads, without waiting for it: a hint, given before their answers
     /// are read from the network. Does nothing by default.

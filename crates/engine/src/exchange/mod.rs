@@ -112,6 +112,8 @@ pub struct Exchange<'w> {
     codec: AnyCodec,
     /// Keep the details of failed checks (`-b`).
     verbose: bool,
+    /// Whether the source judges gets' answers ([`Source::checks_gets`]).
+    checks: bool,
     failures: Vec<VerifyFailure>,
     error_line: ErrorLine,
 }
@@ -146,6 +148,7 @@ impl<'w> Exchange<'w> {
             outstanding: VecDeque::with_capacity(1),
             codec: AnyCodec::new(protocol, max_value),
             verbose: false,
+            checks: true,
             failures: Vec::new(),
             error_line: ErrorLine::default(),
         }
@@ -166,6 +169,13 @@ impl<'w> Exchange<'w> {
     /// [`Exchange::take_failures`].
     pub fn with_details(mut self, verbose: bool) -> Exchange<'w> {
         self.verbose = verbose;
+        self
+    }
+
+    /// Leaves out asking the source to judge gets' answers when it never
+    /// does (`checks` false: [`Source::checks_gets`]).
+    pub fn with_checks(mut self, checks: bool) -> Exchange<'w> {
+        self.checks = checks;
         self
     }
 
@@ -435,6 +445,7 @@ impl<'w> Exchange<'w> {
             id: request.id,
             answered: &mut self.answered,
             failures: self.verbose.then_some(&mut self.failures),
+            checks: self.checks,
             now,
         };
         let (consumed, state) =

@@ -67,6 +67,8 @@ pub(super) struct Results<'c, 'w> {
     pub answered: &'c mut Vec<bool>,
     pub failures: Option<&'c mut Vec<VerifyFailure>>,
     pub now: Instant,
+    /// Whether the source judges answers: when not, they are not offered.
+    pub checks: bool,
 }
 
 impl Results<'_, '_> {
@@ -98,7 +100,7 @@ impl Results<'_, '_> {
             self.counters.errors.protocol_error += 1;
             return;
         }
-        if let Some(i) = index {
+        if let Some(i) = index.filter(|_| self.checks) {
             self.check(i, Some(data));
         }
     }
@@ -119,7 +121,9 @@ impl Results<'_, '_> {
             for index in 0..self.answered.len() {
                 if self.answered.get(index) == Some(&false) {
                     misses += 1;
-                    self.check(index, None);
+                    if self.checks {
+                        self.check(index, None);
+                    }
                 }
             }
             self.generator.finish_get(self.id);

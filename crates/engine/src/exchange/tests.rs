@@ -176,6 +176,27 @@ fn ascii_corrupt_value_and_miss_are_counted() {
     assert_eq!((c.get_misses, c.verify_misses, c.cmd_get), (1, 1, 2));
 }
 
+/// A source that never judges answers is not offered them: the same
+/// corrupt value and miss are counted as a hit and a miss, nothing more.
+#[test]
+fn answers_are_not_offered_when_the_source_checks_none() {
+    let w = workload(1);
+    let mut g = w.source(0).unwrap();
+    let mut c = Counters::default();
+    let mut x = Exchange::new(Protocol::Ascii, 1, 1 << 20).with_checks(false);
+    let (key, mut value) = store_one(&mut x, &mut g, &mut c, b"STORED\r\n");
+    value[0] ^= 1;
+    next_get(&mut x, &mut g);
+    let mut reply = value_reply(&key, &value);
+    reply.extend_from_slice(b"END\r\n");
+    feed(&mut x, &reply, &mut g, &mut c).unwrap();
+    next_get(&mut x, &mut g);
+    feed(&mut x, b"END\r\n", &mut g, &mut c).unwrap();
+    assert_eq!((c.cmd_get, c.get_misses), (2, 1));
+    assert_eq!((c.verify_failed, c.verify_misses), (0, 0));
+    assert_eq!(g.outstanding(), 0);
+}
+
 #[test]
 fn ascii_unasked_key_is_a_protocol_error_the_stream_survives() {
     let w = workload(1);

@@ -10,7 +10,7 @@ use crate::inbuf::RecvArea;
 use crate::schedule::{Arrivals, OpenLoop, Pace, Pacer, Schedule, TraceClock, Wake};
 use crate::worker::{Message, Timing, Worker};
 use memaslap_transport::{AnyTransport, Transport};
-use memaslap_workload::{OTHER_STREAMS, Workload, derive_seed};
+use memaslap_workload::{OTHER_STREAMS, Source, Workload, derive_seed};
 use polling::Poller;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -162,7 +162,8 @@ fn connection<'w>(
         config.max_value,
     )
     .with_depth(config.depth)
-    .with_details(config.verbose);
+    .with_details(config.verbose)
+    .with_checks(generator.checks_gets());
     // Pacing, budgets and seeds count every instance's connections.
     let (global, all) = (workload.global(index), workload.all_connections());
     let pace = match (config.open_loop, workload.trace(), config.replay_speed) {

@@ -288,6 +288,13 @@ impl<'w> Source<'w> for Generator<'w> {
         }
     }
 
+    /// Without `-v` and `-e` no get is checked: no item has a
+    /// TTL and none is planned for a data check.
+    fn checks_gets(&self) -> bool {
+        let config = self.workload.config();
+        config.verify > 0.0 || config.exp_verify > 0.0
+    }
+
     #[inline]
     fn prefetch(&self, ids: impl Iterator<Item = TaskId>) {
         for id in ids {

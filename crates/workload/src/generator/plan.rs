@@ -207,7 +207,7 @@ mod tests {
     use crate::config::{CommandMix, WorkloadConfig};
     use crate::flight::Record;
     use crate::source::Source;
-    use crate::task::{SetOutcome, Task};
+    use crate::task::{SetOutcome, Task, Verdict};
     use crate::workload::Workload;
     use std::time::Instant;
 
@@ -270,5 +270,40 @@ mod tests {
         }
         assert!(quick.counts.gets > 1_000, "{:?}", quick.counts);
         assert!(quick.counts.data_checks > 0);
+    }
+
+    /// Without `-v` and `-e` every get's answer is unchecked, as
+    /// `checks_gets` tells its callers; with either, some are checked.
+    #[test]
+    fn gets_are_checked_only_when_checks_gets_says_so() {
+        for (verify, exp_verify) in [(0.0, 0.0), (0.1, 0.0), (0.0, 0.1)] {
+            let config = WorkloadConfig {
+                window: 50,
+                verify,
+                exp_verify,
+                ..WorkloadConfig::default()
+            };
+            let workload = Workload::new(&config, 9, 1).unwrap();
+            let mut g = workload.generator(0).unwrap().with_depth(4);
+            let now = Instant::now();
+            let mut checked = 0;
+            for _ in 0..2_000 {
+                let Some((id, get)) = g.issue().map(|(id, t)| (id, matches!(t, Task::Get(_))))
+                else {
+                    continue;
+                };
+                if get {
+                    for answer in [None, Some(&b"x"[..])] {
+                        let verdict = g.check_get(id, 0, answer, now);
+                        assert!(verdict.is_some());
+                        checked += usize::from(verdict != Some(Verdict::Unchecked));
+                    }
+                    g.finish_get(id);
+                } else {
+                    g.complete_set(id, SetOutcome::Stored, now);
+                }
+            }
+            assert_eq!(g.checks_gets(), checked > 0, "-v {verify} -e {exp_verify}");
+        }
     }
 }
