@@ -5,18 +5,34 @@
 use super::{Conn, Ctx, Phase};
 use memaslap_transport::{Access, Status, Transport};
 use memaslap_workload::{GetKeys, KeyOutcome, SetOutcome, Source, Task, TaskId, mix64};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 impl<T: Transport> Conn<'_, T> {
-    fn may_issue(&mut self, now: Instant, ctx: &Ctx<'_>) -> bool {
+    /// Whether one more task may begin at `now`, due (on the source's
+    /// clock) `due`. The transport's readiness is the caller's to check:
+    /// beginning a task does not change it.
+    fn may_issue(&mut self, now: Instant, due: Option<Duration>, ctx: &Ctx<'_>) -> bool {
         ctx.issuing
             && self.budget > 0
-            && self.transport.status() == Status::Ready
             && self.exchange.has_room()
             && self
                 .schedule
-                .may_begin(self.exchange.outstanding(), now, self.generator.next_due())
+                .may_begin(self.exchange.outstanding(), now, due)
             && !self.held_by_warmup()
+    }
+
+    /// Begins tasks while [`Self::may_issue`] allows and the generator has
+    /// them.
+    fn issue_all(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
+        if self.transport.status() != Status::Ready {
+            return;
+        }
+        loop {
+            let due = self.generator.next_due();
+            if !self.may_issue(now, due, ctx) || !self.issue(now, due, ctx) {
+                return;
+            }
+        }
     }
 
     /// Begins tasks while the depth, the generator and the pacing allow,
@@ -34,7 +50,7 @@ impl<T: Transport> Conn<'_, T> {
                 self.schedule.gathers(self.exchange.outstanding())
             }
         {
-            while self.may_issue(now, ctx) && self.issue(now, ctx) {}
+            self.issue_all(now, ctx);
             if !self.exchange.has_unwritten() {
                 return;
             }
@@ -43,11 +59,11 @@ impl<T: Transport> Conn<'_, T> {
         }
     }
 
-    /// Takes the next task and adds it to the write being gathered; false
-    /// when the generator has none to give now.
+    /// Takes the next task, due `due`, and adds it to the write being
+    /// gathered; false when the generator has none to give now (or its
+    /// encoding was refused: the connection is closed).
     #[inline]
-    fn issue(&mut self, now: Instant, ctx: &mut Ctx<'_>) -> bool {
-        let due = self.generator.next_due();
+    fn issue(&mut self, now: Instant, due: Option<Duration>, ctx: &mut Ctx<'_>) -> bool {
         let Some((id, task)) = self.generator.issue() else {
             return false;
         };
