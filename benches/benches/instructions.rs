@@ -410,8 +410,10 @@ fn exchange_of(protocol: Protocol) -> Prepared {
             reply
         })
         .collect();
-    let exchange = Exchange::new(protocol, 1, 1 << 20);
-    (exchange, workload.source(0).unwrap(), replies, now)
+    // As a run builds it: the default workload checks no answer.
+    let source = workload.source(0).unwrap();
+    let exchange = Exchange::new(protocol, 1, 1 << 20).with_checks(source.checks_gets());
+    (exchange, source, replies, now)
 }
 
 #[library_benchmark]
