@@ -26,6 +26,8 @@ mod datagram_tests;
 #[cfg(test)]
 mod depth_tests;
 #[cfg(test)]
+mod fault_tests;
+#[cfg(test)]
 mod mock;
 mod read;
 #[cfg(test)]

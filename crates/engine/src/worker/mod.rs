@@ -5,7 +5,7 @@
 use crate::conn::{Conn, Ctx, WarmupGate};
 use crate::failure::VerifyFailure;
 use crate::inbuf::RecvArea;
-use crate::outage::{Sighting, Sightings};
+use crate::outage::Sightings;
 use crate::rejection::Rejections;
 use crate::stats::Stats;
 use memaslap_transport::{Ready, TransportEvent, UdpHub};
@@ -17,11 +17,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
+mod message;
 mod open;
 mod replay;
 mod udp;
 
 use crate::schedule::{OpenLoop, Wake, WakeMargin};
+pub use message::Message;
 use open::Dispatch;
 use replay::Replay;
 use udp::SharedSocket;
@@ -32,39 +34,6 @@ const MAX_WAIT: Duration = Duration::from_millis(100);
 
 /// The most events handled per wait (as `polling` does).
 const READY_CAPACITY: usize = 1024;
-
-/// What a worker tells the reporter.
-#[derive(Debug)]
-pub enum Message {
-    /// Statistics of one interval, numbered from 1.
-    Interval {
-        /// The interval's number.
-        index: u64,
-        /// What happened in it on this thread.
-        stats: Box<Stats>,
-    },
-    /// Disconnects and reconnects, as they happen.
-    Events(Vec<TransportEvent>),
-    /// Failed checks in detail (`-b`), as they happen.
-    Failures(Vec<VerifyFailure>),
-    /// What the worker saw during server outages, as its sightings close
-    /// (and those still open at the end).
-    Sightings(Vec<Sighting>),
-    /// The worker finished; `stats` holds what happened since its last
-    /// interval.
-    Finished {
-        /// What happened since the last interval.
-        stats: Box<Stats>,
-        /// Connections that ended dead.
-        dead: usize,
-        /// Of them, by what ended them.
-        deaths: crate::death::Deaths,
-        /// Connections the worker had.
-        connections: usize,
-        /// Its connections that never completed a request, by why.
-        rejections: Rejections,
-    },
-}
 
 /// When a worker starts, reports and stops.
 #[derive(Debug, Clone, Copy)]
