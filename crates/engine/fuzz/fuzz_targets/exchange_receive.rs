@@ -3,7 +3,8 @@
 //! small workload. Input: a flags byte (bit 0: binary protocol, else bit 3:
 //! meta protocol, else the text protocol; bits 1-2: keys per multi-get
 //! minus one; bit 4: a keyspace issuing every command instead of
-//! memaslap's windows), a byte seeding the chunk sizes, then the byte
+//! memaslap's windows; bit 5: answers not offered to the source, as for a
+//! source that checks none), a byte seeding the chunk sizes, then the byte
 //! stream the server sends.
 //!
 //! Nothing may panic; no call consumes more than it was given; every request
@@ -16,8 +17,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use memaslap_engine::{Done, Exchange, Protocol};
 use memaslap_engine::Counters;
+use memaslap_engine::{Done, Exchange, Protocol};
 use memaslap_workload::{Source, Workload};
 
 #[path = "../workload.rs"]
@@ -52,8 +53,17 @@ fuzz_target!(|data: &[u8]| {
     let commands = if flags & 16 != 0 { 4 } else { 0 };
     let workload = &workloads[commands + division - 1];
     let now = Instant::now();
-    let whole = drive(workload, protocol, division, stream, None, now);
-    let chunked = drive(workload, protocol, division, stream, Some(*seed), now);
+    let checks = flags & 32 == 0;
+    let whole = drive(workload, protocol, division, checks, stream, None, now);
+    let chunked = drive(
+        workload,
+        protocol,
+        division,
+        checks,
+        stream,
+        Some(*seed),
+        now,
+    );
     assert_eq!(whole, chunked);
 });
 
@@ -71,12 +81,15 @@ fn drive(
     workload: &Workload,
     protocol: Protocol,
     division: usize,
+    checks: bool,
     stream: &[u8],
     seed: Option<u8>,
     now: Instant,
 ) -> Ran {
     let mut generator = workload.source(0).unwrap();
-    let mut exchange = Exchange::new(protocol, division, MAX_VALUE).with_details(true);
+    let mut exchange = Exchange::new(protocol, division, MAX_VALUE)
+        .with_details(true)
+        .with_checks(checks);
     let mut counters = Counters::default();
     let mut rng = u32::from(seed.unwrap_or(0)) | 1;
     let (mut rest, mut avail) = (stream, 0);
