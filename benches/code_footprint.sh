@@ -5,10 +5,10 @@
 #
 # Instruction counts (benches/client_instructions.sh) say how much work a
 # request is; this says over how much code that work is spread, which the
-# counts do not show and which costs time too: every system call runs
-# enough of the kernel's network code to push the client's code out of
-# the processor's instruction cache (32 KiB a core on this machine), so
-# the code a client needs between two calls is fetched again after each.
+# counts do not show and which may cost time too: the code a client needs
+# between two system calls shares the processor's instruction cache (32
+# KiB a core on this machine) with the kernel's network code those calls
+# run on the same core.
 #
 # Per client it prints:
 #   - the 64-byte lines of code run at least once every 2 requests and at
