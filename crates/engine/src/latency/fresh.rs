@@ -42,8 +42,14 @@ impl Fresh {
         self.n += 1;
         self.sum_ns += u128::from(ns);
         self.sum_sq_ns += u128::from(ns) * u128::from(ns);
+        self.multiply(ns as f64);
+    }
+
+    /// Multiplies the product by `factor` (a latency in ns).
+    #[inline(always)]
+    fn multiply(&mut self, factor: f64) {
         // A normal product in [1, 2 · 3.6e12]: take its power of two out.
-        let product = (self.mantissa * ns as f64).to_bits();
+        let product = (self.mantissa * factor).to_bits();
         self.exponent += ((product & EXPONENT_BITS) >> 52) as i64 - BIAS;
         self.mantissa = f64::from_bits((product & !EXPONENT_BITS) | ((BIAS as u64) << 52));
     }
@@ -56,11 +62,8 @@ impl Fresh {
         self.n += k;
         self.sum_ns += u128::from(ns) * u128::from(k);
         self.sum_sq_ns += u128::from(ns) * u128::from(ns) * u128::from(k);
-        let factor = ns as f64;
         for _ in 0..k {
-            let product = (self.mantissa * factor).to_bits();
-            self.exponent += ((product & EXPONENT_BITS) >> 52) as i64 - BIAS;
-            self.mantissa = f64::from_bits((product & !EXPONENT_BITS) | ((BIAS as u64) << 52));
+            self.multiply(ns as f64);
         }
     }
 

@@ -111,11 +111,7 @@ impl Latency {
                 self.fold();
             }
         }
-        self.min_ns = self.min_ns.min(ns);
-        self.max_ns = self.max_ns.max(ns);
-        if let Some(bucket) = self.log2.get_mut(log2_bucket(ns)) {
-            *bucket += 1;
-        }
+        self.bound_and_bucket(ns, 1);
     }
 
     /// Records `n` latencies of `ns` nanoseconds each: the record `n`
@@ -142,9 +138,16 @@ impl Latency {
             }
         }
         if n > 0 {
-            self.min_ns = self.min_ns.min(ns);
-            self.max_ns = self.max_ns.max(ns);
+            self.bound_and_bucket(ns, n);
         }
+    }
+
+    /// Takes `n` latencies of `ns` (at least one) into the minimum, the
+    /// maximum and the log2 buckets.
+    #[inline(always)]
+    fn bound_and_bucket(&mut self, ns: u64, n: u64) {
+        self.min_ns = self.min_ns.min(ns);
+        self.max_ns = self.max_ns.max(ns);
         if let Some(bucket) = self.log2.get_mut(log2_bucket(ns)) {
             *bucket += n;
         }
