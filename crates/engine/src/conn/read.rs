@@ -222,7 +222,9 @@ impl Run {
         self.n += 1;
     }
 
-    /// Records the run.
+    /// Records the run. A run of one (every read at depth 1) goes through
+    /// `record_ns`: through `record_ns_n` it costs 32 instructions more a
+    /// request at depth 1.
     #[inline]
     fn flush(&mut self, record: &mut Latency) {
         match self.n {
