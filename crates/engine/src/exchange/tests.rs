@@ -148,18 +148,35 @@ fn ascii_set_then_verified_get() {
     assert_eq!((c.requests_completed, c.requests_failed), (2, 0));
 }
 
+/// Stores the window's first item, then answers a get of it with its
+/// value corrupted; returns the key and the value sent.
+fn corrupt_hit<'w>(
+    x: &mut Exchange<'w>,
+    g: &mut AnySource<'w>,
+    c: &mut Counters,
+) -> (Vec<u8>, Vec<u8>) {
+    let (key, mut value) = store_one(x, g, c, b"STORED\r\n");
+    value[0] ^= 1;
+    next_get(x, g);
+    let mut reply = value_reply(&key, &value);
+    reply.extend_from_slice(b"END\r\n");
+    feed(x, &reply, g, c).unwrap();
+    (key, value)
+}
+
+/// Answers the next get with a miss.
+fn miss<'w>(x: &mut Exchange<'w>, g: &mut AnySource<'w>, c: &mut Counters) {
+    next_get(x, g);
+    feed(x, b"END\r\n", g, c).unwrap();
+}
+
 #[test]
 fn ascii_corrupt_value_and_miss_are_counted() {
     let w = workload(1);
     let mut g = w.source(0).unwrap();
     let mut c = Counters::default();
     let mut x = Exchange::new(Protocol::Ascii, 1, 1 << 20).with_details(true);
-    let (key, mut value) = store_one(&mut x, &mut g, &mut c, b"STORED\r\n");
-    value[0] ^= 1;
-    next_get(&mut x, &mut g);
-    let mut reply = value_reply(&key, &value);
-    reply.extend_from_slice(b"END\r\n");
-    feed(&mut x, &reply, &mut g, &mut c).unwrap();
+    let (key, value) = corrupt_hit(&mut x, &mut g, &mut c);
     assert_eq!(c.verify_failed, 1);
     let mut failures = Vec::new();
     x.take_failures(&mut failures);
@@ -171,8 +188,7 @@ fn ascii_corrupt_value_and_miss_are_counted() {
     );
     assert!(failures[0].to_string().starts_with("verify_failed: key "));
 
-    next_get(&mut x, &mut g);
-    feed(&mut x, b"END\r\n", &mut g, &mut c).unwrap();
+    miss(&mut x, &mut g, &mut c);
     assert_eq!((c.get_misses, c.verify_misses, c.cmd_get), (1, 1, 2));
 }
 
@@ -184,14 +200,8 @@ fn answers_are_not_offered_when_the_source_checks_none() {
     let mut g = w.source(0).unwrap();
     let mut c = Counters::default();
     let mut x = Exchange::new(Protocol::Ascii, 1, 1 << 20).with_checks(false);
-    let (key, mut value) = store_one(&mut x, &mut g, &mut c, b"STORED\r\n");
-    value[0] ^= 1;
-    next_get(&mut x, &mut g);
-    let mut reply = value_reply(&key, &value);
-    reply.extend_from_slice(b"END\r\n");
-    feed(&mut x, &reply, &mut g, &mut c).unwrap();
-    next_get(&mut x, &mut g);
-    feed(&mut x, b"END\r\n", &mut g, &mut c).unwrap();
+    corrupt_hit(&mut x, &mut g, &mut c);
+    miss(&mut x, &mut g, &mut c);
     assert_eq!((c.cmd_get, c.get_misses), (2, 1));
     assert_eq!((c.verify_failed, c.verify_misses), (0, 0));
     assert_eq!(g.outstanding(), 0);
