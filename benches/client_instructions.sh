@@ -80,28 +80,12 @@ if [ "$binary" -eq 1 ]; then
 fi
 
 # measure CLIENT SIZE [CALLGRIND_OPTION...]: prints "instructions requests"
-# of one run under callgrind. SIZE is ours' request count or the floor's
-# seconds.
+# of one run under callgrind (see valgrind_client).
 measure() {
-    local client="$1" size="$2" cmd
+    local client="$1" size="$2" done
     shift 2
-    start_server 4096
-    case "$client" in
-        ours) cmd=(target/release/memaslap -s "127.0.0.1:$port" "${ours_flags[@]}" -x "$size") ;;
-        floor) cmd=(target/release/floor -s "127.0.0.1:$port" "${floor_flags[@]}" -t "$size") ;;
-        work) cmd=(target/release/floor -s "127.0.0.1:$port" "${floor_flags[@]}" -t "$size" --work) ;;
-    esac
-    taskset -c "$client_cpu" valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" \
-        "${cmd[@]}" >"$work/out" 2>&1 || { tail -5 "$work/out" >&2; exit 1; }
-    stop_server
-    local instructions done
-    instructions="$(awk '/Collected :/ { print $NF }' "$work/out")"
-    if [ "$client" = ours ]; then
-        done="$(grep -o 'completed [0-9]*' "$work/out" | awk '{ print $2; exit }')"
-    else
-        done="$(grep -o ' ops [0-9]*' "$work/out" | awk '{ print $2; exit }')"
-    fi
-    echo "$instructions $done"
+    done="$(valgrind_client "$client" "$size" --tool=callgrind --callgrind-out-file=/dev/null "$@")" || exit 1
+    echo "$(awk '/Collected :/ { print $NF }' "$work/out") $done"
 }
 
 echo "depth $depth, $([ "$binary" -eq 1 ] && echo binary || echo text) protocol, 32 connections; instructions per request:"

@@ -191,3 +191,26 @@ memtier_cmd() {
         --key-pattern=R:R "${memtier_keys[@]}" -d 1024 --pipeline="$2" --test-time="$3"
         --hide-histogram)
 }
+
+# valgrind_client CLIENT SIZE VALGRIND_OPTION... : runs CLIENT (ours, floor
+# or work: `floor --work`) once under Valgrind against a fresh memcached,
+# with the arrays ours_flags and floor_flags, on $client_cpu; SIZE is ours'
+# request count (-x) or the floor's seconds (-t). Prints the requests it
+# completed; the tool's output is left in $work/out.
+valgrind_client() {
+    local client="$1" size="$2" cmd
+    shift 2
+    start_server 4096
+    case "$client" in
+        ours) cmd=(target/release/memaslap -s "127.0.0.1:$port" "${ours_flags[@]}" -x "$size") ;;
+        floor) cmd=(target/release/floor -s "127.0.0.1:$port" "${floor_flags[@]}" -t "$size") ;;
+        work) cmd=(target/release/floor -s "127.0.0.1:$port" "${floor_flags[@]}" -t "$size" --work) ;;
+    esac
+    taskset -c "$client_cpu" valgrind "$@" "${cmd[@]}" >"$work/out" 2>&1 || { tail -5 "$work/out" >&2; exit 1; }
+    stop_server
+    if [ "$client" = ours ]; then
+        grep -o 'completed [0-9]*' "$work/out" | awk '{ print $2; exit }'
+    else
+        grep -o ' ops [0-9]*' "$work/out" | awk '{ print $2; exit }'
+    fi
+}
