@@ -1,6 +1,6 @@
 //! The exchange in the binary protocol: replies matched by opaque and key.
 
-use super::tests::{asked_keys, bin_reply, feed, next_get, store_one, t0, wire, workload};
+use super::tests::{asked_keys, bin_reply, ended, feed, next_get, store_one, t0, wire, workload};
 use super::*;
 use memaslap_workload::{Command, GetKeys, Source, Task};
 
@@ -22,13 +22,7 @@ fn binary_set_get_hit_and_miss() {
     let hit = bin_reply(0x00, 0, 0, &[0, 0, 0, 0], &[], &value);
     assert_eq!(
         feed(&mut x, &hit, &mut g, &mut c),
-        Ok(Some(Done {
-            kind: Kind::Get,
-            command: Command::Get,
-            failed: false,
-            started: t0(),
-            intended: t0()
-        }))
+        Ok(Some(ended(Kind::Get, Command::Get, false)))
     );
     next_get(&mut x, &mut g);
     let miss = bin_reply(0x00, 1, 0, &[], &[], b"Not found");
@@ -42,13 +36,7 @@ fn binary_set_get_hit_and_miss() {
     let busy = bin_reply(0x00, 0x85, 0, &[], &[], b"busy");
     assert_eq!(
         feed(&mut x, &busy, &mut g, &mut c),
-        Ok(Some(Done {
-            kind: Kind::Get,
-            command: Command::Get,
-            failed: true,
-            started: t0(),
-            intended: t0()
-        }))
+        Ok(Some(ended(Kind::Get, Command::Get, true)))
     );
     assert_eq!((c.errors.server_error, c.get_misses), (1, 1));
 
@@ -110,16 +98,7 @@ fn binary_multi_get_matches_by_opaque_and_key() {
     ));
     reply.extend_from_slice(&bin_reply(0x0a, 0, 3, &[], &[], &[]));
     let done = feed(&mut x, &reply, &mut g, &mut c).unwrap();
-    assert_eq!(
-        done,
-        Some(Done {
-            kind: Kind::Get,
-            command: Command::Get,
-            failed: false,
-            started: t0(),
-            intended: t0()
-        })
-    );
+    assert_eq!(done, Some(ended(Kind::Get, Command::Get, false)));
     assert_eq!(c.cmd_get - before.cmd_get, 3);
     assert_eq!(c.get_misses - before.get_misses, 2);
     assert_eq!(c.errors.protocol_error, 1);

@@ -7,6 +7,17 @@ pub(super) fn t0() -> Instant {
     *T0.get_or_init(Instant::now)
 }
 
+/// How a request of these tests ends: begun at [`t0`], as every one is.
+pub(super) fn ended(kind: Kind, command: Command, failed: bool) -> Done {
+    Done {
+        kind,
+        command,
+        failed,
+        started: t0(),
+        intended: t0(),
+    }
+}
+
 /// What a write would send now.
 pub(super) fn wire(exchange: &mut Exchange<'_>) -> Vec<u8> {
     exchange.with_slices(|slices| slices.concat())
@@ -68,16 +79,7 @@ pub(super) fn store_one<'w>(
     sent.extend_from_slice(trailer);
     assert!(wire(exchange).ends_with(&sent));
     let done = feed(exchange, stored_reply, generator, counters).unwrap();
-    assert_eq!(
-        done,
-        Some(Done {
-            kind: Kind::Set,
-            command: Command::Set,
-            failed: false,
-            started: t0(),
-            intended: t0()
-        })
-    );
+    assert_eq!(done, Some(ended(Kind::Set, Command::Set, false)));
     (key, value)
 }
 
@@ -131,16 +133,7 @@ fn ascii_set_then_verified_get() {
     let mut reply = value_reply(&key, &value);
     reply.extend_from_slice(b"END\r\n");
     let done = feed(&mut x, &reply, &mut g, &mut c).unwrap();
-    assert_eq!(
-        done,
-        Some(Done {
-            kind: Kind::Get,
-            command: Command::Get,
-            failed: false,
-            started: t0(),
-            intended: t0()
-        })
-    );
+    assert_eq!(done, Some(ended(Kind::Get, Command::Get, false)));
     assert_eq!(
         (c.cmd_get, c.get_misses, c.verify_failed, c.verify_misses),
         (1, 0, 0, 0)
@@ -220,16 +213,7 @@ fn ascii_unasked_key_is_a_protocol_error_the_stream_survives() {
     reply.extend_from_slice(&value_reply(&key, &value));
     reply.extend_from_slice(b"END\r\n");
     let done = feed(&mut x, &reply, &mut g, &mut c).unwrap();
-    assert_eq!(
-        done,
-        Some(Done {
-            kind: Kind::Get,
-            command: Command::Get,
-            failed: false,
-            started: t0(),
-            intended: t0()
-        })
-    );
+    assert_eq!(done, Some(ended(Kind::Get, Command::Get, false)));
     assert_eq!(c.errors.protocol_error, 2, "foreign key and duplicate");
     assert_eq!((c.get_misses, c.verify_failed), (0, 0));
 }
@@ -250,16 +234,7 @@ fn ascii_error_replies() {
         &mut g,
         &mut c,
     );
-    assert_eq!(
-        done,
-        Ok(Some(Done {
-            kind: Kind::Set,
-            command: Command::Set,
-            failed: true,
-            started: t0(),
-            intended: t0()
-        }))
-    );
+    assert_eq!(done, Ok(Some(ended(Kind::Set, Command::Set, true))));
     assert_eq!(
         (c.errors.server_error, c.cmd_set, c.requests_failed),
         (1, 1, 1)
