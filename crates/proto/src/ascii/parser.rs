@@ -259,6 +259,7 @@ fn parse_stat(stat: &[u8]) -> Result<Response<'_>, ParseError> {
     Ok(Response::Stat { name, value })
 }
 
+mod hit;
 mod quick;
 #[cfg(test)]
 mod tests;

@@ -63,7 +63,7 @@ fn first_space_or_control(buf: &[u8]) -> Option<usize> {
 /// of them, so no overflow), and where they end; `None` when there is no
 /// digit there, too many, or `buf` ends within them.
 #[inline(always)]
-fn decimal(buf: &[u8], from: usize) -> Option<(u64, usize)> {
+pub(super) fn decimal(buf: &[u8], from: usize) -> Option<(u64, usize)> {
     let mut n = 0u64;
     let mut at = from;
     loop {
