@@ -27,6 +27,13 @@ impl Text {
     }
 }
 
+impl Text {
+    /// The reply parser.
+    pub(super) fn parser(&self) -> &Parser {
+        &self.parser
+    }
+}
+
 impl Codec for Text {
     fn value_crlf(&self) -> bool {
         true

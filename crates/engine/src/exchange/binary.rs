@@ -39,6 +39,22 @@ impl Binary {
     }
 }
 
+impl Binary {
+    /// The bytes of the reply at the start of `buf` when it is a hit of
+    /// the single GET named by `tag`, whole: what [`Codec::receive`] would
+    /// read as that get's hit and end. `None` for anything else.
+    #[inline]
+    pub(super) fn read_hit(&self, buf: &[u8], tag: u32) -> Option<usize> {
+        let Ok(Some((response, used))) = self.parser.parse(buf) else {
+            return None;
+        };
+        let hit = response.opcode() == Ok(Opcode::Get)
+            && response.opaque() == tag
+            && response.value_if_hit().is_some();
+        hit.then_some(used)
+    }
+}
+
 impl Codec for Binary {
     fn value_crlf(&self) -> bool {
         false

@@ -16,6 +16,9 @@ mod command_tests;
 #[cfg(test)]
 mod depth_tests;
 mod error_line;
+mod hit;
+#[cfg(test)]
+mod hit_tests;
 mod meta;
 mod multi;
 mod pending;
@@ -389,10 +392,19 @@ impl<'w> Exchange<'w> {
     }
 
     /// Resets the answered keys for the (new) oldest request.
+    #[inline]
     fn prepare_oldest(&mut self) {
+        let keys = self.outstanding.front().map_or(0, |r| r.pending.keys());
+        if let [answered] = self.answered.as_mut_slice()
+            && keys == 1
+        {
+            // One key after one key, the usual get after a get.
+            *answered = false;
+            return;
+        }
         self.answered.clear();
-        if let Some(request) = self.outstanding.front() {
-            self.answered.resize(request.pending.keys(), false);
+        if keys > 0 {
+            self.answered.resize(keys, false);
         }
     }
 
@@ -424,6 +436,9 @@ impl<'w> Exchange<'w> {
     ) -> Result<Received, Desync> {
         if matches!(buf.first_chunk::<2>(), Some(b"ER" | b"SE" | b"CL")) {
             self.error_line.note(buf);
+        }
+        if let Some(received) = self.receive_hit(buf, generator, counters) {
+            return Ok(received);
         }
         let Some(request) = self.outstanding.front().copied() else {
             // Bytes while nothing is outstanding: the server said something
