@@ -27,6 +27,7 @@
 //! ```
 
 mod flags;
+mod hit;
 mod parser;
 mod prepared;
 #[cfg(test)]
