@@ -49,7 +49,7 @@ impl Exchange<'_> {
             AnyCodec::Binary(binary) => binary.read_hit(buf, tag(request.id))?,
             AnyCodec::Meta(meta) => {
                 let key = generator.batch(request.id).key(0)?;
-                meta.read_hit(buf, tag(request.id), |field| key.matches(field))?
+                meta.read_hit(buf, tag(request.id), key.len(), |field| key.matches(field))?
             }
         };
         generator.finish_get(request.id);

@@ -247,27 +247,20 @@ impl Codec for Meta {
 
 impl Meta {
     /// The bytes of the reply at the start of `buf` when it is a whole hit
-    /// (`VA`, without a cas unique) of the single get named by `tag`,
-    /// returning a key `is_key` accepts: what [`Codec::receive`] would read
-    /// as that get's hit and end. `None` for anything else.
+    /// of the single get named by `tag` of a key `key_len` bytes long that
+    /// `is_key` accepts, its flags as asked (`VA <len> k<key> O<tag>`):
+    /// what [`Codec::receive`] would read as that get's hit and end. `None`
+    /// for anything else.
     #[inline]
     pub(super) fn read_hit(
         &self,
         buf: &[u8],
         tag: u32,
+        key_len: usize,
         is_key: impl FnOnce(&[u8]) -> bool,
     ) -> Option<usize> {
-        let Ok(Some((Response::Meta(reply), used))) = self.parser.parse(buf) else {
-            return None;
-        };
-        if reply.code != Code::Value || reply.data.is_none() {
-            return None;
-        }
-        let returned = Returned::of(&reply);
-        let hit = returned.opaque == Some(tag)
-            && returned.cas.is_none()
-            && returned.key.is_some_and(is_key);
-        hit.then_some(used)
+        let (_, end) = self.parser.read_hit(buf, key_len, is_key, tag)?;
+        Some(end)
     }
 }
 
