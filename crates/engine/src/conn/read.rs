@@ -180,6 +180,10 @@ impl<T: Transport> Conn<'_, T> {
             if self.exchange.outstanding() > 0 {
                 // The deadline stays the answered request's, no later than
                 // the oldest's now: a timeout first moves it on.
+                if used == data.len() {
+                    // Every byte read is consumed: the next reply is to come.
+                    return Some(used);
+                }
                 continue;
             }
             self.deadline = None;
