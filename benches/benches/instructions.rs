@@ -194,10 +194,43 @@ fn meta_parse(reply: Vec<u8>) -> usize {
     total
 }
 
+// A hit of a known key read in one step (`Parser::read_hit`), as a run of
+// the default workload reads most replies.
+#[library_benchmark]
+#[bench::value_1kib(setup = ascii_hit)]
+fn ascii_read_hit(reply: Vec<u8>) -> usize {
+    let parser = ascii::Parser::default();
+    let mut total = 0;
+    for _ in 0..N {
+        let (data, used) = parser
+            .read_hit(black_box(&reply), KEY.len(), |key| key == KEY)
+            .unwrap();
+        black_box(data);
+        total += used;
+    }
+    total
+}
+
+// A `VA` hit of a known key and opaque read in one step.
+#[library_benchmark]
+#[bench::value_1kib(setup = meta_hit)]
+fn meta_read_hit(reply: Vec<u8>) -> usize {
+    let parser = meta::Parser::default();
+    let mut total = 0;
+    for _ in 0..N {
+        let (data, used) = parser
+            .read_hit(black_box(&reply), KEY.len(), |key| key == KEY, 4242)
+            .unwrap();
+        black_box(data);
+        total += used;
+    }
+    total
+}
+
 library_benchmark_group!(
     name = proto;
     benchmarks = ascii_encode_get, ascii_encode_get_key, ascii_encode_set, binary_encode_get, meta_encode_get,
-        ascii_parse, binary_parse, meta_parse
+        ascii_parse, binary_parse, meta_parse, ascii_read_hit, meta_read_hit
 );
 
 // ---- workload: task generation ----
