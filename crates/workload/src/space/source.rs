@@ -266,6 +266,12 @@ impl<'w> Source<'w> for KeyspaceSource<'w> {
         })
     }
 
+    /// Without `-v` no get is planned for a check: every answer would be
+    /// [`Verdict::Unchecked`].
+    fn checks_gets(&self) -> bool {
+        self.space.verify > 0.0
+    }
+
     fn finish_get(&mut self, id: TaskId) {
         if matches!(self.slots.get(id.index()), Some(Slot::Get { .. })) {
             self.release(id);

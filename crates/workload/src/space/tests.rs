@@ -295,3 +295,36 @@ fn a_mix_needs_a_keyspace_and_no_verify_with_appends() {
     c.verify = 0.5;
     assert!(c.validate().unwrap_err().to_string().contains("append"));
 }
+
+/// Without `-v` every get's answer is unchecked, as `checks_gets` tells
+/// its callers; with it, some are checked.
+#[test]
+fn gets_are_checked_only_when_checks_gets_says_so() {
+    for verify in [0.0, 0.2] {
+        let mut c = config(1_000, KeyDist::Uniform);
+        c.verify = verify;
+        let space = space(&c);
+        let mut source = KeyspaceSource::new(&space, 3, 0);
+        let now = Instant::now();
+        let (mut gets, mut checked) = (0, 0);
+        for _ in 0..2_000 {
+            let Some((id, task)) = source.issue() else {
+                continue;
+            };
+            match task {
+                Task::Get(_) => {
+                    gets += 1;
+                    for answer in [None, Some(&b"x"[..])] {
+                        let verdict = source.check_get(id, 0, answer, now);
+                        assert!(verdict.is_some());
+                        checked += usize::from(verdict != Some(Verdict::Unchecked));
+                    }
+                    source.finish_get(id);
+                }
+                _ => source.complete_set(id, SetOutcome::Stored, now),
+            }
+        }
+        assert!(gets > 1_000);
+        assert_eq!(source.checks_gets(), checked > 0, "-v {verify}");
+    }
+}
