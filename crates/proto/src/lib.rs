@@ -1,5 +1,6 @@
-//! memcached's wire formats — the text protocol, the binary protocol and UDP
-//! framing — as sans-IO encoders and incremental parsers.
+//! memcached's wire formats — the text protocol, the binary protocol, the
+//! meta protocol and UDP framing — as sans-IO encoders and incremental
+//! parsers.
 //!
 //! This crate does no I/O and knows nothing of sockets, clocks or workloads.
 //! Encoders append only the small command bytes to a caller-owned buffer; a
@@ -11,9 +12,14 @@
 //! declares.
 //!
 //! - [`ascii`]: the text protocol — request encoders and one incremental
-//!   parser for every response line.
+//!   parser for every response line, and [`ascii::Parser::read_hit`], a
+//!   get's whole hit read in one pass when the key asked for is known.
 //! - [`binary`]: the binary protocol — 24-byte headers as zero-copy
 //!   big-endian structs, opcodes, statuses, encoders and a parser.
+//! - [`meta`]: the meta protocol — request encoders with typed flags, one
+//!   incremental parser for every meta response, and
+//!   [`meta::Parser::read_hit`], a plain `mg`'s whole hit read in one pass
+//!   when the key and opaque asked for are known.
 //! - [`auth`]: logging in before the first request (SASL PLAIN, and the
 //!   text protocol's auth file scheme).
 //! - [`udp`]: the 8-byte UDP frame header and a reassembler for responses
