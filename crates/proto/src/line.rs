@@ -1,5 +1,6 @@
 //! Where a response line ends, for the text and meta parsers: both
-//! protocols end every line with `\r\n` and bound its length.
+//! protocols end every line with `\r\n` and bound its length. And where a
+//! value's data block after its line ends, for their one-step hit readers.
 
 /// Where the first line of a buffer ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +64,30 @@ fn find_long_line_end(window: &[u8]) -> Option<usize> {
             _ => from = at + 1,
         }
     }
+}
+
+/// A value's data block of `len` bytes from `data_start` in `buf`, whole
+/// and followed by `after`, its line (ending at `data_start`) no longer
+/// than `max_line` and the value no larger than `max_value`: the data and
+/// where `after` ends; `None` otherwise.
+#[inline(always)]
+pub(crate) fn data_block<'a>(
+    buf: &'a [u8],
+    data_start: usize,
+    len: u64,
+    (max_line, max_value): (usize, usize),
+    after: &[u8],
+) -> Option<(&'a [u8], usize)> {
+    let data_len = usize::try_from(len).ok().filter(|&l| l <= max_value)?;
+    if data_start > max_line {
+        return None;
+    }
+    let data_end = data_start.checked_add(data_len)?;
+    let end = data_end.checked_add(after.len())?;
+    if buf.get(data_end..end) != Some(after) {
+        return None;
+    }
+    Some((buf.get(data_start..data_end)?, end))
 }
 
 #[cfg(test)]

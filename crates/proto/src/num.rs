@@ -25,6 +25,27 @@ pub fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
 /// The most decimal digits that always fit a `u64`.
 pub(crate) const SAFE_DIGITS: usize = 19;
 
+/// The number whose digits start at `from` in `buf` (1 to [`SAFE_DIGITS`]
+/// of them, so no overflow), and where they end; `None` when there is no
+/// digit there, too many, or `buf` ends within them.
+#[inline(always)]
+pub(crate) fn leading_decimal(buf: &[u8], from: usize) -> Option<(u64, usize)> {
+    let mut n = 0u64;
+    let mut at = from;
+    loop {
+        let digit = buf.get(at)?.wrapping_sub(b'0');
+        if digit > 9 {
+            break;
+        }
+        if at - from == SAFE_DIGITS {
+            return None;
+        }
+        n = n * 10 + u64::from(digit);
+        at += 1;
+    }
+    (at > from).then_some((n, at))
+}
+
 /// Reads an unsigned decimal number that fills all of `digits`.
 ///
 /// Returns `None` for an empty input, any byte that is not an ASCII digit,

@@ -4,7 +4,8 @@
 
 use super::parser::Parser;
 use crate::MAX_KEY_LEN;
-use crate::num::SAFE_DIGITS;
+use crate::line::data_block;
+use crate::num::leading_decimal;
 
 impl Parser {
     /// Reads the reply to `mg <key> v k O<opaque>` for a key `key_len`
@@ -47,7 +48,7 @@ impl Parser {
         opaque: u32,
     ) -> Option<(&'a [u8], usize)> {
         let rest = buf.strip_prefix(b"VA ")?;
-        let (len, at) = digits(rest, 0)?;
+        let (len, at) = leading_decimal(rest, 0)?;
         let key_at = at.checked_add(2)?;
         if rest.get(at..key_at) != Some(b" k") || key_len == 0 || key_len > MAX_KEY_LEN {
             return None;
@@ -56,43 +57,20 @@ impl Parser {
         if rest.get(key_end..key_end + 2) != Some(b" O") || !is_key(rest.get(key_at..key_end)?) {
             return None;
         }
-        let (returned, at) = digits(rest, key_end + 2)?;
+        let (returned, at) = leading_decimal(rest, key_end + 2)?;
         if returned != u64::from(opaque) || rest.get(at..at + 2) != Some(b"\r\n") {
             return None;
         }
         let data_start = b"VA ".len() + at + 2;
         let limits = self.limits();
-        if data_start > limits.max_line || len > limits.max_value as u64 {
-            return None;
-        }
-        let data_end = data_start.checked_add(usize::try_from(len).ok()?)?;
-        let end = data_end.checked_add(2)?;
-        if buf.get(data_end..end) != Some(b"\r\n") {
-            return None;
-        }
-        Some((buf.get(data_start..data_end)?, end))
+        data_block(
+            buf,
+            data_start,
+            len,
+            (limits.max_line, limits.max_value),
+            b"\r\n",
+        )
     }
-}
-
-/// The number whose digits start at `from` in `buf` (1 to [`SAFE_DIGITS`]
-/// of them), and where they end; `None` when there is no digit there, too
-/// many, or `buf` ends within them.
-#[inline(always)]
-fn digits(buf: &[u8], from: usize) -> Option<(u64, usize)> {
-    let mut n = 0u64;
-    let mut at = from;
-    loop {
-        let digit = buf.get(at)?.wrapping_sub(b'0');
-        if digit > 9 {
-            break;
-        }
-        if at - from == SAFE_DIGITS {
-            return None;
-        }
-        n = n * 10 + u64::from(digit);
-        at += 1;
-    }
-    (at > from).then_some((n, at))
 }
 
 #[cfg(test)]

@@ -3,8 +3,9 @@
 //! must hold it instead of searched for.
 
 use super::Parser;
-use super::quick::decimal;
 use crate::MAX_KEY_LEN;
+use crate::line::data_block;
+use crate::num::leading_decimal;
 
 /// What ends a `get`'s reply.
 const VALUE_END: &[u8; 7] = b"\r\nEND\r\n";
@@ -49,26 +50,18 @@ impl Parser {
         if !is_key(header.get(..key_len)?) {
             return None;
         }
-        let (flags, flags_end) = decimal(header, key_len + 1)?;
+        let (flags, flags_end) = leading_decimal(header, key_len + 1)?;
         if flags > u64::from(u32::MAX) || header.get(flags_end) != Some(&b' ') {
             return None;
         }
-        let (len, len_end) = decimal(header, flags_end + 1)?;
+        let (len, len_end) = leading_decimal(header, flags_end + 1)?;
         if header.get(len_end..len_end + 2) != Some(b"\r\n") {
             return None;
         }
         let data_start = b"VALUE ".len() + len_end + 2;
         let limits = self.limits();
-        let data_len = usize::try_from(len).ok()?;
-        if data_start > limits.max_line || data_len > limits.max_value {
-            return None;
-        }
-        let data_end = data_start.checked_add(data_len)?;
-        let end = data_end.checked_add(VALUE_END.len())?;
-        if buf.get(data_end..end) != Some(VALUE_END.as_slice()) {
-            return None;
-        }
-        Some((buf.get(data_start..data_end)?, end))
+        let bounds = (limits.max_line, limits.max_value);
+        data_block(buf, data_start, len, bounds, VALUE_END)
     }
 }
 

@@ -6,7 +6,7 @@
 use super::Parser;
 use crate::MAX_KEY_LEN;
 use crate::ascii::{ParseError, Response};
-use crate::num::SAFE_DIGITS;
+use crate::num::leading_decimal;
 
 impl Parser {
     /// What [`Parser::general`] returns for `buf`, when `buf` starts with
@@ -33,11 +33,11 @@ impl Parser {
             return None;
         }
         let key = header.get(..key_end)?;
-        let (flags, flags_end) = decimal(header, key_end + 1)?;
+        let (flags, flags_end) = leading_decimal(header, key_end + 1)?;
         if header.get(flags_end) != Some(&b' ') {
             return None;
         }
-        let (len, len_end) = decimal(header, flags_end + 1)?;
+        let (len, len_end) = leading_decimal(header, flags_end + 1)?;
         if header.get(len_end..len_end + 2) != Some(b"\r\n") {
             return None;
         }
@@ -57,27 +57,6 @@ impl Parser {
 fn first_space_or_control(buf: &[u8]) -> Option<usize> {
     let window = buf.get(..=MAX_KEY_LEN).unwrap_or(buf);
     crate::scan::find_below(window, b'!')
-}
-
-/// The number whose digits start at `from` in `buf` (1 to [`SAFE_DIGITS`]
-/// of them, so no overflow), and where they end; `None` when there is no
-/// digit there, too many, or `buf` ends within them.
-#[inline(always)]
-pub(super) fn decimal(buf: &[u8], from: usize) -> Option<(u64, usize)> {
-    let mut n = 0u64;
-    let mut at = from;
-    loop {
-        let digit = buf.get(at)?.wrapping_sub(b'0');
-        if digit > 9 {
-            break;
-        }
-        if at - from == SAFE_DIGITS {
-            return None;
-        }
-        n = n * 10 + u64::from(digit);
-        at += 1;
-    }
-    (at > from).then_some((n, at))
 }
 
 #[cfg(test)]
