@@ -44,6 +44,15 @@ fn get_reply() -> impl Strategy<Value = GetReply> {
     ]
 }
 
+/// `key` with its byte `at` (modulo its length) changed.
+fn twin(key: &[u8], at: usize) -> Vec<u8> {
+    let mut twin = key.to_vec();
+    if let Some(byte) = twin.get_mut(at % key.len().max(1)) {
+        *byte = if *byte == b'x' { b'y' } else { b'x' };
+    }
+    twin
+}
+
 /// The bytes of `reply` to get `id` of `key`.
 fn bytes(protocol: Protocol, reply: &GetReply, key: &[u8], id: TaskId) -> Vec<u8> {
     match protocol {
@@ -59,13 +68,7 @@ fn text_bytes(reply: &GetReply, key: &[u8]) -> Vec<u8> {
     let mut out = match reply {
         GetReply::Hit(data) => value_reply(key, data),
         GetReply::Foreign(other) => value_reply(other, b"xyz"),
-        GetReply::Twin(at) => {
-            let mut twin = key.to_vec();
-            if let Some(byte) = twin.get_mut(at % key.len().max(1)) {
-                *byte = if *byte == b'x' { b'y' } else { b'x' };
-            }
-            value_reply(&twin, b"xyz")
-        }
+        GetReply::Twin(at) => value_reply(&twin(key, *at), b"xyz"),
         GetReply::Miss => Vec::new(),
         GetReply::Cas => format!("VALUE {key_text} 0 1 77\r\nx\r\n").into_bytes(),
         GetReply::HugeFlags => format!("VALUE {key_text} 4294967296 1\r\nx\r\n").into_bytes(),
@@ -96,13 +99,7 @@ fn meta_bytes(reply: &GetReply, key: &[u8], tag: u32) -> Vec<u8> {
     match reply {
         GetReply::Hit(data) => va(key, &opaque, data),
         GetReply::Foreign(other) => va(other, &opaque, b"xyz"),
-        GetReply::Twin(at) => {
-            let mut twin = key.to_vec();
-            if let Some(byte) = twin.get_mut(at % key.len().max(1)) {
-                *byte = if *byte == b'x' { b'y' } else { b'x' };
-            }
-            va(&twin, &opaque, b"xyz")
-        }
+        GetReply::Twin(at) => va(&twin(key, *at), &opaque, b"xyz"),
         GetReply::Miss => b"EN\r\n".to_vec(),
         GetReply::Cas => va(key, &format!("{opaque} c77"), b"x"),
         GetReply::HugeFlags => va(key, &format!(" O{}", tag ^ (1 << 16)), b"x"),
