@@ -136,3 +136,30 @@ pub trait Source<'w> {
         false
     }
 }
+
+/// Issues `tasks` tasks of `source`, completing each set as stored and
+/// offering each get's first key a miss and a hit; returns how many gets
+/// there were and how many of those answers were judged or noted (not
+/// [`Verdict::Unchecked`]): what [`Source::checks_gets`] must agree with.
+#[cfg(test)]
+pub(crate) fn answers_judged<'w>(source: &mut impl Source<'w>, tasks: usize) -> (usize, usize) {
+    let now = Instant::now();
+    let (mut gets, mut judged) = (0, 0);
+    for _ in 0..tasks {
+        let Some((id, task)) = source.issue() else {
+            continue;
+        };
+        if !matches!(task, Task::Get(_)) {
+            source.complete_set(id, SetOutcome::Stored, now);
+            continue;
+        }
+        gets += 1;
+        for answer in [None, Some(&b"x"[..])] {
+            let verdict = source.check_get(id, 0, answer, now);
+            assert!(verdict.is_some());
+            judged += usize::from(verdict != Some(Verdict::Unchecked));
+        }
+        source.finish_get(id);
+    }
+    (gets, judged)
+}

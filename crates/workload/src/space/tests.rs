@@ -1,5 +1,5 @@
 use super::*;
-use crate::source::Source;
+use crate::source::{Source, answers_judged};
 use crate::task::{GetKeys, SetOutcome, Task, Verdict};
 use std::time::Instant;
 
@@ -305,25 +305,7 @@ fn gets_are_checked_only_when_checks_gets_says_so() {
         c.verify = verify;
         let space = space(&c);
         let mut source = KeyspaceSource::new(&space, 3, 0);
-        let now = Instant::now();
-        let (mut gets, mut checked) = (0, 0);
-        for _ in 0..2_000 {
-            let Some((id, task)) = source.issue() else {
-                continue;
-            };
-            match task {
-                Task::Get(_) => {
-                    gets += 1;
-                    for answer in [None, Some(&b"x"[..])] {
-                        let verdict = source.check_get(id, 0, answer, now);
-                        assert!(verdict.is_some());
-                        checked += usize::from(verdict != Some(Verdict::Unchecked));
-                    }
-                    source.finish_get(id);
-                }
-                _ => source.complete_set(id, SetOutcome::Stored, now),
-            }
-        }
+        let (gets, checked) = answers_judged(&mut source, 2_000);
         assert!(gets > 1_000);
         assert_eq!(source.checks_gets(), checked > 0, "-v {verify}");
     }
