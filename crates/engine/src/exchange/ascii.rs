@@ -28,9 +28,19 @@ impl Text {
 }
 
 impl Text {
-    /// The reply parser.
-    pub(super) fn parser(&self) -> &Parser {
-        &self.parser
+    /// The bytes of the reply at the start of `buf` when it is a whole hit
+    /// (`VALUE`, its data and `END`) of a key `key_len` bytes long that
+    /// `is_key` accepts: what [`Codec::receive`] would read as a plain
+    /// one-key get's hit and end. `None` for anything else.
+    #[inline]
+    pub(super) fn read_hit(
+        &self,
+        buf: &[u8],
+        key_len: usize,
+        is_key: impl FnOnce(&[u8]) -> bool,
+    ) -> Option<usize> {
+        let (_, end) = self.parser.read_hit(buf, key_len, is_key)?;
+        Some(end)
     }
 }
 

@@ -41,10 +41,7 @@ impl Exchange<'_> {
                 // space or control byte: the reply's key field is where
                 // `read_hit` looks.
                 let key = generator.batch(request.id).key(0)?;
-                let (_, end) = text
-                    .parser()
-                    .read_hit(buf, key.len(), |field| key.matches(field))?;
-                end
+                text.read_hit(buf, key.len(), |field| key.matches(field))?
             }
             AnyCodec::Binary(binary) => binary.read_hit(buf, tag(request.id))?,
             AnyCodec::Meta(meta) => {
