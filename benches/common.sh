@@ -63,6 +63,13 @@ floor_setup() {
          END { printf "%d %d\n", o, c }' "$1"
 }
 
+# floor_setup_split FILE: "user_us sys_us" of the floor probe's key setup
+# from its output FILE ("0 0" for another client's).
+floor_setup_split() {
+    awk '{ for (i = 1; i < NF; i++) { if ($i == "setup_user_us") u = $(i + 1); if ($i == "setup_sys_us") s = $(i + 1) } }
+         END { printf "%d %d\n", u, s }' "$1"
+}
+
 port=""
 tls_port=""
 # With server_tls set to a directory of make_certs, start_server's memcached

@@ -56,6 +56,10 @@
 #                   us_op_max,rss_kb), for comparing later runs
 #   --no-build      use target/release/memaslap (and floor) as they are
 #
+# Each section also gives each client's CPU per operation split into user
+# and system time (GNU time's, whose split the kernel samples at its tick):
+# where a client's time goes, beside the task-clock totals.
+#
 # Each median row has the spread of its runs' µs/op (min and max) beside it;
 # take --runs 7 when a few percent matter. Each ratio of two clients is
 # also given paired: the median (and least and most) of the ratios of
@@ -88,7 +92,7 @@ while [ $# -gt 0 ]; do
         --depth) depth="$2"; shift 2 ;;
         --floor) floor=1; shift ;;
         --no-build) build=0; shift ;;
-        -h|--help) sed -n '2,45p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
 done
@@ -111,10 +115,13 @@ original="${ORIGINAL:-$(command -v memcaslap)}"
 make_work
 
 # --- one run ---------------------------------------------------------------
-# run_client CLIENT CONNS EXTRA... : prints "ops user sys rss_kb".
+# run_client CLIENT CONNS EXTRA... : prints "ops user sys rss_kb utime stime".
 # CLIENT is ours, original, base (ours without the mode a mode profile
 # measures) or floor; floor's setup (storing its keys) is taken out of ops
 # and of user CPU. A trace replay lasts its trace, so it gets no -t.
+# utime and stime are GNU time's user and system seconds (the setup's taken
+# out too): the kernel samples which of the two a tick lands in and scales
+# them to the task's CPU, so their split is a sample (shown by cpu_split).
 run_client() {
     local client="$1" conns="$2"
     shift 2
@@ -137,17 +144,21 @@ run_client() {
     after="$(server_ops)"
     stop_server
     read -r user sys rss <"$work/time"
+    local utime="$user" stime="$sys"
     # The CPU charged: task-clock where perf works (all of it in "user").
     if [ "$clock" = task-clock ]; then
         user="$(cpu_seconds "$work/cpu")"
         sys=0
     fi
-    local setup_ops=0 setup_cpu_us=0
+    local setup_ops=0 setup_cpu_us=0 setup_user_us=0 setup_sys_us=0
     if [ "$client" = floor ] || [ "$client" = work ]; then
         read -r setup_ops setup_cpu_us <<<"$(floor_setup "$work/$client.out")"
+        read -r setup_user_us setup_sys_us <<<"$(floor_setup_split "$work/$client.out")"
         user="$(awk -v u="$user" -v c="$setup_cpu_us" 'BEGIN { printf "%.3f", u - c / 1e6 }')"
     fi
-    echo "$((after - before - setup_ops)) $user $sys $rss"
+    read -r utime stime <<<"$(awk -v u="$utime" -v s="$stime" -v a="$setup_user_us" -v b="$setup_sys_us" \
+        'BEGIN { printf "%.3f %.3f", u - a / 1e6, s - b / 1e6 }')"
+    echo "$((after - before - setup_ops)) $user $sys $rss $utime $stime"
 }
 
 
@@ -233,11 +244,25 @@ medians() {
 # ratio of medians taken over the whole invocation keeps.
 paired() {
     local ratios
-    ratios="$(paste -d' ' "$1" "$2" | awk '$1 > 0 && $5 > 0 && $6 + $7 > 0 {
-        printf "%.4f\n", (($2 + $3) / $1) / (($6 + $7) / $5) }')"
+    # Each line: A's run then B's, as many fields each.
+    ratios="$(paste -d' ' "$1" "$2" | awk '{ h = NF / 2 }
+        $1 > 0 && $(h + 1) > 0 && $(h + 2) + $(h + 3) > 0 {
+        printf "%.4f\n", (($2 + $3) / $1) / (($(h + 2) + $(h + 3)) / $(h + 1)) }')"
     [ -n "$ratios" ] || { echo "- - -"; return; }
     printf '%s %s %s\n' "$(median <<<"$ratios")" "$(sort -g <<<"$ratios" | head -1)" \
         "$(sort -g <<<"$ratios" | tail -1)"
+}
+
+# split_text FILE...: "client user / system" per operation (µs, medians of
+# GNU time's split, see run_client) of each file of runs, named by its
+# file's first dot-separated part.
+split_text() {
+    local f parts=()
+    for f in "$@"; do
+        parts+=("$(basename "$f" | cut -d. -f1) $(awk '$1 > 0 { printf "%.4f\n", $5 * 1e6 / $1 }' "$f" | median | xargs printf '%.2f') / $(awk '$1 > 0 { printf "%.4f\n", $6 * 1e6 / $1 }' "$f" | median | xargs printf '%.2f')")
+    done
+    local IFS=,
+    echo "${parts[*]}" | sed 's/,/, /g'
 }
 
 # "ratio (paired: median, min-max)" of A over B, for a summary line.
@@ -301,6 +326,9 @@ for profile in "${wanted[@]}"; do
         csv_row profile "$profile" "$client" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi"
         eval "${client}_usop=$usop ${client}_rss=$rss"
     done
+    split=()
+    for client in "${clients[@]}"; do split+=("$work/$client.runs"); done
+    summary+=("$(printf '%-9s user / system us/op: %s' "$profile" "$(split_text "${split[@]}")")")
     if [ "$base_flags" != none ]; then
         summary+=("$(awk -v p="$profile" -v a="$ours_usop" -v b="$base_usop" -v f="${flags[*]}" -v g="${base_flags:-the text protocol, window model}" \
             -v q="$(paired_text "$work/ours.runs" "$work/base.runs")" \
@@ -359,6 +387,13 @@ if [ "$depth" -gt 1 ]; then
         awk -v c="$client" -v n="$depth" -v a="$a" -v b="$b" \
             'BEGIN { printf "ratio %s --depth %d / --depth 1 (medians): us/op %.3f / %.3f = %.2f\n", c, n, a, b, a / b }'
     done
+    for f in d1 dn; do
+        label=1
+        [ "$f" = dn ] && label="$depth"
+        split=()
+        for client in "${clients[@]}"; do split+=("$work/$client.$f.runs"); done
+        printf 'user / system us/op at --depth %s (GNU time, medians): %s\n' "$label" "$(split_text "${split[@]}")"
+    done
     if [ "$floor" -eq 1 ]; then
         awk -v n="$depth" -v a="$ours_dn_usop" -v f="$floor_dn_usop" \
             -v q="$(paired_text "$work/ours.dn.runs" "$work/floor.dn.runs")" \
@@ -388,8 +423,8 @@ if [ "$many" -gt 0 ]; then
     for client in ours original; do
         run_client "$client" 32 -w 1k >"$work/small"
         run_client "$client" "$many" -w 1k >"$work/many"
-        read -r _ _ _ small_rss <"$work/small"
-        read -r ops user sys rss <"$work/many"
+        read -r _ _ _ small_rss _ <"$work/small"
+        read -r ops user sys rss _ <"$work/many"
         awk -v c="$client" -v o="$ops" -v u="$user" -v s="$sys" -v r="$rss" -v r0="$small_rss" -v n="$many" \
             'BEGIN { printf "%-9s %11d %9.2f %9.3f %9d %11.2f\n", c, o, u + s, o ? (u + s) * 1e6 / o : 0, r, (r - r0) / (n - 32) }'
     done

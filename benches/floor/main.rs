@@ -18,7 +18,8 @@
 //! run (including the replies still due at its end, which it waits for),
 //! `lost` UDP requests, and `setup_ops` / `setup_cpu_us`, the sets that
 //! stored the keys and the CPU used before the run, to subtract from
-//! memcached's counters and the process's CPU. With `--work` the line
+//! memcached's counters and the process's CPU (`setup_user_us` and
+//! `setup_sys_us` split that CPU as `getrusage` does). With `--work` the line
 //! also has the median latency (`p50_us`) and the gets that missed.
 
 mod args;
@@ -48,7 +49,8 @@ fn run() -> Result<(), String> {
         .map(|c| prepare::Stream::new(c, args.keys, header, args.binary))
         .collect();
     let setup_ops = prepare::store_keys(args.server, args.conns, args.keys)?;
-    let setup_cpu = cpu_us()?;
+    let (setup_user, setup_sys) = cpu_us()?;
+    let setup_cpu = setup_user + setup_sys;
     let (ops, lost, timing) = if args.udp {
         let out = udp::run(&args, streams)?;
         (out.ops, out.lost, None)
@@ -64,7 +66,7 @@ fn run() -> Result<(), String> {
         )
     });
     println!(
-        "mode {}{} conns {} depth {} ops {ops} lost {lost} setup_ops {setup_ops} setup_cpu_us {setup_cpu}{work}",
+        "mode {}{} conns {} depth {} ops {ops} lost {lost} setup_ops {setup_ops} setup_cpu_us {setup_cpu} setup_user_us {setup_user} setup_sys_us {setup_sys}{work}",
         match (args.udp, args.binary) {
             (true, _) => "udp",
             (false, true) => "tcp-binary",
@@ -77,8 +79,8 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
-/// User + system CPU of the process so far, in µs.
-fn cpu_us() -> Result<u64, String> {
+/// User and system CPU of the process so far, in µs.
+fn cpu_us() -> Result<(u64, u64), String> {
     // SAFETY: all-zero is a valid `rusage`, filled by the call.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: `usage` is a valid, writable `rusage`.
@@ -86,5 +88,5 @@ fn cpu_us() -> Result<u64, String> {
         return Err(format!("getrusage: {}", std::io::Error::last_os_error()));
     }
     let us = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
-    Ok(us(usage.ru_utime) + us(usage.ru_stime))
+    Ok((us(usage.ru_utime), us(usage.ru_stime)))
 }

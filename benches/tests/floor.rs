@@ -65,6 +65,11 @@ fn reported_ops_match_memcached_counters() {
             value(&pairs, "setup_ops"),
         );
         assert_eq!(setup, 4 * 200, "{extra:?}");
+        assert_eq!(
+            value(&pairs, "setup_user_us") + value(&pairs, "setup_sys_us"),
+            value(&pairs, "setup_cpu_us"),
+            "{extra:?}: the setup's CPU is its user and system parts"
+        );
         assert!(ops > 100, "{extra:?}: only {ops} operations");
         // A request given up as lost may or may not have reached memcached.
         assert!(
