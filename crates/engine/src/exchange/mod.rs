@@ -122,8 +122,11 @@ pub struct Exchange<'w> {
 }
 
 /// The most requests whose replies' state is prefetched before a receive:
-/// about what one receive brings at depth 16 (a dozen replies of 1 KiB).
-const PREFETCH_REPLIES: usize = 16;
+/// a few more than one receive brings (at `--depth 16` with 1 KiB values,
+/// one to three replies, two on average). Each one named costs a walk of
+/// the outstanding requests; at 16 that walk was most of a read's own
+/// instructions.
+const PREFETCH_REPLIES: usize = 4;
 
 /// One outstanding request.
 #[derive(Debug, Clone, Copy)]
