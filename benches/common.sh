@@ -56,18 +56,21 @@ make_work() {
     trap 'stop_server; rm -rf "$work"' EXIT
 }
 
+# floor_values FILE NAME...: the values of the floor probe's `name value`
+# pairs NAME... in its output FILE, in that order (0 for a name it did not
+# print, as another client's output prints none).
+floor_values() {
+    local file="$1"
+    shift
+    awk -v names="$*" 'BEGIN { n = split(names, want, " ") }
+         { for (i = 1; i < NF; i++) got[$i] = $(i + 1) }
+         END { for (k = 1; k <= n; k++) printf "%d%s", got[want[k]], k < n ? " " : "\n" }' "$file"
+}
+
 # floor_setup FILE: "ops cpu_us" the floor probe spent storing its keys
 # before its run, from its output FILE ("0 0" for another client's).
 floor_setup() {
-    awk '{ for (i = 1; i < NF; i++) { if ($i == "setup_ops") o = $(i + 1); if ($i == "setup_cpu_us") c = $(i + 1) } }
-         END { printf "%d %d\n", o, c }' "$1"
-}
-
-# floor_setup_split FILE: "user_us sys_us" of the floor probe's key setup
-# from its output FILE ("0 0" for another client's).
-floor_setup_split() {
-    awk '{ for (i = 1; i < NF; i++) { if ($i == "setup_user_us") u = $(i + 1); if ($i == "setup_sys_us") s = $(i + 1) } }
-         END { printf "%d %d\n", u, s }' "$1"
+    floor_values "$1" setup_ops setup_cpu_us
 }
 
 port=""

@@ -121,7 +121,7 @@ make_work
 # and of user CPU. A trace replay lasts its trace, so it gets no -t.
 # utime and stime are GNU time's user and system seconds (the setup's taken
 # out too): the kernel samples which of the two a tick lands in and scales
-# them to the task's CPU, so their split is a sample (shown by cpu_split).
+# them to the task's CPU, so their split is a sample (shown by split_text).
 run_client() {
     local client="$1" conns="$2"
     shift 2
@@ -152,8 +152,8 @@ run_client() {
     fi
     local setup_ops=0 setup_cpu_us=0 setup_user_us=0 setup_sys_us=0
     if [ "$client" = floor ] || [ "$client" = work ]; then
-        read -r setup_ops setup_cpu_us <<<"$(floor_setup "$work/$client.out")"
-        read -r setup_user_us setup_sys_us <<<"$(floor_setup_split "$work/$client.out")"
+        read -r setup_ops setup_cpu_us setup_user_us setup_sys_us <<<"$(floor_values "$work/$client.out" \
+            setup_ops setup_cpu_us setup_user_us setup_sys_us)"
         user="$(awk -v u="$user" -v c="$setup_cpu_us" 'BEGIN { printf "%.3f", u - c / 1e6 }')"
     fi
     read -r utime stime <<<"$(awk -v u="$utime" -v s="$stime" -v a="$setup_user_us" -v b="$setup_sys_us" \
@@ -253,13 +253,19 @@ paired() {
         "$(sort -g <<<"$ratios" | tail -1)"
 }
 
+# per_op_median FILE FIELD: the median over FILE's runs of field FIELD in
+# µs per operation (field 1 is the run's operations), to two places.
+per_op_median() {
+    awk -v f="$2" '$1 > 0 { printf "%.4f\n", $f * 1e6 / $1 }' "$1" | median | xargs printf '%.2f'
+}
+
 # split_text FILE...: "client user / system" per operation (µs, medians of
 # GNU time's split, see run_client) of each file of runs, named by its
 # file's first dot-separated part.
 split_text() {
     local f parts=()
     for f in "$@"; do
-        parts+=("$(basename "$f" | cut -d. -f1) $(awk '$1 > 0 { printf "%.4f\n", $5 * 1e6 / $1 }' "$f" | median | xargs printf '%.2f') / $(awk '$1 > 0 { printf "%.4f\n", $6 * 1e6 / $1 }' "$f" | median | xargs printf '%.2f')")
+        parts+=("$(basename "$f" | cut -d. -f1) $(per_op_median "$f" 5) / $(per_op_median "$f" 6)")
     done
     local IFS=,
     echo "${parts[*]}" | sed 's/,/, /g'
