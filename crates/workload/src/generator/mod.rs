@@ -124,9 +124,8 @@ impl<'w> Generator<'w> {
             #[cfg(test)]
             plan_generally: false,
         };
-        let ttl = config.exp_verify > 0.0;
         let window: Box<[Item]> = (0..config.window)
-            .map(|slot| generator.fresh_item(ttl && has_ttl(slot, config.exp_verify)))
+            .map(|slot| generator.fresh_item(has_ttl(slot, config.exp_verify)))
             .collect();
         generator.window = window;
         generator
@@ -385,9 +384,10 @@ pub(crate) fn real(n: u64) -> f64 {
 /// The products are never negative (a fraction is validated to `0..=1`),
 /// so truncating to an integer is their floor: one instruction, where
 /// `f64::floor` is a library call on the baseline x86_64 target (and the
-/// window's slots are many: 10,000 a connection by default).
+/// window's slots are many: 10,000 a connection by default). Without a
+/// fraction (no `-e`, the default) no slot does, and nothing is computed.
 fn has_ttl(slot: usize, fraction: f64) -> bool {
-    ((slot + 1) as f64 * fraction) as u64 > (slot as f64 * fraction) as u64
+    fraction > 0.0 && ((slot + 1) as f64 * fraction) as u64 > (slot as f64 * fraction) as u64
 }
 
 #[cfg(test)]
