@@ -112,17 +112,20 @@ impl Registered {
         }
     }
 
-    /// Reads from a stream socket into `buf` as [`sock::recv`] does, but
-    /// answers `WouldBlock` without a system call once a short read has
-    /// drained the socket and no readable event came since. Only where
-    /// events report the peer's close (Linux); elsewhere every read is made.
-    pub(crate) fn recv(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    /// Reads from a stream socket into `buf` as [`sock::try_recv`] does,
+    /// but answers `None` (nothing to read) without a system call once a
+    /// short read has drained the socket and no readable event came since.
+    /// Only where events report the peer's close (Linux); elsewhere every
+    /// read is made.
+    pub(crate) fn recv(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>> {
         if self.dry {
-            return Err(io::ErrorKind::WouldBlock.into());
+            return Ok(None);
         }
-        let n = sock::recv(&self.socket, buf)?;
+        let Some(n) = sock::try_recv(&self.socket, buf)? else {
+            return Ok(None);
+        };
         self.dry = SHORT_READ_DRAINS && n > 0 && n < buf.len() && !self.ending;
-        Ok(n)
+        Ok(Some(n))
     }
 
     /// The socket.

@@ -199,6 +199,17 @@ pub(crate) fn recv(socket: &Socket, buf: &mut [u8]) -> io::Result<usize> {
     }
 }
 
+/// Reads into `buf` as [`recv`] does, with nothing to read (the socket
+/// would block) answered as `Ok(None)` instead of an error: the usual end
+/// of a non-blocking read, told from the system call's error number alone.
+pub(crate) fn try_recv(socket: &Socket, buf: &mut [u8]) -> io::Result<Option<usize>> {
+    match rustix::net::recv(socket, buf, rustix::net::RecvFlags::empty()) {
+        Ok((n, _)) => Ok(Some(n)),
+        Err(rustix::io::Errno::WOULDBLOCK) => Ok(None),
+        Err(e) => Err(io::Error::from(e)),
+    }
+}
+
 /// Looks at the socket without consuming: `Ok(true)` when the peer closed
 /// the stream, `Ok(false)` when data waits or nothing has arrived.
 pub(crate) fn peer_closed(socket: &Socket) -> io::Result<bool> {
@@ -291,5 +302,32 @@ mod tests {
             std::thread::yield_now();
         }
         assert_eq!(recv(&socket, &mut buf).unwrap(), 0);
+    }
+
+    #[test]
+    fn try_recv_answers_nothing_yet_then_data_then_the_end() {
+        let (socket, mut peer) = pair();
+        let mut buf = [0u8; 8];
+        assert_eq!(try_recv(&socket, &mut buf).unwrap(), None);
+        peer.write_all(b"hello").unwrap();
+        let n = loop {
+            match try_recv(&socket, &mut buf).unwrap() {
+                Some(n) => break n,
+                None => std::thread::yield_now(),
+            }
+        };
+        assert_eq!(&buf[..n], &b"hello"[..n]);
+        let mut rest = n;
+        while rest < 5 {
+            if let Some(m) = try_recv(&socket, &mut buf[rest..]).unwrap() {
+                rest += m;
+            }
+        }
+        assert_eq!(&buf[..5], b"hello");
+        drop(peer);
+        while !peer_closed(&socket).unwrap() {
+            std::thread::yield_now();
+        }
+        assert_eq!(try_recv(&socket, &mut buf).unwrap(), Some(0));
     }
 }

@@ -16,6 +16,13 @@
 //! events, not on their timeouts.) Kernels older than 5.11, which have no
 //! `epoll_pwait2`, wait every timeout rounded up to a millisecond. Other
 //! systems use `Poller::wait`.
+//!
+//! Both waits are made as plain system calls (`epoll_wait` as `epoll_pwait`
+//! without a signal mask, which the kernel takes for the same call), not
+//! through libc's `epoll_wait`: in a process with more than one thread,
+//! glibc makes that a cancellation point and updates the thread's
+//! cancellation state before and after each call, two atomic operations a
+//! wait (the `sock` module says the same of `send` and `recv`).
 
 use std::io;
 use std::time::Duration;
@@ -164,8 +171,19 @@ pub fn wait(poller: &Poller, ready: &mut Ready, timeout: Option<Duration>) -> io
     if fine.is_none() || NO_PWAIT2.load(Ordering::Relaxed) {
         let millis = timeout.map_or(-1, |t| epoll_millis(t, NO_PWAIT2.load(Ordering::Relaxed)));
         // SAFETY: `events` points to `max` writable `epoll_event`s owned by
-        // `ready`.
-        n = unsafe { libc::epoll_wait(fd, events, max, millis) };
+        // `ready`, and no signal mask is passed.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_epoll_pwait,
+                fd,
+                events,
+                max,
+                millis,
+                std::ptr::null::<libc::sigset_t>(),
+                0usize,
+            )
+        };
+        n = r as i32;
     }
     match usize::try_from(n) {
         Ok(n) => {

@@ -333,11 +333,10 @@ impl Slot {
         }
         loop {
             let error = match socket.recv(buf) {
-                Ok(0) => TransportError::Closed {
+                Ok(Some(0)) => TransportError::Closed {
                     server: self.server.clone(),
                 },
-                Ok(n) => return Ok(Some(n)),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                Ok(read) => return Ok(read),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => self.io_error(e, false),
             };
