@@ -1,6 +1,7 @@
 # Shell functions the benchmark scripts share: installing what they need,
 # a fresh memcached pinned to $server_cpu on a free port (its pid in
-# $server_pid, its files in $work), its operation count, and a median.
+# $server_pid, its files in $work), its operation count and CPU, a median,
+# and the comparison of two clients at equal server CPU.
 # Sourced, not run.
 
 # Installs the packages behind the commands the benchmarks use.
@@ -117,22 +118,80 @@ stop_server() {
 
 # Prints cmd_get + cmd_set of the running memcached.
 server_ops() {
-    local line name value total=0
+    server_counts | cut -d' ' -f1
+}
+
+# Prints cmd_get + cmd_set of the running memcached and the CPU it has
+# used so far in µs (rusage_user + rusage_system, printed to the µs).
+server_counts() {
+    local name value total=0 cpu_us=0
     exec 3<>"/dev/tcp/127.0.0.1/$port"
     printf 'stats\r\n' >&3
     while IFS=$' \r' read -r _ name value <&3; do
         case "$name" in
             cmd_get|cmd_set) total=$((total + value)) ;;
+            rusage_user|rusage_system)
+                local secs="${value%%.*}" frac="${value#*.}000000"
+                [ "$value" = "$secs" ] && frac=000000
+                cpu_us=$((cpu_us + 10#$secs * 1000000 + 10#${frac:0:6})) ;;
         esac
         [ -z "$name" ] && break
     done
     exec 3>&-
-    echo "$total"
+    echo "$total $cpu_us"
 }
 
 
 # The median of the numbers on standard input, one per line.
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# at_equal_server A B: A's and B's µs/op where memcached's CPU per
+# operation is the same for both, "ratio a b x r n", from two files of
+# runs, one run a line: "ops user sys rss utime stime server" (CPU in
+# seconds, as compare.sh's run_client prints them). The machine's load
+# moves the server's cost per operation from run to run (on a 2-vCPU VM by
+# up to 2x), and a client's CPU per operation moves with it (a slower
+# server answers fewer requests per wake-up); runs of one client scatter
+# along that line. Each run is a point (x = memcached's µs/op, y = the
+# client's µs/op); one slope, fitted to both clients' runs about their own
+# means (least squares, analysis of covariance), carries each client's
+# mean to x, the median x of all their runs, and a / b compares the two
+# there. r is the correlation of x and y within the clients, n the runs.
+# With no spread in x the means are compared as they are. A client whose
+# requests themselves make the server's work per operation lower or
+# higher is charged for it: the fit cannot tell that from load.
+at_equal_server() {
+    awk '{ print "A", $0 }' "$1" >"$work/ancova"
+    awk '{ print "B", $0 }' "$2" >>"$work/ancova"
+    local xstar
+    xstar="$(awk '$2 > 0 && NF >= 8 { printf "%.6f\n", $8 * 1e6 / $2 }' "$work/ancova" | median)"
+    awk -v xs="$xstar" '$2 > 0 && NF >= 8 {
+            g = $1; x = $8 * 1e6 / $2; y = ($3 + $4) * 1e6 / $2
+            n[g]++; sx[g] += x; sy[g] += y; sxx[g] += x * x; syy[g] += y * y; sxy[g] += x * y
+        }
+        END {
+            if (!n["A"] || !n["B"]) { print "- - - - -"; exit }
+            for (g in n) {
+                mx[g] = sx[g] / n[g]; my[g] = sy[g] / n[g]
+                cxx += sxx[g] - n[g] * mx[g] ^ 2
+                cyy += syy[g] - n[g] * my[g] ^ 2
+                cxy += sxy[g] - n[g] * mx[g] * my[g]
+            }
+            b = cxx > 0 ? cxy / cxx : 0
+            r = cxx > 0 && cyy > 0 ? cxy / sqrt(cxx * cyy) : 0
+            a = my["A"] + b * (xs - mx["A"]); c = my["B"] + b * (xs - mx["B"])
+            printf "%.4f %.4f %.4f %.4f %.2f %d\n", a / c, a, c, xs, r, n["A"] + n["B"]
+        }' "$work/ancova"
+}
+
+# "ratio at equal server cost" of A over B, for a summary line.
+at_equal_server_text() {
+    local q a b x r n
+    read -r q a b x r n <<<"$(at_equal_server "$1" "$2")"
+    [ "$q" = - ] && return
+    awk -v q="$q" -v a="$a" -v b="$b" -v x="$x" -v r="$r" -v n="$n" \
+        'BEGIN { printf "at equal server CPU (%.2f us/op, r %.2f over %d runs) %.3f / %.3f = %.2f", x, r, n, a, b, q }'
+}
 
 # CPU time charged to a client: the scheduler's own sum (perf's task-clock)
 # where perf works; otherwise GNU time's user + system, which the kernel

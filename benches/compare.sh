@@ -53,7 +53,8 @@
 #   --floor         also run the floor probe (ascii, binary, udp, --depth)
 #   --csv FILE      also write every median row, with its spread, to FILE
 #                   (section,profile,client,runs,ops,cpu_s,us_op,us_op_min,
-#                   us_op_max,rss_kb), for comparing later runs
+#                   us_op_max,rss_kb,server_us_op: the last is memcached's
+#                   median CPU per operation), for comparing later runs
 #   --no-build      use target/release/memaslap (and floor) as they are
 #
 # Each section also gives each client's CPU per operation split into user
@@ -65,6 +66,25 @@
 # also given paired: the median (and least and most) of the ratios of
 # their runs in the same round, which leaves out most of what the
 # machine's load does to both (a ratio of medians keeps it).
+#
+# With --floor, ours / floor (each profile the floor has, and the --depth
+# test, where work / floor and ours / work are given too) is also given
+# at equal server CPU: memcached's CPU per operation on each run (its
+# rusage from `stats`; the floor's key setup left out) moves with the
+# machine's load, up to twice from run to run on a 2-vCPU VM, and each
+# client's CPU per operation moves with it (a slower server answers fewer
+# requests per wake-up, so the client wakes more often per request). A
+# least-squares slope through both clients' runs about their own means
+# carries each client's mean to the median server cost of all their runs,
+# and the two are compared there (analysis of covariance; see
+# at_equal_server). It needs --runs 7 or more, and r, the correlation it
+# rests on, is printed beside it. It assumes that the server's cost per
+# operation differs between runs by the machine's load alone; where one
+# client's requests make the server's work per operation differ from
+# another's, it charges that to the client. A third view, then, beside
+# the paired ratio, not a better one: over three invocations on one build
+# the two moved as much (--depth 16: 1.13, 1.09, 1.07 at equal server
+# CPU; paired 1.12, 1.05, 1.07).
 #
 # Every profile uses -T 1 -c 32 (one request in flight per connection) and
 # the default workload of both tools: get:set 9:1, 64-byte keys, 1 KiB
@@ -115,7 +135,10 @@ original="${ORIGINAL:-$(command -v memcaslap)}"
 make_work
 
 # --- one run ---------------------------------------------------------------
-# run_client CLIENT CONNS EXTRA... : prints "ops user sys rss_kb utime stime".
+# run_client CLIENT CONNS EXTRA... : prints "ops user sys rss_kb utime stime
+# server": server is the CPU memcached used on the run, in seconds (its
+# rusage from `stats` before and after; for the floor, from the end of its
+# key setup).
 # CLIENT is ours, original, base (ours without the mode a mode profile
 # measures) or floor; floor's setup (storing its keys) is taken out of ops
 # and of user CPU. A trace replay lasts its trace, so it gets no -t.
@@ -133,15 +156,15 @@ run_client() {
     [ "$client" = original ] && cmd[0]="$original"
     [ "$client" = floor ] && cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds")
     [ "$client" = work ] && cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds" --work)
-    local before after
-    before="$(server_ops)"
+    local before after server_before server_after
+    read -r before server_before <<<"$(server_counts)"
     read -r -a meter <<<"$(cpu_meter "$work/cpu")"
     if ! /usr/bin/time -f "%U %S %M" -o "$work/time" \
         "${meter[@]}" taskset -c "$client_cpu" "${cmd[@]}" "$@" >"$work/$client.out" 2>&1; then
         echo "$client $* failed:" >&2
         tail -5 "$work/$client.out" >&2
     fi
-    after="$(server_ops)"
+    read -r after server_after <<<"$(server_counts)"
     stop_server
     read -r user sys rss <"$work/time"
     local utime="$user" stime="$sys"
@@ -150,15 +173,18 @@ run_client() {
         user="$(cpu_seconds "$work/cpu")"
         sys=0
     fi
-    local setup_ops=0 setup_cpu_us=0 setup_user_us=0 setup_sys_us=0
+    local setup_ops=0 setup_cpu_us=0 setup_user_us=0 setup_sys_us=0 server_setup=""
     if [ "$client" = floor ] || [ "$client" = work ]; then
-        read -r setup_ops setup_cpu_us setup_user_us setup_sys_us <<<"$(floor_values "$work/$client.out" \
-            setup_ops setup_cpu_us setup_user_us setup_sys_us)"
+        read -r setup_ops setup_cpu_us setup_user_us setup_sys_us server_setup <<<"$(floor_values "$work/$client.out" \
+            setup_ops setup_cpu_us setup_user_us setup_sys_us server_setup_cpu_us)"
+        # memcached's CPU from the end of the floor's setup on.
+        [ "${server_setup:-0}" -gt 0 ] && server_before="$server_setup"
         user="$(awk -v u="$user" -v c="$setup_cpu_us" 'BEGIN { printf "%.3f", u - c / 1e6 }')"
     fi
     read -r utime stime <<<"$(awk -v u="$utime" -v s="$stime" -v a="$setup_user_us" -v b="$setup_sys_us" \
         'BEGIN { printf "%.3f %.3f", u - a / 1e6, s - b / 1e6 }')"
-    echo "$((after - before - setup_ops)) $user $sys $rss $utime $stime"
+    echo "$((after - before - setup_ops)) $user $sys $rss $utime $stime" \
+        "$(awk -v a="$server_after" -v b="$server_before" 'BEGIN { printf "%.6f", (a - b) / 1e6 }')"
 }
 
 
@@ -224,17 +250,18 @@ floor_flags_of() {
     esac
 }
 
-# Prints the median ops, CPU seconds, µs/op and RSS of a file of runs, and
-# the least and most µs/op.
+# Prints the median ops, CPU seconds, µs/op and RSS of a file of runs, the
+# least and most µs/op, and the median of memcached's µs/op.
 medians() {
     local f="$1"
-    printf '%s %s %s %s %s %s\n' \
+    printf '%s %s %s %s %s %s %s\n' \
         "$(awk '{ print $1 }' "$f" | median)" \
         "$(awk '{ print $2 + $3 }' "$f" | median)" \
         "$(awk '$1 > 0 { printf "%.4f\n", ($2 + $3) * 1e6 / $1 }' "$f" | median)" \
         "$(awk '{ print $4 }' "$f" | median)" \
         "$(awk '$1 > 0 { printf "%.4f\n", ($2 + $3) * 1e6 / $1 }' "$f" | sort -g | head -1)" \
-        "$(awk '$1 > 0 { printf "%.4f\n", ($2 + $3) * 1e6 / $1 }' "$f" | sort -g | tail -1)"
+        "$(awk '$1 > 0 { printf "%.4f\n", ($2 + $3) * 1e6 / $1 }' "$f" | sort -g | tail -1)" \
+        "$(awk '$1 > 0 && NF >= 7 { printf "%.4f\n", $7 * 1e6 / $1 }' "$f" | median)"
 }
 
 # paired A B: the median, least and most of the runs' ratios of µs/op, A's
@@ -279,13 +306,14 @@ paired_text() {
     awk -v m="$m" -v lo="$lo" -v hi="$hi" 'BEGIN { printf "paired %.2f (%.2f-%.2f)", m, lo, hi }'
 }
 
-# csv_row SECTION PROFILE CLIENT OPS CPU USOP RSS MIN MAX: one row of --csv.
+# csv_row SECTION PROFILE CLIENT OPS CPU USOP RSS MIN MAX SERVER: one row
+# of --csv.
 csv_row() {
     [ -n "$csv" ] || return 0
-    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$1" "$2" "$3" "$runs" "$4" "$5" "$6" "$8" "$9" "$7" >>"$csv"
+    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$1" "$2" "$3" "$runs" "$4" "$5" "$6" "$8" "$9" "$7" "${10}" >>"$csv"
 }
 if [ -n "$csv" ]; then
-    echo "section,profile,client,runs,ops,cpu_s,us_op,us_op_min,us_op_max,rss_kb" >"$csv"
+    echo "section,profile,client,runs,ops,cpu_s,us_op,us_op_min,us_op_max,rss_kb,server_us_op" >"$csv"
 fi
 
 echo "memaslap-rs: $("$ours" --version 2>/dev/null || echo "$ours")"
@@ -327,9 +355,9 @@ for profile in "${wanted[@]}"; do
     floor_usop=""
     work_usop=""
     for client in "${clients[@]}"; do
-        read -r ops cpu usop rss lo hi <<<"$(medians "$work/$client.runs")"
+        read -r ops cpu usop rss lo hi srv <<<"$(medians "$work/$client.runs")"
         printf '%-9s %-9s %11.0f %9.2f %9.3f %9.0f %8.3f-%-8.3f\n' "$profile" "$client" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi"
-        csv_row profile "$profile" "$client" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi"
+        csv_row profile "$profile" "$client" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi" "$srv"
         eval "${client}_usop=$usop ${client}_rss=$rss"
     done
     split=()
@@ -348,6 +376,7 @@ for profile in "${wanted[@]}"; do
         summary+=("$(awk -v p="$profile" -v f="$floor_usop" -v a="$ours_usop" -v b="$original_usop" \
             -v q="$(paired_text "$work/ours.runs" "$work/floor.runs")" \
             'BEGIN { printf "%-9s floor %.3f us/op: floor / original %.2f, ours / floor %.2f, %s", p, f, f / b, a / f, q }')")
+        summary+=("$(printf '%-9s ours / floor %s' "$profile" "$(at_equal_server_text "$work/ours.runs" "$work/floor.runs")")")
     fi
     if [ -n "$work_usop" ]; then
         summary+=("$(awk -v p="$profile" -v w="$work_usop" -v f="$floor_usop" -v a="$ours_usop" \
@@ -380,11 +409,11 @@ if [ "$depth" -gt 1 ]; then
     done
     for client in "${clients[@]}"; do
         for f in d1 dn; do
-            read -r ops cpu usop rss lo hi <<<"$(medians "$work/$client.$f.runs")"
+            read -r ops cpu usop rss lo hi srv <<<"$(medians "$work/$client.$f.runs")"
             label=1
             [ "$f" = dn ] && label="$depth"
             printf '%-9s %-9s %11.0f %9.2f %9.3f %9.0f %8.3f-%-8.3f\n' "$client" "$label" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi"
-            csv_row "depth-$label" ascii "$client" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi"
+            csv_row "depth-$label" ascii "$client" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi" "$srv"
             eval "${client}_${f}_usop=$usop"
         done
     done
@@ -409,6 +438,15 @@ if [ "$depth" -gt 1 ]; then
             'BEGIN { printf "ratio ours / floor at --depth 1 (medians): us/op %.3f / %.3f = %.2f, %s\n", a, f, a / f, q }'
         awk -v n="$depth" -v w="$work_dn_usop" -v f="$floor_dn_usop" -v a="$ours_dn_usop" \
             'BEGIN { printf "ratio floor --work / floor at --depth %d: %.2f; ours / floor --work: %.2f\n", n, w / f, a / w }'
+        for pair in "ours floor" "work floor" "ours work"; do
+            read -r a b <<<"$pair"
+            for f in dn d1; do
+                label=1
+                [ "$f" = dn ] && label="$depth"
+                printf 'ratio %s / %s at --depth %s, %s\n' "$a" "$b" "$label" \
+                    "$(at_equal_server_text "$work/$a.$f.runs" "$work/$b.$f.runs")"
+            done
+        done
     fi
 fi
 

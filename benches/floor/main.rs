@@ -19,8 +19,12 @@
 //! `lost` UDP requests, and `setup_ops` / `setup_cpu_us`, the sets that
 //! stored the keys and the CPU used before the run, to subtract from
 //! memcached's counters and the process's CPU (`setup_user_us` and
-//! `setup_sys_us` split that CPU as `getrusage` does). With `--work` the line
-//! also has the median latency (`p50_us`) and the gets that missed.
+//! `setup_sys_us` split that CPU as `getrusage` does), and
+//! `server_setup_cpu_us`, the CPU memcached had used when the keys were
+//! stored (its `rusage_user` plus `rusage_system`, in µs), from which a
+//! script takes what the server spent on the measured run alone. With
+//! `--work` the line also has the median latency (`p50_us`) and the gets
+//! that missed.
 
 mod args;
 mod prepare;
@@ -49,6 +53,7 @@ fn run() -> Result<(), String> {
         .map(|c| prepare::Stream::new(c, args.keys, header, args.binary))
         .collect();
     let setup_ops = prepare::store_keys(args.server, args.conns, args.keys)?;
+    let server_at_setup = prepare::server_cpu_us(args.server)?;
     let (setup_user, setup_sys) = cpu_us()?;
     let setup_cpu = setup_user + setup_sys;
     let (ops, lost, timing) = if args.udp {
@@ -66,7 +71,7 @@ fn run() -> Result<(), String> {
         )
     });
     println!(
-        "mode {}{} conns {} depth {} ops {ops} lost {lost} setup_ops {setup_ops} setup_cpu_us {setup_cpu} setup_user_us {setup_user} setup_sys_us {setup_sys}{work}",
+        "mode {}{} conns {} depth {} ops {ops} lost {lost} setup_ops {setup_ops} setup_cpu_us {setup_cpu} setup_user_us {setup_user} setup_sys_us {setup_sys} server_setup_cpu_us {server_at_setup}{work}",
         match (args.udp, args.binary) {
             (true, _) => "udp",
             (false, true) => "tcp-binary",

@@ -136,9 +136,72 @@ pub fn store_keys(server: SocketAddr, conns: usize, keys: usize) -> Result<u64, 
     Ok(sets)
 }
 
+/// The CPU memcached has used so far, user and system, in µs: its
+/// `rusage_user` and `rusage_system` statistics (seconds, to the µs), read
+/// over a connection of its own.
+pub fn server_cpu_us(server: SocketAddr) -> Result<u64, String> {
+    let mut stream = TcpStream::connect(server).map_err(|e| format!("connect {server}: {e}"))?;
+    stream
+        .write_all(b"stats\r\n")
+        .map_err(|e| format!("stats: {e}"))?;
+    let mut text = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !text.ends_with(b"END\r\n") {
+        let n = stream.read(&mut chunk).map_err(|e| format!("stats: {e}"))?;
+        if n == 0 {
+            return Err("stats: the server closed the connection".into());
+        }
+        text.extend_from_slice(chunk.get(..n).unwrap_or_default());
+    }
+    rusage_us(&String::from_utf8_lossy(&text))
+}
+
+/// `rusage_user` plus `rusage_system` of a `stats` reply, in µs.
+fn rusage_us(stats: &str) -> Result<u64, String> {
+    let mut total = None;
+    for line in stats.lines() {
+        let mut words = line.split_whitespace();
+        let (Some("STAT"), Some(name), Some(value)) = (words.next(), words.next(), words.next())
+        else {
+            continue;
+        };
+        if name == "rusage_user" || name == "rusage_system" {
+            let (secs, micros) = value.split_once('.').unwrap_or((value, "0"));
+            let parse = |s: &str| {
+                s.parse::<u64>()
+                    .map_err(|e| format!("stats {name} {value}: {e}"))
+            };
+            // memcached prints six decimals: the fraction is whole µs.
+            let micros: String = micros
+                .chars()
+                .chain(std::iter::repeat('0'))
+                .take(6)
+                .collect();
+            let us = parse(secs)? * 1_000_000 + parse(&micros)?;
+            total = Some(total.unwrap_or(0) + us);
+        }
+    }
+    total.ok_or_else(|| "stats: no rusage_user or rusage_system".to_string())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Stream;
+    use super::{Stream, rusage_us};
+
+    #[test]
+    fn rusage_is_read_in_microseconds() {
+        let stats =
+            "STAT pid 7\r\nSTAT rusage_user 1.250000\r\nSTAT rusage_system 0.000042\r\nEND\r\n";
+        assert_eq!(rusage_us(stats), Ok(1_250_042));
+        assert_eq!(rusage_us("STAT rusage_user 2.5\r\nEND\r\n"), Ok(2_500_000));
+        assert_eq!(rusage_us("STAT rusage_user 3\r\nEND\r\n"), Ok(3_000_000));
+        assert_eq!(
+            rusage_us("STAT rusage_user 0.12345678\r\nEND\r\n"),
+            Ok(123_456)
+        );
+        assert!(rusage_us("STAT pid 7\r\nEND\r\n").is_err());
+        assert!(rusage_us("STAT rusage_user x.1\r\nEND\r\n").is_err());
+    }
 
     #[test]
     fn batches_stay_within_the_cycle() {

@@ -54,6 +54,7 @@ fn server_ops(server: &Memcached) -> u64 {
 #[test]
 fn reported_ops_match_memcached_counters() {
     let server = Memcached::start();
+    let mut server_cpu = 0;
     for extra in [&[][..], &["--depth", "16"], &["--udp"]] {
         let before = server_ops(&server);
         let gets_before = server.stat("get_hits");
@@ -70,6 +71,14 @@ fn reported_ops_match_memcached_counters() {
             value(&pairs, "setup_cpu_us"),
             "{extra:?}: the setup's CPU is its user and system parts"
         );
+        // memcached's CPU when the keys were stored grows run after run:
+        // each run's work came before the next one's setup.
+        let at_setup = value(&pairs, "server_setup_cpu_us");
+        assert!(
+            at_setup > server_cpu,
+            "{extra:?}: server CPU {at_setup} µs at the setup, {server_cpu} µs before"
+        );
+        server_cpu = at_setup;
         assert!(ops > 100, "{extra:?}: only {ops} operations");
         // A request given up as lost may or may not have reached memcached.
         assert!(
