@@ -199,7 +199,9 @@ impl<'w> Worker<'w> {
                 margin.observe(now - wake);
             }
             self.after_wait(now, &timing, issuing);
-            self.flush_reports(tx, id);
+            if self.has_reports() {
+                self.flush_reports(tx, id);
+            }
         }
         self.finish(tx, id);
     }
@@ -274,10 +276,16 @@ impl<'w> Worker<'w> {
     /// requests, the trace's, and the connections a finished warm-up frees.
     fn after_wait(&mut self, now: Instant, timing: &Timing, issuing: bool) {
         self.run_timers(now, issuing);
-        // No request falls due after issuing stops.
-        let due_by = timing.stop_at.map_or(now, |t| now.min(t));
-        self.dispatch(now, due_by, issuing);
-        self.feed(now, issuing);
+        // Asked first, in line: most runs have neither an open loop nor a
+        // replay, and the calls would cost more than the answer.
+        if self.open.is_some() {
+            // No request falls due after issuing stops.
+            let due_by = timing.stop_at.map_or(now, |t| now.min(t));
+            self.dispatch(now, due_by, issuing);
+        }
+        if self.replay.is_some() {
+            self.feed(now, issuing);
+        }
         if self
             .warmup
             .as_ref()
@@ -399,6 +407,13 @@ impl<'w> Worker<'w> {
         for i in 0..self.conns.len() {
             self.with_conn(i, false, |conn, ctx| conn.expire(now, ctx));
         }
+    }
+
+    /// Whether socket events, failed checks or closed sightings wait for
+    /// [`Self::flush_reports`].
+    #[inline]
+    fn has_reports(&self) -> bool {
+        !self.events.is_empty() || !self.failures.is_empty() || self.sightings.has_closed()
     }
 
     /// Sends the socket events and failed checks collected so far.
