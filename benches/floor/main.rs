@@ -21,8 +21,9 @@
 //! memcached's counters and the process's CPU (`setup_user_us` and
 //! `setup_sys_us` split that CPU as `getrusage` does), and
 //! `server_setup_cpu_us`, the CPU memcached had used when the keys were
-//! stored (its `rusage_user` plus `rusage_system`, in µs), from which a
-//! script takes what the server spent on the measured run alone. With
+//! stored (its `rusage_user` plus `rusage_system`, in µs; left out when
+//! the server's `stats` has neither), from which a script takes what the
+//! server spent on the measured run alone. With
 //! `--work` the line also has the median latency (`p50_us`) and the gets
 //! that missed.
 
@@ -53,7 +54,9 @@ fn run() -> Result<(), String> {
         .map(|c| prepare::Stream::new(c, args.keys, header, args.binary))
         .collect();
     let setup_ops = prepare::store_keys(args.server, args.conns, args.keys)?;
-    let server_at_setup = prepare::server_cpu_us(args.server)?;
+    // A server without memcached's rusage statistics leaves it out.
+    let server_at_setup = prepare::server_cpu_us(args.server)
+        .map_or(String::new(), |us| format!(" server_setup_cpu_us {us}"));
     let (setup_user, setup_sys) = cpu_us()?;
     let setup_cpu = setup_user + setup_sys;
     let (ops, lost, timing) = if args.udp {
@@ -71,7 +74,7 @@ fn run() -> Result<(), String> {
         )
     });
     println!(
-        "mode {}{} conns {} depth {} ops {ops} lost {lost} setup_ops {setup_ops} setup_cpu_us {setup_cpu} setup_user_us {setup_user} setup_sys_us {setup_sys} server_setup_cpu_us {server_at_setup}{work}",
+        "mode {}{} conns {} depth {} ops {ops} lost {lost} setup_ops {setup_ops} setup_cpu_us {setup_cpu} setup_user_us {setup_user} setup_sys_us {setup_sys}{server_at_setup}{work}",
         match (args.udp, args.binary) {
             (true, _) => "udp",
             (false, true) => "tcp-binary",
