@@ -26,8 +26,21 @@
 # instructions; use it to judge one change, the default to compare with the
 # floor.
 #
+# With --wakes, only ours runs, once, with one connection and one request
+# in flight (-T 1 -c 1 --depth 1): every request is then one wake-up of
+# the worker, and the count is of the worker's whole loop (callgrind
+# --toggle-collect on Worker::run, less the once-a-second snapshots to the
+# reporter, whose number depends on the run's pace), so it is what a
+# request and a wake-up cost together. Natively a --depth 16 run makes
+# about one wake-up per two requests, and a Valgrind run far fewer (the
+# client runs some 50 times slower, so each wake-up brings more replies):
+# the other counts weigh what a wake-up costs (the wait, the event's
+# dispatch, the receive path's layers, timers) less than a native run
+# does. This one weighs it fully and, like --events, repeats within a few
+# instructions.
+#
 # Usage: benches/client_instructions.sh [--depth N] [--binary] [--requests N]
-#                                       [--events] [--no-build]
+#                                       [--events | --wakes] [--no-build]
 #   --depth N     requests in flight per connection (default 1)
 #   --binary      the binary protocol (ours -B, floor --binary)
 #   --requests N  ours: requests of the short run; the long run makes
@@ -35,6 +48,9 @@
 #                 4 and 8 seconds.
 #   --events      ours' event handling alone (see above), one run of
 #                 --requests requests
+#   --wakes       ours' worker loop with one wake-up per request (see
+#                 above), one run of --requests requests; --depth is
+#                 ignored
 #   --no-build    use target/release/memaslap and floor as they are
 #
 # Installs valgrind when it is missing. Environment: SERVER_CPU (default
@@ -47,9 +63,11 @@ binary=0
 requests=50000
 build=1
 events=0
+wakes=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --events) events=1; shift ;;
+        --wakes) wakes=1; shift ;;
         --depth) depth="$2"; shift 2 ;;
         --binary) binary=1; shift ;;
         --requests) requests="$2"; shift 2 ;;
@@ -88,6 +106,20 @@ measure() {
     echo "$(awk '/Collected :/ { print $NF }' "$work/out") $done"
 }
 
+if [ "$wakes" -eq 1 ]; then
+    ours_flags=(-T 1 -c 1 --depth 1)
+    [ "$binary" -eq 1 ] && ours_flags+=(-B)
+    echo "depth 1, $([ "$binary" -eq 1 ] && echo binary || echo text) protocol, 1 connection; instructions per request:"
+    n="$(valgrind_client ours "$requests" --tool=callgrind --callgrind-out-file="$work/wakes.out" \
+        --toggle-collect='*Worker*run*')" || exit 1
+    i="$(awk '/Collected :/ { print $NF }' "$work/out")"
+    # What the once-a-second snapshots cost (how many a run makes depends
+    # on its pace) is left out.
+    s="$(callgrind_annotate --inclusive=yes "$work/wakes.out" 2>/dev/null |
+        awk '/Worker::snapshot \[/ && !seen { gsub(",", "", $1); print $1; seen = 1 }')"
+    awk -v i="$i" -v s="${s:-0}" -v n="$n" 'BEGIN { printf "ours, the worker loop, one wake-up a request: %.1f   (%d instructions, %d of them snapshots left out, over %d requests)\n", (i - s) / n, i, s, n }'
+    exit 0
+fi
 echo "depth $depth, $([ "$binary" -eq 1 ] && echo binary || echo text) protocol, 32 connections; instructions per request:"
 if [ "$events" -eq 1 ]; then
     read -r i n <<<"$(measure ours "$requests" \

@@ -138,7 +138,9 @@ impl<'w> Worker<'w> {
     }
 
     /// Runs until the timing, the operation budgets or `stop` end it,
-    /// sending snapshots to `tx`.
+    /// sending snapshots to `tx`. Out of line, as [`Self::snapshot`], so
+    /// that an instruction count can take the loop by its name.
+    #[inline(never)]
     pub fn run(
         mut self,
         timing: Timing,
@@ -440,7 +442,11 @@ impl<'w> Worker<'w> {
         }
     }
 
-    /// Sends this interval's statistics and starts a new interval.
+    /// Sends this interval's statistics and starts a new interval. Kept
+    /// out of line: it runs once a second, and as a function of its own it
+    /// can be left out of an instruction count of the loop (see
+    /// `benches/client_instructions.sh --wakes`).
+    #[inline(never)]
     fn snapshot(&mut self, index: u64, tx: &Sender<(usize, Message)>, id: usize) {
         self.sync_datagrams();
         self.sightings.interval_end(&self.stats.counters);
