@@ -70,8 +70,21 @@ fn multi_socket_spreads_requests_over_four_sockets() {
     .unwrap();
     assert_eq!(multi.key_count(), 4);
     d.until(&mut multi, "four connected sockets", |m| m.connected() == 4);
-    // `stat` opens one more connection of its own.
-    assert_eq!(server.stat("curr_connections"), before + 4);
+    // `stat` opens one more connection of its own. memcached counts a
+    // connection when its listener thread takes it, which may come after
+    // the client's connect completed (and drops the last `stat`'s when it
+    // sees it closed): wait for the count, up to a deadline.
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    let mut connections = server.stat("curr_connections");
+    while connections != before + 4 && Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        connections = server.stat("curr_connections");
+    }
+    assert_eq!(
+        connections,
+        before + 4,
+        "memcached's connections: {before} before, {connections} with the four sockets"
+    );
 
     let mut used = [0usize; 4];
     for i in 0..40u64 {

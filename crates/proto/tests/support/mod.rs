@@ -200,7 +200,12 @@ fn wait_ready(child: &mut Child, port: u16) -> Result<(), String> {
             if stream.write_all(b"version\r\n").is_ok()
                 && matches!(stream.read(&mut reply), Ok(n) if reply[..n].starts_with(b"VERSION "))
             {
-                return Ok(());
+                return match pid_of(&mut stream) {
+                    Some(pid) if pid != child.id() => Err(format!(
+                        "port {port} is held by another memcached (pid {pid})"
+                    )),
+                    _ => Ok(()),
+                };
             }
         }
         if Instant::now() > deadline {
@@ -208,6 +213,28 @@ fn wait_ready(child: &mut Child, port: u16) -> Result<(), String> {
         }
         thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// The pid in the `stats` of the server on `stream`, when it tells it. Two
+/// tests may be handed the same free port; the second's memcached then
+/// fails to bind it, and until it has exited the first's answers on it:
+/// the pid tells them apart. A server that asks for a login first (SASL,
+/// an auth file) does not tell, and is taken for the one just started.
+fn pid_of(stream: &mut TcpStream) -> Option<u32> {
+    stream.write_all(b"stats\r\n").ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    let mut text = String::new();
+    let mut buf = [0u8; 4096];
+    while !text.ends_with("END\r\n") {
+        let n = stream.read(&mut buf).ok().filter(|&n| n > 0)?;
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        if text.starts_with("ERROR") || text.starts_with("CLIENT_ERROR") {
+            return None;
+        }
+    }
+    text.lines()
+        .find_map(|line| line.strip_prefix("STAT pid "))
+        .and_then(|pid| pid.trim().parse().ok())
 }
 
 /// Every numeric line of `stats`, by name, asked for and read on `conn`
