@@ -220,8 +220,8 @@ impl<'w> Exchange<'w> {
         }
     }
 
-    /// Starts loading what the replies of the oldest requests (up to
-    /// [`PREFETCH_REPLIES`]) will touch in `generator`, and what its next
+    /// Starts loading what the replies of the oldest requests (up to four,
+    /// `PREFETCH_REPLIES`) will touch in `generator`, and what its next
     /// tasks will, before a receive: a hint. A pipelined connection's
     /// records are out of the cache by the time its replies come, after
     /// a round of every connection's replies.

@@ -138,7 +138,7 @@ impl<'w> Worker<'w> {
     }
 
     /// Runs until the timing, the operation budgets or `stop` end it,
-    /// sending snapshots to `tx`. Out of line, as [`Self::snapshot`], so
+    /// sending snapshots to `tx`. Out of line, as `snapshot` is, so
     /// that an instruction count can take the loop by its name.
     #[inline(never)]
     pub fn run(
