@@ -201,7 +201,7 @@ fn wait_ready(child: &mut Child, port: u16) -> Result<(), String> {
                 && matches!(stream.read(&mut reply), Ok(n) if reply[..n].starts_with(b"VERSION "))
             {
                 return match pid_of(&mut stream) {
-                    Some(pid) if pid != child.id() => Err(format!(
+                    Some(pid) if pid != u64::from(child.id()) => Err(format!(
                         "port {port} is held by another memcached (pid {pid})"
                     )),
                     _ => Ok(()),
@@ -215,39 +215,48 @@ fn wait_ready(child: &mut Child, port: u16) -> Result<(), String> {
     }
 }
 
+/// Every numeric line of `stats`, by name, asked for and read on `conn`
+/// (a text-protocol connection, already logged in where the server asks).
+pub fn stats_of(conn: &mut TcpStream) -> std::collections::HashMap<String, u64> {
+    let text = stats_text(conn).unwrap_or_else(|e| panic!("{e}"));
+    numeric_stats(&text)
+}
+
 /// The pid in the `stats` of the server on `stream`, when it tells it. Two
 /// tests may be handed the same free port; the second's memcached then
 /// fails to bind it, and until it has exited the first's answers on it:
 /// the pid tells them apart. A server that asks for a login first (SASL,
 /// an auth file) does not tell, and is taken for the one just started.
-fn pid_of(stream: &mut TcpStream) -> Option<u32> {
-    stream.write_all(b"stats\r\n").ok()?;
+fn pid_of(stream: &mut TcpStream) -> Option<u64> {
     stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    let mut text = String::new();
-    let mut buf = [0u8; 4096];
-    while !text.ends_with("END\r\n") {
-        let n = stream.read(&mut buf).ok().filter(|&n| n > 0)?;
-        text.push_str(&String::from_utf8_lossy(&buf[..n]));
-        if text.starts_with("ERROR") || text.starts_with("CLIENT_ERROR") {
-            return None;
-        }
-    }
-    text.lines()
-        .find_map(|line| line.strip_prefix("STAT pid "))
-        .and_then(|pid| pid.trim().parse().ok())
+    let text = stats_text(stream).ok()?;
+    numeric_stats(&text).get("pid").copied()
 }
 
-/// Every numeric line of `stats`, by name, asked for and read on `conn`
-/// (a text-protocol connection, already logged in where the server asks).
-pub fn stats_of(conn: &mut TcpStream) -> std::collections::HashMap<String, u64> {
-    conn.write_all(b"stats\r\n").expect("send stats");
+/// The reply to `stats` on `conn`, through its `END`; an error when the
+/// connection fails or closes first, or the server refuses the command.
+fn stats_text(conn: &mut TcpStream) -> Result<String, String> {
+    conn.write_all(b"stats\r\n")
+        .map_err(|e| format!("send stats: {e}"))?;
     let mut text = String::new();
     let mut buf = [0u8; 4096];
     while !text.ends_with("END\r\n") {
-        let n = conn.read(&mut buf).expect("read stats");
-        assert!(n > 0, "memcached closed the stats connection: {text}");
+        let n = conn
+            .read(&mut buf)
+            .map_err(|e| format!("read stats: {e}"))?;
+        if n == 0 {
+            return Err(format!("memcached closed the stats connection: {text}"));
+        }
         text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        if text.starts_with("ERROR") || text.starts_with("CLIENT_ERROR") {
+            return Err(format!("memcached refused stats: {text}"));
+        }
     }
+    Ok(text)
+}
+
+/// The numeric `STAT` lines of a `stats` reply, by name.
+fn numeric_stats(text: &str) -> std::collections::HashMap<String, u64> {
     text.lines()
         .filter_map(|line| {
             let mut parts = line.split(' ');
