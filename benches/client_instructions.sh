@@ -98,11 +98,12 @@ if [ "$binary" -eq 1 ]; then
 fi
 
 # measure CLIENT SIZE [CALLGRIND_OPTION...]: prints "instructions requests"
-# of one run under callgrind (see valgrind_client).
+# of one run under callgrind (see valgrind_client); its profile is left in
+# $work/callgrind.out.
 measure() {
     local client="$1" size="$2" done
     shift 2
-    done="$(valgrind_client "$client" "$size" --tool=callgrind --callgrind-out-file=/dev/null "$@")" || exit 1
+    done="$(valgrind_client "$client" "$size" --tool=callgrind --callgrind-out-file="$work/callgrind.out" "$@")" || exit 1
     echo "$(awk '/Collected :/ { print $NF }' "$work/out") $done"
 }
 
@@ -110,12 +111,10 @@ if [ "$wakes" -eq 1 ]; then
     ours_flags=(-T 1 -c 1 --depth 1)
     [ "$binary" -eq 1 ] && ours_flags+=(-B)
     echo "depth 1, $([ "$binary" -eq 1 ] && echo binary || echo text) protocol, 1 connection; instructions per request:"
-    n="$(valgrind_client ours "$requests" --tool=callgrind --callgrind-out-file="$work/wakes.out" \
-        --toggle-collect='*Worker*run*')" || exit 1
-    i="$(awk '/Collected :/ { print $NF }' "$work/out")"
+    read -r i n <<<"$(measure ours "$requests" --toggle-collect='*Worker*run*')"
     # What the once-a-second snapshots cost (how many a run makes depends
     # on its pace) is left out.
-    s="$(callgrind_annotate --inclusive=yes "$work/wakes.out" 2>/dev/null |
+    s="$(callgrind_annotate --inclusive=yes "$work/callgrind.out" 2>/dev/null |
         awk '/Worker::snapshot \[/ && !seen { gsub(",", "", $1); print $1; seen = 1 }')"
     awk -v i="$i" -v s="${s:-0}" -v n="$n" 'BEGIN { printf "ours, the worker loop, one wake-up a request: %.1f   (%d instructions, %d of them snapshots left out, over %d requests)\n", (i - s) / n, i, s, n }'
     exit 0
