@@ -32,6 +32,29 @@ install_valgrind() {
     fi
 }
 
+# find_profdata MAJOR SYSROOT: the path of an llvm-profdata of LLVM
+# version MAJOR (the one rustc is built on: the profiles its instrumented
+# builds write are read only by that version's tools), or nothing. Looks
+# in rustup's llvm-tools component of SYSROOT, then for Debian's llvm-MAJOR
+# package, then on PATH, whose llvm-profdata is taken only when it says it
+# is of version MAJOR.
+find_profdata() {
+    local major="$1" sysroot="$2" candidate
+    for candidate in "$sysroot"/lib/rustlib/*/bin/llvm-profdata \
+        "/usr/lib/llvm-$major/bin/llvm-profdata" \
+        "$(command -v "llvm-profdata-$major" 2>/dev/null || true)"; do
+        if [ -n "$candidate" ] && [ -x "$candidate" ]; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    candidate="$(command -v llvm-profdata 2>/dev/null || true)"
+    if [ -n "$candidate" ] &&
+        "$candidate" --version 2>/dev/null | grep -Eq "LLVM version $major(\.|$)"; then
+        echo "$candidate"
+    fi
+}
+
 # A CA and a server certificate for 127.0.0.1 and localhost signed by it,
 # in DIR (ca.pem, cert.pem, key.pem), made by openssl.
 make_certs() {
@@ -264,16 +287,17 @@ memtier_cmd() {
 # valgrind_client CLIENT SIZE VALGRIND_OPTION... : runs CLIENT (ours, floor
 # or work: `floor --work`) once under Valgrind against a fresh memcached,
 # with the arrays ours_flags and floor_flags, on $client_cpu; SIZE is ours'
-# request count (-x) or the floor's seconds (-t). Prints the requests it
-# completed; the tool's output is left in $work/out.
+# request count (-x) or the floor's seconds (-t). The clients are those in
+# $builds (default target/release). Prints the requests it completed; the
+# tool's output is left in $work/out.
 valgrind_client() {
     local client="$1" size="$2" cmd
     shift 2
     start_server 4096
     case "$client" in
-        ours) cmd=(target/release/memaslap -s "127.0.0.1:$port" "${ours_flags[@]}" -x "$size") ;;
-        floor) cmd=(target/release/floor -s "127.0.0.1:$port" "${floor_flags[@]}" -t "$size") ;;
-        work) cmd=(target/release/floor -s "127.0.0.1:$port" "${floor_flags[@]}" -t "$size" --work) ;;
+        ours) cmd=("${builds:-target/release}/memaslap" -s "127.0.0.1:$port" "${ours_flags[@]}" -x "$size") ;;
+        floor) cmd=("${builds:-target/release}/floor" -s "127.0.0.1:$port" "${floor_flags[@]}" -t "$size") ;;
+        work) cmd=("${builds:-target/release}/floor" -s "127.0.0.1:$port" "${floor_flags[@]}" -t "$size" --work) ;;
     esac
     taskset -c "$client_cpu" valgrind "$@" "${cmd[@]}" >"$work/out" 2>&1 || { tail -5 "$work/out" >&2; exit 1; }
     stop_server
