@@ -40,7 +40,7 @@
 # instructions.
 #
 # Usage: benches/client_instructions.sh [--depth N] [--binary] [--requests N]
-#                                       [--events | --wakes] [--no-build]
+#                                       [--events | --wakes] [--pgo] [--no-build]
 #   --depth N     requests in flight per connection (default 1)
 #   --binary      the binary protocol (ours -B, floor --binary)
 #   --requests N  ours: requests of the short run; the long run makes
@@ -51,6 +51,8 @@
 #   --wakes       ours' worker loop with one wake-up per request (see
 #                 above), one run of --requests requests; --depth is
 #                 ignored
+#   --pgo         the profile-guided builds of scripts/pgo.sh
+#                 (target/pgo/release), built first unless --no-build
 #   --no-build    use target/release/memaslap and floor as they are
 #
 # Installs valgrind when it is missing. Environment: SERVER_CPU (default
@@ -62,6 +64,7 @@ depth=1
 binary=0
 requests=50000
 build=1
+builds=target/release
 events=0
 wakes=0
 while [ $# -gt 0 ]; do
@@ -71,6 +74,7 @@ while [ $# -gt 0 ]; do
         --depth) depth="$2"; shift 2 ;;
         --binary) binary=1; shift ;;
         --requests) requests="$2"; shift 2 ;;
+        --pgo) builds=target/pgo/release; shift ;;
         --no-build) build=0; shift ;;
         *) echo "unknown option $1 (see the usage at the top of $0)" >&2; exit 2 ;;
     esac
@@ -85,7 +89,9 @@ server_cpu="${SERVER_CPU:-0}"
 client_cpu="${CLIENT_CPU:-1}"
 install_tools
 install_valgrind
-if [ "$build" -eq 1 ]; then
+if [ "$build" -eq 1 ] && [ "$builds" = target/pgo/release ]; then
+    bash scripts/pgo.sh >&2
+elif [ "$build" -eq 1 ]; then
     cargo build --release --locked -p memaslap-cli -p memaslap-benches --bin memaslap --bin floor >&2
 fi
 make_work

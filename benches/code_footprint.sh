@@ -23,10 +23,12 @@
 # few percent (7.6 to 8.1 a request for ours at --depth 16 on one build).
 #
 # Usage: benches/code_footprint.sh [--depth N] [--binary] [--requests N]
-#                                  [--no-build]
+#                                  [--pgo] [--no-build]
 #   --depth N     requests in flight per connection (default 16)
 #   --binary      the binary protocol (ours -B, floor --binary)
 #   --requests N  ours' requests (default 100000); the floor runs 4 seconds
+#   --pgo         the profile-guided builds of scripts/pgo.sh
+#                 (target/pgo/release), built first unless --no-build
 #   --no-build    use target/release/memaslap and floor as they are
 #
 # Installs valgrind when it is missing. Environment: SERVER_CPU (default
@@ -38,11 +40,13 @@ depth=16
 binary=0
 requests=100000
 build=1
+builds=target/release
 while [ $# -gt 0 ]; do
     case "$1" in
         --depth) depth="$2"; shift 2 ;;
         --binary) binary=1; shift ;;
         --requests) requests="$2"; shift 2 ;;
+        --pgo) builds=target/pgo/release; shift ;;
         --no-build) build=0; shift ;;
         *) echo "unknown option $1 (see the usage at the top of $0)" >&2; exit 2 ;;
     esac
@@ -57,7 +61,9 @@ server_cpu="${SERVER_CPU:-0}"
 client_cpu="${CLIENT_CPU:-1}"
 install_tools
 install_valgrind
-if [ "$build" -eq 1 ]; then
+if [ "$build" -eq 1 ] && [ "$builds" = target/pgo/release ]; then
+    bash scripts/pgo.sh >&2
+elif [ "$build" -eq 1 ]; then
     cargo build --release --locked -p memaslap-cli -p memaslap-benches --bin memaslap --bin floor >&2
 fi
 make_work

@@ -26,7 +26,7 @@
 #
 # Usage: benches/compare.sh [--runs N] [--time SECONDS] [--profiles LIST]
 #                           [--depth N] [--conns N] [--floor] [--csv FILE]
-#                           [--no-build]
+#                           [--pgo] [--no-build]
 #   --runs N        runs per client and profile (default 3, at least 1)
 #   --time S        seconds per run (default 5)
 #   --profiles L    comma-separated among ascii,binary,udp,multiget and the
@@ -55,7 +55,12 @@
 #                   (section,profile,client,runs,ops,cpu_s,us_op,us_op_min,
 #                   us_op_max,rss_kb,server_us_op: the last is memcached's
 #                   median CPU per operation), for comparing later runs
+#   --pgo           ours and the floor (and work) built with profile-guided
+#                   optimization by scripts/pgo.sh, each trained on runs of
+#                   its own (target/pgo/release); ORIGINAL=target/release/
+#                   memaslap then compares ours with its plain build
 #   --no-build      use target/release/memaslap (and floor) as they are
+#                   (with --pgo, target/pgo/release's)
 #
 # Each section also gives each client's CPU per operation split into user
 # and system time (GNU time's, whose split the kernel samples at its tick):
@@ -102,6 +107,7 @@ many=10000
 depth=16
 build=1
 floor=0
+pgo=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) runs="$2"; shift 2 ;;
@@ -111,6 +117,7 @@ while [ $# -gt 0 ]; do
         --conns) many="$2"; shift 2 ;;
         --depth) depth="$2"; shift 2 ;;
         --floor) floor=1; shift ;;
+        --pgo) pgo=1; shift ;;
         --no-build) build=0; shift ;;
         -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
@@ -122,14 +129,18 @@ client_cpu="${CLIENT_CPU:-1}"
 # --- tools and memcached ---------------------------------------------------
 source benches/common.sh
 install_tools
-if [ "$build" -eq 1 ]; then
+builds="$PWD/target/release"
+if [ "$pgo" -eq 1 ]; then
+    builds="$PWD/target/pgo/release"
+    [ "$build" -eq 1 ] && bash scripts/pgo.sh >&2
+elif [ "$build" -eq 1 ]; then
     cargo build --release --locked -p memaslap-cli >&2
     if [ "$floor" -eq 1 ]; then
         cargo build --release --locked -p memaslap-benches --bin floor >&2
     fi
 fi
-ours="$PWD/target/release/memaslap"
-floor_bin="$PWD/target/release/floor"
+ours="$builds/memaslap"
+floor_bin="$builds/floor"
 original="${ORIGINAL:-$(command -v memcaslap)}"
 
 make_work
@@ -316,7 +327,7 @@ if [ -n "$csv" ]; then
     echo "section,profile,client,runs,ops,cpu_s,us_op,us_op_min,us_op_max,rss_kb,server_us_op" >"$csv"
 fi
 
-echo "memaslap-rs: $("$ours" --version 2>/dev/null || echo "$ours")"
+echo "memaslap-rs: $("$ours" --version 2>/dev/null || echo "$ours") ($ours)"
 echo "original:    $original ($(dpkg-query -W -f '${Version}' libmemcached-tools 2>/dev/null || echo '?'))"
 echo "memcached $(memcached -V | cut -d' ' -f2) -t 1 on cpu $server_cpu, clients on cpu $client_cpu;" \
     "-T 1 -c 32 -t ${seconds}s, $runs runs each, alternating; CPU time: $clock"
