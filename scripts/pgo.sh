@@ -3,14 +3,16 @@
 # optimization: an instrumented build runs every mode against a private
 # memcached for a few seconds each, and the release build then uses what
 # those runs counted to lay out and inline the code (hot paths together,
-# rarely run ones out of their way). The client's code then spreads over
-# fewer cache lines between its system calls, where most of its own time
-# goes (benches/code_footprint.sh); README's cost section has the figures.
+# rarely run ones out of their way). The client then runs over fewer lines
+# of code between two system calls, whose network code evicts it from the
+# instruction cache (benches/code_footprint.sh), and makes fewer
+# instructions a request; README's cost section has the figures.
 #
 # A mode left out of the training would be laid out as rarely run code:
 # every mode compare.sh measures is trained (text, binary and meta at
 # depths 1 and 16, UDP, multi-get, zipf keys, trace replay, open loop,
-# TLS when openssl is installed), the floor in each of its modes.
+# TLS when openssl is installed and memcached speaks it), the floor in
+# each of its modes.
 #
 # Usage: scripts/pgo.sh [--seconds N]
 #   --seconds N   length of each training run (default 2)
@@ -97,7 +99,8 @@ for flags in "" "--depth 16" "--binary" "--udp" "--work" "--work --depth 16"; do
     train "$floor" -s "127.0.0.1:$port" -c 32 -t "$seconds" "${extra[@]}"
 done
 stop_server
-if command -v openssl >/dev/null 2>&1; then
+# TLS where openssl makes the certificates and memcached was built with it.
+if command -v openssl >/dev/null 2>&1 && memcached -h 2>/dev/null | grep -q -- --enable-ssl; then
     server_tls="$work/certs"
     make_certs "$server_tls"
     start_server 4096
