@@ -100,7 +100,7 @@ for flags in "" "--depth 16" "--binary" "--udp" "--work" "--work --depth 16"; do
 done
 stop_server
 # TLS where openssl makes the certificates and memcached was built with it.
-if command -v openssl >/dev/null 2>&1 && memcached -h 2>/dev/null | grep -q -- --enable-ssl; then
+if command -v openssl >/dev/null 2>&1 && [[ "$(memcached -h 2>/dev/null)" == *--enable-ssl* ]]; then
     server_tls="$work/certs"
     make_certs "$server_tls"
     start_server 4096
