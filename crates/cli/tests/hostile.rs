@@ -108,7 +108,7 @@ fn value_length_longer_than_sent() {
 #[test]
 fn without_reconnect_a_desynced_connection_closes_alone() {
     for binary in [false, true] {
-        let server = FaultServer::start(Fault::Garbled, Plan::At(50));
+        let server = FaultServer::start(Fault::Garbled, Plan::AtAnswered(50));
         let o = hostile(&server, binary, &[]);
         o.only("protocol_error", 1);
         assert_eq!((o.injected, o.dead), (1, 1), "{o}");

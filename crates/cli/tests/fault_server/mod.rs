@@ -18,7 +18,11 @@
 mod ascii;
 mod binary;
 mod meta;
+mod plan;
 mod udp;
+
+pub use plan::Plan;
+use plan::splitmix;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -163,38 +167,6 @@ pub(crate) struct Shape {
     pub batch: bool,
 }
 
-/// Which of the replies that can carry the fault do.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Plan {
-    /// None.
-    Never,
-    /// Only the `k`-th (from 1).
-    At(u64),
-    /// Every `n`-th.
-    Every(u64),
-    /// Each with this probability, drawn from a fixed seed.
-    Rate(f64),
-}
-
-impl Plan {
-    fn fires(self, n: u64) -> bool {
-        match self {
-            Plan::Never => false,
-            Plan::At(k) => n == k,
-            Plan::Every(every) => every > 0 && n % every == 0,
-            Plan::Rate(p) => (splitmix(n) >> 11) as f64 / (1u64 << 53) as f64 <= p,
-        }
-    }
-}
-
-/// splitmix64 of `n`: reproducible draws from a reply's number.
-fn splitmix(n: u64) -> u64 {
-    let mut z = n.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
 /// When the TCP listener accepts connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Accept {
@@ -298,11 +270,12 @@ impl Shared {
     /// As [`Shared::decide`], for a reply of any shape.
     pub fn decide_for(&self, shape: Shape) -> Option<Fault> {
         self.requests.fetch_add(1, Ordering::SeqCst);
+        let answered = plan::answered_here();
         if !self.fault.fits(shape) {
             return None;
         }
         let n = self.eligible.fetch_add(1, Ordering::SeqCst) + 1;
-        if !self.plan.fires(n) {
+        if !self.plan.fires(n, answered) {
             return None;
         }
         let fault = match self.fault {
@@ -312,7 +285,14 @@ impl Shared {
         if !fault.fits(shape) {
             return None;
         }
-        self.injected.fetch_add(1, Ordering::SeqCst);
+        if self.plan.once() {
+            // Two connections may reach a plan of one fault at once.
+            self.injected
+                .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
+                .ok()?;
+        } else {
+            self.injected.fetch_add(1, Ordering::SeqCst);
+        }
         Some(fault)
     }
 }
