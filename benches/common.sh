@@ -13,9 +13,7 @@ install_tools() {
     command -v taskset >/dev/null 2>&1 || need+=(util-linux)
     if [ ${#need[@]} -gt 0 ]; then
         echo "installing ${need[*]}" >&2
-        if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-        $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+        apt_install "${need[@]}"
     fi
     # The packaged service is not needed and would compete for the cores.
     if command -v systemctl >/dev/null 2>&1; then
@@ -26,10 +24,30 @@ install_tools() {
 # Installs Valgrind when it is missing (the instruction-count benchmarks).
 install_valgrind() {
     if ! command -v valgrind >/dev/null 2>&1; then
-        if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-        $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq valgrind >/dev/null
+        apt_install valgrind
     fi
+}
+
+# apt_install PACKAGE...: installs the Debian packages, quietly, through
+# sudo unless root.
+apt_install() {
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+# write_trace FILE LINES: a CSV trace of LINES requests in FILE: 64-byte
+# keys, 1 KiB values, a set and then nine gets of each of 5,000 keys, from
+# 4,096 clients, 100,000 requests a second.
+write_trace() {
+    awk -v n="$2" 'BEGIN {
+        for (i = 0; i < n; i++) {
+            set = (i % 10 == 0)
+            printf "%d,key:%d,64,%d,%d,%s,0\n", i / 100000, int(i / 10) % 5000,
+                set ? 1024 : 0, i % 4096, set ? "set" : "get"
+        }
+    }' >"$1"
 }
 
 # find_profdata MAJOR SYSROOT: the path of an llvm-profdata of LLVM

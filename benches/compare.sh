@@ -239,15 +239,7 @@ tls_certs() {
 # rather than what replaying costs.
 trace_file() {
     local file="$work/trace.csv" lines=$((seconds * 150000))
-    if [ ! -s "$file" ]; then
-        awk -v n="$lines" 'BEGIN {
-            for (i = 0; i < n; i++) {
-                set = (i % 10 == 0)
-                printf "%d,key:%d,64,%d,%d,%s,0\n", i / 100000, int(i / 10) % 5000,
-                    set ? 1024 : 0, i % 4096, set ? "set" : "get"
-            }
-        }' >"$file"
-    fi
+    [ -s "$file" ] || write_trace "$file" "$lines"
     echo "$file"
 }
 

@@ -42,9 +42,7 @@ major="$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')"
 profdata="$(find_profdata "$major" "$(rustc --print sysroot)")"
 if [ -z "$profdata" ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing llvm-$major for llvm-profdata" >&2
-    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "llvm-$major" >/dev/null || true
+    apt_install "llvm-$major" || true
     profdata="$(find_profdata "$major" "$(rustc --print sysroot)")"
 fi
 if [ -z "$profdata" ]; then
@@ -86,13 +84,7 @@ for flags in "-U" "-d 10" "--keys 10000 --key-dist zipf:0.99 --prefill" "--rate 
     read -r -a extra <<<"$flags"
     train "$ours" "${target[@]}" -t "${seconds}s" "${extra[@]}"
 done
-awk -v n=$((seconds * 50000)) 'BEGIN {
-    for (i = 0; i < n; i++) {
-        set = (i % 10 == 0)
-        printf "%d,key:%d,64,%d,%d,%s,0\n", i / 100000, int(i / 10) % 5000,
-            set ? 1024 : 0, i % 4096, set ? "set" : "get"
-    }
-}' >"$work/trace.csv"
+write_trace "$work/trace.csv" $((seconds * 50000))
 train "$ours" "${target[@]}" --trace "$work/trace.csv" --trace-speed max
 for flags in "" "--depth 16" "--binary" "--udp" "--work" "--work --depth 16"; do
     read -r -a extra <<<"$flags"

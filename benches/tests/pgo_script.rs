@@ -5,54 +5,57 @@
 use std::path::Path;
 use std::process::Command;
 
-/// Runs scripts/pgo.sh with `args`; its exit code and standard error.
-fn pgo(args: &[&str]) -> (Option<i32>, String) {
+/// What scripts/pgo.sh did with some arguments.
+struct Outcome {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs scripts/pgo.sh with `args`.
+fn pgo(args: &[&str]) -> Outcome {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pgo.sh");
     let out = Command::new("bash")
         .arg(script)
         .args(args)
         .output()
         .expect("run bash");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    Outcome {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }
 
 #[test]
 fn seconds_must_be_a_whole_number_above_zero() {
     for bad in ["0", "x", "1.5", "-3", ""] {
-        let (code, err) = pgo(&["--seconds", bad]);
-        assert_eq!(code, Some(2), "--seconds '{bad}': {err}");
+        let Outcome { code, stderr, .. } = pgo(&["--seconds", bad]);
+        assert_eq!(code, Some(2), "--seconds '{bad}': {stderr}");
         assert!(
-            err.contains("--seconds takes a whole number of seconds above 0") && err.contains(bad),
-            "--seconds '{bad}': {err}"
+            stderr.contains("--seconds takes a whole number of seconds above 0")
+                && stderr.contains(bad),
+            "--seconds '{bad}': {stderr}"
         );
     }
-    let (code, err) = pgo(&["--seconds"]);
-    assert_eq!(code, Some(2), "{err}");
+    let Outcome { code, stderr, .. } = pgo(&["--seconds"]);
+    assert_eq!(code, Some(2), "{stderr}");
 }
 
 #[test]
 fn an_unknown_argument_is_named() {
-    let (code, err) = pgo(&["--fast"]);
-    assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("unknown argument: --fast"), "{err}");
+    let Outcome { code, stderr, .. } = pgo(&["--fast"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("unknown argument: --fast"), "{stderr}");
 }
 
 #[test]
 fn help_says_what_it_builds() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pgo.sh");
-    let out = Command::new("bash")
-        .arg(script)
-        .arg("--help")
-        .output()
-        .expect("run bash");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success());
+    let Outcome { code, stdout, .. } = pgo(&["--help"]);
+    assert_eq!(code, Some(0), "{stdout}");
     assert!(
-        text.contains("Usage: scripts/pgo.sh [--seconds N]"),
-        "{text}"
+        stdout.contains("Usage: scripts/pgo.sh [--seconds N]"),
+        "{stdout}"
     );
-    assert!(text.contains("target/pgo/release/memaslap"), "{text}");
+    assert!(stdout.contains("target/pgo/release/memaslap"), "{stdout}");
 }
