@@ -48,7 +48,8 @@ fn at_2000_per_second(extra: &[&str]) {
     let seen = (after["cmd_get"] + after["cmd_set"]) - (before["cmd_get"] + before["cmd_set"]);
     assert!(
         seen.abs_diff(10_000) <= tolerance,
-        "{extra:?}: server saw {seen}"
+        "{extra:?}: server saw {seen}\n{}",
+        run.stdout
     );
     let [sent, completed, failed, timed_out] = run.requests();
     // A multi-get is one request and several gets at the server.
