@@ -39,8 +39,22 @@
 # does. This one weighs it fully and, like --events, repeats within a few
 # instructions.
 #
+# With --per-wake, each client (ours, the floor, `floor --work`) runs with
+# one connection at depth 1 and at --depth (default here 16), and its
+# instructions are split into what a wake-up costs whatever it brings (the
+# wait, the event's dispatch, the receive path's layers, timers) and what
+# each request costs, by solving count = wakes x W + requests x R over the
+# two runs (ours: its worker loop, snapshots left out; the floor: the
+# difference of a 2 and a 4 second run, which leaves out its setup). The
+# other counts run far fewer wake-ups a request than a native run does
+# (Valgrind's client is slow, so each wake-up brings more replies); where
+# perf counts system calls (tracepoints), each client then runs natively
+# for 3 seconds (-c 32 at --depth) and its epoll waits a request w give the
+# instructions a request a native run makes, R + w x W.
+#
 # Usage: benches/client_instructions.sh [--depth N] [--binary] [--requests N]
-#                                       [--events | --wakes] [--pgo] [--no-build]
+#                                       [--events | --wakes | --per-wake]
+#                                       [--pgo] [--no-build]
 #   --depth N     requests in flight per connection (default 1)
 #   --binary      the binary protocol (ours -B, floor --binary)
 #   --requests N  ours: requests of the short run; the long run makes
@@ -51,6 +65,8 @@
 #   --wakes       ours' worker loop with one wake-up per request (see
 #                 above), one run of --requests requests; --depth is
 #                 ignored
+#   --per-wake    each client's cost of a wake-up and of a request (see
+#                 above); --depth defaults to 16
 #   --pgo         the profile-guided builds of scripts/pgo.sh
 #                 (target/pgo/release), built first unless --no-build
 #   --no-build    use target/release/memaslap and floor as they are
@@ -67,11 +83,14 @@ build=1
 builds=target/release
 events=0
 wakes=0
+per_wake=0
+depth_given=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --events) events=1; shift ;;
         --wakes) wakes=1; shift ;;
-        --depth) depth="$2"; shift 2 ;;
+        --per-wake) per_wake=1; shift ;;
+        --depth) depth="$2"; depth_given=1; shift 2 ;;
         --binary) binary=1; shift ;;
         --requests) requests="$2"; shift 2 ;;
         --pgo) builds=target/pgo/release; shift ;;
@@ -83,6 +102,14 @@ case "$depth$requests" in
     *[!0-9]*) echo "--depth and --requests take whole numbers" >&2; exit 2 ;;
 esac
 [ "$depth" -ge 1 ] && [ "$requests" -ge 1 ] || { echo "--depth and --requests must be at least 1" >&2; exit 2; }
+[ $((events + wakes + per_wake)) -le 1 ] || { echo "--events, --wakes and --per-wake are one at a time" >&2; exit 2; }
+if [ "$per_wake" -eq 1 ] && [ "$depth_given" -eq 0 ]; then
+    depth=16
+fi
+if [ "$per_wake" -eq 1 ] && [ "$depth" -lt 2 ]; then
+    echo "--per-wake compares depth 1 with --depth, which must be at least 2" >&2
+    exit 2
+fi
 
 source benches/common.sh
 server_cpu="${SERVER_CPU:-0}"
@@ -113,6 +140,11 @@ measure() {
     echo "$(awk '/Collected :/ { print $NF }' "$work/out") $done"
 }
 
+if [ "$per_wake" -eq 1 ]; then
+    source benches/per_wake.sh
+    per_wake_report
+    exit 0
+fi
 if [ "$wakes" -eq 1 ]; then
     ours_flags=(-T 1 -c 1 --depth 1)
     [ "$binary" -eq 1 ] && ours_flags+=(-B)
