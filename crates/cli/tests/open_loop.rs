@@ -34,7 +34,11 @@ fn us(doc: &Value, pointer: &str) -> f64 {
 /// fell due was sent. With even gaps (`--arrival uniform`) 10,000 fall due
 /// (within 1 %); Poisson arrivals are random in number too, with a
 /// standard deviation of √10,000 = 100 (1 %), so they are held to 4 of
-/// those.
+/// those. Over UDP a datagram may be lost on a loaded machine (memcached's
+/// receive buffer holds about 270 of these requests, a stall of 135 ms):
+/// a lost request or reply must end as a timeout, counted, and no more
+/// than 2 % may be lost; what the server saw lies between the replies the
+/// tool counted and those plus its timeouts.
 fn at_2000_per_second(extra: &[&str]) {
     let tolerance = if extra.contains(&"uniform") { 100 } else { 400 };
     let server = Memcached::start();
@@ -46,18 +50,20 @@ fn at_2000_per_second(extra: &[&str]) {
     assert_eq!(run.code, 0, "{extra:?}\n{}\n{}", run.stdout, run.stderr);
     let after = server.stats();
     let seen = (after["cmd_get"] + after["cmd_set"]) - (before["cmd_get"] + before["cmd_set"]);
-    assert!(
-        seen.abs_diff(10_000) <= tolerance,
-        "{extra:?}: server saw {seen}\n{}",
-        run.stdout
-    );
     let [sent, completed, failed, timed_out] = run.requests();
     // A multi-get is one request and several gets at the server.
     assert_eq!(sent, completed + failed + timed_out, "{extra:?}");
-    assert_eq!(
-        run.counter("cmd_get") + run.counter("cmd_set"),
-        seen,
-        "{extra:?}"
+    let counted = run.counter("cmd_get") + run.counter("cmd_set");
+    let lost = if extra.contains(&"-U") { timed_out } else { 0 };
+    assert!(
+        sent.abs_diff(10_000) <= tolerance && seen.abs_diff(10_000) <= tolerance + lost,
+        "{extra:?}: sent {sent}, server saw {seen}\n{}",
+        run.stdout
+    );
+    assert!(
+        counted <= seen && seen <= counted + lost && lost * 50 <= sent,
+        "{extra:?}: counted {counted}, server saw {seen}, lost {lost}\n{}",
+        run.stdout
     );
     assert_eq!(sent, n(&doc, "/open_loop/sent"), "{extra:?}");
     let due = n(&doc, "/open_loop/due");
@@ -67,7 +73,7 @@ fn at_2000_per_second(extra: &[&str]) {
     );
     assert_eq!(due, sent + dropped + left, "{extra:?}");
     assert_eq!(
-        (dropped, failed + timed_out),
+        (dropped, failed + timed_out - lost),
         (0, 0),
         "{extra:?}\n{}",
         run.stdout
