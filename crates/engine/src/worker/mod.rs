@@ -182,7 +182,8 @@ impl<'w> Worker<'w> {
                 self.snapshot(report_index, tx, id);
                 next_report += timing.interval;
             }
-            let mut wake = self.wake_at(now, next_report, &timing, stopping_at);
+            let longest = now + MAX_WAIT;
+            let mut wake = self.wake_at(longest, next_report, &timing, stopping_at);
             // The open loop wakes early and polls until its next request is
             // due: a sleep ends late by the time the thread takes to run.
             let early = self
@@ -194,7 +195,15 @@ impl<'w> Worker<'w> {
             if let Some(early) = early {
                 wake = wake.min(early);
             }
-            let timeout = wake.saturating_duration_since(now);
+            // Most waits of a busy closed loop end on an event well before
+            // any timer: the longest wait is then the timeout, and std's
+            // `Instant` subtraction (a call of some 40 instructions) is
+            // not needed for it.
+            let timeout = if wake == longest {
+                MAX_WAIT
+            } else {
+                wake.saturating_duration_since(now)
+            };
             let now = self.wait(&mut ready, timeout, issuing);
             woke = now;
             if early == Some(wake) && !timeout.is_zero() && now >= wake {
@@ -252,16 +261,16 @@ impl<'w> Worker<'w> {
     }
 
     /// The latest the next wait may end: the next report, the stop, the
-    /// drain's end or the earliest timer, and never later than
-    /// [`MAX_WAIT`] from `now`.
+    /// drain's end or the earliest timer, and never later than `longest`
+    /// (now and [`MAX_WAIT`]).
     fn wake_at(
         &self,
-        now: Instant,
+        longest: Instant,
         next_report: Instant,
         timing: &Timing,
         stopping_at: Option<Instant>,
     ) -> Instant {
-        let mut wake = next_report.min(now + MAX_WAIT);
+        let mut wake = next_report.min(longest);
         if let Some(t) = timing.stop_at.filter(|_| stopping_at.is_none()) {
             wake = wake.min(t);
         }
