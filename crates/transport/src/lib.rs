@@ -282,6 +282,15 @@ pub trait Transport {
     /// failure the socket is closed.
     fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, Box<TransportError>>;
 
+    /// Whether [`Transport::recv`] would now answer `Ok(None)` without a
+    /// system call: the last read was short and drained the socket, and
+    /// no readable event came since. False when it cannot tell (TLS, which
+    /// may hold decrypted bytes; datagrams). A reader may stop at it
+    /// instead of making that call.
+    fn is_drained(&self) -> bool {
+        false
+    }
+
     /// The next connect timeout or retry, if any (none for a datagram
     /// socket, which neither connects nor reconnects).
     fn poll_deadline(&self) -> Option<Instant> {
@@ -430,6 +439,10 @@ impl Transport for AnyTransport {
     #[inline]
     fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, Box<TransportError>> {
         dispatch!(self, t => t.recv(buf, now))
+    }
+    #[inline]
+    fn is_drained(&self) -> bool {
+        dispatch!(self, t => t.is_drained())
     }
     #[inline]
     fn poll_deadline(&self) -> Option<Instant> {

@@ -164,6 +164,15 @@ impl Pool {
         result
     }
 
+    /// Whether the current socket's last read drained it (see
+    /// [`crate::Transport::is_drained`]).
+    #[inline]
+    pub(crate) fn is_drained(&self) -> bool {
+        self.current
+            .and_then(|index| self.slots.get(index))
+            .is_some_and(Slot::is_drained)
+    }
+
     #[inline]
     pub(crate) fn poll_deadline(&self) -> Option<Instant> {
         match self.slots.as_slice() {

@@ -128,6 +128,11 @@ impl Registered {
         Ok(Some(n))
     }
 
+    /// Whether [`Self::recv`] would answer `None` without a system call.
+    pub(crate) fn is_dry(&self) -> bool {
+        self.dry
+    }
+
     /// The socket.
     pub(crate) fn socket(&self) -> &Socket {
         &self.socket

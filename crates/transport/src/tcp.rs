@@ -47,6 +47,10 @@ macro_rules! forward_to_pool {
             self.pool.recv(buf, now)
         }
         #[inline]
+        fn is_drained(&self) -> bool {
+            self.pool.is_drained()
+        }
+        #[inline]
         fn poll_deadline(&self) -> Option<Instant> {
             self.pool.poll_deadline()
         }

@@ -5,10 +5,10 @@ mod driver;
 #[path = "../../proto/tests/support/mod.rs"]
 mod support;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use driver::{Driver, value};
-use memaslap_transport::{MultiSocket, Server, Status, Tcp, TcpConfig, Transport};
+use memaslap_transport::{Access, MultiSocket, Server, Status, Tcp, TcpConfig, Transport};
 
 #[test]
 fn tcp_set_and_get_round_trips() {
@@ -74,10 +74,10 @@ fn multi_socket_spreads_requests_over_four_sockets() {
     // connection when its listener thread takes it, which may come after
     // the client's connect completed (and drops the last `stat`'s when it
     // sees it closed): wait for the count, up to a deadline.
-    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(10);
     let mut connections = server.stat("curr_connections");
     while connections != before + 4 && Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(10));
+        std::thread::sleep(Duration::from_millis(10));
         connections = server.stat("curr_connections");
     }
     assert_eq!(
@@ -100,4 +100,55 @@ fn multi_socket_spreads_requests_over_four_sockets() {
     assert_eq!(used, [20; 4]);
     assert_eq!(server.stat("cmd_set"), 40);
     assert_eq!(server.stat("get_hits"), 40);
+}
+
+/// Turns `d` until a receive on `tcp` brings bytes; returns them.
+fn receive(d: &mut Driver, tcp: &mut Tcp) -> Vec<u8> {
+    let mut buf = [0u8; 4096];
+    let start = Instant::now();
+    loop {
+        if let Some(n) = tcp.recv(&mut buf, Instant::now()).unwrap() {
+            return buf[..n].to_vec();
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "no reply");
+        d.turn(tcp, Duration::from_millis(50));
+    }
+}
+
+/// A read shorter than its buffer drains a plain socket: the transport
+/// says so (a reader may stop there without asking), the next receive
+/// answers nothing without a system call, and the socket's next readable
+/// event ends it.
+#[test]
+fn a_short_read_drains_the_socket_until_its_next_readable_event() {
+    let server = support::Memcached::start();
+    let mut d = Driver::new();
+    let mut tcp = Tcp::connect(
+        &Server::from(server.addr()),
+        &TcpConfig::default(),
+        &d.poller,
+        7,
+        Instant::now(),
+    )
+    .unwrap();
+    assert_eq!(d.settle(&mut tcp), Status::Ready);
+    tcp.begin(Access::Read, 0).unwrap();
+    for round in 0..2 {
+        assert!(tcp.send(&[b"version\r\n"], Instant::now()).unwrap().done);
+        let reply = receive(&mut d, &mut tcp);
+        assert!(reply.starts_with(b"VERSION "), "round {round}: {reply:?}");
+        assert!(tcp.is_drained(), "round {round}");
+        let mut buf = [0u8; 64];
+        assert_eq!(tcp.recv(&mut buf, Instant::now()).unwrap(), None);
+    }
+    // The readable event of the next reply ends it.
+    assert!(tcp.send(&[b"version\r\n"], Instant::now()).unwrap().done);
+    d.until(&mut tcp, "the socket no longer drained", |t| {
+        !t.is_drained()
+    });
+    assert!(receive(&mut d, &mut tcp).starts_with(b"VERSION "));
+    // With no request in progress there is no socket to say it of.
+    tcp.finish();
+    assert!(!tcp.is_drained());
+    assert!(d.reported.is_empty(), "{:?}", d.reported);
 }

@@ -19,7 +19,9 @@ impl<T: Transport> Conn<'_, T> {
             } else {
                 self.read_spill(now, ctx)
             };
-            if !more {
+            // A drained socket would answer nothing: no need to ask it (a
+            // read's setup, its prefetch walk and the transport's layers).
+            if !more || self.transport.is_drained() {
                 break;
             }
         }

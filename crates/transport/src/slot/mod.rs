@@ -120,6 +120,12 @@ impl Slot {
         &self.server
     }
 
+    /// Whether a plain (not TLS) connected socket's last read drained it.
+    #[inline]
+    pub(crate) fn is_drained(&self) -> bool {
+        matches!(&self.state, State::Up { socket, session: None } if socket.is_dry())
+    }
+
     /// The next time `handle_timeout` has work.
     pub(crate) fn poll_deadline(&self) -> Option<Instant> {
         match &self.state {
