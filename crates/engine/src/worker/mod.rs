@@ -262,7 +262,7 @@ impl<'w> Worker<'w> {
 
     /// The latest the next wait may end: the next report, the stop, the
     /// drain's end or the earliest timer, and never later than `longest`
-    /// (now and [`MAX_WAIT`]).
+    /// ([`MAX_WAIT`] from now).
     fn wake_at(
         &self,
         longest: Instant,
