@@ -113,3 +113,38 @@ fn a_batch_goes_out_in_one_write_though_a_get_picks_an_item_being_set() {
     rig.assert_clean();
     rig.assert_accounted();
 }
+
+/// A read that drained its socket ends the read loop: part of a batch's
+/// replies is one receive, not a second that would find nothing; a socket
+/// that cannot tell is asked until it answers nothing.
+#[test]
+fn a_drained_socket_is_not_asked_again() {
+    let w = workload(1);
+    let schedule = Schedule::new(4, Pace::Unpaced).in_batches();
+    let mut rig = Rig::with_schedule(&w, MockTransport::stream(), schedule);
+    rig.timers();
+    // The first writes may be shorter than the depth (the window fills).
+    for _ in 0..100 {
+        if rig.in_flight() == 4 {
+            break;
+        }
+        rig.answer();
+    }
+    for drains in [true, false] {
+        rig.transport().drains = drains;
+        let replies = rig.each_reply();
+        assert_eq!(replies.len(), 4);
+        let receives = rig.conn.transport.receives;
+        rig.transport().deliver(&replies[..2].concat());
+        rig.readable();
+        assert_eq!(rig.in_flight(), 2);
+        let asked = rig.conn.transport.receives - receives;
+        assert_eq!(asked, if drains { 1 } else { 2 }, "drains {drains}");
+        // The rest completes the batch, and the next goes out.
+        rig.transport().deliver(&replies[2..].concat());
+        rig.readable();
+        assert_eq!(rig.in_flight(), 4);
+    }
+    rig.assert_clean();
+    rig.assert_accounted();
+}

@@ -55,6 +55,13 @@ pub(super) struct MockTransport {
     inbox: VecDeque<u8>,
     /// The most bytes one receive hands out.
     pub read_limit: usize,
+    /// Reads shorter than their buffer drain the socket until more is
+    /// delivered, as a plain socket's do ([`Transport::is_drained`]).
+    pub drains: bool,
+    /// A read was short and nothing was delivered since.
+    dry: bool,
+    /// Receives asked for.
+    pub receives: usize,
     /// The next receive fails with this, losing the socket.
     fail_next_recv: Option<TransportError>,
     /// The next send fails with this, losing the socket.
@@ -81,6 +88,9 @@ impl MockTransport {
             write_limit: None,
             inbox: VecDeque::new(),
             read_limit: usize::MAX,
+            drains: false,
+            dry: false,
+            receives: 0,
             fail_next_recv: None,
             fail_next_send: None,
             events: VecDeque::new(),
@@ -110,6 +120,7 @@ impl MockTransport {
     /// The server sends `bytes`.
     pub(super) fn deliver(&mut self, bytes: &[u8]) {
         self.inbox.extend(bytes);
+        self.dry = false;
     }
 
     /// The socket breaks: the next receive fails with `error`.
@@ -237,6 +248,7 @@ impl Transport for MockTransport {
     }
 
     fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, Box<TransportError>> {
+        self.receives += 1;
         if let Some(error) = self.fail_next_recv.take() {
             self.lose(error.clone(), now);
             return Err(Box::new(error));
@@ -259,7 +271,12 @@ impl Transport for MockTransport {
         for (to, from) in buf.iter_mut().zip(self.inbox.drain(..n)) {
             *to = from;
         }
+        self.dry = n < buf.len();
         Ok(Some(n))
+    }
+
+    fn is_drained(&self) -> bool {
+        self.drains && self.dry
     }
 
     fn poll_deadline(&self) -> Option<Instant> {
