@@ -302,26 +302,74 @@ memtier_cmd() {
         --hide-histogram)
 }
 
-# valgrind_client CLIENT SIZE VALGRIND_OPTION... : runs CLIENT (ours, floor
-# or work: `floor --work`) once under Valgrind against a fresh memcached,
-# with the arrays ours_flags and floor_flags, on $client_cpu; SIZE is ours'
-# request count (-x) or the floor's seconds (-t). The clients are those in
-# $builds (default target/release). Prints the requests it completed; the
-# tool's output is left in $work/out.
+# client_cmd CLIENT: sets the array cmd to CLIENT (ours, floor or work:
+# `floor --work`) from $builds (default target/release) against the
+# running memcached, with the arrays ours_flags or floor_flags; the caller
+# adds the run's length.
+client_cmd() {
+    local bin="${builds:-target/release}"
+    case "$1" in
+        ours) cmd=("$bin/memaslap" -s "127.0.0.1:$port" "${ours_flags[@]}") ;;
+        floor) cmd=("$bin/floor" -s "127.0.0.1:$port" "${floor_flags[@]}") ;;
+        work) cmd=("$bin/floor" -s "127.0.0.1:$port" "${floor_flags[@]}" --work) ;;
+    esac
+}
+
+# requests_done CLIENT FILE: the requests CLIENT's output FILE says it
+# completed (ours' `completed`, the floor's `ops`).
+requests_done() {
+    if [ "$1" = ours ]; then
+        grep -o 'completed [0-9]*' "$2" | awk '{ print $2; exit }'
+    else
+        grep -o ' ops [0-9]*' "$2" | awk '{ print $2; exit }'
+    fi
+}
+
+# valgrind_client CLIENT SIZE VALGRIND_OPTION... : runs CLIENT (see
+# client_cmd) once under Valgrind against a fresh memcached, on
+# $client_cpu; SIZE is ours' request count (-x) or the floor's seconds
+# (-t). Prints the requests it completed; the tool's output is left in
+# $work/out.
 valgrind_client() {
     local client="$1" size="$2" cmd
     shift 2
     start_server 4096
-    case "$client" in
-        ours) cmd=("${builds:-target/release}/memaslap" -s "127.0.0.1:$port" "${ours_flags[@]}" -x "$size") ;;
-        floor) cmd=("${builds:-target/release}/floor" -s "127.0.0.1:$port" "${floor_flags[@]}" -t "$size") ;;
-        work) cmd=("${builds:-target/release}/floor" -s "127.0.0.1:$port" "${floor_flags[@]}" -t "$size" --work) ;;
-    esac
+    client_cmd "$client"
+    if [ "$client" = ours ]; then cmd+=(-x "$size"); else cmd+=(-t "$size"); fi
     taskset -c "$client_cpu" valgrind "$@" "${cmd[@]}" >"$work/out" 2>&1 || { tail -5 "$work/out" >&2; exit 1; }
     stop_server
-    if [ "$client" = ours ]; then
-        grep -o 'completed [0-9]*' "$work/out" | awk '{ print $2; exit }'
-    else
-        grep -o ' ops [0-9]*' "$work/out" | awk '{ print $2; exit }'
-    fi
+    requests_done "$client" "$work/out"
+}
+
+# calls_from PROFILE CALLER CALLEE: how many times functions whose name
+# holds CALLER called the function whose name holds CALLEE, in a callgrind
+# profile (from callgrind_annotate's caller tree: each callee's block lists
+# its callers with their call counts, "(N x)").
+calls_from() {
+    callgrind_annotate --tree=caller --auto=no "$1" 2>/dev/null | awk -v caller="$2" -v callee="$3" '
+        /^ *$/ { n = 0; next }
+        /%\)  < / { lines[++n] = $0; next }
+        /%\)  \*  / {
+            if (index($0, callee)) {
+                for (i = 1; i <= n; i++) {
+                    if (index(lines[i], caller)) {
+                        s = lines[i]
+                        sub(/.*\(/, "", s)
+                        sub(/x\).*/, "", s)
+                        gsub(",", "", s)
+                        total += s
+                    }
+                }
+            }
+            n = 0
+        }
+        END { print total + 0 }'
+}
+
+# inclusive PROFILE NAME: the instructions of the first function whose
+# name holds NAME, with what it called, in a callgrind profile (0 when
+# none ran).
+inclusive() {
+    callgrind_annotate --inclusive=yes --auto=no "$1" 2>/dev/null |
+        awk -v name="$2" 'index($0, name) && !seen { gsub(",", "", $1); print $1; seen = 1 } END { if (!seen) print 0 }'
 }

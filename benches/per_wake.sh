@@ -1,38 +1,16 @@
 # What a wake-up costs and what a request costs, apart, for ours, the floor
 # and `floor --work` (client_instructions.sh --per-wake). Sourced by
-# client_instructions.sh after common.sh, with $depth, $binary, $requests,
-# $builds, $work and $client_cpu set.
+# client_instructions.sh after common.sh and its measure(), with $depth,
+# $binary, $requests, $builds, $work and $client_cpu set.
 
-# calls_from PROFILE CALLER CALLEE: how many times functions whose name
-# holds CALLER called the function whose name holds CALLEE, in a callgrind
-# profile (from callgrind_annotate's caller tree: each callee's block lists
-# its callers with their call counts, "(N x)").
-calls_from() {
-    callgrind_annotate --tree=caller --auto=no "$1" 2>/dev/null | awk -v caller="$2" -v callee="$3" '
-        /^ *$/ { n = 0; next }
-        /%\)  < / { lines[++n] = $0; next }
-        /%\)  \*  / {
-            if (index($0, callee)) {
-                for (i = 1; i <= n; i++) {
-                    if (index(lines[i], caller)) {
-                        s = lines[i]
-                        sub(/.*\(/, "", s)
-                        sub(/x\).*/, "", s)
-                        gsub(",", "", s)
-                        total += s
-                    }
-                }
-            }
-            n = 0
-        }
-        END { print total + 0 }'
-}
-
-# inclusive PROFILE NAME: the instructions of the first function whose
-# name holds NAME, with what it called (0 when none ran).
-inclusive() {
-    callgrind_annotate --inclusive=yes --auto=no "$1" 2>/dev/null |
-        awk -v name="$2" 'index($0, name) && !seen { gsub(",", "", $1); print $1; seen = 1 } END { if (!seen) print 0 }'
+# counted CLIENT SIZE TOGGLE CALLER CALLEE: "instructions wake-ups
+# requests" of one callgrind run of CLIENT (see measure), its instructions
+# counted in the functions TOGGLE names and its wake-ups the calls CALLER
+# made to CALLEE.
+counted() {
+    local i n
+    read -r i n <<<"$(measure "$1" "$2" --toggle-collect="$3")"
+    echo "$i $(calls_from "$work/callgrind.out" "$4" "$5") $n"
 }
 
 # wake_point CLIENT DEPTH: prints "instructions wakes requests" of CLIENT's
@@ -40,54 +18,42 @@ inclusive() {
 # --requests requests, less the snapshots; the floor (and work): a 4
 # second run less a 2 second one, which leaves its setup out.
 wake_point() {
-    local client="$1" d="$2" out="$work/callgrind.out" n i s w
+    local client="$1" d="$2" i w n s i1 w1 n1
     if [ "$client" = ours ]; then
         ours_flags=(-T 1 -c 1 --depth "$d")
         [ "$binary" -eq 1 ] && ours_flags+=(-B)
-        n="$(valgrind_client ours "$requests" --tool=callgrind --callgrind-out-file="$out" \
-            --toggle-collect='*Worker*run*')"
-        i="$(awk '/Collected :/ { print $NF }' "$work/out")"
-        s="$(inclusive "$out" 'Worker::snapshot [')"
-        w="$(calls_from "$out" Worker::run ':syscall [')"
+        read -r i w n <<<"$(counted ours "$requests" '*Worker*run*' Worker::run ':syscall [')"
+        s="$(inclusive "$work/callgrind.out" 'Worker::snapshot [')"
         echo "$((i - s)) $w $n"
         return
     fi
     floor_flags=(-c 1 --depth "$d")
     [ "$binary" -eq 1 ] && floor_flags+=(--binary)
-    local i1 w1 n1 i2 w2 n2
-    n1="$(valgrind_client "$client" 2 --tool=callgrind --callgrind-out-file="$out" --toggle-collect='floor::run')"
-    i1="$(awk '/Collected :/ { print $NF }' "$work/out")"
-    w1="$(calls_from "$out" floor::run ':epoll_wait [')"
-    n2="$(valgrind_client "$client" 4 --tool=callgrind --callgrind-out-file="$out" --toggle-collect='floor::run')"
-    i2="$(awk '/Collected :/ { print $NF }' "$work/out")"
-    w2="$(calls_from "$out" floor::run ':epoll_wait [')"
-    echo "$((i2 - i1)) $((w2 - w1)) $((n2 - n1))"
+    read -r i1 w1 n1 <<<"$(counted "$client" 2 floor::run floor::run ':epoll_wait [')"
+    read -r i w n <<<"$(counted "$client" 4 floor::run floor::run ':epoll_wait [')"
+    echo "$((i - i1)) $((w - w1)) $((n - n1))"
 }
 
 # native_waits CLIENT: epoll waits a request of CLIENT run natively for 3
 # seconds with -c 32 at $depth, counted by perf's system-call tracepoints.
 native_waits() {
-    local client="$1" cmd n
-    start_server 4096
-    case "$client" in
-        ours) cmd=("$builds/memaslap" -s "127.0.0.1:$port" -T 1 -c 32 --depth "$depth" -t 3s) ;;
-        floor) cmd=("$builds/floor" -s "127.0.0.1:$port" -c 32 --depth "$depth" -t 3) ;;
-        work) cmd=("$builds/floor" -s "127.0.0.1:$port" -c 32 --depth "$depth" -t 3 --work) ;;
-    esac
+    local client="$1" cmd
+    ours_flags=(-T 1 -c 32 --depth "$depth")
+    floor_flags=(-c 32 --depth "$depth")
     if [ "$binary" -eq 1 ]; then
-        [ "$client" = ours ] && cmd+=(-B) || cmd+=(--binary)
+        ours_flags+=(-B)
+        floor_flags+=(--binary)
     fi
+    start_server 4096
+    client_cmd "$client"
+    if [ "$client" = ours ]; then cmd+=(-t 3s); else cmd+=(-t 3); fi
     taskset -c "$client_cpu" perf stat -x, -o "$work/waits" \
         -e syscalls:sys_enter_epoll_wait -e syscalls:sys_enter_epoll_pwait \
         -e syscalls:sys_enter_epoll_pwait2 "${cmd[@]}" >"$work/out" 2>&1 ||
         { tail -5 "$work/out" >&2; exit 1; }
     stop_server
-    if [ "$client" = ours ]; then
-        n="$(grep -o 'completed [0-9]*' "$work/out" | awk '{ print $2; exit }')"
-    else
-        n="$(grep -o ' ops [0-9]*' "$work/out" | awk '{ print $2; exit }')"
-    fi
-    awk -F, -v n="${n:-0}" '/^[0-9]/ { w += $1 } END { if (n > 0) printf "%.3f", w / n; else print "" }' "$work/waits"
+    awk -F, -v n="$(requests_done "$client" "$work/out")" \
+        '/^[0-9]/ { w += $1 } END { if (n > 0) printf "%.3f", w / n; else print "" }' "$work/waits"
 }
 
 # per_wake_report: the table of client_instructions.sh --per-wake.
