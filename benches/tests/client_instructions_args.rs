@@ -2,22 +2,14 @@
 //! builds or runs anything: exit 2, naming the input and what is accepted.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-use std::process::Command;
+#[path = "support/script.rs"]
+mod script;
 
 /// Runs benches/client_instructions.sh with `args`: its exit code and
 /// standard error.
 fn run(args: &[&str]) -> (Option<i32>, String) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("client_instructions.sh");
-    let out = Command::new("bash")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("run bash");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = script::run("benches/client_instructions.sh", args);
+    (out.code, out.stderr)
 }
 
 #[test]

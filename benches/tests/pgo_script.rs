@@ -2,29 +2,14 @@
 //! exit 2, naming the input and what is accepted.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-use std::process::Command;
+#[path = "support/script.rs"]
+mod script;
 
-/// What scripts/pgo.sh did with some arguments.
-struct Outcome {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
+use script::Outcome;
 
 /// Runs scripts/pgo.sh with `args`.
 fn pgo(args: &[&str]) -> Outcome {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pgo.sh");
-    let out = Command::new("bash")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("run bash");
-    Outcome {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    script::run("scripts/pgo.sh", args)
 }
 
 #[test]

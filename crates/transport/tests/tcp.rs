@@ -10,10 +10,8 @@ use std::time::{Duration, Instant};
 use driver::{Driver, value};
 use memaslap_transport::{Access, MultiSocket, Server, Status, Tcp, TcpConfig, Transport};
 
-#[test]
-fn tcp_set_and_get_round_trips() {
-    let server = support::Memcached::start();
-    let mut d = Driver::new();
+/// A TCP transport to `server` under poller key 7, settled.
+fn connected(server: &support::Memcached, d: &mut Driver) -> (Tcp, Status) {
     let mut tcp = Tcp::connect(
         &Server::from(server.addr()),
         &TcpConfig::default(),
@@ -22,8 +20,17 @@ fn tcp_set_and_get_round_trips() {
         Instant::now(),
     )
     .unwrap();
+    let status = d.settle(&mut tcp);
+    (tcp, status)
+}
+
+#[test]
+fn tcp_set_and_get_round_trips() {
+    let server = support::Memcached::start();
+    let mut d = Driver::new();
+    let (mut tcp, status) = connected(&server, &mut d);
     assert_eq!(tcp.key_count(), 1);
-    assert_eq!(d.settle(&mut tcp), Status::Ready);
+    assert_eq!(status, Status::Ready);
 
     assert_eq!(d.get(&mut tcp, 0, "absent").unwrap(), (0, None));
     for (i, len) in [0usize, 1, 100, 5000, 200_000].into_iter().enumerate() {
@@ -123,15 +130,8 @@ fn receive(d: &mut Driver, tcp: &mut Tcp) -> Vec<u8> {
 fn a_short_read_drains_the_socket_until_its_next_readable_event() {
     let server = support::Memcached::start();
     let mut d = Driver::new();
-    let mut tcp = Tcp::connect(
-        &Server::from(server.addr()),
-        &TcpConfig::default(),
-        &d.poller,
-        7,
-        Instant::now(),
-    )
-    .unwrap();
-    assert_eq!(d.settle(&mut tcp), Status::Ready);
+    let (mut tcp, status) = connected(&server, &mut d);
+    assert_eq!(status, Status::Ready);
     tcp.begin(Access::Read, 0).unwrap();
     for round in 0..2 {
         assert!(tcp.send(&[b"version\r\n"], Instant::now()).unwrap().done);

@@ -1,0 +1,32 @@
+//! Runs one of the repository's scripts as a user would, for the tests of
+//! what it accepts.
+
+// Each test crate reads the parts of the outcome it checks.
+#![allow(dead_code, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Command;
+
+/// What a script did with some arguments.
+pub struct Outcome {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `bash SCRIPT ARGS...`, SCRIPT a path from the repository's root.
+pub fn run(script: &str, args: &[&str]) -> Outcome {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(script);
+    let out = Command::new("bash")
+        .arg(path)
+        .args(args)
+        .output()
+        .expect("run bash");
+    Outcome {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
