@@ -5,11 +5,9 @@
 #[path = "support/script.rs"]
 mod script;
 
-/// Runs benches/client_instructions.sh with `args`: its exit code and
-/// standard error.
-fn run(args: &[&str]) -> (Option<i32>, String) {
-    let out = script::run("benches/client_instructions.sh", args);
-    (out.code, out.stderr)
+/// Checks that benches/client_instructions.sh refuses `args`, saying `says`.
+fn refuses(args: &[&str], says: &str) {
+    script::assert_refused("benches/client_instructions.sh", args, says);
 }
 
 #[test]
@@ -19,34 +17,23 @@ fn the_modes_are_one_at_a_time() {
         ["--wakes", "--per-wake"],
         ["--per-wake", "--events"],
     ] {
-        let (code, stderr) = run(&pair);
-        assert_eq!(code, Some(2), "{pair:?}: {stderr}");
-        assert!(
-            stderr.contains("--events, --wakes and --per-wake are one at a time"),
-            "{pair:?}: {stderr}"
-        );
+        refuses(&pair, "--events, --wakes and --per-wake are one at a time");
     }
 }
 
 #[test]
 fn per_wake_needs_a_depth_above_one() {
-    let (code, stderr) = run(&["--per-wake", "--depth", "1"]);
-    assert_eq!(code, Some(2), "{stderr}");
-    assert!(
-        stderr.contains("--depth, which must be at least 2"),
-        "{stderr}"
+    refuses(
+        &["--per-wake", "--depth", "1"],
+        "--depth, which must be at least 2",
     );
 }
 
 #[test]
 fn bad_numbers_and_unknown_options_are_named() {
-    let (code, stderr) = run(&["--depth", "x"]);
-    assert_eq!(code, Some(2), "{stderr}");
-    assert!(
-        stderr.contains("--depth and --requests take whole numbers"),
-        "{stderr}"
+    refuses(
+        &["--depth", "x"],
+        "--depth and --requests take whole numbers",
     );
-    let (code, stderr) = run(&["--fast"]);
-    assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("unknown option --fast"), "{stderr}");
+    refuses(&["--fast"], "unknown option --fast");
 }

@@ -30,3 +30,12 @@ pub fn run(script: &str, args: &[&str]) -> Outcome {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// Runs `bash SCRIPT ARGS...` and checks that it refused them: exit 2,
+/// its standard error saying `says`. Returns that standard error.
+pub fn assert_refused(script: &str, args: &[&str], says: &str) -> String {
+    let out = run(script, args);
+    assert_eq!(out.code, Some(2), "{args:?}: {}", out.stderr);
+    assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
+    out.stderr
+}
