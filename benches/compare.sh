@@ -26,11 +26,11 @@
 #
 # Usage: benches/compare.sh [--runs N] [--time SECONDS] [--profiles LIST]
 #                           [--depth N] [--conns N] [--floor] [--csv FILE]
-#                           [--pgo] [--no-build]
+#                           [--aa] [--pgo] [--no-build]
 #   --runs N        runs per client and profile (default 3, at least 1)
 #   --time S        seconds per run (default 5)
 #   --profiles L    comma-separated among ascii,binary,udp,multiget and the
-#                   modes meta,zipf,trace,rate (default ascii,binary,udp,
+#                   modes meta,zipf,trace,rate,tls (default ascii,binary,udp,
 #                   multiget); "none" runs only the --depth and --conns
 #                   tests. A mode runs ours in it against ours without it
 #                   (the client "base"), same workload otherwise:
@@ -51,6 +51,13 @@
 #   --conns N       also run N connections on one thread (memcached -c 2N)
 #                   and report RSS per connection; 0 skips (default 10000)
 #   --floor         also run the floor probe (ascii, binary, udp, --depth)
+#   --aa            with --floor, also run the floor a second time in each
+#                   round of the --depth test (the client "again", after
+#                   ours) and print again / floor as each ratio is printed:
+#                   an A/A comparison of one binary with itself, whose
+#                   distance from 1 is what the invocation's ratios cannot
+#                   resolve (on a 2-vCPU VM, nine 7-round comparisons of
+#                   the floor with itself at --depth 16 gave 0.92 to 1.06)
 #   --csv FILE      also write every median row, with its spread, to FILE
 #                   (section,profile,client,runs,ops,cpu_s,us_op,us_op_min,
 #                   us_op_max,rss_kb,server_us_op: the last is memcached's
@@ -108,21 +115,37 @@ depth=16
 build=1
 floor=0
 pgo=0
+aa=0
+whole() { [[ "$2" =~ ^[0-9]+$ ]] || { echo "$1 takes a whole number, not '$2'" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
     case "$1" in
-        --runs) runs="$2"; shift 2 ;;
+        --runs) whole --runs "${2-}"; runs="$2"; shift 2 ;;
         --csv) csv="$2"; shift 2 ;;
-        --time) seconds="$2"; shift 2 ;;
+        --time) whole --time "${2-}"; seconds="$2"; shift 2 ;;
         --profiles) profiles="$2"; shift 2 ;;
-        --conns) many="$2"; shift 2 ;;
-        --depth) depth="$2"; shift 2 ;;
+        --conns) whole --conns "${2-}"; many="$2"; shift 2 ;;
+        --depth) whole --depth "${2-}"; depth="$2"; shift 2 ;;
+        --aa) aa=1; shift ;;
         --floor) floor=1; shift ;;
         --pgo) pgo=1; shift ;;
         --no-build) build=0; shift ;;
         -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
-        *) echo "unknown option: $1" >&2; exit 2 ;;
+        *) echo "unknown option: $1 (benches/compare.sh --help lists them)" >&2; exit 2 ;;
     esac
 done
+IFS=',' read -r -a wanted <<<"$profiles"
+for profile in "${wanted[@]}"; do
+    case "$profile" in
+        none|ascii|binary|udp|multiget|meta|zipf|trace|rate|tls) ;;
+        *) echo "unknown profile '$profile' in --profiles: the profiles are ascii, binary, udp, multiget, meta, zipf, trace, rate, tls or none" >&2; exit 2 ;;
+    esac
+done
+[ "$runs" -ge 1 ] || { echo "--runs must be at least 1" >&2; exit 2; }
+[ "$seconds" -ge 1 ] || { echo "--time must be at least 1 second" >&2; exit 2; }
+if [ "$aa" -eq 1 ] && { [ "$floor" -eq 0 ] || [ "$depth" -le 1 ]; }; then
+    echo "--aa runs the floor twice in the --depth test: it needs --floor and --depth of 2 or more" >&2
+    exit 2
+fi
 server_cpu="${SERVER_CPU:-0}"
 client_cpu="${CLIENT_CPU:-1}"
 
@@ -167,6 +190,7 @@ run_client() {
     [ "$client" = original ] && cmd[0]="$original"
     [ "$client" = floor ] && cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds")
     [ "$client" = work ] && cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds" --work)
+    [ "$client" = again ] && cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds")
     local before after server_before server_after
     read -r before server_before <<<"$(server_counts)"
     read -r -a meter <<<"$(cpu_meter "$work/cpu")"
@@ -185,7 +209,7 @@ run_client() {
         sys=0
     fi
     local setup_ops=0 setup_cpu_us=0 setup_user_us=0 setup_sys_us=0 server_setup=""
-    if [ "$client" = floor ] || [ "$client" = work ]; then
+    if [ "$client" = floor ] || [ "$client" = work ] || [ "$client" = again ]; then
         read -r setup_ops setup_cpu_us setup_user_us setup_sys_us server_setup <<<"$(floor_values "$work/$client.out" \
             setup_ops setup_cpu_us setup_user_us setup_sys_us server_setup_cpu_us)"
         # memcached's CPU from the end of the floor's setup on.
@@ -330,7 +354,6 @@ echo
 
 printf '%-9s %-9s %11s %9s %9s %9s %17s\n' profile client ops cpu_s us/op rss_kb "us/op min-max"
 summary=()
-IFS=',' read -r -a wanted <<<"$profiles"
 for profile in "${wanted[@]}"; do
     [ "$profile" = none ] && continue
     read -r -a flags <<<"$(flags_of "$profile")"
@@ -403,6 +426,7 @@ if [ "$depth" -gt 1 ]; then
     printf '%-9s %-9s %11s %9s %9s %9s %17s\n' client depth ops cpu_s us/op rss_kb "us/op min-max"
     clients=(ours)
     [ "$floor" -eq 1 ] && clients=(floor work ours)
+    [ "$aa" -eq 1 ] && clients+=(again)
     for client in "${clients[@]}"; do : >"$work/$client.d1.runs"; : >"$work/$client.dn.runs"; done
     for _ in $(seq "$runs"); do
         for client in "${clients[@]}"; do
@@ -441,7 +465,19 @@ if [ "$depth" -gt 1 ]; then
             'BEGIN { printf "ratio ours / floor at --depth 1 (medians): us/op %.3f / %.3f = %.2f, %s\n", a, f, a / f, q }'
         awk -v n="$depth" -v w="$work_dn_usop" -v f="$floor_dn_usop" -v a="$ours_dn_usop" \
             'BEGIN { printf "ratio floor --work / floor at --depth %d: %.2f; ours / floor --work: %.2f\n", n, w / f, a / w }'
-        for pair in "ours floor" "work floor" "ours work"; do
+        if [ "$aa" -eq 1 ]; then
+            for f in dn d1; do
+                label=1
+                [ "$f" = dn ] && label="$depth"
+                eval "a=\$again_${f}_usop b=\$floor_${f}_usop"
+                awk -v n="$label" -v a="$a" -v b="$b" \
+                    -v q="$(paired_text "$work/again.$f.runs" "$work/floor.$f.runs")" \
+                    'BEGIN { printf "ratio floor again / floor at --depth %d (A/A, one binary; medians): us/op %.3f / %.3f = %.2f, %s\n", n, a, b, a / b, q }'
+            done
+        fi
+        pairs=("ours floor" "work floor" "ours work")
+        [ "$aa" -eq 1 ] && pairs+=("again floor")
+        for pair in "${pairs[@]}"; do
             read -r a b <<<"$pair"
             for f in dn d1; do
                 label=1
