@@ -56,7 +56,7 @@
 #                   ours) and print again / floor as each ratio is printed:
 #                   an A/A comparison of one binary with itself, whose
 #                   distance from 1 is what the invocation's ratios cannot
-#                   resolve (on a 2-vCPU VM, nine 7-round comparisons of
+#                   resolve (on a 2-vCPU VM, thirteen 7-round comparisons of
 #                   the floor with itself at --depth 16 gave 0.92 to 1.06)
 #   --csv FILE      also write every median row, with its spread, to FILE
 #                   (section,profile,client,runs,ops,cpu_s,us_op,us_op_min,
