@@ -117,12 +117,13 @@ floor=0
 pgo=0
 aa=0
 whole() { [[ "$2" =~ ^[0-9]+$ ]] || { echo "$1 takes a whole number, not '$2'" >&2; exit 2; }; }
+given() { [ -n "$2" ] || { echo "$1 takes $3" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) whole --runs "${2-}"; runs="$2"; shift 2 ;;
-        --csv) csv="$2"; shift 2 ;;
+        --csv) given --csv "${2-}" "a file name"; csv="$2"; shift 2 ;;
         --time) whole --time "${2-}"; seconds="$2"; shift 2 ;;
-        --profiles) profiles="$2"; shift 2 ;;
+        --profiles) given --profiles "${2-}" "a comma-separated list of profiles"; profiles="$2"; shift 2 ;;
         --conns) whole --conns "${2-}"; many="$2"; shift 2 ;;
         --depth) whole --depth "${2-}"; depth="$2"; shift 2 ;;
         --aa) aa=1; shift ;;

@@ -31,6 +31,8 @@ fn profiles_are_named_with_the_accepted_ones() {
         "unknown profile 'fast' in --profiles: the profiles are ascii, binary",
     );
     refuses(&["--fast"], "unknown option: --fast");
+    refuses(&["--profiles"], "--profiles takes a comma-separated list");
+    refuses(&["--csv"], "--csv takes a file name");
 }
 
 #[test]
