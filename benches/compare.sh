@@ -188,10 +188,12 @@ run_client() {
     case " $* " in *" --tls "*) target="127.0.0.1:$tls_port" ;; esac
     case " $* " in *" --trace "*) length=() ;; esac
     local cmd=("$ours" -s "$target" -T 1 -c "$conns" "${length[@]}")
-    [ "$client" = original ] && cmd[0]="$original"
-    [ "$client" = floor ] && cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds")
-    [ "$client" = work ] && cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds" --work)
-    [ "$client" = again ] && cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds")
+    local is_floor=0
+    case "$client" in
+        original) cmd[0]="$original" ;;
+        floor|again) is_floor=1; cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds") ;;
+        work) is_floor=1; cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds" --work) ;;
+    esac
     local before after server_before server_after
     read -r before server_before <<<"$(server_counts)"
     read -r -a meter <<<"$(cpu_meter "$work/cpu")"
@@ -210,7 +212,7 @@ run_client() {
         sys=0
     fi
     local setup_ops=0 setup_cpu_us=0 setup_user_us=0 setup_sys_us=0 server_setup=""
-    if [ "$client" = floor ] || [ "$client" = work ] || [ "$client" = again ]; then
+    if [ "$is_floor" -eq 1 ]; then
         read -r setup_ops setup_cpu_us setup_user_us setup_sys_us server_setup <<<"$(floor_values "$work/$client.out" \
             setup_ops setup_cpu_us setup_user_us setup_sys_us server_setup_cpu_us)"
         # memcached's CPU from the end of the floor's setup on.

@@ -4,6 +4,22 @@
 # them. Sourced by compare.sh once its clients and helpers are defined,
 # with $depth, $runs, $seconds, $floor, $aa, $work and $csv set.
 
+# depth_label F: the depth of F's runs (d1: 1, dn: $depth).
+depth_label() {
+    if [ "$1" = dn ]; then echo "$depth"; else echo 1; fi
+}
+
+# median_ratio A B F NAME [QUALIFIER]: the line "ratio NAME at --depth N
+# (QUALIFIER medians)" of client A's over client B's median µs/op at F
+# (d1 or dn), with their paired ratio.
+median_ratio() {
+    local a b
+    eval "a=\$${1}_${3}_usop b=\$${2}_${3}_usop"
+    awk -v name="$4" -v what="${5-}" -v n="$(depth_label "$3")" -v a="$a" -v b="$b" \
+        -v q="$(paired_text "$work/$1.$3.runs" "$work/$2.$3.runs")" \
+        'BEGIN { printf "ratio %s at --depth %d (%smedians): us/op %.3f / %.3f = %.2f, %s\n", name, n, what, a, b, a / b, q }'
+}
+
 # depth_section: runs the test and prints its rows and ratios.
 depth_section() {
     echo
@@ -22,8 +38,7 @@ depth_section() {
     for client in "${clients[@]}"; do
         for f in d1 dn; do
             read -r ops cpu usop rss lo hi srv <<<"$(medians "$work/$client.$f.runs")"
-            label=1
-            [ "$f" = dn ] && label="$depth"
+            label="$(depth_label "$f")"
             printf '%-9s %-9s %11.0f %9.2f %9.3f %9.0f %8.3f-%-8.3f\n' "$client" "$label" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi"
             csv_row "depth-$label" ascii "$client" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi" "$srv"
             eval "${client}_${f}_usop=$usop"
@@ -35,29 +50,18 @@ depth_section() {
             'BEGIN { printf "ratio %s --depth %d / --depth 1 (medians): us/op %.3f / %.3f = %.2f\n", c, n, a, b, a / b }'
     done
     for f in d1 dn; do
-        label=1
-        [ "$f" = dn ] && label="$depth"
         split=()
         for client in "${clients[@]}"; do split+=("$work/$client.$f.runs"); done
-        printf 'user / system us/op at --depth %s (GNU time, medians): %s\n' "$label" "$(split_text "${split[@]}")"
+        printf 'user / system us/op at --depth %s (GNU time, medians): %s\n' "$(depth_label "$f")" "$(split_text "${split[@]}")"
     done
     if [ "$floor" -eq 1 ]; then
-        awk -v n="$depth" -v a="$ours_dn_usop" -v f="$floor_dn_usop" \
-            -v q="$(paired_text "$work/ours.dn.runs" "$work/floor.dn.runs")" \
-            'BEGIN { printf "ratio ours / floor at --depth %d (medians): us/op %.3f / %.3f = %.2f, %s\n", n, a, f, a / f, q }'
-        awk -v a="$ours_d1_usop" -v f="$floor_d1_usop" \
-            -v q="$(paired_text "$work/ours.d1.runs" "$work/floor.d1.runs")" \
-            'BEGIN { printf "ratio ours / floor at --depth 1 (medians): us/op %.3f / %.3f = %.2f, %s\n", a, f, a / f, q }'
+        median_ratio ours floor dn "ours / floor"
+        median_ratio ours floor d1 "ours / floor"
         awk -v n="$depth" -v w="$work_dn_usop" -v f="$floor_dn_usop" -v a="$ours_dn_usop" \
             'BEGIN { printf "ratio floor --work / floor at --depth %d: %.2f; ours / floor --work: %.2f\n", n, w / f, a / w }'
         if [ "$aa" -eq 1 ]; then
             for f in dn d1; do
-                label=1
-                [ "$f" = dn ] && label="$depth"
-                eval "a=\$again_${f}_usop b=\$floor_${f}_usop"
-                awk -v n="$label" -v a="$a" -v b="$b" \
-                    -v q="$(paired_text "$work/again.$f.runs" "$work/floor.$f.runs")" \
-                    'BEGIN { printf "ratio floor again / floor at --depth %d (A/A, one binary; medians): us/op %.3f / %.3f = %.2f, %s\n", n, a, b, a / b, q }'
+                median_ratio again floor "$f" "floor again / floor" "A/A, one binary; "
             done
         fi
         pairs=("ours floor" "work floor" "ours work")
@@ -65,9 +69,7 @@ depth_section() {
         for pair in "${pairs[@]}"; do
             read -r a b <<<"$pair"
             for f in dn d1; do
-                label=1
-                [ "$f" = dn ] && label="$depth"
-                printf 'ratio %s / %s at --depth %s, %s\n' "$a" "$b" "$label" \
+                printf 'ratio %s / %s at --depth %s, %s\n' "$a" "$b" "$(depth_label "$f")" \
                     "$(at_equal_server_text "$work/$a.$f.runs" "$work/$b.$f.runs")"
             done
         done
