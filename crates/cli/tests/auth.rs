@@ -58,52 +58,67 @@ struct Server {
 }
 
 impl Server {
+    /// memcached with `args` on a free port, another port when the one
+    /// chosen turns out to be taken.
     fn start(args: &[&str], env: Option<(&str, &std::path::Path)>) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        Server::start_on(port, args, env)
+        for _ in 0..20 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            if let Some(server) = Server::try_start(port, args, env) {
+                return server;
+            }
+        }
+        panic!("memcached {args:?} did not start");
     }
 
+    /// memcached with `args` on `port` (a restart), retried while the
+    /// port is still held.
     fn start_on(port: u16, args: &[&str], env: Option<(&str, &std::path::Path)>) -> Server {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let mut command = Command::new("memcached");
-            command
-                .args([
-                    "-l",
-                    "127.0.0.1",
-                    "-p",
-                    &port.to_string(),
-                    "-U",
-                    "0",
-                    "-u",
-                    "root",
-                ])
-                .args(["-t", "1", "-m", "64"])
-                .args(args)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
-            if let Some((name, value)) = env {
-                command.env(name, value);
+            if let Some(server) = Server::try_start(port, args, env) {
+                return server;
             }
-            let mut child = command.spawn().expect("memcached on PATH");
-            while Instant::now() < deadline && child.try_wait().unwrap().is_none() {
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Server { child, port };
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
             assert!(
                 Instant::now() < deadline,
-                "memcached {args:?} did not start"
+                "memcached {args:?} did not start on port {port}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// memcached with `args` on `port`, once it listens there itself
+    /// (rather than another test's server that took the port first).
+    fn try_start(
+        port: u16,
+        args: &[&str],
+        env: Option<(&str, &std::path::Path)>,
+    ) -> Option<Server> {
+        let mut command = Command::new("memcached");
+        command
+            .args(["-l", "127.0.0.1", "-p", &port.to_string()])
+            .args(["-U", "0", "-u", "root", "-t", "1", "-m", "64"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some((name, value)) = env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("memcached on PATH");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline && child.try_wait().unwrap().is_none() {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() && support::listens(child.id(), port)
+            {
+                return Some(Server { child, port });
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
     }
 
     fn addr(&self) -> String {

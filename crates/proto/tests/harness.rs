@@ -17,3 +17,14 @@ fn memcached_starts_answers_and_stops() {
     drop(server);
     assert!(std::net::TcpStream::connect(addr).is_err());
 }
+
+#[test]
+fn a_port_held_by_another_process_is_told_apart_from_memcacheds_own() {
+    let server = support::Memcached::start();
+    let mine = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = mine.local_addr().unwrap().port();
+    assert!(support::listens(server.pid(), server.port()));
+    assert!(support::listens(std::process::id(), port));
+    assert!(!support::listens(server.pid(), port));
+    assert!(!support::listens(std::process::id(), server.port()));
+}

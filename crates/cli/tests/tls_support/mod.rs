@@ -85,38 +85,58 @@ fn free_port() -> u16 {
 
 impl TlsMemcached {
     /// Starts memcached with the server certificate of `pki` and the
-    /// `-o` settings `more` (e.g. `ssl_verify_mode=2`).
+    /// `-o` settings `more` (e.g. `ssl_verify_mode=2`), on other ports
+    /// when the ones chosen turn out to be taken.
     pub fn start(pki: &Pki, more: &[&str]) -> TlsMemcached {
-        Self::start_on(pki, more, free_port(), free_port())
+        for _ in 0..20 {
+            if let Some(server) = Self::try_start(pki, more, free_port(), free_port()) {
+                return server;
+            }
+        }
+        panic!("memcached -Z did not start");
     }
 
-    /// As [`TlsMemcached::start`], on given ports (a restart).
+    /// As [`TlsMemcached::start`], on given ports (a restart), retried
+    /// while they are still held.
     pub fn start_on(pki: &Pki, more: &[&str], port: u16, plain: u16) -> TlsMemcached {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(server) = Self::try_start(pki, more, port, plain) {
+                return server;
+            }
+            assert!(Instant::now() < deadline, "memcached -Z did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// memcached -Z on `port` and `plain`, once it answers and listens on
+    /// both itself (rather than another test's server that took one first).
+    fn try_start(pki: &Pki, more: &[&str], port: u16, plain: u16) -> Option<TlsMemcached> {
         let mut settings = vec![
             format!("ssl_chain_cert={}", pki.path("server.pem")),
             format!("ssl_key={}", pki.path("server.key")),
         ];
         settings.extend(more.iter().map(ToString::to_string));
+        let mut child = Command::new("memcached")
+            .args(["-Z", "-o", &settings.join(",")])
+            .args(["-l", &format!("127.0.0.1:{port}")])
+            .args(["-l", &format!("notls:127.0.0.1:{plain}")])
+            .args(["-U", "0", "-u", "root", "-t", "2", "-m", "1024"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("memcached on PATH");
         let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let mut child = Command::new("memcached")
-                .args(["-Z", "-o", &settings.join(",")])
-                .args(["-l", &format!("127.0.0.1:{port}")])
-                .args(["-l", &format!("notls:127.0.0.1:{plain}")])
-                .args(["-U", "0", "-u", "root", "-t", "2", "-m", "1024"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("memcached on PATH");
-            if answers(plain, &mut child, deadline) {
-                return TlsMemcached { child, port, plain };
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-            assert!(Instant::now() < deadline, "memcached -Z did not start");
-            std::thread::sleep(Duration::from_millis(100));
+        if answers(plain, &mut child, deadline)
+            && crate::support::listens(child.id(), port)
+            && crate::support::listens(child.id(), plain)
+        {
+            return Some(TlsMemcached { child, port, plain });
         }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
     }
 
     /// Every numeric line of `stats`, read on the plaintext port.

@@ -72,6 +72,11 @@ impl Memcached {
             .unwrap_or_else(|| panic!("no numeric stat {name} in {stats:?}"))
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The TCP (and UDP) port.
     pub fn port(&self) -> u16 {
         self.port
@@ -200,11 +205,10 @@ fn wait_ready(child: &mut Child, port: u16) -> Result<(), String> {
             if stream.write_all(b"version\r\n").is_ok()
                 && matches!(stream.read(&mut reply), Ok(n) if reply[..n].starts_with(b"VERSION "))
             {
-                return match pid_of(&mut stream) {
-                    Some(pid) if pid != u64::from(child.id()) => Err(format!(
-                        "port {port} is held by another memcached (pid {pid})"
-                    )),
-                    _ => Ok(()),
+                return if listens(child.id(), port) {
+                    Ok(())
+                } else {
+                    Err(format!("port {port} is held by another process"))
                 };
             }
         }
@@ -215,22 +219,41 @@ fn wait_ready(child: &mut Child, port: u16) -> Result<(), String> {
     }
 }
 
+/// Whether process `pid` holds the socket listening on loopback TCP
+/// `port`. Two tests may be handed the same free port; the second's
+/// memcached then fails to bind it, and until it has exited the first's
+/// answers on it. The kernel's tables tell them apart without speaking to
+/// the server, so this holds for servers that ask for a login first too.
+pub fn listens(pid: u32, port: u16) -> bool {
+    let local = format!("0100007F:{port:04X}");
+    let Ok(table) = std::fs::read_to_string(format!("/proc/{pid}/net/tcp")) else {
+        return false;
+    };
+    let sockets: Vec<String> = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let listening = fields.get(1) == Some(&local.as_str()) && fields.get(3) == Some(&"0A");
+            listening
+                .then(|| fields.get(9).map(|inode| format!("socket:[{inode}]")))
+                .flatten()
+        })
+        .collect();
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path())
+            .is_ok_and(|link| sockets.iter().any(|s| link.as_os_str() == s.as_str()))
+    })
+}
+
 /// Every numeric line of `stats`, by name, asked for and read on `conn`
 /// (a text-protocol connection, already logged in where the server asks).
 pub fn stats_of(conn: &mut TcpStream) -> std::collections::HashMap<String, u64> {
     let text = stats_text(conn).unwrap_or_else(|e| panic!("{e}"));
     numeric_stats(&text)
-}
-
-/// The pid in the `stats` of the server on `stream`, when it tells it. Two
-/// tests may be handed the same free port; the second's memcached then
-/// fails to bind it, and until it has exited the first's answers on it:
-/// the pid tells them apart. A server that asks for a login first (SASL,
-/// an auth file) does not tell, and is taken for the one just started.
-fn pid_of(stream: &mut TcpStream) -> Option<u64> {
-    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    let text = stats_text(stream).ok()?;
-    numeric_stats(&text).get("pid").copied()
 }
 
 /// The reply to `stats` on `conn`, through its `END`; an error when the
