@@ -143,11 +143,7 @@ fn bad_config_files_exit_2_naming_file_and_line() {
 
 #[test]
 fn an_absent_server_is_named_and_exits_1() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let (_held, port) = refusing_port();
     let addr = format!("127.0.0.1:{port}");
     let run = memaslap(&["-s", &addr, "-t", "5s"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
@@ -240,4 +236,17 @@ fn udp_refusals_back_off_under_retry_and_agree_with_the_outage_line() {
             run.stdout
         );
     }
+}
+
+/// A loopback port a connection to is refused, and stays refused while the
+/// socket returned lives: it is bound (without `SO_REUSEADDR`, so that no
+/// other test's server can take the port) and never listens.
+fn refusing_port() -> (socket2::Socket, u16) {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket
+        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .unwrap();
+    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
+    (socket, port)
 }
