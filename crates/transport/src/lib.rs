@@ -306,6 +306,12 @@ pub trait Transport {
         None
     }
 
+    /// Whether [`Transport::poll_event`] may have an event to give: false
+    /// only when it certainly has none, so that a caller may skip asking.
+    fn has_events(&self) -> bool {
+        true
+    }
+
     /// Closes every socket (deleting it from the poller first) and cancels
     /// every retry. Dropping the transport does the same.
     fn close(&mut self);
@@ -454,6 +460,10 @@ impl Transport for AnyTransport {
     #[inline]
     fn poll_event(&mut self) -> Option<TransportEvent> {
         dispatch!(self, t => t.poll_event())
+    }
+    #[inline]
+    fn has_events(&self) -> bool {
+        dispatch!(self, t => t.has_events())
     }
     fn close(&mut self) {
         dispatch!(self, t => t.close())

@@ -192,6 +192,11 @@ impl Pool {
         self.events.pop_front()
     }
 
+    #[inline]
+    pub(crate) fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     pub(crate) fn close(&mut self) {
         self.current = None;
         for slot in &mut self.slots {

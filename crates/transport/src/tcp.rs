@@ -60,6 +60,10 @@ macro_rules! forward_to_pool {
         fn poll_event(&mut self) -> Option<TransportEvent> {
             self.pool.poll_event()
         }
+        #[inline]
+        fn has_events(&self) -> bool {
+            self.pool.has_events()
+        }
         fn close(&mut self) {
             self.pool.close()
         }

@@ -254,6 +254,7 @@ fn end_of_stream_mid_response_fails_the_socket() {
     assert_eq!(error.operation(), Operation::Receive);
     assert_eq!(error.server(), Some(&Server::from(addr)));
     assert_eq!(tcp.status(), Status::Failed);
+    assert!(tcp.has_events());
     assert!(matches!(
         tcp.poll_event(),
         Some(TransportEvent::Disconnected {
@@ -262,6 +263,7 @@ fn end_of_stream_mid_response_fails_the_socket() {
             ..
         })
     ));
+    assert!(!tcp.has_events());
     // Nothing more can be sent, and nothing panics.
     assert!(tcp.begin(Access::Read, 0).is_err());
     assert!(tcp.send(&[b"get k\r\n"], Instant::now()).is_err());

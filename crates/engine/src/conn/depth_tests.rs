@@ -5,6 +5,7 @@
 use super::mock::MockTransport;
 use super::tests::{Rig, workload};
 use crate::schedule::{Pace, Schedule};
+use memaslap_transport::{Server, TransportError, TransportEvent};
 use memaslap_workload::{Workload, WorkloadConfig};
 
 /// The tests' workload with a window of `window` items, for one connection.
@@ -145,6 +146,59 @@ fn a_drained_socket_is_not_asked_again() {
         rig.readable();
         assert_eq!(rig.in_flight(), 4);
     }
+    rig.assert_clean();
+    rig.assert_accounted();
+}
+
+#[test]
+fn an_event_raised_mid_batch_is_collected_at_the_next_read() {
+    let w = workload(1);
+    let schedule = Schedule::new(8, Pace::Unpaced).in_batches();
+    let mut rig = Rig::with_schedule(&w, MockTransport::stream(), schedule);
+    rig.timers();
+    // The first writes may be shorter, while the window fills.
+    for _ in 0..20 {
+        if rig.in_flight() == 8 {
+            break;
+        }
+        rig.answer();
+    }
+    let replies = rig.each_reply();
+    assert_eq!(replies.len(), 8);
+    // Reads that leave the batch unfinished, with nothing to collect.
+    for reply in replies.get(..4).unwrap() {
+        rig.transport().deliver(reply);
+        rig.readable();
+    }
+    assert!(rig.events.is_empty());
+    // Another socket of the transport fails to come back meanwhile.
+    let server = Server::from(std::net::SocketAddr::from(([127, 0, 0, 1], 11212)));
+    let error = TransportError::Closed {
+        server: server.clone(),
+    };
+    let at = rig.now;
+    rig.transport().raise(TransportEvent::RetryFailed {
+        socket: 1,
+        server,
+        at,
+        error,
+        retry_at: None,
+    });
+    // The next read leaves the batch unfinished too, and collects it.
+    rig.transport().deliver(replies.get(4).unwrap());
+    rig.readable();
+    assert_eq!(rig.in_flight(), 3);
+    assert!(
+        matches!(
+            rig.events.as_slice(),
+            [TransportEvent::RetryFailed { socket: 1, .. }]
+        ),
+        "{:?}",
+        rig.events
+    );
+    rig.transport().deliver(&replies.get(5..).unwrap().concat());
+    rig.readable();
+    assert_eq!(rig.in_flight(), 8);
     rig.assert_clean();
     rig.assert_accounted();
 }

@@ -128,6 +128,11 @@ impl MockTransport {
         self.fail_next_recv = Some(error);
     }
 
+    /// The transport has `event` to report (of another of its sockets, say).
+    pub(super) fn raise(&mut self, event: TransportEvent) {
+        self.events.push_back(event);
+    }
+
     /// The socket breaks: the next send fails with `error`.
     pub(super) fn fail_next_send(&mut self, error: TransportError) {
         self.fail_next_send = Some(error);
@@ -298,6 +303,10 @@ impl Transport for MockTransport {
 
     fn poll_event(&mut self) -> Option<TransportEvent> {
         self.events.pop_front()
+    }
+
+    fn has_events(&self) -> bool {
+        !self.events.is_empty()
     }
 
     fn close(&mut self) {

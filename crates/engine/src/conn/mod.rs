@@ -315,7 +315,24 @@ impl<'w, T: Transport> Conn<'w, T> {
         if readiness.readable && self.is_busy() {
             self.read(now, ctx);
         }
-        self.settle(now, ctx);
+        if !self.is_settled() {
+            self.settle(now, ctx);
+        }
+    }
+
+    /// Whether [`Conn::settle`] would do nothing: replies are awaited, no
+    /// write is to be gathered before more come, the transport has lost
+    /// nothing, has no event to collect and has not failed, and budget is
+    /// left (a spent one has the warm-up to leave). The usual state after a
+    /// read that took part of a pipelined batch's replies.
+    #[inline]
+    fn is_settled(&self) -> bool {
+        self.phase == Phase::Reading
+            && !self.lost_since_collect
+            && self.budget > 0
+            && !self.schedule.gathers(self.exchange.outstanding())
+            && !self.transport.has_events()
+            && self.transport.status() != Status::Failed
     }
 
     /// Handles whatever is due at `now`: transport retries, a reply that is
