@@ -21,11 +21,13 @@
 # measures those, by task-clock).
 #
 # Usage: benches/cpu_split.sh [--runs N] [--time SECONDS] [--depth N]
-#                             [--conns N] [--no-build]
+#                             [--conns N] [--base PATH] [--no-build]
 #   --runs N     runs of each client (default 5)
 #   --time S     seconds per run (default 4)
 #   --depth N    requests in flight per connection (default 16)
 #   --conns N    connections of each client (default 32)
+#   --base PATH  another memaslap build, run as the client "base" beside
+#                ours (a change's effect, in the same alternation)
 #   --no-build   use target/release/memaslap and floor as they are
 # Environment: SERVER_CPU (default 0), CLIENT_CPU (default 1), FREQ
 # (samples a second, default 4999).
@@ -37,6 +39,7 @@ seconds=4
 depth=16
 conns=32
 build=1
+base=""
 whole() {
     [[ "$2" =~ ^[0-9]+$ ]] || { echo "$1 takes a whole number, not '$2'" >&2; exit 2; }
 }
@@ -51,8 +54,12 @@ while [ $# -gt 0 ]; do
                 --conns) conns="$2" ;;
             esac
             shift 2 ;;
+        --base)
+            [ -x "${2:-}" ] || { echo "--base takes the path of a memaslap binary, not '${2:-}'" >&2; exit 2; }
+            base="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
+            shift 2 ;;
         --no-build) build=0; shift ;;
-        -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -82,6 +89,7 @@ fi
 ours="$PWD/target/release/memaslap"
 floor_bin="$PWD/target/release/floor"
 clients=(floor work ours)
+[ -n "$base" ] && clients+=(base)
 make_work
 
 # sample_one CLIENT RUN: samples one run of CLIENT into $work/CLIENT.RUN.data
@@ -93,6 +101,7 @@ sample_one() {
         floor) cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds" --depth "$depth") ;;
         work) cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds" --depth "$depth" --work) ;;
         ours) cmd=("$ours" -s "127.0.0.1:$port" -T 1 -c "$conns" -t "${seconds}s" --depth "$depth") ;;
+        base) cmd=("$base" -s "127.0.0.1:$port" -T 1 -c "$conns" -t "${seconds}s" --depth "$depth") ;;
     esac
     before="$(server_ops)"
     if ! perf record -q -F "$freq" -e cpu-clock -o "$work/$client.$run.data" \

@@ -28,3 +28,15 @@ fn numbers_are_whole_and_at_least_one() {
 fn an_unknown_option_is_named() {
     refuses(&["--fast"], "unknown option: --fast");
 }
+
+#[test]
+fn the_base_is_an_executable() {
+    refuses(
+        &["--base", "/no/such/memaslap"],
+        "--base takes the path of a memaslap binary, not '/no/such/memaslap'",
+    );
+    refuses(
+        &["--base"],
+        "--base takes the path of a memaslap binary, not ''",
+    );
+}
