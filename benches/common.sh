@@ -121,6 +121,8 @@ tls_port=""
 # speaks TLS on $tls_port, and plaintext still on $port (for the stats and
 # for plaintext clients).
 server_tls=""
+# With server_wrap set to a command and its arguments (an array), memcached
+# runs under it (benches/partial_reads.sh: strace -f, which slows it).
 # Starts a fresh memcached on a free port with `-c $1` connections.
 start_server() {
     local conns="$1" user=() listen
@@ -135,7 +137,8 @@ start_server() {
             listen=(-Z -o "ssl_chain_cert=$server_tls/cert.pem,ssl_key=$server_tls/key.pem"
                 -l "127.0.0.1:$tls_port" -l "notls:127.0.0.1:$port" -U 0)
         fi
-        taskset -c "$server_cpu" memcached -t "${server_threads:-1}" -m 1024 -c "$conns" \
+        taskset -c "$server_cpu" ${server_wrap[@]+"${server_wrap[@]}"} memcached \
+            -t "${server_threads:-1}" -m 1024 -c "$conns" \
             "${listen[@]}" "${user[@]}" 2>"$work/memcached.err" &
         server_pid=$!
         for _ in $(seq 100); do
@@ -151,6 +154,8 @@ start_server() {
 
 stop_server() {
     if [ -n "$server_pid" ]; then
+        # Under a wrapper (server_wrap) memcached is its child.
+        pkill -TERM -P "$server_pid" 2>/dev/null || true
         kill "$server_pid" 2>/dev/null || true
         wait "$server_pid" 2>/dev/null || true
         server_pid=""
