@@ -315,12 +315,10 @@ impl<'w, T: Transport> Conn<'w, T> {
         if readiness.readable && self.is_busy() {
             self.read(now, ctx);
         }
-        if !self.is_settled() {
-            self.settle(now, ctx);
-        }
+        self.settle(now, ctx);
     }
 
-    /// Whether [`Conn::settle`] would do nothing: replies are awaited, no
+    /// Whether [`Conn::settle`] has nothing to do: replies are awaited, no
     /// write is to be gathered before more come, the transport has lost
     /// nothing, has no event to collect and has not failed, and budget is
     /// left (a spent one has the warm-up to leave). The usual state after a
@@ -371,7 +369,11 @@ impl<'w, T: Transport> Conn<'w, T> {
     /// After any work: collects transport events, notices a transport that
     /// failed for good, and starts the next request when it may (and
     /// collects again: that request's write may have lost the socket).
+    /// Returns at once when there is nothing to do ([`Conn::is_settled`]).
     fn settle(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
+        if self.is_settled() {
+            return;
+        }
         self.collect(now, ctx);
         self.fill(now, ctx);
         if self.lost_since_collect {
