@@ -17,6 +17,22 @@ fn windowed(window: usize) -> Workload {
     Workload::new(&config, 7, 1).unwrap()
 }
 
+/// A connection writing whole batches of `depth`, answered until a whole
+/// batch is in flight (the first writes may be shorter while the window
+/// fills).
+fn in_full_batches(w: &Workload, depth: usize) -> Rig<'_> {
+    let schedule = Schedule::new(depth, Pace::Unpaced).in_batches();
+    let mut rig = Rig::with_schedule(w, MockTransport::stream(), schedule);
+    rig.timers();
+    for _ in 0..100 {
+        if rig.in_flight() == depth as u64 {
+            break;
+        }
+        rig.answer();
+    }
+    rig
+}
+
 #[test]
 fn at_depth_requests_go_out_together_and_refill_at_half() {
     let w = workload(1);
@@ -121,16 +137,7 @@ fn a_batch_goes_out_in_one_write_though_a_get_picks_an_item_being_set() {
 #[test]
 fn a_drained_socket_is_not_asked_again() {
     let w = workload(1);
-    let schedule = Schedule::new(4, Pace::Unpaced).in_batches();
-    let mut rig = Rig::with_schedule(&w, MockTransport::stream(), schedule);
-    rig.timers();
-    // The first writes may be shorter than the depth (the window fills).
-    for _ in 0..100 {
-        if rig.in_flight() == 4 {
-            break;
-        }
-        rig.answer();
-    }
+    let mut rig = in_full_batches(&w, 4);
     for drains in [true, false] {
         rig.transport().drains = drains;
         let replies = rig.each_reply();
@@ -153,16 +160,7 @@ fn a_drained_socket_is_not_asked_again() {
 #[test]
 fn an_event_raised_mid_batch_is_collected_at_the_next_read() {
     let w = workload(1);
-    let schedule = Schedule::new(8, Pace::Unpaced).in_batches();
-    let mut rig = Rig::with_schedule(&w, MockTransport::stream(), schedule);
-    rig.timers();
-    // The first writes may be shorter, while the window fills.
-    for _ in 0..20 {
-        if rig.in_flight() == 8 {
-            break;
-        }
-        rig.answer();
-    }
+    let mut rig = in_full_batches(&w, 8);
     let replies = rig.each_reply();
     assert_eq!(replies.len(), 8);
     // Reads that leave the batch unfinished, with nothing to collect.
