@@ -12,7 +12,7 @@ mod common;
 use common::Run;
 use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -61,33 +61,17 @@ impl Server {
     /// memcached with `args` on a free port, another port when the one
     /// chosen turns out to be taken.
     fn start(args: &[&str], env: Option<(&str, &std::path::Path)>) -> Server {
-        for _ in 0..20 {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
-            if let Some(server) = Server::try_start(port, args, env) {
-                return server;
-            }
-        }
-        panic!("memcached {args:?} did not start");
+        support::on_free_ports(&format!("memcached {args:?}"), || {
+            Server::try_start(support::free_port(), args, env)
+        })
     }
 
     /// memcached with `args` on `port` (a restart), retried while the
     /// port is still held.
     fn start_on(port: u16, args: &[&str], env: Option<(&str, &std::path::Path)>) -> Server {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(server) = Server::try_start(port, args, env) {
-                return server;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "memcached {args:?} did not start on port {port}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        support::on_held_ports(&format!("memcached {args:?} on port {port}"), || {
+            Server::try_start(port, args, env)
+        })
     }
 
     /// memcached with `args` on `port`, once it listens there itself
@@ -96,7 +80,7 @@ impl Server {
         port: u16,
         args: &[&str],
         env: Option<(&str, &std::path::Path)>,
-    ) -> Option<Server> {
+    ) -> Result<Server, String> {
         let mut command = Command::new("memcached");
         command
             .args(["-l", "127.0.0.1", "-p", &port.to_string()])
@@ -112,13 +96,15 @@ impl Server {
         while Instant::now() < deadline && child.try_wait().unwrap().is_none() {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() && support::listens(child.id(), port)
             {
-                return Some(Server { child, port });
+                return Ok(Server { child, port });
             }
             std::thread::sleep(Duration::from_millis(20));
         }
         let _ = child.kill();
         let _ = child.wait();
-        None
+        Err(format!(
+            "it exited, or did not listen on port {port} within 10 s"
+        ))
     }
 
     fn addr(&self) -> String {

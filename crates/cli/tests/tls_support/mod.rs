@@ -5,7 +5,7 @@
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -75,43 +75,26 @@ pub struct TlsMemcached {
     pub plain: u16,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 impl TlsMemcached {
     /// Starts memcached with the server certificate of `pki` and the
     /// `-o` settings `more` (e.g. `ssl_verify_mode=2`), on other ports
     /// when the ones chosen turn out to be taken.
     pub fn start(pki: &Pki, more: &[&str]) -> TlsMemcached {
-        for _ in 0..20 {
-            if let Some(server) = Self::try_start(pki, more, free_port(), free_port()) {
-                return server;
-            }
-        }
-        panic!("memcached -Z did not start");
+        crate::support::on_free_ports("memcached -Z", || {
+            let free = crate::support::free_port;
+            Self::try_start(pki, more, free(), free())
+        })
     }
 
     /// As [`TlsMemcached::start`], on given ports (a restart), retried
     /// while they are still held.
     pub fn start_on(pki: &Pki, more: &[&str], port: u16, plain: u16) -> TlsMemcached {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(server) = Self::try_start(pki, more, port, plain) {
-                return server;
-            }
-            assert!(Instant::now() < deadline, "memcached -Z did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        crate::support::on_held_ports("memcached -Z", || Self::try_start(pki, more, port, plain))
     }
 
     /// memcached -Z on `port` and `plain`, once it answers and listens on
     /// both itself (rather than another test's server that took one first).
-    fn try_start(pki: &Pki, more: &[&str], port: u16, plain: u16) -> Option<TlsMemcached> {
+    fn try_start(pki: &Pki, more: &[&str], port: u16, plain: u16) -> Result<TlsMemcached, String> {
         let mut settings = vec![
             format!("ssl_chain_cert={}", pki.path("server.pem")),
             format!("ssl_key={}", pki.path("server.key")),
@@ -132,11 +115,13 @@ impl TlsMemcached {
             && crate::support::listens(child.id(), port)
             && crate::support::listens(child.id(), plain)
         {
-            return Some(TlsMemcached { child, port, plain });
+            return Ok(TlsMemcached { child, port, plain });
         }
         let _ = child.kill();
         let _ = child.wait();
-        None
+        Err(format!(
+            "it exited, did not answer on port {plain} within 10 s, or another server holds port {port} or {plain}"
+        ))
     }
 
     /// Every numeric line of `stats`, read on the plaintext port.

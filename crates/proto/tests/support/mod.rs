@@ -33,29 +33,14 @@ impl Memcached {
 
     /// Like [`Memcached::start`], with extra command-line arguments.
     pub fn start_with(extra: &[&str]) -> Memcached {
-        let mut last_error = String::new();
-        for _ in 0..20 {
-            match spawn(free_port(), extra) {
-                Ok(server) => return server,
-                Err(e) => last_error = e,
-            }
-        }
-        panic!("memcached did not start: {last_error}");
+        on_free_ports("memcached", || spawn(free_port(), extra))
     }
 
     /// Starts memcached on `port` (TCP and UDP), for example to restart a
     /// server that a test stopped. Retries a few times while the port is
     /// still held.
     pub fn start_on(port: u16, extra: &[&str]) -> Memcached {
-        let mut last_error = String::new();
-        for _ in 0..50 {
-            match spawn(port, extra) {
-                Ok(server) => return server,
-                Err(e) => last_error = e,
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
-        panic!("memcached did not start on port {port}: {last_error}");
+        on_held_ports(&format!("memcached on port {port}"), || spawn(port, extra))
     }
 
     /// Every numeric line of `stats`, by name, read over a new connection.
@@ -182,8 +167,36 @@ fn spawn(port: u16, extra: &[&str]) -> Result<Memcached, String> {
     }
 }
 
+/// The server `start` gives on the first of 20 tries that starts one, each
+/// try on free ports of its own (a try fails when another test's server
+/// took a port first); `what` names the server when none starts.
+pub fn on_free_ports<T>(what: &str, mut start: impl FnMut() -> Result<T, String>) -> T {
+    let mut last_error = String::new();
+    for _ in 0..20 {
+        match start() {
+            Ok(server) => return server,
+            Err(e) => last_error = e,
+        }
+    }
+    panic!("{what} did not start: {last_error}");
+}
+
+/// The server `start` gives on given ports (a restart), tried 100 ms apart
+/// for 10 s while the ports are still held; `what` names the server when
+/// none starts.
+pub fn on_held_ports<T>(what: &str, mut start: impl FnMut() -> Result<T, String>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match start() {
+            Ok(server) => return server,
+            Err(e) if Instant::now() >= deadline => panic!("{what} did not start: {e}"),
+            Err(_) => thread::sleep(Duration::from_millis(100)),
+        }
+    }
+}
+
 /// A loopback port that is free for TCP and UDP at the time of the call.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     loop {
         let tcp = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
         let port = tcp.local_addr().expect("local addr").port();
