@@ -37,6 +37,28 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
 }
 
+# The scripts' checks of their arguments, each exiting 2 with a message
+# naming the flag and what it takes.
+# whole FLAG VALUE: VALUE must be a whole number.
+whole() {
+    [[ "$2" =~ ^[0-9]+$ ]] || { echo "$1 takes a whole number, not '$2'" >&2; exit 2; }
+}
+
+# at_least FLAG VALUE MIN [WHY]: the whole number VALUE must be MIN or more.
+at_least() {
+    [ "$2" -ge "$3" ] || { echo "$1 must be at least $3${4:+ ($4)}" >&2; exit 2; }
+}
+
+# memaslap_binary FLAG PATH: PATH must be an executable (a memaslap build).
+memaslap_binary() {
+    [ -x "$2" ] || { echo "$1 takes the path of a memaslap binary, not '$2'" >&2; exit 2; }
+}
+
+# script_help FILE: the comment at the top of the script FILE, its --help.
+script_help() {
+    awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$1"
+}
+
 # write_trace FILE LINES: a CSV trace of LINES requests in FILE: 64-byte
 # keys, 1 KiB values, a set and then nine gets of each of 5,000 keys, from
 # 4,096 clients, 100,000 requests a second.

@@ -116,7 +116,7 @@ build=1
 floor=0
 pgo=0
 aa=0
-whole() { [[ "$2" =~ ^[0-9]+$ ]] || { echo "$1 takes a whole number, not '$2'" >&2; exit 2; }; }
+source benches/common.sh
 given() { [ -n "$2" ] || { echo "$1 takes $3" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -130,7 +130,7 @@ while [ $# -gt 0 ]; do
         --floor) floor=1; shift ;;
         --pgo) pgo=1; shift ;;
         --no-build) build=0; shift ;;
-        -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
+        -h|--help) script_help "$0"; exit 0 ;;
         *) echo "unknown option: $1 (benches/compare.sh --help lists them)" >&2; exit 2 ;;
     esac
 done
@@ -141,7 +141,7 @@ for profile in "${wanted[@]}"; do
         *) echo "unknown profile '$profile' in --profiles: the profiles are ascii, binary, udp, multiget, meta, zipf, trace, rate, tls or none" >&2; exit 2 ;;
     esac
 done
-[ "$runs" -ge 1 ] || { echo "--runs must be at least 1" >&2; exit 2; }
+at_least --runs "$runs" 1
 [ "$seconds" -ge 1 ] || { echo "--time must be at least 1 second" >&2; exit 2; }
 if [ "$aa" -eq 1 ] && { [ "$floor" -eq 0 ] || [ "$depth" -le 1 ]; }; then
     echo "--aa runs the floor twice in the --depth test: it needs --floor and --depth of 2 or more" >&2
@@ -151,7 +151,6 @@ server_cpu="${SERVER_CPU:-0}"
 client_cpu="${CLIENT_CPU:-1}"
 
 # --- tools and memcached ---------------------------------------------------
-source benches/common.sh
 install_tools
 builds="$PWD/target/release"
 if [ "$pgo" -eq 1 ]; then

@@ -40,44 +40,28 @@ depth=16
 conns=32
 build=1
 base=""
-whole() {
-    [[ "$2" =~ ^[0-9]+$ ]] || { echo "$1 takes a whole number, not '$2'" >&2; exit 2; }
-}
+source benches/common.sh
 while [ $# -gt 0 ]; do
     case "$1" in
-        --runs|--time|--depth|--conns)
-            whole "$1" "${2:-}"
-            case "$1" in
-                --runs) runs="$2" ;;
-                --time) seconds="$2" ;;
-                --depth) depth="$2" ;;
-                --conns) conns="$2" ;;
-            esac
-            shift 2 ;;
-        --base)
-            [ -x "${2:-}" ] || { echo "--base takes the path of a memaslap binary, not '${2:-}'" >&2; exit 2; }
-            base="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
-            shift 2 ;;
+        --runs) whole "$1" "${2:-}"; runs="$2"; shift 2 ;;
+        --time) whole "$1" "${2:-}"; seconds="$2"; shift 2 ;;
+        --depth) whole "$1" "${2:-}"; depth="$2"; shift 2 ;;
+        --conns) whole "$1" "${2:-}"; conns="$2"; shift 2 ;;
+        --base) memaslap_binary --base "${2:-}"; base="$(realpath "$2")"; shift 2 ;;
         --no-build) build=0; shift ;;
-        -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) script_help "$0"; exit 0 ;;
         *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
-for name in runs time depth conns; do
-    case "$name" in
-        runs) value=$runs ;;
-        time) value=$seconds ;;
-        depth) value=$depth ;;
-        conns) value=$conns ;;
-    esac
-    [ "$value" -ge 1 ] || { echo "--$name must be at least 1" >&2; exit 2; }
-done
+at_least --runs "$runs" 1
+at_least --time "$seconds" 1
+at_least --depth "$depth" 1
+at_least --conns "$conns" 1
 freq="${FREQ:-4999}"
 whole FREQ "$freq"
 server_cpu="${SERVER_CPU:-0}"
 client_cpu="${CLIENT_CPU:-1}"
 
-source benches/common.sh
 install_tools
 if ! perf record -q -e cpu-clock -o /dev/null true 2>/dev/null; then
     echo "perf cannot sample here (perf record -e cpu-clock failed): install linux-perf" >&2

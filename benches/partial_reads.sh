@@ -36,30 +36,24 @@ depth=16
 requests=30000
 base=""
 build=1
-whole() {
-    [[ "$2" =~ ^[0-9]+$ ]] || { echo "$1 takes a whole number, not '$2'" >&2; exit 2; }
-}
+source benches/common.sh
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) whole "$1" "${2:-}"; runs="$2"; shift 2 ;;
         --depth) whole "$1" "${2:-}"; depth="$2"; shift 2 ;;
         --requests) whole "$1" "${2:-}"; requests="$2"; shift 2 ;;
-        --base)
-            [ -x "${2:-}" ] || { echo "--base takes the path of a memaslap binary, not '${2:-}'" >&2; exit 2; }
-            base="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
-            shift 2 ;;
+        --base) memaslap_binary --base "${2:-}"; base="$(realpath "$2")"; shift 2 ;;
         --no-build) build=0; shift ;;
-        -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) script_help "$0"; exit 0 ;;
         *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
-[ "$runs" -ge 3 ] || { echo "--runs must be at least 3 (a fit of two unknowns)" >&2; exit 2; }
-[ "$depth" -ge 2 ] || { echo "--depth must be at least 2 (a batch to read part of)" >&2; exit 2; }
-[ "$requests" -ge 1000 ] || { echo "--requests must be at least 1000" >&2; exit 2; }
+at_least --runs "$runs" 3 "a fit of two unknowns"
+at_least --depth "$depth" 2 "a batch to read part of"
+at_least --requests "$requests" 1000
 server_cpu="${SERVER_CPU:-0}"
 client_cpu="${CLIENT_CPU:-1}"
 
-source benches/common.sh
 install_tools
 install_valgrind
 command -v strace >/dev/null 2>&1 || apt_install strace
