@@ -30,10 +30,11 @@
 #   --runs N        runs per client and profile (default 3, at least 1)
 #   --time S        seconds per run (default 5)
 #   --profiles L    comma-separated among ascii,binary,udp,multiget and the
-#                   modes meta,zipf,trace,rate,tls (default ascii,binary,udp,
-#                   multiget); "none" runs only the --depth and --conns
-#                   tests. A mode runs ours in it against ours without it
-#                   (the client "base"), same workload otherwise:
+#                   modes meta,zipf,trace,rate,rate-slack,tls (default
+#                   ascii,binary,udp,multiget); "none" runs only the
+#                   --depth and --conns tests. A mode runs ours in it
+#                   against ours without it (the client "base"), same
+#                   workload otherwise:
 #                     meta   --protocol meta, against the text protocol
 #                     zipf   --keys 10000 --key-dist zipf:0.99 --prefill,
 #                            against memaslap's window model (the prefill,
@@ -43,6 +44,9 @@
 #                            --trace-speed max, against the window model
 #                     rate   --rate 20000 (open loop), against -P 20000
 #                            (closed loop at the same throughput)
+#                     rate-slack  --rate 20000 --wake slack: the open loop
+#                            waiting with the timer slack -P waits with
+#                            (the system's), against -P 20000
 #                     tls    --tls (a certificate made here by openssl),
 #                            against plaintext to the same memcached -Z
 #   --depth N       also run ours with --depth N against ours with --depth 1
@@ -137,8 +141,8 @@ done
 IFS=',' read -r -a wanted <<<"$profiles"
 for profile in "${wanted[@]}"; do
     case "$profile" in
-        none|ascii|binary|udp|multiget|meta|zipf|trace|rate|tls) ;;
-        *) echo "unknown profile '$profile' in --profiles: the profiles are ascii, binary, udp, multiget, meta, zipf, trace, rate, tls or none" >&2; exit 2 ;;
+        none|ascii|binary|udp|multiget|meta|zipf|trace|rate|rate-slack|tls) ;;
+        *) echo "unknown profile '$profile' in --profiles: the profiles are ascii, binary, udp, multiget, meta, zipf, trace, rate, rate-slack, tls or none" >&2; exit 2 ;;
     esac
 done
 at_least --runs "$runs" 1
@@ -235,6 +239,7 @@ flags_of() {
         zipf) echo "--keys 10000 --key-dist zipf:0.99 --prefill" ;;
         trace) echo "--trace $(trace_file) --trace-speed max" ;;
         rate) echo "--rate 20000" ;;
+        rate-slack) echo "--rate 20000 --wake slack" ;;
         tls) echo "--tls --tls-ca $(tls_certs)/ca.pem" ;;
         *) echo "unknown profile: $1" >&2; exit 2 ;;
     esac
@@ -245,7 +250,7 @@ flags_of() {
 base_flags_of() {
     case "$1" in
         meta|zipf|trace|tls) echo "" ;;
-        rate) echo "-P 20000" ;;
+        rate|rate-slack) echo "-P 20000" ;;
         *) echo none ;;
     esac
 }
@@ -354,7 +359,7 @@ if [ "$floor" -eq 1 ]; then
 fi
 echo
 
-printf '%-9s %-9s %11s %9s %9s %9s %17s\n' profile client ops cpu_s us/op rss_kb "us/op min-max"
+printf '%-10s %-9s %11s %9s %9s %9s %17s\n' profile client ops cpu_s us/op rss_kb "us/op min-max"
 summary=()
 for profile in "${wanted[@]}"; do
     [ "$profile" = none ] && continue
@@ -377,39 +382,39 @@ for profile in "${wanted[@]}"; do
             [ "$client" = base ] && read -r -a extra <<<"$base_flags"
             run_client "$client" 32 "${extra[@]}" | tee -a "$work/$client.runs" |
                 awk -v p="$profile" -v c="$client" \
-                    '{ printf "  run %-9s %-9s %11d %9.2f %9.3f %9d\n", p, c, $1, $2 + $3, $1 ? ($2 + $3) * 1e6 / $1 : 0, $4 }' >&2
+                    '{ printf "  run %-10s %-9s %11d %9.2f %9.3f %9d\n", p, c, $1, $2 + $3, $1 ? ($2 + $3) * 1e6 / $1 : 0, $4 }' >&2
         done
     done
     floor_usop=""
     work_usop=""
     for client in "${clients[@]}"; do
         read -r ops cpu usop rss lo hi srv <<<"$(medians "$work/$client.runs")"
-        printf '%-9s %-9s %11.0f %9.2f %9.3f %9.0f %8.3f-%-8.3f\n' "$profile" "$client" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi"
+        printf '%-10s %-9s %11.0f %9.2f %9.3f %9.0f %8.3f-%-8.3f\n' "$profile" "$client" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi"
         csv_row profile "$profile" "$client" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi" "$srv"
         eval "${client}_usop=$usop ${client}_rss=$rss"
     done
     split=()
     for client in "${clients[@]}"; do split+=("$work/$client.runs"); done
-    summary+=("$(printf '%-9s user / system us/op: %s' "$profile" "$(split_text "${split[@]}")")")
+    summary+=("$(printf '%-10s user / system us/op: %s' "$profile" "$(split_text "${split[@]}")")")
     if [ "$base_flags" != none ]; then
         summary+=("$(awk -v p="$profile" -v a="$ours_usop" -v b="$base_usop" -v f="${flags[*]}" -v g="${base_flags:-the text protocol, window model}" \
             -v q="$(paired_text "$work/ours.runs" "$work/base.runs")" \
-            'BEGIN { printf "%-9s us/op %.3f / %.3f = %.2f, %s   (ours %s against ours %s)", p, a, b, a / b, q, f, g }')")
+            'BEGIN { printf "%-10s us/op %.3f / %.3f = %.2f, %s   (ours %s against ours %s)", p, a, b, a / b, q, f, g }')")
         continue
     fi
     summary+=("$(awk -v p="$profile" -v a="$ours_usop" -v b="$original_usop" -v r="$ours_rss" -v s="$original_rss" \
         -v q="$(paired_text "$work/ours.runs" "$work/original.runs")" \
-        'BEGIN { printf "%-9s us/op %.3f / %.3f = %.2f, %s   peak RSS %d / %d KB = %.2f", p, a, b, a / b, q, r, s, r / s }')")
+        'BEGIN { printf "%-10s us/op %.3f / %.3f = %.2f, %s   peak RSS %d / %d KB = %.2f", p, a, b, a / b, q, r, s, r / s }')")
     if [ -n "$floor_usop" ]; then
         summary+=("$(awk -v p="$profile" -v f="$floor_usop" -v a="$ours_usop" -v b="$original_usop" \
             -v q="$(paired_text "$work/ours.runs" "$work/floor.runs")" \
-            'BEGIN { printf "%-9s floor %.3f us/op: floor / original %.2f, ours / floor %.2f, %s", p, f, f / b, a / f, q }')")
-        summary+=("$(printf '%-9s ours / floor %s' "$profile" "$(at_equal_server_text "$work/ours.runs" "$work/floor.runs")")")
+            'BEGIN { printf "%-10s floor %.3f us/op: floor / original %.2f, ours / floor %.2f, %s", p, f, f / b, a / f, q }')")
+        summary+=("$(printf '%-10s ours / floor %s' "$profile" "$(at_equal_server_text "$work/ours.runs" "$work/floor.runs")")")
     fi
     if [ -n "$work_usop" ]; then
         summary+=("$(awk -v p="$profile" -v w="$work_usop" -v f="$floor_usop" -v a="$ours_usop" \
             -v q="$(paired_text "$work/ours.runs" "$work/work.runs")" \
-            'BEGIN { printf "%-9s floor --work %.3f us/op: work / floor %.2f, ours / work %.2f, %s", p, w, w / f, a / w, q }')")
+            'BEGIN { printf "%-10s floor --work %.3f us/op: work / floor %.2f, ours / work %.2f, %s", p, w, w / f, a / w, q }')")
     fi
 done
 if [ ${#summary[@]} -gt 0 ]; then

@@ -2,12 +2,13 @@
 # What the open loop (--rate) costs and how far one thread takes it.
 #
 # 1. Client CPU per request of the open loop (--rate R), with each way of
-#    waiting (--wake sleep, the default, and --wake spin), against the
-#    closed loop paced to the same rate (-P R): same workload (-T 1 -c 32,
-#    get:set 9:1, 1 KiB values), runs alternating, each against a fresh
-#    memcached; requests counted by memcached (cmd_get + cmd_set), CPU by
-#    perf's task-clock (GNU time's user + system without perf). Prints the
-#    medians, the spread and the ratios to closed.
+#    waiting (--wake sleep, the default; --wake spin; --wake slack, with
+#    the timer slack -P waits with), against the closed loop paced to the
+#    same rate (-P R): same workload (-T 1 -c 32, get:set 9:1, 1 KiB
+#    values), runs alternating, each against a fresh memcached; requests
+#    counted by memcached (cmd_get + cmd_set), CPU by perf's task-clock
+#    (GNU time's user + system without perf). Prints the medians, the
+#    spread, each open loop's send lag p99 and the ratios to closed.
 # 2. The highest rate one thread sustains with a send lag p99 of at most
 #    1 ms and nothing dropped: a --scan on -T 1 -c 32, read from its table.
 #
@@ -37,7 +38,7 @@ while [ $# -gt 0 ]; do
         --rate) rate="$2"; shift 2 ;;
         --scan) scan="$2"; shift 2 ;;
         --no-build) build=0; shift ;;
-        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
 done
@@ -68,7 +69,9 @@ run_loop() {
     fi
     after="$(server_ops)"
     stop_server
-    echo "$((after - before)) $(cpu_seconds "$work/time")"
+    # The send lag's p99 (µs) from the report's table; "-" for -P.
+    lag="$(awk '/^Send lag percentiles/ { f = 1 } f && $1 == "Total" { print $5; exit }' "$work/run.out")"
+    echo "$((after - before)) $(cpu_seconds "$work/time") ${lag:--}"
 }
 
 # µs of CPU per request, one line per run of a file of "ops cpu_seconds".
@@ -79,7 +82,7 @@ echo "memcached $(memcached -V | cut -d' ' -f2) -t 1 on cpu $server_cpu, client 
     "-T 1 -c 32 -t ${seconds}s; CPU time: $clock"
 echo
 echo "1. CPU per request at $rate requests/s, $runs runs each, alternating:"
-loops="sleep spin closed"
+loops="sleep spin slack closed"
 for loop in $loops; do : >"$work/$loop.runs"; done
 for _ in $(seq "$runs"); do
     for loop in $loops; do
@@ -91,22 +94,24 @@ for _ in $(seq "$runs"); do
             awk -v l="$loop" '{ printf "  run %-7s %9d requests %7.2f s cpu %7.3f us/request\n", l, $1, $2, $2 * 1e6 / $1 }' >&2
     done
 done
-printf '%-8s %11s %11s %11s %11s\n' loop requests us/req min max
+printf '%-8s %11s %11s %11s %11s %12s\n' loop requests us/req min max lag_p99_us
 for loop in $loops; do
     ops="$(awk '{ print $1 }' "$work/$loop.runs" | median)"
     med="$(per_request "$work/$loop.runs" | median)"
     min="$(per_request "$work/$loop.runs" | sort -g | head -1)"
     max="$(per_request "$work/$loop.runs" | sort -g | tail -1)"
-    printf '%-8s %11.0f %11.3f %11.3f %11.3f\n' "$loop" "$ops" "$med" "$min" "$max"
+    lag="-"
+    [ "$loop" != closed ] && lag="$(awk '{ print $3 }' "$work/$loop.runs" | median)"
+    printf '%-8s %11.0f %11.3f %11.3f %11.3f %12s\n' "$loop" "$ops" "$med" "$min" "$max" "$lag"
     eval "${loop}_usreq=$med"
 done
-for loop in sleep spin; do
+for loop in sleep spin slack; do
     eval "open_usreq=\$${loop}_usreq"
     awk -v l="$loop" -v a="$open_usreq" -v b="$closed_usreq" \
         'BEGIN { printf "ratio open (--wake %s) / closed (medians): %.3f / %.3f = %.3f\n", l, a, b, a / b }'
 done
 # Each open run's ratio to the closed run beside it, for the spread.
-for loop in sleep spin; do
+for loop in sleep spin slack; do
     paste <(per_request "$work/$loop.runs") <(per_request "$work/closed.runs") |
         awk -v l="$loop" '{ r = $1 / $2; if (NR == 1 || r < lo) lo = r; if (NR == 1 || r > hi) hi = r }
             END { printf "pairwise ratio --wake %s: %.3f to %.3f\n", l, lo, hi }'

@@ -43,9 +43,10 @@ pub fn summary(
     let c = &stats.counters;
     let _ = writeln!(
         out,
-        "Open loop: rate {} per second ({} arrivals); offered {:.1}/s, achieved {:.1}/s",
+        "Open loop: rate {} per second ({} arrivals, --wake {}); offered {:.1}/s, achieved {:.1}/s",
         config.rate,
         config.arrival.name(),
+        config.wake.name(),
         per_second(c.requests_due, elapsed),
         per_second(c.requests_completed, elapsed),
     );
@@ -176,7 +177,7 @@ mod tests {
         );
         assert!(
             out.contains(
-                "rate 100 per second (uniform arrivals); offered 100.0/s, achieved 100.0/s"
+                "rate 100 per second (uniform arrivals, --wake spin); offered 100.0/s, achieved 100.0/s"
             ),
             "{out}"
         );

@@ -116,9 +116,11 @@ pub struct Options {
     pub arrival: Option<ArrivalName>,
 
     /// How an open-loop thread waits for its next request: sleep (wake at
-    /// its time: no polling, sent as late as the thread takes to wake) or
+    /// its time: no polling, sent as late as the thread takes to wake),
     /// spin (sleep until a few µs before it is due, then poll: sent on
-    /// time, for the CPU the polling takes) [default: sleep].
+    /// time, for the CPU the polling takes) or slack (sleep with the
+    /// system's timer slack, 50 µs on Linux: fewer wake-ups and less CPU a
+    /// request at low rates, sent up to the slack late) [default: sleep].
     #[arg(long = "wake", value_enum)]
     pub wake: Option<WakeName>,
 
@@ -353,6 +355,8 @@ pub enum WakeName {
     Spin,
     /// Sleep until the due time.
     Sleep,
+    /// Sleep until the due time with the system's timer slack.
+    Slack,
 }
 
 /// A wire protocol, as `--protocol` names it.

@@ -177,6 +177,7 @@ fn open_loop(options: &Options) -> Result<Option<OpenLoopConfig>, SetupError> {
         wake: match options.wake {
             Some(WakeName::Sleep) | None => Wake::Sleep,
             Some(WakeName::Spin) => Wake::Spin,
+            Some(WakeName::Slack) => Wake::Slack,
         },
     }))
 }

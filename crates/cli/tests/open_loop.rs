@@ -79,6 +79,18 @@ fn at_2000_per_second(extra: &[&str]) {
         run.stdout
     );
     assert_eq!(doc["open_loop"]["rate"], 2000.0);
+    let wake = extra
+        .iter()
+        .position(|a| *a == "--wake")
+        .and_then(|i| extra.get(i + 1))
+        .copied()
+        .unwrap_or("sleep");
+    assert_eq!(doc["config"]["wake"], wake, "{extra:?}");
+    assert!(
+        run.stdout.contains(&format!("arrivals, --wake {wake})")),
+        "{}",
+        run.stdout
+    );
     for key in ["service_time", "send_lag"] {
         assert_eq!(n(&doc, &format!("/{key}/total/count")), completed, "{key}");
     }
@@ -93,6 +105,7 @@ fn at_2000_per_second(extra: &[&str]) {
 fn every_due_request_is_sent_and_counted_over_tcp() {
     at_2000_per_second(&[]);
     at_2000_per_second(&["--arrival", "uniform", "--wake", "sleep"]);
+    at_2000_per_second(&["--wake", "slack"]);
 }
 
 #[test]

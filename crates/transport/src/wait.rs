@@ -342,4 +342,29 @@ mod tests {
         let event = decode((libc::EPOLLHUP) as u32, 5).unwrap();
         assert!(event.readable && event.writable);
     }
+
+    /// The calling thread's timer slack, in ns.
+    #[cfg(target_os = "linux")]
+    fn timer_slack_ns() -> i32 {
+        // SAFETY: PR_GET_TIMERSLACK reads the thread's slack and returns
+        // it; it touches no memory of this process.
+        unsafe { libc::prctl(libc::PR_GET_TIMERSLACK, 0, 0, 0, 0) }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn precise_timers_set_the_calling_threads_slack_only() {
+        let (before, after) = std::thread::spawn(|| {
+            let before = timer_slack_ns();
+            precise_timers();
+            (before, timer_slack_ns())
+        })
+        .join()
+        .unwrap();
+        assert_eq!(after, 1);
+        // A thread of its own starts with its parent's slack again.
+        let other = std::thread::spawn(timer_slack_ns).join().unwrap();
+        assert_eq!(other, before);
+        assert!(before > 1, "{before}");
+    }
 }

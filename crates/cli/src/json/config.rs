@@ -31,6 +31,7 @@ pub fn config(options: &Options, setup: &Setup) -> serde_json::Value {
         "percentiles": setup.percentiles,
         "start_at": e.start_at.map(crate::provenance::rfc3339),
         "arrival": e.open_loop.map(|o| o.arrival.name()),
+        "wake": e.open_loop.map(|o| o.wake.name()),
         "max_backlog": e.open_loop.map(|o| o.thread_backlog(e.threads)),
         "win_size": w.window,
         "fixed_size": w.fixed_value_len,

@@ -25,6 +25,30 @@ pub enum Wake {
     /// Sleep until a margin before the due time, then poll: the request
     /// goes out within a µs of its time, for the CPU the polling takes.
     Spin,
+    /// Sleep until the due time with the system's timer slack (Linux: 50
+    /// µs) instead of 1 ns: a wait may end up to the slack late, where
+    /// other wake-ups (a reply, the next due time) join it, so a thread
+    /// at a low rate wakes less often and costs less a request. Each
+    /// request goes out up to the slack late, which the send lag shows and
+    /// the response time includes.
+    Slack,
+}
+
+impl Wake {
+    /// The name `--wake` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Wake::Sleep => "sleep",
+            Wake::Spin => "spin",
+            Wake::Slack => "slack",
+        }
+    }
+
+    /// Whether a thread waiting this way asks for timer precision (a timer
+    /// slack of 1 ns, `memaslap_transport::precise_timers`).
+    pub fn precise(self) -> bool {
+        self != Wake::Slack
+    }
 }
 
 /// The observed lateness of timed waits, and the margin it calls for.
@@ -64,7 +88,7 @@ impl WakeMargin {
     /// How long before a due time to stop sleeping: the mean lateness and
     /// its deviation, within 10 to 50 µs.
     pub fn margin(&self) -> Duration {
-        if self.wake == Wake::Sleep {
+        if self.wake != Wake::Spin {
             return Duration::ZERO;
         }
         if !self.observed {
@@ -107,5 +131,15 @@ mod tests {
         assert_eq!(sleeping.margin(), Duration::ZERO);
         sleeping.observe(Duration::from_micros(40));
         assert_eq!(sleeping.margin(), Duration::ZERO);
+        let mut slack = WakeMargin::new(Wake::Slack);
+        slack.observe(Duration::from_micros(40));
+        assert_eq!(slack.margin(), Duration::ZERO);
+    }
+
+    #[test]
+    fn only_the_slack_wait_keeps_the_system_timer_slack() {
+        assert!(Wake::Sleep.precise());
+        assert!(Wake::Spin.precise());
+        assert!(!Wake::Slack.precise());
     }
 }

@@ -222,7 +222,7 @@ impl<'w> Worker<'w> {
     /// the first requests go; returns when.
     fn start(&mut self, timing: &Timing) -> Instant {
         self.record_from = timing.record_from;
-        if self.keeps_time() {
+        if self.keeps_time() && self.wake.precise() {
             memaslap_transport::precise_timers();
         }
         for conn in &mut self.conns {
