@@ -33,6 +33,9 @@ pub struct Arrivals {
     /// The next arrival, in ns since the start (kept in `f64` so that
     /// uniform gaps do not drift by rounding).
     next_ns: f64,
+    /// `next_ns` rounded to whole ns, as asked for on every pass of the
+    /// worker's loop (rounding is a call into libm on x86-64's baseline).
+    next_due: u64,
     /// SplitMix64's counter.
     state: u64,
 }
@@ -50,25 +53,33 @@ impl Arrivals {
             kind,
             mean_ns,
             next_ns: 0.0,
+            next_due: 0,
             state: seed,
         };
-        arrivals.next_ns = match kind {
+        let first = match kind {
             ArrivalKind::Uniform => mean_ns * offset.clamp(0.0, 1.0),
             ArrivalKind::Poisson => arrivals.gap(),
         };
+        arrivals.set_next(first);
         Some(arrivals)
     }
 
     /// When the next request falls due, in ns since the start.
     pub fn next_due(&self) -> u64 {
-        self.next_ns.round() as u64
+        self.next_due
     }
 
     /// Takes the next arrival and draws the one after it.
     pub fn advance(&mut self) -> u64 {
-        let due = self.next_due();
-        self.next_ns += self.gap();
+        let due = self.next_due;
+        let next = self.next_ns + self.gap();
+        self.set_next(next);
         due
+    }
+
+    fn set_next(&mut self, ns: f64) {
+        self.next_ns = ns;
+        self.next_due = ns.round() as u64;
     }
 
     /// One gap, in ns.
