@@ -225,7 +225,11 @@ impl Latency {
         self.ln_sum = 0.0;
         self.fresh = Fresh::default();
         self.log2 = [0; LOG2_BUCKETS];
-        self.hist.reset();
+        // An empty histogram has every count zero already: no need to
+        // write them all again.
+        if !self.hist.is_empty() {
+            self.hist.reset();
+        }
         self.pending.clear();
     }
 

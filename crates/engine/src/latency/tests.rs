@@ -146,6 +146,36 @@ fn a_copy_holds_every_latency_in_its_histogram() {
 }
 
 #[test]
+fn a_copy_before_any_fold_equals_recording_into_the_histogram() {
+    let mut l = Latency::new();
+    let mut direct = Histogram::new_with_bounds(1, HIST_MAX_NS, HIST_SIGFIG).unwrap();
+    for i in 0..5_000u64 {
+        let ns = 1 + (i * 104_729) % 40_000_000;
+        l.record(Duration::from_nanos(ns));
+        direct.record(ns).unwrap();
+    }
+    assert!(l.hist.is_empty() && !l.pending.is_empty());
+    let copy = l.clone();
+    assert_eq!(copy.hist, direct);
+    assert_eq!(
+        (copy.hist.min(), copy.hist.max()),
+        (direct.min(), direct.max())
+    );
+    // Reset after a fold clears the histogram; reset of an empty one
+    // leaves it as a new one.
+    for i in 0..FOLD {
+        l.record(Duration::from_nanos(1 + i));
+    }
+    assert!(!l.hist.is_empty());
+    l.reset();
+    assert_eq!(l.hist, Histogram::new_from(&direct));
+    assert_eq!((l.hist.min(), l.hist.max()), (0, 0));
+    l.reset();
+    l.record(us(3));
+    assert_eq!(l.clone().hist.len(), 1);
+}
+
+#[test]
 fn empty_and_reset() {
     let mut l = Latency::new();
     assert_eq!(l.min(), Duration::ZERO);
