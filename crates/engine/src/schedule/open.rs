@@ -42,16 +42,21 @@ pub struct OpenLoop {
     arrivals: Arrivals,
     backlog: Backlog,
     start: Instant,
+    /// When the next request falls due: `start` plus its ns, kept so that
+    /// each pass of the worker's loop compares times without converting.
+    next_at: Instant,
 }
 
 impl OpenLoop {
     /// Requests due as `arrivals` draw them from `start` on, at most
     /// `max_backlog` (at least 1) waiting at a time.
     pub fn new(arrivals: Arrivals, max_backlog: usize, start: Instant) -> OpenLoop {
+        let next_at = start + Duration::from_nanos(arrivals.next_due());
         OpenLoop {
             arrivals,
             backlog: Backlog::new(max_backlog),
             start,
+            next_at,
         }
     }
 
@@ -59,11 +64,12 @@ impl OpenLoop {
     /// starts once the connections are set up).
     pub fn starts_at(&mut self, start: Instant) {
         self.start = start;
+        self.next_at = self.at(self.arrivals.next_due());
     }
 
     /// When the next request falls due.
     pub fn next_arrival(&self) -> Instant {
-        self.at(self.arrivals.next_due())
+        self.next_at
     }
 
     fn at(&self, ns: u64) -> Instant {
@@ -73,10 +79,9 @@ impl OpenLoop {
     /// Every request due by `now` joins the backlog, or is dropped when it
     /// is full; both are counted.
     pub fn arrive(&mut self, now: Instant, counters: &mut Counters) {
-        let elapsed = now.saturating_duration_since(self.start);
-        let now_ns = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
-        while self.arrivals.next_due() <= now_ns {
+        while self.next_at <= now {
             let due = self.arrivals.advance();
+            self.next_at = self.at(self.arrivals.next_due());
             counters.requests_due += 1;
             if !self.backlog.push(due) {
                 counters.requests_dropped += 1;

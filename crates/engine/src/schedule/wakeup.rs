@@ -73,6 +73,12 @@ impl WakeMargin {
         }
     }
 
+    /// Whether the thread polls before its due times, and so whether its
+    /// waits' lateness is worth observing.
+    pub fn polls(&self) -> bool {
+        self.wake == Wake::Spin
+    }
+
     /// A timed wait ended `late` after the time it was set for.
     pub fn observe(&mut self, late: Duration) {
         let ns = late.as_nanos() as f64;
@@ -127,7 +133,9 @@ mod tests {
         }
         assert_eq!(m.margin(), MAX);
         // A thread that sleeps never polls.
+        assert!(m.polls());
         let mut sleeping = WakeMargin::new(Wake::Sleep);
+        assert!(!sleeping.polls());
         assert_eq!(sleeping.margin(), Duration::ZERO);
         sleeping.observe(Duration::from_micros(40));
         assert_eq!(sleeping.margin(), Duration::ZERO);

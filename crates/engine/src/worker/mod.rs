@@ -206,7 +206,7 @@ impl<'w> Worker<'w> {
             };
             let now = self.wait(&mut ready, timeout, issuing);
             woke = now;
-            if early == Some(wake) && !timeout.is_zero() && now >= wake {
+            if margin.polls() && early == Some(wake) && !timeout.is_zero() && now >= wake {
                 margin.observe(now - wake);
             }
             self.after_wait(now, &timing, issuing);
