@@ -8,6 +8,7 @@ use crate::conn::{Conn, ConnSetup, WarmupGate};
 use crate::exchange::Exchange;
 use crate::inbuf::RecvArea;
 use crate::schedule::{Arrivals, OpenLoop, Pace, Pacer, Schedule, TraceClock, Wake};
+use crate::stats::Stats;
 use crate::worker::{Message, Timing, Worker};
 use memaslap_transport::{AnyTransport, Transport};
 use memaslap_workload::{OTHER_STREAMS, Source, Workload, derive_seed};
@@ -46,13 +47,14 @@ pub(super) struct Plan<'a> {
 /// Worker `id`'s thread: it takes a descriptor table of its own (its
 /// sockets and poller are in it alone), builds its worker and says so on
 /// `built` (or why it could not), then runs from the start `start` gives;
-/// none comes when the run is called off.
+/// none comes when the run is called off. It reports on `tx`, and the
+/// reporter returns its interval statistics on `returns` for reuse.
 pub(super) fn worker_thread(
     plan: Plan<'_>,
     id: usize,
     built: Sender<Result<(), RunError>>,
     start: Receiver<Timing>,
-    tx: Sender<(usize, Message)>,
+    (tx, returns): (Sender<(usize, Message)>, Receiver<Box<Stats>>),
 ) {
     memaslap_transport::confine_descriptors();
     let worker = match build_worker(plan.config, plan.workload, id, plan.setup, plan.gate) {
@@ -65,7 +67,7 @@ pub(super) fn worker_thread(
     let _ = built.send(Ok(()));
     drop(built);
     if let Ok(timing) = start.recv() {
-        worker.run(timing, plan.stop, &tx, id);
+        worker.with_returns(returns).run(timing, plan.stop, &tx, id);
     }
 }
 

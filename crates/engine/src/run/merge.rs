@@ -115,12 +115,16 @@ struct Merge {
     deaths: crate::death::Deaths,
     connections: usize,
     rejections: Rejections,
+    /// Where each worker takes back its interval statistics, reset.
+    returns: Vec<mpsc::Sender<Box<Stats>>>,
 }
 
-/// Merges the workers' messages into intervals and the final outcome,
-/// calling `on_report` as intervals complete and events arrive.
+/// Merges the workers' messages from `rx` into intervals and the final
+/// outcome, calling `on_report` as intervals complete and events arrive;
+/// each worker's interval statistics go back to it on `returns`, reset.
 pub(super) fn collect(
     rx: &mpsc::Receiver<(usize, Message)>,
+    returns: Vec<mpsc::Sender<Box<Stats>>>,
     (threads, save_intervals): (usize, bool),
     timing: Timing,
     on_report: &mut impl FnMut(Report<'_>),
@@ -139,6 +143,7 @@ pub(super) fn collect(
         deaths: crate::death::Deaths::default(),
         connections: 0,
         rejections: Rejections::default(),
+        returns,
     };
     while let Ok((id, message)) = rx.recv() {
         merge.take(id, message, on_report);
@@ -151,13 +156,19 @@ impl Merge {
     /// Takes in one message of worker `id`.
     fn take(&mut self, id: usize, message: Message, on_report: &mut impl FnMut(Report<'_>)) {
         match message {
-            Message::Interval { index, stats } => {
+            Message::Interval { index, mut stats } => {
                 let threads = self.threads;
                 let (seen, period) = self
                     .open
                     .entry(index)
                     .or_insert_with(|| (vec![false; threads], Stats::default()));
+                // Settled first, the merge reads the histograms in place.
+                stats.settle_histograms();
                 period.merge(&stats);
+                stats.reset();
+                if let Some(back) = self.returns.get(id) {
+                    let _ = back.send(stats);
+                }
                 if let Some(s) = seen.get_mut(id) {
                     *s = true;
                 }

@@ -56,16 +56,19 @@ pub fn run(
     let (built_tx, built_rx) = mpsc::channel();
     std::thread::scope(|scope| -> Result<Outcome, RunError> {
         let mut starts = Vec::with_capacity(threads);
+        let mut returns = Vec::with_capacity(threads);
         for id in 0..threads {
             let (start_tx, start_rx) = mpsc::channel::<Timing>();
+            let (return_tx, return_rx) = mpsc::channel();
             let (tx, built_tx) = (tx.clone(), built_tx.clone());
             std::thread::Builder::new()
                 .name(format!("memaslap-{id}"))
                 .spawn_scoped(scope, move || {
-                    worker_thread(plan, id, built_tx, start_rx, tx);
+                    worker_thread(plan, id, built_tx, start_rx, (tx, return_rx));
                 })
                 .map_err(RunError::System)?;
             starts.push(start_tx);
+            returns.push(return_tx);
         }
         drop((tx, built_tx));
         // Dropping `starts` on an early return ends the built workers.
@@ -78,6 +81,7 @@ pub fn run(
         }
         let mut outcome = collect(
             &rx,
+            returns,
             (threads, config.save_intervals),
             timing,
             &mut on_report,

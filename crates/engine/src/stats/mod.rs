@@ -419,6 +419,36 @@ impl Stats {
         }
     }
 
+    /// Whether `other` keeps the same records as these: the open loop's
+    /// and the per-command latencies (a set reset for reuse must).
+    pub fn same_records(&self, other: &Stats) -> bool {
+        self.open.is_some() == other.open.is_some()
+            && self.commands.is_some() == other.commands.is_some()
+    }
+
+    /// Moves every record's pending latencies into its histogram (see
+    /// [`Latency::settle_histogram`]).
+    pub fn settle_histograms(&mut self) {
+        self.get.settle_histogram();
+        self.set.settle_histogram();
+        if let Some(open) = &mut self.open {
+            for l in [
+                &mut open.service_get,
+                &mut open.service_set,
+                &mut open.lag_get,
+                &mut open.lag_set,
+            ] {
+                l.settle_histogram();
+            }
+        }
+        if let Some(commands) = &mut self.commands {
+            commands.by.iter_mut().for_each(Latency::settle_histogram);
+        }
+        if let Some(tls) = &mut self.tls {
+            tls.handshakes.settle_histogram();
+        }
+    }
+
     /// Forgets everything, keeping allocated memory.
     pub fn reset(&mut self) {
         self.get.reset();

@@ -20,12 +20,14 @@ use std::time::{Duration, Instant};
 mod message;
 mod open;
 mod replay;
+mod spare;
 mod udp;
 
 use crate::schedule::{OpenLoop, Wake, WakeMargin};
 pub use message::Message;
 use open::Dispatch;
 use replay::Replay;
+use spare::Spares;
 use udp::SharedSocket;
 
 /// The longest the worker sleeps in one wait, so that a stop request is
@@ -76,6 +78,8 @@ pub struct Worker<'w> {
     replay: Option<Replay<'w>>,
     /// How the open loop waits for its next request.
     wake: Wake,
+    /// Statistics the reporter returns for the next snapshot.
+    spares: Spares,
 }
 
 impl<'w> Worker<'w> {
@@ -109,7 +113,15 @@ impl<'w> Worker<'w> {
             record_from: None,
             replay: None,
             wake: Wake::default(),
+            spares: Spares::default(),
         }
+    }
+
+    /// Takes the statistics the reporter returns on `returns` (reset,
+    /// after it merged them) for its next snapshots.
+    pub fn with_returns(mut self, returns: std::sync::mpsc::Receiver<Box<Stats>>) -> Worker<'w> {
+        self.spares = Spares::from(returns);
+        self
     }
 
     /// Keeps latencies by command as well (`--mix`).
@@ -464,8 +476,7 @@ impl<'w> Worker<'w> {
     fn snapshot(&mut self, index: u64, tx: &Sender<(usize, Message)>, id: usize) {
         self.sync_datagrams();
         self.sightings.interval_end(&self.stats.counters);
-        let stats = Box::new(self.stats.clone());
-        self.stats.reset();
+        let stats = self.spares.take_interval(&mut self.stats);
         let _ = tx.send((id, Message::Interval { index, stats }));
     }
 
