@@ -117,13 +117,6 @@ impl<'w> Worker<'w> {
         }
     }
 
-    /// Takes the statistics the reporter returns on `returns` (reset,
-    /// after it merged them) for its next snapshots.
-    pub fn with_returns(mut self, returns: std::sync::mpsc::Receiver<Box<Stats>>) -> Worker<'w> {
-        self.spares = Spares::from(returns);
-        self
-    }
-
     /// Keeps latencies by command as well (`--mix`).
     pub fn with_command_latency(mut self, on: bool) -> Worker<'w> {
         self.stats = std::mem::take(&mut self.stats).by_command(on);

@@ -2,8 +2,18 @@
 //! interval: the worker's next snapshot swaps them in instead of copying
 //! its own, so that a snapshot allocates nothing and copies no histogram.
 
+use super::Worker;
 use crate::stats::Stats;
 use std::sync::mpsc::Receiver;
+
+impl<'w> Worker<'w> {
+    /// Takes the statistics the reporter returns on `returns` (reset,
+    /// after it merged them) for its next snapshots.
+    pub fn with_returns(mut self, returns: Receiver<Box<Stats>>) -> Worker<'w> {
+        self.spares = Spares::from(returns);
+        self
+    }
+}
 
 /// Where the reporter returns this worker's statistics, if it does.
 #[derive(Default)]
