@@ -54,11 +54,12 @@ ours="$PWD/target/release/memaslap"
 
 make_work
 
-# run_loop FLAGS... : one run of ours; prints "ops cpu_seconds" (CPU by
-# common.sh's cpu_meter).
+# run_loop FLAGS... : one run of ours; prints "ops cpu_seconds lag_p99_us"
+# (CPU by common.sh's cpu_meter; the send lag's p99 from the report's
+# table, "-" for -P).
 run_loop() {
     start_server 4096
-    local before after meter
+    local before after meter lag
     read -r -a meter <<<"$(cpu_meter "$work/time")"
     before="$(server_ops)"
     if ! "${meter[@]}" taskset -c "$client_cpu" \
@@ -69,12 +70,11 @@ run_loop() {
     fi
     after="$(server_ops)"
     stop_server
-    # The send lag's p99 (µs) from the report's table; "-" for -P.
     lag="$(awk '/^Send lag percentiles/ { f = 1 } f && $1 == "Total" { print $5; exit }' "$work/run.out")"
     echo "$((after - before)) $(cpu_seconds "$work/time") ${lag:--}"
 }
 
-# µs of CPU per request, one line per run of a file of "ops cpu_seconds".
+# µs of CPU per request, one line per run of a file of run_loop's lines.
 per_request() { awk '$1 > 0 { printf "%.4f\n", $2 * 1e6 / $1 }' "$1"; }
 
 echo "memaslap-rs: $("$ours" --version 2>/dev/null || echo "$ours")"

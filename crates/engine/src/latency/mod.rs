@@ -218,9 +218,7 @@ impl Latency {
     /// Moves the latencies still pending into the histogram, so that
     /// copies and merges of this record borrow it instead of building one.
     pub fn settle_histogram(&mut self) {
-        if !self.pending.is_empty() {
-            self.pending.drain_into(&mut self.hist);
-        }
+        self.pending.drain_into(&mut self.hist);
     }
 
     /// Forgets everything recorded, keeping the histogram's memory.

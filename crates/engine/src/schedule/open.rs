@@ -51,25 +51,31 @@ impl OpenLoop {
     /// Requests due as `arrivals` draw them from `start` on, at most
     /// `max_backlog` (at least 1) waiting at a time.
     pub fn new(arrivals: Arrivals, max_backlog: usize, start: Instant) -> OpenLoop {
-        let next_at = start + Duration::from_nanos(arrivals.next_due());
-        OpenLoop {
+        let mut open = OpenLoop {
             arrivals,
             backlog: Backlog::new(max_backlog),
             start,
-            next_at,
-        }
+            next_at: start,
+        };
+        open.next_at = open.next_due_at();
+        open
     }
 
     /// Moves the start, and so every arrival, to `start` (the run's clock
     /// starts once the connections are set up).
     pub fn starts_at(&mut self, start: Instant) {
         self.start = start;
-        self.next_at = self.at(self.arrivals.next_due());
+        self.next_at = self.next_due_at();
     }
 
     /// When the next request falls due.
     pub fn next_arrival(&self) -> Instant {
         self.next_at
+    }
+
+    /// The next arrival's time, converted from its ns since the start.
+    fn next_due_at(&self) -> Instant {
+        self.at(self.arrivals.next_due())
     }
 
     fn at(&self, ns: u64) -> Instant {
@@ -81,7 +87,7 @@ impl OpenLoop {
     pub fn arrive(&mut self, now: Instant, counters: &mut Counters) {
         while self.next_at <= now {
             let due = self.arrivals.advance();
-            self.next_at = self.at(self.arrivals.next_due());
+            self.next_at = self.next_due_at();
             counters.requests_due += 1;
             if !self.backlog.push(due) {
                 counters.requests_dropped += 1;

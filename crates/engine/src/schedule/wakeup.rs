@@ -94,7 +94,7 @@ impl WakeMargin {
     /// How long before a due time to stop sleeping: the mean lateness and
     /// its deviation, within 10 to 50 µs.
     pub fn margin(&self) -> Duration {
-        if self.wake != Wake::Spin {
+        if !self.polls() {
             return Duration::ZERO;
         }
         if !self.observed {

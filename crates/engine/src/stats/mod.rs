@@ -302,6 +302,10 @@ impl TlsStats {
         self.resumed = 0;
         self.failed = 0;
     }
+
+    fn settle_histograms(&mut self) {
+        self.handshakes.settle_histogram();
+    }
 }
 
 /// Latencies by command, in [`Command::index`] order.
@@ -349,6 +353,10 @@ impl CommandLatency {
     fn reset(&mut self) {
         self.by.iter_mut().for_each(Latency::reset);
     }
+
+    fn settle_histograms(&mut self) {
+        self.by.iter_mut().for_each(Latency::settle_histogram);
+    }
 }
 
 /// What the open loop measures beside the response time.
@@ -377,6 +385,13 @@ impl OpenLatency {
         self.service_set.reset();
         self.lag_get.reset();
         self.lag_set.reset();
+    }
+
+    fn settle_histograms(&mut self) {
+        self.service_get.settle_histogram();
+        self.service_set.settle_histogram();
+        self.lag_get.settle_histogram();
+        self.lag_set.settle_histogram();
     }
 
     /// Service time of every request.
@@ -432,20 +447,13 @@ impl Stats {
         self.get.settle_histogram();
         self.set.settle_histogram();
         if let Some(open) = &mut self.open {
-            for l in [
-                &mut open.service_get,
-                &mut open.service_set,
-                &mut open.lag_get,
-                &mut open.lag_set,
-            ] {
-                l.settle_histogram();
-            }
+            open.settle_histograms();
         }
         if let Some(commands) = &mut self.commands {
-            commands.by.iter_mut().for_each(Latency::settle_histogram);
+            commands.settle_histograms();
         }
         if let Some(tls) = &mut self.tls {
-            tls.handshakes.settle_histogram();
+            tls.settle_histograms();
         }
     }
 
