@@ -47,6 +47,11 @@
 #                     rate-slack  --rate 20000 --wake slack: the open loop
 #                            waiting with the timer slack -P waits with
 #                            (the system's), against -P 20000
+#                   With --floor, the rate profiles also run the floor's
+#                   open loop (floor --rate 20000, --precise for rate)
+#                   against its paced closed loop (floor --pace 20000, the
+#                   client "floorbase"): what the schedule costs a client
+#                   that does nothing else, beside what it costs ours.
 #                     tls    --tls (a certificate made here by openssl),
 #                            against plaintext to the same memcached -Z
 #   --depth N       also run ours with --depth N against ours with --depth 1
@@ -54,7 +59,8 @@
 #                   their CPU per operation; 0 skips (default 16)
 #   --conns N       also run N connections on one thread (memcached -c 2N)
 #                   and report RSS per connection; 0 skips (default 10000)
-#   --floor         also run the floor probe (ascii, binary, udp, --depth)
+#   --floor         also run the floor probe (ascii, binary, udp, rate,
+#                   rate-slack, --depth)
 #   --aa            with --floor, also run the floor a second time in each
 #                   round of the --depth test (the client "again", after
 #                   ours) and print again / floor as each ratio is printed:
@@ -194,7 +200,7 @@ run_client() {
     local is_floor=0
     case "$client" in
         original) cmd[0]="$original" ;;
-        floor|again) is_floor=1; cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds") ;;
+        floor|again|floorbase) is_floor=1; cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds") ;;
         work) is_floor=1; cmd=("$floor_bin" -s "127.0.0.1:$port" -c "$conns" -t "$seconds" --work) ;;
     esac
     local before after server_before server_after
@@ -280,6 +286,17 @@ floor_flags_of() {
         ascii) echo "" ;;
         binary) echo "--binary" ;;
         udp) echo "--udp" ;;
+        rate) echo "--rate 20000 --precise" ;;
+        rate-slack) echo "--rate 20000" ;;
+        *) echo none ;;
+    esac
+}
+
+# What the floor runs as a mode profile's base (client floorbase), or
+# "none".
+floor_base_flags_of() {
+    case "$1" in
+        rate|rate-slack) echo "--pace 20000" ;;
         *) echo none ;;
     esac
 }
@@ -370,7 +387,10 @@ for profile in "${wanted[@]}"; do
     [ "$profile" = tls ] && server_tls="$(tls_certs)"
     [ "$base_flags" != none ] && clients=(ours base)
     read -r -a floor_flags <<<"$(floor_flags_of "$profile")"
-    if [ "$floor" -eq 1 ] && [ "${floor_flags[*]}" != none ]; then
+    floor_base="$(floor_base_flags_of "$profile")"
+    if [ "$floor" -eq 1 ] && [ "$floor_base" != none ]; then
+        clients=(floorbase ours base floor)
+    elif [ "$floor" -eq 1 ] && [ "${floor_flags[*]}" != none ]; then
         clients=(floor original ours)
         [ "$profile" != udp ] && clients=(floor work original ours)
     fi
@@ -380,6 +400,7 @@ for profile in "${wanted[@]}"; do
             extra=("${flags[@]}")
             [ "$client" = floor ] || [ "$client" = work ] && extra=("${floor_flags[@]}")
             [ "$client" = base ] && read -r -a extra <<<"$base_flags"
+            [ "$client" = floorbase ] && read -r -a extra <<<"$floor_base"
             run_client "$client" 32 "${extra[@]}" | tee -a "$work/$client.runs" |
                 awk -v p="$profile" -v c="$client" \
                     '{ printf "  run %-10s %-9s %11d %9.2f %9.3f %9d\n", p, c, $1, $2 + $3, $1 ? ($2 + $3) * 1e6 / $1 : 0, $4 }' >&2
@@ -387,6 +408,7 @@ for profile in "${wanted[@]}"; do
     done
     floor_usop=""
     work_usop=""
+    floorbase_usop=""
     for client in "${clients[@]}"; do
         read -r ops cpu usop rss lo hi srv <<<"$(medians "$work/$client.runs")"
         printf '%-10s %-9s %11.0f %9.2f %9.3f %9.0f %8.3f-%-8.3f\n' "$profile" "$client" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi"
@@ -400,6 +422,14 @@ for profile in "${wanted[@]}"; do
         summary+=("$(awk -v p="$profile" -v a="$ours_usop" -v b="$base_usop" -v f="${flags[*]}" -v g="${base_flags:-the text protocol, window model}" \
             -v q="$(paired_text "$work/ours.runs" "$work/base.runs")" \
             'BEGIN { printf "%-10s us/op %.3f / %.3f = %.2f, %s   (ours %s against ours %s)", p, a, b, a / b, q, f, g }')")
+        if [ -n "$floor_usop" ] && [ -n "$floorbase_usop" ]; then
+            summary+=("$(awk -v p="$profile" -v a="$floor_usop" -v b="$floorbase_usop" -v f="${floor_flags[*]}" -v g="$floor_base" \
+                -v q="$(paired_text "$work/floor.runs" "$work/floorbase.runs")" \
+                'BEGIN { printf "%-10s floor us/op %.3f / %.3f = %.2f, %s   (floor %s against floor %s)", p, a, b, a / b, q, f, g }')")
+            summary+=("$(awk -v p="$profile" -v a="$ours_usop" -v f="$floor_usop" -v b="$base_usop" -v g="$floorbase_usop" \
+                -v q="$(paired_text "$work/ours.runs" "$work/floor.runs")" -v r="$(paired_text "$work/base.runs" "$work/floorbase.runs")" \
+                'BEGIN { printf "%-10s ours / floor %.2f, %s; base / floorbase %.2f, %s", p, a / f, q, b / g, r }')")
+        fi
         continue
     fi
     summary+=("$(awk -v p="$profile" -v a="$ours_usop" -v b="$original_usop" -v r="$ours_rss" -v s="$original_rss" \

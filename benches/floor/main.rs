@@ -12,6 +12,7 @@
 //!
 //! ```text
 //! floor -s HOST:PORT [-c CONNS] [-t SECONDS] [--depth D] [--udp | --binary] [--keys K] [--work]
+//!       [--rate R | --pace R] [--precise]
 //! ```
 //!
 //! It prints one line of `name value` pairs: `ops` completed in the measured
@@ -25,11 +26,16 @@
 //! the server's `stats` has neither), from which a script takes what the
 //! server spent on the measured run alone. With
 //! `--work` the line also has the median latency (`p50_us`) and the gets
-//! that missed.
+//! that missed. With `--rate R` (an open loop of Poisson arrivals) or
+//! `--pace R` (each connection paced on its own grid, as `-P` paces),
+//! requests go on that schedule instead of each after the last reply, and
+//! the line also has the open loop's arrivals left `unsent` at the end;
+//! `--precise` waits with 1 ns of timer slack (see `scheduled`).
 
 mod args;
 mod prepare;
 mod reply;
+mod scheduled;
 mod tcp;
 mod udp;
 mod work;
@@ -59,9 +65,14 @@ fn run() -> Result<(), String> {
         .map_or(String::new(), |us| format!(" server_setup_cpu_us {us}"));
     let (setup_user, setup_sys) = cpu_us()?;
     let setup_cpu = setup_user + setup_sys;
+    let mut unsent = String::new();
     let (ops, lost, timing) = if args.udp {
         let out = udp::run(&args, streams)?;
         (out.ops, out.lost, None)
+    } else if let Some(schedule) = args.schedule {
+        let out = scheduled::run(&args, schedule, streams)?;
+        unsent = format!(" unsent {}", out.unsent);
+        (out.ops, 0, None)
     } else {
         let (ops, timing) = tcp::run(&args, streams)?;
         (ops, 0, timing)
@@ -74,13 +85,20 @@ fn run() -> Result<(), String> {
         )
     });
     println!(
-        "mode {}{} conns {} depth {} ops {ops} lost {lost} setup_ops {setup_ops} setup_cpu_us {setup_cpu} setup_user_us {setup_user} setup_sys_us {setup_sys}{server_at_setup}{work}",
+        "mode {}{}{} conns {} depth {} ops {ops} lost {lost} setup_ops {setup_ops} setup_cpu_us {setup_cpu} setup_user_us {setup_user} setup_sys_us {setup_sys}{server_at_setup}{work}{unsent}",
         match (args.udp, args.binary) {
             (true, _) => "udp",
             (false, true) => "tcp-binary",
             (false, false) => "tcp",
         },
         if args.work { "-work" } else { "" },
+        match (args.schedule, args.precise) {
+            (None, _) => "",
+            (Some(args::Schedule::Open(_)), false) => "-rate",
+            (Some(args::Schedule::Open(_)), true) => "-rate-precise",
+            (Some(args::Schedule::Paced(_)), false) => "-pace",
+            (Some(args::Schedule::Paced(_)), true) => "-pace-precise",
+        },
         args.conns,
         args.depth
     );

@@ -15,15 +15,16 @@ use crate::work::{Timing, Work};
 /// Receive buffer per connection; a batch of replies must fit.
 const BUF: usize = 64 * 1024;
 /// Events taken per `epoll_wait`.
-const EVENTS: usize = 64;
+pub const EVENTS: usize = 64;
 
-struct Conn {
+pub struct Conn {
     sock: TcpStream,
     stream: Stream,
     pos: usize,
     buf: Vec<u8>,
     filled: usize,
-    waiting: usize,
+    /// Requests sent whose replies have not ended.
+    pub waiting: usize,
     /// With `--work`: the requests made as they are sent, instead of the
     /// prepared stream.
     work: Option<Work>,
@@ -37,6 +38,51 @@ pub fn run(args: &Args, streams: Vec<Stream>) -> Result<(u64, Option<Timing>), S
     } else {
         None
     };
+    let (ep, mut conns) = connect(args, streams)?;
+    for conn in &mut conns {
+        send_batch(conn, args.depth)?;
+    }
+    let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; EVENTS];
+    let deadline = Instant::now() + args.time;
+    let mut ops = 0u64;
+    let mut running = true;
+    loop {
+        let now = Instant::now();
+        if running && now >= deadline {
+            running = false;
+        }
+        if !running
+            && (conns.iter().all(|c| c.waiting == 0) || now >= deadline + Duration::from_secs(5))
+        {
+            break;
+        }
+        // SAFETY: `events` holds EVENTS entries the kernel may fill.
+        let n =
+            unsafe { libc::epoll_wait(ep.as_raw_fd(), events.as_mut_ptr(), EVENTS as i32, 100) };
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(format!("epoll_wait: {e}"));
+        }
+        for ev in events.iter().take(n as usize) {
+            let key = ev.u64 as usize;
+            let conn = conns.get_mut(key).ok_or("unknown epoll key")?;
+            let end = if args.binary {
+                binary_reply_end
+            } else {
+                reply_end
+            };
+            ops += on_readable(conn, running, args.depth, end, timing.as_mut())?;
+        }
+    }
+    Ok((ops, timing))
+}
+
+/// A new edge-triggered epoll instance with a connection per stream in it,
+/// each under its index as the key, made ready for `args`' requests.
+pub fn connect(args: &Args, streams: Vec<Stream>) -> Result<(OwnedFd, Vec<Conn>), String> {
     // SAFETY: plain system call; the descriptor is owned right away.
     let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
     if ep < 0 {
@@ -80,51 +126,13 @@ pub fn run(args: &Args, streams: Vec<Stream>) -> Result<(u64, Option<Timing>), S
                 .then(|| Work::new(i, args.keys, args.depth, args.binary)),
         });
     }
-    for conn in &mut conns {
-        send_batch(conn, args.depth)?;
-    }
-    let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; EVENTS];
-    let deadline = Instant::now() + args.time;
-    let mut ops = 0u64;
-    let mut running = true;
-    loop {
-        let now = Instant::now();
-        if running && now >= deadline {
-            running = false;
-        }
-        if !running
-            && (conns.iter().all(|c| c.waiting == 0) || now >= deadline + Duration::from_secs(5))
-        {
-            break;
-        }
-        // SAFETY: `events` holds EVENTS entries the kernel may fill.
-        let n =
-            unsafe { libc::epoll_wait(ep.as_raw_fd(), events.as_mut_ptr(), EVENTS as i32, 100) };
-        if n < 0 {
-            let e = std::io::Error::last_os_error();
-            if e.kind() == ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(format!("epoll_wait: {e}"));
-        }
-        for ev in events.iter().take(n as usize) {
-            let key = ev.u64 as usize;
-            let conn = conns.get_mut(key).ok_or("unknown epoll key")?;
-            let end = if args.binary {
-                binary_reply_end
-            } else {
-                reply_end
-            };
-            ops += on_readable(conn, running, args.depth, end, timing.as_mut())?;
-        }
-    }
-    Ok((ops, timing))
+    Ok((ep, conns))
 }
 
 /// Reads what has arrived (a read that fills the buffer is followed by
 /// another, as the socket is edge-triggered), counts the replies that ended,
 /// and sends the next batch when the last one ended.
-fn on_readable(
+pub fn on_readable(
     conn: &mut Conn,
     running: bool,
     depth: usize,
@@ -179,7 +187,7 @@ fn on_readable(
 
 /// Writes the next `depth` prepared requests with one `send` (more only when
 /// the socket takes part of them).
-fn send_batch(conn: &mut Conn, depth: usize) -> Result<(), String> {
+pub fn send_batch(conn: &mut Conn, depth: usize) -> Result<(), String> {
     let (range, count, next) = conn.stream.batch(conn.pos, depth);
     let mut bytes = conn.stream.bytes.get(range).unwrap_or_default();
     if let Some(work) = &mut conn.work {

@@ -92,3 +92,49 @@ fn reported_ops_match_memcached_counters() {
         );
     }
 }
+
+#[test]
+fn scheduled_runs_send_at_their_rate() {
+    let server = Memcached::start();
+    for extra in [&["--rate", "2000"][..], &["--pace", "2000", "--precise"]] {
+        let before = server_ops(&server);
+        let pairs = run_floor(&server, extra);
+        let delta = server_ops(&server) - before;
+        let ops = value(&pairs, "ops");
+        // Every request sent was answered: memcached counted as many.
+        assert_eq!(
+            ops + value(&pairs, "setup_ops"),
+            delta,
+            "{extra:?}: {pairs:?}"
+        );
+        assert_eq!(value(&pairs, "unsent"), 0, "{extra:?}: {pairs:?}");
+        // 2,000 in the second: Poisson arrivals spread some 45 about it,
+        // the paced grid's slots none but the last few.
+        assert!(
+            (1_700..=2_300).contains(&ops),
+            "{extra:?}: {ops} operations"
+        );
+    }
+}
+
+#[test]
+fn a_schedule_takes_tcp_at_depth_1_and_a_rate() {
+    let server = Memcached::start();
+    for (extra, says) in [
+        (&["--rate", "0"][..], "at least 1"),
+        (&["--pace", "100", "--udp"], "--depth 1"),
+        (&["--rate", "100", "--depth", "4"], "--depth 1"),
+        (&["--precise"], "--rate or --pace"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_floor"))
+            .args(["-s", &server.addr().to_string(), "-t", "1"])
+            .args(extra)
+            .output()
+            .expect("run floor");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains(says),
+            "{extra:?}: {err}"
+        );
+    }
+}
