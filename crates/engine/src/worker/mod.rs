@@ -71,7 +71,9 @@ pub struct Worker<'w> {
     /// The UDP socket the connections share (`-U`), if they do.
     udp: Option<SharedSocket>,
     /// The open loop (`--rate`), if requests fall due on a schedule.
-    open: Option<Dispatch>,
+    /// Boxed: each dispatch takes it out of the worker and puts it back,
+    /// which moves a pointer rather than the loop's state.
+    open: Option<Box<Dispatch>>,
     /// See [`Timing::record_from`].
     record_from: Option<Instant>,
     /// The trace replayed (`--trace`), if one is.
@@ -128,7 +130,7 @@ impl<'w> Worker<'w> {
     pub fn with_open_loop(mut self, open: Option<(OpenLoop, Wake)>) -> Worker<'w> {
         if let Some((open, wake)) = open {
             self.wake = wake;
-            self.open = Some(Dispatch::new(open, self.conns.len()));
+            self.open = Some(Box::new(Dispatch::new(open, self.conns.len())));
             self.stats.open = Some(Box::default());
         }
         self
