@@ -238,10 +238,39 @@ fn wait(
     };
     if n < 0 {
         let e = std::io::Error::last_os_error();
+        return match e.raw_os_error() {
+            Some(libc::EINTR) => Ok(0),
+            // Before Linux 5.11: to the millisecond, rounded up.
+            Some(libc::ENOSYS) => wait_ms(ep, events, timeout),
+            _ => Err(format!("epoll_pwait2: {e}")),
+        };
+    }
+    Ok(n as usize)
+}
+
+/// [`wait`] to the millisecond, rounded up, where `epoll_pwait2` is missing.
+fn wait_ms(
+    ep: &OwnedFd,
+    events: &mut [libc::epoll_event],
+    timeout: Duration,
+) -> Result<usize, String> {
+    let ms = timeout.as_nanos().div_ceil(1_000_000);
+    let ms = libc::c_int::try_from(ms).unwrap_or(libc::c_int::MAX);
+    // SAFETY: `events` holds `events.len()` entries the kernel may fill.
+    let n = unsafe {
+        libc::epoll_wait(
+            ep.as_raw_fd(),
+            events.as_mut_ptr(),
+            events.len() as libc::c_int,
+            ms,
+        )
+    };
+    if n < 0 {
+        let e = std::io::Error::last_os_error();
         if e.kind() == std::io::ErrorKind::Interrupted {
             return Ok(0);
         }
-        return Err(format!("epoll_pwait2: {e}"));
+        return Err(format!("epoll_wait: {e}"));
     }
     Ok(n as usize)
 }
