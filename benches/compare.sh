@@ -184,7 +184,8 @@ make_work
 # rusage from `stats` before and after; for the floor, from the end of its
 # key setup).
 # CLIENT is ours, original, base (ours without the mode a mode profile
-# measures) or floor; floor's setup (storing its keys) is taken out of ops
+# measures), floor, work, again or floorbase (the floor's base in a mode
+# profile); floor's setup (storing its keys) is taken out of ops
 # and of user CPU. A trace replay lasts its trace, so it gets no -t.
 # utime and stime are GNU time's user and system seconds (the setup's taken
 # out too): the kernel samples which of the two a tick lands in and scales
@@ -449,7 +450,8 @@ for profile in "${wanted[@]}"; do
 done
 if [ ${#summary[@]} -gt 0 ]; then
     echo
-    echo "ratios (medians): ours / original, ours / floor, ours in a mode / ours without it;"
+    echo "ratios (medians): ours / original, ours / floor, ours in a mode / ours without it"
+    echo "(and the floor in a mode / the floor's base, floorbase);"
     echo "paired: the median and spread of each round's own ratio:"
     printf '  %s\n' "${summary[@]}"
 fi

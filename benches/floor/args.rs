@@ -25,7 +25,7 @@ pub struct Args {
     /// Requests made, timed and read as they go (see `work`), TCP only.
     pub work: bool,
     /// Requests sent on a schedule instead of each after the last reply
-    /// (see `paced`), TCP at depth 1 only.
+    /// (see [`Schedule`]), TCP at depth 1 only.
     pub schedule: Option<Schedule>,
     /// Timers to the nanosecond: the thread's timer slack set to 1 ns, as
     /// memaslap-rs's open loop sets it, instead of the system's.
@@ -47,7 +47,7 @@ pub enum Schedule {
 }
 
 /// The usage text.
-pub const USAGE: &str = "usage: floor -s HOST:PORT [-c CONNS] [-t SECONDS] [--depth D] [--udp | --binary] [--keys K] [--work]";
+pub const USAGE: &str = "usage: floor -s HOST:PORT [-c CONNS] [-t SECONDS] [--depth D] [--udp | --binary] [--keys K] [--work] [--rate R | --pace R] [--precise]";
 
 /// Parses the arguments after the program name.
 pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
@@ -79,6 +79,9 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "-t" => seconds = number(&flag, value.trim_end_matches('s'))?,
             "--depth" => depth = number(&flag, &value)?,
             "--keys" => keys = number(&flag, &value)?,
+            "--rate" | "--pace" if schedule.is_some() => {
+                return Err("--rate and --pace are two schedules: give one".into());
+            }
             "--rate" => schedule = Some(Schedule::Open(rate(&flag, &value)?)),
             "--pace" => schedule = Some(Schedule::Paced(rate(&flag, &value)?)),
             _ => return Err(format!("unknown option {flag}")),

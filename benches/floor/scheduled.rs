@@ -10,7 +10,7 @@
 //! benchmark.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
@@ -60,16 +60,23 @@ pub fn run(args: &Args, schedule: Schedule, streams: Vec<Stream>) -> Result<Outc
             break;
         }
         let mut until = now + IDLE_WAIT;
+        let mut now = now;
         if running {
-            plan.send_due(now, &mut conns)?;
+            if plan.send_due(now, &mut conns)? {
+                // The sends took time: the wait is to the due time.
+                now = Instant::now();
+            }
             until = until.min(plan.next_due()).min(deadline);
         }
         let n = wait(&ep, &mut events, until.saturating_duration_since(now))?;
         for ev in events.iter().take(n) {
             let key = ev.u64 as usize;
             let conn = conns.get_mut(key).ok_or("unknown epoll key")?;
-            ops += tcp::on_readable(conn, false, 1, end, None)?;
-            if conn.waiting == 0 {
+            let done = tcp::on_readable(conn, false, 1, end, None)?;
+            ops += done;
+            // Free once, when its reply ended: an edge after the read
+            // that took the reply finds nothing and frees nothing.
+            if done > 0 && conn.waiting == 0 {
                 plan.freed(key);
             }
         }
@@ -88,8 +95,10 @@ enum Plan {
         mean_ns: f64,
         /// Arrivals due and not yet sent.
         queued: u64,
-        /// Connections with no request in flight.
-        free: Vec<usize>,
+        /// Connections with no request in flight, offered requests in
+        /// turn (the longest free first), as memaslap-rs's open loop
+        /// offers them.
+        free: VecDeque<usize>,
     },
     Paced {
         interval: Duration,
@@ -103,13 +112,19 @@ enum Plan {
 impl Plan {
     fn new(schedule: Schedule, conns: usize, start: Instant) -> Plan {
         match schedule {
-            Schedule::Open(rate) => Plan::Open {
-                next: start,
-                rng: Xoshiro256PlusPlus::seed_from_u64(rate),
-                mean_ns: 1e9 / rate as f64,
-                queued: 0,
-                free: (0..conns).rev().collect(),
-            },
+            Schedule::Open(rate) => {
+                let mut rng = Xoshiro256PlusPlus::seed_from_u64(rate);
+                let mean_ns = 1e9 / rate as f64;
+                // The first arrival is a gap after the start.
+                let next = start + gap(&mut rng, mean_ns);
+                Plan::Open {
+                    next,
+                    rng,
+                    mean_ns,
+                    queued: 0,
+                    free: (0..conns).collect(),
+                }
+            }
             Schedule::Paced(rate) => {
                 let n = conns.max(1) as u32;
                 let interval = Duration::from_secs_f64(f64::from(n) / rate as f64);
@@ -129,8 +144,10 @@ impl Plan {
         }
     }
 
-    /// Sends what is due at `now` on the connections free to send it.
-    fn send_due(&mut self, now: Instant, conns: &mut [Conn]) -> Result<(), String> {
+    /// Sends what is due at `now` on the connections free to send it;
+    /// whether it sent any.
+    fn send_due(&mut self, now: Instant, conns: &mut [Conn]) -> Result<bool, String> {
+        let mut sent = false;
         match self {
             Plan::Open {
                 next,
@@ -141,15 +158,14 @@ impl Plan {
             } => {
                 while *next <= now {
                     *queued += 1;
-                    // An exponential gap: -ln(u) times the mean, u in (0, 1].
-                    let u = ((rng.next_u64() >> 11) + 1) as f64 / (1u64 << 53) as f64;
-                    *next += Duration::from_nanos((-u.ln() * *mean_ns) as u64);
+                    *next += gap(rng, *mean_ns);
                 }
                 while *queued > 0 {
-                    let Some(i) = free.pop() else { break };
+                    let Some(i) = free.pop_front() else { break };
                     let conn = conns.get_mut(i).ok_or("no such connection")?;
                     tcp::send_batch(conn, 1)?;
                     *queued -= 1;
+                    sent = true;
                 }
             }
             Plan::Paced {
@@ -166,10 +182,11 @@ impl Plan {
                     tcp::send_batch(conn, 1)?;
                     let slot = slots.get_mut(i).ok_or("no such connection")?;
                     *slot = next_slot(*slot, *interval, now);
+                    sent = true;
                 }
             }
         }
-        Ok(())
+        Ok(sent)
     }
 
     /// When the next request is due, if one may go then.
@@ -185,7 +202,7 @@ impl Plan {
     /// Connection `i`'s reply is in: it may send again.
     fn freed(&mut self, i: usize) {
         match self {
-            Plan::Open { free, .. } => free.push(i),
+            Plan::Open { free, .. } => free.push_back(i),
             Plan::Paced { slots, due, .. } => {
                 if let Some(&t) = slots.get(i) {
                     due.push(Reverse((t, i)));
@@ -200,6 +217,13 @@ impl Plan {
             Plan::Paced { .. } => 0,
         }
     }
+}
+
+/// An exponential gap of mean `mean_ns`: -ln(u) times the mean, u in
+/// (0, 1].
+fn gap(rng: &mut Xoshiro256PlusPlus, mean_ns: f64) -> Duration {
+    let u = ((rng.next_u64() >> 11) + 1) as f64 / (1u64 << 53) as f64;
+    Duration::from_nanos((-u.ln() * mean_ns) as u64)
 }
 
 /// The slot after `slot`, for a send at `now`: as `-P`'s pacer, it
@@ -292,15 +316,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_open_loop_queues_arrivals_until_a_connection_is_free() {
+    fn the_open_loop_queues_arrivals_no_connection_takes() {
         let t0 = Instant::now();
         let mut plan = Plan::new(Schedule::Open(1_000_000), 0, t0);
-        plan.send_due(t0 + Duration::from_millis(1), &mut [])
+        assert!(
+            plan.next_due() > t0,
+            "the first arrival is a gap after the start"
+        );
+        let sent = plan
+            .send_due(t0 + Duration::from_millis(1), &mut [])
             .unwrap();
         // About 1,000 arrivals in the millisecond, none sent.
         let queued = plan.unsent();
-        assert!((800..1200).contains(&queued), "{queued}");
+        assert!(!sent && (800..1200).contains(&queued), "{queued}");
         assert!(plan.next_due() > t0 + Duration::from_millis(1));
+    }
+
+    #[test]
+    fn free_connections_are_offered_in_turn() {
+        let mut plan = Plan::new(Schedule::Open(1000), 3, Instant::now());
+        let Plan::Open { free, .. } = &mut plan else {
+            panic!("not open");
+        };
+        let first = free.pop_front();
+        plan.freed(0);
+        let Plan::Open { free, .. } = &plan else {
+            panic!("not open");
+        };
+        assert_eq!(first, Some(0));
+        assert_eq!(free.iter().copied().collect::<Vec<_>>(), [1, 2, 0]);
     }
 
     #[test]

@@ -100,19 +100,21 @@ fn scheduled_runs_send_at_their_rate() {
         let before = server_ops(&server);
         let pairs = run_floor(&server, extra);
         let delta = server_ops(&server) - before;
-        let ops = value(&pairs, "ops");
+        let (ops, unsent) = (value(&pairs, "ops"), value(&pairs, "unsent"));
         // Every request sent was answered: memcached counted as many.
         assert_eq!(
             ops + value(&pairs, "setup_ops"),
             delta,
             "{extra:?}: {pairs:?}"
         );
-        assert_eq!(value(&pairs, "unsent"), 0, "{extra:?}: {pairs:?}");
+        // Arrivals wait only for one of the 4 connections, busy for tens
+        // of microseconds: at the end, a few at most are left unsent.
+        assert!(unsent <= 4, "{extra:?}: {pairs:?}");
         // 2,000 in the second: Poisson arrivals spread some 45 about it,
         // the paced grid's slots none but the last few.
         assert!(
-            (1_700..=2_300).contains(&ops),
-            "{extra:?}: {ops} operations"
+            (1_700..=2_300).contains(&(ops + unsent)),
+            "{extra:?}: {ops} operations, {unsent} unsent"
         );
     }
 }
@@ -125,6 +127,7 @@ fn a_schedule_takes_tcp_at_depth_1_and_a_rate() {
         (&["--pace", "100", "--udp"], "--depth 1"),
         (&["--rate", "100", "--depth", "4"], "--depth 1"),
         (&["--precise"], "--rate or --pace"),
+        (&["--rate", "100", "--pace", "100"], "give one"),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_floor"))
             .args(["-s", &server.addr().to_string(), "-t", "1"])
