@@ -19,7 +19,6 @@ use rand_xoshiro::rand_core::{Rng, SeedableRng};
 
 use crate::args::{Args, Schedule};
 use crate::prepare::Stream;
-use crate::reply::{binary_reply_end, reply_end};
 use crate::tcp::{self, Conn, EVENTS};
 
 /// The longest wait when nothing is due sooner.
@@ -45,18 +44,12 @@ pub fn run(args: &Args, schedule: Schedule, streams: Vec<Stream>) -> Result<Outc
     let deadline = start + args.time;
     let mut plan = Plan::new(schedule, conns.len(), start);
     let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; EVENTS];
-    let end = if args.binary {
-        binary_reply_end
-    } else {
-        reply_end
-    };
+    let end = tcp::reply_end_of(args);
     let mut ops = 0u64;
     loop {
         let now = Instant::now();
         let running = now < deadline;
-        if !running
-            && (conns.iter().all(|c| c.waiting == 0) || now >= deadline + Duration::from_secs(5))
-        {
+        if tcp::over(&conns, now, deadline) {
             break;
         }
         let mut until = now + IDLE_WAIT;
@@ -66,7 +59,10 @@ pub fn run(args: &Args, schedule: Schedule, streams: Vec<Stream>) -> Result<Outc
                 // The sends took time: the wait is to the due time.
                 now = Instant::now();
             }
-            until = until.min(plan.next_due()).min(deadline);
+            until = until.min(deadline);
+            if let Some(due) = plan.next_due() {
+                until = until.min(due);
+            }
         }
         let n = wait(&ep, &mut events, until.saturating_duration_since(now))?;
         for ev in events.iter().take(n) {
@@ -189,13 +185,12 @@ impl Plan {
         Ok(sent)
     }
 
-    /// When the next request is due, if one may go then.
-    fn next_due(&self) -> Instant {
+    /// When the next request is due; none while every paced connection
+    /// awaits its reply.
+    fn next_due(&self) -> Option<Instant> {
         match self {
-            Plan::Open { next, .. } => *next,
-            Plan::Paced { due, .. } => due
-                .peek()
-                .map_or(Instant::now() + IDLE_WAIT, |Reverse((t, _))| *t),
+            Plan::Open { next, .. } => Some(*next),
+            Plan::Paced { due, .. } => due.peek().map(|Reverse((t, _))| *t),
         }
     }
 
@@ -265,36 +260,9 @@ fn wait(
         return match e.raw_os_error() {
             Some(libc::EINTR) => Ok(0),
             // Before Linux 5.11: to the millisecond, rounded up.
-            Some(libc::ENOSYS) => wait_ms(ep, events, timeout),
+            Some(libc::ENOSYS) => tcp::wait_ms(ep, events, timeout),
             _ => Err(format!("epoll_pwait2: {e}")),
         };
-    }
-    Ok(n as usize)
-}
-
-/// [`wait`] to the millisecond, rounded up, where `epoll_pwait2` is missing.
-fn wait_ms(
-    ep: &OwnedFd,
-    events: &mut [libc::epoll_event],
-    timeout: Duration,
-) -> Result<usize, String> {
-    let ms = timeout.as_nanos().div_ceil(1_000_000);
-    let ms = libc::c_int::try_from(ms).unwrap_or(libc::c_int::MAX);
-    // SAFETY: `events` holds `events.len()` entries the kernel may fill.
-    let n = unsafe {
-        libc::epoll_wait(
-            ep.as_raw_fd(),
-            events.as_mut_ptr(),
-            events.len() as libc::c_int,
-            ms,
-        )
-    };
-    if n < 0 {
-        let e = std::io::Error::last_os_error();
-        if e.kind() == std::io::ErrorKind::Interrupted {
-            return Ok(0);
-        }
-        return Err(format!("epoll_wait: {e}"));
     }
     Ok(n as usize)
 }
@@ -320,7 +288,7 @@ mod tests {
         let t0 = Instant::now();
         let mut plan = Plan::new(Schedule::Open(1_000_000), 0, t0);
         assert!(
-            plan.next_due() > t0,
+            plan.next_due() > Some(t0),
             "the first arrival is a gap after the start"
         );
         let sent = plan
@@ -329,7 +297,7 @@ mod tests {
         // About 1,000 arrivals in the millisecond, none sent.
         let queued = plan.unsent();
         assert!(!sent && (800..1200).contains(&queued), "{queued}");
-        assert!(plan.next_due() > t0 + Duration::from_millis(1));
+        assert!(plan.next_due() > Some(t0 + Duration::from_millis(1)));
     }
 
     #[test]
@@ -360,7 +328,7 @@ mod tests {
         assert_eq!(*interval, Duration::from_millis(4));
         let ms = |i: u64| t0 + Duration::from_millis(i);
         assert_eq!(slots, &[ms(0), ms(1), ms(2), ms(3)]);
-        assert_eq!(plan.next_due(), ms(0));
+        assert_eq!(plan.next_due(), Some(ms(0)));
         // On time, or up to a slot late: the next slot.
         assert_eq!(next_slot(ms(0), *interval, ms(0)), ms(4));
         assert_eq!(next_slot(ms(0), *interval, ms(4)), ms(4));

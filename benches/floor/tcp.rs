@@ -44,40 +44,69 @@ pub fn run(args: &Args, streams: Vec<Stream>) -> Result<(u64, Option<Timing>), S
     }
     let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; EVENTS];
     let deadline = Instant::now() + args.time;
+    let end = reply_end_of(args);
     let mut ops = 0u64;
-    let mut running = true;
     loop {
         let now = Instant::now();
-        if running && now >= deadline {
-            running = false;
-        }
-        if !running
-            && (conns.iter().all(|c| c.waiting == 0) || now >= deadline + Duration::from_secs(5))
-        {
+        let running = now < deadline;
+        if over(&conns, now, deadline) {
             break;
         }
-        // SAFETY: `events` holds EVENTS entries the kernel may fill.
-        let n =
-            unsafe { libc::epoll_wait(ep.as_raw_fd(), events.as_mut_ptr(), EVENTS as i32, 100) };
-        if n < 0 {
-            let e = std::io::Error::last_os_error();
-            if e.kind() == ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(format!("epoll_wait: {e}"));
-        }
-        for ev in events.iter().take(n as usize) {
+        let n = wait_ms(&ep, &mut events, Duration::from_millis(100))?;
+        for ev in events.iter().take(n) {
             let key = ev.u64 as usize;
             let conn = conns.get_mut(key).ok_or("unknown epoll key")?;
-            let end = if args.binary {
-                binary_reply_end
-            } else {
-                reply_end
-            };
             ops += on_readable(conn, running, args.depth, end, timing.as_mut())?;
         }
     }
     Ok((ops, timing))
+}
+
+/// Finds where a reply ends in `args`' protocol.
+pub type ReplyEnd = fn(&[u8]) -> Result<Option<usize>, String>;
+
+/// The end finder of `args`' protocol.
+pub fn reply_end_of(args: &Args) -> ReplyEnd {
+    if args.binary {
+        binary_reply_end
+    } else {
+        reply_end
+    }
+}
+
+/// Whether a run measured until `deadline` is over at `now`: every reply
+/// in, or 5 s of waiting for the last ones passed.
+pub fn over(conns: &[Conn], now: Instant, deadline: Instant) -> bool {
+    now >= deadline
+        && (conns.iter().all(|c| c.waiting == 0) || now >= deadline + Duration::from_secs(5))
+}
+
+/// Waits up to `timeout`, to the millisecond rounded up, for readiness;
+/// the number of events (none when a signal interrupted the wait).
+pub fn wait_ms(
+    ep: &OwnedFd,
+    events: &mut [libc::epoll_event],
+    timeout: Duration,
+) -> Result<usize, String> {
+    let ms = timeout.as_nanos().div_ceil(1_000_000);
+    let ms = libc::c_int::try_from(ms).unwrap_or(libc::c_int::MAX);
+    // SAFETY: `events` holds `events.len()` entries the kernel may fill.
+    let n = unsafe {
+        libc::epoll_wait(
+            ep.as_raw_fd(),
+            events.as_mut_ptr(),
+            events.len() as libc::c_int,
+            ms,
+        )
+    };
+    if n < 0 {
+        let e = std::io::Error::last_os_error();
+        if e.kind() == ErrorKind::Interrupted {
+            return Ok(0);
+        }
+        return Err(format!("epoll_wait: {e}"));
+    }
+    Ok(n as usize)
 }
 
 /// A new edge-triggered epoll instance with a connection per stream in it,
@@ -136,7 +165,7 @@ pub fn on_readable(
     conn: &mut Conn,
     running: bool,
     depth: usize,
-    reply_end: fn(&[u8]) -> Result<Option<usize>, String>,
+    reply_end: ReplyEnd,
     mut timing: Option<&mut Timing>,
 ) -> Result<u64, String> {
     let mut done = 0;
