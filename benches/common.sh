@@ -213,6 +213,26 @@ server_counts() {
 # The median of the numbers on standard input, one per line.
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+# geometric_interval: the geometric mean of the ratios on standard input
+# (one a line, each above 0) and the bounds of its 95 % confidence
+# interval, Student's t with n - 1 degrees of freedom on their logarithms.
+geometric_interval() {
+    awk 'BEGIN { split("12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228 " \
+                       "2.201 2.179 2.160 2.145 2.131 2.120 2.110 2.101 2.093 2.086 " \
+                       "2.080 2.074 2.069 2.064 2.060 2.056 2.052 2.048 2.045 2.042", t, " ") }
+        $1 > 0 { n++; x = log($1); sum += x; sq += x * x }
+        END {
+            if (n == 0) { print "- - -"; exit }
+            mean = sum / n
+            if (n < 2) { printf "%.4f - -\n", exp(mean); exit }
+            var = (sq - n * mean * mean) / (n - 1)
+            if (var < 0) var = 0
+            q = (n - 1 <= 30) ? t[n - 1] : 1.96
+            half = q * sqrt(var / n)
+            printf "%.4f %.4f %.4f\n", exp(mean), exp(mean - half), exp(mean + half)
+        }'
+}
+
 # at_equal_server A B: A's and B's µs/op where memcached's CPU per
 # operation is the same for both, "ratio a b x r n", from two files of
 # runs, one run a line: "ops user sys rss utime stime server" (CPU in

@@ -87,7 +87,9 @@
 # take --runs 7 when a few percent matter. Each ratio of two clients is
 # also given paired: the median (and least and most) of the ratios of
 # their runs in the same round, which leaves out most of what the
-# machine's load does to both (a ratio of medians keeps it).
+# machine's load does to both (a ratio of medians keeps it), and their
+# geometric mean with its 95 % confidence interval: a target inside the
+# interval is one the invocation cannot tell from the ratio it measured.
 #
 # With --floor, ours / floor (each profile the floor has, and the --depth
 # test, where work / floor and ours / work are given too) is also given
@@ -317,19 +319,23 @@ medians() {
 }
 
 # paired A B: the median, least and most of the runs' ratios of µs/op, A's
-# run over B's run of the same round (line N of each file of runs). Runs of
-# one round follow each other within a minute, so a ratio of the same
-# round leaves out most of what the machine's load does to both, which a
-# ratio of medians taken over the whole invocation keeps.
+# run over B's run of the same round (line N of each file of runs), then
+# their geometric mean and its 95 % confidence interval (Student's t over
+# the ratios' logarithms; "-" for the interval with fewer than two rounds).
+# Runs of one round follow each other within a minute, so a ratio of the
+# same round leaves out most of what the machine's load does to both,
+# which a ratio of medians taken over the whole invocation keeps; the
+# interval says how far the rounds' mean could be from the ratio the
+# machine would give over many more rounds.
 paired() {
     local ratios
     # Each line: A's run then B's, as many fields each.
     ratios="$(paste -d' ' "$1" "$2" | awk '{ h = NF / 2 }
         $1 > 0 && $(h + 1) > 0 && $(h + 2) + $(h + 3) > 0 {
-        printf "%.4f\n", (($2 + $3) / $1) / (($(h + 2) + $(h + 3)) / $(h + 1)) }')"
-    [ -n "$ratios" ] || { echo "- - -"; return; }
-    printf '%s %s %s\n' "$(median <<<"$ratios")" "$(sort -g <<<"$ratios" | head -1)" \
-        "$(sort -g <<<"$ratios" | tail -1)"
+        printf "%.6f\n", (($2 + $3) / $1) / (($(h + 2) + $(h + 3)) / $(h + 1)) }')"
+    [ -n "$ratios" ] || { echo "- - - - - -"; return; }
+    printf '%s %s %s %s\n' "$(median <<<"$ratios")" "$(sort -g <<<"$ratios" | head -1)" \
+        "$(sort -g <<<"$ratios" | tail -1)" "$(geometric_interval <<<"$ratios")"
 }
 
 # per_op_median FILE FIELD: the median over FILE's runs of field FIELD in
@@ -350,12 +356,16 @@ split_text() {
     echo "${parts[*]}" | sed 's/,/, /g'
 }
 
-# "ratio (paired: median, min-max)" of A over B, for a summary line.
+# "paired median (min-max), mean geometric-mean (95% CI lo-hi)" of A over
+# B, for a summary line.
 paired_text() {
-    local m lo hi
-    read -r m lo hi <<<"$(paired "$1" "$2")"
+    local m lo hi g glo ghi
+    read -r m lo hi g glo ghi <<<"$(paired "$1" "$2")"
     [ "$m" = - ] && return
-    awk -v m="$m" -v lo="$lo" -v hi="$hi" 'BEGIN { printf "paired %.2f (%.2f-%.2f)", m, lo, hi }'
+    awk -v m="$m" -v lo="$lo" -v hi="$hi" -v g="$g" -v glo="$glo" -v ghi="$ghi" 'BEGIN {
+        printf "paired %.2f (%.2f-%.2f)", m, lo, hi
+        if (glo != "-") printf ", mean %.3f (95%% CI %.3f-%.3f)", g, glo, ghi
+    }'
 }
 
 # csv_row SECTION PROFILE CLIENT OPS CPU USOP RSS MIN MAX SERVER: one row
@@ -452,7 +462,7 @@ if [ ${#summary[@]} -gt 0 ]; then
     echo
     echo "ratios (medians): ours / original, ours / floor, ours in a mode / ours without it"
     echo "(and the floor in a mode / the floor's base, floorbase);"
-    echo "paired: the median and spread of each round's own ratio:"
+    echo "paired: the median and spread of each round's own ratio, and their geometric mean with its 95 % confidence interval:"
     printf '  %s\n' "${summary[@]}"
 fi
 
