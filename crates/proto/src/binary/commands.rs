@@ -5,8 +5,13 @@
 //! [`encode_request`], each leaves `out` unchanged on error and never copies
 //! a value: the caller sends `value_len` bytes right after the encoded ones.
 
+use zerocopy::IntoBytes;
+use zerocopy::byteorder::network_endian::{U16, U32, U64};
+
+use super::header::{DATA_TYPE_RAW, HEADER_LEN, REQUEST_MAGIC, RequestHeader};
 use super::opcode::Opcode;
 use super::request::{EncodeError, Extras, Request, encode_request};
+use crate::{KeyError, check_binary_key};
 
 fn check_family(opcode: Opcode, family: &[Opcode]) -> Result<(), EncodeError> {
     if family.contains(&opcode) {
@@ -37,12 +42,26 @@ pub fn encode_get(
 ) -> Result<(), EncodeError> {
     use Opcode::*;
     check_family(opcode, &[Get, GetQ, GetK, GetKQ])?;
-    let req = Request {
-        key,
-        opaque,
-        ..Request::new(opcode)
+    check_binary_key(key)?;
+    // What encode_request writes for a get, without its general checks: no
+    // extras, no value, the key alone in the body. A checked key is at most
+    // MAX_KEY_LEN (250) bytes, so it fits both length fields.
+    let key_len = u16::try_from(key.len()).map_err(|_| KeyError::TooLong { len: key.len() })?;
+    let header = RequestHeader {
+        magic: REQUEST_MAGIC,
+        opcode: opcode.to_u8(),
+        key_len: U16::new(key_len),
+        extras_len: 0,
+        data_type: DATA_TYPE_RAW,
+        vbucket: U16::new(0),
+        body_len: U32::new(u32::from(key_len)),
+        opaque: U32::new(opaque),
+        cas: U64::new(0),
     };
-    encode_request(out, &req)
+    out.reserve(HEADER_LEN + key.len());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(key);
+    Ok(())
 }
 
 /// Encodes a SET, ADD or REPLACE or a quiet form of one; a non-zero `cas`

@@ -156,4 +156,18 @@ proptest! {
             Err(_) => prop_assert_eq!(out, vec![0xaa]),
         }
     }
+
+    #[test]
+    fn a_get_is_what_the_general_encoder_writes(
+        opcode in proptest::sample::select(&[Opcode::Get, Opcode::GetQ, Opcode::GetK, Opcode::GetKQ][..]),
+        key in proptest::collection::vec(any::<u8>(), 0..260),
+        opaque in any::<u32>(),
+    ) {
+        let (mut fast, mut general) = (vec![0xaa], vec![0xaa]);
+        let got = encode_get(&mut fast, opcode, &key, opaque);
+        let req = Request { key: &key, opaque, ..Request::new(opcode) };
+        let want = encode_request(&mut general, &req);
+        prop_assert_eq!(got, want);
+        prop_assert_eq!(fast, general);
+    }
 }
