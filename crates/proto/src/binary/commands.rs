@@ -6,12 +6,10 @@
 //! a value: the caller sends `value_len` bytes right after the encoded ones.
 
 use zerocopy::IntoBytes;
-use zerocopy::byteorder::network_endian::{U16, U32, U64};
 
-use super::header::{DATA_TYPE_RAW, HEADER_LEN, REQUEST_MAGIC, RequestHeader};
+use super::header::HEADER_LEN;
 use super::opcode::Opcode;
-use super::request::{EncodeError, Extras, Request, encode_request};
-use crate::{KeyError, check_binary_key};
+use super::request::{EncodeError, Extras, Request, checked_key_len, encode_request};
 
 fn check_family(opcode: Opcode, family: &[Opcode]) -> Result<(), EncodeError> {
     if family.contains(&opcode) {
@@ -42,22 +40,16 @@ pub fn encode_get(
 ) -> Result<(), EncodeError> {
     use Opcode::*;
     check_family(opcode, &[Get, GetQ, GetK, GetKQ])?;
-    check_binary_key(key)?;
-    // What encode_request writes for a get, without its general checks: no
-    // extras, no value, the key alone in the body. A checked key is at most
-    // MAX_KEY_LEN (250) bytes, so it fits both length fields.
-    let key_len = u16::try_from(key.len()).map_err(|_| KeyError::TooLong { len: key.len() })?;
-    let header = RequestHeader {
-        magic: REQUEST_MAGIC,
-        opcode: opcode.to_u8(),
-        key_len: U16::new(key_len),
-        extras_len: 0,
-        data_type: DATA_TYPE_RAW,
-        vbucket: U16::new(0),
-        body_len: U32::new(u32::from(key_len)),
-        opaque: U32::new(opaque),
-        cas: U64::new(0),
+    // What encode_request writes for a get, without the checks a get
+    // cannot fail once its key is checked: no extras, no value, the key
+    // alone in the body.
+    let key_len = checked_key_len(key)?;
+    let req = Request {
+        key,
+        opaque,
+        ..Request::new(opcode)
     };
+    let header = req.header_with(key_len, u32::from(key_len));
     out.reserve(HEADER_LEN + key.len());
     out.extend_from_slice(header.as_bytes());
     out.extend_from_slice(key);

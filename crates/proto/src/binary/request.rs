@@ -188,12 +188,7 @@ impl<'a> Request<'a> {
         let key_len = match (opcode.needs_key(), self.key.is_empty()) {
             (Some(false), false) => return Err(EncodeError::KeyNotAllowed { opcode }),
             (None, true) | (Some(false), true) => 0,
-            (None, false) | (Some(true), _) => {
-                check_binary_key(self.key)?;
-                u16::try_from(self.key.len()).map_err(|_| KeyError::TooLong {
-                    len: self.key.len(),
-                })?
-            }
+            (None, false) | (Some(true), _) => checked_key_len(self.key)?,
         };
         if !self.extras.fit(opcode) {
             return Err(EncodeError::ExtrasMismatch { opcode });
@@ -209,9 +204,16 @@ impl<'a> Request<'a> {
             .unwrap_or(usize::MAX);
         let body_len =
             u32::try_from(body_len).map_err(|_| EncodeError::BodyTooLarge { len: body_len })?;
-        Ok(RequestHeader {
+        Ok(self.header_with(key_len, body_len))
+    }
+
+    /// The header of this request, its key and body lengths computed (and
+    /// checked) by the caller.
+    #[inline]
+    pub(super) fn header_with(&self, key_len: u16, body_len: u32) -> RequestHeader {
+        RequestHeader {
             magic: REQUEST_MAGIC,
-            opcode: opcode.to_u8(),
+            opcode: self.opcode.to_u8(),
             key_len: U16::new(key_len),
             // Extras are at most 20 bytes.
             extras_len: self.extras.len() as u8,
@@ -220,8 +222,16 @@ impl<'a> Request<'a> {
             body_len: U32::new(body_len),
             opaque: U32::new(self.opaque),
             cas: U64::new(self.cas),
-        })
+        }
     }
+}
+
+/// `key`'s length for a header, once the key is checked: a checked key is
+/// at most `MAX_KEY_LEN` (250) bytes.
+#[inline]
+pub(super) fn checked_key_len(key: &[u8]) -> Result<u16, KeyError> {
+    check_binary_key(key)?;
+    u16::try_from(key.len()).map_err(|_| KeyError::TooLong { len: key.len() })
 }
 
 /// Appends a request's header, extras and key to `out`.
