@@ -85,20 +85,20 @@ fn run() -> Result<(), String> {
         )
     });
     println!(
-        "mode {}{}{} conns {} depth {} ops {ops} lost {lost} setup_ops {setup_ops} setup_cpu_us {setup_cpu} setup_user_us {setup_user} setup_sys_us {setup_sys}{server_at_setup}{work}{unsent}",
+        "mode {}{}{}{} conns {} depth {} ops {ops} lost {lost} setup_ops {setup_ops} setup_cpu_us {setup_cpu} setup_user_us {setup_user} setup_sys_us {setup_sys}{server_at_setup}{work}{unsent}",
         match (args.udp, args.binary) {
             (true, _) => "udp",
             (false, true) => "tcp-binary",
             (false, false) => "tcp",
         },
         if args.work { "-work" } else { "" },
-        match (args.schedule, args.precise) {
-            (None, _) => "",
-            (Some(args::Schedule::Open(_)), false) => "-rate",
-            (Some(args::Schedule::Open(_)), true) => "-rate-precise",
-            (Some(args::Schedule::Paced(_)), false) => "-pace",
-            (Some(args::Schedule::Paced(_)), true) => "-pace-precise",
+        match args.schedule {
+            None => "",
+            Some(args::Schedule::Open(_)) => "-rate",
+            Some(args::Schedule::Paced(_)) => "-pace",
         },
+        // `--precise` comes only with a schedule (see `args::parse`).
+        if args.precise { "-precise" } else { "" },
         args.conns,
         args.depth
     );
