@@ -3,9 +3,10 @@
 //! answer is known.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+#[path = "support/script.rs"]
+mod script;
 
 /// Runs `at_equal_server` on two files of runs, each run given as
 /// (server µs/op, client µs/op) at a million operations; returns its
@@ -24,13 +25,8 @@ fn at_equal_server(a: &[(f64, f64)], b: &[(f64, f64)]) -> Vec<f64> {
     };
     write("a.runs", a);
     write("b.runs", b);
-    let common = Path::new(env!("CARGO_MANIFEST_DIR")).join("common.sh");
-    let out = Command::new("bash")
-        .arg("-c")
-        .arg(r#"work="$1"; source "$2"; at_equal_server "$1/a.runs" "$1/b.runs""#)
-        .arg("bash")
+    let out = script::common(r#"work="$2"; at_equal_server "$2/a.runs" "$2/b.runs""#)
         .arg(&dir)
-        .arg(&common)
         .output()
         .expect("run bash");
     std::fs::remove_dir_all(&dir).unwrap();

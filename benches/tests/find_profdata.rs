@@ -5,7 +5,9 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+#[path = "support/script.rs"]
+mod script;
 
 /// A directory of its own under the system's temporary one.
 fn scratch(name: &str) -> PathBuf {
@@ -25,12 +27,7 @@ fn fake_tool(path: &Path, version: &str) {
 /// `find_profdata MAJOR SYSROOT` with only `path_dir` on PATH (and the
 /// directories of `sh` and the tools the function calls).
 fn find_profdata(major: &str, sysroot: &Path, path_dir: &Path) -> String {
-    let common = Path::new(env!("CARGO_MANIFEST_DIR")).join("common.sh");
-    let out = Command::new("bash")
-        .arg("-c")
-        .arg(r#"source "$1"; find_profdata "$2" "$3""#)
-        .arg("bash")
-        .arg(&common)
+    let out = script::common(r#"find_profdata "$2" "$3""#)
         .arg(major)
         .arg(sysroot)
         .env("PATH", format!("{}:/usr/bin:/bin", path_dir.display()))

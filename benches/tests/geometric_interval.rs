@@ -4,18 +4,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
+
+#[path = "support/script.rs"]
+mod script;
 
 /// Runs `geometric_interval` on `input` (one ratio a line); returns its
 /// three fields as printed.
 fn geometric_interval(input: &str) -> Vec<String> {
-    let common = Path::new(env!("CARGO_MANIFEST_DIR")).join("common.sh");
-    let mut child = Command::new("bash")
-        .arg("-c")
-        .arg(r#"source "$1"; geometric_interval"#)
-        .arg("bash")
-        .arg(&common)
+    let mut child = script::common("geometric_interval")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

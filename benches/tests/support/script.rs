@@ -1,5 +1,5 @@
 //! Runs one of the repository's scripts as a user would, for the tests of
-//! what it accepts.
+//! what it accepts, or one function of benches/common.sh.
 
 // Each test crate reads the parts of the outcome it checks.
 #![allow(dead_code, clippy::expect_used)]
@@ -38,4 +38,17 @@ pub fn assert_refused(script: &str, args: &[&str], says: &str) -> String {
     assert_eq!(out.code, Some(2), "{args:?}: {}", out.stderr);
     assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
     out.stderr
+}
+
+/// `bash -c` sourcing benches/common.sh, then running `body`: the
+/// caller's arguments (added with `.arg`) are `$2` and on in `body` (`$1`
+/// is common.sh), and its environment and standard input are the
+/// caller's to set.
+pub fn common(body: &str) -> Command {
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
+        .arg(format!(r#"source "$1"; {body}"#))
+        .arg("bash")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("common.sh"));
+    cmd
 }
