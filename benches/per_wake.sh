@@ -16,7 +16,8 @@ counted() {
 # wake_point CLIENT DEPTH: prints "instructions wakes requests" of CLIENT's
 # running part with one connection at DEPTH. Ours: its worker loop over
 # --requests requests, less the snapshots; the floor (and work): a 4
-# second run less a 2 second one, which leaves its setup out.
+# second run less a 2 second one, which leaves its setup out; its wake-ups
+# are the calls any of its functions made to epoll_wait.
 wake_point() {
     local client="$1" d="$2" i w n s i1 w1 n1
     if [ "$client" = ours ]; then
@@ -29,8 +30,8 @@ wake_point() {
     fi
     floor_flags=(-c 1 --depth "$d")
     [ "$binary" -eq 1 ] && floor_flags+=(--binary)
-    read -r i1 w1 n1 <<<"$(counted "$client" 2 floor::run floor::run ':epoll_wait [')"
-    read -r i w n <<<"$(counted "$client" 4 floor::run floor::run ':epoll_wait [')"
+    read -r i1 w1 n1 <<<"$(counted "$client" 2 floor::run 'floor::' ':epoll_wait [')"
+    read -r i w n <<<"$(counted "$client" 4 floor::run 'floor::' ':epoll_wait [')"
     echo "$((i - i1)) $((w - w1)) $((n - n1))"
 }
 
