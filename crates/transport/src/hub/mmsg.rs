@@ -1,7 +1,10 @@
 //! Batched datagram I/O on a connected socket: `sendmmsg` and `recvmmsg`
 //! on Linux, one call per datagram elsewhere. This is the only unsafe code
-//! of the shared UDP socket; the message and buffer arrays live on the
-//! stack for the length of one call.
+//! of the shared UDP socket. The message headers live in a [`Headers`] the
+//! hub keeps, made once: a call points only the entries it uses at its
+//! buffers instead of building [`BATCH`] headers anew (5 KiB zeroed and
+//! filled a call, most of a call's user-space cost when it moves a
+//! datagram or two).
 
 use std::io;
 
@@ -10,11 +13,74 @@ use socket2::Socket;
 /// The most datagrams one call sends or receives.
 pub(crate) const BATCH: usize = 64;
 
-/// Sends the first [`BATCH`] of `datagrams`, each as one datagram, in
-/// order. Returns how many went out (fewer when the send buffer filled);
-/// an error means the first one did not.
+/// The message headers and iovecs of one `sendmmsg` or `recvmmsg` call,
+/// kept from call to call. Their pointers are set by each call from the
+/// buffers it borrows, and read only by the kernel during that call.
 #[cfg(target_os = "linux")]
-pub(crate) fn send(socket: &Socket, datagrams: &[&[u8]]) -> io::Result<usize> {
+pub(crate) struct Headers {
+    iov: [libc::iovec; BATCH],
+    msgs: [libc::mmsghdr; BATCH],
+}
+
+/// Nothing to keep where each datagram takes a call of its own.
+#[cfg(not(target_os = "linux"))]
+pub(crate) struct Headers;
+
+// SAFETY: the raw pointers in a `Headers` are written by `send` and `recv`
+// just before their system call, from buffers borrowed for that call, and
+// only the kernel reads through them, during that call; between calls they
+// are stale values nothing dereferences. Moving the headers to another
+// thread shares nothing.
+#[cfg(target_os = "linux")]
+unsafe impl Send for Headers {}
+
+impl std::fmt::Debug for Headers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Headers")
+    }
+}
+
+impl Headers {
+    /// Headers with no buffers, no address and no control data.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn new() -> Box<Headers> {
+        Box::new(Headers {
+            iov: [libc::iovec {
+                iov_base: std::ptr::null_mut(),
+                iov_len: 0,
+            }; BATCH],
+            msgs: [empty_message(); BATCH],
+        })
+    }
+
+    /// Nothing to keep.
+    #[cfg(not(target_os = "linux"))]
+    pub(crate) fn new() -> Box<Headers> {
+        Box::new(Headers)
+    }
+
+    /// Points header `k` at iovec `k` and that iovec at `buf`.
+    #[cfg(target_os = "linux")]
+    #[inline]
+    fn set(&mut self, k: usize, buf: *mut libc::c_void, len: usize) {
+        if let (Some(v), Some(m)) = (self.iov.get_mut(k), self.msgs.get_mut(k)) {
+            v.iov_base = buf;
+            v.iov_len = len;
+            m.msg_hdr.msg_iov = v;
+            m.msg_hdr.msg_iovlen = 1;
+        }
+    }
+}
+
+/// Sends the first [`BATCH`] of `datagrams`, each as one datagram, in
+/// order, through `headers`. Returns how many went out (fewer when the
+/// send buffer filled); an error means the first one did not.
+#[cfg(target_os = "linux")]
+pub(crate) fn send(
+    socket: &Socket,
+    headers: &mut Headers,
+    datagrams: &[&[u8]],
+) -> io::Result<usize> {
     use std::os::fd::AsRawFd;
 
     let datagrams = datagrams
@@ -23,28 +89,20 @@ pub(crate) fn send(socket: &Socket, datagrams: &[&[u8]]) -> io::Result<usize> {
     if datagrams.is_empty() {
         return Ok(0);
     }
-    let mut iov = [libc::iovec {
-        iov_base: std::ptr::null_mut(),
-        iov_len: 0,
-    }; BATCH];
-    let mut msgs = [empty_message(); BATCH];
-    for ((datagram, v), m) in datagrams.iter().zip(&mut iov).zip(&mut msgs) {
+    for (k, datagram) in datagrams.iter().enumerate() {
         // The kernel only reads through `iov_base` for a send.
-        v.iov_base = datagram.as_ptr().cast_mut().cast();
-        v.iov_len = datagram.len();
-        m.msg_hdr.msg_iov = v;
-        m.msg_hdr.msg_iovlen = 1;
+        headers.set(k, datagram.as_ptr().cast_mut().cast(), datagram.len());
     }
     // SAFETY: the descriptor belongs to `socket`, borrowed for the call.
-    // `msgs` holds `datagrams.len()` (at most BATCH) initialised headers,
-    // each with no address and no control data, pointing at one iovec of
-    // `iov`, which points at a datagram borrowed for the call with its
-    // exact length. Both arrays outlive the call; the kernel writes only
-    // `msg_len` of each header.
+    // The first `datagrams.len()` (at most BATCH) headers of `headers`
+    // (exclusively borrowed) were just pointed each at its own iovec, with
+    // no address and no control data (as made and never changed), and
+    // each iovec at a datagram borrowed for the call with its exact
+    // length. The kernel writes only `msg_len` of each header.
     let n = unsafe {
         libc::sendmmsg(
             socket.as_raw_fd(),
-            msgs.as_mut_ptr(),
+            headers.msgs.as_mut_ptr(),
             datagrams.len() as libc::c_uint,
             libc::MSG_DONTWAIT,
         )
@@ -52,15 +110,16 @@ pub(crate) fn send(socket: &Socket, datagrams: &[&[u8]]) -> io::Result<usize> {
     usize::try_from(n).map_err(|_| io::Error::last_os_error())
 }
 
-/// Receives up to [`BATCH`] datagrams, datagram `k` into the `k`-th chunk
-/// of `room` bytes of `inbox`, its length into `lens[k]`. Returns how many
-/// arrived; fewer than asked means the socket had no more.
-/// `io::ErrorKind::WouldBlock` when none is there. With `wait`, on a
+/// Receives up to [`BATCH`] datagrams through `headers`, datagram `k` into
+/// the `k`-th chunk of `room` bytes of `inbox`, its length into `lens[k]`.
+/// Returns how many arrived; fewer than asked means the socket had no
+/// more. `io::ErrorKind::WouldBlock` when none is there. With `wait`, on a
 /// blocking socket, the call first waits for one datagram, as long as the
 /// socket's receive timeout allows.
 #[cfg(target_os = "linux")]
 pub(crate) fn recv(
     socket: &Socket,
+    headers: &mut Headers,
     inbox: &mut [u8],
     room: usize,
     lens: &mut [usize; BATCH],
@@ -68,21 +127,9 @@ pub(crate) fn recv(
 ) -> io::Result<usize> {
     use std::os::fd::AsRawFd;
 
-    let mut iov = [libc::iovec {
-        iov_base: std::ptr::null_mut(),
-        iov_len: 0,
-    }; BATCH];
-    let mut msgs = [empty_message(); BATCH];
     let mut count = 0;
-    for ((chunk, v), m) in inbox
-        .chunks_exact_mut(room.max(1))
-        .zip(&mut iov)
-        .zip(&mut msgs)
-    {
-        v.iov_base = chunk.as_mut_ptr().cast();
-        v.iov_len = chunk.len();
-        m.msg_hdr.msg_iov = v;
-        m.msg_hdr.msg_iovlen = 1;
+    for (k, chunk) in inbox.chunks_exact_mut(room.max(1)).take(BATCH).enumerate() {
+        headers.set(k, chunk.as_mut_ptr().cast(), chunk.len());
         count += 1;
     }
     if count == 0 {
@@ -94,23 +141,24 @@ pub(crate) fn recv(
         libc::MSG_DONTWAIT
     };
     // SAFETY: the descriptor belongs to `socket`, borrowed for the call.
-    // `msgs` holds `count` (at most BATCH) initialised headers with no
-    // address and no control buffer, each pointing at one iovec of `iov`,
-    // which points at its own disjoint chunk of `inbox` (mutably borrowed
-    // for the call) with that chunk's length, so the kernel writes only
-    // inside `inbox` and into the headers' `msg_len` and `msg_flags`. The
-    // timeout is null: a wait is bounded by the socket's receive timeout.
+    // The first `count` (at most BATCH) headers of `headers` (exclusively
+    // borrowed) were just pointed each at its own iovec, with no address
+    // and no control buffer (as made and never changed), and each iovec at
+    // its own disjoint chunk of `inbox` (mutably borrowed for the call)
+    // with that chunk's length, so the kernel writes only inside `inbox`
+    // and into the headers' `msg_len` and `msg_flags`. The timeout is
+    // null: a wait is bounded by the socket's receive timeout.
     let n = unsafe {
         libc::recvmmsg(
             socket.as_raw_fd(),
-            msgs.as_mut_ptr(),
+            headers.msgs.as_mut_ptr(),
             count as libc::c_uint,
             flags,
             std::ptr::null_mut(),
         )
     };
     let n = usize::try_from(n).map_err(|_| io::Error::last_os_error())?;
-    for (len, m) in lens.iter_mut().zip(&msgs).take(n) {
+    for (len, m) in lens.iter_mut().zip(&headers.msgs).take(n) {
         *len = m.msg_len as usize;
     }
     Ok(n)
@@ -127,7 +175,11 @@ fn empty_message() -> libc::mmsghdr {
 
 /// Sends the first [`BATCH`] of `datagrams`, one call each.
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn send(socket: &Socket, datagrams: &[&[u8]]) -> io::Result<usize> {
+pub(crate) fn send(
+    socket: &Socket,
+    _headers: &mut Headers,
+    datagrams: &[&[u8]],
+) -> io::Result<usize> {
     let mut sent = 0;
     for datagram in datagrams.iter().take(BATCH) {
         match socket.send(datagram) {
@@ -144,6 +196,7 @@ pub(crate) fn send(socket: &Socket, datagrams: &[&[u8]]) -> io::Result<usize> {
 #[cfg(not(target_os = "linux"))]
 pub(crate) fn recv(
     socket: &Socket,
+    _headers: &mut Headers,
     inbox: &mut [u8],
     room: usize,
     lens: &mut [usize; BATCH],
@@ -187,10 +240,11 @@ mod tests {
     #[test]
     fn a_batch_goes_out_as_separate_datagrams_in_order() {
         let (socket, peer) = connected_pair();
-        assert_eq!(send(&socket, &[]).unwrap(), 0);
+        let mut headers = Headers::new();
+        assert_eq!(send(&socket, &mut headers, &[]).unwrap(), 0);
         let datagrams: Vec<Vec<u8>> = (0..BATCH + 3).map(|i| vec![i as u8; i + 1]).collect();
         let slices: Vec<&[u8]> = datagrams.iter().map(Vec::as_slice).collect();
-        assert_eq!(send(&socket, &slices).unwrap(), BATCH);
+        assert_eq!(send(&socket, &mut headers, &slices).unwrap(), BATCH);
         let mut buf = [0u8; 256];
         for datagram in &datagrams[..BATCH] {
             let n = peer.recv(&mut buf).unwrap();
@@ -201,10 +255,11 @@ mod tests {
     #[test]
     fn receives_in_batches_and_says_when_nothing_is_there() {
         let (socket, peer) = connected_pair();
+        let mut headers = Headers::new();
         let room = 16;
         let mut inbox = vec![0u8; BATCH * room];
         let mut lens = [0; BATCH];
-        let e = recv(&socket, &mut inbox, room, &mut lens, false).unwrap_err();
+        let e = recv(&socket, &mut headers, &mut inbox, room, &mut lens, false).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
         for i in 0..BATCH + 2 {
             peer.send(&[i as u8; 3][..1 + i % 3]).unwrap();
@@ -213,7 +268,7 @@ mod tests {
         peer.send(&[9u8; 40]).unwrap();
         // Loopback delivers during the send: everything is queued now.
         assert_eq!(
-            recv(&socket, &mut inbox, room, &mut lens, false).unwrap(),
+            recv(&socket, &mut headers, &mut inbox, room, &mut lens, false).unwrap(),
             BATCH
         );
         for (i, len) in lens.iter().enumerate() {
@@ -221,11 +276,11 @@ mod tests {
             assert_eq!(inbox[i * room], i as u8);
         }
         assert_eq!(
-            recv(&socket, &mut inbox, room, &mut lens, false).unwrap(),
+            recv(&socket, &mut headers, &mut inbox, room, &mut lens, false).unwrap(),
             3
         );
         assert_eq!(&lens[..3], &[1 + BATCH % 3, 1 + (BATCH + 1) % 3, room]);
-        let e = recv(&socket, &mut inbox, room, &mut lens, false).unwrap_err();
+        let e = recv(&socket, &mut headers, &mut inbox, room, &mut lens, false).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
     }
 
@@ -233,6 +288,7 @@ mod tests {
     #[test]
     fn a_wait_on_a_blocking_socket_returns_what_came_or_times_out() {
         let (socket, peer) = connected_pair();
+        let mut headers = Headers::new();
         socket.set_nonblocking(false).unwrap();
         socket
             .set_read_timeout(Some(std::time::Duration::from_millis(1)))
@@ -240,16 +296,52 @@ mod tests {
         let room = 16;
         let mut inbox = vec![0u8; BATCH * room];
         let mut lens = [0; BATCH];
-        let e = recv(&socket, &mut inbox, room, &mut lens, true).unwrap_err();
+        let e = recv(&socket, &mut headers, &mut inbox, room, &mut lens, true).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
         peer.send(b"ab").unwrap();
         peer.send(b"cde").unwrap();
         // The wait ends with the first datagram and takes the rest at once.
-        assert_eq!(recv(&socket, &mut inbox, room, &mut lens, true).unwrap(), 2);
+        assert_eq!(
+            recv(&socket, &mut headers, &mut inbox, room, &mut lens, true).unwrap(),
+            2
+        );
         assert_eq!(&lens[..2], &[2, 3]);
         // Without a wait a blocking socket still answers at once.
-        let e = recv(&socket, &mut inbox, room, &mut lens, false).unwrap_err();
+        let e = recv(&socket, &mut headers, &mut inbox, room, &mut lens, false).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
-        assert_eq!(send(&socket, &[b"x"]).unwrap(), 1);
+        assert_eq!(send(&socket, &mut headers, &[b"x"]).unwrap(), 1);
+    }
+
+    #[test]
+    fn kept_headers_serve_a_smaller_call_after_a_larger() {
+        let (socket, peer) = connected_pair();
+        let mut headers = Headers::new();
+        let many: Vec<Vec<u8>> = (0..BATCH).map(|i| vec![i as u8; 8]).collect();
+        let slices: Vec<&[u8]> = many.iter().map(Vec::as_slice).collect();
+        assert_eq!(send(&socket, &mut headers, &slices).unwrap(), BATCH);
+        assert_eq!(send(&socket, &mut headers, &[b"ab", b"c"]).unwrap(), 2);
+        let mut buf = [0u8; 64];
+        for _ in 0..BATCH {
+            assert_eq!(peer.recv(&mut buf).unwrap(), 8);
+        }
+        assert_eq!(peer.recv(&mut buf).unwrap(), 2);
+        assert_eq!(&buf[..2], b"ab");
+        assert_eq!(peer.recv(&mut buf).unwrap(), 1);
+        // The receive side after the send side, then with larger chunks.
+        peer.send(b"xyz").unwrap();
+        let mut lens = [0; BATCH];
+        let mut small = vec![0u8; BATCH * 4];
+        assert_eq!(
+            recv(&socket, &mut headers, &mut small, 4, &mut lens, false).unwrap(),
+            1
+        );
+        assert_eq!((lens[0], &small[..3]), (3, &b"xyz"[..]));
+        peer.send(&[7u8; 40]).unwrap();
+        let mut large = vec![0u8; BATCH * 64];
+        assert_eq!(
+            recv(&socket, &mut headers, &mut large, 64, &mut lens, false).unwrap(),
+            1
+        );
+        assert_eq!((lens[0], &large[..40]), (40, &[7u8; 40][..]));
     }
 }

@@ -109,6 +109,8 @@ pub struct UdpHub {
     /// [`BATCH`] chunks of [`DATAGRAM_ROOM`] bytes.
     inbox: Box<[u8]>,
     lens: [usize; BATCH],
+    /// The message headers of `sendmmsg` and `recvmmsg`, kept.
+    headers: Box<mmsg::Headers>,
     counters: HubCounters,
 }
 
@@ -137,6 +139,7 @@ impl UdpHub {
             retry: config.retry,
             inbox: vec![0; BATCH * DATAGRAM_ROOM].into_boxed_slice(),
             lens: [0; BATCH],
+            headers: mmsg::Headers::new(),
             counters: HubCounters::default(),
         })
     }
@@ -172,7 +175,7 @@ impl UdpHub {
     pub fn send(&mut self, datagrams: &[&[u8]]) -> Result<usize, TransportError> {
         let wanted = datagrams.len().min(BATCH);
         loop {
-            let sent = match mmsg::send(self.socket.socket(), datagrams) {
+            let sent = match mmsg::send(self.socket.socket(), &mut self.headers, datagrams) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -210,6 +213,7 @@ impl UdpHub {
         loop {
             match mmsg::recv(
                 self.socket.socket(),
+                &mut self.headers,
                 &mut self.inbox,
                 DATAGRAM_ROOM,
                 &mut self.lens,
