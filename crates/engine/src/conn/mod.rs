@@ -387,6 +387,24 @@ impl<'w, T: Transport> Conn<'w, T> {
     #[inline]
     fn collect(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
         self.lost_since_collect = false;
+        // Most calls find no event: the loop stays out of line.
+        if self.transport.has_events() {
+            self.collect_events(ctx);
+        }
+        self.failed_by_loss = 0;
+        if self.phase != Phase::Dead && self.transport.status() == Status::Failed {
+            self.abandon(now, ctx);
+            self.phase = Phase::Dead;
+            self.leave_warmup();
+        }
+        if self.budget == 0 {
+            self.leave_warmup();
+        }
+    }
+
+    /// [`Self::collect`]'s count of the transport's events.
+    #[inline(never)]
+    fn collect_events(&mut self, ctx: &mut Ctx<'_>) {
         while let Some(event) = self.transport.poll_event() {
             if tls::counted(&event, ctx.stats) {
                 continue;
@@ -415,15 +433,6 @@ impl<'w, T: Transport> Conn<'w, T> {
             }
             ctx.sightings.back(&event, &ctx.stats.counters);
             ctx.events.push(event);
-        }
-        self.failed_by_loss = 0;
-        if self.phase != Phase::Dead && self.transport.status() == Status::Failed {
-            self.abandon(now, ctx);
-            self.phase = Phase::Dead;
-            self.leave_warmup();
-        }
-        if self.budget == 0 {
-            self.leave_warmup();
         }
     }
 
