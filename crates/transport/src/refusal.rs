@@ -107,6 +107,12 @@ impl Refusals {
         self.events.pop_front()
     }
 
+    /// Whether [`Self::poll_event`] has an event to give.
+    #[inline]
+    pub(crate) fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     /// No attempt follows any more.
     pub(crate) fn stop(&mut self) {
         self.retry.stop();
@@ -128,13 +134,16 @@ mod tests {
         let mut r = Refusals::new(server.clone(), Retry::Never);
         let t0 = Instant::now();
         assert_eq!(r.status(), Status::Ready);
+        assert!(!r.has_events());
         r.refused(refusal(&server), t0);
         assert_eq!(r.status(), Status::Failed);
         assert_eq!(r.poll_deadline(), None);
+        assert!(r.has_events());
         assert!(matches!(
             r.poll_event(),
             Some(TransportEvent::Disconnected { retry_at: None, .. })
         ));
+        assert!(!r.has_events());
         assert!(r.poll_event().is_none());
     }
 
@@ -144,7 +153,8 @@ mod tests {
         let mut r = Refusals::new(server.clone(), Retry::RECONNECT);
         let t0 = Instant::now();
         r.answered(t0);
-        assert!(r.poll_event().is_none(), "a reply while up is no event");
+        assert!(!r.has_events(), "a reply while up is no event");
+        assert!(r.poll_event().is_none());
         r.refused(refusal(&server), t0);
         assert_eq!(r.status(), Status::Connecting);
         assert!(matches!(

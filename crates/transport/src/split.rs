@@ -121,6 +121,10 @@ impl Transport for Split {
             .or_else(|| self.udp.poll_event().map(|e| e.with_socket(1)))
     }
 
+    fn has_events(&self) -> bool {
+        self.tcp.has_events() || self.udp.has_events()
+    }
+
     fn close(&mut self) {
         self.tcp.close();
         self.udp.close();

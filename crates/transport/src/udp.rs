@@ -320,6 +320,10 @@ impl Transport for Udp {
         self.refusals.poll_event()
     }
 
+    fn has_events(&self) -> bool {
+        self.refusals.has_events()
+    }
+
     fn close(&mut self) {
         self.reply.abandon();
         self.refusals.stop();

@@ -264,6 +264,10 @@ impl Transport for SharedUdp {
         self.refusals.poll_event()
     }
 
+    fn has_events(&self) -> bool {
+        self.refusals.has_events()
+    }
+
     fn close(&mut self) {
         self.abandon();
         self.refusals.stop();
