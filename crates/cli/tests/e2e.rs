@@ -98,6 +98,15 @@ fn udp() {
     assert_eq!(run.counter("packet_drop"), 0);
 }
 
+/// memcached answers a multi-get over UDP with a message per item under
+/// the request's id: each is taken in as it comes, none counted lost.
+#[test]
+fn udp_multi_get() {
+    let run = accounted(&["-x", "20000", "-U", "-d", "10"]);
+    assert_eq!(run.counter("udp_timeout"), 0);
+    assert_eq!(run.counter("packet_drop"), 0);
+}
+
 /// A set of a 64-byte key and a 1,310-byte value is 1,391 bytes on the
 /// wire: it fits one datagram, as in the original memaslap.
 #[test]

@@ -29,6 +29,11 @@ pub(crate) struct Reply {
     active: bool,
     /// Bytes of the complete message already copied out.
     delivered: usize,
+    /// The last message was handed out in place ([`Reply::whole`]): the
+    /// reassembler already waits for the next, where a [`Reply::take`]
+    /// would have had it wait once the message was read, and a request
+    /// given up before that take has lost nothing.
+    handed: bool,
     /// Datagrams missing from replies that were given up.
     lost: u64,
 }
@@ -40,6 +45,7 @@ impl Reply {
             reassembler: Reassembler::new(max_datagrams),
             active: false,
             delivered: 0,
+            handed: false,
             lost: 0,
         }
     }
@@ -56,10 +62,11 @@ impl Reply {
     /// Gives up the request in progress, counting the datagrams its reply
     /// still missed.
     pub(crate) fn abandon(&mut self) {
-        if self.active && !self.reassembler.is_complete() {
+        if self.active && !self.handed && !self.reassembler.is_complete() {
             self.lost += u64::from(self.reassembler.missing());
         }
         self.active = false;
+        self.handed = false;
         self.reassembler.clear();
     }
 
@@ -70,7 +77,28 @@ impl Reply {
 
     /// Takes in a datagram (the reassembler counts every outcome).
     pub(crate) fn push(&mut self, datagram: &[u8]) -> Push {
-        self.reassembler.push(datagram)
+        let push = self.reassembler.push(datagram);
+        if matches!(push, Push::Accepted | Push::Complete) {
+            // A new message is under way: what it misses is lost.
+            self.handed = false;
+        }
+        push
+    }
+
+    /// The payload of `datagram` when it is by itself the whole message
+    /// awaited next ([`Reassembler::whole`]): counted and handed back in
+    /// place. The request stands as after [`Reply::push`] completed the
+    /// message and [`Reply::take`] copied it out whole: given up now, it
+    /// lost nothing; the next `take` says the message is over, and the
+    /// request's next message may begin. `None`, and nothing counted, for
+    /// any other datagram (give it to `push`).
+    pub(crate) fn whole<'d>(&mut self, datagram: &'d [u8]) -> Option<&'d [u8]> {
+        if !self.active || self.delivered != 0 {
+            return None;
+        }
+        let payload = self.reassembler.whole(datagram)?;
+        self.handed = true;
+        Some(payload)
     }
 
     /// Copies the next part of the complete message into `buf`. `None`
@@ -79,6 +107,7 @@ impl Reply {
     /// message (memcached answers a multi-get with one message per item
     /// under the same request id, each numbered from 0).
     pub(crate) fn take(&mut self, buf: &mut [u8], id: u16) -> Option<usize> {
+        self.handed = false;
         let payload = self.reassembler.payload()?;
         let rest = payload.get(self.delivered..).unwrap_or_default();
         let n = rest.len().min(buf.len());
@@ -135,6 +164,40 @@ mod tests {
         assert_eq!(r.push(&datagram(7, 0, 1, b"xy")), Push::Complete);
         assert_eq!(r.take(&mut buf, 7), Some(2));
         assert_eq!(r.lost(), 0);
+    }
+
+    #[test]
+    fn a_whole_datagram_is_handed_back_in_place_and_the_next_message_may_begin() {
+        let mut r = Reply::new(8);
+        let whole = datagram(7, 0, 1, b"ab");
+        // No request waits: left to push, which counts it foreign.
+        assert_eq!(r.whole(&whole), None);
+        r.start(7);
+        assert_eq!(r.whole(&datagram(8, 0, 1, b"ab")), None);
+        assert_eq!(r.whole(&datagram(7, 0, 2, b"ab")), None);
+        assert_eq!(r.counters().datagrams, 0);
+        assert_eq!(r.whole(&whole), Some(&b"ab"[..]));
+        assert_eq!(r.counters().datagrams, 1);
+        // Nothing was stored: the message is over, the next may begin.
+        assert_eq!(r.take(&mut [0u8; 4], 7), None);
+        assert_eq!(r.whole(&whole), Some(&b"ab"[..]));
+        // Given up right after a message handed out, as after one copied
+        // out whole, the request lost nothing.
+        r.abandon();
+        assert_eq!(r.lost(), 0);
+        r.start(7);
+        assert_eq!(r.whole(&whole), Some(&b"ab"[..]));
+        // Once the take that ends it came, the next message's loss counts.
+        assert_eq!(r.take(&mut [0u8; 4], 7), None);
+        r.start(8);
+        assert_eq!(r.lost(), 1);
+        // A message being copied out is finished by take first.
+        let whole = datagram(8, 0, 1, b"ab");
+        assert_eq!(r.push(&whole), Push::Complete);
+        assert_eq!(r.take(&mut [0u8; 1], 8), Some(1));
+        assert_eq!(r.whole(&whole), None);
+        assert!(r.is_active());
+        assert_eq!(r.lost(), 1);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The connection over datagrams, driven alone: a lost datagram and a
-//! duplicated one, over a scripted transport in simulated time.
+//! The connection over datagrams, driven alone: a lost datagram, a
+//! duplicated one and replies handed over in place, over a scripted
+//! transport in simulated time.
 
 use super::mock::MockTransport;
 use super::tests::{DATAGRAM_TIMEOUT, Rig, workload};
@@ -67,5 +68,29 @@ fn a_duplicated_datagram_is_counted_and_the_reply_completes_once() {
     let c = rig.counters();
     assert_eq!((c.packet_duplicate, c.packet_drop), (4, 0));
     rig.assert_clean();
+    rig.assert_accounted();
+}
+
+#[test]
+fn replies_handed_over_in_place_complete_their_requests_as_reads_do() {
+    let w = workload(1);
+    let mut rig = Rig::new(&w, MockTransport::datagram());
+    rig.timers();
+    for done in 1..=3 {
+        assert!(rig.conn.reads_received());
+        let reply = rig.replies();
+        rig.received(&reply);
+        assert_eq!(rig.counters().requests_completed, done);
+    }
+    // A reply's first part is kept; the connection then takes the rest
+    // through its transport, never a second part in place.
+    let (id, parts) = datagram_reply(&mut rig, 2);
+    rig.received(&parts[0]);
+    assert_eq!(rig.counters().requests_completed, 3);
+    assert!(!rig.conn.reads_received());
+    rig.transport().deliver_datagram(id, 0, 1, &parts[1]);
+    rig.readable();
+    assert_eq!(rig.counters().requests_completed, 4);
+    assert!(rig.conn.reads_received());
     rig.assert_accounted();
 }

@@ -40,11 +40,7 @@ impl<T: Transport> Conn<'_, T> {
         self.exchange.prefetch_ahead(&self.generator);
         let more = match self.transport.recv(&mut shared, now) {
             Ok(Some(n)) => {
-                ctx.stats.counters.read_bytes += n as u64;
-                let data = shared.get(..n).unwrap_or_default();
-                if let Some(used) = self.consume(data, now, ctx) {
-                    self.keep(data.get(used..).unwrap_or_default(), now, ctx);
-                }
+                self.take_in(shared.get(..n).unwrap_or_default(), now, ctx);
                 true
             }
             Ok(None) => false,
@@ -55,6 +51,15 @@ impl<T: Transport> Conn<'_, T> {
         };
         ctx.recv.restore_shared(shared);
         more
+    }
+
+    /// Consumes `data`, just read (the connection keeps no partial reply),
+    /// keeping the start of a partial reply it ends with in a spill.
+    pub(super) fn take_in(&mut self, data: &[u8], now: Instant, ctx: &mut Ctx<'_>) {
+        ctx.stats.counters.read_bytes += data.len() as u64;
+        if let Some(used) = self.consume(data, now, ctx) {
+            self.keep(data.get(used..).unwrap_or_default(), now, ctx);
+        }
     }
 
     /// Keeps the start of a partial reply in a spill.

@@ -164,6 +164,15 @@ impl<'w> Rig<'w> {
         self.drive(|conn, now, ctx| conn.handle_event(&Event::readable(0), now, ctx));
     }
 
+    /// `bytes` handed to the connection in the worker's receive buffer,
+    /// as the worker hands over a whole UDP reply.
+    pub(super) fn received(&mut self, bytes: &[u8]) {
+        let mut shared = self.recv.take_shared();
+        shared[..bytes.len()].copy_from_slice(bytes);
+        self.recv.restore_shared(shared);
+        self.drive(|conn, now, ctx| conn.read_received(bytes.len(), now, ctx));
+    }
+
     fn writable(&mut self) {
         self.drive(|conn, now, ctx| conn.handle_event(&Event::writable(0), now, ctx));
     }

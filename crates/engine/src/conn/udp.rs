@@ -18,6 +18,30 @@ impl<T: Transport> Conn<'_, T> {
         self.transport.shared_socket_mut()
     }
 
+    /// Whether a reply received for the connection may be handed to
+    /// [`Conn::read_received`]: a request awaits it and no partial reply
+    /// is kept (one that is would take it in after that part).
+    pub fn reads_received(&self) -> bool {
+        self.is_busy() && self.spill.data().is_empty()
+    }
+
+    /// Takes in the first `n` bytes of the worker's receive buffer, a
+    /// reply its transport handed over in place
+    /// ([`SharedUdp::take_whole`]), as [`Conn::handle_event`] takes in what
+    /// a read brings: then reads on while the transport has more, and
+    /// starts what may start next.
+    pub fn read_received(&mut self, n: usize, now: Instant, ctx: &mut Ctx<'_>) {
+        if self.reads_received() {
+            let shared = ctx.recv.take_shared();
+            self.take_in(shared.get(..n).unwrap_or_default(), now, ctx);
+            ctx.recv.restore_shared(shared);
+            // Also the read's end: a transport says when its message is
+            // over, a spill no longer needed goes back.
+            self.read(now, ctx);
+        }
+        self.settle(now, ctx);
+    }
+
     /// The thread's shared UDP socket reported a refusal (an ICMP "port
     /// unreachable") that this connection's request takes: the request
     /// fails as if its own socket had refused it, and the next one starts.

@@ -47,6 +47,16 @@ pub(super) struct SharedSocket {
     seen: HubCounters,
 }
 
+/// What a connection is to do with a datagram [`SharedSocket::deliver`]
+/// handed it.
+pub(super) enum Delivery {
+    /// Read: its reassembled response is complete.
+    Complete(usize),
+    /// Take in the response copied to the start of the receive buffer, of
+    /// this many bytes.
+    Received(usize, usize),
+}
+
 /// The shared socket of connection `conn`, if it uses one.
 fn peer<'c, T: Transport>(conns: &'c mut [Conn<'_, T>], index: usize) -> Option<&'c mut SharedUdp> {
     conns.get_mut(index).and_then(Conn::shared_socket_mut)
@@ -152,17 +162,32 @@ impl SharedSocket {
     }
 
     /// Hands datagram `index` of the last receive to the connection its
-    /// request id names; returns that connection when its response is
-    /// complete.
+    /// request id names, and says what that connection is to do. A
+    /// datagram that is by itself the whole response awaited is copied
+    /// once, into `shared` (the worker's receive buffer), where the
+    /// reassembler would copy it in and the connection's read out again.
     pub(super) fn deliver<T: Transport>(
         &mut self,
         index: usize,
         conns: &mut [Conn<'_, T>],
-    ) -> Option<usize> {
+        shared: &mut [u8],
+        now: Instant,
+    ) -> Option<Delivery> {
         let (slot, datagram) = self.hub.route(index)?;
-        peer(conns, slot)
+        let conn = conns.get_mut(slot)?;
+        if conn.reads_received() && datagram.len() <= shared.len() {
+            let whole = conn
+                .shared_socket_mut()
+                .and_then(|udp| udp.take_whole(datagram, now));
+            if let Some(payload) = whole {
+                let n = payload.len();
+                shared.get_mut(..n)?.copy_from_slice(payload);
+                return Some(Delivery::Received(slot, n));
+            }
+        }
+        conn.shared_socket_mut()
             .is_some_and(|udp| udp.push(datagram))
-            .then_some(slot)
+            .then_some(Delivery::Complete(slot))
     }
 
     /// The connection that takes a refusal the socket reported on receive
@@ -253,14 +278,20 @@ impl Worker<'_> {
                 }
             };
             for index in 0..received {
-                let complete = self
+                let mut shared = self.recv.take_shared();
+                let delivery = self
                     .udp
                     .as_mut()
-                    .and_then(|udp| udp.deliver(index, &mut self.conns));
-                if let Some(slot) = complete {
-                    self.with_conn(slot, issuing, |conn, ctx| {
+                    .and_then(|udp| udp.deliver(index, &mut self.conns, &mut shared, now));
+                self.recv.restore_shared(shared);
+                match delivery {
+                    Some(Delivery::Complete(slot)) => self.with_conn(slot, issuing, |conn, ctx| {
                         conn.handle_event(&event, now, ctx)
-                    });
+                    }),
+                    Some(Delivery::Received(slot, n)) => {
+                        self.with_conn(slot, issuing, |conn, ctx| conn.read_received(n, now, ctx))
+                    }
+                    None => {}
                 }
             }
             if received < HUB_BATCH {

@@ -218,6 +218,39 @@ proptest! {
     }
 }
 
+proptest! {
+    /// `whole` then, when it declines, `push` leaves a reassembler as
+    /// `push` alone and, after a whole response, `start` again would.
+    #[test]
+    fn whole_agrees_with_push_and_restart(actions in prop::collection::vec(action(), 0..200)) {
+        let mut fast = Reassembler::new(8);
+        let mut plain = Reassembler::new(8);
+        for action in actions {
+            let datagram = match action {
+                Action::Start(id) => { fast.start(id); plain.start(id); continue; }
+                Action::Clear => { fast.clear(); plain.clear(); continue; }
+                Action::Push(datagram) => datagram,
+            };
+            match fast.whole(&datagram) {
+                Some(payload) => {
+                    prop_assert_eq!(plain.push(&datagram), Push::Complete);
+                    prop_assert_eq!(plain.payload(), Some(payload));
+                    let id = plain.request_id();
+                    prop_assert!(id.is_some());
+                    plain.start(id.unwrap_or_default());
+                }
+                None => prop_assert_eq!(fast.push(&datagram), plain.push(&datagram)),
+            }
+            prop_assert_eq!(fast.counters(), plain.counters());
+            prop_assert_eq!(fast.payload(), plain.payload());
+            prop_assert_eq!(
+                (fast.request_id(), fast.total(), fast.missing()),
+                (plain.request_id(), plain.total(), plain.missing())
+            );
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Action {
     Start(u16),

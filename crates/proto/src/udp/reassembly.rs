@@ -201,6 +201,41 @@ impl Reassembler {
         self.store(header.sequence.get(), data)
     }
 
+    /// Takes a datagram that is by itself the whole response awaited: the
+    /// first of the current request's response, numbered 0 of 1. It is
+    /// counted as [`Reassembler::push`] counts it and its payload is
+    /// returned in place, not stored, so the reassembler goes on waiting
+    /// for the request's next message, as after a response handed out
+    /// whole and [`Reassembler::start`] again. `None`, with nothing
+    /// changed or counted, for any other datagram (give it to `push`).
+    ///
+    /// ```
+    /// use memaslap_proto::udp::Reassembler;
+    ///
+    /// let mut r = Reassembler::default();
+    /// r.start(7);
+    /// let whole = [0, 7, 0, 0, 0, 1, 0, 0, b'h', b'i'];
+    /// assert_eq!(r.whole(&whole), Some(&b"hi"[..]));
+    /// assert_eq!(r.counters().datagrams, 1);
+    /// // The first of two is left to `push`.
+    /// assert_eq!(r.whole(&[0, 7, 0, 0, 0, 2, 0, 0, b'h']), None);
+    /// assert_eq!(r.counters().datagrams, 1);
+    /// ```
+    pub fn whole<'d>(&mut self, datagram: &'d [u8]) -> Option<&'d [u8]> {
+        if self.total != 0 || self.request_id.is_none() {
+            return None;
+        }
+        let (header, data) = split_datagram(datagram).ok()?;
+        if Some(header.request_id.get()) != self.request_id
+            || header.total.get() != 1
+            || header.sequence.get() != 0
+        {
+            return None;
+        }
+        self.counters.datagrams += 1;
+        Some(data)
+    }
+
     /// Stores the payload of a datagram of the current response whose
     /// header has been checked against it.
     fn store(&mut self, sequence: u16, data: &[u8]) -> Push {

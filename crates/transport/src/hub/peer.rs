@@ -160,6 +160,21 @@ impl SharedUdp {
         self.reply.push(datagram) == Push::Complete
     }
 
+    /// The payload of `datagram`, routed here by its request id, when it
+    /// is by itself the whole response awaited: counted and answered as
+    /// [`SharedUdp::push`] and [`Transport::recv`] together would count
+    /// and answer it at `now`, but handed back in place, where they copy
+    /// it twice. `None`, with nothing counted, for any other datagram
+    /// (give it to `push`).
+    pub fn take_whole<'d>(&mut self, datagram: &'d [u8], now: Instant) -> Option<&'d [u8]> {
+        if !self.open {
+            return None;
+        }
+        let payload = self.reply.whole(datagram)?;
+        self.refusals.answered(now);
+        Some(payload)
+    }
+
     /// The thread's socket reported a refusal at `now` that this
     /// connection takes: it waits for its next attempt, as a socket of its
     /// own would (the `refusal` module).

@@ -130,6 +130,43 @@ fn replies_are_reassembled_and_stale_ones_counted() {
 }
 
 #[test]
+fn a_whole_reply_is_taken_in_place_and_counted_as_pushed() {
+    let now = Instant::now();
+    let mut udp = peer(1, 2);
+    udp.begin(Access::Read, 0).unwrap();
+    let id = udp.request_id();
+    udp.send(&[b"get a\r\n"], now).unwrap();
+    udp.unlist(true);
+    // A stale id or the first of two is left to push.
+    assert_eq!(
+        udp.take_whole(&datagram(id ^ 1, 0, 1, b"END\r\n"), now),
+        None
+    );
+    assert_eq!(udp.take_whole(&datagram(id, 0, 2, b"END\r\n"), now), None);
+    assert_eq!(udp.counters().reassembly.datagrams, 0);
+    let reply = datagram(id, 0, 1, b"VALUE a 0 1\r\nx\r\n");
+    assert_eq!(udp.take_whole(&reply, now), Some(&reply[8..]));
+    // Nothing is left to read; a multi-get's next message may come.
+    assert_eq!(recv_upto(&mut udp, 1), b"");
+    assert_eq!(
+        udp.take_whole(&datagram(id, 0, 1, b"END\r\n"), now),
+        Some(&b"END\r\n"[..])
+    );
+    udp.finish();
+    let c = udp.counters();
+    assert_eq!(
+        (c.reassembly.datagrams, c.reassembly.foreign, c.lost),
+        (2, 0, 0)
+    );
+    // Given up, or closed: left to push, which counts it.
+    assert_eq!(udp.take_whole(&datagram(id, 0, 1, b"END\r\n"), now), None);
+    udp.begin(Access::Read, 0).unwrap();
+    let next = udp.request_id();
+    udp.close();
+    assert_eq!(udp.take_whole(&datagram(next, 0, 1, b"END\r\n"), now), None);
+}
+
+#[test]
 fn a_closed_connection_takes_no_request() {
     let mut udp = peer(0, 1);
     udp.close();
