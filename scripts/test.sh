@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: formatting, lints and every test of the
-# workspace. Tests that need memcached start their own, so memcached is
-# installed first when it is missing.
+# Runs the whole test suite: formatting, lints, the documentation's links
+# and every test of the workspace. Tests that need memcached start their
+# own, so memcached is installed first when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,4 +27,6 @@ fi
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# Every doc link resolves, the private items' included.
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --document-private-items --locked
 cargo test --workspace --locked

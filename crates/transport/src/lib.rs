@@ -38,7 +38,7 @@
 //!   without a system call until a readable event comes, which saves the
 //!   read that would find nothing. The registration asks for
 //!   `EPOLLRDHUP`, and an event that reports the peer's close (which
-//!   [`wait`] passes on as [`Event::is_interrupt`]) makes reads go on until
+//!   [`wait()`] passes on as [`Event::is_interrupt`]) makes reads go on until
 //!   they meet the end of the stream.
 //!
 //!   Measured with `examples/readiness.rs` (1,000,000 `get` ping-pongs per
@@ -250,7 +250,7 @@ pub trait Transport {
     /// (connects completing, idle sockets closed by the server) are handled
     /// here and show in [`Transport::status`] and [`Transport::poll_event`].
     ///
-    /// The events must come from [`wait`]: it reports when the peer closed
+    /// The events must come from [`wait()`]: it reports when the peer closed
     /// its side, which a stream socket needs once a short read has taken
     /// the place of a read that finds nothing (`polling`'s own
     /// `Poller::wait` does not report it).

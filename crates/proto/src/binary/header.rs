@@ -3,7 +3,7 @@
 //! Both headers are plain views over network-order bytes: every multi-byte
 //! field is big-endian, there is no padding and no alignment requirement, so
 //! a header is read in place from a receive buffer and written with
-//! [`IntoBytes::as_bytes`](zerocopy::IntoBytes::as_bytes).
+//! [`IntoBytes::as_bytes`].
 
 use zerocopy::byteorder::network_endian::{U16, U32, U64};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
