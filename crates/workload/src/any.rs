@@ -122,13 +122,9 @@ impl<'w> Source<'w> for AnySource<'w> {
     #[inline]
     fn issue(&mut self) -> Option<(TaskId, Task<'w, AnyKeys<'_, 'w>>)> {
         match self {
-            AnySource::Window(g) => g
-                .issue()
-                .map(|(id, task)| (id, wrap(task, AnyKeys::Window))),
-            AnySource::Keyspace(s) => s
-                .issue()
-                .map(|(id, task)| (id, wrap(task, AnyKeys::Keyspace))),
-            AnySource::Trace(s) => s.issue().map(|(id, task)| (id, wrap(task, AnyKeys::Trace))),
+            AnySource::Window(g) => g.issue_as(AnyKeys::Window),
+            AnySource::Keyspace(s) => s.issue_as(AnyKeys::Keyspace),
+            AnySource::Trace(s) => s.issue_as(AnyKeys::Trace),
         }
     }
 
@@ -211,15 +207,6 @@ impl<'w> Source<'w> for AnySource<'w> {
     #[inline]
     fn is_done(&self) -> bool {
         dispatch!(self, s => s.is_done())
-    }
-}
-
-#[inline]
-fn wrap<'w, B, C>(task: Task<'w, B>, keys: impl FnOnce(B) -> C) -> Task<'w, C> {
-    match task {
-        Task::Set(set) => Task::Set(set),
-        Task::Get(batch) => Task::Get(keys(batch)),
-        Task::Key(task) => Task::Key(task),
     }
 }
 

@@ -210,8 +210,20 @@ impl<'w> Generator<'w> {
         Some(id)
     }
 
+    /// Issues the next task, its get's keys handed to `keys` (a source
+    /// that wraps them builds its task in place, not by moving this one).
+    #[inline(always)]
+    pub(crate) fn issue_as<'g, B>(
+        &'g mut self,
+        keys: impl FnOnce(GetBatch<'g, 'w>) -> B,
+    ) -> Option<(TaskId, Task<'w, B>)> {
+        let id = self.issue_id()?;
+        Some((id, self.task(id, keys)))
+    }
+
     /// The task outstanding as `id`.
-    fn task(&self, id: TaskId) -> Task<'w, GetBatch<'_, 'w>> {
+    #[inline(always)]
+    fn task<'g, B>(&'g self, id: TaskId, keys: impl FnOnce(GetBatch<'g, 'w>) -> B) -> Task<'w, B> {
         match self.flights.get(id) {
             Some(Record::Set(pending)) => Task::Set(SetTask {
                 key: self.space.key(pending.item),
@@ -221,7 +233,7 @@ impl<'w> Generator<'w> {
                 warmup: pending.warmup,
                 store: Store::Set,
             }),
-            _ => Task::Get(self.batch(id)),
+            _ => Task::Get(keys(self.batch(id))),
         }
     }
 }
@@ -233,8 +245,7 @@ impl<'w> Source<'w> for Generator<'w> {
         Self: 'g;
 
     fn issue(&mut self) -> Option<(TaskId, Task<'w, GetBatch<'_, 'w>>)> {
-        let id = self.issue_id()?;
-        Some((id, self.task(id)))
+        self.issue_as(|batch| batch)
     }
 
     fn complete_set(&mut self, id: TaskId, outcome: SetOutcome, now: Instant) {

@@ -190,7 +190,12 @@ impl<'w> KeyspaceSource<'w> {
     }
 
     /// The task in slot `index`.
-    fn task(&self, index: usize) -> Task<'w, KeyspaceBatch<'_, 'w>> {
+    #[inline]
+    fn task<'g, B>(
+        &'g self,
+        index: usize,
+        keys: impl FnOnce(KeyspaceBatch<'g, 'w>) -> B,
+    ) -> Task<'w, B> {
         let space = self.space;
         let key_id = self.ids_of(index, 1).first().copied().unwrap_or(0);
         match self.slots.get(index).copied().unwrap_or(Slot::Free) {
@@ -209,18 +214,23 @@ impl<'w> KeyspaceSource<'w> {
                 key: space.key(key_id),
                 op,
             }),
-            Slot::Get { .. } | Slot::Free => Task::Get(self.batch(TaskId::new(index))),
+            Slot::Get { .. } | Slot::Free => Task::Get(keys(self.batch(TaskId::new(index)))),
         }
     }
-}
 
-impl<'w> Source<'w> for KeyspaceSource<'w> {
-    type Keys<'g>
-        = KeyspaceBatch<'g, 'w>
-    where
-        Self: 'g;
+    /// Issues the next task, its get's keys handed to `keys` (a source
+    /// that wraps them builds its task in place instead of moving it).
+    #[inline]
+    pub(crate) fn issue_as<'g, B>(
+        &'g mut self,
+        keys: impl FnOnce(KeyspaceBatch<'g, 'w>) -> B,
+    ) -> Option<(TaskId, Task<'w, B>)> {
+        let index = self.issue_index()?;
+        Some((TaskId::new(index), self.task(index, keys)))
+    }
 
-    fn issue(&mut self) -> Option<(TaskId, Task<'w, KeyspaceBatch<'_, 'w>>)> {
+    /// Takes the next task into its slot; the slot's index.
+    fn issue_index(&mut self) -> Option<usize> {
         let index = self.next;
         if self.slots.get(index) != Some(&Slot::Free) {
             return None;
@@ -241,7 +251,18 @@ impl<'w> Source<'w> for KeyspaceSource<'w> {
         }
         self.next = (index + 1) % self.slots.len();
         self.outstanding += 1;
-        Some((TaskId::new(index), self.task(index)))
+        Some(index)
+    }
+}
+
+impl<'w> Source<'w> for KeyspaceSource<'w> {
+    type Keys<'g>
+        = KeyspaceBatch<'g, 'w>
+    where
+        Self: 'g;
+
+    fn issue(&mut self) -> Option<(TaskId, Task<'w, KeyspaceBatch<'_, 'w>>)> {
+        self.issue_as(|batch| batch)
     }
 
     fn complete_set(&mut self, id: TaskId, _outcome: SetOutcome, _now: Instant) {

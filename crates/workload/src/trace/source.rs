@@ -109,7 +109,12 @@ impl<'w> TraceSource<'w> {
         }
     }
 
-    fn task(&self, index: usize) -> Task<'w, TraceBatch<'_, 'w>> {
+    #[inline]
+    fn task<'g, B>(
+        &'g self,
+        index: usize,
+        keys: impl FnOnce(TraceBatch<'g, 'w>) -> B,
+    ) -> Task<'w, B> {
         let trace = self.trace;
         match self.slots.get(index).copied().unwrap_or(Slot::Free) {
             Slot::Set(record, store, kind) => Task::Set(SetTask {
@@ -127,7 +132,7 @@ impl<'w> TraceSource<'w> {
                 },
                 op,
             }),
-            Slot::Get(..) | Slot::Free => Task::Get(self.batch(TaskId::new(index))),
+            Slot::Get(..) | Slot::Free => Task::Get(keys(self.batch(TaskId::new(index)))),
         }
     }
 
@@ -139,15 +144,20 @@ impl<'w> TraceSource<'w> {
             self.outstanding -= 1;
         }
     }
-}
 
-impl<'w> Source<'w> for TraceSource<'w> {
-    type Keys<'g>
-        = TraceBatch<'g, 'w>
-    where
-        Self: 'g;
+    /// Issues the next task, its get's keys handed to `keys` (a source
+    /// that wraps them builds its task in place instead of moving it).
+    #[inline]
+    pub(crate) fn issue_as<'g, B>(
+        &'g mut self,
+        keys: impl FnOnce(TraceBatch<'g, 'w>) -> B,
+    ) -> Option<(TaskId, Task<'w, B>)> {
+        let index = self.issue_index()?;
+        Some((TaskId::new(index), self.task(index, keys)))
+    }
 
-    fn issue(&mut self) -> Option<(TaskId, Task<'w, TraceBatch<'_, 'w>>)> {
+    /// Takes the next task into its slot; the slot's index.
+    fn issue_index(&mut self) -> Option<usize> {
         let index = self.next;
         if self.slots.get(index) != Some(&Slot::Free) {
             return None;
@@ -164,7 +174,18 @@ impl<'w> Source<'w> for TraceSource<'w> {
         }
         self.next = (index + 1) % self.slots.len();
         self.outstanding += 1;
-        Some((TaskId::new(index), self.task(index)))
+        Some(index)
+    }
+}
+
+impl<'w> Source<'w> for TraceSource<'w> {
+    type Keys<'g>
+        = TraceBatch<'g, 'w>
+    where
+        Self: 'g;
+
+    fn issue(&mut self) -> Option<(TaskId, Task<'w, TraceBatch<'_, 'w>>)> {
+        self.issue_as(|batch| batch)
     }
 
     fn complete_set(&mut self, id: TaskId, _outcome: SetOutcome, _now: Instant) {
