@@ -33,32 +33,49 @@ fn letter(bits: u64) -> u8 {
     ALPHABET.get((bits & 63) as usize).copied().unwrap_or(b'0')
 }
 
-/// Each byte of a `u64` set to `b`.
-const fn lanes(b: u8) -> u64 {
-    u64::from_ne_bytes([b; 8])
+/// The two letters of every pair of 6-bit digits (12 bits), most
+/// significant first: 8 KiB, read two digits at a time.
+static PAIRS: [[u8; 2]; 4096] = pairs();
+
+const fn pairs() -> [[u8; 2]; 4096] {
+    let mut table = [[0u8; 2]; 4096];
+    let mut rest: &mut [[u8; 2]] = &mut table;
+    let mut i = 0u16;
+    while let [pair, tail @ ..] = rest {
+        *pair = [
+            alphabet_letter((i >> 6) as u8),
+            alphabet_letter((i & 63) as u8),
+        ];
+        rest = tail;
+        i += 1;
+    }
+    table
+}
+
+/// The letter of [`ALPHABET`] for digit `d` (below 64; higher are `-`).
+const fn alphabet_letter(d: u8) -> u8 {
+    match d {
+        0..=9 => b'0' + d,
+        10..=35 => b'A' + (d - 10),
+        36..=61 => b'a' + (d - 36),
+        62 => b'.',
+        _ => b'-',
+    }
 }
 
 /// The 8 printable characters naming prefix number `n` (`n` < 2^48; higher
-/// bits are ignored), most significant first.
-///
-/// The 6-bit digits are spread one per byte and mapped to [`ALPHABET`] by
-/// arithmetic on all eight bytes at once: `'0' + d`, plus 7 from digit 10
-/// (`A`), 6 more from 36 (`a`), and the last two letters moved down to
-/// `.` and `-`. No byte ever carries into the next.
+/// bits are ignored), most significant first: four lookups of two
+/// digits each in [`PAIRS`].
 pub(crate) fn encode_prefix(n: u64) -> [u8; PREFIX_LEN] {
-    let n = n & (PREFIX_SPACE - 1);
-    // 24-bit halves in 32-bit lanes, 12-bit quarters in 16-bit lanes, then
-    // 6-bit digits in bytes, the least significant digit in the low byte.
-    let d = ((n & 0xFFFF_FF00_0000) << 8) | (n & 0xFF_FFFF);
-    let d = ((d & 0x00FF_F000_00FF_F000) << 4) | (d & 0x0000_0FFF_0000_0FFF);
-    let d = ((d & 0x0FC0_0FC0_0FC0_0FC0) << 2) | (d & 0x003F_003F_003F_003F);
-    // The high bit of each byte of `d + (128 - k)` says whether its digit
-    // is at least k (digits are below 64: no carry out of a byte).
-    let at_least = |k: u8| ((d + lanes(128 - k)) & lanes(0x80)) >> 7;
-    let letters = d + lanes(b'0') + 7 * at_least(10) + 6 * at_least(36);
-    // Digit 62 was '0' + 62 + 13 = '{': down 77 to '.'; 63 was '|': down 79 to '-'.
-    let letters = letters - 77 * at_least(62) - 2 * at_least(63);
-    letters.to_be_bytes()
+    // Masked to 12 bits, each index is within the table.
+    let pair = |shift: u32| {
+        PAIRS
+            .get(((n >> shift) & 0xFFF) as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    let [a, b, c, d] = [pair(36), pair(24), pair(12), pair(0)];
+    [a[0], a[1], b[0], b[1], c[0], c[1], d[0], d[1]]
 }
 
 #[cfg(test)]
