@@ -99,6 +99,15 @@ impl Flights {
         Some(record)
     }
 
+    /// Frees `id`'s record if it holds a get (of one key or more).
+    #[inline]
+    pub fn release_get(&mut self, id: TaskId) {
+        if let Some(slot @ (Record::Get | Record::GetOne(_))) = self.records.get_mut(id.index()) {
+            *slot = Record::Free;
+            self.free.push(id.index() as u16);
+        }
+    }
+
     /// Starts loading `id`'s record, and when gets may have several keys,
     /// its batch's header and first key.
     #[inline]
@@ -118,6 +127,7 @@ impl Flights {
     }
 
     /// The keys of the get `id` (empty for another record).
+    #[inline]
     pub fn batch(&self, id: TaskId) -> &[Entry] {
         match self.records.get(id.index()) {
             Some(Record::GetOne(entry)) => std::slice::from_ref(entry),

@@ -295,10 +295,9 @@ impl<'w> Source<'w> for Generator<'w> {
         ))
     }
 
+    #[inline]
     fn finish_get(&mut self, id: TaskId) {
-        if let Some(Record::Get | Record::GetOne(_)) = self.flights.get(id) {
-            self.flights.release(id);
-        }
+        self.flights.release_get(id);
     }
 
     /// Without `-v` and `-e` no get is checked: no item has a
