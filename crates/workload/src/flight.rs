@@ -199,6 +199,42 @@ mod tests {
         assert_eq!(f.outstanding(), 0);
     }
 
+    /// `release_get` frees a get's record, of one key or more, once, and
+    /// leaves any other record as it is.
+    #[test]
+    fn release_get_frees_gets_alone() {
+        let mut f = Flights::new(3, 2);
+        let a = f.next_free().unwrap();
+        f.take(a, Record::Get);
+        let b = f.next_free().unwrap();
+        let entry = Entry {
+            slot: 0,
+            item: Item::fresh(1, 0, false),
+            key: crate::keyspace::KeyParts::default(),
+            check: crate::task::Check::None,
+        };
+        f.take(b, Record::GetOne(entry));
+        let c = f.next_free().unwrap();
+        let set = PendingSet {
+            slot: 0,
+            item: Item::fresh(2, 0, false),
+            walk: None,
+            kind: SetKind::New,
+            warmup: false,
+        };
+        f.take(c, Record::Set(set));
+        f.release_get(a);
+        f.release_get(a);
+        f.release_get(b);
+        f.release_get(c);
+        f.release_get(TaskId::new(500));
+        assert_eq!(f.outstanding(), 1);
+        assert!(matches!(f.get(a), Some(Record::Free)));
+        assert!(matches!(f.get(b), Some(Record::Free)));
+        assert!(matches!(f.get(c), Some(Record::Set(_))));
+        assert_eq!(f.free.len(), 2);
+    }
+
     /// A one-key get kept in its record makes no record larger than a set.
     #[test]
     fn a_record_takes_at_most_forty_bytes() {
