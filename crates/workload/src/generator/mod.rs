@@ -221,7 +221,7 @@ impl<'w> Generator<'w> {
         Some((id, self.task(id, keys)))
     }
 
-    /// The task outstanding as `id`.
+    /// The task outstanding as `id`, a get's keys wrapped by `keys`.
     #[inline(always)]
     fn task<'g, B>(&'g self, id: TaskId, keys: impl FnOnce(GetBatch<'g, 'w>) -> B) -> Task<'w, B> {
         match self.flights.get(id) {

@@ -189,7 +189,7 @@ impl<'w> KeyspaceSource<'w> {
         }
     }
 
-    /// The task in slot `index`.
+    /// The task in slot `index`, a get's keys wrapped by `keys`.
     #[inline]
     fn task<'g, B>(
         &'g self,

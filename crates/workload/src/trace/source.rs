@@ -109,6 +109,7 @@ impl<'w> TraceSource<'w> {
         }
     }
 
+    /// The task in slot `index`, a get's keys wrapped by `keys`.
     #[inline]
     fn task<'g, B>(
         &'g self,
