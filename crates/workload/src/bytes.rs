@@ -40,27 +40,24 @@ static PAIRS: [[u8; 2]; 4096] = pairs();
 const fn pairs() -> [[u8; 2]; 4096] {
     let mut table = [[0u8; 2]; 4096];
     let mut rest: &mut [[u8; 2]] = &mut table;
-    let mut i = 0u16;
-    while let [pair, tail @ ..] = rest {
-        *pair = [
-            alphabet_letter((i >> 6) as u8),
-            alphabet_letter((i & 63) as u8),
-        ];
-        rest = tail;
-        i += 1;
+    // Row after row of the alphabet's letters, in the order of the
+    // 12-bit numbers they name.
+    let mut high: &[u8] = ALPHABET;
+    while let Some((first, highs)) = high.split_first() {
+        let mut low: &[u8] = ALPHABET;
+        while let Some((second, lows)) = low.split_first() {
+            rest = match rest {
+                [pair, tail @ ..] => {
+                    *pair = [*first, *second];
+                    tail
+                }
+                full => full,
+            };
+            low = lows;
+        }
+        high = highs;
     }
     table
-}
-
-/// The letter of [`ALPHABET`] for digit `d` (below 64; higher are `-`).
-const fn alphabet_letter(d: u8) -> u8 {
-    match d {
-        0..=9 => b'0' + d,
-        10..=35 => b'A' + (d - 10),
-        36..=61 => b'a' + (d - 36),
-        62 => b'.',
-        _ => b'-',
-    }
 }
 
 /// The 8 printable characters naming prefix number `n` (`n` < 2^48; higher
