@@ -120,6 +120,7 @@ mod prefetch;
 mod seed;
 mod size_dist;
 mod sizes;
+mod slots;
 mod source;
 mod space;
 mod task;

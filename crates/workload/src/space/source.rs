@@ -10,16 +10,17 @@ use super::{Keyspace, KeyspaceBatch};
 use crate::command::Command;
 use crate::popularity::Popularity;
 use crate::seed::{derive_rng, unit};
+use crate::slots::{Place, Slots};
 use crate::source::Source;
 use crate::task::{
-    Check, GetKeys, KeyOp, KeyOutcome, KeyTask, MAX_DEPTH, Op, Retrieve, SetKind, SetOutcome,
-    SetTask, Store, Task, TaskId, Verdict,
+    Check, GetKeys, KeyOp, KeyOutcome, KeyTask, Op, Retrieve, SetKind, SetOutcome, SetTask, Store,
+    Task, TaskId, Verdict,
 };
 use crate::uniques::Uniques;
 use crate::verify::judge;
 
 /// What one task slot holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 enum Slot {
     Free,
     Set(Store),
@@ -29,6 +30,16 @@ enum Slot {
         retrieve: Retrieve,
     },
     Key(KeyOp),
+}
+
+impl Place for Slot {
+    fn free() -> Slot {
+        Slot::Free
+    }
+
+    fn is_free(&self) -> bool {
+        matches!(self, Slot::Free)
+    }
 }
 
 /// One connection's source of tasks over a [`Keyspace`]: each task a
@@ -43,12 +54,9 @@ pub struct KeyspaceSource<'w> {
     space: &'w Keyspace,
     rng: Xoshiro256PlusPlus,
     popularity: Popularity,
-    slots: Box<[Slot]>,
+    slots: Slots<Slot>,
     /// `division` key ids per slot.
     ids: Box<[u64]>,
-    /// The slot the next task takes.
-    next: usize,
-    outstanding: usize,
     /// Prefilling: the id the next set stores, and the step to the one
     /// after (the number of connections).
     prefill: Option<(u64, u64)>,
@@ -64,10 +72,8 @@ impl<'w> KeyspaceSource<'w> {
             space,
             rng: derive_rng(seed, u64::from(connection)),
             popularity: space.popularity(connection),
-            slots: Box::default(),
+            slots: Slots::new(1),
             ids: Box::default(),
-            next: 0,
-            outstanding: 0,
             prefill: space
                 .config()
                 .prefill
@@ -79,17 +85,16 @@ impl<'w> KeyspaceSource<'w> {
     }
 
     /// The same source allowing up to `depth` outstanding tasks
-    /// (1..=[`MAX_DEPTH`], clamped); call it before the first task.
+    /// (1..=[`MAX_DEPTH`](crate::MAX_DEPTH), clamped); call it before the
+    /// first task.
     pub fn with_depth(mut self, depth: usize) -> KeyspaceSource<'w> {
-        self.resize(depth.clamp(1, MAX_DEPTH));
+        self.resize(depth);
         self
     }
 
     fn resize(&mut self, depth: usize) {
-        self.slots = vec![Slot::Free; depth].into_boxed_slice();
-        self.ids = vec![0; depth * self.space.division].into_boxed_slice();
-        self.next = 0;
-        self.outstanding = 0;
+        self.slots = Slots::new(depth);
+        self.ids = vec![0; self.slots.depth() * self.space.division].into_boxed_slice();
     }
 
     /// The shared keyspace.
@@ -180,15 +185,6 @@ impl<'w> KeyspaceSource<'w> {
         slot
     }
 
-    fn release(&mut self, id: TaskId) {
-        if let Some(slot) = self.slots.get_mut(id.index())
-            && *slot != Slot::Free
-        {
-            *slot = Slot::Free;
-            self.outstanding -= 1;
-        }
-    }
-
     /// The task in slot `index`, a get's keys wrapped by `keys`.
     #[inline]
     fn task<'g, B>(
@@ -231,10 +227,8 @@ impl<'w> KeyspaceSource<'w> {
 
     /// Takes the next task into its slot; the slot's index.
     fn issue_index(&mut self) -> Option<usize> {
-        let index = self.next;
-        if self.slots.get(index) != Some(&Slot::Free) {
-            return None;
-        }
+        let free = self.slots.next_free()?;
+        let index = free.index();
         let slot = match self.next_prefill() {
             Some(Some(id)) => {
                 self.set_first(index, id);
@@ -246,12 +240,7 @@ impl<'w> KeyspaceSource<'w> {
                 self.draw(index, command)
             }
         };
-        if let Some(at) = self.slots.get_mut(index) {
-            *at = slot;
-        }
-        self.next = (index + 1) % self.slots.len();
-        self.outstanding += 1;
-        Some(index)
+        Some(self.slots.fill(free, slot))
     }
 }
 
@@ -266,9 +255,8 @@ impl<'w> Source<'w> for KeyspaceSource<'w> {
     }
 
     fn complete_set(&mut self, id: TaskId, _outcome: SetOutcome, _now: Instant) {
-        if matches!(self.slots.get(id.index()), Some(Slot::Set(_))) {
-            self.release(id);
-        }
+        self.slots
+            .free_if(id.index(), |slot| matches!(slot, Slot::Set(_)));
     }
 
     /// A hit must hold the key's value; a miss is never an error (the key
@@ -294,9 +282,8 @@ impl<'w> Source<'w> for KeyspaceSource<'w> {
     }
 
     fn finish_get(&mut self, id: TaskId) {
-        if matches!(self.slots.get(id.index()), Some(Slot::Get { .. })) {
-            self.release(id);
-        }
+        self.slots
+            .free_if(id.index(), |slot| matches!(slot, Slot::Get { .. }));
     }
 
     fn saw_cas(&mut self, id: TaskId, index: usize, cas: u64) {
@@ -307,9 +294,8 @@ impl<'w> Source<'w> for KeyspaceSource<'w> {
     }
 
     fn complete_key(&mut self, id: TaskId, _outcome: KeyOutcome, _now: Instant) {
-        if matches!(self.slots.get(id.index()), Some(Slot::Key(_))) {
-            self.release(id);
-        }
+        self.slots
+            .free_if(id.index(), |slot| matches!(slot, Slot::Key(_)));
     }
 
     fn batch(&self, id: TaskId) -> KeyspaceBatch<'_, 'w> {
@@ -324,11 +310,11 @@ impl<'w> Source<'w> for KeyspaceSource<'w> {
     }
 
     fn depth(&self) -> usize {
-        self.slots.len()
+        self.slots.depth()
     }
 
     fn outstanding(&self) -> usize {
-        self.outstanding
+        self.slots.outstanding()
     }
 
     fn is_warming_up(&self) -> bool {
@@ -339,8 +325,8 @@ impl<'w> Source<'w> for KeyspaceSource<'w> {
 impl fmt::Debug for KeyspaceSource<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyspaceSource")
-            .field("depth", &self.slots.len())
-            .field("outstanding", &self.outstanding)
+            .field("depth", &self.slots.depth())
+            .field("outstanding", &self.slots.outstanding())
             .finish_non_exhaustive()
     }
 }

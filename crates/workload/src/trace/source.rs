@@ -10,10 +10,11 @@ use super::Trace;
 use super::feed::Delivery;
 use super::record::Record;
 use crate::command::Command;
+use crate::slots::{Place, Slots};
 use crate::source::Source;
 use crate::task::{
-    Check, GetEntry, GetKeys, KeyOp, KeyOutcome, KeyTask, MAX_DEPTH, Op, Retrieve, SetKind,
-    SetOutcome, SetTask, Store, Task, TaskId, Verdict,
+    Check, GetEntry, GetKeys, KeyOp, KeyOutcome, KeyTask, Op, Retrieve, SetKind, SetOutcome,
+    SetTask, Store, Task, TaskId, Verdict,
 };
 use crate::uniques::Uniques;
 
@@ -25,12 +26,22 @@ const QUEUE: usize = 1024;
 const UNKNOWN_UNIQUE: u64 = u64::MAX;
 
 /// What one task slot holds.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 enum Slot {
     Free,
     Get(Record, Retrieve),
     Set(Record, Store, SetKind),
     Key(Record, KeyOp),
+}
+
+impl Place for Slot {
+    fn free() -> Slot {
+        Slot::Free
+    }
+
+    fn is_free(&self) -> bool {
+        matches!(self, Slot::Free)
+    }
 }
 
 /// One connection's source of a trace replay: a bounded queue its feed
@@ -41,9 +52,7 @@ pub struct TraceSource<'w> {
     trace: &'w Trace,
     queue: VecDeque<Record>,
     ended: bool,
-    slots: Box<[Slot]>,
-    next: usize,
-    outstanding: usize,
+    slots: Slots<Slot>,
     /// (object, cas unique) of recent `gets` hits, the latest last.
     uniques: Uniques,
     /// Whether the get being answered missed (for its demand fill).
@@ -59,9 +68,7 @@ impl<'w> TraceSource<'w> {
             trace,
             queue: VecDeque::with_capacity(QUEUE),
             ended: false,
-            slots: vec![Slot::Free].into_boxed_slice(),
-            next: 0,
-            outstanding: 0,
+            slots: Slots::new(1),
             uniques: Uniques::new(),
             missed: Cell::new(false),
             fill: None,
@@ -69,9 +76,10 @@ impl<'w> TraceSource<'w> {
     }
 
     /// The same source allowing up to `depth` outstanding tasks
-    /// (1..=[`MAX_DEPTH`], clamped); call it before the first task.
+    /// (1..=[`MAX_DEPTH`](crate::MAX_DEPTH), clamped); call it before the
+    /// first task.
     pub fn with_depth(mut self, depth: usize) -> TraceSource<'w> {
-        self.slots = vec![Slot::Free; depth.clamp(1, MAX_DEPTH)].into_boxed_slice();
+        self.slots = Slots::new(depth);
         self
     }
 
@@ -137,15 +145,6 @@ impl<'w> TraceSource<'w> {
         }
     }
 
-    fn release(&mut self, id: TaskId) {
-        if let Some(slot) = self.slots.get_mut(id.index())
-            && *slot != Slot::Free
-        {
-            *slot = Slot::Free;
-            self.outstanding -= 1;
-        }
-    }
-
     /// Issues the next task, its get's keys handed to `keys` (a source
     /// that wraps them builds its task in place instead of moving it).
     #[inline]
@@ -159,10 +158,7 @@ impl<'w> TraceSource<'w> {
 
     /// Takes the next task into its slot; the slot's index.
     fn issue_index(&mut self) -> Option<usize> {
-        let index = self.next;
-        if self.slots.get(index) != Some(&Slot::Free) {
-            return None;
-        }
+        let free = self.slots.next_free()?;
         let slot = match self.fill.take() {
             Some(record) => Slot::Set(record, Store::Set, SetKind::Fill),
             None => {
@@ -170,12 +166,7 @@ impl<'w> TraceSource<'w> {
                 self.slot(record)
             }
         };
-        if let Some(at) = self.slots.get_mut(index) {
-            *at = slot;
-        }
-        self.next = (index + 1) % self.slots.len();
-        self.outstanding += 1;
-        Some(index)
+        Some(self.slots.fill(free, slot))
     }
 }
 
@@ -190,9 +181,8 @@ impl<'w> Source<'w> for TraceSource<'w> {
     }
 
     fn complete_set(&mut self, id: TaskId, _outcome: SetOutcome, _now: Instant) {
-        if matches!(self.slots.get(id.index()), Some(Slot::Set(..))) {
-            self.release(id);
-        }
+        self.slots
+            .free_if(id.index(), |slot| matches!(slot, Slot::Set(..)));
     }
 
     /// Replayed values are not checked; a miss is noted for the demand
@@ -217,7 +207,7 @@ impl<'w> Source<'w> for TraceSource<'w> {
             if missed && self.trace.fills() {
                 self.fill = Some(record);
             }
-            self.release(id);
+            self.slots.free_if(id.index(), |_| true);
         }
     }
 
@@ -229,9 +219,8 @@ impl<'w> Source<'w> for TraceSource<'w> {
     }
 
     fn complete_key(&mut self, id: TaskId, _outcome: KeyOutcome, _now: Instant) {
-        if matches!(self.slots.get(id.index()), Some(Slot::Key(..))) {
-            self.release(id);
-        }
+        self.slots
+            .free_if(id.index(), |slot| matches!(slot, Slot::Key(..)));
     }
 
     fn batch(&self, id: TaskId) -> TraceBatch<'_, 'w> {
@@ -247,11 +236,11 @@ impl<'w> Source<'w> for TraceSource<'w> {
     }
 
     fn depth(&self) -> usize {
-        self.slots.len()
+        self.slots.depth()
     }
 
     fn outstanding(&self) -> usize {
-        self.outstanding
+        self.slots.outstanding()
     }
 
     fn is_warming_up(&self) -> bool {
@@ -312,7 +301,7 @@ impl fmt::Debug for TraceSource<'_> {
         f.debug_struct("TraceSource")
             .field("queued", &self.queue.len())
             .field("ended", &self.ended)
-            .field("outstanding", &self.outstanding)
+            .field("outstanding", &self.slots.outstanding())
             .finish_non_exhaustive()
     }
 }
