@@ -141,7 +141,7 @@ pub fn wait(poller: &Poller, ready: &mut Ready, timeout: Option<Duration>) -> io
     let events = ready.list.as_mut_ptr();
     let mut n = -1;
     // Under a millisecond, and not zero: only `epoll_pwait2` can wait it.
-    let fine = timeout.filter(|t| t.as_millis() == 0 && !t.is_zero());
+    let fine = timeout.filter(|t| t.as_secs() == 0 && (1..1_000_000).contains(&t.subsec_nanos()));
     if let Some(t) = fine
         && !NO_PWAIT2.load(Ordering::Relaxed)
     {
@@ -206,11 +206,18 @@ pub fn wait(poller: &Poller, ready: &mut Ready, timeout: Option<Duration>) -> io
 /// `epoll_pwait2` (`round_up`).
 #[cfg(target_os = "linux")]
 fn epoll_millis(timeout: Duration, round_up: bool) -> i32 {
-    let ms = if round_up {
-        timeout.as_nanos().div_ceil(1_000_000)
+    // In 64 bits: `as_nanos` is 128, and its division a call of some 40
+    // instructions at every wait of a kernel without `epoll_pwait2`.
+    let nanos = timeout.subsec_nanos();
+    let part = if round_up {
+        nanos.div_ceil(1_000_000)
     } else {
-        timeout.as_millis()
+        nanos / 1_000_000
     };
+    let ms = timeout
+        .as_secs()
+        .saturating_mul(1_000)
+        .saturating_add(u64::from(part));
     i32::try_from(ms).unwrap_or(i32::MAX)
 }
 
@@ -305,6 +312,18 @@ mod tests {
         assert_eq!(epoll_millis(Duration::from_millis(7), false), 7);
         assert_eq!(epoll_millis(Duration::from_nanos(1), true), 1);
         assert_eq!(epoll_millis(Duration::from_secs(u64::MAX), false), i32::MAX);
+        // As the whole duration's nanoseconds would give, across the
+        // seconds' boundary and up to the limit.
+        let nanos = [0, 1, 999_999, 1_000_000, 1_000_001, 999_999_999];
+        for secs in [0, 1, 2, 2_147_482, 2_147_483, 2_147_484, u64::MAX / 1_000] {
+            for n in nanos {
+                let t = Duration::new(secs, n);
+                let floor = i32::try_from(t.as_millis()).unwrap_or(i32::MAX);
+                let ceil = i32::try_from(t.as_nanos().div_ceil(1_000_000)).unwrap_or(i32::MAX);
+                assert_eq!(epoll_millis(t, false), floor, "{t:?}");
+                assert_eq!(epoll_millis(t, true), ceil, "{t:?}");
+            }
+        }
     }
 
     /// However a timeout is split between the two calls, waiting again
