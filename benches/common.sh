@@ -209,6 +209,17 @@ server_counts() {
     echo "$total $cpu_us"
 }
 
+# rotated ROUND CLIENT...: the clients in round ROUND's order (from 1),
+# one a line: the list started ROUND - 1 places on, so that over as many
+# rounds as clients each takes every place once (compare.sh's rounds).
+rotated() {
+    local round="$1"
+    shift
+    local list=("$@") i
+    for ((i = 0; i < ${#list[@]}; i++)); do
+        echo "${list[$(((round - 1 + i) % ${#list[@]}))]}"
+    done
+}
 
 # The median of the numbers on standard input, one per line.
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

@@ -3,8 +3,10 @@
 # (`memcaslap` from Debian's libmemcached-tools), with the same workload.
 #
 # memcached runs pinned to one core, each client pinned to another. For every
-# profile the two clients run in turn (A B A B ...), each against a fresh
-# memcached. Per run: operations from memcached's own `stats` (cmd_get +
+# profile the clients run in turn, each against a fresh memcached, the order
+# rotated by one each round (A B C, B C A, C A B, ...): no client holds one
+# place in every round, so what a place brings (the runs before it, the
+# machine's drift over a round) falls on each client alike. Per run: operations from memcached's own `stats` (cmd_get +
 # cmd_set delta, so a multi-get counts its keys), the client's CPU time
 # (perf's task-clock where perf works, else GNU time's user + system, which
 # is sampled at the kernel's tick and overstates a client that sleeps and
@@ -381,7 +383,7 @@ fi
 echo "memaslap-rs: $("$ours" --version 2>/dev/null || echo "$ours") ($ours)"
 echo "original:    $original ($(dpkg-query -W -f '${Version}' libmemcached-tools 2>/dev/null || echo '?'))"
 echo "memcached $(memcached -V | cut -d' ' -f2) -t 1 on cpu $server_cpu, clients on cpu $client_cpu;" \
-    "-T 1 -c 32 -t ${seconds}s, $runs runs each, alternating; CPU time: $clock"
+    "-T 1 -c 32 -t ${seconds}s, $runs runs each, alternating (the order rotated each round); CPU time: $clock"
 if [ "$floor" -eq 1 ]; then
     echo "floor:       $floor_bin -c 32 -t $seconds (ops and CPU without its key setup)"
 fi
@@ -406,8 +408,8 @@ for profile in "${wanted[@]}"; do
         [ "$profile" != udp ] && clients=(floor work original ours)
     fi
     for client in "${clients[@]}"; do : >"$work/$client.runs"; done
-    for _ in $(seq "$runs"); do
-        for client in "${clients[@]}"; do
+    for round in $(seq "$runs"); do
+        for client in $(rotated "$round" "${clients[@]}"); do
             extra=("${flags[@]}")
             [ "$client" = floor ] || [ "$client" = work ] && extra=("${floor_flags[@]}")
             [ "$client" = base ] && read -r -a extra <<<"$base_flags"
@@ -456,6 +458,7 @@ for profile in "${wanted[@]}"; do
         summary+=("$(awk -v p="$profile" -v w="$work_usop" -v f="$floor_usop" -v a="$ours_usop" \
             -v q="$(paired_text "$work/ours.runs" "$work/work.runs")" \
             'BEGIN { printf "%-10s floor --work %.3f us/op: work / floor %.2f, ours / work %.2f, %s", p, w, w / f, a / w, q }')")
+        summary+=("$(printf '%-10s work / floor %s' "$profile" "$(paired_text "$work/work.runs" "$work/floor.runs")")")
     fi
 done
 if [ ${#summary[@]} -gt 0 ]; then

@@ -1,6 +1,7 @@
 # The --depth test of compare.sh: each client (ours; with --floor the floor
 # and `floor --work` too, and with --aa the floor again) at --depth 1 and
-# at --depth $depth, alternating, --runs rounds, and the ratios between
+# at --depth $depth, alternating (the order rotated each round, see
+# rotated), --runs rounds, and the ratios between
 # them. Sourced by compare.sh once its clients and helpers are defined,
 # with $depth, $runs, $seconds, $floor, $aa, $work and $csv set.
 
@@ -29,8 +30,8 @@ depth_section() {
     [ "$floor" -eq 1 ] && clients=(floor work ours)
     [ "$aa" -eq 1 ] && clients+=(again)
     for client in "${clients[@]}"; do : >"$work/$client.d1.runs"; : >"$work/$client.dn.runs"; done
-    for _ in $(seq "$runs"); do
-        for client in "${clients[@]}"; do
+    for round in $(seq "$runs"); do
+        for client in $(rotated "$round" "${clients[@]}"); do
             run_client "$client" 32 --depth 1 >>"$work/$client.d1.runs"
             run_client "$client" 32 --depth "$depth" >>"$work/$client.dn.runs"
         done
@@ -57,8 +58,11 @@ depth_section() {
     if [ "$floor" -eq 1 ]; then
         median_ratio ours floor dn "ours / floor"
         median_ratio ours floor d1 "ours / floor"
-        awk -v n="$depth" -v w="$work_dn_usop" -v f="$floor_dn_usop" -v a="$ours_dn_usop" \
-            'BEGIN { printf "ratio floor --work / floor at --depth %d: %.2f; ours / floor --work: %.2f\n", n, w / f, a / w }'
+        # What the least per-request work costs over the floor, and ours
+        # over that work, each with its paired spread and interval.
+        median_ratio work floor dn "floor --work / floor"
+        median_ratio ours work dn "ours / floor --work"
+        median_ratio work floor d1 "floor --work / floor"
         if [ "$aa" -eq 1 ]; then
             for f in dn d1; do
                 median_ratio again floor "$f" "floor again / floor" "A/A, one binary; "
