@@ -35,7 +35,9 @@ fn the_first_round_keeps_the_order_and_each_next_starts_one_on() {
 fn over_as_many_rounds_as_clients_each_takes_every_place_once() {
     let clients = ["a", "b", "c"];
     for place in 0..clients.len() {
-        let mut seen: Vec<String> = (1..=3).map(|r| rotated(r, &clients)[place].clone()).collect();
+        let mut seen: Vec<String> = (1..=3)
+            .map(|r| rotated(r, &clients)[place].clone())
+            .collect();
         seen.sort();
         assert_eq!(seen, clients, "place {place}");
     }
