@@ -4,7 +4,7 @@
 
 use crate::options::{Options, TraceFormatName};
 use crate::setup::SetupError;
-use memaslap_engine::{EngineConfig, Latency, Stats, Stop};
+use memaslap_engine::{EngineConfig, LATEST_DUE, Latency, Stats, Stop};
 use memaslap_workload::{
     Command, TraceConfig, TraceFormat, TracePlan, TraceSummary, WorkloadConfig, scan,
 };
@@ -59,10 +59,26 @@ pub fn apply(
         Some(TracePlan::new(config, &summary).map_err(|e| SetupError::Usage(e.to_string()))?);
     engine.stop = Stop::Operations(u64::MAX);
     engine.replay_speed = match options.trace_speed {
-        Speed::Times(speed) => Some(speed),
+        Speed::Times(speed) => Some(check_speed(speed, summary.span())?),
         Speed::Max => None,
     };
     Ok(Some(summary))
+}
+
+/// `--trace-speed speed` for a trace spanning `span` seconds: refused when
+/// the replay would outlast [`LATEST_DUE`], past which no request is
+/// scheduled.
+fn check_speed(speed: f64, span: f64) -> Result<f64, SetupError> {
+    let latest = LATEST_DUE.as_secs_f64();
+    if span / speed <= latest {
+        return Ok(speed);
+    }
+    Err(SetupError::Usage(format!(
+        "--trace-speed {speed:e}: the trace's {span:.3}s span would take {:.3e}s to replay, \
+         more than {latest:.0}s (2^40); use a factor of at least {:.3e}, or max",
+        span / speed,
+        span / latest
+    )))
 }
 
 /// The requests of each command, by name, those with none left out.
@@ -190,5 +206,17 @@ mod tests {
         for bad in ["0", "-1", "x", "inf", ""] {
             assert!(parse_speed(bad).unwrap_err().contains("max"), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_speed_that_would_stretch_the_replay_past_the_latest_due_is_refused() {
+        assert_eq!(check_speed(1e-6, 3600.0).ok(), Some(1e-6));
+        // A span of nothing replays at once at any speed.
+        assert_eq!(check_speed(1e-300, 0.0).ok(), Some(1e-300));
+        let Err(SetupError::Usage(message)) = check_speed(1e-300, 1.0) else {
+            panic!("a one-second span at 1e-300 is refused");
+        };
+        assert!(message.contains("--trace-speed 1e-300"), "{message}");
+        assert!(message.contains("at least"), "{message}");
     }
 }

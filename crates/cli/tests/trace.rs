@@ -167,6 +167,7 @@ fn malformed_lines_are_refused_by_line_or_skipped_and_counted() {
         "0.2,k,10,0,c,get,0",
         "0.2,k,10,0,1,fetch,0",
         "0.2,k,10,0,1,get,99999999999",
+        "1e300,k,10,0,1,get,0",
     ] {
         let text = format!("{good}\n{good}\n{bad}\n{good}\n");
         let file = TempFile::new("bad.csv", text.as_bytes());
@@ -208,6 +209,26 @@ fn malformed_lines_are_refused_by_line_or_skipped_and_counted() {
         all.extend_from_slice(args);
         assert_eq!(memaslap(&all).code, 2, "{args:?}");
     }
+}
+
+#[test]
+fn a_speed_that_would_stretch_the_replay_past_any_run_is_refused() {
+    let text = "0,k,10,0,1,get,0\n1,k,10,0,1,get,0\n";
+    let file = TempFile::new("slow.csv", text.as_bytes());
+    let run = memaslap(&[
+        "-s",
+        "127.0.0.1:1",
+        "--trace",
+        file.path(),
+        "--trace-speed",
+        "1e-300",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--trace-speed 1e-300") && run.stderr.contains("at least"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// One `oracleGeneral` record.

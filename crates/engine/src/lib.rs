@@ -33,7 +33,7 @@ mod stats;
 mod worker;
 
 pub use config::{
-    ConfigError, EngineConfig, Mode, OpenLoopConfig, START_SLACK, Stop, longest_value,
+    ConfigError, EngineConfig, MAX_BACKLOG, Mode, OpenLoopConfig, START_SLACK, Stop, longest_value,
 };
 pub use death::{Death, Deaths};
 pub use exchange::{Done, Exchange, Largest, MAX_SLICES, Protocol, largest_requests};
@@ -46,5 +46,7 @@ pub use memaslap_transport::{
 pub use outage::{During, MAX_OUTAGES, Outage};
 pub use rejection::Rejections;
 pub use run::{IntervalSummary, Outcome, Report, RunError, SavedInterval, run};
-pub use schedule::{ArrivalKind, Arrivals, OpenLoop, Pace, Pacer, Schedule, TraceClock, Wake};
+pub use schedule::{
+    ArrivalKind, Arrivals, LATEST_DUE, OpenLoop, Pace, Pacer, Schedule, TraceClock, Wake,
+};
 pub use stats::{CommandCounts, CommandLatency, Counters, Errors, OpenLatency, Stats, TlsStats};

@@ -52,11 +52,18 @@ pub struct TraceClock {
     pub speed: f64,
 }
 
+/// The latest a task falls due after the start (2^40 s, some 35,000
+/// years): a trace and speed whose scaled time is later wait that long.
+pub const LATEST_DUE: Duration = Duration::from_secs(1 << 40);
+
 impl TraceClock {
     /// When a task due `offset` after the start on the source's clock is
-    /// due.
+    /// due: at most [`LATEST_DUE`] after the start, however slow the speed
+    /// (no overflow whatever the offset and the speed).
     pub fn due(&self, offset: Duration) -> Instant {
-        self.start + offset.div_f64(self.speed)
+        let scaled = Duration::try_from_secs_f64(offset.as_secs_f64() / self.speed)
+            .map_or(LATEST_DUE, |d| d.min(LATEST_DUE));
+        self.start.checked_add(scaled).unwrap_or(self.start)
     }
 }
 
@@ -279,5 +286,25 @@ mod tests {
         // Sent late: meant for when it was due.
         let late = at + Duration::from_millis(3);
         assert_eq!(s.sent(late, due), at);
+    }
+
+    #[test]
+    fn a_timed_schedule_waits_at_most_the_latest_due_however_slow() {
+        let t0 = Instant::now();
+        let slow = TraceClock {
+            start: t0,
+            speed: 1e-300,
+        };
+        assert_eq!(slow.due(Duration::from_secs(1)), t0 + LATEST_DUE);
+        assert_eq!(slow.due(Duration::ZERO), t0);
+        let plain = TraceClock {
+            start: t0,
+            speed: 1.0,
+        };
+        assert_eq!(plain.due(Duration::MAX), t0 + LATEST_DUE);
+        assert_eq!(
+            plain.due(Duration::from_secs(3)),
+            t0 + Duration::from_secs(3)
+        );
     }
 }

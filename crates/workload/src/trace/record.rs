@@ -32,6 +32,11 @@ pub struct Record {
 /// The fields of a Twitter trace line, for errors.
 pub(crate) const CSV_FIELDS: &str = "timestamp,key,key size,value size,client id,operation,TTL";
 
+/// Timestamps are below this many seconds (2^53, some 285 million years):
+/// whole seconds are exact as `f64` below it, and any offset within a
+/// trace is a `Duration`.
+pub(crate) const MAX_TIME: f64 = 9_007_199_254_740_992.0;
+
 /// Parses one line of the open Twitter cache trace format:
 /// `timestamp,key,key size,value size,client id,operation,TTL`. The
 /// timestamp is in seconds (a fraction is allowed); the anonymized key may
@@ -88,10 +93,10 @@ fn general_csv(
                 .ok()
                 .and_then(|s| s.trim().parse::<f64>().ok())
         })
-        .filter(|t| t.is_finite() && *t >= 0.0)
+        .filter(|t| (0.0..MAX_TIME).contains(t))
         .ok_or_else(|| {
             format!(
-                "'{}' is not a timestamp (seconds, not negative)",
+                "'{}' is not a timestamp (seconds, not negative, below 2^53)",
                 text(time)
             )
         })?;
@@ -343,12 +348,23 @@ mod tests {
     }
 
     #[test]
+    fn timestamps_are_read_up_to_2_to_the_53() {
+        let last = parse_csv(b"9007199254740991,k,3,0,1,get,0").unwrap();
+        assert_eq!(last.time, 9_007_199_254_740_991.0);
+        let fraction = parse_csv(b"9007199254740990.5,k,3,0,1,get,0").unwrap();
+        assert!(fraction.time < MAX_TIME);
+    }
+
+    #[test]
     fn bad_csv_lines_say_what_is_wrong() {
         for (line, needle) in [
             (&b"0,k,3,0,1,get"[..], "found 6"),
             (b"", "found 1"),
             (b"x,k,3,0,1,get,0", "timestamp"),
             (b"-1,k,3,0,1,get,0", "timestamp"),
+            (b"1e300,k,3,0,1,get,0", "below 2^53"),
+            (b"9007199254740992,k,3,0,1,get,0", "below 2^53"),
+            (b"inf,k,3,0,1,get,0", "timestamp"),
             (b"0,,3,0,1,get,0", "key is empty"),
             (b"0,k,big,0,1,get,0", "key size"),
             (b"0,k,3,-2,1,get,0", "value size"),

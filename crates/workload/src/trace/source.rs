@@ -253,7 +253,8 @@ impl<'w> Source<'w> for TraceSource<'w> {
             return Some(Duration::ZERO);
         }
         let record = self.queue.front()?;
-        Some(Duration::from_secs_f64(self.trace.offset(record)))
+        // Below 2^53 s (a timestamp's bound): never out of range.
+        Some(Duration::try_from_secs_f64(self.trace.offset(record)).unwrap_or(Duration::MAX))
     }
 
     fn is_done(&self) -> bool {
