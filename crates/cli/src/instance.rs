@@ -50,15 +50,25 @@ pub fn instance(options: &Options, index_variable: Option<String>) -> Result<Ins
     })
 }
 
+/// Unix seconds of the first instant after 9999-12-31T23:59:59Z, the last
+/// second RFC 3339's four-digit years can write.
+const YEAR_10000: f64 = 253_402_300_800.0;
+
 /// `--start-at`: RFC 3339 (`2026-12-04T10:00:00Z`, `…+01:00`, a fraction
-/// of a second allowed) or Unix seconds (`1796378400.5`).
+/// of a second allowed) or Unix seconds (`1796378400.5`), from 1970 to the
+/// end of the year 9999.
 pub fn parse_start_at(text: &str) -> Result<SystemTime, String> {
     let error = || {
-        format!("'{text}' is not a time; use RFC 3339 (e.g. 2026-12-04T10:00:00Z) or Unix seconds")
+        format!(
+            "'{text}' is not a time; use RFC 3339 (e.g. 2026-12-04T10:00:00Z) or Unix seconds, \
+             from 1970 to the year 9999"
+        )
     };
     if let Ok(secs) = text.trim().parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0)
-            .then(|| UNIX_EPOCH + Duration::from_secs_f64(secs))
+        return Some(secs)
+            .filter(|s| (0.0..YEAR_10000).contains(s))
+            .and_then(|s| Duration::try_from_secs_f64(s).ok())
+            .and_then(|d| UNIX_EPOCH.checked_add(d))
             .ok_or_else(error);
     }
     rfc3339(text.trim()).ok_or_else(error)
@@ -92,13 +102,18 @@ fn rfc3339(text: &str) -> Option<SystemTime> {
             let sign = if zone.starts_with('-') { -1 } else { 1 };
             let (zh, zm) = zone.get(1..)?.split_once(':')?;
             let (zh, zm): (i64, i64) = (zh.parse().ok()?, zm.parse().ok()?);
+            if zh > 23 || zm > 59 {
+                return None;
+            }
             sign * (zh * 3600 + zm * 60)
         }
     };
     let days = days_from_civil(year, month, day);
     let secs = days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 - offset;
     let whole = u64::try_from(secs).ok()?;
-    Some(UNIX_EPOCH + Duration::from_secs(whole) + Duration::from_secs_f64(second))
+    UNIX_EPOCH
+        .checked_add(Duration::from_secs(whole))?
+        .checked_add(Duration::try_from_secs_f64(second).ok()?)
 }
 
 /// Days from 1970-01-01 to the given date (proleptic Gregorian).
@@ -133,6 +148,9 @@ mod tests {
         assert_eq!(format(same), "2026-12-04T10:00:00.250Z");
         let unix = t.duration_since(UNIX_EPOCH).unwrap().as_secs();
         assert_eq!(parse_start_at(&unix.to_string()).unwrap(), t);
+        // The last second both forms can write.
+        let last = parse_start_at("9999-12-31T23:59:59Z").unwrap();
+        assert_eq!(parse_start_at("253402300799").unwrap(), last);
         assert_eq!(
             format(parse_start_at("1970-01-01T00:00:00Z").unwrap()),
             "1970-01-01T00:00:00.000Z"
@@ -148,6 +166,13 @@ mod tests {
             "2026-12-04",
             "2026-12-04T10:00Z",
             "-5",
+            "1e300",
+            "1e19",
+            "18446744073709551616",
+            "253402300800",
+            "NaN",
+            "2026-12-04T10:00:00+24:00",
+            "2026-12-04T10:00:00+2562047788015216:00",
         ] {
             assert!(
                 parse_start_at(bad).unwrap_err().contains("RFC 3339"),
