@@ -125,9 +125,11 @@ pub struct Options {
     pub wake: Option<WakeName>,
 
     /// Open loop: the most due requests waiting per thread for a
-    /// connection with room; past it they are dropped and counted
-    /// [default: one second of the thread's rate].
-    #[arg(long = "max-backlog", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// connection with room, at most 16777216; past it they are dropped
+    /// and counted [default: one second of the thread's rate, at most
+    /// the same].
+    #[arg(long = "max-backlog", value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..=memaslap_engine::MAX_BACKLOG))]
     pub max_backlog: Option<u64>,
 
     /// The latency–throughput curve: open-loop steps from FROM to TO

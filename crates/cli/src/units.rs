@@ -52,8 +52,12 @@ fn count_error(text: &str) -> String {
     )
 }
 
+/// The highest `--rate` (and `--scan` rate): a billion requests a second
+/// over the whole run, all threads and instances together.
+pub const MAX_RATE: f64 = 1e9;
+
 /// Parses a rate in requests per second such as `2500`, `1.5k` (1,500) or
-/// `2m` (2,000,000): decimal suffixes, unlike counts.
+/// `2m` (2,000,000): decimal suffixes, unlike counts; at most [`MAX_RATE`].
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     let text = text.trim();
     let (number, unit) = split_suffix(text);
@@ -64,14 +68,14 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
         _ => return Err(rate_error(text)),
     };
     match number.parse::<f64>() {
-        Ok(value) if value.is_finite() && value * scale >= 1.0 => Ok(value * scale),
+        Ok(value) if (1.0..=MAX_RATE).contains(&(value * scale)) => Ok(value * scale),
         _ => Err(rate_error(text)),
     }
 }
 
 fn rate_error(text: &str) -> String {
     format!(
-        "'{text}' is not a rate; use requests per second, at least 1, with an optional suffix k (1,000) or m (1,000,000), e.g. 2500 or 50k"
+        "'{text}' is not a rate; use requests per second, from 1 to 1000m, with an optional suffix k (1,000) or m (1,000,000), e.g. 2500 or 50k"
     )
 }
 
@@ -128,7 +132,19 @@ mod tests {
         assert_eq!(parse_rate("1.5k"), Ok(1500.0));
         assert_eq!(parse_rate("2m"), Ok(2e6));
         assert_eq!(parse_rate("1"), Ok(1.0));
-        for bad in ["", "k", "0", "0.5", "-1", "10x", "1g", "1e999"] {
+        assert_eq!(parse_rate("1000m"), Ok(MAX_RATE));
+        for bad in [
+            "",
+            "k",
+            "0",
+            "0.5",
+            "-1",
+            "10x",
+            "1g",
+            "1e999",
+            "1000.001m",
+            "18446744073709551615",
+        ] {
             let error = parse_rate(bad).unwrap_err();
             assert!(error.contains("k (1,000)"), "{bad}: {error}");
         }

@@ -218,6 +218,12 @@ fn rate_flags_are_checked() {
         (&["--arrival", "uniform"], "--rate"),
         (&["--rate", "10", "--arrival", "bursty"], "poisson"),
         (&["--rate", "10", "--max-backlog", "0"], "--max-backlog"),
+        (
+            &["--rate", "10", "--max-backlog", "16777217"],
+            "--max-backlog",
+        ),
+        (&["--rate", "18446744073709551615"], "1000m"),
+        (&["--rate", "1001m"], "1000m"),
         (&["--wake", "sleep"], "--rate"),
         (&["--rate", "10", "--wake", "nap"], "spin"),
     ] {

@@ -98,6 +98,11 @@ pub struct EngineConfig {
     pub login: Option<std::sync::Arc<memaslap_transport::Login>>,
 }
 
+/// The most due requests one thread's open loop keeps waiting (2^24, a
+/// ring of 128 MiB): a second of a rate above it is more than a thread
+/// sends.
+pub const MAX_BACKLOG: u64 = 1 << 24;
+
 /// How requests fall due in the open loop.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct OpenLoopConfig {
@@ -106,7 +111,7 @@ pub struct OpenLoopConfig {
     /// How the gaps between them are drawn.
     pub arrival: ArrivalKind,
     /// The most requests waiting per thread (`--max-backlog`); `None` is
-    /// one second of the thread's rate.
+    /// one second of the thread's rate; never above [`MAX_BACKLOG`].
     pub max_backlog: Option<u64>,
     /// How a thread waits for its next request (`--wake`).
     pub wake: Wake,
@@ -118,11 +123,14 @@ impl OpenLoopConfig {
         self.rate / f64::from(threads.max(1))
     }
 
-    /// One thread's backlog bound.
+    /// One thread's backlog bound: `max_backlog`, or one second of the
+    /// thread's rate, and never above [`MAX_BACKLOG`] (its ring is made
+    /// whole when the thread starts).
     pub fn thread_backlog(&self, threads: u32) -> usize {
         let bound = self
             .max_backlog
-            .unwrap_or_else(|| self.thread_rate(threads).ceil() as u64);
+            .unwrap_or_else(|| self.thread_rate(threads).ceil() as u64)
+            .min(MAX_BACKLOG);
         usize::try_from(bound).unwrap_or(usize::MAX).max(1)
     }
 }
@@ -474,5 +482,21 @@ mod tests {
                 .to_string()
                 .starts_with("-T/--threads ")
         );
+    }
+
+    #[test]
+    fn a_threads_backlog_is_a_second_of_its_rate_and_never_above_the_bound() {
+        let open = |rate: f64, max_backlog: Option<u64>| OpenLoopConfig {
+            rate,
+            arrival: ArrivalKind::Poisson,
+            max_backlog,
+            wake: Wake::default(),
+        };
+        assert_eq!(open(10_000.0, None).thread_backlog(4), 2_500);
+        assert_eq!(open(10_000.0, Some(7)).thread_backlog(4), 7);
+        assert_eq!(open(0.5, None).thread_backlog(1), 1);
+        let bound = usize::try_from(MAX_BACKLOG).unwrap();
+        assert_eq!(open(1e9, None).thread_backlog(1), bound);
+        assert_eq!(open(100.0, Some(u64::MAX)).thread_backlog(1), bound);
     }
 }
