@@ -50,7 +50,10 @@ impl Place for Slot {
 /// engine's schedule decides whether to wait for it.
 pub struct TraceSource<'w> {
     trace: &'w Trace,
-    queue: VecDeque<Record>,
+    /// The records handed over, each with when it is due on the trace's
+    /// clock (converted once, on delivery: it is asked for on every
+    /// attempt to issue).
+    queue: VecDeque<(Record, Duration)>,
     ended: bool,
     slots: Slots<Slot>,
     /// (object, cas unique) of recent `gets` hits, the latest last.
@@ -93,7 +96,10 @@ impl<'w> TraceSource<'w> {
             }
             Delivery::Record(_) if self.queue.len() >= QUEUE => false,
             Delivery::Record(record) => {
-                self.queue.push_back(record);
+                // Below 2^53 s (a timestamp's bound): never out of range.
+                let due = Duration::try_from_secs_f64(self.trace.offset(&record))
+                    .unwrap_or(Duration::MAX);
+                self.queue.push_back((record, due));
                 true
             }
         }
@@ -162,7 +168,7 @@ impl<'w> TraceSource<'w> {
         let slot = match self.fill.take() {
             Some(record) => Slot::Set(record, Store::Set, SetKind::Fill),
             None => {
-                let record = self.queue.pop_front()?;
+                let (record, _) = self.queue.pop_front()?;
                 self.slot(record)
             }
         };
@@ -252,9 +258,7 @@ impl<'w> Source<'w> for TraceSource<'w> {
         if self.fill.is_some() {
             return Some(Duration::ZERO);
         }
-        let record = self.queue.front()?;
-        // Below 2^53 s (a timestamp's bound): never out of range.
-        Some(Duration::try_from_secs_f64(self.trace.offset(record)).unwrap_or(Duration::MAX))
+        self.queue.front().map(|&(_, due)| due)
     }
 
     fn is_done(&self) -> bool {
