@@ -13,7 +13,7 @@ use crate::command::Command;
 use crate::slots::{Place, Slots};
 use crate::source::Source;
 use crate::task::{
-    Check, GetEntry, GetKeys, KeyOp, KeyOutcome, KeyTask, Op, Retrieve, SetKind, SetOutcome,
+    Check, GetEntry, GetKeys, Key, KeyOp, KeyOutcome, KeyTask, Op, Retrieve, SetKind, SetOutcome,
     SetTask, Store, Task, TaskId, Verdict,
 };
 use crate::uniques::Uniques;
@@ -25,17 +25,18 @@ const QUEUE: usize = 1024;
 /// refuses a stale one.
 const UNKNOWN_UNIQUE: u64 = u64::MAX;
 
-/// What one task slot holds.
+/// What one task slot holds; a get its key too, built once when the get
+/// is issued (the reply's check compares it again).
 #[derive(Debug, Clone, Copy)]
-enum Slot {
+enum Slot<'w> {
     Free,
-    Get(Record, Retrieve),
+    Get(Record, Retrieve, Key<'w>),
     Set(Record, Store, SetKind),
     Key(Record, KeyOp),
 }
 
-impl Place for Slot {
-    fn free() -> Slot {
+impl Place for Slot<'_> {
+    fn free() -> Self {
         Slot::Free
     }
 
@@ -55,7 +56,7 @@ pub struct TraceSource<'w> {
     /// attempt to issue).
     queue: VecDeque<(Record, Duration)>,
     ended: bool,
-    slots: Slots<Slot>,
+    slots: Slots<Slot<'w>>,
     /// (object, cas unique) of recent `gets` hits, the latest last.
     uniques: Uniques,
     /// Whether the get being answered missed (for its demand fill).
@@ -111,13 +112,13 @@ impl<'w> TraceSource<'w> {
     }
 
     /// The slot a record becomes.
-    fn slot(&mut self, record: Record) -> Slot {
+    fn slot(&mut self, record: Record) -> Slot<'w> {
         let unique = match record.command {
             Command::Cas => self.uniques.take(record.object).unwrap_or(UNKNOWN_UNIQUE),
             _ => 0,
         };
         match record.command.op(record.ttl, unique, 1) {
-            Op::Get(retrieve) => Slot::Get(record, retrieve),
+            Op::Get(retrieve) => Slot::Get(record, retrieve, self.trace.key(&record)),
             Op::Set(store) => Slot::Set(record, store, SetKind::Overwrite),
             Op::Key(op) => Slot::Key(record, op),
         }
@@ -213,7 +214,7 @@ impl<'w> Source<'w> for TraceSource<'w> {
 
     fn finish_get(&mut self, id: TaskId) {
         let missed = self.missed.replace(false);
-        if let Some(&Slot::Get(record, _)) = self.slots.get(id.index()) {
+        if let Some(&Slot::Get(record, ..)) = self.slots.get(id.index()) {
             if missed && self.trace.fills() {
                 self.fill = Some(record);
             }
@@ -222,7 +223,7 @@ impl<'w> Source<'w> for TraceSource<'w> {
     }
 
     fn saw_cas(&mut self, id: TaskId, _index: usize, cas: u64) {
-        let Some(&Slot::Get(record, _)) = self.slots.get(id.index()) else {
+        let Some(&Slot::Get(record, ..)) = self.slots.get(id.index()) else {
             return;
         };
         self.uniques.push(record.object, cas);
@@ -234,15 +235,11 @@ impl<'w> Source<'w> for TraceSource<'w> {
     }
 
     fn batch(&self, id: TaskId) -> TraceBatch<'_, 'w> {
-        let (record, retrieve) = match self.slots.get(id.index()) {
-            Some(Slot::Get(record, retrieve)) => (Some(record), *retrieve),
+        let (key, retrieve) = match self.slots.get(id.index()) {
+            Some(Slot::Get(_, retrieve, key)) => (Some(key), *retrieve),
             _ => (None, Retrieve::Get),
         };
-        TraceBatch {
-            trace: self.trace,
-            record,
-            retrieve,
-        }
+        TraceBatch { key, retrieve }
     }
 
     fn depth(&self) -> usize {
@@ -270,23 +267,23 @@ impl<'w> Source<'w> for TraceSource<'w> {
     }
 }
 
-/// The key of a replayed get (one key per get).
+/// The key of a replayed get (one key per get), borrowed from its slot:
+/// a reference, so that the engine's batch of any source stays small.
 #[derive(Clone, Copy)]
 pub struct TraceBatch<'g, 'w> {
-    trace: &'w Trace,
-    record: Option<&'g Record>,
+    key: Option<&'g Key<'w>>,
     retrieve: Retrieve,
 }
 
 impl<'w> GetKeys<'w> for TraceBatch<'_, 'w> {
     fn len(&self) -> usize {
-        usize::from(self.record.is_some())
+        usize::from(self.key.is_some())
     }
 
     fn get(&self, index: usize) -> Option<GetEntry<'w>> {
-        let record = self.record.filter(|_| index == 0)?;
+        let key = self.key.filter(|_| index == 0)?;
         Some(GetEntry {
-            key: self.trace.key(record),
+            key: *key,
             expected: &[],
             check: Check::None,
             exptime: 0,
