@@ -4,8 +4,12 @@
 
 use std::time::Duration;
 
+/// The longest time any flag takes (`-t`, `-S`, the timeouts): 100 years
+/// of 365 days. Longer ones would overflow the clock they are added to.
+pub const MAX_TIME: Duration = Duration::from_secs(100 * 365 * 86_400);
+
 /// Parses a time such as `10s`, `2m`, `1h`, `1d`, `1.5s`, `250ms` or a bare
-/// number of seconds.
+/// number of seconds, at most [`MAX_TIME`].
 pub fn parse_time(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (number, unit) = split_suffix(text);
@@ -21,12 +25,16 @@ pub fn parse_time(text: &str) -> Result<Duration, String> {
     if !value.is_finite() || value < 0.0 {
         return Err(time_error(text));
     }
-    Duration::try_from_secs_f64(value * scale).map_err(|_| time_error(text))
+    Duration::try_from_secs_f64(value * scale)
+        .ok()
+        .filter(|d| *d <= MAX_TIME)
+        .ok_or_else(|| time_error(text))
 }
 
 fn time_error(text: &str) -> String {
     format!(
-        "'{text}' is not a time; use a number with an optional unit s, ms, m, h or d (e.g. 10s, 2m)"
+        "'{text}' is not a time; use a number with an optional unit s, ms, m, h or d (e.g. 10s, 2m), \
+         at most 36500d"
     )
 }
 
@@ -110,8 +118,20 @@ mod tests {
         assert_eq!(parse_time("1d"), Ok(Duration::from_secs(86400)));
         assert_eq!(parse_time("1.5s"), Ok(Duration::from_millis(1500)));
         assert_eq!(parse_time("250ms"), Ok(Duration::from_millis(250)));
-        for bad in ["", "s", "10x", "-1s", "1e999", "ten"] {
-            assert!(parse_time(bad).is_err(), "{bad}");
+        assert_eq!(parse_time("36500d"), Ok(MAX_TIME));
+        for bad in [
+            "",
+            "s",
+            "10x",
+            "-1s",
+            "1e999",
+            "ten",
+            "36501d",
+            "9223372036854775807",
+            "106751991167301d",
+            "153722867280912930m",
+        ] {
+            assert!(parse_time(bad).unwrap_err().contains("36500d"), "{bad}");
         }
     }
 
