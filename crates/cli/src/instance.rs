@@ -52,7 +52,7 @@ pub fn instance(options: &Options, index_variable: Option<String>) -> Result<Ins
 
 /// Unix seconds of the first instant after 9999-12-31T23:59:59Z, the last
 /// second RFC 3339's four-digit years can write.
-const YEAR_10000: f64 = 253_402_300_800.0;
+pub(crate) const YEAR_10000: f64 = 253_402_300_800.0;
 
 /// `--start-at`: RFC 3339 (`2026-12-04T10:00:00Z`, `…+01:00`, a fraction
 /// of a second allowed) or Unix seconds (`1796378400.5`), from 1970 to the

@@ -171,6 +171,9 @@ fn merge_refuses_what_is_not_one_run() {
     let scan = edited(&results, 1, "scan.json", |d| {
         d["scan"] = json!({"steps": []})
     });
+    let far = edited(&results, 1, "far.json", |d| {
+        d["series"][0]["time_unix_s"] = json!(18446744073709551615u64);
+    });
     for (second, says) in [
         (&f[0], "instance 0/2 is also in"),
         (&threads, "config.threads is 9"),
@@ -184,6 +187,7 @@ fn merge_refuses_what_is_not_one_run() {
         ),
         (&cut, "not a memaslap --json result"),
         (&scan, "scans do not merge"),
+        (&far, "series[0]: time_unix_s or elapsed_s is not a time"),
         (&results.path("absent.json"), "cannot read"),
     ] {
         let run = memaslap(&["merge", &f[0], second]);

@@ -273,7 +273,7 @@ impl IntervalJson {
             .unwrap_or_default();
         IntervalJson {
             elapsed_s: secs(s.elapsed),
-            time_unix_s: round((start + s.elapsed).as_secs_f64(), 1e3),
+            time_unix_s: round(start.saturating_add(s.elapsed).as_secs_f64(), 1e3),
             gets: s.gets,
             sets: s.sets,
             get_misses: s.get_misses,

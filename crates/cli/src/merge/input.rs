@@ -3,6 +3,7 @@
 
 use super::InstanceLine;
 use crate::commands::CommandJson;
+use crate::instance::YEAR_10000;
 use crate::json::{ConnectionsJson, CountersJson, IntervalJson, LatencyByKind};
 use crate::json::{OpenLoopJson, OutageJson};
 use memaslap_engine::{CommandCounts, CommandLatency, OpenLatency, Stats};
@@ -92,9 +93,21 @@ pub fn read(path: &Path) -> Result<Input, String> {
             crate::json::SCHEMA
         ));
     }
-    if !run.run_start_unix_s.is_finite() || !run.elapsed_s.is_finite() || run.elapsed_s < 0.0 {
+    // Unix seconds and spans from 0 to the year 9999, as --start-at takes
+    // them: past that, the sums the merge makes overflow the clock.
+    let time = |t: f64| (0.0..YEAR_10000).contains(&t);
+    if !time(run.run_start_unix_s) || !time(run.elapsed_s) {
         return Err(format!(
-            "{name}: run_start_unix_s or elapsed_s is not a time"
+            "{name}: run_start_unix_s or elapsed_s is not a time (seconds, 0 to the year 9999)"
+        ));
+    }
+    if let Some(i) = run
+        .series
+        .iter()
+        .position(|row| !time(row.time_unix_s) || !time(row.elapsed_s))
+    {
+        return Err(format!(
+            "{name}: series[{i}]: time_unix_s or elapsed_s is not a time (seconds, 0 to the year 9999)"
         ));
     }
     Ok(Input {
