@@ -294,7 +294,9 @@ impl Latency {
             Duration::ZERO
         } else {
             let ns = self.histogram().value_at_quantile(q.clamp(0.0, 1.0));
-            Duration::from_nanos(ns.clamp(self.min_ns, self.max_ns))
+            // max then min, not clamp: a restored record's bounds come
+            // from a file, and clamp panics on a least past the most.
+            Duration::from_nanos(ns.max(self.min_ns).min(self.max_ns))
         }
     }
 }

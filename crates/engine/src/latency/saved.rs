@@ -149,7 +149,9 @@ fn histogram_only(hdr_v2: &str) -> Result<Latency, RestoreError> {
     if n > 0 {
         record.count = n;
         record.min_ns = record.hist.min().max(1);
-        record.max_ns = record.hist.max();
+        // A histogram of too few significant digits may say its most is
+        // below its least.
+        record.max_ns = record.hist.max().max(record.min_ns);
         record.mean_us = record.hist.mean() / 1000.0;
         let sd_us = record.hist.stdev() / 1000.0;
         record.m2_us = sd_us * sd_us * n as f64;
