@@ -27,16 +27,17 @@ pub struct Options {
     #[arg(short = 's', long = "servers", value_name = "SERVERS")]
     pub servers: Option<String>,
 
-    /// Worker threads.
-    #[arg(short = 'T', long = "threads", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Worker threads, at most 1024.
+    #[arg(short = 'T', long = "threads", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: u32,
 
-    /// Concurrencies (connections) in all, a multiple of --threads.
-    #[arg(short = 'c', long = "concurrency", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Concurrencies (connections) in all, a multiple of --threads, at
+    /// most 1000000.
+    #[arg(short = 'c', long = "concurrency", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub concurrency: u32,
 
-    /// TCP sockets per concurrency, used in turn.
-    #[arg(short = 'n', long = "conn_sock", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    /// TCP sockets per concurrency, used in turn, at most 1024.
+    #[arg(short = 'n', long = "conn_sock", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub conn_sock: u32,
 
     /// Operations to execute, then stop (overrides --time).

@@ -59,6 +59,7 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     engine.threads = options.threads;
     engine.concurrency = options.concurrency;
     engine.sockets_per_connection = options.conn_sock;
+    check_sockets(options, engine.servers.len())?;
     engine.protocol = protocol(options)?;
     engine.mode = match (options.facebook, options.udp) {
         (true, _) => Mode::Facebook,
@@ -139,6 +140,25 @@ fn servers(
     let server = PrivateServer::start(options.threads, options.concurrency * options.conn_sock)
         .map_err(SetupError::Server)?;
     Ok((vec![Server::from(server.addr())], Some(server)))
+}
+
+/// The most sockets a run opens: every concurrency's `-n` sockets to
+/// every server.
+const MAX_SOCKETS: u64 = 1_000_000;
+
+/// Refuses a run of more than [`MAX_SOCKETS`] sockets (each with its
+/// buffers), before any is made.
+fn check_sockets(options: &Options, servers: usize) -> Result<(), SetupError> {
+    let sockets = u64::from(options.concurrency)
+        .saturating_mul(u64::from(options.conn_sock))
+        .saturating_mul(servers as u64);
+    if sockets <= MAX_SOCKETS {
+        return Ok(());
+    }
+    Err(SetupError::Usage(format!(
+        "-c {} × -n {} × {servers} servers is {sockets} sockets; at most {MAX_SOCKETS}",
+        options.concurrency, options.conn_sock
+    )))
 }
 
 /// The protocol of `--protocol` and `-B`, which must agree.
