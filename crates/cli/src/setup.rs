@@ -7,7 +7,7 @@ use memaslap_engine::{
     ArrivalKind, ConfigError, EngineConfig, Mode, OpenLoopConfig, Protocol, START_SLACK, Server,
     Stop, Wake, longest_value,
 };
-use memaslap_workload::{Command, MAX_VALUE_LEN, TraceSummary, WorkloadConfig, random_seed};
+use memaslap_workload::{MAX_VALUE_LEN, TraceSummary, WorkloadConfig, random_seed};
 use std::fmt;
 
 /// Everything a run needs, checked.
@@ -77,20 +77,11 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     engine.open_loop = open_loop(options)?;
     engine.udp_timeout = options.udp_timeout;
     engine.tcp_timeout = options.tcp_timeout;
-    engine.max_value = longest_value(&workload);
-    if workload
-        .commands
-        .is_some_and(|mix| mix.has(Command::Append) || mix.has(Command::Prepend))
-    {
-        // Appends make values grow past the sizes stored, up to memcached's
-        // item size.
-        engine.max_value = engine.max_value.max(MAX_VALUE_LEN as usize);
-    }
+    // A reply may carry any value memcached's item size allows, whatever
+    // this run stores: the keys may hold values an earlier run (or another
+    // client, or an append) left, longer than this run's.
+    engine.max_value = longest_value(&workload).max(MAX_VALUE_LEN as usize);
     let trace = crate::replay::apply(options, &mut workload, &mut engine)?;
-    if trace.is_some() {
-        // Values replayed may be appended to, up to memcached's item size.
-        engine.max_value = MAX_VALUE_LEN as usize;
-    }
     engine.verbose = options.verbose;
     engine.depth = usize::from(options.depth);
     engine.start_at = options.start_at;

@@ -147,6 +147,40 @@ fn another_seed_meets_the_same_items_and_verifies_them() {
     ]);
     assert_eq!(other.code, 1, "{}", other.stdout);
     assert_eq!(other.counter("verify_failed"), 2000, "{}", other.stdout);
+    // Values longer than any this run stores are replies like any other,
+    // in every protocol: read, not a broken stream.
+    for protocol in ["ascii", "meta", "binary"] {
+        let shorter = memaslap(&[
+            "-s",
+            &addr,
+            "--keys",
+            "500",
+            "--ratio",
+            "0:1",
+            "-x",
+            "1000",
+            "--value-size",
+            "10",
+            "--protocol",
+            protocol,
+        ]);
+        assert_eq!(
+            shorter.code, 0,
+            "{protocol}: {}{}",
+            shorter.stdout, shorter.stderr
+        );
+        assert_eq!(
+            shorter.counter("get_misses"),
+            0,
+            "{protocol}: {}",
+            shorter.stdout
+        );
+        assert!(
+            shorter.stdout.contains("protocol_error 0"),
+            "{protocol}: {}",
+            shorter.stdout
+        );
+    }
 }
 
 #[test]
