@@ -75,6 +75,7 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     engine.replicate_writes = options.rep_write;
     engine.rate = options.tps;
     engine.open_loop = open_loop(options)?;
+    check_thread_rate(options, workload.instance.count)?;
     engine.udp_timeout = options.udp_timeout;
     engine.tcp_timeout = options.tcp_timeout;
     // A reply may carry any value memcached's item size allows, whatever
@@ -164,6 +165,33 @@ fn protocol(options: &Options) -> Result<Protocol, SetupError> {
         (Some(ProtocolName::Meta), false) => Protocol::Meta,
         (Some(ProtocolName::Ascii), false) | (None, false) => Protocol::Ascii,
     })
+}
+
+/// The most due requests a second one thread's open loop draws: past
+/// it, drawing them takes the thread from sending (a run of 100m on one
+/// thread sent a handful and overran `-t` several times).
+const MAX_THREAD_RATE: f64 = 1e7;
+
+/// Refuses an open loop (`--rate`, or `--scan`'s highest rate) whose share
+/// of one thread of one of `instances` instances is above
+/// [`MAX_THREAD_RATE`].
+fn check_thread_rate(options: &Options, instances: u32) -> Result<(), SetupError> {
+    let Some(rate) = options
+        .rate
+        .or(options.scan.map(|scan| scan.to.max(scan.from)))
+    else {
+        return Ok(());
+    };
+    let threads = f64::from(options.threads.max(1)) * f64::from(instances.max(1));
+    if rate / threads <= MAX_THREAD_RATE {
+        return Ok(());
+    }
+    let needed = (rate / MAX_THREAD_RATE).ceil();
+    Err(SetupError::Usage(format!(
+        "a rate of {rate} requests a second is {:.0} a thread; a thread draws at most \
+         {MAX_THREAD_RATE:.0}: use at least {needed:.0} threads (-T) over all instances",
+        rate / threads
+    )))
 }
 
 /// The open loop of `--rate` (or `--scan`'s first rate) and the flags that

@@ -224,6 +224,11 @@ fn rate_flags_are_checked() {
         ),
         (&["--rate", "18446744073709551615"], "1000m"),
         (&["--rate", "1001m"], "1000m"),
+        (&["--rate", "100m"], "use at least 10 threads"),
+        (
+            &["--scan", "1k:40m:1m", "-T", "2", "-c", "2"],
+            "use at least 4 threads",
+        ),
         (&["--wake", "sleep"], "--rate"),
         (&["--rate", "10", "--wake", "nap"], "spin"),
     ] {
