@@ -8,6 +8,7 @@ use std::time::Duration;
 mod fresh;
 mod pending;
 mod saved;
+mod v2;
 use fresh::{FOLD, Fresh, combine};
 use pending::Pending;
 pub use saved::{Moments, RestoreError};

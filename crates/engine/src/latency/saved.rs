@@ -6,7 +6,7 @@
 use super::{HIST_MAX_NS, LOG2_BUCKETS, Latency, log2_bucket};
 use base64::Engine;
 use hdrhistogram::Histogram;
-use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
+use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
 use std::fmt;
 
 /// The running moments of a record, exactly as it keeps them: with its
@@ -134,9 +134,7 @@ fn histogram_only(hdr_v2: &str) -> Result<Latency, RestoreError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(hdr_v2)
         .map_err(|e| RestoreError::Base64(e.to_string()))?;
-    let hist: Histogram<u64> = Deserializer::new()
-        .deserialize(&mut bytes.as_slice())
-        .map_err(|e| RestoreError::Histogram(format!("{e:?}")))?;
+    let hist: Histogram<u64> = super::v2::decode(&bytes)?;
     if hist.max() > HIST_MAX_NS {
         return Err(RestoreError::OutOfBounds);
     }
