@@ -173,6 +173,21 @@ fn tls_flags_are_checked_before_the_run() {
             "--tls-ca",
         ),
         (vec!["--tls", "--tls-sni", "no such name"], "--tls-sni"),
+        // A file that never ends is refused, not read whole.
+        (
+            vec!["--tls", "--tls-ca", "/dev/zero"],
+            "--tls-ca /dev/zero: larger than",
+        ),
+        (
+            vec![
+                "--tls",
+                "--tls-cert",
+                &pki.path("client.pem"),
+                "--tls-key",
+                "/dev/zero",
+            ],
+            "--tls-key /dev/zero: larger than",
+        ),
     ] {
         let mut all = vec!["-s", "127.0.0.1:1", "-t", "1s"];
         all.extend(args.iter().copied());

@@ -134,7 +134,8 @@ impl TlsClient {
         let config = match (&options.cert, &options.key) {
             (Some(cert), Some(key)) => {
                 let chain = certificates("--tls-cert", cert)?;
-                let key = PrivateKeyDer::from_pem_file(key).map_err(|e| TlsSetupError::File {
+                let pem = read_pem("--tls-key", key)?;
+                let key = PrivateKeyDer::from_pem_slice(&pem).map_err(|e| TlsSetupError::File {
                     flag: "--tls-key",
                     path: key.clone(),
                     why: format!("no private key read ({e})"),
@@ -197,6 +198,29 @@ impl TlsClient {
     }
 }
 
+/// The largest PEM file read: a system's whole CA bundle is a few hundred
+/// KiB.
+const MAX_PEM: u64 = 16 << 20;
+
+/// The bytes of the PEM file `path` (`flag`'s), at most [`MAX_PEM`]:
+/// a file that never ends (`/dev/zero`) is refused, not read whole.
+fn read_pem(flag: &'static str, path: &Path) -> Result<Vec<u8>, TlsSetupError> {
+    use std::io::Read;
+    let file_error = |why: String| TlsSetupError::File {
+        flag,
+        path: path.to_path_buf(),
+        why,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_PEM + 1).read_to_end(&mut bytes))
+        .map_err(|e| file_error(format!("cannot read ({e})")))?;
+    if bytes.len() as u64 > MAX_PEM {
+        return Err(file_error(format!("larger than {MAX_PEM} bytes")));
+    }
+    Ok(bytes)
+}
+
 /// The certificates of the PEM file `path`, named by `flag` in errors.
 fn certificates(
     flag: &'static str,
@@ -207,8 +231,8 @@ fn certificates(
         path: path.to_path_buf(),
         why,
     };
-    let certs = CertificateDer::pem_file_iter(path)
-        .map_err(|e| file_error(format!("cannot read ({e})")))?
+    let pem = read_pem(flag, path)?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| file_error(format!("not PEM certificates ({e})")))?;
     if certs.is_empty() {
