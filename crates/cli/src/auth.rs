@@ -7,7 +7,7 @@ use crate::setup::SetupError;
 use clap::Args;
 use memaslap_engine::{Login, Mode, Protocol, Scheme};
 use std::fmt::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The environment variable a password may come from.
@@ -66,10 +66,15 @@ pub fn login(
 }
 
 /// The first line of the file at `path`, its line ending removed.
-fn read_password(path: &PathBuf) -> Result<String, SetupError> {
+fn read_password(path: &Path) -> Result<String, SetupError> {
     let name = path.display();
-    let text = std::fs::read_to_string(path)
+    let bytes = crate::files::read_capped(path, crate::files::MAX_PASSWORD_FILE)
         .map_err(|e| SetupError::Usage(format!("--password-file {name}: cannot read: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        SetupError::Usage(format!(
+            "--password-file {name}: cannot read: not UTF-8 text"
+        ))
+    })?;
     let line = text.lines().next().unwrap_or_default();
     if line.is_empty() {
         return Err(SetupError::Usage(format!(

@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod closing;
 pub mod commands;
+pub mod files;
 pub mod flags;
 pub mod hdr_log;
 pub mod html;

@@ -31,7 +31,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let mut docs = Vec::new();
     for path in &options.files {
         let name = path.display();
-        let read = std::fs::read(path)
+        let read = crate::files::read_capped(path, crate::files::MAX_RESULT)
             .map_err(|e| format!("{name}: cannot read: {e}"))
             .and_then(|bytes| {
                 serde_json::from_slice::<serde_json::Value>(&bytes)

@@ -35,7 +35,7 @@ impl WorkloadConfig {
     pub fn from_config_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        match std::fs::read_to_string(path) {
+        match read_config(path) {
             Ok(text) => Self::parse_config(&text, &name),
             Err(source) => Err(ConfigError::Read { file: name, source }),
         }
@@ -74,6 +74,26 @@ impl WorkloadConfig {
         }
         parser.finish(source)
     }
+}
+
+/// The largest `-F` file read (memaslap's are a few lines).
+const MAX_CONFIG: u64 = 16 << 20;
+
+/// The text of the `-F` file at `path`, at most [`MAX_CONFIG`] bytes: a
+/// file that never ends (`/dev/zero`) is an error, not read whole.
+fn read_config(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_CONFIG + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_CONFIG {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("larger than {MAX_CONFIG} bytes"),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| Error::new(ErrorKind::InvalidData, e))
 }
 
 /// The section being read: which, where its name was, what it holds so far.

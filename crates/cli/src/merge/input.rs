@@ -83,7 +83,8 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 /// A message naming the file and what is wrong with it.
 pub fn read(path: &Path) -> Result<Input, String> {
     let name = path.display();
-    let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
+    let bytes = crate::files::read_capped(path, crate::files::MAX_RESULT)
+        .map_err(|e| format!("{name}: cannot read: {e}"))?;
     let run: RunFile = serde_json::from_slice(&bytes)
         .map_err(|e| format!("{name}: not a memaslap --json result: {e}"))?;
     if run.schema != crate::json::SCHEMA {
