@@ -83,6 +83,7 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     // client, or an append) left, longer than this run's.
     engine.max_value = longest_value(&workload).max(MAX_VALUE_LEN as usize);
     let trace = crate::replay::apply(options, &mut workload, &mut engine)?;
+    check_windows(options, &workload, mem_total())?;
     engine.verbose = options.verbose;
     engine.depth = usize::from(options.depth);
     engine.start_at = options.start_at;
@@ -151,6 +152,42 @@ fn check_sockets(options: &Options, servers: usize) -> Result<(), SetupError> {
         "-c {} × -n {} × {servers} servers is {sockets} sockets; at most {MAX_SOCKETS}",
         options.concurrency, options.conn_sock
     )))
+}
+
+/// Refuses a window model whose windows (`-c` × `-w` items) would take
+/// more than the machine's memory, `total` bytes when known, before any
+/// is made: the allocation would fail, or the system would kill the run.
+fn check_windows(
+    options: &Options,
+    workload: &WorkloadConfig,
+    total: Option<u64>,
+) -> Result<(), SetupError> {
+    let Some(total) = total.filter(|_| workload.keyspace.is_none() && workload.trace.is_none())
+    else {
+        return Ok(());
+    };
+    let bytes = u64::from(options.concurrency)
+        .saturating_mul(options.win_size)
+        .saturating_mul(memaslap_workload::ITEM_BYTES as u64);
+    if bytes <= total {
+        return Ok(());
+    }
+    Err(SetupError::Usage(format!(
+        "-c {} × -w {} window items take {:.1} GiB; this machine has {:.1} GiB",
+        options.concurrency,
+        options.win_size,
+        bytes as f64 / f64::from(1u32 << 30),
+        total as f64 / f64::from(1u32 << 30)
+    )))
+}
+
+/// The machine's memory in bytes (`MemTotal` of `/proc/meminfo`), when
+/// it can be read.
+fn mem_total() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib.saturating_mul(1024))
 }
 
 /// The protocol of `--protocol` and `-B`, which must agree.
@@ -308,6 +345,25 @@ mod tests {
             Options::try_parse_from(std::iter::once("memaslap").chain(args.iter().copied()))
                 .unwrap();
         build(&options, None)
+    }
+
+    #[test]
+    fn windows_larger_than_the_machine_are_refused() {
+        let options = |args: &[&str]| {
+            Options::try_parse_from(std::iter::once("memaslap").chain(args.iter().copied()))
+                .unwrap()
+        };
+        let windows = options(&["-s", "h:1", "-c", "16", "-w", "1k"]);
+        let workload = WorkloadConfig::default();
+        // 16 × 1024 items of ITEM_BYTES each.
+        let bytes = 16 * 1024 * memaslap_workload::ITEM_BYTES as u64;
+        assert!(check_windows(&windows, &workload, Some(bytes)).is_ok());
+        assert!(check_windows(&windows, &workload, None).is_ok());
+        let Err(SetupError::Usage(m)) = check_windows(&windows, &workload, Some(bytes - 1)) else {
+            panic!("windows one byte past the machine are refused");
+        };
+        assert!(m.contains("-c 16 × -w 1024"), "{m}");
+        assert!(mem_total().is_some_and(|t| t > 0));
     }
 
     fn usage(args: &[&str]) -> String {

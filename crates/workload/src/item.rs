@@ -30,6 +30,9 @@ const TTL: u32 = 1 << 31;
 const _: () = assert!(OFFSET_SPAN.is_power_of_two());
 const _: () = assert!(HIGH_SHIFT + (NUMBER_BITS - 32) <= 28);
 
+/// The bytes one window item takes (`-w` items a connection).
+pub const ITEM_BYTES: usize = size_of::<Item>();
+
 /// An object a connection stores and reads back: memaslap's task item.
 ///
 /// Its key is the prefix named by [`Item::number`] plus a suffix slice of

@@ -138,6 +138,7 @@ pub use config::{
 };
 pub use error::{ConfigError, Problem, Section};
 pub use generator::{Counts, Generator, GetBatch};
+pub use item::ITEM_BYTES;
 pub use names::{KeyNames, NamesError};
 pub use popularity::{KeyDist, KeyDistError, Popularity};
 pub use seed::{OTHER_STREAMS, derive_seed, mix64, random_seed};
