@@ -70,6 +70,7 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
         Some(n) => Stop::Operations(n),
         None => Stop::After(options.time),
     };
+    check_instance_share(options, workload.instance)?;
     engine.report_interval = options.stat_freq;
     engine.reconnect = options.reconnect;
     engine.replicate_writes = options.rep_write;
@@ -187,6 +188,28 @@ fn check_windows(
         options.win_size,
         bytes as f64 / f64::from(1u32 << 30),
         total as f64 / f64::from(1u32 << 30)
+    )))
+}
+
+/// Refuses a `-x` that leaves this instance no request: `-x` is shared
+/// over every instance's connections in order, so an instance whose first
+/// connection comes at or past `-x` would run and complete nothing.
+fn check_instance_share(
+    options: &Options,
+    instance: memaslap_workload::Instance,
+) -> Result<(), SetupError> {
+    let Some(n) = options.execute_number else {
+        return Ok(());
+    };
+    let first = u64::from(instance.index) * u64::from(options.concurrency);
+    // -x 0 is refused on its own (the engine's check names the flag).
+    if n == 0 || n > first {
+        return Ok(());
+    }
+    let least = u64::from(instance.count.saturating_sub(1)) * u64::from(options.concurrency) + 1;
+    Err(SetupError::Usage(format!(
+        "-x {n} over {} instances of -c {} leaves instance {}/{} no request; give -x at least {least}",
+        instance.count, options.concurrency, instance.index, instance.count
     )))
 }
 
@@ -316,7 +339,14 @@ fn workload_config(options: &Options) -> Result<WorkloadConfig, SetupError> {
     };
     config.window = usize::try_from(options.win_size).unwrap_or(usize::MAX);
     if let Some(len) = options.fixed_size {
-        config.fixed_value_len = Some(u32::try_from(len).unwrap_or(u32::MAX));
+        // Past u32 the workload's check would name u32::MAX, not the
+        // number given: say it here.
+        let len = u32::try_from(len).map_err(|_| {
+            SetupError::Usage(format!(
+                "fixed value size (-X) must be 1..={MAX_VALUE_LEN} bytes, got {len}"
+            ))
+        })?;
+        config.fixed_value_len = Some(len);
     }
     config.verify = options.verify.unwrap_or(0.0);
     config.exp_verify = options.exp_verify.unwrap_or(0.0);

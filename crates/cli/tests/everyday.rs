@@ -142,6 +142,14 @@ fn bad_everyday_flags_name_themselves_and_exit_2() {
         (&["-S", "36501d"][..], "36500d"),
         (&["--tcp-timeout", "9223372036854775807"][..], "36500d"),
         (&["--start-at", "1e300"][..], "the year 9999"),
+        (
+            &["-X", "18446744073709551615"][..],
+            "got 18446744073709551615",
+        ),
+        (
+            &["--instance", "2/3", "-x", "2"][..],
+            "leaves instance 2/3 no request; give -x at least 33",
+        ),
     ] {
         let mut full = vec!["-s", "127.0.0.1:1", "-t", "1s"];
         full.extend_from_slice(args);
