@@ -1,9 +1,7 @@
-//! Files the user names, read whole but never past a bound: a path to
-//! something that never ends (`/dev/zero`) or is absurdly large is an
-//! error naming it, not an attempt to hold it all in memory.
+//! The bounds of the files the CLI reads whole, read with
+//! [`read_capped`] (the workload crate's, which `-F` goes through too).
 
-use std::io::{self, Read};
-use std::path::Path;
+pub use memaslap_workload::read_capped;
 
 /// The largest `--json` result read by `merge` and `report` (a day of
 /// one-second intervals, each with its histogram, is some 200 MB).
@@ -11,40 +9,3 @@ pub const MAX_RESULT: u64 = 1 << 30;
 
 /// The largest `--password-file`.
 pub const MAX_PASSWORD_FILE: u64 = 64 << 10;
-
-/// The bytes of the file at `path`, at most `max`.
-///
-/// # Errors
-/// The file's own read errors, or [`io::ErrorKind::InvalidData`] saying
-/// it is larger than `max` bytes.
-pub fn read_capped(path: &Path, max: u64) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(max.saturating_add(1))
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > max {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("larger than {max} bytes"),
-        ));
-    }
-    Ok(bytes)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_file_is_read_whole_up_to_the_bound_and_refused_past_it() {
-        let path = std::env::temp_dir().join(format!("memaslap-files-{}", std::process::id()));
-        std::fs::write(&path, b"0123456789").unwrap();
-        assert_eq!(read_capped(&path, 10).unwrap(), b"0123456789");
-        let past = read_capped(&path, 9).unwrap_err();
-        assert!(past.to_string().contains("larger than 9 bytes"), "{past}");
-        std::fs::remove_file(&path).unwrap();
-        let endless = read_capped(Path::new("/dev/zero"), 1 << 16).unwrap_err();
-        assert_eq!(endless.kind(), io::ErrorKind::InvalidData);
-        assert!(read_capped(Path::new("/nonexistent/x"), 10).is_err());
-    }
-}

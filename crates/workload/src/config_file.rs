@@ -82,18 +82,8 @@ const MAX_CONFIG: u64 = 16 << 20;
 /// The text of the `-F` file at `path`, at most [`MAX_CONFIG`] bytes: a
 /// file that never ends (`/dev/zero`) is an error, not read whole.
 fn read_config(path: &Path) -> std::io::Result<String> {
-    use std::io::{Error, ErrorKind, Read};
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_CONFIG + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_CONFIG {
-        return Err(Error::new(
-            ErrorKind::InvalidData,
-            format!("larger than {MAX_CONFIG} bytes"),
-        ));
-    }
-    String::from_utf8(bytes).map_err(|e| Error::new(ErrorKind::InvalidData, e))
+    let bytes = crate::files::read_capped(path, MAX_CONFIG)?;
+    String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 
 /// The section being read: which, where its name was, what it holds so far.

@@ -40,6 +40,8 @@
 //!   due at its time ([`Source::next_due`]).
 //! - [`AnySource`]: every source behind one type, which the engine holds
 //!   per connection ([`Workload::source`]).
+//! - [`read_capped`]: a file a user names (`-F`, and the CLI's other
+//!   inputs) read whole, never past a bound.
 //!
 //! Keys are an 8-byte printable prefix, unique across all connections of a
 //! run (each connection draws from its own range of the 2^48 prefixes), plus
@@ -110,6 +112,7 @@ mod command;
 mod config;
 mod config_file;
 mod error;
+mod files;
 mod flight;
 mod generator;
 mod item;
@@ -137,6 +140,7 @@ pub use config::{
     MAX_WINDOW, MIN_KEY_LEN, PREFIX_LEN, PROPORTION_TOLERANCE, SizeRange, WorkloadConfig,
 };
 pub use error::{ConfigError, Problem, Section};
+pub use files::read_capped;
 pub use generator::{Counts, Generator, GetBatch};
 pub use item::ITEM_BYTES;
 pub use names::{KeyNames, NamesError};
