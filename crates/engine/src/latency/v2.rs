@@ -105,26 +105,27 @@ mod tests {
         h
     }
 
+    /// `h` written plain and compressed.
+    fn both_forms(h: &Histogram<u64>) -> (Vec<u8>, Vec<u8>) {
+        let (mut plain, mut deflated) = (Vec::new(), Vec::new());
+        V2Serializer::new().serialize(h, &mut plain).unwrap();
+        V2DeflateSerializer::new()
+            .serialize(h, &mut deflated)
+            .unwrap();
+        (plain, deflated)
+    }
+
     #[test]
     fn both_forms_read_back_the_same_histogram() {
         let h = record();
-        let (mut plain, mut deflated) = (Vec::new(), Vec::new());
-        V2Serializer::new().serialize(&h, &mut plain).unwrap();
-        V2DeflateSerializer::new()
-            .serialize(&h, &mut deflated)
-            .unwrap();
+        let (plain, deflated) = both_forms(&h);
         assert_eq!(decode(&plain).unwrap(), h);
         assert_eq!(decode(&deflated).unwrap(), h);
     }
 
     #[test]
     fn lengths_past_the_bytes_are_refused_before_anything_is_made() {
-        let h = record();
-        let (mut plain, mut deflated) = (Vec::new(), Vec::new());
-        V2Serializer::new().serialize(&h, &mut plain).unwrap();
-        V2DeflateSerializer::new()
-            .serialize(&h, &mut deflated)
-            .unwrap();
+        let (plain, deflated) = both_forms(&record());
         let mut long = plain.clone();
         long[4..8].copy_from_slice(&u32::MAX.to_be_bytes());
         assert!(decode(&long).is_err());
@@ -146,10 +147,7 @@ mod tests {
 
     #[test]
     fn bounds_past_a_records_are_refused() {
-        let mut plain = Vec::new();
-        V2Serializer::new()
-            .serialize(&record(), &mut plain)
-            .unwrap();
+        let (plain, _) = both_forms(&record());
         let mut digits = plain.clone();
         digits[12..16].copy_from_slice(&9u32.to_be_bytes());
         assert!(decode(&digits).is_err());
