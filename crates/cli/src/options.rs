@@ -213,8 +213,10 @@ pub struct Options {
 
     /// Replay the requests of a trace FILE (plain, or zstd-compressed when
     /// its name ends in .zst): each client's requests on one connection, in
-    /// order, at the trace's times (--trace-speed). The run lasts the trace.
-    #[arg(long = "trace", value_name = "FILE", conflicts_with_all = ["keys", "mix", "rate", "scan", "tps", "execute_number", "time", "verify", "exp_verify", "overwrite", "ratio", "cfg_cmd", "prefill"])]
+    /// order, at the trace's times (--trace-speed). The run lasts the trace;
+    /// keys, sizes and commands are the trace's, so the flags that shape
+    /// memaslap's own workload are refused beside it.
+    #[arg(long = "trace", value_name = "FILE", conflicts_with_all = ["keys", "mix", "rate", "scan", "tps", "execute_number", "time", "verify", "exp_verify", "overwrite", "ratio", "cfg_cmd", "prefill", "fixed_size", "key_size", "value_size", "preset", "win_size", "division"])]
     pub trace: Option<PathBuf>,
 
     /// The layout of --trace: csv (the open Twitter cache trace format:

@@ -202,6 +202,12 @@ fn malformed_lines_are_refused_by_line_or_skipped_and_counted() {
         &["--trace", "t.csv", "--keys", "10"][..],
         &["--trace", "t.csv", "-x", "10"],
         &["--trace", "t.csv", "--rate", "10"],
+        &["--trace", "t.csv", "-X", "100"],
+        &["--trace", "t.csv", "--key-size", "32"],
+        &["--trace", "t.csv", "--value-size", "100"],
+        &["--trace", "t.csv", "--preset", "etc"],
+        &["--trace", "t.csv", "-w", "100"],
+        &["--trace", "t.csv", "-d", "10"],
         &["--trace", "t.csv", "--trace-speed", "0"],
         &["--trace-speed", "max"],
     ] {
