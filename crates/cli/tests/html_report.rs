@@ -216,7 +216,41 @@ fn a_scan_draws_its_curve_and_saved_runs_overlay() {
         "{}",
         bad.stderr
     );
+
+    // A saved histogram that does not decode is named, not left out.
+    let mut broken = doc.clone();
+    let at = spoil_histogram(&mut broken, String::new()).expect("a saved histogram");
+    std::fs::write(&other, serde_json::to_vec(&broken).unwrap()).unwrap();
+    let bad = common::memaslap(&["report", other.to_str().unwrap(), "--report", "/tmp/x.html"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains(&format!("{at}: not a saved histogram")),
+        "{at}: {}",
+        bad.stderr
+    );
     for path in [page, saved, other, both] {
         std::fs::remove_file(path).unwrap();
+    }
+}
+
+/// Spoils the first histogram string under an `hdr_v2` key in `value`
+/// (at JSON path `at`) and returns its path.
+fn spoil_histogram(value: &mut Value, at: String) -> Option<String> {
+    match value {
+        Value::Object(map) => map.iter_mut().find_map(|(key, v)| {
+            let path = format!("{at}.{key}");
+            match v {
+                Value::String(text) if path.contains(".hdr_v2") => {
+                    *text = "HISTFAAAAB94nA==".to_string();
+                    Some(path.trim_start_matches('.').to_string())
+                }
+                _ => spoil_histogram(v, path),
+            }
+        }),
+        Value::Array(items) => items
+            .iter_mut()
+            .enumerate()
+            .find_map(|(i, v)| spoil_histogram(v, format!("{at}.{i}"))),
+        _ => None,
     }
 }
