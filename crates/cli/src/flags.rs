@@ -21,6 +21,12 @@ pub fn parse_ratio(text: &str) -> Result<(f64, f64), String> {
             .filter(|v| v.is_finite() && *v >= 0.0)
     };
     let (set, get) = (parse(set).ok_or_else(error)?, parse(get).ok_or_else(error)?);
+    // Two numbers near f64::MAX would sum to infinity; their halves do not.
+    let (set, get) = if (set + get).is_finite() {
+        (set, get)
+    } else {
+        (set / 2.0, get / 2.0)
+    };
     let sum = set + get;
     if sum <= 0.0 {
         return Err(error());
@@ -108,6 +114,7 @@ mod tests {
         assert_eq!(parse_ratio("1:9"), Ok((0.1, 0.9)));
         assert_eq!(parse_ratio("1:0"), Ok((1.0, 0.0)));
         assert_eq!(parse_ratio(" 3 : 1 "), Ok((0.75, 0.25)));
+        assert_eq!(parse_ratio("1e308:1e308"), Ok((0.5, 0.5)));
         for bad in ["0:0", "1", "a:b", "-1:2", "1:inf"] {
             assert!(parse_ratio(bad).unwrap_err().contains("SET:GET"), "{bad}");
         }
