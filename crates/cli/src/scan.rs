@@ -80,7 +80,8 @@ pub fn parse_slo(text: &str) -> Result<Vec<Objective>, String> {
             "'{text}' is not a latency objective; use pNN=TIME with pNN one of p50, p90, p99, p99.9 and TIME in us, ms or s, comma-separated (e.g. p99=1ms)"
         )
     };
-    text.split(',')
+    let objectives = text
+        .split(',')
         .map(|part| {
             let (name, time) = part.trim().split_once('=').ok_or_else(error)?;
             let percentile = name
@@ -105,7 +106,21 @@ pub fn parse_slo(text: &str) -> Result<Vec<Objective>, String> {
                 .ok_or_else(error)?;
             Ok(Objective { percentile, limit })
         })
-        .collect()
+        .collect::<Result<Vec<_>, String>>()?;
+    for (i, o) in objectives.iter().enumerate() {
+        if objectives
+            .get(..i)
+            .unwrap_or_default()
+            .iter()
+            .any(|e| e.percentile == o.percentile)
+        {
+            return Err(format!(
+                "'{text}': p{} is given twice; give each percentile one objective",
+                o.percentile
+            ));
+        }
+    }
+    Ok(objectives)
 }
 
 /// One step's figures.
@@ -253,5 +268,10 @@ mod tests {
         ] {
             assert!(parse_slo(bad).unwrap_err().contains("pNN=TIME"), "{bad}");
         }
+        assert!(
+            parse_slo("p99=1ms,p50=1ms,p99=2ms")
+                .unwrap_err()
+                .contains("p99 is given twice")
+        );
     }
 }
