@@ -126,7 +126,7 @@ pub enum Problem {
         len: u64,
     },
     /// A proportion that is negative, above 1 or not finite.
-    #[error("proportion {value} outside 0..=1 in section \"{section}\"")]
+    #[error("proportion {} outside 0..=1 in section \"{section}\"", Short(*value))]
     Proportion {
         /// The section the line belongs to.
         section: Section,
@@ -152,7 +152,7 @@ pub enum Problem {
         section: Section,
     },
     /// Proportions that do not sum to 1 within 0.001.
-    #[error("proportions in section \"{section}\" sum to {sum}, expected 1 (±0.001)")]
+    #[error("proportions in section \"{section}\" sum to {}, expected 1 (±0.001)", Short(*sum))]
     ProportionSum {
         /// The section whose proportions are wrong.
         section: Section,
@@ -297,4 +297,32 @@ pub enum ConfigError {
         /// Connections per instance.
         connections: u32,
     },
+}
+
+/// A number as a message shows it: plainly between 1e-4 and 1e6, in
+/// exponent form outside (where plain digits would run to hundreds).
+struct Short(f64);
+
+impl fmt::Display for Short {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.0;
+        if v == 0.0 || !v.is_finite() || (1e-4..1e6).contains(&v.abs()) {
+            write!(f, "{v}")
+        } else {
+            write!(f, "{v:e}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Short;
+
+    #[test]
+    fn numbers_far_from_one_are_shown_with_an_exponent() {
+        assert_eq!(Short(0.25).to_string(), "0.25");
+        assert_eq!(Short(1e300).to_string(), "1e300");
+        assert_eq!(Short(-2.5e-7).to_string(), "-2.5e-7");
+        assert_eq!(Short(f64::NAN).to_string(), "NaN");
+    }
 }
