@@ -169,3 +169,31 @@ fn periodic_dumps_of_an_instance_say_when_their_interval_ended() {
         plain.stdout
     );
 }
+
+#[test]
+fn an_interrupt_before_the_start_time_ends_the_run_unstarted() {
+    let server = Memcached::start();
+    let addr = format!("127.0.0.1:{}", server.port());
+    let at = SystemTime::now() + Duration::from_secs(3600);
+    let unix = format!("{}", at.duration_since(UNIX_EPOCH).unwrap().as_secs());
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_memaslap"))
+        .args(["-s", &addr, "-t", "1s", "--start-at", &unix])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("stopped while waiting for the start time"),
+        "{stderr}"
+    );
+    assert_eq!(server.stat("cmd_get") + server.stat("cmd_set"), 0);
+}

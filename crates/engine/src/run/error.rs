@@ -15,6 +15,9 @@ pub enum RunError {
     Workload(memaslap_workload::ConfigError),
     /// The trace to replay cannot be opened.
     Trace(memaslap_workload::TraceError),
+    /// The run was stopped while it waited for its start time; no request
+    /// was sent.
+    StoppedBeforeStart,
 }
 
 impl std::fmt::Display for RunError {
@@ -25,6 +28,9 @@ impl std::fmt::Display for RunError {
             RunError::System(e) => write!(f, "system error: {e}"),
             RunError::Workload(e) => e.fmt(f),
             RunError::Trace(e) => e.fmt(f),
+            RunError::StoppedBeforeStart => f.write_str(
+                "stopped while waiting for the start time (--start-at): no request sent",
+            ),
         }
     }
 }

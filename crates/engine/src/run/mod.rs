@@ -125,8 +125,8 @@ fn timing(config: &EngineConfig) -> Timing {
     }
 }
 
-/// Waits until `at` (unless `stop` is set first); returns how long. A
-/// time more than [`START_SLACK`] past is refused.
+/// Waits until `at`; returns how long. A time more than [`START_SLACK`]
+/// past is refused, and `stop` set before `at` comes ends the run unstarted.
 fn wait_until(at: Option<SystemTime>, stop: &AtomicBool) -> Result<Duration, RunError> {
     let Some(at) = at else {
         return Ok(Duration::ZERO);
@@ -146,5 +146,32 @@ fn wait_until(at: Option<SystemTime>, stop: &AtomicBool) -> Result<Duration, Run
         }
         std::thread::sleep(left.min(Duration::from_millis(50)));
     }
+    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(RunError::StoppedBeforeStart);
+    }
     Ok(began.elapsed())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stop_while_waiting_for_the_start_ends_the_run_unstarted() {
+        let later = SystemTime::now() + Duration::from_secs(3600);
+        let stopped = AtomicBool::new(true);
+        assert!(matches!(
+            wait_until(Some(later), &stopped),
+            Err(RunError::StoppedBeforeStart)
+        ));
+        let going = AtomicBool::new(false);
+        assert_eq!(wait_until(None, &stopped).ok(), Some(Duration::ZERO));
+        let now = SystemTime::now();
+        assert!(wait_until(Some(now), &going).is_ok());
+        let long_past = now - START_SLACK - Duration::from_secs(1);
+        assert!(matches!(
+            wait_until(Some(long_past), &going),
+            Err(RunError::Config(ConfigError::StartPast { .. }))
+        ));
+    }
 }
