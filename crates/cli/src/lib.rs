@@ -19,6 +19,7 @@ pub mod merge;
 pub mod open_loop;
 pub mod options;
 pub mod outages;
+pub mod outputs;
 pub mod prefill;
 pub mod private_server;
 pub mod progress;

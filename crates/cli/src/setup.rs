@@ -95,15 +95,7 @@ pub fn build(options: &Options, env_servers: Option<String>) -> Result<Setup, Se
     engine.save_intervals =
         options.json.is_some() || options.hdr_log.is_some() || options.report.is_some();
     check_start(options)?;
-    for (flag, path) in [
-        ("--json", &options.json),
-        ("--report", &options.report),
-        ("--hdr-log", &options.hdr_log),
-    ] {
-        if let Some(path) = path {
-            check_output(flag, path)?;
-        }
-    }
+    crate::outputs::check_outputs(options)?;
     engine
         .validate()
         .map_err(|e| SetupError::Usage(e.to_string()))?;
@@ -211,29 +203,6 @@ fn check_instance_share(
         "-x {n} over {} instances of -c {} leaves instance {}/{} no request; give -x at least {least}",
         instance.count, options.concurrency, instance.index, instance.count
     )))
-}
-
-/// Refuses an output file (`flag`'s `path`) that cannot be written where
-/// it is named, before the run rather than after it: its directory
-/// missing, or the path a directory.
-fn check_output(flag: &str, path: &std::path::Path) -> Result<(), SetupError> {
-    let name = path.display();
-    if path.is_dir() {
-        return Err(SetupError::Usage(format!(
-            "{flag} {name}: a directory; name a file"
-        )));
-    }
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => std::path::Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(SetupError::Usage(format!(
-            "{flag} {name}: no directory {} to write it in",
-            dir.display()
-        )));
-    }
-    Ok(())
 }
 
 /// The machine's memory in bytes (`MemTotal` of `/proc/meminfo`), when
@@ -407,21 +376,6 @@ mod tests {
             Options::try_parse_from(std::iter::once("memaslap").chain(args.iter().copied()))
                 .unwrap();
         build(&options, None)
-    }
-
-    #[test]
-    fn outputs_that_cannot_be_written_are_refused_before_the_run() {
-        let m = usage(&["-s", "h:1", "--json", "/nonexistent/dir/run.json"]);
-        assert!(
-            m.contains("--json /nonexistent/dir/run.json: no directory"),
-            "{m}"
-        );
-        let dir = std::env::temp_dir();
-        let m = usage(&["-s", "h:1", "--report", dir.to_str().unwrap()]);
-        assert!(m.contains("a directory"), "{m}");
-        let m = usage(&["-s", "h:1", "--hdr-log", "/nonexistent/h.hlog"]);
-        assert!(m.contains("--hdr-log"), "{m}");
-        assert!(check_output("--json", std::path::Path::new("run.json")).is_ok());
     }
 
     #[test]
