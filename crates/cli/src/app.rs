@@ -8,9 +8,9 @@ use crate::provenance::Provenance;
 use crate::repeat::RunLine;
 use crate::report::{self, Banner};
 use crate::setup::{self, Setup, SetupError};
+use memaslap_engine::TransportEvent;
 use memaslap_engine::{Mode, OpenLoopConfig, Stop};
 use memaslap_engine::{Outcome, Report, run};
-use memaslap_engine::{Protocol, TransportError, TransportEvent};
 use memaslap_workload::Workload;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -204,7 +204,7 @@ fn run_once(
         }
         on_report(r, shown)
     })?;
-    let failure = failure(setup, &outcome, first_error.as_ref());
+    let failure = crate::verdict::failure(setup, &outcome, first_error.as_ref());
     print(cleared(shown));
     if outcome.stats.counters.requests_completed == 0 {
         // Nothing to report but what was sent and how it failed.
@@ -246,48 +246,6 @@ fn progress_goal(options: &Options, setup: &Setup) -> Option<crate::progress::Go
 fn fail(code: u8, message: &str) -> ExitCode {
     eprintln!("memaslap: {message}");
     ExitCode::from(code)
-}
-
-/// Why the run failed (exit status 1), if it did: no request completed,
-/// some connections never completed one (refused, closed or rejected by
-/// the server), every connection ended (stalled, closed, refused, … by
-/// cause), or verification found wrong
-/// data.
-/// `first_error` is the first socket failure, said once as the cause.
-fn failure(
-    setup: &Setup,
-    outcome: &Outcome,
-    first_error: Option<&TransportError>,
-) -> Option<String> {
-    let c = &outcome.stats.counters;
-    let cause = first_error.map(|e| format!(": {e}")).unwrap_or_default();
-    if c.requests_completed == 0 {
-        let hint = match first_error {
-            Some(TransportError::Closed { .. }) if setup.engine.protocol == Protocol::Binary => {
-                " (the server may not speak the binary protocol)"
-            }
-            _ => "",
-        };
-        return Some(format!("no request completed{cause}{hint}"));
-    }
-    if let Some(line) = crate::rejections::lines(&outcome.rejections, outcome.connections)
-        .into_iter()
-        .next()
-    {
-        // Fewer connections than asked for worked.
-        return Some(line);
-    }
-    if outcome.connections > 0 && outcome.dead == outcome.connections {
-        let words = outcome.deaths.words();
-        return Some(format!("every connection ended: {words}{cause}"));
-    }
-    if c.verify_failed > 0 || c.verify_misses > 0 || c.expired_get > 0 || c.unexpired_unget > 0 {
-        return Some(format!(
-            "verification failed: verify_failed {} verify_misses {} expired_get {} unexpired_unget {}",
-            c.verify_failed, c.verify_misses, c.expired_get, c.unexpired_unget
-        ));
-    }
-    None
 }
 
 /// Banner lines for the flags beyond memaslap's, when given.

@@ -34,4 +34,5 @@ pub mod scan_run;
 pub mod setup;
 pub mod tls;
 pub mod units;
+pub mod verdict;
 pub mod workload_flags;

@@ -277,3 +277,19 @@ fn unix_domain_socket_servers_in_both_protocols() {
         assert!(run.stderr.contains("Unix domain socket"), "{}", run.stderr);
     }
 }
+
+#[test]
+fn values_the_server_refuses_are_named_as_the_cause() {
+    // memcached's items are at most 1 MiB (-I), key and header included:
+    // a 1 MiB value is refused with SERVER_ERROR, every time.
+    let server = Memcached::start();
+    let addr = format!("127.0.0.1:{}", server.port());
+    let run = memaslap(&["-s", &addr, "-X", "1m", "-x", "20", "-c", "1"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("no request completed: every reply was an error (server_error 20)"),
+        "{}",
+        run.stderr
+    );
+}
