@@ -241,6 +241,19 @@ pub fn spawn(command: &mut Command) -> std::process::Child {
         .unwrap()
 }
 
+/// Runs the binary with `args`, sends it SIGINT `after` its start and
+/// waits for it: what it printed, and its exit status.
+pub fn interrupted(args: &[&str], after: std::time::Duration) -> Run {
+    let child = spawn(&mut command(args));
+    std::thread::sleep(after);
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    finished(child)
+}
+
 /// Waits for every child; each must succeed (else its output is shown).
 pub fn all_succeed(children: Vec<std::process::Child>) {
     for child in children {

@@ -278,25 +278,11 @@ fn a_mix_without_sets_stores_every_window_first() {
 fn an_interrupt_stops_the_run_and_still_reports() {
     let server = Memcached::start();
     let addr = format!("127.0.0.1:{}", server.port());
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_memaslap"))
-        .args(["-s", &addr, "-t", "600s"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(800));
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
-    let run = Run {
-        stdout: stdout.into_owned(),
-        stderr: String::new(),
-        code: 0,
-    };
+    let run = common::interrupted(
+        &["-s", &addr, "-t", "600s"],
+        std::time::Duration::from_millis(800),
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let (ops, secs) = run.ops_and_seconds();
     assert!(ops > 0);
     assert!(secs < 600.0, "the run went on after the interrupt");

@@ -176,24 +176,16 @@ fn an_interrupt_before_the_start_time_ends_the_run_unstarted() {
     let addr = format!("127.0.0.1:{}", server.port());
     let at = SystemTime::now() + Duration::from_secs(3600);
     let unix = format!("{}", at.duration_since(UNIX_EPOCH).unwrap().as_secs());
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_memaslap"))
-        .args(["-s", &addr, "-t", "1s", "--start-at", &unix])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(800));
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let run = common::interrupted(
+        &["-s", &addr, "-t", "1s", "--start-at", &unix],
+        Duration::from_millis(800),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
-        stderr.contains("stopped while waiting for the start time"),
-        "{stderr}"
+        run.stderr
+            .contains("stopped while waiting for the start time"),
+        "{}",
+        run.stderr
     );
     assert_eq!(server.stat("cmd_get") + server.stat("cmd_set"), 0);
 }
