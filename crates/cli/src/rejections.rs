@@ -50,6 +50,7 @@ mod tests {
             refused_example: Some(("h:1".into(), "cannot connect to h:1: refused".into())),
             closed_example: Some("h:2".into()),
             rejected_example: Some(("h:3".into(), "ERROR Too many open connections".into())),
+            error_line: None,
         };
         assert_eq!(
             lines(&r, 40),

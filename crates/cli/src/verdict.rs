@@ -20,7 +20,7 @@ pub fn failure(
     let cause = first_error.map(|e| format!(": {e}")).unwrap_or_default();
     if c.requests_completed == 0 {
         let cause = if cause.is_empty() {
-            answered_errors(c)
+            answered_errors(c, outcome.rejections.error_line.as_deref())
         } else {
             cause
         };
@@ -53,8 +53,10 @@ pub fn failure(
 }
 
 /// `: every reply was an error (server_error N, …)` when the
-/// server answered the run's requests with errors only; empty otherwise.
-fn answered_errors(c: &Counters) -> String {
+/// server answered the run's requests with errors only, followed by the
+/// last error line a server sent (`line`) when the protocol has lines;
+/// empty otherwise.
+fn answered_errors(c: &Counters, line: Option<&str>) -> String {
     let e = &c.errors;
     let kinds: Vec<String> = [
         ("server_error", e.server_error),
@@ -68,7 +70,8 @@ fn answered_errors(c: &Counters) -> String {
     if kinds.is_empty() {
         return String::new();
     }
-    format!(": every reply was an error ({})", kinds.join(", "))
+    let said = line.map(|l| format!("; the last: {l}")).unwrap_or_default();
+    format!(": every reply was an error ({}){said}", kinds.join(", "))
 }
 
 #[cfg(test)]
@@ -78,17 +81,22 @@ mod tests {
     #[test]
     fn a_run_answered_only_with_errors_says_which() {
         let mut c = Counters::default();
-        assert_eq!(answered_errors(&c), "");
+        assert_eq!(answered_errors(&c, None), "");
         c.errors.server_error = 8967;
         c.errors.timeout = 3;
         assert_eq!(
-            answered_errors(&c),
+            answered_errors(&c, None),
             ": every reply was an error (server_error 8967)"
         );
         c.errors.protocol_error = 1;
         assert_eq!(
-            answered_errors(&c),
+            answered_errors(&c, None),
             ": every reply was an error (server_error 8967, protocol_error 1)"
+        );
+        assert_eq!(
+            answered_errors(&c, Some("SERVER_ERROR out of memory")),
+            ": every reply was an error (server_error 8967, protocol_error 1); \
+             the last: SERVER_ERROR out of memory"
         );
     }
 }

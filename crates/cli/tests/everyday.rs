@@ -287,8 +287,10 @@ fn values_the_server_refuses_are_named_as_the_cause() {
     let run = memaslap(&["-s", &addr, "-X", "1m", "-x", "20", "-c", "1"]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert!(
-        run.stderr
-            .contains("no request completed: every reply was an error (server_error 20)"),
+        run.stderr.contains(
+            "no request completed: every reply was an error (server_error 20); \
+                 the last: SERVER_ERROR object too large for cache"
+        ),
         "{}",
         run.stderr
     );

@@ -76,6 +76,10 @@ pub struct Rejections {
     pub closed_example: Option<String>,
     /// The first rejection: (server, its error line).
     pub rejected_example: Option<(String, String)>,
+    /// The last error line a server answered a connection with that
+    /// never completed a request, open or lost (the first such connection
+    /// of the run's): why a run's requests failed, for its verdict.
+    pub error_line: Option<String>,
 }
 
 impl Rejections {
@@ -107,6 +111,7 @@ impl Rejections {
         self.refused_example = self.refused_example.take().or(other.refused_example);
         self.closed_example = self.closed_example.take().or(other.closed_example);
         self.rejected_example = self.rejected_example.take().or(other.rejected_example);
+        self.error_line = self.error_line.take().or(other.error_line);
     }
 
     /// Connections that never completed a request, of every kind.

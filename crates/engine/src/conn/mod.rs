@@ -213,6 +213,13 @@ impl<'w, T: Transport> Conn<'w, T> {
         self.rejection.as_ref().filter(|_| !self.completed_any)
     }
 
+    /// The last error line the server answered this connection with, if
+    /// it never completed a request.
+    pub(crate) fn unserved_error_line(&self) -> Option<String> {
+        let line = self.exchange.error_line().filter(|_| !self.completed_any)?;
+        Some(String::from_utf8_lossy(line).into_owned())
+    }
+
     /// Where the connection is.
     pub fn phase(&self) -> Phase {
         self.phase

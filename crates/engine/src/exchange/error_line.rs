@@ -42,6 +42,11 @@ impl ErrorLine {
         }
     }
 
+    /// The line kept, if any, kept still.
+    pub fn peek(&self) -> Option<&[u8]> {
+        self.bytes.get(..self.len).filter(|line| !line.is_empty())
+    }
+
     /// The line kept, once (it is forgotten here); `None` when none was.
     pub fn take(&mut self) -> Option<&[u8]> {
         let len = std::mem::take(&mut self.len);
@@ -59,7 +64,9 @@ mod tests {
         e.note(b"VALUE k 0 1\r\nx\r\nEND\r\n");
         assert_eq!(e.take(), None);
         e.note(b"SERVER_ERROR out of memory\r\nEND\r\n");
+        assert_eq!(e.peek(), Some(&b"SERVER_ERROR out of memory"[..]));
         assert_eq!(e.take(), Some(&b"SERVER_ERROR out of memory"[..]));
+        assert_eq!(e.peek(), None);
         assert_eq!(e.take(), None);
         e.note(b"ERROR");
         assert_eq!(e.take(), Some(&b"ERROR"[..]));

@@ -491,6 +491,11 @@ impl Exchange<'_> {
     pub fn take_error_line(&mut self) -> Option<&[u8]> {
         self.error_line.take()
     }
+
+    /// The last error line the server sent, if not taken.
+    pub fn error_line(&self) -> Option<&[u8]> {
+        self.error_line.peek()
+    }
 }
 
 /// Room for one request's command bytes.

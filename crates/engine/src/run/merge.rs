@@ -198,7 +198,7 @@ impl Merge {
                 rejections,
             } => {
                 self.deaths.merge(&deaths);
-                self.rejections.merge(rejections);
+                self.rejections.merge(*rejections);
                 self.global.merge(&stats);
                 self.tail.merge(&stats);
                 self.dead += dead;

@@ -36,6 +36,6 @@ pub enum Message {
         /// Connections the worker had.
         connections: usize,
         /// Its connections that never completed a request, by why.
-        rejections: Rejections,
+        rejections: Box<Rejections>,
     },
 }

@@ -490,6 +490,9 @@ impl<'w> Worker<'w> {
             if let Some(why) = conn.rejection() {
                 rejections.add(why);
             }
+            if rejections.error_line.is_none() {
+                rejections.error_line = conn.unserved_error_line();
+            }
             if conn.phase() == crate::conn::Phase::Dead {
                 deaths.add(conn.death());
             }
@@ -504,7 +507,7 @@ impl<'w> Worker<'w> {
                 dead,
                 deaths,
                 connections,
-                rejections,
+                rejections: Box::new(rejections),
             },
         ));
     }
