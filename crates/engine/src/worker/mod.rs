@@ -6,7 +6,6 @@ use crate::conn::{Conn, Ctx, WarmupGate};
 use crate::failure::VerifyFailure;
 use crate::inbuf::RecvArea;
 use crate::outage::Sightings;
-use crate::rejection::Rejections;
 use crate::stats::Stats;
 use memaslap_transport::{Ready, TransportEvent, UdpHub};
 use polling::Poller;
@@ -17,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
+mod finish;
 mod message;
 mod open;
 mod replay;
@@ -473,42 +473,5 @@ impl<'w> Worker<'w> {
         self.sightings.interval_end(&self.stats.counters);
         let stats = self.spares.take_interval(&mut self.stats);
         let _ = tx.send((id, Message::Interval { index, stats }));
-    }
-
-    /// Closes every connection and sends what is left.
-    fn finish(mut self, tx: &Sender<(usize, Message)>, id: usize) {
-        self.sync_datagrams();
-        let dead = self
-            .conns
-            .iter()
-            .filter(|c| c.phase() == crate::conn::Phase::Dead)
-            .count();
-        let connections = self.conns.len();
-        let mut rejections = Rejections::default();
-        let mut deaths = crate::death::Deaths::default();
-        for conn in &mut self.conns {
-            if let Some(why) = conn.rejection() {
-                rejections.add(why);
-            }
-            if rejections.error_line.is_none() {
-                rejections.error_line = conn.unserved_error_line();
-            }
-            if conn.phase() == crate::conn::Phase::Dead {
-                deaths.add(conn.death());
-            }
-            conn.close();
-        }
-        self.sightings.close_all(&self.stats.counters);
-        self.flush_reports(tx, id);
-        let _ = tx.send((
-            id,
-            Message::Finished {
-                stats: Box::new(self.stats),
-                dead,
-                deaths,
-                connections,
-                rejections: Box::new(rejections),
-            },
-        ));
     }
 }

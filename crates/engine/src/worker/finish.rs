@@ -1,0 +1,45 @@
+//! How a worker ends: its connections closed, counted by how they ended
+//! (dead, never served), and what is left sent to the reporter.
+
+use super::{Message, Worker};
+use crate::rejection::Rejections;
+use std::sync::mpsc::Sender;
+
+impl Worker<'_> {
+    /// Closes every connection and sends what is left.
+    pub(super) fn finish(mut self, tx: &Sender<(usize, Message)>, id: usize) {
+        self.sync_datagrams();
+        let dead = self
+            .conns
+            .iter()
+            .filter(|c| c.phase() == crate::conn::Phase::Dead)
+            .count();
+        let connections = self.conns.len();
+        let mut rejections = Rejections::default();
+        let mut deaths = crate::death::Deaths::default();
+        for conn in &mut self.conns {
+            if let Some(why) = conn.rejection() {
+                rejections.add(why);
+            }
+            if rejections.error_line.is_none() {
+                rejections.error_line = conn.unserved_error_line();
+            }
+            if conn.phase() == crate::conn::Phase::Dead {
+                deaths.add(conn.death());
+            }
+            conn.close();
+        }
+        self.sightings.close_all(&self.stats.counters);
+        self.flush_reports(tx, id);
+        let _ = tx.send((
+            id,
+            Message::Finished {
+                stats: Box::new(self.stats),
+                dead,
+                deaths,
+                connections,
+                rejections: Box::new(rejections),
+            },
+        ));
+    }
+}
