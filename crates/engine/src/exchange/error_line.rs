@@ -54,6 +54,18 @@ impl ErrorLine {
     }
 }
 
+impl super::Exchange<'_> {
+    /// The last error line the server sent, once (it is forgotten here).
+    pub fn take_error_line(&mut self) -> Option<&[u8]> {
+        self.error_line.take()
+    }
+
+    /// The last error line the server sent, if not taken.
+    pub fn error_line(&self) -> Option<&[u8]> {
+        self.error_line.peek()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -486,18 +486,6 @@ impl<'w> Exchange<'w> {
     }
 }
 
-impl Exchange<'_> {
-    /// The last error line the server sent, once (it is forgotten here).
-    pub fn take_error_line(&mut self) -> Option<&[u8]> {
-        self.error_line.take()
-    }
-
-    /// The last error line the server sent, if not taken.
-    pub fn error_line(&self) -> Option<&[u8]> {
-        self.error_line.peek()
-    }
-}
-
 /// Room for one request's command bytes.
 fn request_capacity(division: usize) -> usize {
     division * (memaslap_proto::MAX_KEY_LEN + bin::HEADER_LEN + 2) + 64
