@@ -49,7 +49,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
                     ))
                 }
             });
-        let read = read.and_then(|doc| match bad_histogram(&doc, "") {
+        let read = read.and_then(|doc| match bad_histogram(&doc, "", false) {
             Some(e) => Err(format!("{name}: {e}")),
             None => Ok(doc),
         });
@@ -74,44 +74,23 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     }
 }
 
-/// The first saved histogram in `value` (a string under an `hdr_v2` key,
-/// itself or in an object or array below it; `at` is the JSON path to
-/// `value`) that does not decode, with the reason.
-fn bad_histogram(value: &serde_json::Value, at: &str) -> Option<String> {
-    use serde_json::Value;
-    let below = |key: &str, v: &Value| {
-        let path = format!("{at}.{key}");
-        if key == "hdr_v2" {
-            bad_histogram_under(v, &path)
-        } else {
-            bad_histogram(v, &path)
-        }
-    };
-    match value {
-        Value::Object(map) => map.iter().find_map(|(key, v)| below(key, v)),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, v)| below(&i.to_string(), v)),
-        _ => None,
-    }
-}
-
-/// [`bad_histogram`] of `value`, found under an `hdr_v2` key at `at`:
-/// every string in it is a histogram.
-fn bad_histogram_under(value: &serde_json::Value, at: &str) -> Option<String> {
+/// The first saved histogram in `value` that does not decode, with the
+/// reason: a string under an `hdr_v2` key, itself or in an object or array
+/// below it (`under`: `value` is below one). `at` is the JSON path to
+/// `value`.
+fn bad_histogram(value: &serde_json::Value, at: &str, under: bool) -> Option<String> {
     use serde_json::Value;
     match value {
-        Value::String(text) => memaslap_engine::Latency::from_histogram(text)
+        Value::String(text) if under => memaslap_engine::Latency::from_histogram(text)
             .err()
             .map(|e| format!("{}: not a saved histogram: {e}", at.trim_start_matches('.'))),
-        Value::Object(map) => map
-            .iter()
-            .find_map(|(k, v)| bad_histogram_under(v, &format!("{at}.{k}"))),
+        Value::Object(map) => map.iter().find_map(|(key, v)| {
+            bad_histogram(v, &format!("{at}.{key}"), under || key == "hdr_v2")
+        }),
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .find_map(|(i, v)| bad_histogram_under(v, &format!("{at}.{i}"))),
+            .find_map(|(i, v)| bad_histogram(v, &format!("{at}.{i}"), under)),
         _ => None,
     }
 }
