@@ -18,6 +18,14 @@ fn three(args: &[&str]) -> Vec<Value> {
     common::run_instances(3, args).docs()
 }
 
+/// `at` as `--start-at` takes it: Unix seconds, to the millisecond.
+fn unix_seconds(at: SystemTime) -> String {
+    format!(
+        "{:.3}",
+        at.duration_since(UNIX_EPOCH).unwrap().as_secs_f64()
+    )
+}
+
 fn sum(docs: &[Value], counter: &str) -> u64 {
     docs.iter()
         .map(|d| d["counters"][counter].as_u64().unwrap())
@@ -29,10 +37,7 @@ fn three_instances_add_up_to_the_server_and_start_together() {
     let server = Memcached::start();
     let addr = format!("127.0.0.1:{}", server.port());
     let at = SystemTime::now() + Duration::from_secs(2);
-    let unix = format!(
-        "{:.3}",
-        at.duration_since(UNIX_EPOCH).unwrap().as_secs_f64()
-    );
+    let unix = unix_seconds(at);
     let before = server.stats();
     let docs = three(&[
         "-s",
@@ -84,8 +89,7 @@ fn instances_store_disjoint_keys() {
 
 #[test]
 fn instance_flags_are_checked() {
-    let past = SystemTime::now() - Duration::from_secs(5);
-    let past = format!("{}", past.duration_since(UNIX_EPOCH).unwrap().as_secs());
+    let past = unix_seconds(SystemTime::now() - Duration::from_secs(5));
     for (args, says) in [
         (&["--start-at", past.as_str()][..], "in the past"),
         (&["--start-at", "tomorrow"], "RFC 3339"),
@@ -133,8 +137,7 @@ fn an_instance_sends_its_share_of_the_rate() {
 fn periodic_dumps_of_an_instance_say_when_their_interval_ended() {
     let server = Memcached::start();
     let addr = format!("127.0.0.1:{}", server.port());
-    let at = SystemTime::now() + Duration::from_secs(1);
-    let unix = format!("{}", at.duration_since(UNIX_EPOCH).unwrap().as_secs_f64());
+    let unix = unix_seconds(SystemTime::now() + Duration::from_secs(1));
     let run = memaslap(&[
         "-s",
         &addr,
@@ -174,8 +177,7 @@ fn periodic_dumps_of_an_instance_say_when_their_interval_ended() {
 fn an_interrupt_before_the_start_time_ends_the_run_unstarted() {
     let server = Memcached::start();
     let addr = format!("127.0.0.1:{}", server.port());
-    let at = SystemTime::now() + Duration::from_secs(3600);
-    let unix = format!("{}", at.duration_since(UNIX_EPOCH).unwrap().as_secs());
+    let unix = unix_seconds(SystemTime::now() + Duration::from_secs(3600));
     let run = common::interrupted(
         &["-s", &addr, "-t", "1s", "--start-at", &unix],
         Duration::from_millis(800),

@@ -108,62 +108,34 @@ fn another_seed_meets_the_same_items_and_verifies_them() {
     assert_eq!(server.keys().len(), 500);
     // Another seed, only gets, every hit verified: the values the first
     // run stored are exactly the ones this run expects.
-    let check = memaslap(&[
-        "-s",
-        &addr,
-        "--keys",
-        "500",
-        "--ratio",
-        "0:1",
-        "-x",
+    let gets = |n: &str, more: &[&str]| {
+        let mut args = vec!["-s", &addr, "--keys", "500", "--ratio", "0:1", "-x", n];
+        args.extend_from_slice(more);
+        memaslap(&args)
+    };
+    let check = gets(
         "5000",
-        "-v",
-        "1",
-        "--value-size",
-        "gpareto:0,214.476,0.348238",
-        "--seed",
-        "2",
-    ]);
+        &[
+            "-v",
+            "1",
+            "--value-size",
+            "gpareto:0,214.476,0.348238",
+            "--seed",
+            "2",
+        ],
+    );
     assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
     assert_eq!(check.counter("get_misses"), 0, "{}", check.stdout);
     assert_eq!(check.counter("verify_failed"), 0);
     // Expecting other value sizes, every hit holds a value of the wrong
     // length.
-    let other = memaslap(&[
-        "-s",
-        &addr,
-        "--keys",
-        "500",
-        "--ratio",
-        "0:1",
-        "-x",
-        "2000",
-        "-v",
-        "1",
-        "--value-size",
-        "1m",
-        "--seed",
-        "2",
-    ]);
+    let other = gets("2000", &["-v", "1", "--value-size", "1m", "--seed", "2"]);
     assert_eq!(other.code, 1, "{}", other.stdout);
     assert_eq!(other.counter("verify_failed"), 2000, "{}", other.stdout);
     // Values longer than any this run stores are replies like any other,
     // in every protocol: read, not a broken stream.
     for protocol in ["ascii", "meta", "binary"] {
-        let shorter = memaslap(&[
-            "-s",
-            &addr,
-            "--keys",
-            "500",
-            "--ratio",
-            "0:1",
-            "-x",
-            "1000",
-            "--value-size",
-            "10",
-            "--protocol",
-            protocol,
-        ]);
+        let shorter = gets("1000", &["--value-size", "10", "--protocol", protocol]);
         assert_eq!(
             shorter.code, 0,
             "{protocol}: {}{}",
