@@ -426,7 +426,7 @@ impl Transport for AnyTransport {
     fn status(&self) -> Status {
         dispatch!(self, t => t.status())
     }
-    #[inline]
+    #[inline(always)]
     fn handle_event(&mut self, event: &Event, now: Instant) -> Readiness {
         dispatch!(self, t => t.handle_event(event, now))
     }
@@ -438,11 +438,11 @@ impl Transport for AnyTransport {
     fn finish(&mut self) {
         dispatch!(self, t => t.finish())
     }
-    #[inline]
+    #[inline(always)]
     fn send(&mut self, bufs: &[&[u8]], now: Instant) -> Result<Sent, Box<TransportError>> {
         dispatch!(self, t => t.send(bufs, now))
     }
-    #[inline]
+    #[inline(always)]
     fn recv(&mut self, buf: &mut [u8], now: Instant) -> Result<Option<usize>, Box<TransportError>> {
         dispatch!(self, t => t.recv(buf, now))
     }

@@ -92,6 +92,7 @@ impl Pool {
             .filter(|index| *index < self.slots.len())
     }
 
+    #[inline]
     pub(crate) fn handle_event(&mut self, event: &Event, now: Instant) -> Readiness {
         let Some(index) = self.index_of(event.key) else {
             return Readiness::NONE;
@@ -138,6 +139,7 @@ impl Pool {
         }
     }
 
+    #[inline]
     pub(crate) fn send(
         &mut self,
         bufs: &[&[u8]],
@@ -151,6 +153,7 @@ impl Pool {
         result
     }
 
+    #[inline]
     pub(crate) fn recv(
         &mut self,
         buf: &mut [u8],

@@ -391,7 +391,7 @@ impl<'w, T: Transport> Conn<'w, T> {
     /// Counts the transport's events (a lost socket is a disconnect, unless
     /// this side reset it) and ends the connection when the transport
     /// failed for good.
-    #[inline]
+    #[inline(always)]
     fn collect(&mut self, now: Instant, ctx: &mut Ctx<'_>) {
         self.lost_since_collect = false;
         // Most calls find no event: the loop stays out of line.

@@ -55,6 +55,7 @@ impl<T: Transport> Conn<'_, T> {
 
     /// Consumes `data`, just read (the connection keeps no partial reply),
     /// keeping the start of a partial reply it ends with in a spill.
+    #[inline(always)]
     pub(super) fn take_in(&mut self, data: &[u8], now: Instant, ctx: &mut Ctx<'_>) {
         ctx.stats.counters.read_bytes += data.len() as u64;
         if let Some(used) = self.consume(data, now, ctx) {
