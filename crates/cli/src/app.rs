@@ -415,6 +415,7 @@ fn print_final(setup: &Setup, outcome: &Outcome) {
         trace: setup.trace.as_ref(),
     };
     crate::closing::figures(&mut out, stats, outcome.elapsed, &view);
+    client_cpu(&mut out, outcome);
     crate::outages::outages(&mut out, &outcome.outages, outcome.outages_more);
     crate::rejections::report(&mut out, &outcome.rejections, outcome.connections);
     print(&out);
@@ -446,9 +447,17 @@ fn print_accounting(outcome: &Outcome) {
         }
     }
     report::accounting(&mut out, c);
+    client_cpu(&mut out, outcome);
     crate::outages::outages(&mut out, &outcome.outages, outcome.outages_more);
     crate::rejections::report(&mut out, &outcome.rejections, outcome.connections);
     print(&out);
+}
+
+/// The client's CPU, where the system told it.
+fn client_cpu(out: &mut String, outcome: &Outcome) {
+    if let Some(cpu) = &outcome.client_cpu {
+        crate::client_cpu::lines(out, cpu, outcome.stats.counters.requests_sent);
+    }
 }
 
 fn print(text: &str) {

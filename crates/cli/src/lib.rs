@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod client_cpu;
 pub mod closing;
 pub mod commands;
 pub mod files;

@@ -157,6 +157,18 @@ fn a_run_draws_its_figures_as_its_json_has_them() {
             .collect::<String>(),
         "memaslap report: run"
     );
+    // The counters' table has the client's own CPU beside them.
+    let cell = |row: &str| {
+        let td = Selector::parse("tr").unwrap();
+        html.select(&td)
+            .map(|tr| tr.text().collect::<Vec<_>>())
+            .find(|cells| cells.first() == Some(&row))
+            .map(|cells| cells[1].to_string())
+    };
+    for name in ["user_s", "system_s", "us_per_request", "threads"] {
+        let want = doc["client_cpu"][name].to_string();
+        assert_eq!(cell(&format!("client_cpu.{name}")), Some(want), "{name}");
+    }
     std::fs::remove_file(&page).unwrap();
 }
 

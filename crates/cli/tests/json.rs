@@ -72,6 +72,32 @@ fn json_result_matches_the_report() {
     assert_eq!(doc["connections"]["total"], 16);
     assert_eq!(doc["connections"]["dead"], 0);
     assert!(doc["series"].is_array());
+    client_cpu_agrees(&doc, &run.stdout, sent);
+}
+
+/// The worker thread's CPU (Linux tells each thread's own): some was
+/// spent, a request's share is the whole over the requests sent, and the
+/// report's line says the same.
+fn client_cpu_agrees(doc: &serde_json::Value, stdout: &str, sent: u64) {
+    let cpu = &doc["client_cpu"];
+    assert_eq!(cpu["threads"], 1, "{cpu}");
+    let total = cpu["user_s"].as_f64().unwrap() + cpu["system_s"].as_f64().unwrap();
+    assert!(total > 0.0, "{cpu}");
+    let each = cpu["us_per_request"].as_f64().unwrap();
+    assert!((each - total * 1e6 / sent as f64).abs() < 0.01, "{cpu}");
+    let share = cpu["busiest_thread_share"].as_f64().unwrap();
+    assert!(share > 0.0, "{cpu}");
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("client CPU: "))
+        .unwrap_or_else(|| panic!("no client CPU line in:\n{stdout}"));
+    let said: f64 = line
+        .split(" in 1 worker thread, ")
+        .nth(1)
+        .and_then(|rest| rest.split(" us a request").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!((said - each).abs() < 0.006, "{line} against {cpu}");
 }
 
 /// Checks every number under `value` whose key says its unit: at most one

@@ -111,6 +111,19 @@ fn three_instances_merge_into_the_servers_counts_and_merges_nest() {
     assert_eq!(series[0]["gets"], first_gets);
     assert_eq!(merged["config"]["instance"], Value::Null);
     assert_eq!(merged["instances"].as_array().unwrap().len(), 3);
+    // The instances' client CPU, added up; the busiest thread of any.
+    let cpu = |d: &Value, name: &str| d["client_cpu"][name].as_f64().unwrap();
+    for name in ["user_s", "system_s"] {
+        let sum: f64 = docs.iter().map(|d| cpu(d, name)).sum();
+        assert!((cpu(&merged, name) - sum).abs() < 1e-5, "{name}: {merged}");
+    }
+    assert_eq!(merged["client_cpu"]["threads"], 3);
+    let busiest = docs
+        .iter()
+        .map(|d| cpu(d, "busiest_thread_share"))
+        .fold(0.0, f64::max);
+    assert_eq!(cpu(&merged, "busiest_thread_share"), busiest);
+    assert!(run.stdout.contains("client CPU: "), "{}", run.stdout);
 
     // Merging two, then the third, gives the same result.
     let f = files(&results);
@@ -130,6 +143,7 @@ fn three_instances_merge_into_the_servers_counts_and_merges_nest() {
         assert_eq!(nested["latency"][kind], merged["latency"][kind], "{kind}");
     }
     assert_eq!(nested["series"], merged["series"]);
+    assert_eq!(nested["client_cpu"], merged["client_cpu"]);
 }
 
 /// A result file edited by `edit`, written beside the others.

@@ -45,7 +45,9 @@ pub use memaslap_transport::{
 };
 pub use outage::{During, MAX_OUTAGES, Outage};
 pub use rejection::Rejections;
-pub use run::{IntervalSummary, Outcome, Report, RunError, SavedInterval, run};
+pub use run::{
+    BUSY_SHARE, ClientCpu, IntervalSummary, Outcome, Report, RunError, SavedInterval, run,
+};
 pub use schedule::{
     ArrivalKind, Arrivals, LATEST_DUE, OpenLoop, Pace, Pacer, Schedule, TraceClock, Wake,
 };

@@ -10,7 +10,7 @@
 //! reconnect with back-off that never blocks the thread, TLS over TCP
 //! ([`TlsClient`], rustls driven by the same readiness), and the thread
 //! settings a worker's sockets want ([`confine_descriptors`],
-//! [`precise_timers`]). It does not know
+//! [`precise_timers`]), and a thread's own CPU time ([`thread_cpu`]). It does not know
 //! workloads, statistics or what a request means, and it schedules by no
 //! clock of its own: every method that deals with deadlines takes `now`
 //! (the clock is read only to time TLS handshakes, a measurement).
@@ -152,6 +152,7 @@
 //! ```
 
 mod confine;
+mod cpu;
 mod endpoint;
 mod error;
 mod event;
@@ -174,6 +175,7 @@ mod wait;
 use std::time::Instant;
 
 pub use confine::confine_descriptors;
+pub use cpu::{CpuTimes, thread_cpu};
 pub use endpoint::Endpoint;
 pub use error::{Operation, ResetReason, TransportError};
 pub use event::TransportEvent;

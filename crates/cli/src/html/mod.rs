@@ -129,11 +129,12 @@ fn instances(out: &mut String, run: &Run<'_>) {
     out.push_str("</table>");
 }
 
-/// What the counters table draws of a document: its counters, and the
-/// open loop's accounting of due requests.
+/// What the counters table draws of a document: its counters, the open
+/// loop's accounting of due requests, and the client's own CPU.
 fn counted(doc: &Value, f: &mut dyn FnMut(&str, &Value)) {
     flatten("", &doc["counters"], f);
     flatten("open_loop", &doc["open_loop"], f);
+    flatten("client_cpu", &doc["client_cpu"], f);
 }
 
 /// Every counter of every run, side by side.

@@ -79,6 +79,10 @@ pub struct Document<'a> {
     /// `--prefill`: what storing the keyspace before the run did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prefill: Option<crate::prefill::Prefilled>,
+    /// The CPU the client's worker threads used (where the system tells
+    /// a thread's own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_cpu: Option<crate::client_cpu::ClientCpuJson>,
     /// One entry per interval.
     pub series: Vec<IntervalJson>,
     /// Connections that ended dead, and in all.
@@ -331,6 +335,10 @@ pub fn document<'a>(
         commands: None,
         tls: None,
         trace: None,
+        client_cpu: outcome
+            .client_cpu
+            .as_ref()
+            .map(|cpu| crate::client_cpu::ClientCpuJson::new(cpu, stats.counters.requests_sent)),
         series: outcome
             .series
             .iter()

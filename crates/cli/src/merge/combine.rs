@@ -38,7 +38,18 @@ pub fn merge(inputs: &[Input]) -> Result<Merged, String> {
     let (mut connections, mut dead) = (0, 0);
     let mut rejections = Rejections::default();
     let mut never_served = Vec::new();
+    let mut client_cpu = Some(memaslap_engine::ClientCpu::default());
     for input in inputs {
+        client_cpu = match (client_cpu, &input.run.client_cpu) {
+            (Some(mut all), Some(cpu)) => {
+                let cpu = cpu
+                    .restore()
+                    .map_err(|e| format!("{}: {e}", input.path.display()))?;
+                all.merge(&cpu);
+                Some(all)
+            }
+            _ => None,
+        };
         let run = &input.run;
         stats.merge(&input.stats()?);
         let offset = run.run_start_unix_s - start;
@@ -73,6 +84,7 @@ pub fn merge(inputs: &[Input]) -> Result<Merged, String> {
         outages,
         outages_more,
         rejections,
+        client_cpu,
     };
     Ok(Merged {
         outcome,

@@ -42,6 +42,8 @@ pub struct RunFile {
     pub(crate) commands: Option<BTreeMap<String, CommandJson>>,
     pub(crate) trace: Option<serde_json::Value>,
     pub(crate) tls: Option<crate::tls::TlsJson>,
+    #[serde(default)]
+    pub(crate) client_cpu: Option<crate::client_cpu::ClientCpuJson>,
     pub(crate) series: Vec<IntervalJson>,
     pub(crate) connections: ConnectionsJson,
     pub(crate) outages: Vec<OutageJson>,

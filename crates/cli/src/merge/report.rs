@@ -89,6 +89,9 @@ pub fn print(out: &mut String, whole: &Whole<'_>) {
         trace: None,
     };
     crate::closing::figures(out, &outcome.stats, outcome.elapsed, &view);
+    if let Some(cpu) = &outcome.client_cpu {
+        crate::client_cpu::lines(out, cpu, outcome.stats.counters.requests_sent);
+    }
     if config.get("stat_freq_s").is_some_and(|v| !v.is_null()) {
         intervals(out, outcome);
     }

@@ -7,7 +7,7 @@ use crate::outage::{Outage, Outages};
 use crate::rejection::Rejections;
 use crate::stats::Stats;
 use crate::worker::{Message, Timing};
-use memaslap_transport::TransportEvent;
+use memaslap_transport::{CpuTimes, TransportEvent};
 use std::collections::BTreeMap;
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
@@ -96,6 +96,9 @@ pub struct Outcome {
     pub outages_more: u64,
     /// Connections that never completed a request, by why.
     pub rejections: Rejections,
+    /// The CPU the worker threads used; `None` where the system does not
+    /// tell a thread's own.
+    pub client_cpu: Option<super::ClientCpu>,
 }
 
 /// What the reporter has merged so far.
@@ -115,6 +118,8 @@ struct Merge {
     deaths: crate::death::Deaths,
     connections: usize,
     rejections: Rejections,
+    /// Each finished worker's CPU; `None` once one could not tell.
+    cpu: Option<Vec<CpuTimes>>,
     /// Where each worker takes back its interval statistics, reset.
     returns: Vec<mpsc::Sender<Box<Stats>>>,
 }
@@ -143,6 +148,7 @@ pub(super) fn collect(
         deaths: crate::death::Deaths::default(),
         connections: 0,
         rejections: Rejections::default(),
+        cpu: Some(Vec::with_capacity(threads)),
         returns,
     };
     while let Ok((id, message)) = rx.recv() {
@@ -196,7 +202,12 @@ impl Merge {
                 deaths,
                 connections,
                 rejections,
+                cpu,
             } => {
+                match (&mut self.cpu, cpu) {
+                    (Some(all), Some(cpu)) => all.push(cpu),
+                    _ => self.cpu = None,
+                }
                 self.deaths.merge(&deaths);
                 self.rejections.merge(*rejections);
                 self.global.merge(&stats);
@@ -252,9 +263,10 @@ impl Merge {
                 .push(summary(&self.tail, elapsed, self.save_intervals));
         }
         let (outages, outages_more) = self.outages.finish(end);
+        let elapsed = end.saturating_duration_since(self.start);
         Outcome {
             stats: self.global,
-            elapsed: end.saturating_duration_since(self.start),
+            elapsed,
             started_at: SystemTime::UNIX_EPOCH,
             waited: Duration::ZERO,
             outages,
@@ -264,6 +276,10 @@ impl Merge {
             connections: self.connections,
             series: self.series,
             rejections: self.rejections,
+            client_cpu: self
+                .cpu
+                .filter(|all| !all.is_empty())
+                .map(|all| super::ClientCpu::of_threads(&all, elapsed)),
         }
     }
 }

@@ -4,9 +4,11 @@
 
 mod build;
 mod connect;
+mod cpu;
 mod error;
 mod merge;
 
+pub use cpu::{BUSY_SHARE, ClientCpu};
 pub use error::RunError;
 pub use merge::{IntervalSummary, Outcome, Report, SavedInterval};
 

@@ -3,11 +3,18 @@
 
 use super::{Message, Worker};
 use crate::rejection::Rejections;
+use memaslap_transport::CpuTimes;
 use std::sync::mpsc::Sender;
 
 impl Worker<'_> {
-    /// Closes every connection and sends what is left.
-    pub(super) fn finish(mut self, tx: &Sender<(usize, Message)>, id: usize) {
+    /// Closes every connection and sends what is left, with the CPU the
+    /// thread used since `cpu` (its times when the run started).
+    pub(super) fn finish(
+        mut self,
+        tx: &Sender<(usize, Message)>,
+        id: usize,
+        cpu: Option<CpuTimes>,
+    ) {
         self.sync_datagrams();
         let dead = self
             .conns
@@ -39,6 +46,9 @@ impl Worker<'_> {
                 deaths,
                 connections,
                 rejections: Box::new(rejections),
+                cpu: cpu
+                    .zip(memaslap_transport::thread_cpu())
+                    .map(|(start, end)| end.since(start)),
             },
         ));
     }

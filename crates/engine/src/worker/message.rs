@@ -37,5 +37,7 @@ pub enum Message {
         connections: usize,
         /// Its connections that never completed a request, by why.
         rejections: Box<Rejections>,
+        /// The CPU the thread used in the run, where the system tells.
+        cpu: Option<memaslap_transport::CpuTimes>,
     },
 }

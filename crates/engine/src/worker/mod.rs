@@ -155,6 +155,7 @@ impl<'w> Worker<'w> {
         tx: &Sender<(usize, Message)>,
         id: usize,
     ) {
+        let cpu = memaslap_transport::thread_cpu();
         let mut ready = Ready::with_capacity(READY_CAPACITY);
         let mut woke = self.start(&timing);
         let mut next_report = timing.start + timing.interval;
@@ -221,7 +222,7 @@ impl<'w> Worker<'w> {
                 self.flush_reports(tx, id);
             }
         }
-        self.finish(tx, id);
+        self.finish(tx, id, cpu);
     }
 
     /// Starts the clocks and every connection that can start at once (UDP

@@ -1,0 +1,145 @@
+//! The client's own CPU in the final report and in the JSON: what a
+//! request cost this machine, and a warning when a worker thread was on a
+//! core for most of the run — then the client, not the server, may have
+//! set the pace and added to the latencies.
+
+use memaslap_engine::ClientCpu;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// `client_cpu` in the JSON document.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ClientCpuJson {
+    /// Seconds the worker threads spent in user space, added up.
+    pub user_s: f64,
+    /// Seconds the kernel spent on their behalf, added up.
+    pub system_s: f64,
+    /// Worker threads counted.
+    pub threads: usize,
+    /// µs of client CPU a request sent, to 0.01 (none when none was).
+    pub us_per_request: Option<f64>,
+    /// The largest share of its run one worker thread was on a core.
+    pub busiest_thread_share: f64,
+}
+
+impl ClientCpuJson {
+    /// `cpu`, spent on `requests` requests sent.
+    pub fn new(cpu: &ClientCpu, requests: u64) -> ClientCpuJson {
+        ClientCpuJson {
+            user_s: crate::json::secs(cpu.user),
+            system_s: crate::json::secs(cpu.system),
+            threads: cpu.threads,
+            us_per_request: cpu
+                .per_request(requests)
+                .map(|d| crate::json::round(d.as_secs_f64() * 1e6, 100.0)),
+            busiest_thread_share: crate::json::round(cpu.busiest, 1e3),
+        }
+    }
+
+    /// The CPU as saved, for `memaslap merge`.
+    ///
+    /// # Errors
+    /// The field that is not a time or a share.
+    pub fn restore(&self) -> Result<ClientCpu, String> {
+        let time = |name: &str, s: f64| {
+            Duration::try_from_secs_f64(s)
+                .map_err(|_| format!("client_cpu.{name}: {s} is not a number of seconds"))
+        };
+        let share = self.busiest_thread_share;
+        if !share.is_finite() || share < 0.0 {
+            return Err(format!(
+                "client_cpu.busiest_thread_share: {share} is not a share of a run"
+            ));
+        }
+        Ok(ClientCpu {
+            user: time("user_s", self.user_s)?,
+            system: time("system_s", self.system_s)?,
+            threads: self.threads,
+            busiest: share,
+        })
+    }
+}
+
+/// Appends the report's line on `cpu`, spent on `requests` requests sent,
+/// and a warning when a worker thread was busy for most of the run.
+pub fn lines(out: &mut String, cpu: &ClientCpu, requests: u64) {
+    let threads = match cpu.threads {
+        1 => "1 worker thread".to_string(),
+        n => format!("{n} worker threads"),
+    };
+    let each = cpu
+        .per_request(requests)
+        .map(|d| format!(", {:.2} us a request", d.as_secs_f64() * 1e6))
+        .unwrap_or_default();
+    let busiest = percent(cpu.busiest);
+    out.push_str(&format!(
+        "client CPU: {:.3}s (user {:.3}s, system {:.3}s) in {threads}{each}; the busiest thread was on a core {busiest} of the run\n",
+        cpu.total().as_secs_f64(),
+        cpu.user.as_secs_f64(),
+        cpu.system.as_secs_f64(),
+    ));
+    if cpu.was_busy() {
+        out.push_str(&format!(
+            "the client may have set the pace: a worker thread was on a core {busiest} of the run \
+             (more threads with -T, or more client machines, would tell)\n"
+        ));
+    }
+}
+
+/// A share as a whole percentage.
+fn percent(share: f64) -> String {
+    format!("{:.0}%", share * 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cpu(busiest: f64) -> ClientCpu {
+        ClientCpu {
+            user: Duration::from_millis(801),
+            system: Duration::from_millis(2351),
+            threads: 2,
+            busiest,
+        }
+    }
+
+    #[test]
+    fn the_line_gives_the_times_the_cost_of_a_request_and_the_busiest_thread() {
+        let mut out = String::new();
+        lines(&mut out, &cpu(0.5), 630_400);
+        assert_eq!(
+            out,
+            "client CPU: 3.152s (user 0.801s, system 2.351s) in 2 worker threads, 5.00 us a request; \
+             the busiest thread was on a core 50% of the run\n"
+        );
+        let mut out = String::new();
+        lines(&mut out, &cpu(0.97), 0);
+        let mut rows = out.lines();
+        assert!(
+            rows.next()
+                .unwrap()
+                .ends_with("in 2 worker threads; the busiest thread was on a core 97% of the run")
+        );
+        assert!(rows.next().unwrap().starts_with(
+            "the client may have set the pace: a worker thread was on a core 97% of the run"
+        ));
+    }
+
+    #[test]
+    fn the_json_reads_back_as_it_was_written() {
+        let json = ClientCpuJson::new(&cpu(0.25), 630_400);
+        assert_eq!(json.us_per_request, Some(5.0));
+        assert_eq!(json.restore().unwrap(), cpu(0.25));
+        let bad = ClientCpuJson {
+            user_s: -1.0,
+            ..json.clone()
+        };
+        assert!(bad.restore().unwrap_err().contains("client_cpu.user_s"));
+        let bad = ClientCpuJson {
+            busiest_thread_share: f64::NAN,
+            ..json
+        };
+        assert!(bad.restore().unwrap_err().contains("busiest_thread_share"));
+    }
+}

@@ -1,0 +1,116 @@
+//! The CPU the client's worker threads spent on a run, from each thread's
+//! own accounting: what a request cost the client, and whether a worker
+//! thread was busy for most of the run — then the client, not the server,
+//! may have set the pace and added to the latencies.
+
+use memaslap_transport::CpuTimes;
+use std::time::Duration;
+
+/// A worker thread on a core for at least this share of the run was
+/// likely the run's bottleneck.
+pub const BUSY_SHARE: f64 = 0.9;
+
+/// The CPU the worker threads of one run (or of several instances'
+/// runs, merged) used from their start to their end.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ClientCpu {
+    /// Their user time, added up.
+    pub user: Duration,
+    /// Their system time (the kernel's work on their behalf), added up.
+    pub system: Duration,
+    /// Worker threads counted.
+    pub threads: usize,
+    /// The largest share of its run's time one thread was on a core
+    /// (its CPU time over the run's elapsed time).
+    pub busiest: f64,
+}
+
+impl ClientCpu {
+    /// The threads' times, each over a run of `elapsed`.
+    pub fn of_threads(threads: &[CpuTimes], elapsed: Duration) -> ClientCpu {
+        let mut cpu = ClientCpu::default();
+        for t in threads {
+            cpu.user = cpu.user.saturating_add(t.user);
+            cpu.system = cpu.system.saturating_add(t.system);
+            cpu.threads += 1;
+            cpu.busiest = cpu.busiest.max(share(t.total(), elapsed));
+        }
+        cpu
+    }
+
+    /// User and system time together.
+    pub fn total(&self) -> Duration {
+        self.user.saturating_add(self.system)
+    }
+
+    /// Adds another run's (another instance's): times and threads added,
+    /// the busiest thread the busier of the two.
+    pub fn merge(&mut self, other: &ClientCpu) {
+        self.user = self.user.saturating_add(other.user);
+        self.system = self.system.saturating_add(other.system);
+        self.threads += other.threads;
+        self.busiest = self.busiest.max(other.busiest);
+    }
+
+    /// The CPU a request cost, over `requests` of them; `None` for none.
+    pub fn per_request(&self, requests: u64) -> Option<Duration> {
+        let each = self.total().as_nanos().checked_div(u128::from(requests))?;
+        Some(Duration::from_nanos(
+            u64::try_from(each).unwrap_or(u64::MAX),
+        ))
+    }
+
+    /// Whether a worker thread was on a core for most of the run
+    /// ([`BUSY_SHARE`] of it or more).
+    pub fn was_busy(&self) -> bool {
+        self.busiest >= BUSY_SHARE
+    }
+}
+
+/// `cpu` over `elapsed` (zero for a run of no time).
+fn share(cpu: Duration, elapsed: Duration) -> f64 {
+    if elapsed.is_zero() {
+        return 0.0;
+    }
+    cpu.as_secs_f64() / elapsed.as_secs_f64()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn times(user_ms: u64, system_ms: u64) -> CpuTimes {
+        CpuTimes {
+            user: Duration::from_millis(user_ms),
+            system: Duration::from_millis(system_ms),
+        }
+    }
+
+    #[test]
+    fn threads_add_up_and_the_busiest_is_kept() {
+        let run = Duration::from_secs(1);
+        let cpu = ClientCpu::of_threads(&[times(200, 700), times(100, 300)], run);
+        assert_eq!(cpu.user, Duration::from_millis(300));
+        assert_eq!(cpu.system, Duration::from_millis(1000));
+        assert_eq!(cpu.threads, 2);
+        assert!((cpu.busiest - 0.9).abs() < 1e-12, "{}", cpu.busiest);
+        assert!(cpu.was_busy());
+        assert_eq!(cpu.per_request(1_300_000), Some(Duration::from_micros(1)));
+        assert_eq!(cpu.per_request(0), None);
+        let idle = ClientCpu::of_threads(&[times(10, 10)], Duration::ZERO);
+        assert_eq!(idle.busiest, 0.0);
+        assert!(!idle.was_busy());
+    }
+
+    #[test]
+    fn instances_merge_into_one_run() {
+        let run = Duration::from_secs(2);
+        let mut a = ClientCpu::of_threads(&[times(100, 300)], run);
+        let b = ClientCpu::of_threads(&[times(500, 1000), times(0, 1)], run);
+        a.merge(&b);
+        assert_eq!(a.total(), Duration::from_millis(1901));
+        assert_eq!(a.threads, 3);
+        assert!((a.busiest - 0.75).abs() < 1e-12, "{}", a.busiest);
+        assert!(!a.was_busy());
+    }
+}
