@@ -188,8 +188,12 @@ fn merge_refuses_what_is_not_one_run() {
     let far = edited(&results, 1, "far.json", |d| {
         d["series"][0]["time_unix_s"] = json!(18446744073709551615u64);
     });
+    let busy = edited(&results, 1, "busy.json", |d| {
+        d["client_cpu"]["user_s"] = json!(-3.0);
+    });
     for (second, says) in [
         (&f[0], "instance 0/2 is also in"),
+        (&busy, "client_cpu.user_s: -3 is not a number of seconds"),
         (&threads, "config.threads is 9"),
         (&seed, "seed is 6"),
         (&late, "run_start_unix_s"),
