@@ -4,7 +4,7 @@
 //! per step, and with `--slo` the highest step that met every objective.
 
 use crate::units::parse_rate;
-use memaslap_engine::{Latency, Outcome};
+use memaslap_engine::{BUSY_SHARE, Latency, Outcome};
 use std::fmt::Write;
 use std::time::Duration;
 
@@ -142,6 +142,9 @@ pub struct StepLine {
     pub errors: u64,
     /// Whether every objective of `--slo` held (none given: true).
     pub slo_met: bool,
+    /// The largest share of the step one worker thread was on a core
+    /// (where the system tells): near 1, the client set the pace.
+    pub client_busy: Option<f64>,
 }
 
 fn us(d: Duration) -> f64 {
@@ -173,6 +176,9 @@ impl StepLine {
                 && slo
                     .iter()
                     .all(|o| total.quantile(o.percentile / 100.0) <= o.limit),
+            client_busy: outcome
+                .client_cpu
+                .map(|cpu| (cpu.busiest * 1000.0).round() / 1000.0),
         }
     }
 }
@@ -181,7 +187,7 @@ impl StepLine {
 pub fn header(out: &mut String) {
     let _ = writeln!(
         out,
-        "{:>12} {:>12} {:>10} {:>10} {:>10} {:>10} {:>12} {:>12} {:>8} {:>7}",
+        "{:>12} {:>12} {:>10} {:>10} {:>10} {:>10} {:>12} {:>12} {:>8} {:>7} {:>6}",
         "offered/s",
         "achieved/s",
         "p50_us",
@@ -191,16 +197,20 @@ pub fn header(out: &mut String) {
         "svc_p99_us",
         "lag_p99_us",
         "dropped",
-        "errors"
+        "errors",
+        "busy"
     );
 }
 
 /// One step's row; `mark` is appended (the SLO's verdict).
 pub fn row(out: &mut String, step: &StepLine, mark: &str) {
     let [p50, p90, p99, p999] = step.response_us;
+    let busy = step
+        .client_busy
+        .map_or_else(|| "-".to_string(), |share| format!("{:.0}%", share * 100.0));
     let _ = writeln!(
         out,
-        "{:>12.1} {:>12.1} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>12.1} {:>12.1} {:>8} {:>7}{mark}",
+        "{:>12.1} {:>12.1} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>12.1} {:>12.1} {:>8} {:>7} {busy:>6}{mark}",
         step.offered_per_s,
         step.achieved_per_s,
         p50,
@@ -212,6 +222,26 @@ pub fn row(out: &mut String, step: &StepLine, mark: &str) {
         step.dropped,
         step.errors
     );
+}
+
+/// The line naming the steps in which a worker thread was on a core for
+/// most of the step ([`BUSY_SHARE`] or more): there the client, not the
+/// server, may have set the pace. `None` when there were none.
+pub fn client_bound(steps: &[StepLine]) -> Option<String> {
+    let rates: Vec<String> = steps
+        .iter()
+        .filter(|s| s.client_busy.is_some_and(|b| b >= BUSY_SHARE))
+        .map(|s| format!("{:.1}", s.offered_per_s))
+        .collect();
+    if rates.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "a worker thread was on a core {:.0} % of the step or more at {} requests/s: \
+         the client may have set the pace there (more threads with -T, or more client machines, would tell)\n",
+        BUSY_SHARE * 100.0,
+        rates.join(", ")
+    ))
 }
 
 /// The highest step that met the objectives, by index.
@@ -242,6 +272,42 @@ mod tests {
             let e = parse_scan(bad).unwrap_err();
             assert!(e.contains("FROM:TO:STEP"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn the_steps_a_busy_client_may_have_paced_are_named() {
+        let step = |rate: f64, busy: Option<f64>| StepLine {
+            offered_per_s: rate,
+            achieved_per_s: rate,
+            response_us: [1.0; 4],
+            service_p99_us: 1.0,
+            send_lag_p99_us: 1.0,
+            dropped: 0,
+            errors: 0,
+            slo_met: true,
+            client_busy: busy,
+        };
+        let steps = [
+            step(1000.0, Some(0.2)),
+            step(3000.0, Some(0.95)),
+            step(5000.0, None),
+            step(7000.0, Some(0.9)),
+        ];
+        let line = client_bound(&steps).unwrap();
+        assert!(
+            line.starts_with("a worker thread was on a core 90 % of the step or more at 3000.0, 7000.0 requests/s: "),
+            "{line}"
+        );
+        assert_eq!(client_bound(&steps[..1]), None);
+        let mut row_text = String::new();
+        row(&mut row_text, &steps[1], "  met");
+        assert!(
+            row_text.ends_with("    0       0    95%  met\n"),
+            "{row_text:?}"
+        );
+        row_text.clear();
+        row(&mut row_text, &steps[2], "");
+        assert!(row_text.ends_with("      -\n"), "{row_text:?}");
     }
 
     #[test]

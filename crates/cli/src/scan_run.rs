@@ -84,6 +84,9 @@ pub fn run_scan(
         };
         print(&verdict);
     }
+    if let Some(line) = scan::client_bound(&lines) {
+        print(&line);
+    }
     Ok(Some(Scanned {
         outcome,
         json: ScanJson {

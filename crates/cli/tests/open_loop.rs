@@ -288,6 +288,19 @@ fn a_scan_prints_a_row_per_step_and_names_the_highest_step_meeting_the_slo() {
                 "{offered}/s recorded {recorded}"
             );
             assert!(step["send_lag"]["total"]["count"].as_u64().unwrap() > 0);
+            // The worker thread's share of the step on a core, as the
+            // row's `busy` column gives it.
+            let busy = step["client_busy"].as_f64().unwrap();
+            assert!(busy > 0.0, "{step}");
+            let column = format!("{:.0}%", busy * 100.0);
+            let row = rows
+                .iter()
+                .find(|r| r.starts_with(&format!("{offered:>12.1}")))
+                .unwrap();
+            assert!(
+                row.split_whitespace().any(|w| w == column),
+                "{row} {column}"
+            );
         }
         assert_eq!(doc["scan"]["highest_met_per_s"].as_f64(), highest, "{slo}");
         let verdict = match highest {
