@@ -208,7 +208,7 @@ fn run_once(
     print(cleared(shown));
     if outcome.stats.counters.requests_completed == 0 {
         // Nothing to report but what was sent and how it failed.
-        print_accounting(&outcome);
+        print_accounting(&outcome, polls(setup));
     } else {
         print_final(setup, &outcome);
     }
@@ -415,10 +415,19 @@ fn print_final(setup: &Setup, outcome: &Outcome) {
         trace: setup.trace.as_ref(),
     };
     crate::closing::figures(&mut out, stats, outcome.elapsed, &view);
-    client_cpu(&mut out, outcome);
+    client_cpu(&mut out, outcome, polls(setup));
     crate::outages::outages(&mut out, &outcome.outages, outcome.outages_more);
     crate::rejections::report(&mut out, &outcome.rejections, outcome.connections);
     print(&out);
+}
+
+/// Whether the worker threads poll between requests (`--wake spin`), so
+/// that they are on a core whatever the load.
+fn polls(setup: &Setup) -> bool {
+    setup
+        .engine
+        .open_loop
+        .is_some_and(|o| o.wake == memaslap_engine::Wake::Spin)
 }
 
 /// The open loop as this instance runs it: its share of the whole run's
@@ -434,8 +443,8 @@ fn instance_share(setup: &Setup) -> Option<OpenLoopConfig> {
 
 /// How long the run took, the request accounting and the outages alone,
 /// for a run in which no request completed: its statistics would be all
-/// zeros.
-fn print_accounting(outcome: &Outcome) {
+/// zeros. `polls`: see [`polls`].
+fn print_accounting(outcome: &Outcome, polls: bool) {
     let mut out = String::new();
     let c = &outcome.stats.counters;
     report::run_line(&mut out, outcome.elapsed, 0, c.written_bytes + c.read_bytes);
@@ -447,16 +456,16 @@ fn print_accounting(outcome: &Outcome) {
         }
     }
     report::accounting(&mut out, c);
-    client_cpu(&mut out, outcome);
+    client_cpu(&mut out, outcome, polls);
     crate::outages::outages(&mut out, &outcome.outages, outcome.outages_more);
     crate::rejections::report(&mut out, &outcome.rejections, outcome.connections);
     print(&out);
 }
 
 /// The client's CPU, where the system told it.
-fn client_cpu(out: &mut String, outcome: &Outcome) {
+fn client_cpu(out: &mut String, outcome: &Outcome, polls: bool) {
     if let Some(cpu) = &outcome.client_cpu {
-        crate::client_cpu::lines(out, cpu, outcome.stats.counters.requests_sent);
+        crate::client_cpu::lines(out, cpu, outcome.stats.counters.requests_sent, polls);
     }
 }
 

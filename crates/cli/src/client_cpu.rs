@@ -61,8 +61,10 @@ impl ClientCpuJson {
 }
 
 /// Appends the report's line on `cpu`, spent on `requests` requests sent,
-/// and a warning when a worker thread was busy for most of the run.
-pub fn lines(out: &mut String, cpu: &ClientCpu, requests: u64) {
+/// and a warning when a worker thread was busy for most of the run —
+/// unless its threads poll between requests (`polls`: `--wake spin`),
+/// which keeps them on a core whatever the load.
+pub fn lines(out: &mut String, cpu: &ClientCpu, requests: u64, polls: bool) {
     let threads = match cpu.threads {
         1 => "1 worker thread".to_string(),
         n => format!("{n} worker threads"),
@@ -78,7 +80,11 @@ pub fn lines(out: &mut String, cpu: &ClientCpu, requests: u64) {
         cpu.user.as_secs_f64(),
         cpu.system.as_secs_f64(),
     ));
-    if cpu.was_busy() {
+    if cpu.was_busy() && polls {
+        out.push_str(
+            "(--wake spin: a worker thread polls between its requests, so it is on a core whatever the load)\n",
+        );
+    } else if cpu.was_busy() {
         out.push_str(&format!(
             "the client may have set the pace: a worker thread was on a core {busiest} of the run \
              (more threads with -T, or more client machines, would tell)\n"
@@ -107,14 +113,14 @@ mod tests {
     #[test]
     fn the_line_gives_the_times_the_cost_of_a_request_and_the_busiest_thread() {
         let mut out = String::new();
-        lines(&mut out, &cpu(0.5), 630_400);
+        lines(&mut out, &cpu(0.5), 630_400, false);
         assert_eq!(
             out,
             "client CPU: 3.152s (user 0.801s, system 2.351s) in 2 worker threads, 5.00 us a request; \
              the busiest thread was on a core 50% of the run\n"
         );
         let mut out = String::new();
-        lines(&mut out, &cpu(0.97), 0);
+        lines(&mut out, &cpu(0.97), 0, false);
         let mut rows = out.lines();
         assert!(
             rows.next()
@@ -124,6 +130,12 @@ mod tests {
         assert!(rows.next().unwrap().starts_with(
             "the client may have set the pace: a worker thread was on a core 97% of the run"
         ));
+        let mut out = String::new();
+        lines(&mut out, &cpu(0.97), 10, true);
+        assert!(
+            out.lines().nth(1).unwrap().starts_with("(--wake spin: "),
+            "{out}"
+        );
     }
 
     #[test]

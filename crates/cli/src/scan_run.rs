@@ -84,7 +84,12 @@ pub fn run_scan(
         };
         print(&verdict);
     }
-    if let Some(line) = scan::client_bound(&lines) {
+    // A thread that polls between requests (`--wake spin`) is always busy.
+    let polls = setup
+        .engine
+        .open_loop
+        .is_some_and(|o| o.wake == memaslap_engine::Wake::Spin);
+    if let Some(line) = scan::client_bound(&lines).filter(|_| !polls) {
         print(&line);
     }
     Ok(Some(Scanned {
