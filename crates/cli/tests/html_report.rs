@@ -106,6 +106,7 @@ fn a_run_draws_its_figures_as_its_json_has_them() {
             "Throughput per interval (outages shaded)",
             "Errors per interval",
             "Latency per interval",
+            "Client CPU per interval",
             "Latency by kind",
             "Latency by command (--mix)"
         ]
@@ -123,6 +124,20 @@ fn a_run_draws_its_figures_as_its_json_has_them() {
         before = at;
     }
     let gets = series(&drawn, "Throughput", "gets/s");
+    // The busiest worker thread's share of each whole interval, in %.
+    let busy = series(&drawn, "Client CPU", "busiest worker thread");
+    let shares: Vec<f64> = rows
+        .iter()
+        .scan(0.0, |before, row| {
+            let at = row["elapsed_s"].as_f64().unwrap();
+            let whole = at - *before >= 0.5;
+            *before = at;
+            Some(whole.then(|| row["client_busy"].as_f64().unwrap() * 100.0))
+        })
+        .flatten()
+        .collect();
+    assert_eq!(busy.iter().map(|p| p.1).collect::<Vec<_>>(), shares);
+    assert!(shares.iter().all(|&s| s > 0.0), "{shares:?}");
     assert!(
         gets.len() >= 2 && gets.len() == whole.len(),
         "{gets:?} {whole:?}"

@@ -87,6 +87,15 @@ fn client_cpu_agrees(doc: &serde_json::Value, stdout: &str, sent: u64) {
     assert!((each - total * 1e6 / sent as f64).abs() < 0.01, "{cpu}");
     let share = cpu["busiest_thread_share"].as_f64().unwrap();
     assert!(share > 0.0, "{cpu}");
+    // The intervals' rows (the last one with what came after the last
+    // whole interval) add up to the run's.
+    let rows: f64 = doc["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["client_cpu_s"].as_f64().unwrap())
+        .sum();
+    assert!((rows - total).abs() < 1e-3, "{rows} against {cpu}");
     let line = stdout
         .lines()
         .find(|l| l.starts_with("client CPU: "))

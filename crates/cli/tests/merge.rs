@@ -109,6 +109,20 @@ fn three_instances_merge_into_the_servers_counts_and_merges_nest() {
         .map(|d| d["series"][0]["gets"].as_u64().unwrap())
         .sum();
     assert_eq!(series[0]["gets"], first_gets);
+    let first_cpu: f64 = docs
+        .iter()
+        .map(|d| d["series"][0]["client_cpu_s"].as_f64().unwrap())
+        .sum();
+    let merged_cpu = series[0]["client_cpu_s"].as_f64().unwrap();
+    assert!(
+        (merged_cpu - first_cpu).abs() < 1e-5,
+        "{merged_cpu} {first_cpu}"
+    );
+    let busiest = docs
+        .iter()
+        .map(|d| d["series"][0]["client_busy"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    assert_eq!(series[0]["client_busy"].as_f64(), Some(busiest));
     assert_eq!(merged["config"]["instance"], Value::Null);
     assert_eq!(merged["instances"].as_array().unwrap().len(), 3);
     // The instances' client CPU, added up; the busiest thread of any.

@@ -1,5 +1,5 @@
-//! The report's charts, from the runs' JSON documents: throughput, errors
-//! and latency over time (outages shaded), the percentile spectrum of
+//! The report's charts, from the runs' JSON documents: throughput, errors,
+//! latency and the client's CPU over time (outages shaded), the percentile spectrum of
 //! every kind, command and open-loop latency, and a scan's curve.
 // serde_json::Value's `[]` gives Null for a missing key or index (it never
 // panics, unlike slices); the pages read the documents through it.
@@ -42,6 +42,8 @@ struct Intervals {
     commands: Vec<(String, Vec<(f64, f64)>)>,
     /// p50, p99, p99.9 and the maximum, in µs.
     quantiles: [Vec<(f64, f64)>; 4],
+    /// The busiest worker thread's share of each interval on a core, in %.
+    busy: Vec<(f64, f64)>,
 }
 
 impl Intervals {
@@ -76,6 +78,9 @@ impl Intervals {
             }
         }
         self.failed.push((at, num(&row["errors"])));
+        if let Some(busy) = row["client_busy"].as_f64() {
+            self.busy.push((at, busy * 100.0));
+        }
         let mut total = record(&row["hdr_v2"]["get"]).unwrap_or_default();
         if let Some(set) = record(&row["hdr_v2"]["set"]) {
             total.merge(&set);
@@ -97,6 +102,7 @@ pub(super) fn over_time(runs: &[Run<'_>]) -> Vec<Chart> {
     let mut rate = Vec::new();
     let mut errors = Vec::new();
     let mut latency = Vec::new();
+    let mut client = Vec::new();
     let mut shaded = Vec::new();
     for run in runs {
         let Intervals {
@@ -105,6 +111,7 @@ pub(super) fn over_time(runs: &[Run<'_>]) -> Vec<Chart> {
             failed,
             commands,
             quantiles,
+            busy,
         } = Intervals::of(run);
         let name = |what: &str| {
             if runs.len() > 1 {
@@ -131,6 +138,12 @@ pub(super) fn over_time(runs: &[Run<'_>]) -> Vec<Chart> {
             name: name("errors"),
             points: failed,
         });
+        if !busy.is_empty() {
+            client.push(Series {
+                name: name("busiest worker thread"),
+                points: busy,
+            });
+        }
         for (label, points) in ["p50", "p99", "p99.9", "max"].into_iter().zip(quantiles) {
             latency.push(Series {
                 name: name(label),
@@ -150,7 +163,7 @@ pub(super) fn over_time(runs: &[Run<'_>]) -> Vec<Chart> {
         shaded: shaded.clone(),
         rule: None,
     };
-    vec![
+    let mut charts = vec![
         chart(
             "Throughput per interval (outages shaded)",
             ("requests/s", Scale::Linear),
@@ -158,7 +171,16 @@ pub(super) fn over_time(runs: &[Run<'_>]) -> Vec<Chart> {
         ),
         chart("Errors per interval", ("errors", Scale::Linear), errors),
         chart("Latency per interval", ("µs", Scale::Log), latency),
-    ]
+    ];
+    // Near 100 %, the client rather than the server may have set the pace.
+    if !client.is_empty() {
+        charts.push(chart(
+            "Client CPU per interval",
+            ("% of the interval on a core", Scale::Linear),
+            client,
+        ));
+    }
+    charts
 }
 
 /// One spectrum chart per run: every kind, command and open-loop latency.

@@ -238,6 +238,12 @@ pub struct IntervalJson {
     pub(crate) p50_us: f64,
     pub(crate) p99_us: f64,
     pub(crate) max_us: f64,
+    /// Seconds of CPU the worker threads used in it, added up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) client_cpu_s: Option<f64>,
+    /// The largest share of it one worker thread was on a core.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) client_busy: Option<f64>,
     /// The interval's latency histograms (HdrHistogram V2, base64), with
     /// `--json`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -286,6 +292,8 @@ impl IntervalJson {
             p50_us: us(s.p50),
             p99_us: us(s.p99),
             max_us: us(s.max),
+            client_cpu_s: s.client_cpu.map(secs),
+            client_busy: s.client_busy.map(|b| round(b, 1e3)),
             hdr_v2: s.saved.as_deref().map(|h: &SavedInterval| IntervalHdr {
                 get: h.get.clone(),
                 set: h.set.clone(),

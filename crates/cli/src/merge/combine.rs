@@ -138,6 +138,8 @@ struct Slot {
     max_us: f64,
     get: Latency,
     set: Latency,
+    client_cpu_s: Option<f64>,
+    client_busy: Option<f64>,
 }
 
 /// The interval rows of every input, each in the interval of the merged
@@ -172,6 +174,8 @@ fn series(inputs: &[Input], start: f64, interval: f64) -> Result<Vec<IntervalSum
                 p99: total.quantile(0.99),
                 max: seconds(slot.max_us / 1e6),
                 errors: slot.errors,
+                client_cpu: slot.client_cpu_s.map(seconds),
+                client_busy: slot.client_busy,
                 saved: Some(Box::new(SavedInterval {
                     get: slot.get.to_v2_base64(),
                     set: slot.set.to_v2_base64(),
@@ -198,6 +202,13 @@ fn add_row(slot: &mut Slot, row: &IntervalJson) -> Result<(), String> {
     slot.errors += row.errors;
     if row.max_us.is_finite() {
         slot.max_us = slot.max_us.max(row.max_us);
+    }
+    // The instances' CPU adds up; the busiest thread is the busiest of any.
+    if let Some(cpu) = row.client_cpu_s.filter(|s| s.is_finite() && *s >= 0.0) {
+        slot.client_cpu_s = Some(slot.client_cpu_s.unwrap_or(0.0) + cpu);
+    }
+    if let Some(busy) = row.client_busy.filter(|b| b.is_finite() && *b >= 0.0) {
+        slot.client_busy = Some(slot.client_busy.unwrap_or(0.0).max(busy));
     }
     Ok(())
 }

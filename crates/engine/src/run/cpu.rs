@@ -67,6 +67,55 @@ impl ClientCpu {
     }
 }
 
+/// The CPU the worker threads used in one interval of a run; `None`
+/// while no thread has said (or once one could not tell).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct IntervalCpu {
+    /// All of it, user and system, added up.
+    total: Duration,
+    /// The most one thread used.
+    busiest: Duration,
+    /// Whether every thread that reported could tell.
+    known: bool,
+    /// Whether any thread reported.
+    seen: bool,
+}
+
+impl IntervalCpu {
+    /// Adds one thread's CPU in the interval (`None`: it could not tell).
+    pub(super) fn add(&mut self, thread: Option<CpuTimes>) {
+        self.known = self.known || !self.seen;
+        self.seen = true;
+        match thread {
+            Some(t) => {
+                self.total = self.total.saturating_add(t.total());
+                self.busiest = self.busiest.max(t.total());
+            }
+            None => self.known = false,
+        }
+    }
+
+    /// Adds an interval no thread completed to this one (the run's tail).
+    pub(super) fn absorb(&mut self, other: &IntervalCpu) {
+        if !other.seen {
+            return;
+        }
+        if !self.seen {
+            *self = *other;
+            return;
+        }
+        self.total = self.total.saturating_add(other.total);
+        self.busiest = self.busiest.max(other.busiest);
+        self.known = self.known && other.known;
+    }
+
+    /// The CPU, and the busiest thread's share of an interval `length`
+    /// long, when every thread told it.
+    pub(super) fn of(&self, length: Duration) -> Option<(Duration, f64)> {
+        (self.seen && self.known).then(|| (self.total, share(self.busiest, length)))
+    }
+}
+
 /// `cpu` over `elapsed` (zero for a run of no time).
 fn share(cpu: Duration, elapsed: Duration) -> f64 {
     if elapsed.is_zero() {
@@ -100,6 +149,20 @@ mod tests {
         let idle = ClientCpu::of_threads(&[times(10, 10)], Duration::ZERO);
         assert_eq!(idle.busiest, 0.0);
         assert!(!idle.was_busy());
+    }
+
+    #[test]
+    fn an_interval_adds_its_threads_and_keeps_the_busiest() {
+        let mut interval = IntervalCpu::default();
+        assert_eq!(interval.of(Duration::from_secs(1)), None);
+        interval.add(Some(times(100, 300)));
+        interval.add(Some(times(50, 50)));
+        assert_eq!(
+            interval.of(Duration::from_secs(2)),
+            Some((Duration::from_millis(500), 0.2))
+        );
+        interval.add(None);
+        assert_eq!(interval.of(Duration::from_secs(2)), None);
     }
 
     #[test]

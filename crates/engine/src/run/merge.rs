@@ -2,6 +2,7 @@
 //! intervals (each emitted once every thread has reported it or finished),
 //! a global total, server outages, and the final outcome.
 
+use super::cpu::IntervalCpu;
 use crate::failure::VerifyFailure;
 use crate::outage::{Outage, Outages};
 use crate::rejection::Rejections;
@@ -53,6 +54,11 @@ pub struct IntervalSummary {
     pub max: Duration,
     /// Errors and timeouts.
     pub errors: u64,
+    /// The CPU the worker threads used in it, added up (where the system
+    /// tells each thread's own).
+    pub client_cpu: Option<Duration>,
+    /// The largest share of the interval one worker thread was on a core.
+    pub client_busy: Option<f64>,
     /// The interval's latency histograms, saved (with
     /// [`crate::EngineConfig::save_intervals`]).
     pub saved: Option<Box<SavedInterval>>,
@@ -110,8 +116,15 @@ struct Merge {
     global: Stats,
     /// What came after the threads' last whole intervals (and the drain).
     tail: Stats,
-    /// Intervals some thread has not reported yet: who has, and the sum.
-    open: BTreeMap<u64, (Vec<bool>, Stats)>,
+    /// Intervals some thread has not reported yet: who has, the sum, and
+    /// the threads' CPU in them.
+    open: BTreeMap<u64, (Vec<bool>, Stats, IntervalCpu)>,
+    /// The threads' CPU after their last whole intervals.
+    tail_cpu: IntervalCpu,
+    /// How long an interval is.
+    interval: Duration,
+    /// The last interval emitted.
+    last_index: u64,
     finished: Vec<bool>,
     series: Vec<IntervalSummary>,
     dead: usize,
@@ -142,6 +155,9 @@ pub(super) fn collect(
         global: Stats::default(),
         tail: Stats::default(),
         open: BTreeMap::new(),
+        tail_cpu: IntervalCpu::default(),
+        interval: timing.interval,
+        last_index: 0,
         finished: vec![false; threads],
         series: Vec::new(),
         dead: 0,
@@ -162,12 +178,20 @@ impl Merge {
     /// Takes in one message of worker `id`.
     fn take(&mut self, id: usize, message: Message, on_report: &mut impl FnMut(Report<'_>)) {
         match message {
-            Message::Interval { index, mut stats } => {
+            Message::Interval {
+                index,
+                mut stats,
+                cpu,
+            } => {
                 let threads = self.threads;
-                let (seen, period) = self
-                    .open
-                    .entry(index)
-                    .or_insert_with(|| (vec![false; threads], Stats::default()));
+                let (seen, period, period_cpu) = self.open.entry(index).or_insert_with(|| {
+                    (
+                        vec![false; threads],
+                        Stats::default(),
+                        IntervalCpu::default(),
+                    )
+                });
+                period_cpu.add(cpu);
                 // Settled first, the merge reads the histograms in place.
                 stats.settle_histograms();
                 period.merge(&stats);
@@ -203,7 +227,9 @@ impl Merge {
                 connections,
                 rejections,
                 cpu,
+                cpu_tail,
             } => {
+                self.tail_cpu.add(cpu_tail);
                 match (&mut self.cpu, cpu) {
                     (Some(all), Some(cpu)) => all.push(cpu),
                     _ => self.cpu = None,
@@ -234,11 +260,13 @@ impl Merge {
             if !complete {
                 break;
             }
-            let (index, (_, period)) = entry.remove_entry();
+            let (index, (_, period, cpu)) = entry.remove_entry();
             self.global.merge(&period);
             let elapsed = self.start.elapsed();
+            let cpu = cpu.of(self.interval);
             self.series
-                .push(summary(&period, elapsed, self.save_intervals));
+                .push(summary(&period, elapsed, self.save_intervals, cpu));
+            self.last_index = index;
             on_report(Report::Interval {
                 index,
                 elapsed,
@@ -250,17 +278,23 @@ impl Merge {
 
     /// The outcome, with what intervals no thread completed.
     fn finish(mut self) -> Outcome {
-        for (_, (_, period)) in std::mem::take(&mut self.open) {
+        for (_, (_, period, cpu)) in std::mem::take(&mut self.open) {
             self.global.merge(&period);
             self.tail.merge(&period);
+            self.tail_cpu.absorb(&cpu);
         }
         let end = Instant::now();
         // A last, partial row, so that the rows add up to the whole run.
         if self.tail.get.count() + self.tail.set.count() > 0 || self.tail.counters.requests_sent > 0
         {
             let elapsed = end.saturating_duration_since(self.start);
+            // From the end of the last whole interval emitted.
+            let since = self
+                .interval
+                .saturating_mul(u32::try_from(self.last_index).unwrap_or(u32::MAX));
+            let cpu = self.tail_cpu.of(elapsed.saturating_sub(since));
             self.series
-                .push(summary(&self.tail, elapsed, self.save_intervals));
+                .push(summary(&self.tail, elapsed, self.save_intervals, cpu));
         }
         let (outages, outages_more) = self.outages.finish(end);
         let elapsed = end.saturating_duration_since(self.start);
@@ -284,11 +318,20 @@ impl Merge {
     }
 }
 
-fn summary(period: &Stats, elapsed: Duration, save: bool) -> IntervalSummary {
+/// The row of `period`, which ended `elapsed` into the run; `cpu` is
+/// what the worker threads used in it and the busiest one's share of it.
+fn summary(
+    period: &Stats,
+    elapsed: Duration,
+    save: bool,
+    cpu: Option<(Duration, f64)>,
+) -> IntervalSummary {
     let total = period.total();
     let c = &period.counters;
     IntervalSummary {
         elapsed,
+        client_cpu: cpu.map(|(used, _)| used),
+        client_busy: cpu.map(|(_, share)| share),
         gets: period.get.count(),
         sets: period.set.count(),
         get_misses: c.get_misses,

@@ -38,6 +38,10 @@ impl Worker<'_> {
         }
         self.sightings.close_all(&self.stats.counters);
         self.flush_reports(tx, id);
+        let cpu_tail = self.cpu_since_mark();
+        let cpu = cpu
+            .zip(memaslap_transport::thread_cpu())
+            .map(|(start, end)| end.since(start));
         let _ = tx.send((
             id,
             Message::Finished {
@@ -46,10 +50,17 @@ impl Worker<'_> {
                 deaths,
                 connections,
                 rejections: Box::new(rejections),
-                cpu: cpu
-                    .zip(memaslap_transport::thread_cpu())
-                    .map(|(start, end)| end.since(start)),
+                cpu,
+                cpu_tail,
             },
         ));
+    }
+
+    /// The CPU the thread used since the last call (or its run's start).
+    pub(super) fn cpu_since_mark(&mut self) -> Option<CpuTimes> {
+        let now = memaslap_transport::thread_cpu();
+        let used = now.zip(self.cpu_mark).map(|(now, mark)| now.since(mark));
+        self.cpu_mark = now;
+        used
     }
 }

@@ -16,6 +16,8 @@ pub enum Message {
         index: u64,
         /// What happened in it on this thread.
         stats: Box<Stats>,
+        /// The CPU the thread used in it, where the system tells.
+        cpu: Option<memaslap_transport::CpuTimes>,
     },
     /// Disconnects and reconnects, as they happen.
     Events(Vec<TransportEvent>),
@@ -39,5 +41,7 @@ pub enum Message {
         rejections: Box<Rejections>,
         /// The CPU the thread used in the run, where the system tells.
         cpu: Option<memaslap_transport::CpuTimes>,
+        /// Of it, what it used since its last interval.
+        cpu_tail: Option<memaslap_transport::CpuTimes>,
     },
 }

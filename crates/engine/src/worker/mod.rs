@@ -82,6 +82,8 @@ pub struct Worker<'w> {
     wake: Wake,
     /// Statistics the reporter returns for the next snapshot.
     spares: Spares,
+    /// The thread's CPU times at the last snapshot (or the start).
+    cpu_mark: Option<memaslap_transport::CpuTimes>,
 }
 
 impl<'w> Worker<'w> {
@@ -116,6 +118,7 @@ impl<'w> Worker<'w> {
             replay: None,
             wake: Wake::default(),
             spares: Spares::default(),
+            cpu_mark: None,
         }
     }
 
@@ -156,6 +159,7 @@ impl<'w> Worker<'w> {
         id: usize,
     ) {
         let cpu = memaslap_transport::thread_cpu();
+        self.cpu_mark = cpu;
         let mut ready = Ready::with_capacity(READY_CAPACITY);
         let mut woke = self.start(&timing);
         let mut next_report = timing.start + timing.interval;
@@ -473,6 +477,7 @@ impl<'w> Worker<'w> {
         self.sync_datagrams();
         self.sightings.interval_end(&self.stats.counters);
         let stats = self.spares.take_interval(&mut self.stats);
-        let _ = tx.send((id, Message::Interval { index, stats }));
+        let cpu = self.cpu_since_mark();
+        let _ = tx.send((id, Message::Interval { index, stats, cpu }));
     }
 }
