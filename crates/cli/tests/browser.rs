@@ -60,7 +60,8 @@ fn the_report_renders_in_chromium() {
     let url = format!("file://{}", page.display());
     let dom = chromium(&["--dump-dom"], &url);
     assert!(dom.contains("<title>memaslap report: run</title>"), "{dom}");
-    assert_eq!(dom.matches("<svg").count(), 4, "{dom}");
+    // Throughput, errors, latency and client CPU over time; the spectrum.
+    assert_eq!(dom.matches("<svg").count(), 5, "{dom}");
     let shot = dir.join("shot.png");
     chromium(
         &[

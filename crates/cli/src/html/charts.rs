@@ -174,11 +174,16 @@ pub(super) fn over_time(runs: &[Run<'_>]) -> Vec<Chart> {
     ];
     // Near 100 %, the client rather than the server may have set the pace.
     if !client.is_empty() {
-        charts.push(chart(
+        let mut busy = chart(
             "Client CPU per interval",
             ("% of the interval on a core", Scale::Linear),
             client,
+        );
+        busy.rule = Some((
+            memaslap_engine::BUSY_SHARE * 100.0,
+            "client may set the pace".to_string(),
         ));
+        charts.push(busy);
     }
     charts
 }

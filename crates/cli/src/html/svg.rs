@@ -168,7 +168,9 @@ impl Chart {
         let all = || self.series.iter().flat_map(|s| s.points.iter());
         let xr = range(all().map(|p| p.0), xs);
         let rule = self.rule.as_ref().map(|r| r.0);
-        let yr = range(all().map(|p| p.1).chain(rule), ys);
+        // Room above the rule for its label, on a linear scale.
+        let headroom = rule.map(|r| if ys == Scale::Linear { r * 1.1 } else { r });
+        let yr = range(all().map(|p| p.1).chain(headroom), ys);
         let (w, h) = (WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
         let px = |v: f64| project(v, xs).map(|p| LEFT + (p - xr.0) / (xr.1 - xr.0) * w);
         let py = |v: f64| project(v, ys).map(|p| TOP + h - (p - yr.0) / (yr.1 - yr.0) * h);
@@ -196,10 +198,10 @@ impl Chart {
         if let (Some((value, label)), Some(y)) = (&self.rule, rule.and_then(py)) {
             let _ = write!(
                 out,
-                r##"<line class="rule" x1="{LEFT}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="#555" stroke-dasharray="4 3"/><text x="{:.1}" y="{:.1}" class="small">{} {}</text>"##,
+                r##"<line class="rule" x1="{LEFT}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="#555" stroke-dasharray="4 3"/><text x="{:.1}" y="{:.1}" class="small" text-anchor="end">{} {}</text>"##,
                 LEFT + w,
-                LEFT + w + 4.0,
-                y + 4.0,
+                LEFT + w - 4.0,
+                y - 3.0,
                 escape(label),
                 short(*value)
             );
