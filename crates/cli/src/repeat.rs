@@ -18,6 +18,8 @@ pub struct RunLine {
     pub p999_us: f64,
     /// Requests failed or timed out.
     pub errors: u64,
+    /// µs of client CPU a request sent (where the system tells).
+    pub client_us_per_request: Option<f64>,
 }
 
 impl RunLine {
@@ -36,6 +38,10 @@ impl RunLine {
             p99_us: us(total.quantile(0.99)),
             p999_us: us(total.quantile(0.999)),
             errors: c.requests_failed + c.requests_timed_out,
+            client_us_per_request: outcome
+                .client_cpu
+                .and_then(|cpu| cpu.per_request(c.requests_sent))
+                .map(|d| (d.as_secs_f64() * 1e8).round() / 100.0),
         }
     }
 }
@@ -45,8 +51,8 @@ impl RunLine {
 pub fn summary(out: &mut String, runs: &[RunLine]) {
     let _ = writeln!(
         out,
-        "{:<8} {:>12} {:>10} {:>10} {:>10} {:>8}",
-        "Run", "ops/s", "p50_us", "p99_us", "p99.9_us", "errors"
+        "{:<8} {:>12} {:>10} {:>10} {:>10} {:>8} {:>10}",
+        "Run", "ops/s", "p50_us", "p99_us", "p99.9_us", "errors", "client_us"
     );
     for (i, run) in runs.iter().enumerate() {
         line(out, &(i + 1).to_string(), run);
@@ -63,6 +69,12 @@ pub fn summary(out: &mut String, runs: &[RunLine]) {
         column(|r| r.p999_us),
     ];
     let errs = column(|r| r.errors as f64);
+    // The client's cost: the least is the best; unknown in any run, none.
+    let client: Option<Vec<f64>> = runs.iter().map(|r| r.client_us_per_request).collect();
+    let client = client.map(|mut values| {
+        values.sort_by(f64::total_cmp);
+        values
+    });
     let pick = |values: &[f64], at: usize| values.get(at).copied().unwrap_or(0.0);
     let (first, last, mid) = (0, runs.len().saturating_sub(1), runs.len() / 2);
     for (name, ops_at, lat_at) in [
@@ -76,15 +88,19 @@ pub fn summary(out: &mut String, runs: &[RunLine]) {
             p99_us: pick(&lat[1], lat_at),
             p999_us: pick(&lat[2], lat_at),
             errors: pick(&errs, lat_at) as u64,
+            client_us_per_request: client.as_deref().map(|c| pick(c, lat_at)),
         };
         line(out, name, &row);
     }
 }
 
 fn line(out: &mut String, name: &str, r: &RunLine) {
+    let client = r
+        .client_us_per_request
+        .map_or_else(|| "-".to_string(), |us| format!("{us:.2}"));
     let _ = writeln!(
         out,
-        "{:<8} {:>12.0} {:>10.1} {:>10.1} {:>10.1} {:>8}",
+        "{:<8} {:>12.0} {:>10.1} {:>10.1} {:>10.1} {:>8} {client:>10}",
         name, r.ops_per_s, r.p50_us, r.p99_us, r.p999_us, r.errors
     );
 }
@@ -100,6 +116,7 @@ mod tests {
             p99_us: p50 * 2.0,
             p999_us: p50 * 3.0,
             errors,
+            client_us_per_request: Some(p50 / 10.0),
         }
     }
 
@@ -119,8 +136,29 @@ mod tests {
             .map(|l| l.split_whitespace().collect())
             .collect();
         assert_eq!(rows.len(), 1 + 3 + 3);
-        assert_eq!(rows[4], ["best", "300", "10.0", "20.0", "30.0", "0"]);
-        assert_eq!(rows[5], ["worst", "100", "30.0", "60.0", "90.0", "2"]);
-        assert_eq!(rows[6], ["median", "200", "20.0", "40.0", "60.0", "1"]);
+        assert_eq!(
+            rows[4],
+            ["best", "300", "10.0", "20.0", "30.0", "0", "1.00"]
+        );
+        assert_eq!(
+            rows[5],
+            ["worst", "100", "30.0", "60.0", "90.0", "2", "3.00"]
+        );
+        assert_eq!(
+            rows[6],
+            ["median", "200", "20.0", "40.0", "60.0", "1", "2.00"]
+        );
+        // A run whose system did not tell: no client column to rank.
+        let mut out = String::new();
+        let unknown = RunLine {
+            client_us_per_request: None,
+            ..run(100.0, 30.0, 0)
+        };
+        summary(&mut out, &[unknown, run(300.0, 10.0, 2)]);
+        assert!(
+            out.lines()
+                .all(|l| !l.starts_with("best") || l.ends_with(" -")),
+            "{out}"
+        );
     }
 }

@@ -192,6 +192,11 @@ fn runs_repeat_against_the_same_server_and_summarise() {
         "{}",
         run.stdout
     );
+    // Each run's client CPU a request, the last column.
+    for row in &rows[1..] {
+        let client: f64 = row.split_whitespace().last().unwrap().parse().unwrap();
+        assert!(client > 0.0, "{row}");
+    }
 }
 
 /// A memcached listening only on a Unix domain socket, stopped on drop.
