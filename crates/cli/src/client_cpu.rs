@@ -20,6 +20,14 @@ pub struct ClientCpuJson {
     pub us_per_request: Option<f64>,
     /// The largest share of its run one worker thread was on a core.
     pub busiest_thread_share: f64,
+    /// The cores the process could run on (0: not known); a merge adds
+    /// them up.
+    #[serde(default)]
+    pub cores: usize,
+    /// The cores the worker threads kept busy (their CPU over the run's
+    /// time); a merge adds them up.
+    #[serde(default)]
+    pub cores_used: f64,
 }
 
 impl ClientCpuJson {
@@ -33,6 +41,8 @@ impl ClientCpuJson {
                 .per_request(requests)
                 .map(|d| crate::json::round(d.as_secs_f64() * 1e6, 100.0)),
             busiest_thread_share: crate::json::round(cpu.busiest, 1e3),
+            cores: cpu.cores,
+            cores_used: crate::json::round(cpu.cores_used, 1e3),
         }
     }
 
@@ -45,17 +55,20 @@ impl ClientCpuJson {
             Duration::try_from_secs_f64(s)
                 .map_err(|_| format!("client_cpu.{name}: {s} is not a number of seconds"))
         };
-        let share = self.busiest_thread_share;
-        if !share.is_finite() || share < 0.0 {
-            return Err(format!(
-                "client_cpu.busiest_thread_share: {share} is not a share of a run"
-            ));
-        }
+        let share = |name: &str, x: f64| {
+            if x.is_finite() && x >= 0.0 {
+                Ok(x)
+            } else {
+                Err(format!("client_cpu.{name}: {x} is not a share of a run"))
+            }
+        };
         Ok(ClientCpu {
             user: time("user_s", self.user_s)?,
             system: time("system_s", self.system_s)?,
             threads: self.threads,
-            busiest: share,
+            busiest: share("busiest_thread_share", self.busiest_thread_share)?,
+            cores: self.cores,
+            cores_used: share("cores_used", self.cores_used)?,
         })
     }
 }
@@ -80,10 +93,20 @@ pub fn lines(out: &mut String, cpu: &ClientCpu, requests: u64, polls: bool) {
         cpu.user.as_secs_f64(),
         cpu.system.as_secs_f64(),
     ));
-    if cpu.was_busy() && polls {
+    if (cpu.was_busy() || cpu.cores_were_busy()) && polls {
         out.push_str(
             "(--wake spin: a worker thread polls between its requests, so it is on a core whatever the load)\n",
         );
+    } else if cpu.cores_were_busy() && !cpu.was_busy() {
+        let cores = match cpu.cores {
+            1 => "the 1 core".to_string(),
+            n => format!("the {n} cores"),
+        };
+        out.push_str(&format!(
+            "the client may have set the pace: its worker threads kept {:.1} of {cores} it may use busy \
+             (more client machines, or fewer threads than cores, would tell)\n",
+            cpu.cores_used
+        ));
     } else if cpu.was_busy() {
         out.push_str(&format!(
             "the client may have set the pace: a worker thread was on a core {busiest} of the run \
@@ -107,6 +130,8 @@ mod tests {
             system: Duration::from_millis(2351),
             threads: 2,
             busiest,
+            cores: 4,
+            cores_used: 0.8,
         }
     }
 
@@ -130,6 +155,19 @@ mod tests {
         assert!(rows.next().unwrap().starts_with(
             "the client may have set the pace: a worker thread was on a core 97% of the run"
         ));
+        let crowded = ClientCpu {
+            threads: 8,
+            cores_used: 3.8,
+            ..cpu(0.5)
+        };
+        let mut out = String::new();
+        lines(&mut out, &crowded, 10, false);
+        assert!(
+            out.lines().nth(1).unwrap().starts_with(
+                "the client may have set the pace: its worker threads kept 3.8 of the 4 cores it may use busy"
+            ),
+            "{out}"
+        );
         let mut out = String::new();
         lines(&mut out, &cpu(0.97), 10, true);
         assert!(

@@ -87,6 +87,12 @@ fn client_cpu_agrees(doc: &serde_json::Value, stdout: &str, sent: u64) {
     assert!((each - total * 1e6 / sent as f64).abs() < 0.01, "{cpu}");
     let share = cpu["busiest_thread_share"].as_f64().unwrap();
     assert!(share > 0.0, "{cpu}");
+    // One thread: the cores it kept busy are its share of the run.
+    assert!(cpu["cores"].as_u64().unwrap() >= 1, "{cpu}");
+    assert!(
+        (cpu["cores_used"].as_f64().unwrap() - share).abs() < 0.002,
+        "{cpu}"
+    );
     // The intervals' rows (the last one with what came after the last
     // whole interval) add up to the run's.
     let rows: f64 = doc["series"]

@@ -132,6 +132,11 @@ fn three_instances_merge_into_the_servers_counts_and_merges_nest() {
         assert!((cpu(&merged, name) - sum).abs() < 1e-5, "{name}: {merged}");
     }
     assert_eq!(merged["client_cpu"]["threads"], 3);
+    let cores: u64 = docs
+        .iter()
+        .map(|d| d["client_cpu"]["cores"].as_u64().unwrap())
+        .sum();
+    assert_eq!(merged["client_cpu"]["cores"], cores);
     let busiest = docs
         .iter()
         .map(|d| cpu(d, "busiest_thread_share"))

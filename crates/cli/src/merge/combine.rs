@@ -38,18 +38,21 @@ pub fn merge(inputs: &[Input]) -> Result<Merged, String> {
     let (mut connections, mut dead) = (0, 0);
     let mut rejections = Rejections::default();
     let mut never_served = Vec::new();
-    let mut client_cpu = Some(memaslap_engine::ClientCpu::default());
+    // Every instance's, added up; none when one could not tell.
+    let (mut client_cpu, mut cpu_told) = (None::<memaslap_engine::ClientCpu>, true);
     for input in inputs {
-        client_cpu = match (client_cpu, &input.run.client_cpu) {
-            (Some(mut all), Some(cpu)) => {
+        match &input.run.client_cpu {
+            Some(cpu) => {
                 let cpu = cpu
                     .restore()
                     .map_err(|e| format!("{}: {e}", input.path.display()))?;
-                all.merge(&cpu);
-                Some(all)
+                match &mut client_cpu {
+                    Some(all) => all.merge(&cpu),
+                    None => client_cpu = Some(cpu),
+                }
             }
-            _ => None,
-        };
+            None => cpu_told = false,
+        }
         let run = &input.run;
         stats.merge(&input.stats()?);
         let offset = run.run_start_unix_s - start;
@@ -84,7 +87,7 @@ pub fn merge(inputs: &[Input]) -> Result<Merged, String> {
         outages,
         outages_more,
         rejections,
-        client_cpu,
+        client_cpu: client_cpu.filter(|_| cpu_told),
     };
     Ok(Merged {
         outcome,

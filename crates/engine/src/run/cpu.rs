@@ -23,18 +23,29 @@ pub struct ClientCpu {
     /// The largest share of its run's time one thread was on a core
     /// (its CPU time over the run's elapsed time).
     pub busiest: f64,
+    /// The cores the process could run on (0: not known), added up over
+    /// merged instances.
+    pub cores: usize,
+    /// The cores the threads kept busy: their CPU time over the run's
+    /// elapsed time, added up over merged instances.
+    pub cores_used: f64,
 }
 
 impl ClientCpu {
-    /// The threads' times, each over a run of `elapsed`.
-    pub fn of_threads(threads: &[CpuTimes], elapsed: Duration) -> ClientCpu {
-        let mut cpu = ClientCpu::default();
+    /// The threads' times, each over a run of `elapsed`, in a process
+    /// that could run on `cores` cores (0: not known).
+    pub fn of_threads(threads: &[CpuTimes], elapsed: Duration, cores: usize) -> ClientCpu {
+        let mut cpu = ClientCpu {
+            cores,
+            ..ClientCpu::default()
+        };
         for t in threads {
             cpu.user = cpu.user.saturating_add(t.user);
             cpu.system = cpu.system.saturating_add(t.system);
             cpu.threads += 1;
             cpu.busiest = cpu.busiest.max(share(t.total(), elapsed));
         }
+        cpu.cores_used = share(cpu.total(), elapsed);
         cpu
     }
 
@@ -50,6 +61,13 @@ impl ClientCpu {
         self.system = self.system.saturating_add(other.system);
         self.threads += other.threads;
         self.busiest = self.busiest.max(other.busiest);
+        // Unknown in either, unknown in both.
+        self.cores = if self.cores == 0 || other.cores == 0 {
+            0
+        } else {
+            self.cores + other.cores
+        };
+        self.cores_used += other.cores_used;
     }
 
     /// The CPU a request cost, over `requests` of them; `None` for none.
@@ -64,6 +82,13 @@ impl ClientCpu {
     /// ([`BUSY_SHARE`] of it or more).
     pub fn was_busy(&self) -> bool {
         self.busiest >= BUSY_SHARE
+    }
+
+    /// Whether the threads together kept most of the process's cores
+    /// busy ([`BUSY_SHARE`] of them or more): more threads than cores
+    /// each look idle part of the time while the cores are all taken.
+    pub fn cores_were_busy(&self) -> bool {
+        self.cores > 0 && self.cores_used >= BUSY_SHARE * self.cores as f64
     }
 }
 
@@ -138,7 +163,7 @@ mod tests {
     #[test]
     fn threads_add_up_and_the_busiest_is_kept() {
         let run = Duration::from_secs(1);
-        let cpu = ClientCpu::of_threads(&[times(200, 700), times(100, 300)], run);
+        let cpu = ClientCpu::of_threads(&[times(200, 700), times(100, 300)], run, 2);
         assert_eq!(cpu.user, Duration::from_millis(300));
         assert_eq!(cpu.system, Duration::from_millis(1000));
         assert_eq!(cpu.threads, 2);
@@ -146,9 +171,16 @@ mod tests {
         assert!(cpu.was_busy());
         assert_eq!(cpu.per_request(1_300_000), Some(Duration::from_micros(1)));
         assert_eq!(cpu.per_request(0), None);
-        let idle = ClientCpu::of_threads(&[times(10, 10)], Duration::ZERO);
+        assert!((cpu.cores_used - 1.3).abs() < 1e-12, "{}", cpu.cores_used);
+        assert!(!cpu.cores_were_busy());
+        let idle = ClientCpu::of_threads(&[times(10, 10)], Duration::ZERO, 0);
         assert_eq!(idle.busiest, 0.0);
-        assert!(!idle.was_busy());
+        assert!(!idle.was_busy() && !idle.cores_were_busy());
+        // Four threads on two cores, each on a core half the run: no
+        // thread looks busy, the cores were.
+        let half = times(250, 250);
+        let crowded = ClientCpu::of_threads(&[half; 4], run, 2);
+        assert!(!crowded.was_busy() && crowded.cores_were_busy());
     }
 
     #[test]
@@ -168,12 +200,16 @@ mod tests {
     #[test]
     fn instances_merge_into_one_run() {
         let run = Duration::from_secs(2);
-        let mut a = ClientCpu::of_threads(&[times(100, 300)], run);
-        let b = ClientCpu::of_threads(&[times(500, 1000), times(0, 1)], run);
+        let mut a = ClientCpu::of_threads(&[times(100, 300)], run, 4);
+        let b = ClientCpu::of_threads(&[times(500, 1000), times(0, 1)], run, 2);
         a.merge(&b);
         assert_eq!(a.total(), Duration::from_millis(1901));
         assert_eq!(a.threads, 3);
         assert!((a.busiest - 0.75).abs() < 1e-12, "{}", a.busiest);
         assert!(!a.was_busy());
+        assert_eq!(a.cores, 6);
+        assert!((a.cores_used - 0.9505).abs() < 1e-12, "{}", a.cores_used);
+        a.merge(&ClientCpu::default());
+        assert_eq!(a.cores, 0);
     }
 }

@@ -313,9 +313,15 @@ impl Merge {
             client_cpu: self
                 .cpu
                 .filter(|all| !all.is_empty())
-                .map(|all| super::ClientCpu::of_threads(&all, elapsed)),
+                .map(|all| super::ClientCpu::of_threads(&all, elapsed, available_cores())),
         }
     }
+}
+
+/// The cores this process may run on (affinity and quotas counted; 0
+/// when not known).
+fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(0, std::num::NonZeroUsize::get)
 }
 
 /// The row of `period`, which ended `elapsed` into the run; `cpu` is
