@@ -1,7 +1,8 @@
 //! The client's own CPU in the final report and in the JSON: what a
-//! request cost this machine, and a warning when a worker thread was on a
-//! core for most of the run — then the client, not the server, may have
-//! set the pace and added to the latencies.
+//! request cost this machine, and a warning when a worker thread (or the
+//! cores the process may use) was busy for most of the run — then the
+//! client, not the server, may have set the pace and added to the
+//! latencies.
 
 use memaslap_engine::ClientCpu;
 use serde::{Deserialize, Serialize};
@@ -74,9 +75,10 @@ impl ClientCpuJson {
 }
 
 /// Appends the report's line on `cpu`, spent on `requests` requests sent,
-/// and a warning when a worker thread was busy for most of the run —
-/// unless its threads poll between requests (`polls`: `--wake spin`),
-/// which keeps them on a core whatever the load.
+/// and a warning when a worker thread, or the cores the process may use,
+/// were busy for most of the run — unless its threads poll between
+/// requests (`polls`: `--wake spin`), which keeps them on a core whatever
+/// the load.
 pub fn lines(out: &mut String, cpu: &ClientCpu, requests: u64, polls: bool) {
     let threads = match cpu.threads {
         1 => "1 worker thread".to_string(),
