@@ -1,7 +1,8 @@
 //! The load engine of memaslap-rs: threads, each with a poller and its share
 //! of the connections, driving one explicit state machine per connection,
 //! scheduling, timers, verification and per-thread statistics merged by the
-//! reporter.
+//! reporter, with the CPU each worker thread spent ([`ClientCpu`], read at
+//! its start, its snapshots and its end, never per request).
 //!
 //! It composes `memaslap-workload` (what to send) and `memaslap-transport`
 //! (where to send it), and re-exports what its callers need of them, so that
