@@ -321,10 +321,10 @@ fn print_banner(options: &Options, setup: &Setup) {
 fn on_report(report: Report<'_>, shown: Shown) {
     match report {
         Report::Interval {
-            index: _,
             elapsed,
             period,
             global,
+            ..
         } if shown.periodic.is_some() => {
             let interval = shown.periodic.unwrap_or_default();
             let mut out = String::new();
@@ -348,6 +348,7 @@ fn on_report(report: Report<'_>, shown: Shown) {
             elapsed,
             period,
             global,
+            client_busy,
             ..
         } => {
             if let Some(goal) = shown.progress {
@@ -355,7 +356,12 @@ fn on_report(report: Report<'_>, shown: Shown) {
                     .periodic
                     .unwrap_or(Duration::from_secs(1))
                     .as_secs_f64();
-                print(&crate::progress::line(goal, elapsed, secs, period, global));
+                let second = crate::progress::Second {
+                    secs,
+                    period,
+                    client_busy,
+                };
+                print(&crate::progress::line(goal, elapsed, &second, global));
             }
         }
         Report::VerifyFailure(failure) => {

@@ -1,7 +1,8 @@
 //! The live progress line: on a terminal, without `-S` or `--quiet`, one
 //! line rewritten in place after every second of the run — how far it is,
-//! its rate and p99 in that second, and its errors so far. Nothing of it
-//! goes to a file or a pipe.
+//! its rate and p99 in that second, its errors so far, and the busiest
+//! worker thread's share of that second on a core. Nothing of it goes to a
+//! file or a pipe.
 
 use memaslap_engine::Stats;
 use std::fmt::Write;
@@ -19,16 +20,22 @@ pub enum Goal {
     Operations(u64),
 }
 
-/// The progress line after an interval of `period_secs` ending `elapsed`
-/// into the run, with what happened in it (`period`) and so far
-/// (`global`). Starts with [`CLEAR`] and has no line end.
-pub fn line(
-    goal: Goal,
-    elapsed: Duration,
-    period_secs: f64,
-    period: &Stats,
-    global: &Stats,
-) -> String {
+/// The interval just ended.
+#[derive(Debug, Clone, Copy)]
+pub struct Second<'a> {
+    /// How long it was, in seconds.
+    pub secs: f64,
+    /// What happened in it.
+    pub period: &'a Stats,
+    /// The busiest worker thread's share of it on a core, if known.
+    pub client_busy: Option<f64>,
+}
+
+/// The progress line after the interval `second`, ending `elapsed` into
+/// the run, with what happened so far (`global`). Starts with [`CLEAR`]
+/// and has no line end.
+pub fn line(goal: Goal, elapsed: Duration, second: &Second<'_>, global: &Stats) -> String {
+    let (period_secs, period) = (second.secs, second.period);
     let mut out = String::from(CLEAR);
     let g = &global.counters;
     match goal {
@@ -56,6 +63,10 @@ pub fn line(
         total.quantile(0.99).as_secs_f64() * 1e6,
         g.requests_failed + g.requests_timed_out
     );
+    // Near 100 %, the client may be what sets the pace.
+    if let Some(busy) = second.client_busy {
+        let _ = write!(out, "  client {:.0}%", busy * 100.0);
+    }
     out
 }
 
@@ -72,19 +83,25 @@ mod tests {
         let mut global = period.clone();
         global.counters.cmd_get = 10;
         global.counters.requests_timed_out = 2;
+        let second = |secs: f64, client_busy: Option<f64>| Second {
+            secs,
+            period: &period,
+            client_busy,
+        };
         let timed = line(
             Goal::Time(Duration::from_secs(60)),
             Duration::from_secs(12),
-            1.0,
-            &period,
+            &second(1.0, Some(0.734)),
             &global,
         );
-        assert_eq!(timed, "\r\x1b[K12s / 60s  4 ops/s  p99 400.0us  errors 2");
+        assert_eq!(
+            timed,
+            "\r\x1b[K12s / 60s  4 ops/s  p99 400.0us  errors 2  client 73%"
+        );
         let counted = line(
             Goal::Operations(100),
             Duration::from_secs(1),
-            2.0,
-            &period,
+            &second(2.0, None),
             &global,
         );
         assert_eq!(

@@ -39,6 +39,15 @@ fn the_progress_line_is_rewritten_on_a_terminal_only() {
         .collect();
     assert!(lines.len() >= 2, "{terminal:?}");
     assert!(lines.iter().all(|l| l.contains("errors 0")), "{lines:?}");
+    // Each second's busiest worker thread, as a share of the second.
+    assert!(
+        lines.iter().all(|l| l
+            .split("  client ")
+            .nth(1)
+            .and_then(|p| p.split('%').next())
+            .is_some_and(|p| p.parse::<u32>().is_ok())),
+        "{lines:?}"
+    );
     // The line is cleared before the report, which follows as on a pipe.
     assert!(terminal.contains("\r\x1b[KGet Statistics"), "{terminal:?}");
     // Paced, so that the run lasts past its first second.

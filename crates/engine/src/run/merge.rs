@@ -26,6 +26,9 @@ pub enum Report<'a> {
         period: &'a Stats,
         /// What happened since the start.
         global: &'a Stats,
+        /// The largest share of the interval one worker thread was on a
+        /// core, where the system tells.
+        client_busy: Option<f64>,
     },
     /// A socket was lost or came back.
     Event(&'a TransportEvent),
@@ -272,6 +275,7 @@ impl Merge {
                 elapsed,
                 period: &period,
                 global: &self.global,
+                client_busy: cpu.map(|(_, share)| share),
             });
         }
     }
