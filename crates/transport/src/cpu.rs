@@ -21,6 +21,14 @@ impl CpuTimes {
         self.user.saturating_add(self.system)
     }
 
+    /// Both readings' times added up.
+    pub fn plus(self, other: CpuTimes) -> CpuTimes {
+        CpuTimes {
+            user: self.user.saturating_add(other.user),
+            system: self.system.saturating_add(other.system),
+        }
+    }
+
     /// The time used since `earlier` (each part at least zero).
     pub fn since(self, earlier: CpuTimes) -> CpuTimes {
         CpuTimes {
@@ -85,6 +93,8 @@ mod tests {
             }
         );
         assert_eq!(b.total(), Duration::from_millis(8));
+        assert_eq!(a.plus(b).total(), Duration::from_millis(15));
+        assert_eq!(b.since(a).plus(a).user, b.user);
     }
 
     #[cfg(target_os = "linux")]

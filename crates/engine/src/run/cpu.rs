@@ -92,52 +92,44 @@ impl ClientCpu {
     }
 }
 
-/// The CPU the worker threads used in one interval of a run; `None`
-/// while no thread has said (or once one could not tell).
+/// The CPU the worker threads used in one interval of a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct IntervalCpu {
     /// All of it, user and system, added up.
     total: Duration,
     /// The most one thread used.
     busiest: Duration,
-    /// Whether every thread that reported could tell.
-    known: bool,
-    /// Whether any thread reported.
-    seen: bool,
+    /// Threads that reported it.
+    reported: usize,
+    /// Whether one of them could not tell its CPU.
+    unknown: bool,
 }
 
 impl IntervalCpu {
     /// Adds one thread's CPU in the interval (`None`: it could not tell).
     pub(super) fn add(&mut self, thread: Option<CpuTimes>) {
-        self.known = self.known || !self.seen;
-        self.seen = true;
+        self.reported += 1;
         match thread {
             Some(t) => {
                 self.total = self.total.saturating_add(t.total());
                 self.busiest = self.busiest.max(t.total());
             }
-            None => self.known = false,
+            None => self.unknown = true,
         }
     }
 
     /// Adds an interval no thread completed to this one (the run's tail).
     pub(super) fn absorb(&mut self, other: &IntervalCpu) {
-        if !other.seen {
-            return;
-        }
-        if !self.seen {
-            *self = *other;
-            return;
-        }
         self.total = self.total.saturating_add(other.total);
         self.busiest = self.busiest.max(other.busiest);
-        self.known = self.known && other.known;
+        self.reported += other.reported;
+        self.unknown |= other.unknown;
     }
 
     /// The CPU, and the busiest thread's share of an interval `length`
-    /// long, when every thread told it.
+    /// long, when some thread reported it and every one told it.
     pub(super) fn of(&self, length: Duration) -> Option<(Duration, f64)> {
-        (self.seen && self.known).then(|| (self.total, share(self.busiest, length)))
+        (self.reported > 0 && !self.unknown).then(|| (self.total, share(self.busiest, length)))
     }
 }
 
@@ -193,8 +185,18 @@ mod tests {
             interval.of(Duration::from_secs(2)),
             Some((Duration::from_millis(500), 0.2))
         );
+        let mut tail = IntervalCpu::default();
+        tail.absorb(&IntervalCpu::default());
+        assert_eq!(tail.of(Duration::from_secs(1)), None);
+        tail.absorb(&interval);
+        assert_eq!(
+            tail.of(Duration::from_secs(4)),
+            Some((Duration::from_millis(500), 0.1))
+        );
         interval.add(None);
         assert_eq!(interval.of(Duration::from_secs(2)), None);
+        tail.absorb(&interval);
+        assert_eq!(tail.of(Duration::from_secs(4)), None);
     }
 
     #[test]

@@ -134,8 +134,9 @@ struct Merge {
     deaths: crate::death::Deaths,
     connections: usize,
     rejections: Rejections,
-    /// Each finished worker's CPU; `None` once one could not tell.
-    cpu: Option<Vec<CpuTimes>>,
+    /// Each worker's CPU so far, its intervals' added up; `None` once it
+    /// could not tell.
+    thread_cpu: Vec<Option<CpuTimes>>,
     /// Where each worker takes back its interval statistics, reset.
     returns: Vec<mpsc::Sender<Box<Stats>>>,
 }
@@ -167,7 +168,7 @@ pub(super) fn collect(
         deaths: crate::death::Deaths::default(),
         connections: 0,
         rejections: Rejections::default(),
-        cpu: Some(Vec::with_capacity(threads)),
+        thread_cpu: vec![Some(CpuTimes::default()); threads],
         returns,
     };
     while let Ok((id, message)) = rx.recv() {
@@ -205,6 +206,7 @@ impl Merge {
                 if let Some(s) = seen.get_mut(id) {
                     *s = true;
                 }
+                self.add_thread_cpu(id, cpu);
                 self.outages.age(Instant::now());
             }
             Message::Sightings(sightings) => {
@@ -230,13 +232,9 @@ impl Merge {
                 connections,
                 rejections,
                 cpu,
-                cpu_tail,
             } => {
-                self.tail_cpu.add(cpu_tail);
-                match (&mut self.cpu, cpu) {
-                    (Some(all), Some(cpu)) => all.push(cpu),
-                    _ => self.cpu = None,
-                }
+                self.tail_cpu.add(cpu);
+                self.add_thread_cpu(id, cpu);
                 self.deaths.merge(&deaths);
                 self.rejections.merge(*rejections);
                 self.global.merge(&stats);
@@ -248,6 +246,27 @@ impl Merge {
                 }
             }
         }
+    }
+
+    /// Adds `cpu`, used by worker `id`, to its run's (`None`: it could not
+    /// tell, and its run's is not known).
+    fn add_thread_cpu(&mut self, id: usize, cpu: Option<CpuTimes>) {
+        if let Some(total) = self.thread_cpu.get_mut(id) {
+            *total = total.zip(cpu).map(|(total, cpu)| total.plus(cpu));
+        }
+    }
+
+    /// The CPU of the finished workers' runs, when each told its own.
+    fn client_cpu(&self, elapsed: Duration) -> Option<super::ClientCpu> {
+        let finished = self
+            .thread_cpu
+            .iter()
+            .zip(&self.finished)
+            .filter(|(_, done)| **done)
+            .map(|(cpu, _)| *cpu);
+        let threads = finished.collect::<Option<Vec<CpuTimes>>>()?;
+        (!threads.is_empty())
+            .then(|| super::ClientCpu::of_threads(&threads, elapsed, available_cores()))
     }
 
     /// Emits, in order, every interval that every thread has reported or
@@ -288,10 +307,10 @@ impl Merge {
             self.tail_cpu.absorb(&cpu);
         }
         let end = Instant::now();
+        let elapsed = end.saturating_duration_since(self.start);
         // A last, partial row, so that the rows add up to the whole run.
         if self.tail.get.count() + self.tail.set.count() > 0 || self.tail.counters.requests_sent > 0
         {
-            let elapsed = end.saturating_duration_since(self.start);
             // From the end of the last whole interval emitted.
             let since = self
                 .interval
@@ -300,8 +319,8 @@ impl Merge {
             self.series
                 .push(summary(&self.tail, elapsed, self.save_intervals, cpu));
         }
+        let client_cpu = self.client_cpu(elapsed);
         let (outages, outages_more) = self.outages.finish(end);
-        let elapsed = end.saturating_duration_since(self.start);
         Outcome {
             stats: self.global,
             elapsed,
@@ -314,10 +333,7 @@ impl Merge {
             connections: self.connections,
             series: self.series,
             rejections: self.rejections,
-            client_cpu: self
-                .cpu
-                .filter(|all| !all.is_empty())
-                .map(|all| super::ClientCpu::of_threads(&all, elapsed, available_cores())),
+            client_cpu,
         }
     }
 }

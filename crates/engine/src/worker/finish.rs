@@ -8,13 +8,8 @@ use std::sync::mpsc::Sender;
 
 impl Worker<'_> {
     /// Closes every connection and sends what is left, with the CPU the
-    /// thread used since `cpu` (its times when the run started).
-    pub(super) fn finish(
-        mut self,
-        tx: &Sender<(usize, Message)>,
-        id: usize,
-        cpu: Option<CpuTimes>,
-    ) {
+    /// thread used since its last interval.
+    pub(super) fn finish(mut self, tx: &Sender<(usize, Message)>, id: usize) {
         self.sync_datagrams();
         let dead = self
             .conns
@@ -38,10 +33,7 @@ impl Worker<'_> {
         }
         self.sightings.close_all(&self.stats.counters);
         self.flush_reports(tx, id);
-        let cpu_tail = self.cpu_since_mark();
-        let cpu = cpu
-            .zip(memaslap_transport::thread_cpu())
-            .map(|(start, end)| end.since(start));
+        let cpu = self.cpu_since_mark();
         let _ = tx.send((
             id,
             Message::Finished {
@@ -51,7 +43,6 @@ impl Worker<'_> {
                 connections,
                 rejections: Box::new(rejections),
                 cpu,
-                cpu_tail,
             },
         ));
     }

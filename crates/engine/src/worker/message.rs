@@ -39,9 +39,8 @@ pub enum Message {
         connections: usize,
         /// Its connections that never completed a request, by why.
         rejections: Box<Rejections>,
-        /// The CPU the thread used in the run, where the system tells.
+        /// The CPU the thread used since its last interval, where the
+        /// system tells (its intervals' and this add up to its run's).
         cpu: Option<memaslap_transport::CpuTimes>,
-        /// Of it, what it used since its last interval.
-        cpu_tail: Option<memaslap_transport::CpuTimes>,
     },
 }

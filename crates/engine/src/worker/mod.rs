@@ -158,8 +158,7 @@ impl<'w> Worker<'w> {
         tx: &Sender<(usize, Message)>,
         id: usize,
     ) {
-        let cpu = memaslap_transport::thread_cpu();
-        self.cpu_mark = cpu;
+        self.cpu_mark = memaslap_transport::thread_cpu();
         let mut ready = Ready::with_capacity(READY_CAPACITY);
         let mut woke = self.start(&timing);
         let mut next_report = timing.start + timing.interval;
@@ -226,7 +225,7 @@ impl<'w> Worker<'w> {
                 self.flush_reports(tx, id);
             }
         }
-        self.finish(tx, id, cpu);
+        self.finish(tx, id);
     }
 
     /// Starts the clocks and every connection that can start at once (UDP
