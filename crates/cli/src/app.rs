@@ -208,7 +208,7 @@ fn run_once(
     print(cleared(shown));
     if outcome.stats.counters.requests_completed == 0 {
         // Nothing to report but what was sent and how it failed.
-        print_accounting(&outcome, polls(setup));
+        print_accounting(&outcome, crate::client_cpu::polls(&setup.engine));
     } else {
         print_final(setup, &outcome);
     }
@@ -421,19 +421,10 @@ fn print_final(setup: &Setup, outcome: &Outcome) {
         trace: setup.trace.as_ref(),
     };
     crate::closing::figures(&mut out, stats, outcome.elapsed, &view);
-    client_cpu(&mut out, outcome, polls(setup));
+    client_cpu(&mut out, outcome, crate::client_cpu::polls(&setup.engine));
     crate::outages::outages(&mut out, &outcome.outages, outcome.outages_more);
     crate::rejections::report(&mut out, &outcome.rejections, outcome.connections);
     print(&out);
-}
-
-/// Whether the worker threads poll between requests (`--wake spin`), so
-/// that they are on a core whatever the load.
-fn polls(setup: &Setup) -> bool {
-    setup
-        .engine
-        .open_loop
-        .is_some_and(|o| o.wake == memaslap_engine::Wake::Spin)
 }
 
 /// The open loop as this instance runs it: its share of the whole run's
@@ -449,7 +440,7 @@ fn instance_share(setup: &Setup) -> Option<OpenLoopConfig> {
 
 /// How long the run took, the request accounting and the outages alone,
 /// for a run in which no request completed: its statistics would be all
-/// zeros. `polls`: see [`polls`].
+/// zeros. `polls`: see [`crate::client_cpu::polls`].
 fn print_accounting(outcome: &Outcome, polls: bool) {
     let mut out = String::new();
     let c = &outcome.stats.counters;

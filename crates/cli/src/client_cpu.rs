@@ -4,7 +4,7 @@
 //! client, not the server, may have set the pace and added to the
 //! latencies.
 
-use memaslap_engine::ClientCpu;
+use memaslap_engine::{ClientCpu, EngineConfig};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -38,9 +38,7 @@ impl ClientCpuJson {
             user_s: crate::json::secs(cpu.user),
             system_s: crate::json::secs(cpu.system),
             threads: cpu.threads,
-            us_per_request: cpu
-                .per_request(requests)
-                .map(|d| crate::json::round(d.as_secs_f64() * 1e6, 100.0)),
+            us_per_request: us_per_request(cpu, requests),
             busiest_thread_share: crate::json::round(cpu.busiest, 1e3),
             cores: cpu.cores,
             cores_used: crate::json::round(cpu.cores_used, 1e3),
@@ -84,9 +82,8 @@ pub fn lines(out: &mut String, cpu: &ClientCpu, requests: u64, polls: bool) {
         1 => "1 worker thread".to_string(),
         n => format!("{n} worker threads"),
     };
-    let each = cpu
-        .per_request(requests)
-        .map(|d| format!(", {:.2} us a request", d.as_secs_f64() * 1e6))
+    let each = us_per_request(cpu, requests)
+        .map(|us| format!(", {us:.2} us a request"))
         .unwrap_or_default();
     let busiest = percent(cpu.busiest);
     out.push_str(&format!(
@@ -117,8 +114,21 @@ pub fn lines(out: &mut String, cpu: &ClientCpu, requests: u64, polls: bool) {
     }
 }
 
+/// µs of `cpu` a request, over `requests`, to 0.01: the one rounding the
+/// report, the JSON and `--runs` show.
+pub fn us_per_request(cpu: &ClientCpu, requests: u64) -> Option<f64> {
+    cpu.per_request(requests)
+        .map(|d| crate::json::round(d.as_secs_f64() * 1e6, 100.0))
+}
+
+/// Whether the worker threads poll between requests (`--wake spin`), so
+/// that they are on a core whatever the load.
+pub fn polls(engine: &EngineConfig) -> bool {
+    engine.open_loop.is_some_and(|o| o.wake.polls())
+}
+
 /// A share as a whole percentage.
-fn percent(share: f64) -> String {
+pub fn percent(share: f64) -> String {
     format!("{:.0}%", share * 100.0)
 }
 

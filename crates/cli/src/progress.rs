@@ -65,7 +65,7 @@ pub fn line(goal: Goal, elapsed: Duration, second: &Second<'_>, global: &Stats) 
     );
     // Near 100 %, the client may be what sets the pace.
     if let Some(busy) = second.client_busy {
-        let _ = write!(out, "  client {:.0}%", busy * 100.0);
+        let _ = write!(out, "  client {}", crate::client_cpu::percent(busy));
     }
     out
 }

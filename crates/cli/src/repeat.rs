@@ -40,8 +40,7 @@ impl RunLine {
             errors: c.requests_failed + c.requests_timed_out,
             client_us_per_request: outcome
                 .client_cpu
-                .and_then(|cpu| cpu.per_request(c.requests_sent))
-                .map(|d| (d.as_secs_f64() * 1e8).round() / 100.0),
+                .and_then(|cpu| crate::client_cpu::us_per_request(&cpu, c.requests_sent)),
         }
     }
 }

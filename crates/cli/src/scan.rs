@@ -178,7 +178,7 @@ impl StepLine {
                     .all(|o| total.quantile(o.percentile / 100.0) <= o.limit),
             client_busy: outcome
                 .client_cpu
-                .map(|cpu| (cpu.busiest * 1000.0).round() / 1000.0),
+                .map(|cpu| crate::json::round(cpu.busiest, 1e3)),
         }
     }
 }
@@ -207,7 +207,7 @@ pub fn row(out: &mut String, step: &StepLine, mark: &str) {
     let [p50, p90, p99, p999] = step.response_us;
     let busy = step
         .client_busy
-        .map_or_else(|| "-".to_string(), |share| format!("{:.0}%", share * 100.0));
+        .map_or_else(|| "-".to_string(), crate::client_cpu::percent);
     let _ = writeln!(
         out,
         "{:>12.1} {:>12.1} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>12.1} {:>12.1} {:>8} {:>7} {busy:>6}{mark}",

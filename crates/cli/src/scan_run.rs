@@ -85,10 +85,7 @@ pub fn run_scan(
         print(&verdict);
     }
     // A thread that polls between requests (`--wake spin`) is always busy.
-    let polls = setup
-        .engine
-        .open_loop
-        .is_some_and(|o| o.wake == memaslap_engine::Wake::Spin);
+    let polls = crate::client_cpu::polls(&setup.engine);
     if let Some(line) = scan::client_bound(&lines).filter(|_| !polls) {
         print(&line);
     }

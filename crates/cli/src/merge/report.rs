@@ -90,7 +90,7 @@ pub fn print(out: &mut String, whole: &Whole<'_>) {
     };
     crate::closing::figures(out, &outcome.stats, outcome.elapsed, &view);
     if let Some(cpu) = &outcome.client_cpu {
-        let polls = config.get("wake").and_then(Value::as_str) == Some("spin");
+        let polls = config.get("wake").and_then(Value::as_str) == Some(Wake::Spin.name());
         crate::client_cpu::lines(out, cpu, outcome.stats.counters.requests_sent, polls);
     }
     if config.get("stat_freq_s").is_some_and(|v| !v.is_null()) {

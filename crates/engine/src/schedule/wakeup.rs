@@ -44,6 +44,12 @@ impl Wake {
         }
     }
 
+    /// Whether a thread waiting this way polls before its due times, and
+    /// so is on a core whatever the load.
+    pub fn polls(self) -> bool {
+        self == Wake::Spin
+    }
+
     /// Whether a thread waiting this way asks for timer precision (a timer
     /// slack of 1 ns, `memaslap_transport::precise_timers`).
     pub fn precise(self) -> bool {
@@ -76,7 +82,7 @@ impl WakeMargin {
     /// Whether the thread polls before its due times, and so whether its
     /// waits' lateness is worth observing.
     pub fn polls(&self) -> bool {
-        self.wake == Wake::Spin
+        self.wake.polls()
     }
 
     /// A timed wait ended `late` after the time it was set for.
