@@ -10,9 +10,10 @@
 //! reconnect with back-off that never blocks the thread, TLS over TCP
 //! ([`TlsClient`], rustls driven by the same readiness), and the thread
 //! settings a worker's sockets want ([`confine_descriptors`],
-//! [`precise_timers`]), and a thread's own CPU time ([`thread_cpu`]). It does not know
-//! workloads, statistics or what a request means, and it schedules by no
-//! clock of its own: every method that deals with deadlines takes `now`
+//! [`precise_timers`]), and a thread's own CPU time ([`thread_cpu`]). It
+//! does not know workloads, statistics or what a request means, and it
+//! schedules by no clock of its own: every method that deals with
+//! deadlines takes `now`
 //! (the clock is read only to time TLS handshakes, a measurement).
 //!
 //! # Driving a transport
