@@ -50,6 +50,7 @@ pub fn run_scan(
     let mut last = None;
     let mut completed_any = false;
     let mut last_open_loop = None;
+    let mut first_start = None;
     for rate in rates {
         let config = step_config(&setup.engine, rate, step_time);
         let outcome = run(&config, workload, stop, |_| {})?;
@@ -64,7 +65,8 @@ pub fn run_scan(
         scan::row(&mut row, &line, mark);
         print(&row);
         completed_any |= outcome.stats.counters.requests_completed > 0;
-        steps.push(StepJson::new(line.clone(), &outcome.stats));
+        let first = *first_start.get_or_insert(outcome.started_at);
+        steps.push(StepJson::new(line.clone(), &outcome, first));
         lines.push(line);
         last = Some(outcome);
         if stop.load(Ordering::Relaxed) {

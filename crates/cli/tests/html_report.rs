@@ -218,6 +218,45 @@ fn a_scan_draws_its_curve_and_saved_runs_overlay() {
     }
     let text = std::fs::read_to_string(&page).unwrap();
     assert!(text.contains("p99 objective"), "the SLO line is drawn");
+    // Over time: every step's whole intervals, each step after the one
+    // before, at its start plus the interval's end.
+    let mut whole = Vec::new();
+    let mut last_start = -1.0;
+    for step in steps {
+        let start = step["start_s"].as_f64().unwrap();
+        assert!(
+            start > last_start,
+            "steps start in turn: {start} {last_start}"
+        );
+        last_start = start;
+        let rows = step["series"].as_array().unwrap();
+        assert!(!rows.is_empty(), "{step}");
+        let mut before = 0.0;
+        for row in rows {
+            let at = row["elapsed_s"].as_f64().unwrap();
+            if at - before >= 0.5 {
+                whole.push((start + at, row["gets"].as_f64().unwrap() / (at - before)));
+            }
+            before = at;
+        }
+        assert!(step["outages"].as_array().unwrap().is_empty(), "{step}");
+    }
+    assert_eq!(steps[0]["start_s"].as_f64(), Some(0.0));
+    let gets = series(&drawn, "Throughput", "gets/s");
+    assert_eq!(gets.len(), whole.len(), "{gets:?} {whole:?}");
+    assert!(gets.len() >= steps.len(), "{gets:?}");
+    for (point, (at, rate)) in gets.iter().zip(&whole) {
+        assert_eq!(point.0, *at);
+        assert!(
+            (point.1 - rate).abs() < 1e-6 * rate.max(1.0),
+            "{point:?} {rate}"
+        );
+    }
+    assert!(text.contains("seconds into the scan"), "the axis says so");
+    assert!(
+        text.contains("--scan: 2 steps, 1000 to 3000 requests/s offered"),
+        "the facts give the scan's rates"
+    );
 
     // Two saved runs, overlaid.
     let other = scratch("other.json");

@@ -46,19 +46,34 @@ struct Intervals {
     busy: Vec<(f64, f64)>,
 }
 
+/// The parts of a run laid end to end in time, each with its start in
+/// seconds: a scan's steps (each with its own `series` and `outages`,
+/// timed from the step's start), or the whole run. A scan saved before
+/// its steps kept their intervals draws as its last step.
+fn timeline(doc: &Value) -> Vec<(f64, &Value)> {
+    match doc["scan"]["steps"].as_array() {
+        Some(steps) if !steps.is_empty() && steps.iter().all(|s| s["series"].is_array()) => steps
+            .iter()
+            .map(|step| (num(&step["start_s"]), step))
+            .collect(),
+        _ => vec![(0.0, doc)],
+    }
+}
+
 impl Intervals {
     fn of(run: &Run<'_>) -> Intervals {
-        let rows = run.doc["series"].as_array().into_iter().flatten();
         // The last row may be a sliver (the drain): too short for a rate.
         let interval = run.doc["config"]["stat_freq_s"].as_f64().unwrap_or(1.0);
         let mut points = Intervals::default();
-        let mut before = 0.0;
-        for row in rows {
-            let at = num(&row["elapsed_s"]);
-            let length = at - before;
-            before = at;
-            if length >= interval / 2.0 {
-                points.add(row, at, length);
+        for (start, part) in timeline(run.doc) {
+            let mut before = 0.0;
+            for row in part["series"].as_array().into_iter().flatten() {
+                let at = num(&row["elapsed_s"]);
+                let length = at - before;
+                before = at;
+                if length >= interval / 2.0 {
+                    points.add(row, start + at, length);
+                }
             }
         }
         points
@@ -150,14 +165,22 @@ pub(super) fn over_time(runs: &[Run<'_>]) -> Vec<Chart> {
                 points,
             });
         }
-        for outage in run.doc["outages"].as_array().into_iter().flatten() {
-            let start = num(&outage["start_s"]);
-            shaded.push((start, start + num(&outage["length_s"])));
+        for (at, part) in timeline(run.doc) {
+            for outage in part["outages"].as_array().into_iter().flatten() {
+                let start = at + num(&outage["start_s"]);
+                shaded.push((start, start + num(&outage["length_s"])));
+            }
         }
     }
+    // A scan's steps follow each other on one axis.
+    let x = if runs.iter().any(|r| timeline(r.doc).len() > 1) {
+        "seconds into the scan, step after step"
+    } else {
+        "seconds"
+    };
     let chart = |title: &str, y: (&str, Scale), series: Vec<Series>| Chart {
         title: title.to_string(),
-        x: ("seconds".to_string(), Scale::Linear),
+        x: (x.to_string(), Scale::Linear),
         y: (y.0.to_string(), y.1),
         series,
         shaded: shaded.clone(),
@@ -301,6 +324,51 @@ fn objective(slo: &str) -> Option<(f64, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn row(elapsed_s: f64, gets: u64) -> Value {
+        json!({"elapsed_s": elapsed_s, "gets": gets, "sets": 0, "errors": 0,
+               "p50_us": 1.0, "p99_us": 2.0, "max_us": 3.0})
+    }
+
+    #[test]
+    fn a_scans_steps_follow_each_other_over_time() {
+        let outage = json!({"start_s": 0.25, "length_s": 0.5});
+        let doc = json!({
+            "config": {"stat_freq_s": 1.0},
+            "series": [row(1.0, 700)],
+            "outages": [],
+            "scan": {"steps": [
+                {"start_s": 0.0, "series": [row(1.0, 100), row(2.0, 200), row(2.1, 5)], "outages": []},
+                {"start_s": 2.5, "series": [row(1.0, 300)], "outages": [outage]},
+            ]},
+        });
+        let run = Run {
+            name: "scan",
+            doc: &doc,
+        };
+        let gets = Intervals::of(&run).gets;
+        assert_eq!(gets, [(1.0, 100.0), (2.0, 200.0), (3.5, 300.0)]);
+        let charts = over_time(&[run]);
+        assert!(charts.iter().all(|c| c.shaded == [(2.75, 3.25)]));
+        assert!(
+            charts
+                .iter()
+                .all(|c| c.x.0.starts_with("seconds into the scan"))
+        );
+
+        // Saved before the steps kept their intervals: the last step's.
+        let mut old = doc.clone();
+        for step in old["scan"]["steps"].as_array_mut().unwrap() {
+            step.as_object_mut().unwrap().remove("series");
+        }
+        let run = Run {
+            name: "old",
+            doc: &old,
+        };
+        assert_eq!(Intervals::of(&run).gets, [(1.0, 700.0)]);
+        assert!(over_time(&[run]).iter().all(|c| c.x.0 == "seconds"));
+    }
 
     #[test]
     fn objectives_read_as_microseconds() {

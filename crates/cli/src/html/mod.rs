@@ -80,7 +80,7 @@ fn facts(out: &mut String, run: &Run<'_>) {
         ("mode", text(&config["mode"])),
         ("threads", text(&config["threads"])),
         ("connections", text(&config["concurrency"])),
-        ("rate", text(&config["rate"])),
+        ("rate", rate(doc).unwrap_or_else(|| text(&config["rate"]))),
         ("seed", text(&doc["seed"])),
         ("version", text(&doc["version"])),
         ("start time", text(&doc["start_time"])),
@@ -97,6 +97,17 @@ fn facts(out: &mut String, run: &Run<'_>) {
         );
     }
     out.push_str("</table>");
+}
+
+/// A scan's offered rates (its configuration holds only the first).
+fn rate(doc: &Value) -> Option<String> {
+    let steps = doc["scan"]["steps"].as_array()?;
+    let offered = |step: Option<&Value>| step.and_then(|s| s["offered_per_s"].as_f64());
+    let (first, last) = (offered(steps.first())?, offered(steps.last())?);
+    Some(format!(
+        "--scan: {} steps, {first} to {last} requests/s offered",
+        steps.len()
+    ))
 }
 
 /// A merged run's instances, one row each, so that an outlier shows.

@@ -9,7 +9,7 @@ use memaslap_engine::Outage;
 use memaslap_engine::{IntervalSummary, Outcome, SavedInterval};
 use memaslap_engine::{OpenLoopConfig, Stats};
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 pub mod config;
 mod counters;
@@ -190,27 +190,51 @@ pub struct ScanJson {
     pub steps: Vec<StepJson>,
 }
 
-/// One step of a scan: its row and its latencies.
+/// One step of a scan: its row, its latencies, and its intervals and
+/// outages over time.
 #[derive(Debug, Serialize)]
 pub struct StepJson {
     #[serde(flatten)]
     line: StepLine,
+    /// When the step's run started, in seconds after the first step's.
+    start_s: f64,
     latency: LatencyByKind,
     service_time: Option<LatencyByKind>,
     send_lag: Option<LatencyByKind>,
+    /// The step's intervals, `elapsed_s` counted from the step's start.
+    series: Vec<IntervalJson>,
+    /// The step's outages, `start_s` counted from the step's start.
+    outages: Vec<OutageJson>,
 }
 
 impl StepJson {
-    /// The step whose row is `line` and statistics `stats`.
-    pub fn new(line: StepLine, stats: &Stats) -> StepJson {
-        let (latency, service_time, send_lag) = latencies(stats);
+    /// The step whose row is `line`, run as `outcome`, of a scan whose
+    /// first step started at `first_start`.
+    pub fn new(line: StepLine, outcome: &Outcome, first_start: SystemTime) -> StepJson {
+        let (latency, service_time, send_lag) = latencies(&outcome.stats);
+        let start = outcome
+            .started_at
+            .duration_since(first_start)
+            .unwrap_or_default();
         StepJson {
             line,
+            start_s: secs(start),
             latency,
             service_time,
             send_lag,
+            series: series(outcome),
+            outages: outcome.outages.iter().map(OutageJson::from).collect(),
         }
     }
+}
+
+/// Every interval of `outcome`.
+fn series(outcome: &Outcome) -> Vec<IntervalJson> {
+    outcome
+        .series
+        .iter()
+        .map(|s| IntervalJson::new(s, outcome.started_at))
+        .collect()
 }
 
 /// The response (or only) latency, the service time and the send lag.
@@ -277,7 +301,7 @@ pub(crate) fn round(x: f64, per_unit: f64) -> f64 {
 
 impl IntervalJson {
     /// Interval `s` of a run that started at `started_at`.
-    fn new(s: &IntervalSummary, started_at: std::time::SystemTime) -> IntervalJson {
+    fn new(s: &IntervalSummary, started_at: SystemTime) -> IntervalJson {
         let start = started_at
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
@@ -347,11 +371,7 @@ pub fn document<'a>(
             .client_cpu
             .as_ref()
             .map(|cpu| crate::client_cpu::ClientCpuJson::new(cpu, stats.counters.requests_sent)),
-        series: outcome
-            .series
-            .iter()
-            .map(|s| IntervalJson::new(s, outcome.started_at))
-            .collect(),
+        series: series(outcome),
         connections: ConnectionsJson {
             total: outcome.connections,
             dead: outcome.dead,
