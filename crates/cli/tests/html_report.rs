@@ -253,6 +253,15 @@ fn a_scan_draws_its_curve_and_saved_runs_overlay() {
         );
     }
     assert!(text.contains("seconds into the scan"), "the axis says so");
+    // Each step's spectrum, named by its offered rate; its p99 is the
+    // step's (rounded in the JSON to 0.1 µs).
+    for step in steps {
+        let name = format!("{}/s", step["offered_per_s"].as_f64().unwrap());
+        let points = series(&drawn, "Latency by scan step", &name);
+        let p99 = points.iter().find(|p| p.0 == 99.0).unwrap().1;
+        let want = step["latency"]["total"]["p99_us"].as_f64().unwrap();
+        assert!((p99 - want).abs() <= 0.051, "{name}: {p99} vs {want}");
+    }
     assert!(
         text.contains("--scan: 2 steps, 1000 to 3000 requests/s offered"),
         "the facts give the scan's rates"

@@ -265,7 +265,36 @@ pub(super) fn spectra(runs: &[Run<'_>]) -> Vec<Chart> {
     if !by_command.is_empty() {
         charts.push(chart("Latency by command (--mix)", by_command));
     }
+    let by_step = step_spectra(runs);
+    if !by_step.is_empty() {
+        charts.push(chart("Latency by scan step (--scan)", by_step));
+    }
     charts
+}
+
+/// Each scan step's response time, all requests, one line a step named
+/// by its offered rate: how the whole distribution moves with the load.
+fn step_spectra(runs: &[Run<'_>]) -> Vec<Series> {
+    let mut lines = Vec::new();
+    for run in runs {
+        for step in run.doc["scan"]["steps"].as_array().into_iter().flatten() {
+            let Some(l) = record(&step["latency"]["total"]["hdr_v2"]).filter(|l| l.count() > 0)
+            else {
+                continue;
+            };
+            let rate = format!("{}/s", num(&step["offered_per_s"]));
+            let name = if runs.len() > 1 {
+                format!("{} {rate}", run.name)
+            } else {
+                rate
+            };
+            lines.push(Series {
+                name,
+                points: spectrum(&l),
+            });
+        }
+    }
+    lines
 }
 
 /// A scan's latency against achieved rate, with its objective's line.
