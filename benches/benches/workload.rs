@@ -14,7 +14,8 @@ use support::step;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use memaslap_workload::{
-    Delivery, TraceConfig, TraceFormat, TracePlan, TraceReader, Workload, WorkloadConfig, scan,
+    Delivery, Source, TraceConfig, TraceFormat, TracePlan, TraceReader, Workload, WorkloadConfig,
+    scan,
 };
 
 fn bench_config(c: &mut Criterion, name: &str, config: &WorkloadConfig) {

@@ -1,6 +1,7 @@
-//! Every workload source behind one type, for dispatch without boxing: the
-//! engine holds an [`AnySource`] per connection, whichever model the run
-//! uses.
+//! Every workload source behind one type, for dispatch without boxing:
+//! [`Workload::source`] makes a connection's source of whichever model the
+//! run uses. The engine takes it apart and builds each worker for that one
+//! model, so that no call on a source goes through the dispatch.
 
 use std::time::{Duration, Instant};
 
@@ -92,23 +93,6 @@ impl<'w> AnySource<'w> {
             AnySource::Window(g) => AnySource::Window(g.with_depth(depth)),
             AnySource::Keyspace(s) => AnySource::Keyspace(s.with_depth(depth)),
             AnySource::Trace(s) => AnySource::Trace(s.with_depth(depth)),
-        }
-    }
-
-    /// Records handed over and not yet issued (a replayed trace's queue).
-    pub fn queued(&self) -> usize {
-        match self {
-            AnySource::Trace(s) => s.queued(),
-            AnySource::Window(_) | AnySource::Keyspace(_) => 0,
-        }
-    }
-
-    /// Hands a replayed trace's record (or its end) to the source; false
-    /// when its queue is full. Other sources take nothing (true).
-    pub fn deliver(&mut self, delivery: Delivery) -> bool {
-        match self {
-            AnySource::Trace(s) => s.deliver(delivery),
-            AnySource::Window(_) | AnySource::Keyspace(_) => true,
         }
     }
 }
@@ -207,6 +191,14 @@ impl<'w> Source<'w> for AnySource<'w> {
     #[inline]
     fn is_done(&self) -> bool {
         dispatch!(self, s => s.is_done())
+    }
+
+    fn deliver(&mut self, delivery: Delivery) -> bool {
+        dispatch!(self, s => s.deliver(delivery))
+    }
+
+    fn queued(&self) -> usize {
+        dispatch!(self, s => s.queued())
     }
 }
 

@@ -38,8 +38,9 @@
 //!   open Twitter trace format and libCacheSim's `oracleGeneral`, plain or
 //!   zstd, streamed; each record handed to its connection's source and
 //!   due at its time ([`Source::next_due`]).
-//! - [`AnySource`]: every source behind one type, which the engine holds
-//!   per connection ([`Workload::source`]).
+//! - [`AnySource`]: every source behind one type, as
+//!   [`Workload::source`] makes a connection's (the engine then builds each
+//!   worker for the one model a run uses).
 //! - [`read_capped`]: a file a user names (`-F`, and the CLI's other
 //!   inputs) read whole, never past a bound.
 //!

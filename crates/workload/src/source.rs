@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::task::{GetKeys, KeyOutcome, SetOutcome, Task, TaskId, Verdict};
+use crate::trace::Delivery;
 
 /// One connection's source of tasks, by task id: **issue** a task, send
 /// it, then **complete** it with the server's answer — a set's outcome, or
@@ -134,6 +135,19 @@ pub trait Source<'w> {
     /// trace that ended).
     fn is_done(&self) -> bool {
         false
+    }
+
+    /// Takes a record fed from outside (a replayed trace's, or its end);
+    /// false, and nothing taken, when the source's queue is full. A source
+    /// that makes its own tasks takes nothing and says true.
+    fn deliver(&mut self, delivery: Delivery) -> bool {
+        let _ = delivery;
+        true
+    }
+
+    /// Records handed over by [`Source::deliver`] and not yet issued.
+    fn queued(&self) -> usize {
+        0
     }
 }
 

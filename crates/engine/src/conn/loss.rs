@@ -4,9 +4,10 @@
 use super::{Conn, Ctx, Phase, tls};
 use crate::rejection::Rejection;
 use memaslap_transport::{ResetReason, Transport, TransportError, TransportEvent};
+use memaslap_workload::Source;
 use std::time::Instant;
 
-impl<T: Transport> Conn<'_, T> {
+impl<'w, T: Transport, S: Source<'w>> Conn<'w, T, S> {
     /// [`Self::collect`]'s count of the transport's events.
     #[inline(never)]
     pub(super) fn collect_events(&mut self, ctx: &mut Ctx<'_>) {

@@ -116,9 +116,9 @@ pub struct ConnSetup {
 pub type WarmupGate = Arc<AtomicUsize>;
 
 /// One connection and the requests it has in flight.
-pub struct Conn<'w, T = AnyTransport> {
+pub struct Conn<'w, T = AnyTransport, S = AnySource<'w>> {
     transport: T,
-    generator: AnySource<'w>,
+    generator: S,
     exchange: Exchange<'w>,
     /// The partial reply received so far, in a spill lent by the worker
     /// (no room while there is none).
@@ -156,7 +156,7 @@ pub struct Conn<'w, T = AnyTransport> {
     last_loss: Option<crate::death::Death>,
 }
 
-impl<'w, T: Transport> Conn<'w, T> {
+impl<'w, T: Transport, S: Source<'w>> Conn<'w, T, S> {
     /// A connection over `transport` (already connecting) that draws its
     /// tasks from `generator` and sends them when `schedule` allows, as
     /// many in flight as the schedule, `generator` and `exchange` allow
@@ -164,12 +164,12 @@ impl<'w, T: Transport> Conn<'w, T> {
     /// reads into its worker's [`RecvArea`].
     pub fn new(
         transport: T,
-        generator: AnySource<'w>,
+        generator: S,
         exchange: Exchange<'w>,
         schedule: Schedule,
         setup: ConnSetup,
         _now: Instant,
-    ) -> Conn<'w, T> {
+    ) -> Conn<'w, T, S> {
         Conn {
             transport,
             generator,
@@ -197,7 +197,7 @@ impl<'w, T: Transport> Conn<'w, T> {
 
     /// Makes the connection wait at `gate` once its window is stored, until
     /// every connection's is. The gate counts this connection.
-    pub fn with_warmup(mut self, gate: Option<WarmupGate>) -> Conn<'w, T> {
+    pub fn with_warmup(mut self, gate: Option<WarmupGate>) -> Conn<'w, T, S> {
         self.warmup = gate.map_or(Warmup::Off, Warmup::Storing);
         self
     }

@@ -7,9 +7,10 @@ use crate::exchange::Kind;
 use crate::inbuf::InBuf;
 use crate::latency::Latency;
 use memaslap_transport::Transport;
+use memaslap_workload::Source;
 use std::time::{Duration, Instant};
 
-impl<T: Transport> Conn<'_, T> {
+impl<'w, T: Transport, S: Source<'w>> Conn<'w, T, S> {
     /// Reads and consumes replies until the socket has nothing more or no
     /// request is in flight, then gives back a spill it no longer needs.
     pub(super) fn read(&mut self, now: Instant, ctx: &mut Ctx<'_>) {

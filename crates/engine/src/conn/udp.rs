@@ -4,9 +4,10 @@
 use super::{Conn, Ctx};
 use crate::stats::Stats;
 use memaslap_transport::{SharedUdp, Transport, TransportError};
+use memaslap_workload::Source;
 use std::time::Instant;
 
-impl<T: Transport> Conn<'_, T> {
+impl<'w, T: Transport, S: Source<'w>> Conn<'w, T, S> {
     /// The connection's share of its thread's UDP socket, if it has one.
     pub fn shared_socket(&self) -> Option<&SharedUdp> {
         self.transport.shared_socket()

@@ -17,7 +17,7 @@ pub(super) enum Warmup {
     Waiting(WarmupGate),
 }
 
-impl<T: Transport> Conn<'_, T> {
+impl<'w, T: Transport, S: Source<'w>> Conn<'w, T, S> {
     /// Whether the connection must wait for the others to store their
     /// windows before its next request.
     #[inline]

@@ -7,7 +7,7 @@ use memaslap_transport::{Access, Status, Transport};
 use memaslap_workload::{GetKeys, KeyOutcome, SetOutcome, Source, Task, TaskId, mix64};
 use std::time::{Duration, Instant};
 
-impl<T: Transport> Conn<'_, T> {
+impl<'w, T: Transport, S: Source<'w>> Conn<'w, T, S> {
     /// Whether one more task may begin at `now`, due (on the source's
     /// clock) `due`. The transport's readiness is the caller's to check:
     /// beginning a task does not change it.

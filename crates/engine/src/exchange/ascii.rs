@@ -5,6 +5,7 @@ use super::reply::Answer;
 use super::{Blame, Desync, KeyList, Pending, Results, State, Unencodable};
 use memaslap_proto::WriteKey;
 use memaslap_proto::ascii::{self, Limits, Parser, Response, Storage, StorageCommand};
+use memaslap_workload::Source;
 use memaslap_workload::{Key, KeyOp, Retrieve, SetOutcome, Store};
 
 /// The text protocol: a storage command with the value and `\r\n` after
@@ -121,12 +122,12 @@ impl Codec for Text {
         .map_err(|_| Unencodable)
     }
 
-    fn receive(
+    fn receive<'w, S: Source<'w>>(
         &self,
         buf: &[u8],
         pending: Pending,
         _tag: u32,
-        results: &mut Results<'_, '_>,
+        results: &mut Results<'_, S>,
     ) -> Result<(usize, State), Desync> {
         receive(&self.parser, buf, pending, results)
     }
@@ -148,11 +149,11 @@ fn retrieval<K: WriteKey>(
 }
 
 /// Consumes replies until the request's end or the end of `buf`.
-fn receive(
+fn receive<'w, S: Source<'w>>(
     parser: &Parser,
     buf: &[u8],
     pending: Pending,
-    ctx: &mut Results<'_, '_>,
+    ctx: &mut Results<'_, S>,
 ) -> Result<(usize, State), Desync> {
     let mut consumed = 0;
     loop {

@@ -13,6 +13,7 @@ use super::codec::Codec;
 use super::reply::Answer;
 use super::{Blame, Desync, KeyList, Pending, Results, State, Unencodable};
 use memaslap_proto::binary::{self, EncodeError, Limits, Opcode, Parser, Response, Status};
+use memaslap_workload::Source;
 use memaslap_workload::{Key, KeyOp, Retrieve, SetOutcome, Store};
 
 /// The expiry of INCREMENT and DECREMENT that makes a missing counter
@@ -128,12 +129,12 @@ impl Codec for Binary {
         .map_err(|_| Unencodable)
     }
 
-    fn receive(
+    fn receive<'w, S: Source<'w>>(
         &self,
         buf: &[u8],
         pending: Pending,
         tag: u32,
-        results: &mut Results<'_, '_>,
+        results: &mut Results<'_, S>,
     ) -> Result<(usize, State), Desync> {
         receive(&self.parser, buf, pending, tag, results)
     }
@@ -206,12 +207,12 @@ fn key_opcode(op: KeyOp) -> Opcode {
 }
 
 /// Consumes replies until the request's end or the end of `buf`.
-fn receive(
+fn receive<'w, S: Source<'w>>(
     parser: &Parser,
     buf: &[u8],
     mut pending: Pending,
     tag: u32,
-    ctx: &mut Results<'_, '_>,
+    ctx: &mut Results<'_, S>,
 ) -> Result<(usize, State), Desync> {
     let mut consumed = 0;
     loop {
@@ -287,7 +288,7 @@ fn receive(
 }
 
 /// The reply to a key command (delete, incr, decr, touch).
-fn key_reply(response: &Response<'_>, ctx: &mut Results<'_, '_>) -> State {
+fn key_reply<'w, S: Source<'w>>(response: &Response<'_>, ctx: &mut Results<'_, S>) -> State {
     let (answer, blame) = match response.status() {
         Ok(Status::NoError) => (Answer::Hit, None),
         Ok(Status::KeyNotFound) => (Answer::Miss, None),
@@ -298,11 +299,11 @@ fn key_reply(response: &Response<'_>, ctx: &mut Results<'_, '_>) -> State {
 
 /// The reply for key `index` of a batch of quiet gets: a value, a miss, or
 /// an error, whose blame is returned (the batch still ends with its no-op).
-fn batch_value(
+fn batch_value<'w, S: Source<'w>>(
     response: &Response<'_>,
     index: usize,
     retrieve: Retrieve,
-    ctx: &mut Results<'_, '_>,
+    ctx: &mut Results<'_, S>,
 ) -> Option<Blame> {
     if let Some(data) = response.value_if_hit() {
         let asked = ctx.is_key(index, response.key).then_some(index);
@@ -317,8 +318,8 @@ fn batch_value(
 
 /// A value for key `index`; its cas unique goes to the source when the
 /// retrieval asked for it.
-fn hit(
-    ctx: &mut Results<'_, '_>,
+fn hit<'w, S: Source<'w>>(
+    ctx: &mut Results<'_, S>,
     index: Option<usize>,
     response: &Response<'_>,
     retrieve: Retrieve,

@@ -10,6 +10,7 @@ use super::ascii::Text;
 use super::binary::Binary;
 use super::meta::Meta;
 use super::{Desync, KeyList, Pending, Protocol, Results, State, Unencodable};
+use memaslap_workload::Source;
 use memaslap_workload::{Key, KeyOp, Retrieve, Store};
 
 /// One wire protocol's encoding of requests and reading of replies.
@@ -66,12 +67,12 @@ pub(super) trait Codec {
     /// Consumes reply bytes from the start of `buf` for the oldest request
     /// (`pending`, named by `tag`) until its reply is complete or more bytes
     /// are needed; returns the bytes consumed and what is left.
-    fn receive(
+    fn receive<'w, S: Source<'w>>(
         &self,
         buf: &[u8],
         pending: Pending,
         tag: u32,
-        results: &mut Results<'_, '_>,
+        results: &mut Results<'_, S>,
     ) -> Result<(usize, State), Desync>;
 }
 
@@ -161,12 +162,12 @@ impl Codec for AnyCodec {
     }
 
     #[inline]
-    fn receive(
+    fn receive<'w, S: Source<'w>>(
         &self,
         buf: &[u8],
         pending: Pending,
         tag: u32,
-        results: &mut Results<'_, '_>,
+        results: &mut Results<'_, S>,
     ) -> Result<(usize, State), Desync> {
         dispatch!(self, c => c.receive(buf, pending, tag, results))
     }

@@ -5,6 +5,7 @@
 use super::tests::{feed, wire};
 use super::*;
 use crate::stats::CommandCounts;
+use memaslap_workload::AnySource;
 use memaslap_workload::{
     KeyDist, KeyspaceConfig, Retrieve, SizeDist, SizeRange, Source, Task, Workload, WorkloadConfig,
 };

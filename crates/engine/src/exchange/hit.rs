@@ -10,17 +10,17 @@
 use super::codec::AnyCodec;
 use super::{Done, Exchange, Kind, Pending, Received, tag};
 use crate::stats::Counters;
-use memaslap_workload::{AnySource, Command, GetKeys, Retrieve, Source};
+use memaslap_workload::{Command, GetKeys, Retrieve, Source};
 
 impl Exchange<'_> {
     /// Reads the oldest request's reply from the start of `buf` when it
     /// is the usual one (see the module's doc); `None` leaves `buf` to the
     /// codec's reader.
     #[inline]
-    pub(super) fn receive_hit(
+    pub(super) fn receive_hit<'g>(
         &mut self,
         buf: &[u8],
-        generator: &mut AnySource<'_>,
+        generator: &mut impl Source<'g>,
         counters: &mut Counters,
     ) -> Option<Received> {
         let request = self.outstanding.front()?;

@@ -19,6 +19,7 @@ use memaslap_proto::meta::{
     encode_arithmetic, encode_delete, encode_get, encode_noop, encode_set,
 };
 use memaslap_proto::parse_decimal;
+use memaslap_workload::Source;
 use memaslap_workload::{Key, KeyOp, Retrieve, SetOutcome, Store};
 
 /// The opaque's bits holding a key's index in a multi-get.
@@ -234,12 +235,12 @@ impl Codec for Meta {
         .map_err(|_| Unencodable)
     }
 
-    fn receive(
+    fn receive<'w, S: Source<'w>>(
         &self,
         buf: &[u8],
         pending: Pending,
         tag: u32,
-        results: &mut Results<'_, '_>,
+        results: &mut Results<'_, S>,
     ) -> Result<(usize, State), Desync> {
         receive(&self.parser, buf, pending, tag, results)
     }
@@ -288,12 +289,12 @@ impl<'a> Returned<'a> {
 }
 
 /// Consumes replies until the request's end or the end of `buf`.
-fn receive(
+fn receive<'w, S: Source<'w>>(
     parser: &Parser,
     buf: &[u8],
     mut pending: Pending,
     tag: u32,
-    ctx: &mut Results<'_, '_>,
+    ctx: &mut Results<'_, S>,
 ) -> Result<(usize, State), Desync> {
     let mut consumed = 0;
     loop {
@@ -403,8 +404,8 @@ fn receive(
 /// A value for key `index` of the get in flight, with its cas unique
 /// (token `cas`) when the retrieval asked for one (a unique asked for and
 /// missing, or sent unasked, breaks the protocol).
-fn hit(
-    ctx: &mut Results<'_, '_>,
+fn hit<'w, S: Source<'w>>(
+    ctx: &mut Results<'_, S>,
     index: Option<usize>,
     cas: Option<&[u8]>,
     retrieve: Retrieve,
@@ -424,7 +425,11 @@ fn hit(
 
 /// Ends a set or a single get with an error reply (memcached sends
 /// nothing more for it).
-fn end_with_error(pending: Pending, blame: Blame, ctx: &mut Results<'_, '_>) -> State {
+fn end_with_error<'w, S: Source<'w>>(
+    pending: Pending,
+    blame: Blame,
+    ctx: &mut Results<'_, S>,
+) -> State {
     match pending {
         Pending::Get { keys, .. } => ctx.finish_get(keys, Some(blame)),
         Pending::Set { object_bytes, .. } => {

@@ -37,8 +37,7 @@ use codec::{AnyCodec, Codec};
 use error_line::ErrorLine;
 use memaslap_proto::binary as bin;
 use memaslap_workload::{
-    AnySource, Command, GetKeys, KeyOutcome, KeyTask, SetKind, SetOutcome, SetTask, Source, Task,
-    TaskId,
+    Command, GetKeys, KeyOutcome, KeyTask, SetKind, SetOutcome, SetTask, Source, Task, TaskId,
 };
 use multi::KeyList;
 use pending::Pending;
@@ -226,7 +225,7 @@ impl<'w> Exchange<'w> {
     /// records are out of the cache by the time its replies come, after
     /// a round of every connection's replies.
     #[inline]
-    pub fn prefetch_ahead(&self, generator: &AnySource<'_>) {
+    pub fn prefetch_ahead<'g>(&self, generator: &impl Source<'g>) {
         let n = self.outstanding.len().min(PREFETCH_REPLIES);
         generator
             .prefetch((0..n).filter_map(|i| self.outstanding.get(i).map(|request| request.id)));
@@ -252,9 +251,9 @@ impl<'w> Exchange<'w> {
     /// reply was late): sets and key tasks are reported lost, gets ended,
     /// unwritten bytes dropped, each counted lost under its command in
     /// `counters`. Returns how many requests were given up.
-    pub fn abandon(
+    pub fn abandon<'g>(
         &mut self,
-        generator: &mut AnySource<'_>,
+        generator: &mut impl Source<'g>,
         counters: &mut Counters,
         now: Instant,
     ) -> usize {
@@ -430,10 +429,10 @@ impl<'w> Exchange<'w> {
     /// `generator` (set outcomes, get verdicts) and `counters`. Call again
     /// with the rest while requests are outstanding.
     #[inline]
-    pub fn receive(
+    pub fn receive<'g>(
         &mut self,
         buf: &[u8],
-        generator: &mut AnySource<'_>,
+        generator: &mut impl Source<'g>,
         counters: &mut Counters,
         now: Instant,
     ) -> Result<Received, Desync> {

@@ -4,9 +4,7 @@
 use super::{Kind, Pending};
 use crate::failure::VerifyFailure;
 use crate::stats::Counters;
-use memaslap_workload::{
-    AnySource, Command, GetKeys, KeyOutcome, SetOutcome, Source, TaskId, Verdict,
-};
+use memaslap_workload::{Command, GetKeys, KeyOutcome, SetOutcome, Source, TaskId, Verdict};
 use std::time::Instant;
 
 /// What a protocol's reply reader leaves behind.
@@ -55,8 +53,8 @@ pub(super) enum Answer {
 }
 
 /// Where results go while a reply is consumed.
-pub(super) struct Results<'c, 'w> {
-    pub generator: &'c mut AnySource<'w>,
+pub(super) struct Results<'c, S> {
+    pub generator: &'c mut S,
     pub counters: &'c mut Counters,
     /// The request's command.
     pub command: Command,
@@ -71,7 +69,7 @@ pub(super) struct Results<'c, 'w> {
     pub checks: bool,
 }
 
-impl Results<'_, '_> {
+impl<'w, S: Source<'w>> Results<'_, S> {
     /// The index of a returned key among the request's keys, looked for
     /// first after the last key answered (values come in the keys' order).
     pub(super) fn position(&self, key: &[u8]) -> Option<usize> {

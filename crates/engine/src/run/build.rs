@@ -11,7 +11,9 @@ use crate::schedule::{Arrivals, OpenLoop, Pace, Pacer, Schedule, TraceClock, Wak
 use crate::stats::Stats;
 use crate::worker::{Message, Timing, Worker};
 use memaslap_transport::{AnyTransport, Transport};
-use memaslap_workload::{OTHER_STREAMS, Source, Workload, derive_seed};
+use memaslap_workload::{
+    AnySource, Generator, KeyspaceSource, OTHER_STREAMS, Source, TraceSource, Workload, derive_seed,
+};
 use polling::Poller;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -57,7 +59,27 @@ pub(super) fn worker_thread(
     (tx, returns): (Sender<(usize, Message)>, Receiver<Box<Stats>>),
 ) {
     memaslap_transport::confine_descriptors();
-    let worker = match build_worker(plan.config, plan.workload, id, plan.setup, plan.gate) {
+    // A run's connections all draw from one kind of source (as
+    // `Workload::source` chooses it): the worker is built for that kind.
+    let workload = plan.workload;
+    if workload.trace().is_some() {
+        drive::<TraceSource<'_>>(plan, id, built, start, (tx, returns));
+    } else if workload.keyspace().is_some() {
+        drive::<KeyspaceSource<'_>>(plan, id, built, start, (tx, returns));
+    } else {
+        drive::<Generator<'_>>(plan, id, built, start, (tx, returns));
+    }
+}
+
+/// [`worker_thread`] with a worker for sources of kind `S`.
+fn drive<'w, S: Kind<'w>>(
+    plan: Plan<'w>,
+    id: usize,
+    built: Sender<Result<(), RunError>>,
+    start: Receiver<Timing>,
+    (tx, returns): (Sender<(usize, Message)>, Receiver<Box<Stats>>),
+) {
+    let worker = match build_worker::<S>(plan.config, plan.workload, id, plan.setup, plan.gate) {
         Ok(worker) => worker,
         Err(e) => {
             let _ = built.send(Err(e));
@@ -73,13 +95,13 @@ pub(super) fn worker_thread(
 
 /// Builds worker `id` with its poller and its share of the connections,
 /// set up at `start`.
-fn build_worker<'w>(
+fn build_worker<'w, S: Kind<'w>>(
     config: &EngineConfig,
     workload: &'w Workload,
     id: usize,
     start: Instant,
     gate: Option<&WarmupGate>,
-) -> Result<Worker<'w>, RunError> {
+) -> Result<Worker<'w, S>, RunError> {
     let poller = Arc::new(Poller::new().map_err(RunError::System)?);
     let per_thread = (config.concurrency / config.threads) as usize;
     let hub = udp_hub(config, id, &poller, per_thread)?;
@@ -147,17 +169,20 @@ fn open_loop(
 }
 
 /// Connection `index` of the run over `transport`.
-fn connection<'w>(
+fn connection<'w, S: Kind<'w>>(
     config: &EngineConfig,
     workload: &'w Workload,
     index: u32,
     transport: AnyTransport,
     start: Instant,
-) -> Result<Conn<'w>, RunError> {
-    let generator = workload
+) -> Result<Conn<'w, AnyTransport, S>, RunError> {
+    let any = workload
         .source(index)
         .map_err(RunError::Workload)?
         .with_depth(config.depth);
+    let generator = S::from_any(any).ok_or(RunError::Internal(
+        "a connection's workload source is of another kind than its worker's",
+    ))?;
     let exchange = Exchange::new(
         config.protocol,
         workload.config().division,
@@ -193,6 +218,40 @@ fn connection<'w>(
     Ok(Conn::new(
         transport, generator, exchange, schedule, setup, start,
     ))
+}
+
+/// A kind of workload source a worker is built for, so that no call on a
+/// connection's source goes through [`AnySource`]'s dispatch.
+trait Kind<'w>: Source<'w> + Sized {
+    /// `any`'s source, when it is of this kind.
+    fn from_any(any: AnySource<'w>) -> Option<Self>;
+}
+
+impl<'w> Kind<'w> for Generator<'w> {
+    fn from_any(any: AnySource<'w>) -> Option<Self> {
+        match any {
+            AnySource::Window(source) => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl<'w> Kind<'w> for KeyspaceSource<'w> {
+    fn from_any(any: AnySource<'w>) -> Option<Self> {
+        match any {
+            AnySource::Keyspace(source) => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl<'w> Kind<'w> for TraceSource<'w> {
+    fn from_any(any: AnySource<'w>) -> Option<Self> {
+        match any {
+            AnySource::Trace(source) => Some(source),
+            _ => None,
+        }
+    }
 }
 
 /// Operations connection `index` may issue: its share of `-x`.

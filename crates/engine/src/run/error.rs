@@ -18,6 +18,8 @@ pub enum RunError {
     /// The run was stopped while it waited for its start time; no request
     /// was sent.
     StoppedBeforeStart,
+    /// The engine broke one of its own rules (a bug): what it found.
+    Internal(&'static str),
 }
 
 impl std::fmt::Display for RunError {
@@ -31,6 +33,7 @@ impl std::fmt::Display for RunError {
             RunError::StoppedBeforeStart => f.write_str(
                 "stopped while waiting for the start time (--start-at): no request sent",
             ),
+            RunError::Internal(what) => write!(f, "internal error (a bug): {what}"),
         }
     }
 }

@@ -1,12 +1,14 @@
 //! How a worker ends: its connections closed, counted by how they ended
 //! (dead, never served), and what is left sent to the reporter.
 
+use memaslap_workload::Source;
+
 use super::{Message, Worker};
 use crate::rejection::Rejections;
 use memaslap_transport::CpuTimes;
 use std::sync::mpsc::Sender;
 
-impl Worker<'_> {
+impl<'w, S: Source<'w>> Worker<'w, S> {
     /// Closes every connection and sends what is left, with the CPU the
     /// thread used since its last interval.
     pub(super) fn finish(mut self, tx: &Sender<(usize, Message)>, id: usize) {

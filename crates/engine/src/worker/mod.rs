@@ -7,7 +7,8 @@ use crate::failure::VerifyFailure;
 use crate::inbuf::RecvArea;
 use crate::outage::Sightings;
 use crate::stats::Stats;
-use memaslap_transport::{Ready, TransportEvent, UdpHub};
+use memaslap_transport::{AnyTransport, Ready, TransportEvent, UdpHub};
+use memaslap_workload::{AnySource, Source};
 use polling::Poller;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -53,9 +54,9 @@ pub struct Timing {
 }
 
 /// One worker thread's state.
-pub struct Worker<'w> {
+pub struct Worker<'w, S = AnySource<'w>> {
     poller: Arc<Poller>,
-    conns: Vec<Conn<'w>>,
+    conns: Vec<Conn<'w, AnyTransport, S>>,
     keys_per_conn: usize,
     timers: BinaryHeap<Reverse<(Instant, usize)>>,
     scheduled: Vec<Option<Instant>>,
@@ -86,18 +87,18 @@ pub struct Worker<'w> {
     cpu_mark: Option<memaslap_transport::CpuTimes>,
 }
 
-impl<'w> Worker<'w> {
+impl<'w, S: Source<'w>> Worker<'w, S> {
     /// A worker driving `conns`, whose sockets are registered in `poller`
     /// under keys `i * keys_per_conn ..` for connection `i`.
     /// `warmup` is the gate of a run without sets: when it opens, every
     /// connection is driven again. The connections read into `recv`.
     pub fn new(
         poller: Arc<Poller>,
-        conns: Vec<Conn<'w>>,
+        conns: Vec<Conn<'w, AnyTransport, S>>,
         keys_per_conn: usize,
         warmup: Option<WarmupGate>,
         recv: RecvArea,
-    ) -> Worker<'w> {
+    ) -> Worker<'w, S> {
         let n = conns.len();
         Worker {
             poller,
@@ -123,14 +124,14 @@ impl<'w> Worker<'w> {
     }
 
     /// Keeps latencies by command as well (`--mix`).
-    pub fn with_command_latency(mut self, on: bool) -> Worker<'w> {
+    pub fn with_command_latency(mut self, on: bool) -> Worker<'w, S> {
         self.stats = std::mem::take(&mut self.stats).by_command(on);
         self
     }
 
     /// Makes the connections send the requests `open` lets fall due (their
     /// schedules must be open), measuring the open loop's latencies.
-    pub fn with_open_loop(mut self, open: Option<(OpenLoop, Wake)>) -> Worker<'w> {
+    pub fn with_open_loop(mut self, open: Option<(OpenLoop, Wake)>) -> Worker<'w, S> {
         if let Some((open, wake)) = open {
             self.wake = wake;
             self.open = Some(Box::new(Dispatch::new(open, self.conns.len())));
@@ -142,7 +143,7 @@ impl<'w> Worker<'w> {
     /// Makes the connections share `hub`, whose socket is registered in
     /// the worker's poller under [`UdpHub::key`] (outside every
     /// connection's keys).
-    pub fn with_udp_hub(mut self, hub: Option<UdpHub>) -> Worker<'w> {
+    pub fn with_udp_hub(mut self, hub: Option<UdpHub>) -> Worker<'w, S> {
         self.udp = hub.map(|hub| SharedSocket::new(hub, &self.conns));
         self
     }
@@ -358,7 +359,7 @@ impl<'w> Worker<'w> {
         &mut self,
         index: usize,
         issuing: bool,
-        f: impl FnOnce(&mut Conn<'w>, &mut Ctx<'_>),
+        f: impl FnOnce(&mut Conn<'w, AnyTransport, S>, &mut Ctx<'_>),
     ) {
         let Some(conn) = self.conns.get_mut(index) else {
             return;

@@ -2,6 +2,8 @@
 //! schedule and go to connections with room, in turn; a request no
 //! connection can take waits in the backlog, its clock running.
 
+use memaslap_workload::Source;
+
 use super::Worker;
 use crate::schedule::OpenLoop;
 use std::collections::VecDeque;
@@ -56,7 +58,7 @@ impl Dispatch {
     }
 }
 
-impl Worker<'_> {
+impl<'w, S: Source<'w>> Worker<'w, S> {
     /// Lets the requests due by `due_by` arrive and hands them to the
     /// connections with room at `now`, oldest first.
     pub(super) fn dispatch(&mut self, now: Instant, due_by: Instant, issuing: bool) {

@@ -3,6 +3,8 @@
 //! are driven again, and a dead connection's records are counted as never
 //! sent.
 
+use memaslap_workload::Source;
+
 use super::Worker;
 use crate::conn::Delivered;
 use memaslap_workload::{Trace, TraceFeed};
@@ -18,7 +20,7 @@ pub(super) struct Replay<'w> {
     pub(super) timed: bool,
 }
 
-impl<'w> Worker<'w> {
+impl<'w, S: Source<'w>> Worker<'w, S> {
     /// Replays `trace` through `feed` into the connections' sources;
     /// `timed`: at the trace's times, measuring each request's lag behind
     /// them.
@@ -26,7 +28,7 @@ impl<'w> Worker<'w> {
         mut self,
         replay: Option<(TraceFeed, &'w Trace)>,
         timed: bool,
-    ) -> Worker<'w> {
+    ) -> Worker<'w, S> {
         self.replay = replay.map(|(feed, trace)| Replay {
             feed,
             trace,

@@ -2,14 +2,16 @@
 //! interval: the worker's next snapshot swaps them in instead of copying
 //! its own, so that a snapshot allocates nothing and copies no histogram.
 
+use memaslap_workload::Source;
+
 use super::Worker;
 use crate::stats::Stats;
 use std::sync::mpsc::Receiver;
 
-impl<'w> Worker<'w> {
+impl<'w, S: Source<'w>> Worker<'w, S> {
     /// Takes the statistics the reporter returns on `returns` (reset,
     /// after it merged them) for its next snapshots.
-    pub fn with_returns(mut self, returns: Receiver<Box<Stats>>) -> Worker<'w> {
+    pub fn with_returns(mut self, returns: Receiver<Box<Stats>>) -> Worker<'w, S> {
         self.spares = Spares::from(returns);
         self
     }

@@ -9,6 +9,8 @@
 //! settle alone (a refusal that fails a request, a response that is
 //! complete) it returns to the worker, which drives the connection.
 
+use memaslap_workload::Source;
+
 use super::Worker;
 use crate::conn::Conn;
 use crate::stats::Stats;
@@ -58,13 +60,19 @@ pub(super) enum Delivery {
 }
 
 /// The shared socket of connection `conn`, if it uses one.
-fn peer<'c, T: Transport>(conns: &'c mut [Conn<'_, T>], index: usize) -> Option<&'c mut SharedUdp> {
+fn peer<'c, 'w, T: Transport, S: Source<'w>>(
+    conns: &'c mut [Conn<'w, T, S>],
+    index: usize,
+) -> Option<&'c mut SharedUdp> {
     conns.get_mut(index).and_then(Conn::shared_socket_mut)
 }
 
 impl SharedSocket {
     /// The driver of `hub` for `conns`.
-    pub(super) fn new<T: Transport>(hub: UdpHub, conns: &[Conn<'_, T>]) -> SharedSocket {
+    pub(super) fn new<'w, T: Transport, S: Source<'w>>(
+        hub: UdpHub,
+        conns: &[Conn<'w, T, S>],
+    ) -> SharedSocket {
         let waits = hub.can_wait() && conns.iter().all(|c| c.shared_socket().is_some());
         SharedSocket {
             hub,
@@ -89,7 +97,11 @@ impl SharedSocket {
 
     /// Connection `index` was just driven: a datagram it queued is listed
     /// to go out with the next flush.
-    pub(super) fn note<T: Transport>(&mut self, index: usize, conn: &mut Conn<'_, T>) {
+    pub(super) fn note<'w, T: Transport, S: Source<'w>>(
+        &mut self,
+        index: usize,
+        conn: &mut Conn<'w, T, S>,
+    ) {
         if conn.shared_socket_mut().is_some_and(SharedUdp::list) {
             self.outbox.push(index);
         }
@@ -98,9 +110,9 @@ impl SharedSocket {
     /// Sends listed datagrams, [`HUB_BATCH`] per system call, until all
     /// are out, the socket takes no more, or it refuses one (at `now`: the
     /// connection it was for waits for its next attempt).
-    pub(super) fn flush<T: Transport>(
+    pub(super) fn flush<'w, T: Transport, S: Source<'w>>(
         &mut self,
-        conns: &mut [Conn<'_, T>],
+        conns: &mut [Conn<'w, T, S>],
         now: Instant,
     ) -> Flushed {
         // Entries whose datagram was withdrawn leave the list.
@@ -166,10 +178,10 @@ impl SharedSocket {
     /// datagram that is by itself the whole response awaited is copied
     /// once, into `shared` (the worker's receive buffer), where the
     /// reassembler would copy it in and the connection's read out again.
-    pub(super) fn deliver<T: Transport>(
+    pub(super) fn deliver<'w, T: Transport, S: Source<'w>>(
         &mut self,
         index: usize,
-        conns: &mut [Conn<'_, T>],
+        conns: &mut [Conn<'w, T, S>],
         shared: &mut [u8],
         now: Instant,
     ) -> Option<Delivery> {
@@ -195,9 +207,9 @@ impl SharedSocket {
     /// then waits for its next attempt. The datagram it belongs to cannot
     /// be known; each refusal fails one request, as it would on a socket
     /// of its own.
-    pub(super) fn refused<T: Transport>(
+    pub(super) fn refused<'w, T: Transport, S: Source<'w>>(
         &mut self,
-        conns: &mut [Conn<'_, T>],
+        conns: &mut [Conn<'w, T, S>],
         error: &TransportError,
         now: Instant,
     ) -> Option<usize> {
@@ -227,7 +239,7 @@ impl SharedSocket {
 
 /// The worker's side: sending what the connections queued and handing
 /// out what came in.
-impl Worker<'_> {
+impl<'w, S: Source<'w>> Worker<'w, S> {
     /// Sends every datagram the connections queued; a refused one fails
     /// its request. Datagrams the socket cannot take now wait for the
     /// next pass (the socket's writable event ends the wait).

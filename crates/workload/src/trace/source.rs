@@ -89,7 +89,7 @@ impl<'w> TraceSource<'w> {
 
     /// Takes what the feed hands over; false (and nothing taken) when the
     /// queue is full.
-    pub fn deliver(&mut self, delivery: Delivery) -> bool {
+    fn take_delivery(&mut self, delivery: Delivery) -> bool {
         match delivery {
             Delivery::End => {
                 self.ended = true;
@@ -104,11 +104,6 @@ impl<'w> TraceSource<'w> {
                 true
             }
         }
-    }
-
-    /// Records waiting.
-    pub fn queued(&self) -> usize {
-        self.queue.len()
     }
 
     /// The slot a record becomes.
@@ -185,6 +180,14 @@ impl<'w> Source<'w> for TraceSource<'w> {
 
     fn issue(&mut self) -> Option<(TaskId, Task<'w, TraceBatch<'_, 'w>>)> {
         self.issue_as(|batch| batch)
+    }
+
+    fn deliver(&mut self, delivery: Delivery) -> bool {
+        self.take_delivery(delivery)
+    }
+
+    fn queued(&self) -> usize {
+        self.queue.len()
     }
 
     fn complete_set(&mut self, id: TaskId, _outcome: SetOutcome, _now: Instant) {
