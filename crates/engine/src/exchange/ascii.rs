@@ -5,8 +5,7 @@ use super::reply::Answer;
 use super::{Blame, Desync, KeyList, Pending, Results, State, Unencodable};
 use memaslap_proto::WriteKey;
 use memaslap_proto::ascii::{self, Limits, Parser, Response, Storage, StorageCommand};
-use memaslap_workload::Source;
-use memaslap_workload::{Key, KeyOp, Retrieve, SetOutcome, Store};
+use memaslap_workload::{Key, KeyOp, Retrieve, SetOutcome, Source, Store};
 
 /// The text protocol: a storage command with the value and `\r\n` after
 /// the command line, a retrieval with every key of a multi-get on one

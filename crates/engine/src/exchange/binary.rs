@@ -13,8 +13,7 @@ use super::codec::Codec;
 use super::reply::Answer;
 use super::{Blame, Desync, KeyList, Pending, Results, State, Unencodable};
 use memaslap_proto::binary::{self, EncodeError, Limits, Opcode, Parser, Response, Status};
-use memaslap_workload::Source;
-use memaslap_workload::{Key, KeyOp, Retrieve, SetOutcome, Store};
+use memaslap_workload::{Key, KeyOp, Retrieve, SetOutcome, Source, Store};
 
 /// The expiry of INCREMENT and DECREMENT that makes a missing counter
 /// NOT_FOUND instead of creating it.

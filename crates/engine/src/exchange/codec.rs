@@ -10,8 +10,7 @@ use super::ascii::Text;
 use super::binary::Binary;
 use super::meta::Meta;
 use super::{Desync, KeyList, Pending, Protocol, Results, State, Unencodable};
-use memaslap_workload::Source;
-use memaslap_workload::{Key, KeyOp, Retrieve, Store};
+use memaslap_workload::{Key, KeyOp, Retrieve, Source, Store};
 
 /// One wire protocol's encoding of requests and reading of replies.
 pub(super) trait Codec {

@@ -5,9 +5,9 @@
 use super::tests::{feed, wire};
 use super::*;
 use crate::stats::CommandCounts;
-use memaslap_workload::AnySource;
 use memaslap_workload::{
-    KeyDist, KeyspaceConfig, Retrieve, SizeDist, SizeRange, Source, Task, Workload, WorkloadConfig,
+    AnySource, KeyDist, KeyspaceConfig, Retrieve, SizeDist, SizeRange, Source, Task, Workload,
+    WorkloadConfig,
 };
 
 /// A keyspace of 100 keys of 16 bytes with values of 4 bytes, issuing

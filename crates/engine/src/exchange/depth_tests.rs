@@ -3,8 +3,7 @@
 use super::tests::{bin_reply, value_reply, wire};
 use super::*;
 use crate::schedule::{Pace, Schedule};
-use memaslap_workload::AnySource;
-use memaslap_workload::{CommandMix, GetKeys, Source, Task, Workload, WorkloadConfig};
+use memaslap_workload::{AnySource, CommandMix, GetKeys, Source, Task, Workload, WorkloadConfig};
 
 /// Seed 1 issues several tasks together after `pipeline_warm`: with other
 /// seeds the next get may pick an item with a set in flight and wait.

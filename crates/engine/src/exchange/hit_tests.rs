@@ -7,8 +7,7 @@
 
 use super::tests::{bin_reply, t0, value_reply};
 use super::*;
-use memaslap_workload::AnySource;
-use memaslap_workload::{Source, Task, Workload, WorkloadConfig};
+use memaslap_workload::{AnySource, Source, Task, Workload, WorkloadConfig};
 use proptest::prelude::*;
 
 /// A reply to a get, by what it holds.

@@ -19,8 +19,7 @@ use memaslap_proto::meta::{
     encode_arithmetic, encode_delete, encode_get, encode_noop, encode_set,
 };
 use memaslap_proto::parse_decimal;
-use memaslap_workload::Source;
-use memaslap_workload::{Key, KeyOp, Retrieve, SetOutcome, Store};
+use memaslap_workload::{Key, KeyOp, Retrieve, SetOutcome, Source, Store};
 
 /// The opaque's bits holding a key's index in a multi-get.
 const INDEX_MASK: u32 = 0xffff;

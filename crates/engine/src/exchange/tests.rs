@@ -1,6 +1,5 @@
 use super::*;
-use memaslap_workload::AnySource;
-use memaslap_workload::{Command, GetKeys, Source, Task, Workload, WorkloadConfig};
+use memaslap_workload::{AnySource, Command, GetKeys, Source, Task, Workload, WorkloadConfig};
 
 /// When every request of these tests begins.
 pub(super) fn t0() -> Instant {

@@ -1,11 +1,10 @@
 //! How a worker ends: its connections closed, counted by how they ended
 //! (dead, never served), and what is left sent to the reporter.
 
-use memaslap_workload::Source;
-
 use super::{Message, Worker};
 use crate::rejection::Rejections;
 use memaslap_transport::CpuTimes;
+use memaslap_workload::Source;
 use std::sync::mpsc::Sender;
 
 impl<'w, S: Source<'w>> Worker<'w, S> {

@@ -2,10 +2,9 @@
 //! schedule and go to connections with room, in turn; a request no
 //! connection can take waits in the backlog, its clock running.
 
-use memaslap_workload::Source;
-
 use super::Worker;
 use crate::schedule::OpenLoop;
+use memaslap_workload::Source;
 use std::collections::VecDeque;
 use std::time::Instant;
 

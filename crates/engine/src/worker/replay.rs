@@ -3,11 +3,9 @@
 //! are driven again, and a dead connection's records are counted as never
 //! sent.
 
-use memaslap_workload::Source;
-
 use super::Worker;
 use crate::conn::Delivered;
-use memaslap_workload::{Trace, TraceFeed};
+use memaslap_workload::{Source, Trace, TraceFeed};
 use std::time::Instant;
 
 /// A worker's trace feed and the trace it reads.

@@ -2,10 +2,9 @@
 //! interval: the worker's next snapshot swaps them in instead of copying
 //! its own, so that a snapshot allocates nothing and copies no histogram.
 
-use memaslap_workload::Source;
-
 use super::Worker;
 use crate::stats::Stats;
+use memaslap_workload::Source;
 use std::sync::mpsc::Receiver;
 
 impl<'w, S: Source<'w>> Worker<'w, S> {

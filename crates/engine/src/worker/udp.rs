@@ -9,14 +9,13 @@
 //! settle alone (a refusal that fails a request, a response that is
 //! complete) it returns to the worker, which drives the connection.
 
-use memaslap_workload::Source;
-
 use super::Worker;
 use crate::conn::Conn;
 use crate::stats::Stats;
 use memaslap_transport::{
     Event, HUB_BATCH, HUB_WAIT, HubCounters, SharedUdp, Transport, TransportError, UdpHub,
 };
+use memaslap_workload::Source;
 use std::time::{Duration, Instant};
 
 /// The most refusals one flush or drain hands out before it leaves the rest
