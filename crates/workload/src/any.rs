@@ -85,7 +85,28 @@ macro_rules! dispatch {
     };
 }
 
+/// The model a workload's sources are of: one for every connection of a
+/// run ([`Workload::source_kind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// memaslap's window model ([`Generator`]).
+    Window,
+    /// A keyspace with a popularity distribution ([`KeyspaceSource`]).
+    Keyspace,
+    /// A trace replayed ([`TraceSource`]).
+    Trace,
+}
+
 impl<'w> AnySource<'w> {
+    /// Which model the source is of.
+    pub fn kind(&self) -> SourceKind {
+        match self {
+            AnySource::Window(_) => SourceKind::Window,
+            AnySource::Keyspace(_) => SourceKind::Keyspace,
+            AnySource::Trace(_) => SourceKind::Trace,
+        }
+    }
+
     /// The same source allowing up to `depth` outstanding tasks; call it
     /// before the first task.
     pub fn with_depth(self, depth: usize) -> AnySource<'w> {
@@ -203,6 +224,19 @@ impl<'w> Source<'w> for AnySource<'w> {
 }
 
 impl Workload {
+    /// The model of every source [`Workload::source`] makes: a trace's when
+    /// the workload replays one (`--trace`), a keyspace's when it has one
+    /// (`--keys`), else the window model.
+    pub fn source_kind(&self) -> SourceKind {
+        if self.trace().is_some() {
+            SourceKind::Trace
+        } else if self.keyspace().is_some() {
+            SourceKind::Keyspace
+        } else {
+            SourceKind::Window
+        }
+    }
+
     /// The source of connection `connection` (0-based, over all threads):
     /// a keyspace source when the workload has a keyspace (`--keys`),
     /// else memaslap's window-model [`Generator`].
@@ -235,6 +269,52 @@ impl Workload {
                 )))
             }
             None => self.generator(connection).map(AnySource::Window),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        Command, KeyDist, KeyspaceConfig, Mix, TraceConfig, TraceFormat, TracePlan, WorkloadConfig,
+    };
+
+    #[test]
+    fn every_source_a_workload_makes_is_of_its_kind() {
+        let keyspace = WorkloadConfig {
+            keyspace: Some(KeyspaceConfig {
+                keys: 100,
+                dist: KeyDist::Uniform,
+                prefill: false,
+            }),
+            ..WorkloadConfig::default()
+        };
+        let trace = WorkloadConfig {
+            trace: Some(TracePlan {
+                config: TraceConfig {
+                    path: "unused".into(),
+                    format: TraceFormat::Csv,
+                    skip_bad: false,
+                },
+                first: 0.0,
+                longest_key: 10,
+                longest_value: 10,
+                longest_ttl: 0,
+                commands: Mix::new(&[(Command::Get, 1.0)]).unwrap(),
+            }),
+            ..keyspace.clone()
+        };
+        for (config, kind) in [
+            (WorkloadConfig::default(), SourceKind::Window),
+            (keyspace, SourceKind::Keyspace),
+            (trace, SourceKind::Trace),
+        ] {
+            let workload = Workload::new(&config, 1, 3).unwrap();
+            assert_eq!(workload.source_kind(), kind);
+            for connection in 0..3 {
+                assert_eq!(workload.source(connection).unwrap().kind(), kind);
+            }
         }
     }
 }

@@ -133,7 +133,7 @@ mod uniques;
 mod verify;
 mod workload;
 
-pub use any::{AnyKeys, AnySource};
+pub use any::{AnyKeys, AnySource, SourceKind};
 pub use bytes::{ALPHABET, PREFIX_SPACE};
 pub use command::{COMMANDS, Command, Mix, MixError};
 pub use config::{

@@ -12,7 +12,8 @@ use crate::stats::Stats;
 use crate::worker::{Message, Timing, Worker};
 use memaslap_transport::{AnyTransport, Transport};
 use memaslap_workload::{
-    AnySource, Generator, KeyspaceSource, OTHER_STREAMS, Source, TraceSource, Workload, derive_seed,
+    AnySource, Generator, KeyspaceSource, OTHER_STREAMS, Source, SourceKind, TraceSource, Workload,
+    derive_seed,
 };
 use polling::Poller;
 use std::sync::Arc;
@@ -49,25 +50,23 @@ pub(super) struct Plan<'a> {
 /// Worker `id`'s thread: it takes a descriptor table of its own (its
 /// sockets and poller are in it alone), builds its worker and says so on
 /// `built` (or why it could not), then runs from the start `start` gives;
-/// none comes when the run is called off. It reports on `tx`, and the
-/// reporter returns its interval statistics on `returns` for reuse.
+/// none comes when the run is called off. It reports on the first of
+/// `channels`, and the reporter returns its interval statistics on the
+/// second for reuse.
 pub(super) fn worker_thread(
     plan: Plan<'_>,
     id: usize,
     built: Sender<Result<(), RunError>>,
     start: Receiver<Timing>,
-    (tx, returns): (Sender<(usize, Message)>, Receiver<Box<Stats>>),
+    channels: (Sender<(usize, Message)>, Receiver<Box<Stats>>),
 ) {
     memaslap_transport::confine_descriptors();
-    // A run's connections all draw from one kind of source (as
-    // `Workload::source` chooses it): the worker is built for that kind.
-    let workload = plan.workload;
-    if workload.trace().is_some() {
-        drive::<TraceSource<'_>>(plan, id, built, start, (tx, returns));
-    } else if workload.keyspace().is_some() {
-        drive::<KeyspaceSource<'_>>(plan, id, built, start, (tx, returns));
-    } else {
-        drive::<Generator<'_>>(plan, id, built, start, (tx, returns));
+    // A run's connections all draw from one kind of source: the worker
+    // is built for that kind.
+    match plan.workload.source_kind() {
+        SourceKind::Trace => drive::<TraceSource<'_>>(plan, id, built, start, channels),
+        SourceKind::Keyspace => drive::<KeyspaceSource<'_>>(plan, id, built, start, channels),
+        SourceKind::Window => drive::<Generator<'_>>(plan, id, built, start, channels),
     }
 }
 
