@@ -61,11 +61,12 @@ fn timeline(doc: &Value) -> Vec<(f64, &Value)> {
 }
 
 impl Intervals {
-    fn of(run: &Run<'_>) -> Intervals {
+    /// The points of `run`, whose [`timeline`] is `parts`.
+    fn of(run: &Run<'_>, parts: &[(f64, &Value)]) -> Intervals {
         // The last row may be a sliver (the drain): too short for a rate.
         let interval = run.doc["config"]["stat_freq_s"].as_f64().unwrap_or(1.0);
         let mut points = Intervals::default();
-        for (start, part) in timeline(run.doc) {
+        for &(start, part) in parts {
             let mut before = 0.0;
             for row in part["series"].as_array().into_iter().flatten() {
                 let at = num(&row["elapsed_s"]);
@@ -119,7 +120,10 @@ pub(super) fn over_time(runs: &[Run<'_>]) -> Vec<Chart> {
     let mut latency = Vec::new();
     let mut client = Vec::new();
     let mut shaded = Vec::new();
+    let mut scanned = false;
     for run in runs {
+        let parts = timeline(run.doc);
+        scanned |= parts.len() > 1;
         let Intervals {
             gets,
             sets,
@@ -127,7 +131,7 @@ pub(super) fn over_time(runs: &[Run<'_>]) -> Vec<Chart> {
             commands,
             quantiles,
             busy,
-        } = Intervals::of(run);
+        } = Intervals::of(run, &parts);
         let name = |what: &str| {
             if runs.len() > 1 {
                 format!("{} {what}", run.name)
@@ -165,7 +169,7 @@ pub(super) fn over_time(runs: &[Run<'_>]) -> Vec<Chart> {
                 points,
             });
         }
-        for (at, part) in timeline(run.doc) {
+        for (at, part) in parts {
             for outage in part["outages"].as_array().into_iter().flatten() {
                 let start = at + num(&outage["start_s"]);
                 shaded.push((start, start + num(&outage["length_s"])));
@@ -173,7 +177,7 @@ pub(super) fn over_time(runs: &[Run<'_>]) -> Vec<Chart> {
         }
     }
     // A scan's steps follow each other on one axis.
-    let x = if runs.iter().any(|r| timeline(r.doc).len() > 1) {
+    let x = if scanned {
         "seconds into the scan, step after step"
     } else {
         "seconds"
@@ -376,7 +380,7 @@ mod tests {
             name: "scan",
             doc: &doc,
         };
-        let gets = Intervals::of(&run).gets;
+        let gets = Intervals::of(&run, &timeline(&doc)).gets;
         assert_eq!(gets, [(1.0, 100.0), (2.0, 200.0), (3.5, 300.0)]);
         let charts = over_time(&[run]);
         assert!(charts.iter().all(|c| c.shaded == [(2.75, 3.25)]));
@@ -395,7 +399,7 @@ mod tests {
             name: "old",
             doc: &old,
         };
-        assert_eq!(Intervals::of(&run).gets, [(1.0, 700.0)]);
+        assert_eq!(Intervals::of(&run, &timeline(&old)).gets, [(1.0, 700.0)]);
         assert!(over_time(&[run]).iter().all(|c| c.x.0 == "seconds"));
     }
 
