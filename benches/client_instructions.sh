@@ -152,7 +152,7 @@ if [ "$wakes" -eq 1 ]; then
     read -r i n <<<"$(measure ours "$requests" --toggle-collect='*Worker*run*')"
     # What the once-a-second snapshots cost (how many a run makes depends
     # on its pace) is left out.
-    s="$(inclusive "$work/callgrind.out" 'Worker::snapshot [')"
+    s="$(inclusive "$work/callgrind.out" 'Worker<S>::snapshot [')"
     awk -v i="$i" -v s="${s:-0}" -v n="$n" 'BEGIN { printf "ours, the worker loop, one wake-up a request: %.1f   (%d instructions, %d of them snapshots left out, over %d requests)\n", (i - s) / n, i, s, n }'
     exit 0
 fi

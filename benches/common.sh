@@ -400,17 +400,22 @@ valgrind_client() {
 }
 
 # calls_from PROFILE CALLER CALLEE: how many times functions whose name
-# holds CALLER called the function whose name holds CALLEE, in a callgrind
+# holds CALLER (or one of its '|'-separated alternatives, for a call the
+# optimizer may or may not inline into its caller) called the function
+# whose name holds CALLEE, in a callgrind
 # profile (from callgrind_annotate's caller tree: each callee's block lists
 # its callers with their call counts, "(N x)").
 calls_from() {
     callgrind_annotate --tree=caller --auto=no "$1" 2>/dev/null | awk -v caller="$2" -v callee="$3" '
+        BEGIN { k = split(caller, alts, "|") }
         /^ *$/ { n = 0; next }
         /%\)  < / { lines[++n] = $0; next }
         /%\)  \*  / {
             if (index($0, callee)) {
                 for (i = 1; i <= n; i++) {
-                    if (index(lines[i], caller)) {
+                    hit = 0
+                    for (a = 1; a <= k; a++) if (index(lines[i], alts[a])) hit = 1
+                    if (hit) {
                         s = lines[i]
                         sub(/.*\(/, "", s)
                         sub(/x\).*/, "", s)

@@ -110,8 +110,8 @@ part() {
              else if (s ~ /epoll_wait|^syscall$|__libc_recv|__send|Pool::recv|Pool::send|AnyTransport|TcpStream as std::io::Read|TcpStream as std::io::Write/) p = "syscall"
              else if (s ~ /memmove|memcpy/) p = "copies"
              else if (s ~ /reply_end|consume|read_hit|memcmp|record_ns|finish_set|finish_get|Results|Work>::reply|work::Work::reply|Timing/) p = "replies"
-             else if (s ~ /settle|key_parts|encode|send_batch|Flights|issue|Work>::fill|work::Work::fill|Conn<T>>::send|write::/) p = "requests"
-             else if (s ~ /Worker::run|handle_event|collect|arm_timer|poll_deadline|floor::tcp::run|on_readable|^floor::run/) p = "loop"
+             else if (s ~ /settle|key_parts|encode|send_batch|Flights|issue|Work>::fill|work::Work::fill|Conn<T,S>>::send|write::/) p = "requests"
+             else if (s ~ /Worker<S>::run|handle_event|collect|arm_timer|poll_deadline|floor::tcp::run|on_readable|^floor::run/) p = "loop"
              else p = "other"
              print p, $2
          }'

@@ -76,9 +76,13 @@ point() {
     fi
     stop_server
     i="$(awk '/Collected :/ { print $NF }' "$work/out")"
-    s="$(inclusive "$work/callgrind.out" 'Worker::snapshot [')"
-    w="$(calls_from "$work/callgrind.out" Worker::run ':syscall [')"
+    s="$(inclusive "$work/callgrind.out" 'Worker<S>::snapshot [')"
+    w="$(calls_from "$work/callgrind.out" 'Worker<S>::run|transport::wait::wait' ':syscall [')"
     n="$(requests_done ours "$work/out")"
+    if [ "$w" -eq 0 ]; then
+        echo "no wait counted in the worker loop's profile; have the names above changed?" >&2
+        exit 1
+    fi
     awk -v i="$i" -v s="$s" -v w="$w" -v n="$n" \
         'BEGIN { if (n > 0) printf "%.4f %.1f\n", w / n, (i - s) / n }'
 }

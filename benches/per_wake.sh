@@ -23,8 +23,8 @@ wake_point() {
     if [ "$client" = ours ]; then
         ours_flags=(-T 1 -c 1 --depth "$d")
         [ "$binary" -eq 1 ] && ours_flags+=(-B)
-        read -r i w n <<<"$(counted ours "$requests" '*Worker*run*' Worker::run ':syscall [')"
-        s="$(inclusive "$work/callgrind.out" 'Worker::snapshot [')"
+        read -r i w n <<<"$(counted ours "$requests" '*Worker*run*' 'Worker<S>::run|transport::wait::wait' ':syscall [')"
+        s="$(inclusive "$work/callgrind.out" 'Worker<S>::snapshot [')"
         echo "$((i - s)) $w $n"
         return
     fi
@@ -70,6 +70,13 @@ per_wake_report() {
     for client in floor work ours; do
         read -r i1 w1 n1 <<<"$(wake_point "$client" 1)"
         read -r i2 w2 n2 <<<"$(wake_point "$client" "$depth")"
+        # No wait counted means the profile's function names no longer
+        # match the ones this script looks for (a renamed or generic
+        # function): a figure from it would be wrong, not missing.
+        if [ "$w1" -eq 0 ] || [ "$w2" -eq 0 ]; then
+            echo "$client: no wake-up counted in its profile; have the names in per_wake.sh's wake_point changed?" >&2
+            exit 1
+        fi
         read -r wake req <<<"$(awk -v i1="$i1" -v w1="$w1" -v n1="$n1" -v i2="$i2" -v w2="$w2" -v n2="$n2" 'BEGIN {
             det = w1 * n2 - w2 * n1
             if (det == 0) { print "- -"; exit }
