@@ -74,6 +74,9 @@
 #                   (section,profile,client,runs,ops,cpu_s,us_op,us_op_min,
 #                   us_op_max,rss_kb,server_us_op: the last is memcached's
 #                   median CPU per operation), for comparing later runs
+#   --runs-csv FILE also write every run to FILE (section,profile,client,
+#                   round,ops,cpu_s,user_s,sys_s,rss_kb,server_s), which
+#                   benches/pool.sh pools over several invocations
 #   --pgo           ours and the floor (and work) built with profile-guided
 #                   optimization by scripts/pgo.sh, each trained on runs of
 #                   its own (target/pgo/release); ORIGINAL=target/release/
@@ -122,6 +125,7 @@ cd "$(dirname "$0")/.."
 
 runs=3
 csv=""
+runs_csv=""
 seconds=5
 profiles="ascii,binary,udp,multiget"
 many=10000
@@ -131,11 +135,13 @@ floor=0
 pgo=0
 aa=0
 source benches/common.sh
+source benches/runs.sh
 given() { [ -n "$2" ] || { echo "$1 takes $3" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --runs) whole --runs "${2-}"; runs="$2"; shift 2 ;;
         --csv) given --csv "${2-}" "a file name"; csv="$2"; shift 2 ;;
+        --runs-csv) given --runs-csv "${2-}" "a file name"; runs_csv="$2"; shift 2 ;;
         --time) whole --time "${2-}"; seconds="$2"; shift 2 ;;
         --profiles) given --profiles "${2-}" "a comma-separated list of profiles"; profiles="$2"; shift 2 ;;
         --conns) whole --conns "${2-}"; many="$2"; shift 2 ;;
@@ -306,70 +312,6 @@ floor_base_flags_of() {
     esac
 }
 
-# Prints the median ops, CPU seconds, µs/op and RSS of a file of runs, the
-# least and most µs/op, and the median of memcached's µs/op.
-medians() {
-    local f="$1"
-    printf '%s %s %s %s %s %s %s\n' \
-        "$(awk '{ print $1 }' "$f" | median)" \
-        "$(awk '{ print $2 + $3 }' "$f" | median)" \
-        "$(awk '$1 > 0 { printf "%.4f\n", ($2 + $3) * 1e6 / $1 }' "$f" | median)" \
-        "$(awk '{ print $4 }' "$f" | median)" \
-        "$(awk '$1 > 0 { printf "%.4f\n", ($2 + $3) * 1e6 / $1 }' "$f" | sort -g | head -1)" \
-        "$(awk '$1 > 0 { printf "%.4f\n", ($2 + $3) * 1e6 / $1 }' "$f" | sort -g | tail -1)" \
-        "$(awk '$1 > 0 && NF >= 7 { printf "%.4f\n", $7 * 1e6 / $1 }' "$f" | median)"
-}
-
-# paired A B: the median, least and most of the runs' ratios of µs/op, A's
-# run over B's run of the same round (line N of each file of runs), then
-# their geometric mean and its 95 % confidence interval (Student's t over
-# the ratios' logarithms; "-" for the interval with fewer than two rounds).
-# Runs of one round follow each other within a minute, so a ratio of the
-# same round leaves out most of what the machine's load does to both,
-# which a ratio of medians taken over the whole invocation keeps; the
-# interval says how far the rounds' mean could be from the ratio the
-# machine would give over many more rounds.
-paired() {
-    local ratios
-    # Each line: A's run then B's, as many fields each.
-    ratios="$(paste -d' ' "$1" "$2" | awk '{ h = NF / 2 }
-        $1 > 0 && $(h + 1) > 0 && $(h + 2) + $(h + 3) > 0 {
-        printf "%.6f\n", (($2 + $3) / $1) / (($(h + 2) + $(h + 3)) / $(h + 1)) }')"
-    [ -n "$ratios" ] || { echo "- - - - - -"; return; }
-    printf '%s %s %s %s\n' "$(median <<<"$ratios")" "$(sort -g <<<"$ratios" | head -1)" \
-        "$(sort -g <<<"$ratios" | tail -1)" "$(geometric_interval <<<"$ratios")"
-}
-
-# per_op_median FILE FIELD: the median over FILE's runs of field FIELD in
-# µs per operation (field 1 is the run's operations), to two places.
-per_op_median() {
-    awk -v f="$2" '$1 > 0 { printf "%.4f\n", $f * 1e6 / $1 }' "$1" | median | xargs printf '%.2f'
-}
-
-# split_text FILE...: "client user / system" per operation (µs, medians of
-# GNU time's split, see run_client) of each file of runs, named by its
-# file's first dot-separated part.
-split_text() {
-    local f parts=()
-    for f in "$@"; do
-        parts+=("$(basename "$f" | cut -d. -f1) $(per_op_median "$f" 5) / $(per_op_median "$f" 6)")
-    done
-    local IFS=,
-    echo "${parts[*]}" | sed 's/,/, /g'
-}
-
-# "paired median (min-max), mean geometric-mean (95% CI lo-hi)" of A over
-# B, for a summary line.
-paired_text() {
-    local m lo hi g glo ghi
-    read -r m lo hi g glo ghi <<<"$(paired "$1" "$2")"
-    [ "$m" = - ] && return
-    awk -v m="$m" -v lo="$lo" -v hi="$hi" -v g="$g" -v glo="$glo" -v ghi="$ghi" 'BEGIN {
-        printf "paired %.2f (%.2f-%.2f)", m, lo, hi
-        if (glo != "-") printf ", mean %.3f (95%% CI %.3f-%.3f)", g, glo, ghi
-    }'
-}
-
 # csv_row SECTION PROFILE CLIENT OPS CPU USOP RSS MIN MAX SERVER: one row
 # of --csv.
 csv_row() {
@@ -379,6 +321,7 @@ csv_row() {
 if [ -n "$csv" ]; then
     echo "section,profile,client,runs,ops,cpu_s,us_op,us_op_min,us_op_max,rss_kb,server_us_op" >"$csv"
 fi
+[ -z "$runs_csv" ] || echo "$runs_csv_header" >"$runs_csv"
 
 echo "memaslap-rs: $("$ours" --version 2>/dev/null || echo "$ours") ($ours)"
 echo "original:    $original ($(dpkg-query -W -f '${Version}' libmemcached-tools 2>/dev/null || echo '?'))"
@@ -426,6 +369,7 @@ for profile in "${wanted[@]}"; do
         read -r ops cpu usop rss lo hi srv <<<"$(medians "$work/$client.runs")"
         printf '%-10s %-9s %11.0f %9.2f %9.3f %9.0f %8.3f-%-8.3f\n' "$profile" "$client" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi"
         csv_row profile "$profile" "$client" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi" "$srv"
+        runs_rows profile "$profile" "$client" "$work/$client.runs"
         eval "${client}_usop=$usop ${client}_rss=$rss"
     done
     split=()

@@ -42,6 +42,7 @@ depth_section() {
             label="$(depth_label "$f")"
             printf '%-9s %-9s %11.0f %9.2f %9.3f %9.0f %8.3f-%-8.3f\n' "$client" "$label" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi"
             csv_row "depth-$label" ascii "$client" "$ops" "$cpu" "$usop" "$rss" "$lo" "$hi" "$srv"
+            runs_rows "depth-$label" ascii "$client" "$work/$client.$f.runs"
             eval "${client}_${f}_usop=$usop"
         done
     done

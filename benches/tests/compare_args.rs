@@ -33,6 +33,7 @@ fn profiles_are_named_with_the_accepted_ones() {
     refuses(&["--fast"], "unknown option: --fast");
     refuses(&["--profiles"], "--profiles takes a comma-separated list");
     refuses(&["--csv"], "--csv takes a file name");
+    refuses(&["--runs-csv"], "--runs-csv takes a file name");
 }
 
 #[test]
