@@ -33,8 +33,8 @@ use gungraun::{library_benchmark, library_benchmark_group, main};
 use memaslap_engine::{Counters, Exchange, Latency, Protocol};
 use memaslap_proto::{ascii, binary, meta};
 use memaslap_workload::{
-    AnySource, Delivery, Record, Source, TraceConfig, TraceFormat, TracePlan, TraceReader,
-    Workload, WorkloadConfig, scan,
+    AnySource, Delivery, Generator, Record, Source, TraceConfig, TraceFormat, TracePlan,
+    TraceReader, TraceSource, Workload, WorkloadConfig, scan,
 };
 
 /// Operations per benchmark.
@@ -256,13 +256,24 @@ fn warm_source(name: &str) -> (AnySource<'static>, Instant) {
 #[bench::keyspace_zipf_etc_verified(args = ("keyspace_zipf_etc_verified"), setup = warm_source)]
 #[bench::keyspace_zipf_every_command(args = ("keyspace_zipf_every_command"), setup = warm_source)]
 fn generate((mut source, now): (AnySource<'static>, Instant)) {
+    // The source's own type, as the engine drives it: each worker is
+    // built for its run's kind of source, with no dispatch a call.
+    match &mut source {
+        AnySource::Window(source) => generate_with(source, now),
+        AnySource::Keyspace(source) => generate_with(source, now),
+        AnySource::Trace(source) => generate_with(source, now),
+    }
+}
+
+/// [`N`] tasks of `source`.
+fn generate_with<'w>(source: &mut impl Source<'w>, now: Instant) {
     for _ in 0..N {
-        step(&mut source, now);
+        step(source, now);
     }
 }
 
 /// A CSV trace's source and [`N`] of its records, read beforehand.
-fn trace_source() -> (AnySource<'static>, Vec<Record>, Instant) {
+fn trace_source() -> (TraceSource<'static>, Vec<Record>, Instant) {
     let path = support::trace_file("replay", 4 * N as u64, 1000);
     let trace = TraceConfig {
         path: path.clone(),
@@ -279,12 +290,15 @@ fn trace_source() -> (AnySource<'static>, Vec<Record>, Instant) {
         .map(|_| reader.next_record().unwrap().unwrap())
         .collect();
     let _ = std::fs::remove_file(&path);
-    (workload.source(0).unwrap(), records, Instant::now())
+    let AnySource::Trace(source) = workload.source(0).unwrap() else {
+        panic!("a trace's workload makes a trace source");
+    };
+    (source, records, Instant::now())
 }
 
 #[library_benchmark]
 #[bench::csv(setup = trace_source)]
-fn trace_replay((mut source, records, now): (AnySource<'static>, Vec<Record>, Instant)) {
+fn trace_replay((mut source, records, now): (TraceSource<'static>, Vec<Record>, Instant)) {
     for record in records {
         source.deliver(Delivery::Record(record));
         step(&mut source, now);
@@ -394,7 +408,7 @@ fn answer(protocol: Protocol, bytes: &[u8]) -> Vec<u8> {
 /// Issues and encodes one request; `seen` is handed its bytes.
 fn send(
     exchange: &mut Exchange<'static>,
-    source: &mut AnySource<'static>,
+    source: &mut Generator<'static>,
     now: Instant,
     seen: impl FnOnce(&[&[u8]]),
 ) {
@@ -407,7 +421,7 @@ fn send(
 /// Reads `answer`, the reply to the request outstanding.
 fn read(
     exchange: &mut Exchange<'static>,
-    source: &mut AnySource<'static>,
+    source: &mut Generator<'static>,
     counters: &mut Counters,
     now: Instant,
     answer: &[u8],
@@ -423,14 +437,24 @@ fn read(
 }
 
 /// An exchange and a source for `protocol`, with the replies to the [`N`]
-/// requests it will send (made by an identical source beforehand).
-type Prepared = (Exchange<'static>, AnySource<'static>, Vec<Vec<u8>>, Instant);
+/// requests it will send (made by an identical source beforehand). The
+/// default workload's source is the window model's generator, the type a
+/// run of it builds its worker for.
+type Prepared = (Exchange<'static>, Generator<'static>, Vec<Vec<u8>>, Instant);
+
+/// The window model's source of `workload`'s first connection.
+fn window_source(workload: &'static Workload) -> Generator<'static> {
+    let AnySource::Window(source) = workload.source(0).unwrap() else {
+        panic!("the default workload makes the window model's source");
+    };
+    source
+}
 
 fn exchange_of(protocol: Protocol) -> Prepared {
     let config = WorkloadConfig::default();
     let workload: &'static Workload = Box::leak(Box::new(Workload::new(&config, 1, 1).unwrap()));
     let now = Instant::now();
-    let mut dry_source = workload.source(0).unwrap();
+    let mut dry_source = window_source(workload);
     let mut dry = Exchange::new(protocol, 1, 1 << 20);
     let mut counters = Counters::default();
     let replies = (0..N)
@@ -444,7 +468,7 @@ fn exchange_of(protocol: Protocol) -> Prepared {
         })
         .collect();
     // As a run builds it: the default workload checks no answer.
-    let source = workload.source(0).unwrap();
+    let source = window_source(workload);
     let exchange = Exchange::new(protocol, 1, 1 << 20).with_checks(source.checks_gets());
     (exchange, source, replies, now)
 }
