@@ -25,7 +25,6 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 source "$(dirname "$0")/runs.sh"
 
-header="$runs_csv_header"
 against=""
 files=()
 while [ $# -gt 0 ]; do
@@ -47,7 +46,8 @@ fi
 for f in "${files[@]}"; do
     [ -r "$f" ] && [ -f "$f" ] || { echo "$f: cannot be read (a file compare.sh --runs-csv wrote is wanted)" >&2; exit 2; }
     first="$(head -1 "$f" | tr -d '\r')"
-    [ "$first" = "$header" ] || { echo "$f: not a compare.sh --runs-csv file: its first line is not '$header'" >&2; exit 2; }
+    [ "$first" = "$runs_csv_header" ] ||
+        { echo "$f: not a compare.sh --runs-csv file: its first line is not '$runs_csv_header'" >&2; exit 2; }
     bad="$(awk -F, 'NR > 1 && (NF != 10 || $4 !~ /^[0-9]+$/ || $5 !~ /^[0-9]+$/ || $6 !~ /^[0-9.]+$/) { print NR; exit }' "$f")"
     [ -z "$bad" ] || { echo "$f: line $bad is not a run (section,profile,client,round,ops,cpu_s,...)" >&2; exit 2; }
 done
@@ -87,9 +87,8 @@ awk '!seen[$2 " " $3]++ { print $2, $3 }' <<<"$rows" | while read -r section pro
                 $4 == c { mine[$1 " " $5] = $6 }
                 END { for (k in mine) if ((k in ref) && ref[k] > 0) printf "%.6f\n", mine[k] / ref[k] }' <<<"$group")"
             if [ -n "$ratios" ]; then
-                read -r g lo hi <<<"$(geometric_interval <<<"$ratios")"
-                line+="$(printf '   %-9s %6d  %.3f (%.3f-%.3f), %s' "$ref" "$(wc -l <<<"$ratios")" \
-                    "$(median <<<"$ratios")" "$(sort -g <<<"$ratios" | head -1)" "$(sort -g <<<"$ratios" | tail -1)" \
+                read -r m least most g lo hi <<<"$(ratio_stats <<<"$ratios")"
+                line+="$(printf '   %-9s %6d  %.3f (%.3f-%.3f), %s' "$ref" "$(wc -l <<<"$ratios")" "$m" "$least" "$most" \
                     "$(awk -v g="$g" -v lo="$lo" -v hi="$hi" 'BEGIN { if (lo == "-") printf "%.3f", g; else printf "%.3f (%.3f-%.3f)", g, lo, hi }')")"
             fi
         fi

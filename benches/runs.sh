@@ -36,6 +36,16 @@ paired() {
     ratios="$(paste -d' ' "$1" "$2" | awk '{ h = NF / 2 }
         $1 > 0 && $(h + 1) > 0 && $(h + 2) + $(h + 3) > 0 {
         printf "%.6f\n", (($2 + $3) / $1) / (($(h + 2) + $(h + 3)) / $(h + 1)) }')"
+    ratio_stats <<<"$ratios"
+}
+
+# ratio_stats: "median least most mean lo hi" of the ratios on standard
+# input, one a line: their median and spread, then their geometric mean
+# and its 95 % confidence interval (see geometric_interval); "- - - - - -"
+# when there is none.
+ratio_stats() {
+    local ratios
+    ratios="$(cat)"
     [ -n "$ratios" ] || { echo "- - - - - -"; return; }
     printf '%s %s %s %s\n' "$(median <<<"$ratios")" "$(sort -g <<<"$ratios" | head -1)" \
         "$(sort -g <<<"$ratios" | tail -1)" "$(geometric_interval <<<"$ratios")"

@@ -45,6 +45,15 @@ fn line_of<'a>(out: &'a str, section: &str, client: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no line for {section} {client} in:\n{out}"))
 }
 
+/// Runs benches/pool.sh with `args` and removes `dir`; its output, once
+/// it has succeeded.
+fn pool(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = script::run("benches/pool.sh", args);
+    std::fs::remove_dir_all(dir).unwrap();
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    out.stdout
+}
+
 #[test]
 fn rounds_of_every_file_are_pooled_each_ratio_within_its_round() {
     let dir = dir();
@@ -73,23 +82,21 @@ fn rounds_of_every_file_are_pooled_each_ratio_within_its_round() {
             ("profile", "original", 1, 6.0),
         ],
     );
-    let out = script::run("benches/pool.sh", &[&a, &b]);
-    std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let out = pool(&dir, &[&a, &b]);
     // Three rounds: 1.1, 1.0 and 1.0; their geometric mean 1.1^(1/3).
-    let ours = line_of(&out.stdout, "profile", "ours");
+    let ours = line_of(&out, "profile", "ours");
     assert!(ours.contains("floor          3"), "{ours}");
     assert!(ours.contains("1.000 (1.000-1.100), 1.032 ("), "{ours}");
     // The medians over every run: ours 5.0, 5.5, 6.0.
     assert!(ours.contains("5.500 (5.000-6.000)"), "{ours}");
     // One round: no interval.
-    let original = line_of(&out.stdout, "profile", "original");
+    let original = line_of(&out, "profile", "original");
     assert!(original.trim_end().ends_with("1.200"), "{original}");
     // The sections apart: the depth-16 runs are not the profile's.
-    let depth = line_of(&out.stdout, "depth-16", "ours");
+    let depth = line_of(&out, "depth-16", "ours");
     assert!(depth.contains("floor          1  1.100"), "{depth}");
     // The reference has no ratio of its own.
-    let floor = line_of(&out.stdout, "profile", "floor");
+    let floor = line_of(&out, "profile", "floor");
     assert!(!floor.contains("), "), "{floor}");
 }
 
@@ -101,10 +108,8 @@ fn another_reference_is_taken_when_asked() {
         "a.csv",
         &[("profile", "floor", 1, 5.0), ("profile", "ours", 1, 4.0)],
     );
-    let out = script::run("benches/pool.sh", &["--against", "ours", &a]);
-    std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(out.code, Some(0), "{}", out.stderr);
-    let floor = line_of(&out.stdout, "profile", "floor");
+    let out = pool(&dir, &["--against", "ours", &a]);
+    let floor = line_of(&out, "profile", "floor");
     assert!(floor.contains("ours           1  1.250"), "{floor}");
 }
 
@@ -178,10 +183,8 @@ fn compare_sh_runs_become_the_rows_pool_sh_reads() {
         String::from_utf8_lossy(&made.stderr)
     );
     let csv = dir.join("runs.csv").to_string_lossy().into_owned();
-    let out = script::run("benches/pool.sh", &[&csv]);
-    std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(out.code, Some(0), "{}", out.stderr);
-    let ours = line_of(&out.stdout, "profile", "ours");
+    let out = pool(&dir, &[&csv]);
+    let ours = line_of(&out, "profile", "ours");
     // Rounds 1.1 and 1.0; user 0.40 µs an operation, system 5.35 (the
     // median of 5.1 and 5.6).
     assert!(
